@@ -45,13 +45,29 @@
 //!   [`Error::Poisoned`] instead of being retried on a disk in an unknown state.
 //! - Nothing holds a whole object in memory: writers and readers move bounded chunks.
 
-// todo: implementation modules (meta.rs, blob.rs, object.rs, list.rs, multipart.rs,
-// recovery.rs, ...) replace the placeholder bodies below.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::time::{Duration, SystemTime};
+mod blob;
+mod bucket;
+mod checksum;
+mod fill;
+mod list;
+mod meta;
+mod multipart;
+mod object;
+mod range;
+mod reader;
+mod recovery;
+mod store;
 
-use bytes::Bytes;
+pub use blob::{Blob, BlobWriter};
+pub use bucket::validate_bucket_name;
+pub use checksum::Checksummer;
+pub use fill::FillWriter;
+pub use reader::ObjectReader;
+pub use store::Store;
+
+use std::time::SystemTime;
 
 /// Storage errors. The server maps each variant to exactly one S3 error.
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +147,9 @@ pub struct RecoveryReport {
 }
 
 /// The additional checksum algorithms S3 clients may ask for (MD5 is always computed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ChecksumAlgorithm {
     Crc32,
     Crc32c,
@@ -140,43 +158,9 @@ pub enum ChecksumAlgorithm {
     Sha256,
 }
 
-impl ChecksumAlgorithm {
-    /// The S3 spelling (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`).
-    pub fn as_str(self) -> &'static str {
-        todo!()
-    }
-    /// Parse the S3 spelling, case-insensitively.
-    pub fn parse(s: &str) -> Option<Self> {
-        let _ = s;
-        todo!()
-    }
-    /// The header that carries it: `x-amz-checksum-crc32`, ...
-    pub fn header_name(self) -> &'static str {
-        todo!()
-    }
-}
-
 impl std::fmt::Display for ChecksumAlgorithm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// Incremental hasher for one algorithm; also usable by the server (e.g. for trailers).
-pub struct Checksummer {/* todo */}
-
-impl Checksummer {
-    pub fn new(algorithm: ChecksumAlgorithm) -> Self {
-        let _ = algorithm;
-        todo!()
-    }
-    pub fn update(&mut self, data: &[u8]) {
-        let _ = data;
-        todo!()
-    }
-    /// Raw digest bytes (big-endian for the CRCs, as S3 encodes them before base64).
-    pub fn finish(self) -> Vec<u8> {
-        todo!()
     }
 }
 
@@ -252,53 +236,6 @@ pub enum ByteRange {
     Suffix(u64),
 }
 
-impl ByteRange {
-    /// The inclusive `(first, last)` byte positions for an object of `size` bytes, or
-    /// [`Error::InvalidRange`] when the range is not satisfiable (S3: 416).
-    pub fn resolve(self, size: u64) -> Result<(u64, u64)> {
-        let _ = size;
-        todo!()
-    }
-}
-
-/// A finished, durable blob not yet referenced by any metadata (dropping it without
-/// committing it deletes the file).
-pub struct Blob {/* todo */}
-
-impl Blob {
-    pub fn size(&self) -> u64 {
-        todo!()
-    }
-    pub fn md5(&self) -> [u8; 16] {
-        todo!()
-    }
-    /// Raw digests of the algorithms the writer was created with.
-    pub fn checksum(&self, algorithm: ChecksumAlgorithm) -> Option<&[u8]> {
-        let _ = algorithm;
-        todo!()
-    }
-}
-
-/// Writes one blob: temp file -> hash -> verify -> fsync -> rename -> fsync dir.
-/// Dropping it before [`BlobWriter::finish`] deletes the temp file.
-pub struct BlobWriter {/* todo */}
-
-impl BlobWriter {
-    pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let _ = chunk;
-        todo!()
-    }
-    /// Bytes written so far.
-    pub fn written(&self) -> u64 {
-        todo!()
-    }
-    /// Verify against `expect`, make the blob durable, and hand it back.
-    pub async fn finish(self, expect: &Expect) -> Result<Blob> {
-        let _ = expect;
-        todo!()
-    }
-}
-
 /// When a commit may replace what is there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitCondition {
@@ -307,35 +244,6 @@ pub enum CommitCondition {
     /// Origin fill: only if the key has no object and no tombstone (a local PUT or DELETE
     /// that happened during the fetch wins over the origin's bytes).
     IfAbsent,
-}
-
-/// A stream of an object's bytes (or of a range of them), in chunks of at most
-/// `StoreOptions::read_chunk`. Holds the blobs alive while it exists.
-pub struct ObjectReader {/* todo */}
-
-impl ObjectReader {
-    /// Inclusive `(first, last)` of what it yields; `None` for an empty object.
-    pub fn range(&self) -> Option<(u64, u64)> {
-        todo!()
-    }
-    /// Number of bytes it yields in total.
-    pub fn len(&self) -> u64 {
-        todo!()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl futures::Stream for ObjectReader {
-    type Item = std::io::Result<Bytes>;
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        let _ = cx;
-        todo!()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -424,214 +332,4 @@ pub struct UploadsPage {
     pub is_truncated: bool,
     pub next_key_marker: Option<String>,
     pub next_upload_id_marker: Option<String>,
-}
-
-/// A writer for an origin fill: bytes go through a [`BlobWriter`]; the object appears only
-/// when [`FillWriter::commit`] is called after the caller verified the whole body, and only
-/// if no local object or tombstone appeared meanwhile. Dropped uncommitted, it leaves no trace.
-pub struct FillWriter {/* todo */}
-
-impl FillWriter {
-    pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let _ = chunk;
-        todo!()
-    }
-    pub fn written(&self) -> u64 {
-        todo!()
-    }
-    /// `Ok(None)` when a local write or delete won the race and the fill was discarded.
-    pub async fn commit(self, attrs: ObjectAttrs, expect: &Expect) -> Result<Option<ObjectMeta>> {
-        let _ = (attrs, expect);
-        todo!()
-    }
-}
-
-/// The store. Cheap to clone; all clones share one database and data directory.
-#[derive(Clone)]
-pub struct Store {/* todo */}
-
-impl Store {
-    /// Open (creating if needed) the store in `dir`, then run the recovery sweep.
-    /// A corrupt database is a clear error, never silently recreated.
-    pub fn open(dir: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
-        let _ = (dir.as_ref(), options);
-        todo!()
-    }
-    /// What the sweep at open removed.
-    pub fn recovery_report(&self) -> RecoveryReport {
-        todo!()
-    }
-    /// Flush metadata to disk (also done by every write before it returns).
-    pub async fn flush(&self) -> Result<()> {
-        todo!()
-    }
-
-    // ---- buckets ----
-
-    /// Validates the name with S3's rules (3-63 chars, lowercase letters, digits, `.`, `-`,
-    /// starts and ends with a letter or digit, not an IP address, no `..`, ...).
-    pub async fn create_bucket(&self, name: &str, owner: &str, region: &str) -> Result<BucketMeta> {
-        let _ = (name, owner, region);
-        todo!()
-    }
-    pub fn head_bucket(&self, name: &str) -> Result<BucketMeta> {
-        let _ = name;
-        todo!()
-    }
-    /// Refused with BucketNotEmpty while it holds objects; aborts its uploads and drops its
-    /// settings and tombstones.
-    pub async fn delete_bucket(&self, name: &str) -> Result<()> {
-        let _ = name;
-        todo!()
-    }
-    /// Sorted by name.
-    pub fn list_buckets(&self) -> Result<Vec<BucketMeta>> {
-        todo!()
-    }
-    /// Per-bucket settings (origin configuration, ACL, ...): opaque bytes under a name.
-    pub fn bucket_setting(&self, bucket: &str, name: &str) -> Result<Option<Vec<u8>>> {
-        let _ = (bucket, name);
-        todo!()
-    }
-    /// `None` removes the setting.
-    pub async fn set_bucket_setting(&self, bucket: &str, name: &str, value: Option<&[u8]>) -> Result<()> {
-        let _ = (bucket, name, value);
-        todo!()
-    }
-
-    // ---- objects ----
-
-    /// A writer for a new blob computing MD5 plus `algorithms`.
-    pub fn blob_writer(&self, algorithms: &[ChecksumAlgorithm]) -> Result<BlobWriter> {
-        let _ = algorithms;
-        todo!()
-    }
-    /// The one commit routine: make `blob` the content of `bucket/key`.
-    /// `Ok(None)` only with [`CommitCondition::IfAbsent`] when the condition failed (the blob
-    /// is then deleted).
-    pub async fn commit_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        attrs: ObjectAttrs,
-        blob: Blob,
-        condition: CommitCondition,
-    ) -> Result<Option<ObjectMeta>> {
-        let _ = (bucket, key, attrs, blob, condition);
-        todo!()
-    }
-    /// Convenience: write a whole stream and commit it (last commit wins).
-    pub async fn put_object<S>(
-        &self,
-        bucket: &str,
-        key: &str,
-        attrs: ObjectAttrs,
-        body: S,
-        expect: &Expect,
-    ) -> Result<ObjectMeta>
-    where
-        S: futures::Stream<Item = std::io::Result<Bytes>> + Send,
-    {
-        let _ = (bucket, key, attrs, body, expect);
-        todo!()
-    }
-    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
-        let _ = (bucket, key);
-        todo!()
-    }
-    /// Metadata plus a reader of `range` (whole object when `None`).
-    pub fn get_object(&self, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<(ObjectMeta, ObjectReader)> {
-        let _ = (bucket, key, range);
-        todo!()
-    }
-    /// Idempotent. With `tombstone`, remember the key as deleted (origin buckets) so a fill
-    /// will not bring it back; a later commit with [`CommitCondition::Always`] clears it.
-    /// Returns the deleted object's metadata, if there was one.
-    pub async fn delete_object(&self, bucket: &str, key: &str, tombstone: bool) -> Result<Option<ObjectMeta>> {
-        let _ = (bucket, key, tombstone);
-        todo!()
-    }
-    /// When the key was deleted locally, if it carries a tombstone.
-    pub fn tombstone(&self, bucket: &str, key: &str) -> Result<Option<SystemTime>> {
-        let _ = (bucket, key);
-        todo!()
-    }
-    /// Forget a tombstone (operator action: make the origin the source of the key again).
-    pub async fn clear_tombstone(&self, bucket: &str, key: &str) -> Result<()> {
-        let _ = (bucket, key);
-        todo!()
-    }
-    /// Stream `reader` (from [`Store::get_object`]) into a new object `dst_bucket/dst_key`
-    /// with `attrs`; copying onto the source key itself is allowed.
-    pub async fn copy_object(
-        &self,
-        source: (ObjectMeta, ObjectReader),
-        dst_bucket: &str,
-        dst_key: &str,
-        attrs: ObjectAttrs,
-    ) -> Result<ObjectMeta> {
-        let _ = (source, dst_bucket, dst_key, attrs);
-        todo!()
-    }
-    pub fn list_objects(&self, bucket: &str, query: &ListQuery) -> Result<ListPage> {
-        let _ = (bucket, query);
-        todo!()
-    }
-
-    // ---- multipart ----
-
-    pub async fn create_upload(
-        &self,
-        bucket: &str,
-        key: &str,
-        owner: &str,
-        attrs: ObjectAttrs,
-        checksum_algorithm: Option<ChecksumAlgorithm>,
-    ) -> Result<Upload> {
-        let _ = (bucket, key, owner, attrs, checksum_algorithm);
-        todo!()
-    }
-    /// NoSuchUpload unless `upload_id` is an upload of exactly `bucket/key`.
-    pub fn get_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<Upload> {
-        let _ = (bucket, key, upload_id);
-        todo!()
-    }
-    /// Stage `blob` as part `part_number` (1..=10000), replacing an earlier one.
-    pub async fn commit_part(&self, bucket: &str, key: &str, upload_id: &str, part_number: u32, blob: Blob) -> Result<PartMeta> {
-        let _ = (bucket, key, upload_id, part_number, blob);
-        todo!()
-    }
-    /// Parts with number > `marker`, at most `max_parts`.
-    pub fn list_parts(&self, bucket: &str, key: &str, upload_id: &str, marker: u32, max_parts: usize) -> Result<PartsPage> {
-        let _ = (bucket, key, upload_id, marker, max_parts);
-        todo!()
-    }
-    pub async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
-        let _ = (bucket, key, upload_id);
-        todo!()
-    }
-    /// Validate the part list (ascending -> InvalidPartOrder; known part with matching
-    /// ETag -> InvalidPart; all but the last >= min_part_size -> EntityTooSmall), then commit
-    /// the object atomically with the removal of the upload. Unlisted parts are deleted.
-    pub async fn complete_upload(&self, bucket: &str, key: &str, upload_id: &str, parts: &[CompletedPart]) -> Result<ObjectMeta> {
-        let _ = (bucket, key, upload_id, parts);
-        todo!()
-    }
-    /// Sorted by key, then initiation time.
-    pub fn list_uploads(&self, bucket: &str, query: &UploadQuery) -> Result<UploadsPage> {
-        let _ = (bucket, query);
-        todo!()
-    }
-    /// Abort every upload initiated before `now - max_age`; returns how many.
-    pub async fn expire_uploads(&self, max_age: Duration) -> Result<usize> {
-        let _ = max_age;
-        todo!()
-    }
-
-    // ---- origin fill ----
-
-    pub fn fill_writer(&self, bucket: &str, key: &str, algorithms: &[ChecksumAlgorithm]) -> Result<FillWriter> {
-        let _ = (bucket, key, algorithms);
-        todo!()
-    }
 }

@@ -1,0 +1,399 @@
+//! Blob files: ids and paths, the one writer every byte goes through ([`BlobWriter`]: temp
+//! file -> hash -> verify -> `sync_all` -> rename -> fsync dir), the uncommitted [`Blob`]
+//! guard, and the lease table that defers deleting a blob while a reader streams it.
+//! Knows nothing of keys or metadata: a blob is an immutable file named by a random id.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::checksum::Hashes;
+use crate::store::Shared;
+use crate::{ChecksumAlgorithm, Error, Expect, Result};
+
+/// A blob's random 128-bit id; its file name is the 32-hex form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub(crate) struct BlobId(pub [u8; 16]);
+
+impl BlobId {
+    pub fn random() -> BlobId {
+        BlobId(uuid::Uuid::new_v4().into_bytes())
+    }
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
+    pub fn parse(name: &str) -> Option<BlobId> {
+        if name.len() != 32 {
+            return None;
+        }
+        let raw = hex::decode(name).ok()?;
+        Some(BlobId(raw.try_into().ok()?))
+    }
+}
+
+/// The directory layout of a store.
+#[derive(Debug)]
+pub(crate) struct Dirs {
+    pub blobs: PathBuf,
+    pub tmp: PathBuf,
+}
+
+impl Dirs {
+    pub fn new(root: &Path) -> Dirs {
+        Dirs {
+            blobs: root.join("blobs"),
+            tmp: root.join("tmp"),
+        }
+    }
+    pub fn fan_out(&self, id: BlobId) -> PathBuf {
+        self.blobs.join(format!("{:02x}", id.0[0]))
+    }
+    pub fn blob_path(&self, id: BlobId) -> PathBuf {
+        self.fan_out(id).join(id.hex())
+    }
+    pub fn temp_path(&self, id: BlobId) -> PathBuf {
+        self.tmp.join(id.hex())
+    }
+    /// Create tmp/ and the 256 fan-out directories.
+    pub fn create(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.tmp)?;
+        for i in 0..=255u8 {
+            std::fs::create_dir_all(self.blobs.join(format!("{i:02x}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Deletes its file on drop unless disarmed.
+struct FileGuard {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl Drop for FileGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            if let Err(e) = std::fs::remove_file(&self.path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(path = %self.path.display(), error = %e, "removing blob file");
+                }
+            }
+        }
+    }
+}
+
+/// A finished, durable blob not yet referenced by any metadata (dropping it without
+/// committing it deletes the file).
+pub struct Blob {
+    pub(crate) id: BlobId,
+    size: u64,
+    md5: [u8; 16],
+    checksums: Vec<(ChecksumAlgorithm, Vec<u8>)>,
+    guard: FileGuard,
+}
+
+impl std::fmt::Debug for Blob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blob")
+            .field("id", &self.id.hex())
+            .field("size", &self.size)
+            .finish()
+    }
+}
+
+impl Blob {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+    pub fn md5(&self) -> [u8; 16] {
+        self.md5
+    }
+    /// Raw digests of the algorithms the writer was created with.
+    pub fn checksum(&self, algorithm: ChecksumAlgorithm) -> Option<&[u8]> {
+        self.checksums
+            .iter()
+            .find(|(a, _)| *a == algorithm)
+            .map(|(_, v)| v.as_slice())
+    }
+    pub(crate) fn checksums(&self) -> &[(ChecksumAlgorithm, Vec<u8>)] {
+        &self.checksums
+    }
+    /// Metadata now references the blob: it must outlive this handle.
+    pub(crate) fn committed(mut self) {
+        self.guard.armed = false;
+    }
+}
+
+/// File and hashers travel together into blocking tasks and back.
+struct Sink {
+    file: File,
+    hashes: Hashes,
+}
+
+/// Writes one blob: temp file -> hash -> verify -> fsync -> rename -> fsync dir.
+/// Dropping it before [`BlobWriter::finish`] deletes the temp file.
+pub struct BlobWriter {
+    shared: Arc<Shared>,
+    id: BlobId,
+    /// `None` after an I/O error: the writer is then unusable.
+    sink: Option<Sink>,
+    buf: Vec<u8>,
+    capacity: usize,
+    written: u64,
+    guard: FileGuard,
+}
+
+fn broken() -> Error {
+    Error::Io(std::io::Error::other("blob writer failed earlier"))
+}
+
+fn join_err(e: tokio::task::JoinError) -> Error {
+    Error::Io(std::io::Error::other(e))
+}
+
+impl BlobWriter {
+    pub(crate) fn create(
+        shared: Arc<Shared>,
+        algorithms: &[ChecksumAlgorithm],
+    ) -> Result<BlobWriter> {
+        shared.check_writable()?;
+        let id = BlobId::random();
+        let path = shared.dirs.temp_path(id);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let capacity = shared.options.write_buffer.max(4096);
+        Ok(BlobWriter {
+            shared,
+            id,
+            sink: Some(Sink {
+                file,
+                hashes: Hashes::new(algorithms),
+            }),
+            buf: Vec::with_capacity(capacity),
+            capacity,
+            written: 0,
+            guard: FileGuard { path, armed: true },
+        })
+    }
+
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        if self.sink.is_none() {
+            return Err(broken());
+        }
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let room = self.capacity - self.buf.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.buf.extend_from_slice(now);
+            self.written += now.len() as u64;
+            rest = later;
+            if self.buf.len() >= self.capacity {
+                self.drain().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hash and write the buffer on the blocking pool (hashing 1 GiB is CPU work that must
+    /// not stall the async workers).
+    async fn drain(&mut self) -> Result<()> {
+        let mut sink = self.sink.take().ok_or_else(broken)?;
+        let buf = std::mem::take(&mut self.buf);
+        let (sink, mut buf) = tokio::task::spawn_blocking(move || -> Result<(Sink, Vec<u8>)> {
+            sink.hashes.update(&buf);
+            sink.file.write_all(&buf)?;
+            Ok((sink, buf))
+        })
+        .await
+        .map_err(join_err)??;
+        buf.clear();
+        self.buf = buf;
+        self.sink = Some(sink);
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Verify against `expect`, make the blob durable, and hand it back.
+    pub async fn finish(mut self, expect: &Expect) -> Result<Blob> {
+        self.shared.check_writable()?;
+        if !self.buf.is_empty() {
+            self.drain().await?;
+        }
+        let sink = self.sink.take().ok_or_else(broken)?;
+        let digests = sink.hashes.finish();
+        let written = self.written;
+
+        // Step 3: verify before spending an fsync on a body we will refuse.
+        if let Some(expected) = expect.size {
+            if expected != written {
+                return Err(Error::IncompleteBody {
+                    expected,
+                    got: written,
+                });
+            }
+        }
+        if let Some(md5) = expect.md5 {
+            if md5 != digests.md5 {
+                return Err(Error::BadDigest);
+            }
+        }
+        for (algorithm, value) in &expect.checksums {
+            match digests.checksums.iter().find(|(a, _)| a == algorithm) {
+                Some((_, got)) if got == value => {}
+                Some(_) => {
+                    return Err(Error::ChecksumMismatch {
+                        algorithm: *algorithm,
+                    })
+                }
+                None => {
+                    return Err(Error::InvalidArgument(format!(
+                        "{algorithm} was expected but not requested from the blob writer"
+                    )))
+                }
+            }
+        }
+
+        // Steps 4-5: sync the file, rename it into place, sync the fan-out directory.
+        let temp = self.guard.path.clone();
+        let fan_out = self.shared.dirs.fan_out(self.id);
+        let dest = self.shared.dirs.blob_path(self.id);
+        let file = sink.file;
+        let shared = self.shared.clone();
+        let dest2 = dest.clone();
+        let mut guard = std::mem::replace(
+            &mut self.guard,
+            FileGuard {
+                path: PathBuf::new(),
+                armed: false,
+            },
+        );
+        let guard = tokio::task::spawn_blocking(move || -> Result<FileGuard> {
+            shared.fsync(|| file.sync_all())?;
+            drop(file);
+            std::fs::rename(&temp, &dest2)?;
+            // From here on the file lives at its final path; the guard follows it.
+            guard.path = dest2;
+            shared.fsync(|| File::open(&fan_out)?.sync_all())?;
+            Ok(guard)
+        })
+        .await
+        .map_err(join_err)??;
+        debug_assert_eq!(guard.path, dest);
+        Ok(Blob {
+            id: self.id,
+            size: written,
+            md5: digests.md5,
+            checksums: digests.checksums,
+            guard,
+        })
+    }
+}
+
+/// Readers per blob, and whether a delete waits for them.
+#[derive(Default)]
+pub(crate) struct Leases {
+    table: Mutex<HashMap<BlobId, LeaseEntry>>,
+}
+
+#[derive(Default)]
+struct LeaseEntry {
+    readers: usize,
+    doomed: bool,
+}
+
+/// Held by an [`crate::ObjectReader`]: its blobs are not deleted while it lives.
+pub(crate) struct Lease {
+    shared: Arc<Shared>,
+    ids: Vec<BlobId>,
+}
+
+impl Shared {
+    pub(crate) fn lease(self: &Arc<Self>, ids: Vec<BlobId>) -> Lease {
+        let mut table = self.leases.table.lock().unwrap_or_else(|p| p.into_inner());
+        for id in &ids {
+            table.entry(*id).or_default().readers += 1;
+        }
+        Lease {
+            shared: self.clone(),
+            ids,
+        }
+    }
+
+    /// Delete a blob that metadata no longer references; deferred while it is leased.
+    pub(crate) fn delete_blob(&self, id: BlobId) {
+        {
+            let mut table = self.leases.table.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(entry) = table.get_mut(&id) {
+                entry.doomed = true;
+                return;
+            }
+        }
+        self.remove_blob_file(id);
+    }
+
+    fn remove_blob_file(&self, id: BlobId) {
+        drop(FileGuard {
+            path: self.dirs.blob_path(id),
+            armed: true,
+        });
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let mut doomed = Vec::new();
+        {
+            let mut table = self
+                .shared
+                .leases
+                .table
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            for id in &self.ids {
+                if let Some(entry) = table.get_mut(id) {
+                    entry.readers = entry.readers.saturating_sub(1);
+                    if entry.readers == 0 {
+                        if entry.doomed {
+                            doomed.push(*id);
+                        }
+                        table.remove(id);
+                    }
+                }
+            }
+        }
+        for id in doomed {
+            self.shared.remove_blob_file(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_ids_round_trip_and_fan_out() {
+        let id = BlobId::random();
+        assert_eq!(BlobId::parse(&id.hex()), Some(id));
+        assert_eq!(BlobId::parse("xyz"), None);
+        let dirs = Dirs::new(Path::new("/d"));
+        let p = dirs.blob_path(id);
+        assert!(p.starts_with("/d/blobs"));
+        assert_eq!(
+            p.parent()
+                .and_then(|d| d.file_name())
+                .and_then(|n| n.to_str()),
+            Some(&id.hex()[..2])
+        );
+    }
+}

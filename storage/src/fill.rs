@@ -1,0 +1,60 @@
+//! Origin fill: [`FillWriter`] streams an origin's bytes through the same [`BlobWriter`] as
+//! PUT and commits through the same routine, with [`CommitCondition::IfAbsent`] so a local
+//! PUT or DELETE that happened during the fetch wins. Uncommitted, it leaves no trace (the
+//! writer's guard deletes the temp file).
+
+use crate::blob::BlobWriter;
+use crate::object::validate_key;
+use crate::{ChecksumAlgorithm, CommitCondition, Expect, ObjectAttrs, ObjectMeta, Result, Store};
+
+/// A writer for an origin fill: bytes go through a [`BlobWriter`]; the object appears only
+/// when [`FillWriter::commit`] is called after the caller verified the whole body, and only
+/// if no local object or tombstone appeared meanwhile. Dropped uncommitted, it leaves no trace.
+pub struct FillWriter {
+    store: Store,
+    bucket: String,
+    key: String,
+    writer: BlobWriter,
+}
+
+impl FillWriter {
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.writer.write(chunk).await
+    }
+
+    pub fn written(&self) -> u64 {
+        self.writer.written()
+    }
+
+    /// `Ok(None)` when a local write or delete won the race and the fill was discarded.
+    pub async fn commit(self, attrs: ObjectAttrs, expect: &Expect) -> Result<Option<ObjectMeta>> {
+        let blob = self.writer.finish(expect).await?;
+        self.store
+            .commit_object(
+                &self.bucket,
+                &self.key,
+                attrs,
+                blob,
+                CommitCondition::IfAbsent,
+            )
+            .await
+    }
+}
+
+impl Store {
+    pub fn fill_writer(
+        &self,
+        bucket: &str,
+        key: &str,
+        algorithms: &[ChecksumAlgorithm],
+    ) -> Result<FillWriter> {
+        validate_key(key)?;
+        self.head_bucket(bucket)?;
+        Ok(FillWriter {
+            store: self.clone(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            writer: self.blob_writer(algorithms)?,
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! [`ObjectReader`]: streams a byte range of an object's blobs in sequence (a multipart
+//! object is several blobs; ranges may straddle part boundaries), in chunks of at most
+//! `read_chunk` bytes, reading with `pread` on the blocking pool. Files are opened lazily;
+//! the reader's lease keeps every blob it may still open from being deleted.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::future::Future;
+use std::os::unix::fs::FileExt as _;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+
+use crate::blob::Lease;
+use crate::meta::BlobRef;
+
+/// The part of one blob a reader still has to yield.
+struct Segment {
+    path: PathBuf,
+    offset: u64,
+    remaining: u64,
+}
+
+type Pending = tokio::task::JoinHandle<std::io::Result<(File, Bytes)>>;
+
+/// A stream of an object's bytes (or of a range of them), in chunks of at most
+/// `StoreOptions::read_chunk`. Holds the blobs alive while it exists.
+pub struct ObjectReader {
+    segments: VecDeque<Segment>,
+    /// The open file of the first segment, between two reads.
+    file: Option<File>,
+    pending: Option<Pending>,
+    chunk: usize,
+    range: Option<(u64, u64)>,
+    len: u64,
+    _lease: Lease,
+}
+
+impl ObjectReader {
+    /// `blobs` in object order; `range` inclusive, already resolved against the size.
+    pub(crate) fn new(
+        blobs: &[BlobRef],
+        paths: impl Fn(&BlobRef) -> PathBuf,
+        range: Option<(u64, u64)>,
+        chunk: usize,
+        lease: Lease,
+    ) -> ObjectReader {
+        let mut segments = VecDeque::new();
+        if let Some((first, last)) = range {
+            let mut start = 0u64;
+            for blob in blobs {
+                let end = start + blob.size; // exclusive
+                let lo = first.max(start);
+                let hi = (last + 1).min(end);
+                if lo < hi {
+                    segments.push_back(Segment {
+                        path: paths(blob),
+                        offset: lo - start,
+                        remaining: hi - lo,
+                    });
+                }
+                start = end;
+            }
+        }
+        ObjectReader {
+            segments,
+            file: None,
+            pending: None,
+            chunk: chunk.max(1),
+            range,
+            len: range.map_or(0, |(a, b)| b - a + 1),
+            _lease: lease,
+        }
+    }
+
+    /// Inclusive `(first, last)` of what it yields; `None` for an empty object.
+    pub fn range(&self) -> Option<(u64, u64)> {
+        self.range
+    }
+
+    /// Number of bytes it yields in total.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::fmt::Debug for ObjectReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectReader")
+            .field("range", &self.range)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl futures::Stream for ObjectReader {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(pending) = this.pending.as_mut() {
+                let done = match Pin::new(pending).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(done) => done,
+                };
+                this.pending = None;
+                return Poll::Ready(Some(match done {
+                    Ok(Ok((file, bytes))) => {
+                        let n = bytes.len() as u64;
+                        if let Some(seg) = this.segments.front_mut() {
+                            seg.offset += n;
+                            seg.remaining -= n;
+                            if seg.remaining == 0 {
+                                this.segments.pop_front();
+                            } else {
+                                this.file = Some(file);
+                            }
+                        }
+                        Ok(bytes)
+                    }
+                    Ok(Err(e)) => {
+                        // End the stream after an error: a consumer must not mistake a
+                        // short stream for the object.
+                        this.segments.clear();
+                        Err(e)
+                    }
+                    Err(join) => {
+                        this.segments.clear();
+                        Err(std::io::Error::other(join))
+                    }
+                }));
+            }
+            let Some(seg) = this.segments.front() else {
+                return Poll::Ready(None);
+            };
+            let n = seg.remaining.min(this.chunk as u64) as usize;
+            let offset = seg.offset;
+            let path = seg.path.clone();
+            let file = this.file.take();
+            this.pending = Some(tokio::task::spawn_blocking(move || {
+                let file = match file {
+                    Some(f) => f,
+                    None => File::open(&path)?,
+                };
+                let mut buf = vec![0u8; n];
+                file.read_exact_at(&mut buf, offset)?;
+                Ok((file, Bytes::from(buf)))
+            }));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The recovery sweep run by [`crate::Store::open`]: every temp file is garbage, and so is
+//! every blob file no object or staged part references. Reads metadata once (into a set of
+//! live ids), never modifies it, and logs what it removed.
+
+use std::collections::HashSet;
+
+use crate::blob::{BlobId, Dirs};
+use crate::meta::Meta;
+use crate::{RecoveryReport, Result};
+
+pub(crate) fn sweep(dirs: &Dirs, meta: &Meta) -> Result<RecoveryReport> {
+    let mut report = RecoveryReport::default();
+    for entry in std::fs::read_dir(&dirs.tmp)? {
+        let entry = entry?;
+        remove(&entry.path())?;
+        report.temp_files_removed += 1;
+    }
+    let live: HashSet<BlobId> = meta.referenced_blobs()?;
+    for fan_out in std::fs::read_dir(&dirs.blobs)? {
+        let fan_out = fan_out?;
+        if !fan_out.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(fan_out.path())? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let referenced = name
+                .to_str()
+                .and_then(BlobId::parse)
+                .is_some_and(|id| live.contains(&id));
+            if !referenced {
+                remove(&entry.path())?;
+                report.orphan_blobs_removed += 1;
+            }
+        }
+    }
+    tracing::info!(
+        temp_files_removed = report.temp_files_removed,
+        orphan_blobs_removed = report.orphan_blobs_removed,
+        "storage recovery sweep done"
+    );
+    Ok(report)
+}
+
+fn remove(path: &std::path::Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+}

@@ -1,0 +1,142 @@
+//! The [`Store`] handle and its shared state: opening a data directory (layout, sled,
+//! recovery sweep), the poison flag set by a failed fsync, and the gates that serialise the
+//! few metadata changes a single sled transaction cannot check (a bucket's emptiness, the
+//! set of an upload's parts). Operation families live in bucket.rs, object.rs, list.rs,
+//! multipart.rs and fill.rs.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::blob::{BlobId, Dirs, Leases};
+use crate::meta::Meta;
+use crate::{recovery, Error, RecoveryReport, Result, StoreOptions};
+
+/// State shared by every clone of a [`Store`] and by its writers and readers.
+pub(crate) struct Shared {
+    pub dirs: Dirs,
+    pub meta: Meta,
+    pub options: StoreOptions,
+    pub leases: Leases,
+    poisoned: AtomicBool,
+    /// Object commits and upload creation hold it shared; `delete_bucket` holds it
+    /// exclusively so no object appears between its emptiness check and its removal.
+    bucket_gate: RwLock<()>,
+    /// Serialises changes to the part sets of uploads (stage, complete, abort), so the
+    /// parts read before a transaction are exactly the parts it removes.
+    part_gate: Mutex<()>,
+    report: RecoveryReport,
+}
+
+impl Shared {
+    /// Refuse writes once an fsync failed.
+    pub fn check_writable(&self) -> Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            Err(Error::Poisoned)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Run an fsync; a failure poisons the store (the page cache state is unknown, so
+    /// retrying could report success for lost data).
+    pub fn fsync(&self, sync: impl FnOnce() -> std::io::Result<()>) -> Result<()> {
+        sync().map_err(|e| {
+            self.poison(&e.to_string());
+            Error::Io(e)
+        })
+    }
+
+    pub fn poison(&self, why: &str) {
+        if !self.poisoned.swap(true, Ordering::AcqRel) {
+            tracing::error!(
+                reason = why,
+                "storage poisoned: refusing all further writes"
+            );
+        }
+    }
+
+    pub fn bucket_gate_shared(&self) -> RwLockReadGuard<'_, ()> {
+        self.bucket_gate.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn bucket_gate_exclusive(&self) -> RwLockWriteGuard<'_, ()> {
+        self.bucket_gate.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn part_gate(&self) -> MutexGuard<'_, ()> {
+        self.part_gate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The store. Cheap to clone; all clones share one database and data directory.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dirs", &self.shared.dirs)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `dir`, then run the recovery sweep.
+    /// A corrupt database is a clear error, never silently recreated.
+    pub fn open(dir: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
+        let dir = dir.as_ref();
+        let dirs = Dirs::new(dir);
+        dirs.create()?;
+        let meta = Meta::open(&dir.join("meta"))?;
+        let report = recovery::sweep(&dirs, &meta)?;
+        Ok(Store {
+            shared: Arc::new(Shared {
+                dirs,
+                meta,
+                options,
+                leases: Leases::default(),
+                poisoned: AtomicBool::new(false),
+                bucket_gate: RwLock::new(()),
+                part_gate: Mutex::new(()),
+                report,
+            }),
+        })
+    }
+
+    /// What the sweep at open removed.
+    pub fn recovery_report(&self) -> RecoveryReport {
+        self.shared.report.clone()
+    }
+
+    /// Whether a failed fsync made the store refuse writes.
+    pub fn is_poisoned(&self) -> bool {
+        self.shared.check_writable().is_err()
+    }
+
+    /// Flush metadata to disk (also done by every write before it returns).
+    pub async fn flush(&self) -> Result<()> {
+        match self.shared.meta.flush().await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.shared.poison(&format!("metadata flush failed: {e}"));
+                Err(e)
+            }
+        }
+    }
+
+    /// Make a committed change durable, then delete the blobs it released. The order
+    /// matters: deleting first could leave durable metadata pointing at a deleted blob.
+    pub(crate) async fn flush_then_delete(
+        &self,
+        released: impl IntoIterator<Item = BlobId>,
+    ) -> Result<()> {
+        self.flush().await?;
+        for id in released {
+            self.shared.delete_blob(id);
+        }
+        Ok(())
+    }
+}
