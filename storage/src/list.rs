@@ -51,8 +51,7 @@ impl Store {
         let key_start = bucket.len() + 1;
         let mut rows = self.shared.meta.scan_objects(start(bucket, query));
         let mut emitted = 0usize;
-        loop {
-            let Some(row) = rows.next() else { break };
+        while let Some(row) = rows.next() {
             let (k, v) = row?;
             if !k.starts_with(&prefix_key) {
                 break;

@@ -167,7 +167,7 @@ fn abort<T>(e: Error) -> Result<T, ConflictableTransactionError<Error>> {
 /// Outcome of [`Meta::commit_object`].
 pub(crate) enum Committed {
     /// Committed; carries the record it replaced.
-    Replaced(Option<ObjectRec>),
+    Replaced(Option<Box<ObjectRec>>),
     /// [`CommitCondition::IfAbsent`] found an object or a tombstone.
     ConditionFailed,
 }
@@ -367,7 +367,7 @@ impl Meta {
         match outcome {
             None => Ok(Committed::ConditionFailed),
             Some(None) => Ok(Committed::Replaced(None)),
-            Some(Some(old)) => Ok(Committed::Replaced(Some(decode("object", &old)?))),
+            Some(Some(old)) => Ok(Committed::Replaced(Some(Box::new(decode("object", &old)?)))),
         }
     }
 

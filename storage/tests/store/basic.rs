@@ -1,0 +1,794 @@
+//! Behaviour of each operation family, including the error cases the server maps to S3
+//! errors.
+
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use storage::{
+    ByteRange, ChecksumAlgorithm, Checksummer, CommitCondition, CompletedPart, Error, Expect,
+    ObjectAttrs, UploadQuery,
+};
+
+use super::{blob_files, body, content, get, open, put, read_all, temp_files};
+
+fn md5_raw(data: &[u8]) -> [u8; 16] {
+    use md5::Digest as _;
+    md5::Md5::digest(data).into()
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    hex::encode(md5_raw(data))
+}
+
+#[tokio::test]
+async fn buckets_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("zeta", "alice", "us-east-1").await.unwrap();
+    let b = s
+        .create_bucket("alpha", "alice", "eu-west-1")
+        .await
+        .unwrap();
+    assert_eq!(s.head_bucket("alpha").unwrap(), b);
+    assert!(matches!(
+        s.create_bucket("alpha", "alice", "x").await,
+        Err(Error::BucketAlreadyOwnedByYou)
+    ));
+    assert!(matches!(
+        s.create_bucket("alpha", "bob", "x").await,
+        Err(Error::BucketAlreadyExists)
+    ));
+    assert!(matches!(
+        s.create_bucket("Bad_Name", "bob", "x").await,
+        Err(Error::InvalidBucketName(_))
+    ));
+    let names: Vec<String> = s
+        .list_buckets()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(names, ["alpha", "zeta"]);
+    assert!(matches!(s.head_bucket("nope"), Err(Error::NoSuchBucket)));
+
+    // Settings, tombstones and uploads go with the bucket; objects keep it alive.
+    s.set_bucket_setting("alpha", "origin", Some(b"<xml/>"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.bucket_setting("alpha", "origin").unwrap().as_deref(),
+        Some(&b"<xml/>"[..])
+    );
+    s.delete_object("alpha", "gone", true).await.unwrap();
+    let up = s
+        .create_upload("alpha", "mp", "alice", ObjectAttrs::default(), None)
+        .await
+        .unwrap();
+    let mut w = s.blob_writer(&[]).unwrap();
+    w.write(b"part").await.unwrap();
+    let blob = w.finish(&Expect::default()).await.unwrap();
+    s.commit_part("alpha", "mp", &up.upload_id, 1, blob)
+        .await
+        .unwrap();
+    put(&s, "alpha", "obj", b"x").await;
+    assert!(matches!(
+        s.delete_bucket("alpha").await,
+        Err(Error::BucketNotEmpty)
+    ));
+    s.delete_object("alpha", "obj", false).await.unwrap();
+    s.delete_bucket("alpha").await.unwrap();
+    assert!(matches!(s.head_bucket("alpha"), Err(Error::NoSuchBucket)));
+    assert!(
+        blob_files(dir.path()).is_empty(),
+        "the staged part's blob is gone"
+    );
+    s.create_bucket("alpha", "bob", "x").await.unwrap();
+    assert_eq!(s.bucket_setting("alpha", "origin").unwrap(), None);
+    assert_eq!(s.tombstone("alpha", "gone").unwrap(), None);
+    assert!(s
+        .list_uploads(
+            "alpha",
+            &UploadQuery {
+                max_uploads: 10,
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .uploads
+        .is_empty());
+    assert!(matches!(
+        s.delete_bucket("nope").await,
+        Err(Error::NoSuchBucket)
+    ));
+}
+
+#[tokio::test]
+async fn put_get_head_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    let data = content(1, 20_000);
+    let mut attrs = ObjectAttrs {
+        content_type: Some("text/plain".into()),
+        cache_control: Some("no-cache".into()),
+        content_disposition: Some("inline".into()),
+        content_encoding: Some("gzip".into()),
+        content_language: Some("en".into()),
+        expires: Some("Thu, 01 Dec 1994 16:00:00 GMT".into()),
+        ..Default::default()
+    };
+    attrs.user_metadata.insert("color".into(), "blue".into());
+    let crc = Checksummer::digest(ChecksumAlgorithm::Crc32c, &data);
+    let expect = Expect {
+        size: Some(data.len() as u64),
+        md5: Some(md5_raw(&data)),
+        checksums: vec![(ChecksumAlgorithm::Crc32c, crc.clone())],
+    };
+    let key = "dir/with spaces+plus%percent/日本";
+    let meta = s
+        .put_object("bkt", key, attrs.clone(), body(&data), &expect)
+        .await
+        .unwrap();
+    assert_eq!(meta.etag, md5_hex(&data));
+    assert_eq!(meta.size, data.len() as u64);
+    assert_eq!(meta.checksums.len(), 1);
+    assert!(!meta.checksums[0].composite);
+    let head = s.head_object("bkt", key).unwrap();
+    assert_eq!(head, meta);
+    assert_eq!(head.attrs, attrs);
+    assert_eq!(get(&s, "bkt", key).await.unwrap(), data);
+
+    assert!(matches!(
+        s.head_object("bkt", "missing"),
+        Err(Error::NoSuchKey)
+    ));
+    assert!(matches!(
+        s.head_object("nobkt", key),
+        Err(Error::NoSuchBucket)
+    ));
+    assert!(matches!(
+        s.head_object("bkt", &"k".repeat(1025)),
+        Err(Error::KeyTooLong)
+    ));
+    let long = "é".repeat(512); // 1024 bytes
+    put(&s, "bkt", &long, b"long").await;
+    assert_eq!(get(&s, "bkt", &long).await.unwrap(), b"long");
+
+    // Empty object.
+    let m = put(&s, "bkt", "empty", b"").await;
+    assert_eq!(m.etag, "d41d8cd98f00b204e9800998ecf8427e");
+    let (_, r) = s.get_object("bkt", "empty", None).unwrap();
+    assert!(r.is_empty() && r.range().is_none());
+    assert!(read_all(r).await.is_empty());
+    assert!(matches!(
+        s.get_object("bkt", "empty", Some(ByteRange::From(0))),
+        Err(Error::InvalidRange { size: 0 })
+    ));
+
+    // Delete is idempotent and returns what it removed.
+    assert_eq!(
+        s.delete_object("bkt", key, false)
+            .await
+            .unwrap()
+            .map(|m| m.etag),
+        Some(meta.etag)
+    );
+    assert!(s.delete_object("bkt", key, false).await.unwrap().is_none());
+    assert!(get(&s, "bkt", key).await.is_none());
+    assert_eq!(
+        blob_files(dir.path()).len(),
+        2,
+        "only 'long' and 'empty' remain"
+    );
+}
+
+#[tokio::test]
+async fn rejected_bodies_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    put(&s, "bkt", "k", b"original").await;
+    let data = b"new content".to_vec();
+    let cases = [
+        (
+            Expect {
+                size: Some(3),
+                ..Default::default()
+            },
+            "size",
+        ),
+        (
+            Expect {
+                md5: Some([0; 16]),
+                ..Default::default()
+            },
+            "md5",
+        ),
+        (
+            Expect {
+                checksums: vec![(ChecksumAlgorithm::Sha256, vec![0; 32])],
+                ..Default::default()
+            },
+            "sha256",
+        ),
+    ];
+    for (expect, what) in cases {
+        let err = s
+            .put_object("bkt", "k", ObjectAttrs::default(), body(&data), &expect)
+            .await
+            .unwrap_err();
+        match (what, err) {
+            (
+                "size",
+                Error::IncompleteBody {
+                    expected: 3,
+                    got: 11,
+                },
+            ) => {}
+            ("md5", Error::BadDigest) => {}
+            (
+                "sha256",
+                Error::ChecksumMismatch {
+                    algorithm: ChecksumAlgorithm::Sha256,
+                },
+            ) => {}
+            (what, err) => panic!("{what}: {err:?}"),
+        }
+        assert_eq!(get(&s, "bkt", "k").await.unwrap(), b"original");
+    }
+    // A writer dropped half-way leaves nothing either.
+    let mut w = s.blob_writer(&[ChecksumAlgorithm::Crc32]).unwrap();
+    w.write(b"half").await.unwrap();
+    assert_eq!(w.written(), 4);
+    drop(w);
+    assert_eq!(temp_files(dir.path()), 0);
+    assert_eq!(blob_files(dir.path()).len(), 1);
+    // Body stream errors abort the put.
+    let failing = futures::stream::iter(vec![
+        Ok(bytes::Bytes::from_static(b"abc")),
+        Err(std::io::Error::other("client went away")),
+    ]);
+    assert!(s
+        .put_object(
+            "bkt",
+            "k",
+            ObjectAttrs::default(),
+            failing,
+            &Expect::default()
+        )
+        .await
+        .is_err());
+    assert_eq!(get(&s, "bkt", "k").await.unwrap(), b"original");
+    assert_eq!(temp_files(dir.path()), 0);
+}
+
+async fn upload_parts(
+    s: &storage::Store,
+    key: &str,
+    parts: &[Vec<u8>],
+    alg: Option<ChecksumAlgorithm>,
+) -> (String, Vec<CompletedPart>) {
+    let up = s
+        .create_upload("bkt", key, "me", ObjectAttrs::default(), alg)
+        .await
+        .unwrap();
+    let mut done = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let algs: Vec<_> = alg.into_iter().collect();
+        let mut w = s.blob_writer(&algs).unwrap();
+        w.write(p).await.unwrap();
+        let blob = w.finish(&Expect::default()).await.unwrap();
+        let pm = s
+            .commit_part("bkt", key, &up.upload_id, i as u32 + 1, blob)
+            .await
+            .unwrap();
+        done.push(CompletedPart {
+            part_number: pm.part_number,
+            etag: format!("\"{}\"", pm.etag),
+        });
+    }
+    (up.upload_id, done)
+}
+
+#[tokio::test]
+async fn multipart_complete_and_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    put(&s, "bkt", "mp", b"old single-part object").await;
+    let parts: Vec<Vec<u8>> = vec![content(1, 1500), content(2, 1024), content(3, 10)];
+    let (id, mut done) = upload_parts(&s, "mp", &parts, Some(ChecksumAlgorithm::Crc32)).await;
+    // An extra staged part that the completion does not list.
+    let mut w = s.blob_writer(&[]).unwrap();
+    w.write(&content(4, 2000)).await.unwrap();
+    s.commit_part(
+        "bkt",
+        "mp",
+        &id,
+        7,
+        w.finish(&Expect::default()).await.unwrap(),
+    )
+    .await
+    .unwrap();
+    // Replace part 3 (the old blob must go).
+    let mut w = s.blob_writer(&[ChecksumAlgorithm::Crc32]).unwrap();
+    let p3 = content(5, 700);
+    w.write(&p3).await.unwrap();
+    let pm = s
+        .commit_part(
+            "bkt",
+            "mp",
+            &id,
+            3,
+            w.finish(&Expect::default()).await.unwrap(),
+        )
+        .await
+        .unwrap();
+    done[2].etag = pm.etag.clone();
+    let parts = vec![parts[0].clone(), parts[1].clone(), p3];
+
+    let page = s.list_parts("bkt", "mp", &id, 0, 2).unwrap();
+    assert_eq!(
+        page.parts.iter().map(|p| p.part_number).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert!(page.is_truncated);
+    assert_eq!(page.next_part_number_marker, Some(2));
+    let page = s.list_parts("bkt", "mp", &id, 2, 10).unwrap();
+    assert_eq!(
+        page.parts.iter().map(|p| p.part_number).collect::<Vec<_>>(),
+        [3, 7]
+    );
+    assert!(!page.is_truncated);
+
+    // Validation errors.
+    let swapped = vec![done[1].clone(), done[0].clone()];
+    assert!(matches!(
+        s.complete_upload("bkt", "mp", &id, &swapped).await,
+        Err(Error::InvalidPartOrder)
+    ));
+    let mut wrong = done.clone();
+    wrong[1].etag = "0123".into();
+    assert!(matches!(
+        s.complete_upload("bkt", "mp", &id, &wrong).await,
+        Err(Error::InvalidPart(_))
+    ));
+    let missing = vec![
+        done[0].clone(),
+        CompletedPart {
+            part_number: 5,
+            etag: done[0].etag.clone(),
+        },
+    ];
+    assert!(matches!(
+        s.complete_upload("bkt", "mp", &id, &missing).await,
+        Err(Error::InvalidPart(_))
+    ));
+    let small_first = vec![
+        done[2].clone(),
+        CompletedPart {
+            part_number: 7,
+            etag: page.parts[1].etag.clone(),
+        },
+    ];
+    assert!(matches!(
+        s.complete_upload("bkt", "mp", &id, &small_first).await,
+        Err(Error::EntityTooSmall { part_number: 3 })
+    ));
+
+    let meta = s.complete_upload("bkt", "mp", &id, &done).await.unwrap();
+    let whole: Vec<u8> = parts.concat();
+    assert_eq!(meta.size, whole.len() as u64);
+    assert_eq!(meta.part_sizes, vec![1500, 1024, 700]);
+    let mut md5s = Vec::new();
+    for p in &parts {
+        md5s.extend_from_slice(&md5_raw(p));
+    }
+    assert_eq!(meta.etag, format!("{}-3", md5_hex(&md5s)));
+    let raw: Vec<u8> = parts
+        .iter()
+        .flat_map(|p| Checksummer::digest(ChecksumAlgorithm::Crc32, p))
+        .collect();
+    use base64::Engine as _;
+    let composite = format!(
+        "{}-3",
+        base64::engine::general_purpose::STANDARD
+            .encode(Checksummer::digest(ChecksumAlgorithm::Crc32, &raw))
+    );
+    assert_eq!(meta.checksums.len(), 1);
+    assert_eq!(meta.checksums[0].value, composite);
+    assert!(meta.checksums[0].composite);
+    assert_eq!(get(&s, "bkt", "mp").await.unwrap(), whole);
+    assert!(matches!(
+        s.get_upload("bkt", "mp", &id),
+        Err(Error::NoSuchUpload)
+    ));
+    assert!(matches!(
+        s.complete_upload("bkt", "mp", &id, &done).await,
+        Err(Error::NoSuchUpload)
+    ));
+    assert_eq!(
+        blob_files(dir.path()).len(),
+        3,
+        "unlisted, replaced and overwritten blobs are gone"
+    );
+
+    // Ranges within and across part boundaries.
+    let n = whole.len() as u64;
+    for r in [
+        ByteRange::FromTo(0, 0),
+        ByteRange::FromTo(1499, 1500),
+        ByteRange::FromTo(1000, 2600),
+        ByteRange::FromTo(100, 100_000),
+        ByteRange::From(2524),
+        ByteRange::Suffix(701),
+        ByteRange::Suffix(n + 5),
+    ] {
+        let (first, last) = r.resolve(n).unwrap();
+        let (_, reader) = s.get_object("bkt", "mp", Some(r)).unwrap();
+        assert_eq!(reader.range(), Some((first, last)));
+        assert_eq!(reader.len(), last - first + 1);
+        assert_eq!(
+            read_all(reader).await,
+            &whole[first as usize..=last as usize],
+            "{r:?}"
+        );
+    }
+    assert!(matches!(
+        s.get_object("bkt", "mp", Some(ByteRange::From(n))),
+        Err(Error::InvalidRange { .. })
+    ));
+
+    // Reopen: nothing to sweep, content intact.
+    drop(s);
+    let s = open(dir.path());
+    assert_eq!(s.recovery_report(), storage::RecoveryReport::default());
+    assert_eq!(get(&s, "bkt", "mp").await.unwrap(), whole);
+}
+
+#[tokio::test]
+async fn uploads_listing_abort_and_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    let (a1, _) = upload_parts(&s, "a/x", &[b"1".to_vec()], None).await;
+    let (a2, _) = upload_parts(&s, "a/x", &[], None).await;
+    let (b, _) = upload_parts(&s, "b", &[b"2".to_vec()], None).await;
+    let q = |max| UploadQuery {
+        max_uploads: max,
+        ..Default::default()
+    };
+    let page = s.list_uploads("bkt", &q(10)).unwrap();
+    let ids: Vec<&str> = page.uploads.iter().map(|u| u.upload_id.as_str()).collect();
+    assert_eq!(ids, [a1.as_str(), a2.as_str(), b.as_str()]);
+    let page = s.list_uploads("bkt", &q(1)).unwrap();
+    assert!(page.is_truncated);
+    assert_eq!(page.next_key_marker.as_deref(), Some("a/x"));
+    assert_eq!(page.next_upload_id_marker.as_deref(), Some(a1.as_str()));
+    let page = s
+        .list_uploads(
+            "bkt",
+            &UploadQuery {
+                key_marker: page.next_key_marker,
+                upload_id_marker: page.next_upload_id_marker,
+                max_uploads: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.uploads.len(), 2);
+    let page = s
+        .list_uploads(
+            "bkt",
+            &UploadQuery {
+                delimiter: Some("/".into()),
+                max_uploads: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.common_prefixes, ["a/"]);
+    assert_eq!(page.uploads.len(), 1);
+
+    assert!(matches!(
+        s.get_upload("bkt", "other-key", &b),
+        Err(Error::NoSuchUpload)
+    ));
+    assert!(matches!(
+        s.get_upload("bkt", "b", "../../x"),
+        Err(Error::NoSuchUpload)
+    ));
+    s.abort_upload("bkt", "b", &b).await.unwrap();
+    assert!(matches!(
+        s.abort_upload("bkt", "b", &b).await,
+        Err(Error::NoSuchUpload)
+    ));
+    assert_eq!(
+        s.expire_uploads(Duration::from_secs(3600)).await.unwrap(),
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(s.expire_uploads(Duration::from_millis(1)).await.unwrap(), 2);
+    assert!(s.list_uploads("bkt", &q(10)).unwrap().uploads.is_empty());
+    assert!(blob_files(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn fill_and_tombstones() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+
+    // A fill commits when nothing is there.
+    let mut f = s
+        .fill_writer("bkt", "k", &[ChecksumAlgorithm::Sha1])
+        .unwrap();
+    f.write(b"from origin").await.unwrap();
+    assert_eq!(f.written(), 11);
+    let mut attrs = ObjectAttrs::default();
+    attrs.origin = Some(storage::OriginStamp {
+        url: "http://o/k".into(),
+        ..Default::default()
+    });
+    let m = f
+        .commit(
+            attrs.clone(),
+            &Expect {
+                size: Some(11),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.attrs, attrs);
+    assert_eq!(get(&s, "bkt", "k").await.unwrap(), b"from origin");
+
+    // A local PUT during the fetch wins.
+    let mut f = s.fill_writer("bkt", "k2", &[]).unwrap();
+    f.write(b"stale").await.unwrap();
+    put(&s, "bkt", "k2", b"local").await;
+    assert!(f
+        .commit(ObjectAttrs::default(), &Expect::default())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(get(&s, "bkt", "k2").await.unwrap(), b"local");
+
+    // A local DELETE (tombstone) wins too, even when no object existed.
+    s.delete_object("bkt", "k3", true).await.unwrap();
+    assert!(s.tombstone("bkt", "k3").unwrap().is_some());
+    let mut f = s.fill_writer("bkt", "k3", &[]).unwrap();
+    f.write(b"zombie").await.unwrap();
+    assert!(f
+        .commit(ObjectAttrs::default(), &Expect::default())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(get(&s, "bkt", "k3").await.is_none());
+    s.clear_tombstone("bkt", "k3").await.unwrap();
+    assert!(s.tombstone("bkt", "k3").unwrap().is_none());
+
+    // A PUT clears the tombstone.
+    s.delete_object("bkt", "k", true).await.unwrap();
+    put(&s, "bkt", "k", b"again").await;
+    assert!(s.tombstone("bkt", "k").unwrap().is_none());
+
+    // A dropped or rejected fill leaves no trace.
+    let mut f = s.fill_writer("bkt", "k4", &[]).unwrap();
+    f.write(b"partial").await.unwrap();
+    drop(f);
+    let mut f = s.fill_writer("bkt", "k5", &[]).unwrap();
+    f.write(b"short").await.unwrap();
+    assert!(matches!(
+        f.commit(
+            ObjectAttrs::default(),
+            &Expect {
+                size: Some(100),
+                ..Default::default()
+            }
+        )
+        .await,
+        Err(Error::IncompleteBody { .. })
+    ));
+    assert_eq!(temp_files(dir.path()), 0);
+    assert_eq!(blob_files(dir.path()).len(), 2);
+
+    // commit_object with IfAbsent directly.
+    let mut w = s.blob_writer(&[]).unwrap();
+    w.write(b"x").await.unwrap();
+    let blob = w.finish(&Expect::default()).await.unwrap();
+    assert!(s
+        .commit_object(
+            "bkt",
+            "k",
+            ObjectAttrs::default(),
+            blob,
+            CommitCondition::IfAbsent
+        )
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(blob_files(dir.path()).len(), 2);
+}
+
+#[tokio::test]
+async fn readers_survive_overwrite_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    let parts = vec![content(10, 5000), content(11, 5000), content(12, 3000)];
+    let (id, done) = upload_parts(&s, "k", &parts, None).await;
+    s.complete_upload("bkt", "k", &id, &done).await.unwrap();
+    let (_, mut reader) = s.get_object("bkt", "k", None).unwrap();
+    // Read one chunk, then replace the object and delete it: the reader opens the later
+    // part files lazily, and they must still be there.
+    let first = reader.next().await.unwrap().unwrap();
+    put(&s, "bkt", "k", b"new").await;
+    assert_eq!(
+        blob_files(dir.path()).len(),
+        4,
+        "old parts are kept while leased"
+    );
+    s.delete_object("bkt", "k", false).await.unwrap();
+    let mut got = first.to_vec();
+    got.extend(read_all(reader).await);
+    assert_eq!(got, parts.concat());
+    assert!(
+        blob_files(dir.path()).is_empty(),
+        "deferred deletes ran when the reader dropped"
+    );
+}
+
+#[tokio::test]
+async fn copy_including_onto_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    s.create_bucket("dst", "me", "r").await.unwrap();
+    let data = content(7, 10_000);
+    let expect = Expect {
+        checksums: vec![(
+            ChecksumAlgorithm::Sha256,
+            Checksummer::digest(ChecksumAlgorithm::Sha256, &data),
+        )],
+        ..Default::default()
+    };
+    let src = s
+        .put_object("bkt", "src", ObjectAttrs::default(), body(&data), &expect)
+        .await
+        .unwrap();
+    let copied = s
+        .copy_object(
+            s.get_object("bkt", "src", None).unwrap(),
+            "dst",
+            "copy",
+            ObjectAttrs::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(copied.etag, src.etag);
+    assert_eq!(copied.checksums, src.checksums);
+    let attrs = ObjectAttrs {
+        content_type: Some("a/b".into()),
+        ..Default::default()
+    };
+    let same = s
+        .copy_object(
+            s.get_object("bkt", "src", None).unwrap(),
+            "bkt",
+            "src",
+            attrs.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(same.attrs, attrs);
+    assert_eq!(get(&s, "bkt", "src").await.unwrap(), data);
+    assert_eq!(get(&s, "dst", "copy").await.unwrap(), data);
+    // A ranged copy.
+    let part = s
+        .copy_object(
+            s.get_object("bkt", "src", Some(ByteRange::FromTo(10, 19)))
+                .unwrap(),
+            "dst",
+            "part",
+            ObjectAttrs::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(part.size, 10);
+    assert_eq!(get(&s, "dst", "part").await.unwrap(), &data[10..20]);
+    assert_eq!(blob_files(dir.path()).len(), 3);
+    assert!(matches!(
+        s.copy_object(
+            s.get_object("bkt", "src", None).unwrap(),
+            "nobkt",
+            "x",
+            ObjectAttrs::default()
+        )
+        .await,
+        Err(Error::NoSuchBucket)
+    ));
+}
+
+#[tokio::test]
+async fn concurrent_writers_leave_one_object_and_no_leak() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8u64 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let data = content(i, 4000 + i as usize);
+            s.put_object(
+                "bkt",
+                "k",
+                ObjectAttrs::default(),
+                super::body(&data),
+                &Expect::default(),
+            )
+            .await
+            .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let got = get(&s, "bkt", "k").await.unwrap();
+    let i = got.len() as u64 - 4000;
+    assert_eq!(got, content(i, 4000 + i as usize));
+    assert_eq!(blob_files(dir.path()).len(), 1);
+}
+
+#[test]
+fn corrupt_database_is_a_clear_error_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let rt = super::rt();
+        let s = open(dir.path());
+        rt.block_on(s.create_bucket("bkt", "me", "r")).unwrap();
+    }
+    let db = dir.path().join("meta").join("db");
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::write(&db, vec![0xA5; len.max(4096) as usize]).unwrap();
+    let conf = dir.path().join("meta").join("conf");
+    if conf.exists() {
+        std::fs::write(&conf, b"garbage that is not a sled config").unwrap();
+    }
+    match storage::Store::open(dir.path(), super::small_options()) {
+        Err(Error::Corrupt(msg)) | Err(Error::Meta(msg)) => assert!(msg.contains("meta"), "{msg}"),
+        Err(e) => panic!("unexpected error kind: {e:?}"),
+        Ok(_) => panic!("a corrupt database opened"),
+    }
+    assert!(db.exists(), "the database is never deleted");
+}
+
+#[tokio::test]
+async fn recovery_sweeps_temp_and_orphans() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.create_bucket("bkt", "me", "r").await.unwrap();
+    put(&s, "bkt", "keep", b"kept").await;
+    drop(s);
+    std::fs::write(dir.path().join("tmp").join("leftover"), b"x").unwrap();
+    std::fs::write(
+        dir.path()
+            .join("blobs")
+            .join("ab")
+            .join("ab000000000000000000000000000000"),
+        b"x",
+    )
+    .unwrap();
+    let s = open(dir.path());
+    assert_eq!(
+        s.recovery_report(),
+        storage::RecoveryReport {
+            temp_files_removed: 1,
+            orphan_blobs_removed: 1
+        }
+    );
+    assert_eq!(temp_files(dir.path()), 0);
+    assert_eq!(blob_files(dir.path()).len(), 1);
+    assert_eq!(get(&s, "bkt", "keep").await.unwrap(), b"kept");
+}
