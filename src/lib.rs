@@ -5,9 +5,12 @@
 //! [`handlers`] to one handler per operation family, which talk to the `storage` crate. On a
 //! miss in a bucket with an origin, the object handlers ask [`origin`].
 
+pub mod auth;
+pub mod body;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod origin;
 pub mod router;
 pub mod server;
 pub mod xml;

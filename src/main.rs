@@ -1,1 +1,64 @@
-fn main() {}
+//! The `originstore` binary: command-line parsing, logging setup, and `serve` until
+//! SIGINT/SIGTERM. Everything else lives in the library.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use originstore::config::{Config, ServeArgs};
+use originstore::server::Server;
+
+#[derive(Parser)]
+#[command(name = "originstore", version, about = "S3-compatible object server with origin-pull")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (defaults: ./data, 127.0.0.1:9000, us-east-1).
+    Serve(ServeArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = Config::resolve(args)?;
+    let generated = config.generated_credentials;
+    let user = config.users[0].clone();
+    let server = Server::start(config).await?;
+    let addr = server.local_addr();
+    // stdout carries exactly what a user (or a test) needs; logs go to stderr.
+    println!("originstore listening on http://{addr}");
+    if generated {
+        println!("credentials (kept in the data directory):");
+        println!("export AWS_ACCESS_KEY_ID={}", user.access_key);
+        println!("export AWS_SECRET_ACCESS_KEY={}", user.secret_key);
+        println!("export AWS_ENDPOINT_URL=http://{addr}");
+        println!("export AWS_DEFAULT_REGION={}", server.state().config.region);
+    }
+    shutdown_signal().await.context("waiting for a shutdown signal")?;
+    tracing::info!("shutting down");
+    server.shutdown().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}

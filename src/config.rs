@@ -1,0 +1,243 @@
+//! Server configuration: defaults, an optional TOML file, `ORIGINSTORE_*` environment
+//! variables and command-line flags, in increasing order of precedence; and the credentials
+//! generated on first start when none are configured.
+//!
+//! Secrets never reach the logs: [`User`]'s `Debug` hides the secret key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+/// Flags of `originstore serve`. Every flag can also come from the environment.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "ORIGINSTORE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory [default: ./data].
+    #[arg(long, env = "ORIGINSTORE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:9000]; port 0 picks a free port.
+    #[arg(long, env = "ORIGINSTORE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Region reported to clients [default: us-east-1].
+    #[arg(long, env = "ORIGINSTORE_REGION")]
+    pub region: Option<String>,
+    /// Access key of the (first) user.
+    #[arg(long, env = "ORIGINSTORE_ACCESS_KEY")]
+    pub access_key: Option<String>,
+    /// Secret key of the (first) user.
+    #[arg(long, env = "ORIGINSTORE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Base domain for virtual-hosted-style addressing (`bucket.<domain>`).
+    #[arg(long, env = "ORIGINSTORE_DOMAIN")]
+    pub domain: Option<String>,
+}
+
+/// The TOML file's shape; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    region: Option<String>,
+    domain: Option<String>,
+    access_key: Option<String>,
+    secret_key: Option<String>,
+    #[serde(default)]
+    users: Vec<User>,
+    /// Incomplete multipart uploads older than this many seconds are removed.
+    upload_max_age_secs: Option<u64>,
+    /// Grace period for in-flight requests at shutdown, in seconds.
+    shutdown_grace_secs: Option<u64>,
+}
+
+/// One user: an access key and its secret.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+pub struct User {
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User").field("access_key", &self.access_key).field("secret_key", &"<redacted>").finish()
+    }
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub region: String,
+    pub domain: Option<String>,
+    pub users: Vec<User>,
+    /// True when the credentials were generated (or loaded from the data directory) rather
+    /// than configured: `serve` prints them.
+    pub generated_credentials: bool,
+    pub upload_max_age: Duration,
+    pub shutdown_grace: Duration,
+    pub storage: storage::StoreOptions,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
+const CREDENTIALS_FILE: &str = "credentials.toml";
+
+impl Config {
+    /// A configuration for `data_dir` with one user and defaults elsewhere (tests, embedding).
+    pub fn new(data_dir: impl Into<PathBuf>, user: User) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 9000)),
+            region: "us-east-1".into(),
+            domain: None,
+            users: vec![user],
+            generated_credentials: false,
+            upload_max_age: Duration::from_secs(7 * 24 * 3600),
+            shutdown_grace: Duration::from_secs(10),
+            storage: storage::StoreOptions::default(),
+        }
+    }
+
+    /// Merge defaults, the file named by `--config`, the environment and the flags (clap has
+    /// already merged the last two), then load or generate credentials.
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
+        let mut users = file.users;
+        let access_key = args.access_key.or(file.access_key);
+        let secret_key = args.secret_key.or(file.secret_key);
+        match (access_key, secret_key) {
+            (Some(access_key), Some(secret_key)) => users.insert(0, User { access_key, secret_key }),
+            (None, None) => {}
+            _ => bail!("an access key needs its secret key and the other way round"),
+        }
+        let mut generated_credentials = false;
+        if users.is_empty() {
+            users.push(load_or_generate_credentials(&data_dir)?);
+            generated_credentials = true;
+        }
+        for user in &users {
+            if user.access_key.is_empty() || user.secret_key.is_empty() {
+                bail!("empty access key or secret key in the configuration");
+            }
+        }
+        let mut config = Config::new(data_dir, users[0].clone());
+        config.users = users;
+        config.generated_credentials = generated_credentials;
+        config.listen = match args.listen.or(file.listen) {
+            Some(listen) => listen,
+            None => DEFAULT_LISTEN.parse()?,
+        };
+        config.region = args.region.or(file.region).unwrap_or(config.region);
+        config.domain = args.domain.or(file.domain);
+        if let Some(secs) = file.upload_max_age_secs {
+            config.upload_max_age = Duration::from_secs(secs);
+        }
+        if let Some(secs) = file.shutdown_grace_secs {
+            config.shutdown_grace = Duration::from_secs(secs);
+        }
+        Ok(config)
+    }
+
+    pub fn secret_for(&self, access_key: &str) -> Option<String> {
+        self.users.iter().find(|u| u.access_key == access_key).map(|u| u.secret_key.clone())
+    }
+}
+
+/// Credentials kept in `<data_dir>/credentials.toml`, created with mode 0600 on first start.
+fn load_or_generate_credentials(data_dir: &Path) -> anyhow::Result<User> {
+    let path = data_dir.join(CREDENTIALS_FILE);
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        return toml::from_str(&text).with_context(|| format!("parsing {}", path.display()));
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let user = User { access_key: random_string(20, ACCESS_KEY_ALPHABET), secret_key: random_string(40, SECRET_ALPHABET) };
+    let text = format!("access_key = \"{}\"\nsecret_key = \"{}\"\n", user.access_key, user.secret_key);
+    write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(user)
+}
+
+const ACCESS_KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn random_string(len: usize, alphabet: &[u8]) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
+}
+
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(data)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_generate_and_then_reuse_credentials() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let args = ServeArgs { data_dir: Some(dir.path().to_owned()), ..Default::default() };
+        let first = Config::resolve(args.clone()).expect("resolves");
+        assert!(first.generated_credentials);
+        assert_eq!(first.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(first.region, "us-east-1");
+        assert_eq!(first.users[0].access_key.len(), 20);
+        let second = Config::resolve(args).expect("resolves");
+        assert_eq!(first.users, second.users, "credentials persist in the data directory");
+    }
+
+    #[test]
+    fn file_flags_and_users_merge() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "region = \"eu-west-1\"\nlisten = \"127.0.0.1:9100\"\n[[users]]\naccess_key = \"U2\"\nsecret_key = \"S2\"\n",
+        )
+        .expect("write");
+        let args = ServeArgs {
+            config: Some(file),
+            data_dir: Some(dir.path().join("d")),
+            access_key: Some("U1".into()),
+            secret_key: Some("S1".into()),
+            listen: Some("127.0.0.1:0".parse().expect("addr")),
+            ..Default::default()
+        };
+        let c = Config::resolve(args).expect("resolves");
+        assert_eq!(c.region, "eu-west-1");
+        assert_eq!(c.listen.port(), 0, "flags beat the file");
+        assert_eq!(c.users.len(), 2);
+        assert_eq!(c.secret_for("U2").as_deref(), Some("S2"));
+        assert!(!c.generated_credentials);
+        assert!(!format!("{c:?}").contains("S1"), "secrets are not in Debug output");
+    }
+
+    #[test]
+    fn half_a_credential_is_an_error() {
+        let args = ServeArgs { access_key: Some("U1".into()), ..Default::default() };
+        assert!(Config::resolve(args).is_err());
+    }
+}

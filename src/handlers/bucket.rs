@@ -1,0 +1,167 @@
+//! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+//! GetBucketLocation, GetBucketVersioning, GetBucketAcl, PutBucketAcl.
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use http::StatusCode;
+
+use super::{empty_response, xml_response, RequestContext, ACL_SETTING};
+use crate::error::{S3Error, S3ErrorCode};
+use crate::server::AppState;
+use crate::xml;
+
+/// Small request documents (bucket configuration, ACLs) are read whole, under this cap.
+pub const MAX_XML_BODY: usize = 64 * 1024;
+
+pub async fn handle_list_buckets(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let user = ctx.user()?;
+    let buckets = state
+        .store
+        .list_buckets()?
+        .into_iter()
+        .filter(|b| b.owner == user)
+        .map(|b| xml::BucketEntry { name: b.name, creation_date: xml::timestamp(b.created), region: b.region })
+        .collect();
+    xml_response(
+        StatusCode::OK,
+        &xml::ListAllMyBucketsResult { xmlns: xml::S3_NS, owner: xml::Owner::new(user), buckets: xml::Buckets { bucket: buckets } },
+    )
+}
+
+pub async fn handle_create_bucket(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+    let user = ctx.user()?.to_owned();
+    let bucket = ctx.bucket()?.to_owned();
+    let acl = canned_acl(ctx.header("x-amz-acl"))?;
+    let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
+    let mut region = state.config.region.clone();
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let conf: xml::CreateBucketConfiguration = xml::from_xml(&body)?;
+        if let Some(constraint) = conf.location_constraint.filter(|c| !c.is_empty()) {
+            // Any region is accepted (a local server has one); it is reported back as given.
+            region = constraint;
+        }
+    }
+    state.store.create_bucket(&bucket, &user, &region).await?;
+    if acl {
+        state.store.set_bucket_setting(&bucket, ACL_SETTING, Some(b"public-read")).await?;
+    }
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(http::header::LOCATION, format!("/{bucket}"))
+        .body(axum::body::Body::empty())
+        .map_err(S3Error::internal)
+}
+
+/// `private` (false) or `public-read` (true); other canned ACLs are not supported.
+fn canned_acl(value: Option<&str>) -> Result<bool, S3Error> {
+    match value {
+        None | Some("private") => Ok(false),
+        Some("public-read") => Ok(true),
+        Some(other) => Err(S3Error::new(
+            S3ErrorCode::NotImplemented,
+            format!("canned ACL {other} is not supported (private and public-read are)"),
+        )),
+    }
+}
+
+pub async fn handle_head_bucket(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let meta = state.store.head_bucket(ctx.bucket()?)?;
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("x-amz-bucket-region", meta.region)
+        .body(axum::body::Body::empty())
+        .map_err(S3Error::internal)
+}
+
+pub async fn handle_delete_bucket(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    state.store.delete_bucket(ctx.bucket()?).await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+pub async fn handle_get_bucket_location(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let meta = state.store.head_bucket(ctx.bucket()?)?;
+    // us-east-1 is reported as an empty LocationConstraint.
+    let region = if meta.region == "us-east-1" { String::new() } else { meta.region };
+    xml_response(StatusCode::OK, &xml::LocationConstraint { xmlns: xml::S3_NS, region })
+}
+
+pub async fn handle_get_bucket_versioning(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    state.store.head_bucket(ctx.bucket()?)?;
+    // Versioning has never been enabled: an empty configuration, as AWS answers.
+    xml_response(StatusCode::OK, &xml::VersioningConfiguration { xmlns: xml::S3_NS })
+}
+
+pub async fn handle_get_bucket_acl(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let meta = state.store.head_bucket(bucket)?;
+    let public = super::is_public_read(state, bucket)?;
+    xml_response(StatusCode::OK, &xml::AccessControlPolicy::canned(&meta.owner, public))
+}
+
+/// Canned ACL through `x-amz-acl`, or an AccessControlPolicy body: public-read when it
+/// grants READ to AllUsers.
+pub async fn handle_put_bucket_acl(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?.to_owned();
+    let public = match ctx.header("x-amz-acl") {
+        Some(v) => canned_acl(Some(v))?,
+        None => {
+            let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
+            let text = std::str::from_utf8(&body).map_err(|_| S3Error::malformed_xml("not UTF-8"))?;
+            if !text.contains("AccessControlPolicy") {
+                return Err(S3Error::malformed_xml("expected an AccessControlPolicy document or an x-amz-acl header"));
+            }
+            grants_public_read(text)?
+        }
+    };
+    let value = public.then_some(b"public-read".as_slice());
+    state.store.set_bucket_setting(&bucket, ACL_SETTING, value).await?;
+    Ok(empty_response(StatusCode::OK))
+}
+
+/// Does an AccessControlPolicy grant READ to the AllUsers group?
+fn grants_public_read(text: &str) -> Result<bool, S3Error> {
+    #[derive(serde::Deserialize)]
+    struct Policy {
+        #[serde(rename = "AccessControlList", default)]
+        acl: Option<List>,
+    }
+    #[derive(serde::Deserialize)]
+    struct List {
+        #[serde(rename = "Grant", default)]
+        grants: Vec<Grant>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Grant {
+        #[serde(rename = "Grantee")]
+        grantee: Grantee,
+        #[serde(rename = "Permission")]
+        permission: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Grantee {
+        #[serde(rename = "URI", default)]
+        uri: Option<String>,
+    }
+    let policy: Policy = xml::from_xml(text.as_bytes())?;
+    Ok(policy.acl.is_some_and(|l| {
+        l.grants.iter().any(|g| g.grantee.uri.as_deref() == Some(xml::ALL_USERS) && matches!(g.permission.as_str(), "READ" | "FULL_CONTROL"))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acl_documents_are_read() {
+        let public = r#"<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>a</ID></Owner><AccessControlList>
+            <Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>a</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>
+            <Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>
+            </AccessControlList></AccessControlPolicy>"#;
+        assert!(grants_public_read(public).expect("parses"));
+        let private = r#"<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>a</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>"#;
+        assert!(!grants_public_read(private).expect("parses"));
+        assert!(canned_acl(Some("authenticated-read")).is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! Listing: ListObjects (v1), ListObjectsV2 and ListObjectVersions (unversioned buckets:
+//! every object is version "null").
+//!
+//! All three are one storage range scan ([`storage::ListQuery`]); they differ only in how
+//! the resume point is spelled (marker / continuation-token / key-marker) and in the XML.
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use base64::Engine as _;
+use http::StatusCode;
+use storage::{ListPage, ListQuery};
+
+use super::{xml_response, RequestContext};
+use crate::error::{S3Error, S3ErrorCode};
+use crate::router::Query;
+use crate::server::AppState;
+use crate::xml;
+
+const MAX_KEYS: usize = 1000;
+
+/// Parameters common to the three listings.
+struct Common {
+    prefix: String,
+    delimiter: Option<String>,
+    max_keys: usize,
+    url_encode: bool,
+}
+
+fn common(q: &Query) -> Result<Common, S3Error> {
+    let max_keys = match q.get("max-keys") {
+        None => MAX_KEYS,
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| S3Error::invalid_argument("Provided max-keys not an integer or within integer range"))?
+            .min(MAX_KEYS as i64) as usize,
+    };
+    let url_encode = match q.get("encoding-type") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("url") => true,
+        Some(_) => return Err(S3Error::invalid_argument("Invalid Encoding Method specified in Request")),
+    };
+    Ok(Common {
+        prefix: q.get("prefix").unwrap_or("").to_owned(),
+        delimiter: q.get("delimiter").filter(|d| !d.is_empty()).map(str::to_owned),
+        max_keys,
+        url_encode,
+    })
+}
+
+/// `encoding-type=url`: keys may hold characters XML 1.0 cannot carry.
+fn encoder(url_encode: bool) -> impl Fn(&str) -> String {
+    move |s: &str| {
+        if url_encode {
+            // Every byte but the unreserved ones and '/' is percent-encoded, as AWS does.
+            const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+                .remove(b'-')
+                .remove(b'.')
+                .remove(b'_')
+                .remove(b'~')
+                .remove(b'/');
+            percent_encoding::utf8_percent_encode(s, SET).to_string()
+        } else {
+            s.to_owned()
+        }
+    }
+}
+
+fn scan(state: &AppState, bucket: &str, c: &Common, after: Option<String>) -> Result<ListPage, S3Error> {
+    Ok(state.store.list_objects(
+        bucket,
+        &ListQuery { prefix: c.prefix.clone(), delimiter: c.delimiter.clone(), after, max_keys: c.max_keys },
+    )?)
+}
+
+fn entries(page: &ListPage, enc: &impl Fn(&str) -> String, owner: Option<&str>) -> (Vec<xml::ListEntry>, Vec<xml::CommonPrefix>) {
+    let contents = page
+        .objects
+        .iter()
+        .map(|o| xml::ListEntry {
+            key: enc(&o.key),
+            last_modified: xml::timestamp(o.last_modified),
+            etag: super::headers::quoted_etag(&o.etag),
+            size: o.size,
+            owner: owner.map(xml::Owner::new),
+            storage_class: "STANDARD",
+        })
+        .collect();
+    let prefixes = page.common_prefixes.iter().map(|p| xml::CommonPrefix { prefix: enc(p) }).collect();
+    (contents, prefixes)
+}
+
+pub async fn handle_list_objects(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let q = &ctx.route.query;
+    let c = common(q)?;
+    let marker = q.get("marker").filter(|m| !m.is_empty()).map(str::to_owned);
+    let page = scan(state, bucket, &c, marker.clone())?;
+    let enc = encoder(c.url_encode);
+    let owner = state.store.head_bucket(bucket)?.owner;
+    let (contents, common_prefixes) = entries(&page, &enc, Some(&owner));
+    // NextMarker is only returned with a delimiter; without one, clients resume from the
+    // last key (AWS ListObjects reference).
+    let next_marker = if page.is_truncated && c.delimiter.is_some() { page.next_after.as_deref().map(&enc) } else { None };
+    xml_response(
+        StatusCode::OK,
+        &xml::ListBucketResult {
+            xmlns: xml::S3_NS,
+            name: bucket.to_owned(),
+            prefix: enc(&c.prefix),
+            marker: Some(marker.as_deref().map(&enc).unwrap_or_default()),
+            next_marker,
+            max_keys: c.max_keys,
+            delimiter: c.delimiter.as_deref().map(&enc),
+            encoding_type: c.url_encode.then_some("url"),
+            is_truncated: page.is_truncated,
+            contents,
+            common_prefixes,
+            ..Default::default()
+        },
+    )
+}
+
+/// Continuation tokens are opaque to clients: base64url of the resume point.
+fn encode_token(after: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(after.as_bytes())
+}
+
+fn decode_token(token: &str) -> Result<String, S3Error> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .ok_or_else(|| S3Error::invalid_argument("The continuation token provided is incorrect"))
+}
+
+pub async fn handle_list_objects_v2(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let q = &ctx.route.query;
+    let c = common(q)?;
+    let token = q.get("continuation-token").map(str::to_owned);
+    let start_after = q.get("start-after").filter(|s| !s.is_empty()).map(str::to_owned);
+    let after = match &token {
+        Some(t) => Some(decode_token(t)?),
+        None => start_after.clone(),
+    };
+    let page = scan(state, bucket, &c, after)?;
+    let enc = encoder(c.url_encode);
+    let owner = if q.get("fetch-owner") == Some("true") { Some(state.store.head_bucket(bucket)?.owner) } else { None };
+    let (contents, common_prefixes) = entries(&page, &enc, owner.as_deref());
+    let next_token = if page.is_truncated { page.next_after.as_deref().map(encode_token) } else { None };
+    xml_response(
+        StatusCode::OK,
+        &xml::ListBucketResult {
+            xmlns: xml::S3_NS,
+            name: bucket.to_owned(),
+            prefix: enc(&c.prefix),
+            start_after: start_after.as_deref().map(&enc),
+            continuation_token: token,
+            next_continuation_token: next_token,
+            key_count: Some(contents.len() + common_prefixes.len()),
+            max_keys: c.max_keys,
+            delimiter: c.delimiter.as_deref().map(&enc),
+            encoding_type: c.url_encode.then_some("url"),
+            is_truncated: page.is_truncated,
+            contents,
+            common_prefixes,
+            ..Default::default()
+        },
+    )
+}
+
+pub async fn handle_list_object_versions(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let q = &ctx.route.query;
+    let c = common(q)?;
+    let key_marker = q.get("key-marker").filter(|m| !m.is_empty()).map(str::to_owned);
+    if q.get("version-id-marker").is_some_and(|v| !v.is_empty()) && key_marker.is_none() {
+        return Err(S3Error::new(S3ErrorCode::InvalidArgument, "A version-id marker cannot be specified without a key marker."));
+    }
+    let page = scan(state, bucket, &c, key_marker.clone())?;
+    let enc = encoder(c.url_encode);
+    let owner = state.store.head_bucket(bucket)?.owner;
+    let versions = page
+        .objects
+        .iter()
+        .map(|o| xml::VersionEntry {
+            key: enc(&o.key),
+            version_id: "null",
+            is_latest: true,
+            last_modified: xml::timestamp(o.last_modified),
+            etag: super::headers::quoted_etag(&o.etag),
+            size: o.size,
+            owner: xml::Owner::new(&owner),
+            storage_class: "STANDARD",
+        })
+        .collect();
+    let common_prefixes = page.common_prefixes.iter().map(|p| xml::CommonPrefix { prefix: enc(p) }).collect();
+    let (next_key_marker, next_version_id_marker) = if page.is_truncated {
+        (page.next_after.as_deref().map(&enc), Some("null".to_owned()))
+    } else {
+        (None, None)
+    };
+    xml_response(
+        StatusCode::OK,
+        &xml::ListVersionsResult {
+            xmlns: xml::S3_NS,
+            name: bucket.to_owned(),
+            prefix: enc(&c.prefix),
+            key_marker: key_marker.as_deref().map(&enc).unwrap_or_default(),
+            version_id_marker: q.get("version-id-marker").unwrap_or("").to_owned(),
+            next_key_marker,
+            next_version_id_marker,
+            max_keys: c.max_keys,
+            delimiter: c.delimiter.as_deref().map(&enc),
+            encoding_type: c.url_encode.then_some("url"),
+            is_truncated: page.is_truncated,
+            versions,
+            common_prefixes,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_any_key() {
+        for key in ["a", "dir/", "ü nicode +%?#", ""] {
+            assert_eq!(decode_token(&encode_token(key)).expect("decodes"), key);
+        }
+        assert!(decode_token("!!!").is_err());
+    }
+
+    #[test]
+    fn url_encoding_keeps_slashes() {
+        let enc = encoder(true);
+        assert_eq!(enc("a b/c+d%é"), "a%20b/c%2Bd%25%C3%A9");
+        assert_eq!(encoder(false)("a b"), "a b");
+    }
+
+    #[test]
+    fn max_keys_is_validated_and_capped() {
+        let q = Query::parse(Some("max-keys=5000"));
+        assert_eq!(common(&q).expect("ok").max_keys, 1000);
+        let q = Query::parse(Some("max-keys=-1"));
+        assert!(common(&q).is_err());
+        let q = Query::parse(Some("max-keys=abc"));
+        assert!(common(&q).is_err());
+    }
+}

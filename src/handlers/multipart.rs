@@ -1,0 +1,268 @@
+//! Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy,
+//! CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
+//!
+//! Parts are staged as blobs by the storage crate; completion validates the part list and
+//! commits the object atomically with the removal of the upload.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::Response;
+use http::StatusCode;
+use storage::{ChecksumAlgorithm, CompletedPart, UploadQuery};
+
+use super::headers::{self, ChecksumPlan};
+use super::{empty_response, xml_response, RequestContext};
+use crate::error::{S3Error, S3ErrorCode};
+use crate::server::AppState;
+use crate::xml;
+
+const MAX_UPLOADS: usize = 1000;
+const MAX_PARTS: usize = 1000;
+
+fn upload_id(ctx: &RequestContext) -> Result<&str, S3Error> {
+    ctx.route.query.get("uploadId").ok_or_else(|| S3Error::invalid_argument("missing uploadId"))
+}
+
+fn part_number(ctx: &RequestContext) -> Result<u32, S3Error> {
+    ctx.route
+        .query
+        .get("partNumber")
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| (1..=10_000).contains(n))
+        .ok_or_else(|| S3Error::invalid_argument("Part number must be an integer between 1 and 10000, inclusive"))
+}
+
+fn checksum_field(part_checksum: Option<&String>, algorithm: Option<ChecksumAlgorithm>, want: ChecksumAlgorithm) -> Option<String> {
+    (algorithm == Some(want)).then(|| part_checksum.cloned()).flatten()
+}
+
+pub async fn handle_create_multipart_upload(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let key = ctx.key()?;
+    let attrs = headers::object_attrs(&ctx.parts.headers)?;
+    let algorithm = ctx
+        .header("x-amz-checksum-algorithm")
+        .map(|name| {
+            ChecksumAlgorithm::parse(name)
+                .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, format!("Unsupported checksum algorithm: {name}")))
+        })
+        .transpose()?;
+    let upload = state.store.create_upload(bucket, key, ctx.user()?, attrs, algorithm).await?;
+    let mut response = xml_response(
+        StatusCode::OK,
+        &xml::InitiateMultipartUploadResult {
+            xmlns: xml::S3_NS,
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            upload_id: upload.upload_id,
+        },
+    )?;
+    if let Some(a) = algorithm {
+        if let Ok(v) = http::HeaderValue::from_str(a.as_str()) {
+            response.headers_mut().insert("x-amz-checksum-algorithm", v);
+        }
+    }
+    Ok(response)
+}
+
+pub async fn handle_upload_part(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?.to_owned();
+    let key = ctx.key()?.to_owned();
+    let upload_id = upload_id(ctx)?.to_owned();
+    let number = part_number(ctx)?;
+    let upload = state.store.get_upload(&bucket, &key, &upload_id)?;
+    let announced = ChecksumPlan::from_headers(&ctx.parts.headers, None)?.algorithms;
+    // Parts of an upload with a checksum algorithm are always hashed with it, so the
+    // composite checksum can be computed at completion.
+    if let Some(a) = upload.checksum_algorithm {
+        if !announced.contains(&a) && ctx.header("x-amz-sdk-checksum-algorithm").is_none() {
+            if let Ok(v) = http::HeaderValue::from_str(a.as_str()) {
+                ctx.parts.headers.insert("x-amz-sdk-checksum-algorithm", v);
+            }
+        }
+    }
+    let blob = super::object::receive_blob(state, ctx).await?;
+    let part = state.store.commit_part(&bucket, &key, &upload_id, number, blob).await?;
+    let mut builder = Response::builder().status(StatusCode::OK).header("etag", headers::quoted_etag(&part.etag));
+    if let (Some(a), Some(value)) = (upload.checksum_algorithm, &part.checksum) {
+        builder = builder.header(a.header_name(), value);
+    }
+    builder.body(Body::empty()).map_err(S3Error::internal)
+}
+
+pub async fn handle_upload_part_copy(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let key = ctx.key()?;
+    let upload_id = upload_id(ctx)?;
+    let number = part_number(ctx)?;
+    let upload = state.store.get_upload(bucket, key, upload_id)?;
+    let range = match ctx.header("x-amz-copy-source-range") {
+        Some(v) => Some(headers::parse_range(v).filter(|r| matches!(r, storage::ByteRange::FromTo(..))).ok_or_else(|| {
+            S3Error::invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last")
+        })?),
+        None => None,
+    };
+    let (_meta, mut reader, _, _) = super::object::open_copy_source(state, ctx, range)?;
+    let algorithms: Vec<ChecksumAlgorithm> = upload.checksum_algorithm.into_iter().collect();
+    let mut writer = state.store.blob_writer(&algorithms)?;
+    use futures::StreamExt as _;
+    while let Some(chunk) = reader.next().await {
+        writer.write(&chunk.map_err(storage::Error::from)?).await?;
+    }
+    let blob = writer.finish(&storage::Expect::default()).await?;
+    let part = state.store.commit_part(bucket, key, upload_id, number, blob).await?;
+    xml_response(
+        StatusCode::OK,
+        &xml::CopyPartResult {
+            xmlns: xml::S3_NS,
+            last_modified: xml::timestamp(part.last_modified),
+            etag: headers::quoted_etag(&part.etag),
+        },
+    )
+}
+
+pub async fn handle_complete_multipart_upload(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?.to_owned();
+    let key = ctx.key()?.to_owned();
+    let upload_id = upload_id(ctx)?.to_owned();
+    // 10000 parts of ~100 bytes of XML each.
+    let body = super::read_small_body(ctx, 4 * 1024 * 1024).await?;
+    let request: xml::CompleteMultipartUpload = xml::from_xml(&body)?;
+    if request.parts.is_empty() {
+        return Err(S3Error::malformed_xml("a CompleteMultipartUpload request must list at least one part"));
+    }
+    let parts: Vec<CompletedPart> =
+        request.parts.into_iter().map(|p| CompletedPart { part_number: p.part_number, etag: p.etag }).collect();
+    let meta = state.store.complete_upload(&bucket, &key, &upload_id, &parts).await?;
+    let checksum = |want: ChecksumAlgorithm| meta.checksums.iter().find(|c| c.algorithm == want).map(|c| c.value.clone());
+    let checksum_type = meta.checksums.first().map(|c| if c.composite { "COMPOSITE" } else { "FULL_OBJECT" });
+    xml_response(
+        StatusCode::OK,
+        &xml::CompleteMultipartUploadResult {
+            xmlns: xml::S3_NS,
+            location: format!("/{bucket}/{key}"),
+            bucket,
+            key,
+            etag: headers::quoted_etag(&meta.etag),
+            checksum_crc32: checksum(ChecksumAlgorithm::Crc32),
+            checksum_crc32c: checksum(ChecksumAlgorithm::Crc32c),
+            checksum_crc64nvme: checksum(ChecksumAlgorithm::Crc64Nvme),
+            checksum_sha1: checksum(ChecksumAlgorithm::Sha1),
+            checksum_sha256: checksum(ChecksumAlgorithm::Sha256),
+            checksum_type,
+        },
+    )
+}
+
+pub async fn handle_abort_multipart_upload(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    state.store.abort_upload(ctx.bucket()?, ctx.key()?, upload_id(ctx)?).await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+pub async fn handle_list_parts(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let key = ctx.key()?;
+    let upload_id = upload_id(ctx)?;
+    let q = &ctx.route.query;
+    let marker = match q.get("part-number-marker") {
+        Some(v) => v.parse::<u32>().map_err(|_| S3Error::invalid_argument("invalid part-number-marker"))?,
+        None => 0,
+    };
+    let max_parts = match q.get("max-parts") {
+        Some(v) => v.parse::<usize>().map_err(|_| S3Error::invalid_argument("invalid max-parts"))?.min(MAX_PARTS),
+        None => MAX_PARTS,
+    };
+    let upload = state.store.get_upload(bucket, key, upload_id)?;
+    let page = state.store.list_parts(bucket, key, upload_id, marker, max_parts)?;
+    let algorithm = upload.checksum_algorithm;
+    let parts = page
+        .parts
+        .iter()
+        .map(|p| xml::PartEntry {
+            part_number: p.part_number,
+            last_modified: xml::timestamp(p.last_modified),
+            etag: headers::quoted_etag(&p.etag),
+            size: p.size,
+            checksum_crc32: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Crc32),
+            checksum_crc32c: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Crc32c),
+            checksum_crc64nvme: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Crc64Nvme),
+            checksum_sha1: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Sha1),
+            checksum_sha256: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Sha256),
+        })
+        .collect();
+    xml_response(
+        StatusCode::OK,
+        &xml::ListPartsResult {
+            xmlns: xml::S3_NS,
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            upload_id: upload_id.to_owned(),
+            part_number_marker: marker,
+            next_part_number_marker: page.next_part_number_marker,
+            max_parts,
+            is_truncated: page.is_truncated,
+            checksum_algorithm: algorithm.map(ChecksumAlgorithm::as_str),
+            initiator: Some(xml::Owner::new(&upload.owner)),
+            owner: Some(xml::Owner::new(&upload.owner)),
+            storage_class: "STANDARD",
+            parts,
+        },
+    )
+}
+
+pub async fn handle_list_multipart_uploads(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    let q = &ctx.route.query;
+    let max_uploads = match q.get("max-uploads") {
+        Some(v) => v.parse::<usize>().map_err(|_| S3Error::invalid_argument("invalid max-uploads"))?.min(MAX_UPLOADS),
+        None => MAX_UPLOADS,
+    };
+    let url_encode = q.get("encoding-type").is_some_and(|v| v.eq_ignore_ascii_case("url"));
+    let query = UploadQuery {
+        prefix: q.get("prefix").unwrap_or("").to_owned(),
+        delimiter: q.get("delimiter").filter(|d| !d.is_empty()).map(str::to_owned),
+        key_marker: q.get("key-marker").filter(|v| !v.is_empty()).map(str::to_owned),
+        upload_id_marker: q.get("upload-id-marker").filter(|v| !v.is_empty()).map(str::to_owned),
+        max_uploads,
+    };
+    let page = state.store.list_uploads(bucket, &query)?;
+    let enc = |s: &str| {
+        if url_encode {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        } else {
+            s.to_owned()
+        }
+    };
+    let uploads = page
+        .uploads
+        .iter()
+        .map(|u| xml::UploadEntry {
+            key: enc(&u.key),
+            upload_id: u.upload_id.clone(),
+            initiator: xml::Owner::new(&u.owner),
+            owner: xml::Owner::new(&u.owner),
+            storage_class: "STANDARD",
+            initiated: xml::timestamp(u.initiated),
+            checksum_algorithm: u.checksum_algorithm.map(ChecksumAlgorithm::as_str),
+        })
+        .collect();
+    xml_response(
+        StatusCode::OK,
+        &xml::ListMultipartUploadsResult {
+            xmlns: xml::S3_NS,
+            bucket: bucket.to_owned(),
+            key_marker: query.key_marker.as_deref().map(enc).unwrap_or_default(),
+            upload_id_marker: query.upload_id_marker.clone().unwrap_or_default(),
+            next_key_marker: page.next_key_marker.as_deref().map(enc),
+            next_upload_id_marker: page.next_upload_id_marker.clone(),
+            prefix: enc(&query.prefix),
+            delimiter: query.delimiter.as_deref().map(enc),
+            max_uploads,
+            encoding_type: url_encode.then_some("url"),
+            is_truncated: page.is_truncated,
+            uploads,
+            common_prefixes: page.common_prefixes.iter().map(|p| xml::CommonPrefix { prefix: enc(p) }).collect(),
+        },
+    )
+}
