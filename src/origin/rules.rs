@@ -342,3 +342,414 @@ pub fn origin_request_headers(rule: &OriginRule, client_headers: &HeaderMap) -> 
 pub fn should_failover(rule: &OriginRule, status: u16) -> bool {
     (500..=599).contains(&status) || rule.standby_status_codes.contains(&status)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::origin::config::parse;
+
+    fn rule_xml(priority: u32, extra: &str, info: &str) -> String {
+        format!(
+            "<OriginRule><RulePriority>{priority}</RulePriority><OriginType>Mirror</OriginType>\
+             {extra}<OriginInfo>{info}</OriginInfo></OriginRule>"
+        )
+    }
+
+    fn one_rule(extra: &str, info: &str) -> OriginRule {
+        let xml = format!(
+            "<OriginConfiguration>{}</OriginConfiguration>",
+            rule_xml(1, extra, info)
+        );
+        parse(xml.as_bytes()).unwrap().rules.remove(0)
+    }
+
+    const HOST: &str = "<HostInfo><HostName>origin.example.com:8080</HostName></HostInfo>";
+
+    fn primary(rule: &OriginRule) -> HostEntry<'_> {
+        rule.hosts_in_order("k")[0]
+    }
+
+    fn url(rule: &OriginRule, key: &str, query: Option<&str>, https: bool) -> String {
+        origin_url(rule, &primary(rule), key, query, https)
+    }
+
+    #[test]
+    fn rule_for_takes_the_lowest_priority_whose_prefix_and_suffix_match() {
+        let xml = format!(
+            "<OriginConfiguration>{}{}{}</OriginConfiguration>",
+            rule_xml(
+                30,
+                "<OriginCondition><Prefix></Prefix></OriginCondition>",
+                HOST
+            ),
+            rule_xml(
+                10,
+                "<OriginCondition><Prefix>img/</Prefix><Suffix>.jpg</Suffix></OriginCondition>",
+                HOST
+            ),
+            rule_xml(
+                20,
+                "<OriginCondition><Prefix>img/</Prefix></OriginCondition>",
+                HOST
+            ),
+        );
+        let c = parse(xml.as_bytes()).unwrap();
+        let p = |key: &str| c.rule_for(key).map(|r| r.priority);
+        assert_eq!(p("img/a.jpg"), Some(10));
+        assert_eq!(p("img/a.png"), Some(20));
+        assert_eq!(p("doc/a.jpg"), Some(30));
+
+        let only_prefixed = parse(
+            format!(
+                "<OriginConfiguration>{}</OriginConfiguration>",
+                rule_xml(
+                    1,
+                    "<OriginCondition><Prefix>img/</Prefix></OriginCondition>",
+                    HOST
+                )
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert!(only_prefixed.rule_for("doc/a").is_none());
+        assert!(only_prefixed.rule_for("img").is_none());
+    }
+
+    #[test]
+    fn rule_for_does_not_depend_on_rule_order() {
+        let mut c = parse(
+            format!(
+                "<OriginConfiguration>{}{}</OriginConfiguration>",
+                rule_xml(1, "", HOST),
+                rule_xml(2, "", HOST)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        c.rules.reverse();
+        assert_eq!(c.rule_for("x").map(|r| r.priority), Some(1));
+    }
+
+    #[test]
+    fn scheme_follows_protocol() {
+        let proto = |p: &str| {
+            one_rule(
+                &format!("<OriginParameter><Protocol>{p}</Protocol></OriginParameter>"),
+                HOST,
+            )
+        };
+        assert_eq!(
+            url(&proto("HTTP"), "a", None, true),
+            "http://origin.example.com:8080/a"
+        );
+        assert_eq!(
+            url(&proto("HTTPS"), "a", None, false),
+            "https://origin.example.com:8080/a"
+        );
+        assert_eq!(
+            url(&proto("FOLLOW"), "a", None, true),
+            "https://origin.example.com:8080/a"
+        );
+        assert_eq!(
+            url(&proto("FOLLOW"), "a", None, false),
+            "http://origin.example.com:8080/a"
+        );
+    }
+
+    #[test]
+    fn path_is_percent_encoded_per_segment() {
+        let r = one_rule("", HOST);
+        assert_eq!(
+            url(&r, "dir one/ü+x?#%.jpg", None, false),
+            "http://origin.example.com:8080/dir%20one/%C3%BC%2Bx%3F%23%25.jpg"
+        );
+        assert_eq!(
+            url(&r, "a//b~c-d_e", None, false),
+            "http://origin.example.com:8080/a//b~c-d_e"
+        );
+    }
+
+    #[test]
+    fn file_info_prefix_and_suffix_replacement() {
+        let r = one_rule(
+            "",
+            &format!(
+                "{HOST}<FileInfo><PrefixConfiguration><Prefix>static/</Prefix><ReplacedWithPrefix>v2/</ReplacedWithPrefix></PrefixConfiguration>\
+                 <SuffixConfiguration><Suffix>.jpg</Suffix><ReplacedWithSuffix>.jpeg</ReplacedWithSuffix></SuffixConfiguration></FileInfo>"
+            ),
+        );
+        assert_eq!(origin_path(&r, "static/a/b.jpg"), "v2/a/b.jpeg");
+        assert_eq!(origin_path(&r, "other/b.jpg"), "other/b.jpeg");
+        assert_eq!(origin_path(&r, "static/b.png"), "v2/b.png");
+        assert_eq!(origin_path(&r, "x/static/b.png"), "x/static/b.png");
+    }
+
+    #[test]
+    fn file_info_prefix_and_suffix_without_replacement_are_added() {
+        let r = one_rule(
+            "",
+            &format!(
+                "{HOST}<FileInfo><PrefixConfiguration><Prefix>mirror/</Prefix></PrefixConfiguration>\
+                 <SuffixConfiguration><Suffix>.orig</Suffix></SuffixConfiguration></FileInfo>"
+            ),
+        );
+        assert_eq!(origin_path(&r, "a/b.jpg"), "mirror/a/b.jpg.orig");
+    }
+
+    #[test]
+    fn file_info_fixed_file_and_legacy_form() {
+        let fixed = one_rule(
+            "",
+            &format!("{HOST}<FileInfo><FixedFileConfiguration><FixedFilePath>/fall back.png</FixedFilePath></FixedFileConfiguration></FileInfo>"),
+        );
+        assert_eq!(
+            url(&fixed, "any/key", Some("a=1"), false),
+            "http://origin.example.com:8080/fall%20back.png?a=1"
+        );
+        let legacy = one_rule(
+            "",
+            &format!("{HOST}<FileInfo><PrefixDirective>true</PrefixDirective><Prefix>pre/</Prefix><Suffix>.bak</Suffix></FileInfo>"),
+        );
+        assert_eq!(origin_path(&legacy, "k/x"), "pre/k/x.bak");
+        let disabled = one_rule(
+            "",
+            &format!("{HOST}<FileInfo><PrefixDirective>false</PrefixDirective><Prefix>pre/</Prefix></FileInfo>"),
+        );
+        assert_eq!(origin_path(&disabled, "k/x"), "k/x");
+    }
+
+    #[test]
+    fn query_string_is_forwarded_without_signing_parameters() {
+        let r = one_rule("", HOST);
+        assert_eq!(
+            url(
+                &r,
+                "k",
+                Some("a=1&X-Amz-Signature=s&x-amz-date=d&response-content-type=x&b=%2F&x-id=GetObject&flag"),
+                false
+            ),
+            "http://origin.example.com:8080/k?a=1&b=%2F&flag"
+        );
+        assert_eq!(
+            url(&r, "k", Some("X-Amz-Credential=c"), false),
+            "http://origin.example.com:8080/k"
+        );
+        assert_eq!(
+            url(&r, "k", Some(""), false),
+            "http://origin.example.com:8080/k"
+        );
+        // SigV2 presigned parameters go only when the request is SigV2-presigned.
+        assert_eq!(
+            forwarded_query("AWSAccessKeyId=AK&Expires=1&Signature=s&v=2").as_deref(),
+            Some("v=2")
+        );
+        assert_eq!(
+            forwarded_query("Expires=1&v=2").as_deref(),
+            Some("Expires=1&v=2")
+        );
+
+        let no_query = one_rule(
+            "<OriginParameter><FollowQueryString>false</FollowQueryString></OriginParameter>",
+            HOST,
+        );
+        assert_eq!(
+            url(&no_query, "k", Some("a=1"), false),
+            "http://origin.example.com:8080/k"
+        );
+    }
+
+    #[test]
+    fn private_host_is_the_url_host_in_both_styles() {
+        let private = |host: &str| {
+            one_rule(
+                "<OriginParameter><Protocol>HTTPS</Protocol></OriginParameter>",
+                &format!(
+                    "<HostInfo><HostName>public.example.com</HostName><PrivateHost><Host>{host}</Host>\
+                     <CredentialProvider><AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
+                     <Region>r</Region><SecretId>id</SecretId><SecretKey>k</SecretKey></CredentialProvider>\
+                     </PrivateHost><StandbyHostName_1>b.example.com</StandbyHostName_1></HostInfo>"
+                ),
+            )
+        };
+        let vhost = private("bucket.s3.example.com");
+        let hosts = vhost.hosts_in_order("a b");
+        assert!(hosts[0].private.is_some());
+        assert_eq!(
+            origin_url(&vhost, &hosts[0], "a b", None, false),
+            "https://bucket.s3.example.com/a%20b"
+        );
+        // The standby is a plain host: not signed.
+        assert_eq!(hosts[1].host, "b.example.com");
+        assert!(hosts[1].private.is_none());
+
+        let path_style = private("s3.example.com:9000/bucket/");
+        assert_eq!(
+            url(&path_style, "dir/a", None, false),
+            "https://s3.example.com:9000/bucket/dir/a"
+        );
+    }
+
+    #[test]
+    fn hosts_in_order_primary_then_standbys_by_index() {
+        let r = one_rule(
+            "",
+            "<HostInfo><HostName>a.example.com</HostName>\
+             <StandbyHostName_5>e.example.com</StandbyHostName_5>\
+             <StandbyHostName_2>b.example.com</StandbyHostName_2>\
+             <StandbyHostName_3>a.example.com</StandbyHostName_3></HostInfo>",
+        );
+        let hosts = r.hosts_in_order("key");
+        let names: Vec<(&str, Option<u8>)> = hosts.iter().map(|h| (h.host, h.standby)).collect();
+        // The standby repeating the primary is not tried twice.
+        assert_eq!(
+            names,
+            vec![
+                ("a.example.com", None),
+                ("b.example.com", Some(2)),
+                ("e.example.com", Some(5))
+            ]
+        );
+    }
+
+    #[test]
+    fn weighted_host_infos_split_keys_by_weight_and_stay_stable_per_key() {
+        let r = one_rule(
+            "",
+            "<HostInfo><HostName>heavy.example.com</HostName><Weight>8</Weight>\
+             <StandbyHostName_1>heavy-b.example.com</StandbyHostName_1></HostInfo>\
+             <HostInfo><HostName>light.example.com</HostName><Weight>2</Weight></HostInfo>",
+        );
+        let mut heavy = 0;
+        for i in 0..1000 {
+            let key = format!("objects/{i}.bin");
+            let hosts = r.hosts_in_order(&key);
+            assert_eq!(hosts, r.hosts_in_order(&key), "stable for one key");
+            assert_eq!(hosts.len(), 3, "every host is a fallback");
+            if hosts[0].host == "heavy.example.com" {
+                assert_eq!(hosts[1].host, "heavy-b.example.com");
+                assert_eq!(hosts[2].host, "light.example.com");
+                heavy += 1;
+            } else {
+                assert_eq!(hosts[1].host, "heavy.example.com");
+            }
+        }
+        assert!(
+            (720..=880).contains(&heavy),
+            "{heavy} of 1000 keys on the weight-8 host"
+        );
+    }
+
+    #[test]
+    fn headers_follow_only_the_listed_ones_by_default() {
+        let r = one_rule(
+            "<OriginParameter><HttpHeader><FollowAllHeaders>false</FollowAllHeaders>\
+             <FollowHttpHeaders><Header><Key>X-Trace-Id</Key></Header><Header><Key>range</Key></Header></FollowHttpHeaders>\
+             <NewHttpHeaders><Header><Key>x-from</Key><Value>originstore</Value></Header>\
+             <Header><Key>x-empty</Key><Value></Value></Header></NewHttpHeaders></HttpHeader></OriginParameter>",
+            HOST,
+        );
+        let mut client = HeaderMap::new();
+        client.insert("x-trace-id", HeaderValue::from_static("t1"));
+        client.insert("x-other", HeaderValue::from_static("o"));
+        client.insert("range", HeaderValue::from_static("bytes=0-1"));
+        client.insert("x-from", HeaderValue::from_static("client"));
+        let out = origin_request_headers(&r, &client);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out["x-trace-id"], "t1");
+        assert_eq!(out["x-from"], "originstore");
+        assert!(
+            out.get("range").is_none(),
+            "range is never forwarded, even when listed"
+        );
+        assert!(out.get("x-empty").is_none());
+    }
+
+    #[test]
+    fn headers_follow_all_less_forbidden_hop_by_hop_auth_range_and_conditionals() {
+        let r = one_rule(
+            "<OriginParameter><HttpHeader><FollowAllHeaders>true</FollowAllHeaders>\
+             <ForbidFollowHttpHeaders><Header><Key>Cookie</Key></Header></ForbidFollowHttpHeaders>\
+             <NewHttpHeaders><Header><Key>X-From</Key><Value>originstore</Value></Header></NewHttpHeaders>\
+             </HttpHeader></OriginParameter>",
+            HOST,
+        );
+        let mut client = HeaderMap::new();
+        for (name, value) in [
+            ("accept", "*/*"),
+            ("user-agent", "aws-cli"),
+            ("x-custom", "c"),
+            ("x-hop", "h"),
+            ("cookie", "session=1"),
+            ("connection", "keep-alive, X-Hop"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-authorization", "Basic x"),
+            ("te", "trailers"),
+            ("trailer", "x"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "h2c"),
+            ("host", "bucket.originstore.local"),
+            ("authorization", "AWS4-HMAC-SHA256 Credential=..."),
+            ("range", "bytes=0-9"),
+            ("if-none-match", "\"etag\""),
+            ("if-modified-since", "Wed, 21 Oct 2015 07:28:00 GMT"),
+            ("content-length", "0"),
+            ("accept-encoding", "gzip"),
+            ("x-amz-date", "20130524T000000Z"),
+            ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+            ("x-amz-server-side-encryption-customer-key", "secret"),
+        ] {
+            client.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let out = origin_request_headers(&r, &client);
+        let mut names: Vec<&str> = out.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, vec!["accept", "user-agent", "x-custom", "x-from"]);
+        assert_eq!(out["x-from"], "originstore");
+    }
+
+    #[test]
+    fn cookie_is_forwarded_unless_forbidden() {
+        let r = one_rule(
+            "<OriginParameter><HttpHeader><FollowAllHeaders>true</FollowAllHeaders></HttpHeader></OriginParameter>",
+            HOST,
+        );
+        let mut client = HeaderMap::new();
+        client.insert("cookie", HeaderValue::from_static("a=1"));
+        client.append("x-multi", HeaderValue::from_static("1"));
+        client.append("x-multi", HeaderValue::from_static("2"));
+        let out = origin_request_headers(&r, &client);
+        assert_eq!(out["cookie"], "a=1");
+        assert_eq!(out.get_all("x-multi").iter().count(), 2);
+    }
+
+    #[test]
+    fn failover_on_5xx_and_listed_standby_codes_only() {
+        let plain = one_rule("", HOST);
+        assert!(should_failover(&plain, 500));
+        assert!(should_failover(&plain, 503));
+        assert!(!should_failover(&plain, 404));
+        assert!(!should_failover(&plain, 403));
+        assert!(!should_failover(&plain, 200));
+        assert!(!should_failover(&plain, 302));
+        let listed = one_rule(
+            "<HTTPStandbyCode><StatusCode>403</StatusCode><StatusCode>429</StatusCode></HTTPStandbyCode>",
+            HOST,
+        );
+        assert!(should_failover(&listed, 403));
+        assert!(should_failover(&listed, 429));
+        assert!(!should_failover(&listed, 404));
+    }
+
+    #[test]
+    fn dot_segment_keys_are_not_pullable() {
+        for ok in ["a", "a/b.c", "..a", "a/.b/c", "a..b"] {
+            assert!(is_pullable_key(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", "a/../b", "./a", "a/.", "a/b/.."] {
+            assert!(!is_pullable_key(bad), "{bad}");
+        }
+    }
+}

@@ -229,9 +229,7 @@ mod tests {
             aws_example_time(),
         )
         .unwrap();
-        let canonical_headers = format!(
-            "host:b.s3.example.com\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:20130524T000000Z\n"
-        );
+        let canonical_headers = "host:b.s3.example.com\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:20130524T000000Z\n";
         let creq = sigv4::canonical_request(
             "HEAD",
             "/k%2Bey/x~y.txt",
