@@ -33,7 +33,7 @@ pub enum AuthError {
     SignatureDoesNotMatch,
     #[error("The authorization header is malformed; {0}")]
     AuthorizationHeaderMalformed(String),
-    #[error("Error parsing the X-Amz-Credential parameter; {0}")]
+    #[error("Query-string authentication parameters are invalid: {0}")]
     AuthorizationQueryParametersError(String),
     #[error("The difference between the request time and the current time is too large.")]
     RequestTimeTooSkewed,
