@@ -140,3 +140,59 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::{Blob, BlobWriter, Expect, FillWriter, ObjectAttrs, ObjectReader};
+
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+
+    /// The server keeps these in axum state and bodies, and awaits these futures inside
+    /// handlers that must be `Send`: a lock guard held across an await would break that.
+    #[test]
+    fn handles_and_futures_are_send() {
+        send_sync::<Store>();
+        send_sync::<ObjectReader>();
+        send_sync::<Blob>();
+        send::<Option<BlobWriter>>(&None);
+        send::<Option<FillWriter>>(&None);
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let e = Expect::default();
+        let body = futures::stream::empty::<std::io::Result<bytes::Bytes>>();
+        send(&s.put_object("b", "k", ObjectAttrs::default(), body, &e));
+        send(&s.delete_object("b", "k", true));
+        send(&s.complete_upload("b", "k", "u", &[]));
+        send(&s.abort_upload("b", "k", "u"));
+        send(&s.delete_bucket("b"));
+        send(&s.create_upload("b", "k", "o", ObjectAttrs::default(), None));
+        send(&s.expire_uploads(std::time::Duration::ZERO));
+        send(&s.set_bucket_setting("b", "n", None));
+    }
+
+    #[tokio::test]
+    async fn a_failed_fsync_poisons_writes_but_not_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        s.create_bucket("bkt", "me", "r").await.unwrap();
+        assert!(!s.is_poisoned());
+        let failed = s.shared.fsync(|| Err(std::io::Error::other("EIO")));
+        assert!(matches!(failed, Err(Error::Io(_))));
+        assert!(s.is_poisoned());
+        assert!(matches!(s.blob_writer(&[]), Err(Error::Poisoned)));
+        assert!(matches!(
+            s.create_bucket("other", "me", "r").await,
+            Err(Error::Poisoned)
+        ));
+        assert!(matches!(
+            s.delete_object("bkt", "k", false).await,
+            Err(Error::Poisoned)
+        ));
+        assert!(s.head_bucket("bkt").is_ok(), "reads still work");
+        // A poisoned store stays poisoned for every clone.
+        assert!(s.clone().is_poisoned());
+    }
+}

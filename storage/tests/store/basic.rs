@@ -525,11 +525,13 @@ async fn fill_and_tombstones() {
         .unwrap();
     f.write(b"from origin").await.unwrap();
     assert_eq!(f.written(), 11);
-    let mut attrs = ObjectAttrs::default();
-    attrs.origin = Some(storage::OriginStamp {
-        url: "http://o/k".into(),
+    let attrs = ObjectAttrs {
+        origin: Some(storage::OriginStamp {
+            url: "http://o/k".into(),
+            ..Default::default()
+        }),
         ..Default::default()
-    });
+    };
     let m = f
         .commit(
             attrs.clone(),
