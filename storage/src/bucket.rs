@@ -1,6 +1,6 @@
 //! Buckets: S3 name validation, create / head / delete / list, and the per-bucket settings
 //! (origin configuration, ACL flags, ...) stored as opaque bytes.
-//! Rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+//! Rules: <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
 
 use crate::meta::{from_ns, now_ns, BucketRec};
 use crate::{BucketMeta, Error, Result, Store};

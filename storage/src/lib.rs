@@ -26,11 +26,32 @@
 //!    body never costs an fsync.
 //! 4. `sync_all` on the file.
 //! 5. rename into `<dir>/blobs/xx/<id>`, then fsync the `xx` directory. The blob is durable.
-//! 6. [`Store::commit_object`] (the one commit routine shared by PUT, copy, multipart
-//!    completion and origin fill) swaps the key's metadata in one sled transaction.
+//! 6. [`Store::commit_object`] (the one commit routine shared by PUT, copy and origin fill)
+//!    swaps the key's metadata in one sled transaction that also checks the bucket exists
+//!    and, for a fill ([`CommitCondition::IfAbsent`]), that no object or tombstone appeared.
+//!    UploadPart commits the blob as a staged part instead ([`Store::commit_part`]).
 //! 7. `flush_async` on sled; only then does the call return and the server answer 2xx.
 //! 8. The blobs of the metadata that was replaced are deleted (deferred while a reader
-//!    still streams them).
+//!    still streams them). Deleting after the flush matters: deleting first could leave
+//!    durable metadata naming a deleted blob.
+//!
+//! # Multipart objects
+//!
+//! Completion does not concatenate: the object's metadata lists its part blobs in order
+//! (with their sizes) and [`ObjectReader`] streams them in sequence, honouring ranges across
+//! part boundaries. [`Store::complete_upload`] is ONE sled transaction that removes the
+//! upload and its part records and inserts the object, so a crash leaves either the upload
+//! or the object; unlisted parts and the replaced object's blobs are deleted afterwards.
+//! ETag `hex(md5(concat(part md5s)))-N`; with a checksum algorithm, a COMPOSITE checksum
+//! `base64(algo(concat(part checksums)))-N` (not for CRC64NVME, which S3 defines only as a
+//! full-object checksum: such objects carry no checksum).
+//!
+//! # Readers and deletes
+//!
+//! [`Store::get_object`] reads the metadata, leases its blobs in an in-memory table, and
+//! re-reads the metadata (retrying if it changed). A delete of a leased blob is deferred
+//! until the last reader of it drops, so a reader that opens a later part's file lazily
+//! still finds it.
 //!
 //! # Invariants
 //!
@@ -44,6 +65,14 @@
 //! - After a failed fsync the store is poisoned: every later write is refused with
 //!   [`Error::Poisoned`] instead of being retried on a disk in an unknown state.
 //! - Nothing holds a whole object in memory: writers and readers move bounded chunks.
+//!
+//! # Modules
+//!
+//! `meta` (the only file naming sled: trees, key encoding, versioned records, transactions),
+//! `blob` (ids and paths, [`BlobWriter`], [`Blob`], leases), `checksum`, `range`, `reader`,
+//! `object` (commit routine, put / get / delete / copy, tombstones), `list`, `bucket`,
+//! `multipart`, `fill`, `recovery` (the open-time sweep), `store` (the handle, poisoning,
+//! gates).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 

@@ -2,7 +2,7 @@
 //! and complete. Completion never concatenates: the object's metadata references the part
 //! blobs in order, and ONE sled transaction removes the upload with its part records and
 //! commits the object, so a crash leaves either the upload or the object.
-//! https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>
 
 use std::collections::BTreeMap;
 use std::ops::Bound;

@@ -1,5 +1,5 @@
 //! Byte ranges: turning what a client asked for into inclusive positions, with S3 / RFC 9110
-//! semantics (https://www.rfc-editor.org/rfc/rfc9110#section-14.1.2). No I/O.
+//! semantics (<https://www.rfc-editor.org/rfc/rfc9110#section-14.1.2>). No I/O.
 
 use crate::{ByteRange, Error, Result};
 
