@@ -63,7 +63,10 @@ pub struct Owner {
 
 impl Owner {
     pub fn new(access_key: &str) -> Owner {
-        Owner { id: access_key.to_owned(), display_name: access_key.to_owned() }
+        Owner {
+            id: access_key.to_owned(),
+            display_name: access_key.to_owned(),
+        }
     }
 }
 
@@ -174,11 +177,21 @@ impl AccessControlPolicy {
         }];
         if public_read {
             grants.push(Grant {
-                grantee: Grantee { xmlns_xsi: XSI_NS, kind: "Group", id: None, display_name: None, uri: Some(ALL_USERS) },
+                grantee: Grantee {
+                    xmlns_xsi: XSI_NS,
+                    kind: "Group",
+                    id: None,
+                    display_name: None,
+                    uri: Some(ALL_USERS),
+                },
                 permission: "READ",
             });
         }
-        AccessControlPolicy { xmlns: S3_NS, owner: Owner::new(owner), acl: AccessControlList { grants } }
+        AccessControlPolicy {
+            xmlns: S3_NS,
+            owner: Owner::new(owner),
+            acl: AccessControlList { grants },
+        }
     }
 }
 
@@ -204,7 +217,10 @@ pub struct ListBucketResult {
     pub start_after: Option<String>,
     #[serde(rename = "ContinuationToken", skip_serializing_if = "Option::is_none")]
     pub continuation_token: Option<String>,
-    #[serde(rename = "NextContinuationToken", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextContinuationToken",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_continuation_token: Option<String>,
     /// v2 only.
     #[serde(rename = "KeyCount", skip_serializing_if = "Option::is_none")]
@@ -260,7 +276,10 @@ pub struct ListVersionsResult {
     pub version_id_marker: String,
     #[serde(rename = "NextKeyMarker", skip_serializing_if = "Option::is_none")]
     pub next_key_marker: Option<String>,
-    #[serde(rename = "NextVersionIdMarker", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextVersionIdMarker",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_version_id_marker: Option<String>,
     #[serde(rename = "MaxKeys")]
     pub max_keys: usize,
@@ -434,7 +453,10 @@ pub struct ListPartsResult {
     pub upload_id: String,
     #[serde(rename = "PartNumberMarker")]
     pub part_number_marker: u32,
-    #[serde(rename = "NextPartNumberMarker", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextPartNumberMarker",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_part_number_marker: Option<u32>,
     #[serde(rename = "MaxParts")]
     pub max_parts: usize,
@@ -546,24 +568,38 @@ mod tests {
                 owner: None,
                 storage_class: "STANDARD",
             }],
-            common_prefixes: vec![CommonPrefix { prefix: "p/c/".into() }],
+            common_prefixes: vec![CommonPrefix {
+                prefix: "p/c/".into(),
+            }],
             ..Default::default()
         };
         let xml = to_xml(&doc);
         assert_eq!(
             xml,
             format!(
-                "{DECL}<ListBucketResult xmlns=\"{S3_NS}\"><Name>b</Name><Prefix>p/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>false</IsTruncated><Contents><Key>p/a&amp;b</Key><LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>&quot;abc&quot;</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents><CommonPrefixes><Prefix>p/c/</Prefix></CommonPrefixes></ListBucketResult>"
+                "{DECL}<ListBucketResult xmlns=\"{S3_NS}\"><Name>b</Name><Prefix>p/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>false</IsTruncated><Contents><Key>p/a&amp;b</Key><LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>\"abc\"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents><CommonPrefixes><Prefix>p/c/</Prefix></CommonPrefixes></ListBucketResult>"
             )
         );
     }
 
     #[test]
     fn location_constraint_golden() {
-        let xml = to_xml(&LocationConstraint { xmlns: S3_NS, region: String::new() });
-        assert_eq!(xml, format!("{DECL}<LocationConstraint xmlns=\"{S3_NS}\"></LocationConstraint>"));
-        let xml = to_xml(&LocationConstraint { xmlns: S3_NS, region: "eu-west-1".into() });
-        assert_eq!(xml, format!("{DECL}<LocationConstraint xmlns=\"{S3_NS}\">eu-west-1</LocationConstraint>"));
+        let xml = to_xml(&LocationConstraint {
+            xmlns: S3_NS,
+            region: String::new(),
+        });
+        assert_eq!(
+            xml,
+            format!("{DECL}<LocationConstraint xmlns=\"{S3_NS}\"/>")
+        );
+        let xml = to_xml(&LocationConstraint {
+            xmlns: S3_NS,
+            region: "eu-west-1".into(),
+        });
+        assert_eq!(
+            xml,
+            format!("{DECL}<LocationConstraint xmlns=\"{S3_NS}\">eu-west-1</LocationConstraint>")
+        );
     }
 
     #[test]
@@ -585,7 +621,9 @@ mod tests {
         assert_eq!(c.parts.len(), 2);
         assert_eq!(c.parts[0].etag, "\"e1\"");
         assert_eq!(c.parts[1].part_number, 2);
-        let err = from_xml::<CompleteMultipartUpload>(b"<CompleteMultipartUpload><Part>").err().expect("fails");
+        let err = from_xml::<CompleteMultipartUpload>(b"<CompleteMultipartUpload><Part>")
+            .err()
+            .expect("fails");
         assert_eq!(err.code, crate::error::S3ErrorCode::MalformedXML);
     }
 

@@ -1,0 +1,140 @@
+//! The shared test server: a real originstore on 127.0.0.1:0 with its own temp directory,
+//! and clients for it (aws-sdk-s3, raw reqwest, a SigV4 signer for hand-made requests).
+
+use std::net::SocketAddr;
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use originstore::config::{Config, User};
+use originstore::server::Server;
+
+pub const ACCESS_KEY: &str = "TESTACCESSKEY0000001";
+pub const SECRET_KEY: &str = "testsecretkey/0000000000000000000000001";
+pub const OTHER_ACCESS_KEY: &str = "TESTACCESSKEY0000002";
+pub const OTHER_SECRET_KEY: &str = "testsecretkey/0000000000000000000000002";
+
+pub struct TestServer {
+    server: Option<Server>,
+    pub dir: tempfile::TempDir,
+    pub addr: SocketAddr,
+    /// aws-sdk-s3 with default settings, as the first user.
+    pub client: aws_sdk_s3::Client,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Start with two users; `tweak` may change the configuration first.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::new(dir.path().join("data"), User { access_key: ACCESS_KEY.into(), secret_key: SECRET_KEY.into() });
+        config.users.push(User { access_key: OTHER_ACCESS_KEY.into(), secret_key: OTHER_SECRET_KEY.into() });
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        tweak(&mut config);
+        let server = Server::start(config).await.expect("server starts");
+        let addr = server.local_addr();
+        let client = client_for(addr, ACCESS_KEY, SECRET_KEY);
+        TestServer { server: Some(server), dir, addr, client }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn other_client(&self) -> aws_sdk_s3::Client {
+        client_for(self.addr, OTHER_ACCESS_KEY, OTHER_SECRET_KEY)
+    }
+
+    pub async fn create_bucket(&self, name: &str) {
+        self.client.create_bucket().bucket(name).send().await.expect("create bucket");
+    }
+
+    pub async fn put(&self, bucket: &str, key: &str, body: impl Into<Vec<u8>>) {
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(body.into().into())
+            .send()
+            .await
+            .expect("put object");
+    }
+
+    pub async fn get_bytes(&self, bucket: &str, key: &str) -> Vec<u8> {
+        let out = self.client.get_object().bucket(bucket).key(key).send().await.expect("get object");
+        out.body.collect().await.expect("body").into_bytes().to_vec()
+    }
+
+    /// A request signed with SigV4 (UNSIGNED-PAYLOAD) by the first user.
+    pub fn signed(&self, method: http::Method, path_and_query: &str) -> reqwest::RequestBuilder {
+        self.signed_with(method, path_and_query, http::HeaderMap::new())
+    }
+
+    pub fn signed_with(&self, method: http::Method, path_and_query: &str, mut headers: http::HeaderMap) -> reqwest::RequestBuilder {
+        let url = self.url(path_and_query);
+        originstore::origin::sign::sign_origin_request(
+            &method,
+            &url,
+            &mut headers,
+            "us-east-1",
+            ACCESS_KEY,
+            SECRET_KEY,
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("signs");
+        reqwest::Client::new().request(method, url).headers(headers)
+    }
+
+    /// Stop the server (graceful) and keep the data directory.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+    }
+}
+
+pub fn client_for(addr: SocketAddr, access_key: &str, secret_key: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
+        .endpoint_url(format!("http://{addr}"))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// The S3 error code of an SDK error.
+pub fn code<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match err {
+        aws_sdk_s3::error::SdkError::ServiceError(e) => e.err().code().unwrap_or("<none>").to_owned(),
+        other => format!("<not a service error: {other:?}>"),
+    }
+}
+
+/// The `<Code>` of an XML error body.
+pub fn xml_code(body: &str) -> String {
+    body.split("<Code>").nth(1).and_then(|s| s.split("</Code>").next()).unwrap_or("<none>").to_owned()
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    let mut x: u32 = 0x9E37_79B9 ^ u32::from(seed);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}

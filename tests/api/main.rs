@@ -1,0 +1,12 @@
+//! Integration tests: the real server on 127.0.0.1:0, driven by aws-sdk-s3 (default
+//! settings), raw HTTP for edge cases, and the aws CLI. One binary, one module per
+//! operation family.
+
+#[allow(dead_code)]
+mod common;
+
+mod auth;
+mod bucket;
+mod cli;
+mod list;
+mod object;
