@@ -64,7 +64,10 @@ pub struct User {
 
 impl std::fmt::Debug for User {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User").field("access_key", &self.access_key).field("secret_key", &"<redacted>").finish()
+        f.debug_struct("User")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .finish()
     }
 }
 
@@ -108,17 +111,28 @@ impl Config {
     pub fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
         let file = match &args.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-                toml::from_str::<FileConfig>(&text).with_context(|| format!("parsing {}", path.display()))?
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .with_context(|| format!("parsing {}", path.display()))?
             }
             None => FileConfig::default(),
         };
-        let data_dir = args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
+        let data_dir = args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
         let mut users = file.users;
         let access_key = args.access_key.or(file.access_key);
         let secret_key = args.secret_key.or(file.secret_key);
         match (access_key, secret_key) {
-            (Some(access_key), Some(secret_key)) => users.insert(0, User { access_key, secret_key }),
+            (Some(access_key), Some(secret_key)) => users.insert(
+                0,
+                User {
+                    access_key,
+                    secret_key,
+                },
+            ),
             (None, None) => {}
             _ => bail!("an access key needs its secret key and the other way round"),
         }
@@ -151,7 +165,10 @@ impl Config {
     }
 
     pub fn secret_for(&self, access_key: &str) -> Option<String> {
-        self.users.iter().find(|u| u.access_key == access_key).map(|u| u.secret_key.clone())
+        self.users
+            .iter()
+            .find(|u| u.access_key == access_key)
+            .map(|u| u.secret_key.clone())
     }
 }
 
@@ -159,12 +176,20 @@ impl Config {
 fn load_or_generate_credentials(data_dir: &Path) -> anyhow::Result<User> {
     let path = data_dir.join(CREDENTIALS_FILE);
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         return toml::from_str(&text).with_context(|| format!("parsing {}", path.display()));
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let user = User { access_key: random_string(20, ACCESS_KEY_ALPHABET), secret_key: random_string(40, SECRET_ALPHABET) };
-    let text = format!("access_key = \"{}\"\nsecret_key = \"{}\"\n", user.access_key, user.secret_key);
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let user = User {
+        access_key: random_string(20, ACCESS_KEY_ALPHABET),
+        secret_key: random_string(40, SECRET_ALPHABET),
+    };
+    let text = format!(
+        "access_key = \"{}\"\nsecret_key = \"{}\"\n",
+        user.access_key, user.secret_key
+    );
     write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
     Ok(user)
 }
@@ -175,7 +200,9 @@ const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 fn random_string(len: usize, alphabet: &[u8]) -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
+    (0..len)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
 }
 
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
@@ -199,14 +226,20 @@ mod tests {
     #[test]
     fn defaults_generate_and_then_reuse_credentials() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let args = ServeArgs { data_dir: Some(dir.path().to_owned()), ..Default::default() };
+        let args = ServeArgs {
+            data_dir: Some(dir.path().to_owned()),
+            ..Default::default()
+        };
         let first = Config::resolve(args.clone()).expect("resolves");
         assert!(first.generated_credentials);
         assert_eq!(first.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(first.region, "us-east-1");
         assert_eq!(first.users[0].access_key.len(), 20);
         let second = Config::resolve(args).expect("resolves");
-        assert_eq!(first.users, second.users, "credentials persist in the data directory");
+        assert_eq!(
+            first.users, second.users,
+            "credentials persist in the data directory"
+        );
     }
 
     #[test]
@@ -232,12 +265,18 @@ mod tests {
         assert_eq!(c.users.len(), 2);
         assert_eq!(c.secret_for("U2").as_deref(), Some("S2"));
         assert!(!c.generated_credentials);
-        assert!(!format!("{c:?}").contains("S1"), "secrets are not in Debug output");
+        assert!(
+            !format!("{c:?}").contains("S1"),
+            "secrets are not in Debug output"
+        );
     }
 
     #[test]
     fn half_a_credential_is_an_error() {
-        let args = ServeArgs { access_key: Some("U1".into()), ..Default::default() };
+        let args = ServeArgs {
+            access_key: Some("U1".into()),
+            ..Default::default()
+        };
         assert!(Config::resolve(args).is_err());
     }
 }

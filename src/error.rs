@@ -81,19 +81,31 @@ pub struct S3Error {
 
 impl S3Error {
     pub fn new(code: S3ErrorCode, message: impl Into<String>) -> S3Error {
-        S3Error { code, message: message.into(), status: None, headers: Vec::new(), source: None }
+        S3Error {
+            code,
+            message: message.into(),
+            status: None,
+            headers: Vec::new(),
+            source: None,
+        }
     }
 
     /// An internal error: the client gets a generic message, the log gets `source`.
     pub fn internal(source: impl std::fmt::Display) -> S3Error {
         S3Error {
             source: Some(source.to_string()),
-            ..S3Error::new(S3ErrorCode::InternalError, "We encountered an internal error. Please try again.")
+            ..S3Error::new(
+                S3ErrorCode::InternalError,
+                "We encountered an internal error. Please try again.",
+            )
         }
     }
 
     pub fn not_implemented(operation: &str) -> S3Error {
-        S3Error::new(S3ErrorCode::NotImplemented, format!("{operation} is not implemented by originstore"))
+        S3Error::new(
+            S3ErrorCode::NotImplemented,
+            format!("{operation} is not implemented by originstore"),
+        )
     }
 
     pub fn malformed_xml(detail: impl std::fmt::Display) -> S3Error {
@@ -239,10 +251,19 @@ mod tests {
     #[test]
     fn statuses_match_aws() {
         assert_eq!(S3ErrorCode::NoSuchKey.status(), StatusCode::NOT_FOUND);
-        assert_eq!(S3ErrorCode::InvalidRange.status(), StatusCode::RANGE_NOT_SATISFIABLE);
-        assert_eq!(S3ErrorCode::SignatureDoesNotMatch.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            S3ErrorCode::InvalidRange.status(),
+            StatusCode::RANGE_NOT_SATISFIABLE
+        );
+        assert_eq!(
+            S3ErrorCode::SignatureDoesNotMatch.status(),
+            StatusCode::FORBIDDEN
+        );
         assert_eq!(S3ErrorCode::BucketNotEmpty.status(), StatusCode::CONFLICT);
-        assert_eq!(S3ErrorCode::MissingContentLength.status(), StatusCode::LENGTH_REQUIRED);
+        assert_eq!(
+            S3ErrorCode::MissingContentLength.status(),
+            StatusCode::LENGTH_REQUIRED
+        );
         assert_eq!(S3ErrorCode::NotImplemented.as_str(), "NotImplemented");
     }
 

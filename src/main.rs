@@ -7,7 +7,11 @@ use originstore::config::{Config, ServeArgs};
 use originstore::server::Server;
 
 #[derive(Parser)]
-#[command(name = "originstore", version, about = "S3-compatible object server with origin-pull")]
+#[command(
+    name = "originstore",
+    version,
+    about = "S3-compatible object server with origin-pull"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,7 +27,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -48,7 +53,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("export AWS_ENDPOINT_URL=http://{addr}");
         println!("export AWS_DEFAULT_REGION={}", server.state().config.region);
     }
-    shutdown_signal().await.context("waiting for a shutdown signal")?;
+    shutdown_signal()
+        .await
+        .context("waiting for a shutdown signal")?;
     tracing::info!("shutting down");
     server.shutdown().await?;
     tracing::info!("stopped");

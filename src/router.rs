@@ -109,7 +109,10 @@ impl Query {
         )
     }
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
@@ -152,7 +155,10 @@ impl Route {
         let path = percent_encoding::percent_decode_str(raw_path)
             .decode_utf8()
             .map_err(|_| {
-                S3Error::new(S3ErrorCode::InvalidURI, "the path is not valid UTF-8 once decoded")
+                S3Error::new(
+                    S3ErrorCode::InvalidURI,
+                    "the path is not valid UTF-8 once decoded",
+                )
             })?;
         let path = path.strip_prefix('/').unwrap_or(&path);
 
@@ -168,7 +174,12 @@ impl Route {
             // `GET /health`: liveness probe without auth. A bucket named "health" is still
             // reachable with any query string or through its keys.
             if raw_query.is_none_or(str::is_empty) {
-                return Ok(Route { operation: Operation::Health, bucket: None, key: None, query });
+                return Ok(Route {
+                    operation: Operation::Health,
+                    bucket: None,
+                    key: None,
+                    query,
+                });
             }
         }
 
@@ -177,7 +188,12 @@ impl Route {
             (Some(_), None) => bucket_operation(method, &query)?,
             (Some(_), Some(_)) => object_operation(method, &query, headers)?,
         };
-        Ok(Route { operation, bucket, key, query })
+        Ok(Route {
+            operation,
+            bucket,
+            key,
+            query,
+        })
     }
 }
 
@@ -215,24 +231,109 @@ fn service_operation(method: &Method) -> Result<Operation, S3Error> {
 /// than misread as a listing or a bucket creation.
 const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
     // (query name, GET action, PUT action, DELETE action)
-    ("policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"),
+    (
+        "policy",
+        "GetBucketPolicy",
+        "PutBucketPolicy",
+        "DeleteBucketPolicy",
+    ),
     ("cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors"),
-    ("lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"),
-    ("tagging", "GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging"),
-    ("website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"),
-    ("replication", "GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication"),
-    ("encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"),
-    ("notification", "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration", "PutBucketNotificationConfiguration"),
-    ("logging", "GetBucketLogging", "PutBucketLogging", "PutBucketLogging"),
-    ("object-lock", "GetObjectLockConfiguration", "PutObjectLockConfiguration", "PutObjectLockConfiguration"),
-    ("ownershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls"),
-    ("publicAccessBlock", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock"),
-    ("accelerate", "GetBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration"),
-    ("requestPayment", "GetBucketRequestPayment", "PutBucketRequestPayment", "PutBucketRequestPayment"),
-    ("analytics", "GetBucketAnalyticsConfiguration", "PutBucketAnalyticsConfiguration", "DeleteBucketAnalyticsConfiguration"),
-    ("metrics", "GetBucketMetricsConfiguration", "PutBucketMetricsConfiguration", "DeleteBucketMetricsConfiguration"),
-    ("inventory", "GetBucketInventoryConfiguration", "PutBucketInventoryConfiguration", "DeleteBucketInventoryConfiguration"),
-    ("intelligent-tiering", "GetBucketIntelligentTieringConfiguration", "PutBucketIntelligentTieringConfiguration", "DeleteBucketIntelligentTieringConfiguration"),
+    (
+        "lifecycle",
+        "GetBucketLifecycleConfiguration",
+        "PutBucketLifecycleConfiguration",
+        "DeleteBucketLifecycle",
+    ),
+    (
+        "tagging",
+        "GetBucketTagging",
+        "PutBucketTagging",
+        "DeleteBucketTagging",
+    ),
+    (
+        "website",
+        "GetBucketWebsite",
+        "PutBucketWebsite",
+        "DeleteBucketWebsite",
+    ),
+    (
+        "replication",
+        "GetBucketReplication",
+        "PutBucketReplication",
+        "DeleteBucketReplication",
+    ),
+    (
+        "encryption",
+        "GetBucketEncryption",
+        "PutBucketEncryption",
+        "DeleteBucketEncryption",
+    ),
+    (
+        "notification",
+        "GetBucketNotificationConfiguration",
+        "PutBucketNotificationConfiguration",
+        "PutBucketNotificationConfiguration",
+    ),
+    (
+        "logging",
+        "GetBucketLogging",
+        "PutBucketLogging",
+        "PutBucketLogging",
+    ),
+    (
+        "object-lock",
+        "GetObjectLockConfiguration",
+        "PutObjectLockConfiguration",
+        "PutObjectLockConfiguration",
+    ),
+    (
+        "ownershipControls",
+        "GetBucketOwnershipControls",
+        "PutBucketOwnershipControls",
+        "DeleteBucketOwnershipControls",
+    ),
+    (
+        "publicAccessBlock",
+        "GetPublicAccessBlock",
+        "PutPublicAccessBlock",
+        "DeletePublicAccessBlock",
+    ),
+    (
+        "accelerate",
+        "GetBucketAccelerateConfiguration",
+        "PutBucketAccelerateConfiguration",
+        "PutBucketAccelerateConfiguration",
+    ),
+    (
+        "requestPayment",
+        "GetBucketRequestPayment",
+        "PutBucketRequestPayment",
+        "PutBucketRequestPayment",
+    ),
+    (
+        "analytics",
+        "GetBucketAnalyticsConfiguration",
+        "PutBucketAnalyticsConfiguration",
+        "DeleteBucketAnalyticsConfiguration",
+    ),
+    (
+        "metrics",
+        "GetBucketMetricsConfiguration",
+        "PutBucketMetricsConfiguration",
+        "DeleteBucketMetricsConfiguration",
+    ),
+    (
+        "inventory",
+        "GetBucketInventoryConfiguration",
+        "PutBucketInventoryConfiguration",
+        "DeleteBucketInventoryConfiguration",
+    ),
+    (
+        "intelligent-tiering",
+        "GetBucketIntelligentTieringConfiguration",
+        "PutBucketIntelligentTieringConfiguration",
+        "DeleteBucketIntelligentTieringConfiguration",
+    ),
 ];
 
 fn bucket_operation(method: &Method, q: &Query) -> Result<Operation, S3Error> {
@@ -263,13 +364,43 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<Operation, S3Error> {
 }
 
 const UNSUPPORTED_OBJECT_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
-    ("tagging", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging"),
-    ("retention", "GetObjectRetention", "PutObjectRetention", "PutObjectRetention"),
-    ("legal-hold", "GetObjectLegalHold", "PutObjectLegalHold", "PutObjectLegalHold"),
-    ("attributes", "GetObjectAttributes", "GetObjectAttributes", "GetObjectAttributes"),
-    ("torrent", "GetObjectTorrent", "GetObjectTorrent", "GetObjectTorrent"),
+    (
+        "tagging",
+        "GetObjectTagging",
+        "PutObjectTagging",
+        "DeleteObjectTagging",
+    ),
+    (
+        "retention",
+        "GetObjectRetention",
+        "PutObjectRetention",
+        "PutObjectRetention",
+    ),
+    (
+        "legal-hold",
+        "GetObjectLegalHold",
+        "PutObjectLegalHold",
+        "PutObjectLegalHold",
+    ),
+    (
+        "attributes",
+        "GetObjectAttributes",
+        "GetObjectAttributes",
+        "GetObjectAttributes",
+    ),
+    (
+        "torrent",
+        "GetObjectTorrent",
+        "GetObjectTorrent",
+        "GetObjectTorrent",
+    ),
     ("restore", "RestoreObject", "RestoreObject", "RestoreObject"),
-    ("select", "SelectObjectContent", "SelectObjectContent", "SelectObjectContent"),
+    (
+        "select",
+        "SelectObjectContent",
+        "SelectObjectContent",
+        "SelectObjectContent",
+    ),
 ];
 
 fn object_operation(method: &Method, q: &Query, headers: &HeaderMap) -> Result<Operation, S3Error> {
@@ -298,7 +429,11 @@ fn object_operation(method: &Method, q: &Query, headers: &HeaderMap) -> Result<O
     Ok(op)
 }
 
-fn unsupported(method: &Method, q: &Query, table: &[(&str, &'static str, &'static str, &'static str)]) -> Option<Operation> {
+fn unsupported(
+    method: &Method,
+    q: &Query,
+    table: &[(&str, &'static str, &'static str, &'static str)],
+) -> Option<Operation> {
     let (_, get, put, delete) = table.iter().find(|(name, ..)| q.has(name))?;
     let name = match *method {
         Method::PUT | Method::POST => put,
@@ -322,48 +457,295 @@ mod tests {
     fn route(method: &str, path: &str, query: Option<&str>, copy: bool) -> Route {
         let mut headers = HeaderMap::new();
         if copy {
-            headers.insert("x-amz-copy-source", "/src/key".parse().expect("static header"));
+            headers.insert(
+                "x-amz-copy-source",
+                "/src/key".parse().expect("static header"),
+            );
         }
         let method: Method = method.parse().expect("method");
-        Route::from_parts(&method, Some("127.0.0.1:9000"), path, query, &headers, None).expect("routes")
+        Route::from_parts(&method, Some("127.0.0.1:9000"), path, query, &headers, None)
+            .expect("routes")
     }
+
+    /// method, path, query, has x-amz-copy-source, operation, bucket, key
+    type Row = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        bool,
+        Operation,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
 
     /// The request shapes of the AWS API reference, one row per operation.
     #[test]
     fn aws_reference_requests_route_to_their_operation() {
         use Operation as Op;
-        let table: &[(&str, &str, Option<&str>, bool, Operation, Option<&str>, Option<&str>)] = &[
+        let table: &[Row] = &[
             ("GET", "/", None, false, Op::ListBuckets, None, None),
             ("GET", "/health", None, false, Op::Health, None, None),
-            ("PUT", "/bucket", None, false, Op::CreateBucket, Some("bucket"), None),
-            ("HEAD", "/bucket", None, false, Op::HeadBucket, Some("bucket"), None),
-            ("DELETE", "/bucket/", None, false, Op::DeleteBucket, Some("bucket"), None),
-            ("GET", "/bucket", Some("location"), false, Op::GetBucketLocation, Some("bucket"), None),
-            ("GET", "/bucket", Some("versioning"), false, Op::GetBucketVersioning, Some("bucket"), None),
-            ("GET", "/bucket", Some("acl"), false, Op::GetBucketAcl, Some("bucket"), None),
-            ("PUT", "/bucket", Some("acl"), false, Op::PutBucketAcl, Some("bucket"), None),
-            ("PUT", "/bucket", Some("origin"), false, Op::PutBucketOrigin, Some("bucket"), None),
-            ("GET", "/bucket", Some("origin"), false, Op::GetBucketOrigin, Some("bucket"), None),
-            ("DELETE", "/bucket", Some("origin"), false, Op::DeleteBucketOrigin, Some("bucket"), None),
-            ("GET", "/bucket", Some("prefix=a&delimiter=%2F"), false, Op::ListObjects, Some("bucket"), None),
-            ("GET", "/bucket", Some("list-type=2&prefix=a"), false, Op::ListObjectsV2, Some("bucket"), None),
-            ("GET", "/bucket", Some("versions"), false, Op::ListObjectVersions, Some("bucket"), None),
-            ("GET", "/bucket", Some("uploads"), false, Op::ListMultipartUploads, Some("bucket"), None),
-            ("POST", "/bucket", Some("delete"), false, Op::DeleteObjects, Some("bucket"), None),
-            ("PUT", "/bucket/a/b.txt", None, false, Op::PutObject, Some("bucket"), Some("a/b.txt")),
-            ("PUT", "/bucket/a", None, true, Op::CopyObject, Some("bucket"), Some("a")),
-            ("GET", "/bucket/a", None, false, Op::GetObject, Some("bucket"), Some("a")),
-            ("HEAD", "/bucket/a", None, false, Op::HeadObject, Some("bucket"), Some("a")),
-            ("DELETE", "/bucket/a", None, false, Op::DeleteObject, Some("bucket"), Some("a")),
-            ("GET", "/bucket/a", Some("acl"), false, Op::GetObjectAcl, Some("bucket"), Some("a")),
-            ("POST", "/bucket/a", Some("uploads"), false, Op::CreateMultipartUpload, Some("bucket"), Some("a")),
-            ("PUT", "/bucket/a", Some("partNumber=1&uploadId=u"), false, Op::UploadPart, Some("bucket"), Some("a")),
-            ("PUT", "/bucket/a", Some("partNumber=1&uploadId=u"), true, Op::UploadPartCopy, Some("bucket"), Some("a")),
-            ("POST", "/bucket/a", Some("uploadId=u"), false, Op::CompleteMultipartUpload, Some("bucket"), Some("a")),
-            ("DELETE", "/bucket/a", Some("uploadId=u"), false, Op::AbortMultipartUpload, Some("bucket"), Some("a")),
-            ("GET", "/bucket/a", Some("uploadId=u"), false, Op::ListParts, Some("bucket"), Some("a")),
-            ("GET", "/bucket", Some("policy"), false, Op::NotImplemented("GetBucketPolicy"), Some("bucket"), None),
-            ("PUT", "/bucket/a", Some("tagging"), false, Op::NotImplemented("PutObjectTagging"), Some("bucket"), Some("a")),
+            (
+                "PUT",
+                "/bucket",
+                None,
+                false,
+                Op::CreateBucket,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "HEAD",
+                "/bucket",
+                None,
+                false,
+                Op::HeadBucket,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "DELETE",
+                "/bucket/",
+                None,
+                false,
+                Op::DeleteBucket,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("location"),
+                false,
+                Op::GetBucketLocation,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("versioning"),
+                false,
+                Op::GetBucketVersioning,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("acl"),
+                false,
+                Op::GetBucketAcl,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "PUT",
+                "/bucket",
+                Some("acl"),
+                false,
+                Op::PutBucketAcl,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "PUT",
+                "/bucket",
+                Some("origin"),
+                false,
+                Op::PutBucketOrigin,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("origin"),
+                false,
+                Op::GetBucketOrigin,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "DELETE",
+                "/bucket",
+                Some("origin"),
+                false,
+                Op::DeleteBucketOrigin,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("prefix=a&delimiter=%2F"),
+                false,
+                Op::ListObjects,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("list-type=2&prefix=a"),
+                false,
+                Op::ListObjectsV2,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("versions"),
+                false,
+                Op::ListObjectVersions,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("uploads"),
+                false,
+                Op::ListMultipartUploads,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "POST",
+                "/bucket",
+                Some("delete"),
+                false,
+                Op::DeleteObjects,
+                Some("bucket"),
+                None,
+            ),
+            (
+                "PUT",
+                "/bucket/a/b.txt",
+                None,
+                false,
+                Op::PutObject,
+                Some("bucket"),
+                Some("a/b.txt"),
+            ),
+            (
+                "PUT",
+                "/bucket/a",
+                None,
+                true,
+                Op::CopyObject,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "GET",
+                "/bucket/a",
+                None,
+                false,
+                Op::GetObject,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "HEAD",
+                "/bucket/a",
+                None,
+                false,
+                Op::HeadObject,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "DELETE",
+                "/bucket/a",
+                None,
+                false,
+                Op::DeleteObject,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "GET",
+                "/bucket/a",
+                Some("acl"),
+                false,
+                Op::GetObjectAcl,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "POST",
+                "/bucket/a",
+                Some("uploads"),
+                false,
+                Op::CreateMultipartUpload,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "PUT",
+                "/bucket/a",
+                Some("partNumber=1&uploadId=u"),
+                false,
+                Op::UploadPart,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "PUT",
+                "/bucket/a",
+                Some("partNumber=1&uploadId=u"),
+                true,
+                Op::UploadPartCopy,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "POST",
+                "/bucket/a",
+                Some("uploadId=u"),
+                false,
+                Op::CompleteMultipartUpload,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "DELETE",
+                "/bucket/a",
+                Some("uploadId=u"),
+                false,
+                Op::AbortMultipartUpload,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "GET",
+                "/bucket/a",
+                Some("uploadId=u"),
+                false,
+                Op::ListParts,
+                Some("bucket"),
+                Some("a"),
+            ),
+            (
+                "GET",
+                "/bucket",
+                Some("policy"),
+                false,
+                Op::NotImplemented("GetBucketPolicy"),
+                Some("bucket"),
+                None,
+            ),
+            (
+                "PUT",
+                "/bucket/a",
+                Some("tagging"),
+                false,
+                Op::NotImplemented("PutObjectTagging"),
+                Some("bucket"),
+                Some("a"),
+            ),
         ];
         for (method, path, query, copy, op, bucket, key) in table {
             let r = route(method, path, *query, *copy);
@@ -386,7 +768,12 @@ mod tests {
 
     #[test]
     fn query_values_are_decoded() {
-        let r = route("GET", "/b", Some("list-type=2&prefix=a%2Fb+c&delimiter=%2F"), false);
+        let r = route(
+            "GET",
+            "/b",
+            Some("list-type=2&prefix=a%2Fb+c&delimiter=%2F"),
+            false,
+        );
         assert_eq!(r.query.get("prefix"), Some("a/b c"));
         assert_eq!(r.query.get("delimiter"), Some("/"));
         assert!(r.query.has("list-type"));
@@ -395,14 +782,28 @@ mod tests {
     #[test]
     fn virtual_hosted_style_takes_the_bucket_from_the_host() {
         let headers = HeaderMap::new();
-        let r = Route::from_parts(&Method::GET, Some("photos.s3.local:9000"), "/a/b.jpg", None, &headers, Some("s3.local"))
-            .expect("routes");
+        let r = Route::from_parts(
+            &Method::GET,
+            Some("photos.s3.local:9000"),
+            "/a/b.jpg",
+            None,
+            &headers,
+            Some("s3.local"),
+        )
+        .expect("routes");
         assert_eq!(r.bucket.as_deref(), Some("photos"));
         assert_eq!(r.key.as_deref(), Some("a/b.jpg"));
         assert_eq!(r.operation, Operation::GetObject);
         // The bare domain is path-style.
-        let r = Route::from_parts(&Method::GET, Some("s3.local:9000"), "/photos/a", None, &headers, Some("s3.local"))
-            .expect("routes");
+        let r = Route::from_parts(
+            &Method::GET,
+            Some("s3.local:9000"),
+            "/photos/a",
+            None,
+            &headers,
+            Some("s3.local"),
+        )
+        .expect("routes");
         assert_eq!(r.bucket.as_deref(), Some("photos"));
         assert_eq!(r.key.as_deref(), Some("a"));
     }
@@ -410,7 +811,8 @@ mod tests {
     #[test]
     fn unknown_methods_are_refused() {
         let headers = HeaderMap::new();
-        let err = Route::from_parts(&Method::PATCH, None, "/b/k", None, &headers, None).expect_err("refused");
+        let err = Route::from_parts(&Method::PATCH, None, "/b/k", None, &headers, None)
+            .expect_err("refused");
         assert_eq!(err.code, S3ErrorCode::MethodNotAllowed);
     }
 }

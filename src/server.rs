@@ -52,7 +52,9 @@ impl Server {
         let state = Arc::new(AppState { store, config });
         spawn_upload_sweeper(&state);
 
-        let app = axum::Router::new().fallback(handle).with_state(state.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
         // Nagle + delayed ACK stalls small responses by ~40 ms on loopback; disable Nagle.
         let listener = listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
@@ -67,7 +69,12 @@ impl Server {
                 })
                 .await
         });
-        Ok(Server { addr, shutdown: Some(tx), task, state })
+        Ok(Server {
+            addr,
+            shutdown: Some(tx),
+            task,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -88,11 +95,18 @@ impl Server {
         match tokio::time::timeout(grace, &mut self.task).await {
             Ok(joined) => joined.context("server task")?.context("server")?,
             Err(_) => {
-                tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests still running after the grace period; stopping");
+                tracing::warn!(
+                    grace_secs = grace.as_secs(),
+                    "in-flight requests still running after the grace period; stopping"
+                );
                 self.task.abort();
             }
         }
-        self.state.store.flush().await.context("flushing metadata")?;
+        self.state
+            .store
+            .flush()
+            .await
+            .context("flushing metadata")?;
         Ok(())
     }
 }
@@ -105,7 +119,11 @@ fn spawn_upload_sweeper(state: &Arc<AppState>) {
         loop {
             tick.tick().await;
             let Some(state) = weak.upgrade() else { return };
-            match state.store.expire_uploads(state.config.upload_max_age).await {
+            match state
+                .store
+                .expire_uploads(state.config.upload_max_age)
+                .await
+            {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "removed stale multipart uploads"),
                 Err(e) => tracing::warn!(error = %e, "multipart upload sweep failed"),
@@ -129,7 +147,10 @@ async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response {
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amz-request-id", v);
     }
-    response.headers_mut().insert(http::header::SERVER, HeaderValue::from_static("originstore"));
+    response.headers_mut().insert(
+        http::header::SERVER,
+        HeaderValue::from_static("originstore"),
+    );
     let bytes = response
         .headers()
         .get(http::header::CONTENT_LENGTH)
@@ -203,7 +224,13 @@ async fn serve_request(
     handlers::dispatch(state, ctx).await
 }
 
-fn render_error(err: &S3Error, method: &Method, resource: &str, request_id: &str, log: &LogFields) -> Response {
+fn render_error(
+    err: &S3Error,
+    method: &Method,
+    resource: &str,
+    request_id: &str,
+    log: &LogFields,
+) -> Response {
     let status = err.status();
     if status.is_server_error() {
         tracing::error!(

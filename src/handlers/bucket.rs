@@ -14,22 +14,36 @@ use crate::xml;
 /// Small request documents (bucket configuration, ACLs) are read whole, under this cap.
 pub const MAX_XML_BODY: usize = 64 * 1024;
 
-pub async fn handle_list_buckets(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_list_buckets(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let user = ctx.user()?;
     let buckets = state
         .store
         .list_buckets()?
         .into_iter()
         .filter(|b| b.owner == user)
-        .map(|b| xml::BucketEntry { name: b.name, creation_date: xml::timestamp(b.created), region: b.region })
+        .map(|b| xml::BucketEntry {
+            name: b.name,
+            creation_date: xml::timestamp(b.created),
+            region: b.region,
+        })
         .collect();
     xml_response(
         StatusCode::OK,
-        &xml::ListAllMyBucketsResult { xmlns: xml::S3_NS, owner: xml::Owner::new(user), buckets: xml::Buckets { bucket: buckets } },
+        &xml::ListAllMyBucketsResult {
+            xmlns: xml::S3_NS,
+            owner: xml::Owner::new(user),
+            buckets: xml::Buckets { bucket: buckets },
+        },
     )
 }
 
-pub async fn handle_create_bucket(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_create_bucket(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
     let user = ctx.user()?.to_owned();
     let bucket = ctx.bucket()?.to_owned();
     let acl = canned_acl(ctx.header("x-amz-acl"))?;
@@ -44,7 +58,10 @@ pub async fn handle_create_bucket(state: &Arc<AppState>, ctx: &mut RequestContex
     }
     state.store.create_bucket(&bucket, &user, &region).await?;
     if acl {
-        state.store.set_bucket_setting(&bucket, ACL_SETTING, Some(b"public-read")).await?;
+        state
+            .store
+            .set_bucket_setting(&bucket, ACL_SETTING, Some(b"public-read"))
+            .await?;
     }
     Response::builder()
         .status(StatusCode::OK)
@@ -65,7 +82,10 @@ fn canned_acl(value: Option<&str>) -> Result<bool, S3Error> {
     }
 }
 
-pub async fn handle_head_bucket(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_head_bucket(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let meta = state.store.head_bucket(ctx.bucket()?)?;
     Response::builder()
         .status(StatusCode::OK)
@@ -74,48 +94,85 @@ pub async fn handle_head_bucket(state: &Arc<AppState>, ctx: &RequestContext) -> 
         .map_err(S3Error::internal)
 }
 
-pub async fn handle_delete_bucket(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_delete_bucket(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     state.store.delete_bucket(ctx.bucket()?).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
-pub async fn handle_get_bucket_location(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_get_bucket_location(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let meta = state.store.head_bucket(ctx.bucket()?)?;
     // us-east-1 is reported as an empty LocationConstraint.
-    let region = if meta.region == "us-east-1" { String::new() } else { meta.region };
-    xml_response(StatusCode::OK, &xml::LocationConstraint { xmlns: xml::S3_NS, region })
+    let region = if meta.region == "us-east-1" {
+        String::new()
+    } else {
+        meta.region
+    };
+    xml_response(
+        StatusCode::OK,
+        &xml::LocationConstraint {
+            xmlns: xml::S3_NS,
+            region,
+        },
+    )
 }
 
-pub async fn handle_get_bucket_versioning(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_get_bucket_versioning(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     state.store.head_bucket(ctx.bucket()?)?;
     // Versioning has never been enabled: an empty configuration, as AWS answers.
-    xml_response(StatusCode::OK, &xml::VersioningConfiguration { xmlns: xml::S3_NS })
+    xml_response(
+        StatusCode::OK,
+        &xml::VersioningConfiguration { xmlns: xml::S3_NS },
+    )
 }
 
-pub async fn handle_get_bucket_acl(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_get_bucket_acl(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let meta = state.store.head_bucket(bucket)?;
     let public = super::is_public_read(state, bucket)?;
-    xml_response(StatusCode::OK, &xml::AccessControlPolicy::canned(&meta.owner, public))
+    xml_response(
+        StatusCode::OK,
+        &xml::AccessControlPolicy::canned(&meta.owner, public),
+    )
 }
 
 /// Canned ACL through `x-amz-acl`, or an AccessControlPolicy body: public-read when it
 /// grants READ to AllUsers.
-pub async fn handle_put_bucket_acl(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_put_bucket_acl(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?.to_owned();
     let public = match ctx.header("x-amz-acl") {
         Some(v) => canned_acl(Some(v))?,
         None => {
             let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
-            let text = std::str::from_utf8(&body).map_err(|_| S3Error::malformed_xml("not UTF-8"))?;
+            let text =
+                std::str::from_utf8(&body).map_err(|_| S3Error::malformed_xml("not UTF-8"))?;
             if !text.contains("AccessControlPolicy") {
-                return Err(S3Error::malformed_xml("expected an AccessControlPolicy document or an x-amz-acl header"));
+                return Err(S3Error::malformed_xml(
+                    "expected an AccessControlPolicy document or an x-amz-acl header",
+                ));
             }
             grants_public_read(text)?
         }
     };
     let value = public.then_some(b"public-read".as_slice());
-    state.store.set_bucket_setting(&bucket, ACL_SETTING, value).await?;
+    state
+        .store
+        .set_bucket_setting(&bucket, ACL_SETTING, value)
+        .await?;
     Ok(empty_response(StatusCode::OK))
 }
 
@@ -145,7 +202,10 @@ fn grants_public_read(text: &str) -> Result<bool, S3Error> {
     }
     let policy: Policy = xml::from_xml(text.as_bytes())?;
     Ok(policy.acl.is_some_and(|l| {
-        l.grants.iter().any(|g| g.grantee.uri.as_deref() == Some(xml::ALL_USERS) && matches!(g.permission.as_str(), "READ" | "FULL_CONTROL"))
+        l.grants.iter().any(|g| {
+            g.grantee.uri.as_deref() == Some(xml::ALL_USERS)
+                && matches!(g.permission.as_str(), "READ" | "FULL_CONTROL")
+        })
     }))
 }
 

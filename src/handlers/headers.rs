@@ -31,8 +31,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub fn object_attrs(headers: &HeaderMap) -> Result<ObjectAttrs, S3Error> {
     let text = |name: &str| header(headers, name).map(str::to_owned);
     let content_encoding = header(headers, "content-encoding").and_then(|v| {
-        let kept: Vec<&str> =
-            v.split(',').map(str::trim).filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked")).collect();
+        let kept: Vec<&str> = v
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
+            .collect();
         (!kept.is_empty()).then(|| kept.join(", "))
     });
     let mut attrs = ObjectAttrs {
@@ -74,24 +77,40 @@ impl ChecksumPlan {
     /// From Content-MD5, `x-amz-checksum-*`, `x-amz-sdk-checksum-algorithm` and
     /// `x-amz-trailer`. `size` is the declared body length, if known.
     pub fn from_headers(headers: &HeaderMap, size: Option<u64>) -> Result<ChecksumPlan, S3Error> {
-        let mut plan = ChecksumPlan { expect: Expect { size, ..Default::default() }, ..Default::default() };
+        let mut plan = ChecksumPlan {
+            expect: Expect {
+                size,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         if let Some(md5) = header(headers, "content-md5") {
             let raw = base64::engine::general_purpose::STANDARD
                 .decode(md5.trim())
                 .ok()
                 .and_then(|v| <[u8; 16]>::try_from(v).ok())
-                .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidDigest, "The Content-MD5 you specified was invalid."))?;
+                .ok_or_else(|| {
+                    S3Error::new(
+                        S3ErrorCode::InvalidDigest,
+                        "The Content-MD5 you specified was invalid.",
+                    )
+                })?;
             plan.expect.md5 = Some(raw);
         }
         for algorithm in ALGORITHMS {
             if let Some(value) = header(headers, algorithm.header_name()) {
-                plan.expect.checksums.push((algorithm, decode_checksum(algorithm, value)?));
+                plan.expect
+                    .checksums
+                    .push((algorithm, decode_checksum(algorithm, value)?));
                 plan.add(algorithm);
             }
         }
         if let Some(name) = header(headers, "x-amz-sdk-checksum-algorithm") {
             let algorithm = ChecksumAlgorithm::parse(name).ok_or_else(|| {
-                S3Error::new(S3ErrorCode::InvalidRequest, format!("Unsupported checksum algorithm: {name}"))
+                S3Error::new(
+                    S3ErrorCode::InvalidRequest,
+                    format!("Unsupported checksum algorithm: {name}"),
+                )
             })?;
             plan.add(algorithm);
         }
@@ -100,7 +119,12 @@ impl ChecksumPlan {
                 let algorithm = ALGORITHMS
                     .into_iter()
                     .find(|a| a.header_name().eq_ignore_ascii_case(name))
-                    .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, format!("Unsupported trailer: {name}")))?;
+                    .ok_or_else(|| {
+                        S3Error::new(
+                            S3ErrorCode::InvalidRequest,
+                            format!("Unsupported trailer: {name}"),
+                        )
+                    })?;
                 plan.add(algorithm);
                 plan.trailer.push(algorithm);
             }
@@ -124,7 +148,10 @@ impl ChecksumPlan {
                 .ok_or_else(|| {
                     S3Error::new(
                         S3ErrorCode::InvalidRequest,
-                        format!("The {} trailer announced in x-amz-trailer is missing", algorithm.header_name()),
+                        format!(
+                            "The {} trailer announced in x-amz-trailer is missing",
+                            algorithm.header_name()
+                        ),
                     )
                 })?;
             let raw = decode_checksum(algorithm, value)?;
@@ -177,9 +204,13 @@ pub fn object_headers(
         ("accept-ranges".to_owned(), "bytes".to_owned()),
     ];
     let pick = |name: &str, stored: &Option<String>| -> Option<String> {
-        overrides.get(&format!("response-{name}")).map(str::to_owned).or_else(|| stored.clone())
+        overrides
+            .get(&format!("response-{name}"))
+            .map(str::to_owned)
+            .or_else(|| stored.clone())
     };
-    let content_type = pick("content-type", &a.content_type).unwrap_or_else(|| "binary/octet-stream".to_owned());
+    let content_type =
+        pick("content-type", &a.content_type).unwrap_or_else(|| "binary/octet-stream".to_owned());
     out.push(("content-type".to_owned(), content_type));
     for (name, stored) in [
         ("cache-control", &a.cache_control),
@@ -196,12 +227,23 @@ pub fn object_headers(
         out.push((format!("x-amz-meta-{name}"), value.clone()));
     }
     if !meta.part_sizes.is_empty() {
-        out.push(("x-amz-mp-parts-count".to_owned(), meta.part_sizes.len().to_string()));
+        out.push((
+            "x-amz-mp-parts-count".to_owned(),
+            meta.part_sizes.len().to_string(),
+        ));
     }
     if checksum_mode && whole_object {
         for c in &meta.checksums {
             out.push((c.algorithm.header_name().to_owned(), c.value.clone()));
-            out.push(("x-amz-checksum-type".to_owned(), if c.composite { "COMPOSITE" } else { "FULL_OBJECT" }.to_owned()));
+            out.push((
+                "x-amz-checksum-type".to_owned(),
+                if c.composite {
+                    "COMPOSITE"
+                } else {
+                    "FULL_OBJECT"
+                }
+                .to_owned(),
+            ));
         }
     }
     out
@@ -209,7 +251,10 @@ pub fn object_headers(
 
 /// Append `(name, value)` pairs to a response builder, skipping values that are not valid
 /// header values (they were validated on the way in, so this only guards old data).
-pub fn with_headers(mut builder: http::response::Builder, headers: Vec<(String, String)>) -> http::response::Builder {
+pub fn with_headers(
+    mut builder: http::response::Builder,
+    headers: Vec<(String, String)>,
+) -> http::response::Builder {
     for (name, value) in headers {
         if let Ok(v) = HeaderValue::from_str(&value) {
             builder = builder.header(name, v);
@@ -252,12 +297,24 @@ fn check_conditions(
     if_unmodified_since: Option<&str>,
     not_modified: S3ErrorCode,
 ) -> Result<(), S3Error> {
-    let failed = || S3Error::new(S3ErrorCode::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+    let failed = || {
+        S3Error::new(
+            S3ErrorCode::PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold",
+        )
+    };
     let unmodified = || S3Error::new(not_modified, "Not Modified");
     // HTTP dates have second precision.
-    let modified_secs = meta.last_modified.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let modified_secs = meta
+        .last_modified
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let date_secs = |v: &str| {
-        httpdate::parse_http_date(v).ok().and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map(|d| d.as_secs())
+        httpdate::parse_http_date(v)
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
     };
     match if_match {
         Some(v) if !etag_matches(v, &meta.etag) => return Err(failed()),
@@ -342,24 +399,51 @@ mod tests {
         h.insert("x-amz-meta-Color", HeaderValue::from_static("blue"));
         let a = object_attrs(&h).expect("attrs");
         assert_eq!(a.content_encoding, None);
-        assert_eq!(a.user_metadata.get("color").map(String::as_str), Some("blue"));
-        h.insert("content-encoding", HeaderValue::from_static("gzip,aws-chunked"));
-        assert_eq!(object_attrs(&h).expect("attrs").content_encoding.as_deref(), Some("gzip"));
+        assert_eq!(
+            a.user_metadata.get("color").map(String::as_str),
+            Some("blue")
+        );
+        h.insert(
+            "content-encoding",
+            HeaderValue::from_static("gzip,aws-chunked"),
+        );
+        assert_eq!(
+            object_attrs(&h).expect("attrs").content_encoding.as_deref(),
+            Some("gzip")
+        );
     }
 
     #[test]
     fn checksum_plan_reads_headers_and_trailers() {
         let mut h = HeaderMap::new();
-        h.insert("content-md5", HeaderValue::from_static("XrY7u+Ae7tCTyyK7j1rNww=="));
-        h.insert("x-amz-trailer", HeaderValue::from_static("x-amz-checksum-crc32"));
+        h.insert(
+            "content-md5",
+            HeaderValue::from_static("XrY7u+Ae7tCTyyK7j1rNww=="),
+        );
+        h.insert(
+            "x-amz-trailer",
+            HeaderValue::from_static("x-amz-checksum-crc32"),
+        );
         let mut plan = ChecksumPlan::from_headers(&h, Some(11)).expect("plan");
         assert_eq!(plan.algorithms, vec![ChecksumAlgorithm::Crc32]);
         assert!(plan.expect.md5.is_some());
-        assert!(plan.apply_trailers(&[]).is_err(), "announced trailer must arrive");
+        assert!(
+            plan.apply_trailers(&[]).is_err(),
+            "announced trailer must arrive"
+        );
         let mut plan = ChecksumPlan::from_headers(&h, Some(11)).expect("plan");
-        plan.apply_trailers(&[("x-amz-checksum-crc32".into(), "DUoRhQ==".into())]).expect("applies");
-        assert_eq!(plan.expect.checksums, vec![(ChecksumAlgorithm::Crc32, vec![0x0d, 0x4a, 0x11, 0x85])]);
+        plan.apply_trailers(&[("x-amz-checksum-crc32".into(), "DUoRhQ==".into())])
+            .expect("applies");
+        assert_eq!(
+            plan.expect.checksums,
+            vec![(ChecksumAlgorithm::Crc32, vec![0x0d, 0x4a, 0x11, 0x85])]
+        );
         h.insert("content-md5", HeaderValue::from_static("nope"));
-        assert_eq!(ChecksumPlan::from_headers(&h, None).expect_err("bad md5").code, S3ErrorCode::InvalidDigest);
+        assert_eq!(
+            ChecksumPlan::from_headers(&h, None)
+                .expect_err("bad md5")
+                .code,
+            S3ErrorCode::InvalidDigest
+        );
     }
 }

@@ -34,17 +34,28 @@ fn common(q: &Query) -> Result<Common, S3Error> {
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| S3Error::invalid_argument("Provided max-keys not an integer or within integer range"))?
+            .ok_or_else(|| {
+                S3Error::invalid_argument(
+                    "Provided max-keys not an integer or within integer range",
+                )
+            })?
             .min(MAX_KEYS as i64) as usize,
     };
     let url_encode = match q.get("encoding-type") {
         None => false,
         Some(v) if v.eq_ignore_ascii_case("url") => true,
-        Some(_) => return Err(S3Error::invalid_argument("Invalid Encoding Method specified in Request")),
+        Some(_) => {
+            return Err(S3Error::invalid_argument(
+                "Invalid Encoding Method specified in Request",
+            ))
+        }
     };
     Ok(Common {
         prefix: q.get("prefix").unwrap_or("").to_owned(),
-        delimiter: q.get("delimiter").filter(|d| !d.is_empty()).map(str::to_owned),
+        delimiter: q
+            .get("delimiter")
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
         max_keys,
         url_encode,
     })
@@ -68,14 +79,28 @@ fn encoder(url_encode: bool) -> impl Fn(&str) -> String {
     }
 }
 
-fn scan(state: &AppState, bucket: &str, c: &Common, after: Option<String>) -> Result<ListPage, S3Error> {
+fn scan(
+    state: &AppState,
+    bucket: &str,
+    c: &Common,
+    after: Option<String>,
+) -> Result<ListPage, S3Error> {
     Ok(state.store.list_objects(
         bucket,
-        &ListQuery { prefix: c.prefix.clone(), delimiter: c.delimiter.clone(), after, max_keys: c.max_keys },
+        &ListQuery {
+            prefix: c.prefix.clone(),
+            delimiter: c.delimiter.clone(),
+            after,
+            max_keys: c.max_keys,
+        },
     )?)
 }
 
-fn entries(page: &ListPage, enc: &impl Fn(&str) -> String, owner: Option<&str>) -> (Vec<xml::ListEntry>, Vec<xml::CommonPrefix>) {
+fn entries(
+    page: &ListPage,
+    enc: &impl Fn(&str) -> String,
+    owner: Option<&str>,
+) -> (Vec<xml::ListEntry>, Vec<xml::CommonPrefix>) {
     let contents = page
         .objects
         .iter()
@@ -88,11 +113,18 @@ fn entries(page: &ListPage, enc: &impl Fn(&str) -> String, owner: Option<&str>) 
             storage_class: "STANDARD",
         })
         .collect();
-    let prefixes = page.common_prefixes.iter().map(|p| xml::CommonPrefix { prefix: enc(p) }).collect();
+    let prefixes = page
+        .common_prefixes
+        .iter()
+        .map(|p| xml::CommonPrefix { prefix: enc(p) })
+        .collect();
     (contents, prefixes)
 }
 
-pub async fn handle_list_objects(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_list_objects(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let q = &ctx.route.query;
     let c = common(q)?;
@@ -103,7 +135,11 @@ pub async fn handle_list_objects(state: &Arc<AppState>, ctx: &RequestContext) ->
     let (contents, common_prefixes) = entries(&page, &enc, Some(&owner));
     // NextMarker is only returned with a delimiter; without one, clients resume from the
     // last key (AWS ListObjects reference).
-    let next_marker = if page.is_truncated && c.delimiter.is_some() { page.next_after.as_deref().map(&enc) } else { None };
+    let next_marker = if page.is_truncated && c.delimiter.is_some() {
+        page.next_after.as_deref().map(&enc)
+    } else {
+        None
+    };
     xml_response(
         StatusCode::OK,
         &xml::ListBucketResult {
@@ -136,21 +172,35 @@ fn decode_token(token: &str) -> Result<String, S3Error> {
         .ok_or_else(|| S3Error::invalid_argument("The continuation token provided is incorrect"))
 }
 
-pub async fn handle_list_objects_v2(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_list_objects_v2(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let q = &ctx.route.query;
     let c = common(q)?;
     let token = q.get("continuation-token").map(str::to_owned);
-    let start_after = q.get("start-after").filter(|s| !s.is_empty()).map(str::to_owned);
+    let start_after = q
+        .get("start-after")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     let after = match &token {
         Some(t) => Some(decode_token(t)?),
         None => start_after.clone(),
     };
     let page = scan(state, bucket, &c, after)?;
     let enc = encoder(c.url_encode);
-    let owner = if q.get("fetch-owner") == Some("true") { Some(state.store.head_bucket(bucket)?.owner) } else { None };
+    let owner = if q.get("fetch-owner") == Some("true") {
+        Some(state.store.head_bucket(bucket)?.owner)
+    } else {
+        None
+    };
     let (contents, common_prefixes) = entries(&page, &enc, owner.as_deref());
-    let next_token = if page.is_truncated { page.next_after.as_deref().map(encode_token) } else { None };
+    let next_token = if page.is_truncated {
+        page.next_after.as_deref().map(encode_token)
+    } else {
+        None
+    };
     xml_response(
         StatusCode::OK,
         &xml::ListBucketResult {
@@ -172,13 +222,22 @@ pub async fn handle_list_objects_v2(state: &Arc<AppState>, ctx: &RequestContext)
     )
 }
 
-pub async fn handle_list_object_versions(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_list_object_versions(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let q = &ctx.route.query;
     let c = common(q)?;
-    let key_marker = q.get("key-marker").filter(|m| !m.is_empty()).map(str::to_owned);
+    let key_marker = q
+        .get("key-marker")
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned);
     if q.get("version-id-marker").is_some_and(|v| !v.is_empty()) && key_marker.is_none() {
-        return Err(S3Error::new(S3ErrorCode::InvalidArgument, "A version-id marker cannot be specified without a key marker."));
+        return Err(S3Error::new(
+            S3ErrorCode::InvalidArgument,
+            "A version-id marker cannot be specified without a key marker.",
+        ));
     }
     let page = scan(state, bucket, &c, key_marker.clone())?;
     let enc = encoder(c.url_encode);
@@ -197,9 +256,16 @@ pub async fn handle_list_object_versions(state: &Arc<AppState>, ctx: &RequestCon
             storage_class: "STANDARD",
         })
         .collect();
-    let common_prefixes = page.common_prefixes.iter().map(|p| xml::CommonPrefix { prefix: enc(p) }).collect();
+    let common_prefixes = page
+        .common_prefixes
+        .iter()
+        .map(|p| xml::CommonPrefix { prefix: enc(p) })
+        .collect();
     let (next_key_marker, next_version_id_marker) = if page.is_truncated {
-        (page.next_after.as_deref().map(&enc), Some("null".to_owned()))
+        (
+            page.next_after.as_deref().map(&enc),
+            Some("null".to_owned()),
+        )
     } else {
         (None, None)
     };

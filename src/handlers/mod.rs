@@ -36,19 +36,29 @@ pub struct RequestContext {
 impl RequestContext {
     /// The bucket of a bucket or object operation (the router guarantees one).
     pub fn bucket(&self) -> Result<&str, S3Error> {
-        self.route.bucket.as_deref().ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, "no bucket in the request"))
+        self.route
+            .bucket
+            .as_deref()
+            .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, "no bucket in the request"))
     }
     /// The key of an object operation (the router guarantees one).
     pub fn key(&self) -> Result<&str, S3Error> {
-        self.route.key.as_deref().ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, "no key in the request"))
+        self.route
+            .key
+            .as_deref()
+            .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, "no key in the request"))
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.parts.headers.get(name).and_then(|v| v.to_str().ok())
     }
     /// Take the request body (once).
     pub fn take_body(&mut self) -> Result<RequestBody, S3Error> {
-        let slot = self.body.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
-        slot.take().ok_or_else(|| S3Error::internal("request body taken twice"))
+        let slot = self
+            .body
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.take()
+            .ok_or_else(|| S3Error::internal("request body taken twice"))
     }
     /// The authenticated user, or AccessDenied.
     pub fn user(&self) -> Result<&str, S3Error> {
@@ -79,7 +89,9 @@ pub async fn dispatch(state: &Arc<AppState>, mut ctx: RequestContext) -> Result<
         Op::GetBucketVersioning => bucket::handle_get_bucket_versioning(state, &ctx).await,
         Op::GetBucketAcl => bucket::handle_get_bucket_acl(state, &ctx).await,
         Op::PutBucketAcl => bucket::handle_put_bucket_acl(state, &mut ctx).await,
-        Op::PutBucketOrigin | Op::GetBucketOrigin | Op::DeleteBucketOrigin => Err(S3Error::not_implemented(op.name())),
+        Op::PutBucketOrigin | Op::GetBucketOrigin | Op::DeleteBucketOrigin => {
+            Err(S3Error::not_implemented(op.name()))
+        }
         Op::ListObjects => list::handle_list_objects(state, &ctx).await,
         Op::ListObjectsV2 => list::handle_list_objects_v2(state, &ctx).await,
         Op::ListObjectVersions => list::handle_list_object_versions(state, &ctx).await,
@@ -94,7 +106,9 @@ pub async fn dispatch(state: &Arc<AppState>, mut ctx: RequestContext) -> Result<
         Op::CreateMultipartUpload => multipart::handle_create_multipart_upload(state, &ctx).await,
         Op::UploadPart => multipart::handle_upload_part(state, &mut ctx).await,
         Op::UploadPartCopy => multipart::handle_upload_part_copy(state, &ctx).await,
-        Op::CompleteMultipartUpload => multipart::handle_complete_multipart_upload(state, &mut ctx).await,
+        Op::CompleteMultipartUpload => {
+            multipart::handle_complete_multipart_upload(state, &mut ctx).await
+        }
         Op::AbortMultipartUpload => multipart::handle_abort_multipart_upload(state, &ctx).await,
         Op::ListParts => multipart::handle_list_parts(state, &ctx).await,
         Op::Health | Op::NotImplemented(_) => Err(S3Error::not_implemented(op.name())),
@@ -120,7 +134,9 @@ fn authorize(state: &AppState, ctx: &RequestContext) -> Result<(), S3Error> {
     }
     let meta = match state.store.head_bucket(bucket) {
         Ok(meta) => meta,
-        Err(storage::Error::NoSuchBucket) if ctx.user.is_some() => return Err(storage::Error::NoSuchBucket.into()),
+        Err(storage::Error::NoSuchBucket) if ctx.user.is_some() => {
+            return Err(storage::Error::NoSuchBucket.into())
+        }
         Err(storage::Error::NoSuchBucket) => return Err(access_denied()),
         Err(e) => return Err(e.into()),
     };
@@ -133,7 +149,8 @@ fn authorize(state: &AppState, ctx: &RequestContext) -> Result<(), S3Error> {
 }
 
 pub fn is_public_read(state: &AppState, bucket: &str) -> Result<bool, S3Error> {
-    Ok(state.store.bucket_setting(bucket, ACL_SETTING)?.as_deref() == Some(b"public-read".as_slice()))
+    Ok(state.store.bucket_setting(bucket, ACL_SETTING)?.as_deref()
+        == Some(b"public-read".as_slice()))
 }
 
 /// A 200 with an XML document.
@@ -157,17 +174,26 @@ pub const ORIGIN_SETTING: &str = "origin";
 
 /// Does the bucket pull misses from an origin? Deletes then leave tombstones.
 pub fn origin_configured(state: &AppState, bucket: &str) -> Result<bool, S3Error> {
-    Ok(state.store.bucket_setting(bucket, ORIGIN_SETTING)?.is_some())
+    Ok(state
+        .store
+        .bucket_setting(bucket, ORIGIN_SETTING)?
+        .is_some())
 }
 
 /// Read a small request document whole (under `limit`), verifying Content-MD5 when sent.
-pub async fn read_small_body(ctx: &mut RequestContext, limit: usize) -> Result<bytes::Bytes, S3Error> {
+pub async fn read_small_body(
+    ctx: &mut RequestContext,
+    limit: usize,
+) -> Result<bytes::Bytes, S3Error> {
     let plan = headers::ChecksumPlan::from_headers(&ctx.parts.headers, None)?;
     let body = ctx.take_body()?.collect(limit).await?;
     if let Some(expected) = plan.expect.md5 {
         use md5::Digest as _;
         if md5::Md5::digest(&body).as_slice() != expected.as_slice() {
-            return Err(S3Error::new(S3ErrorCode::BadDigest, "The Content-MD5 you specified did not match what we received."));
+            return Err(S3Error::new(
+                S3ErrorCode::BadDigest,
+                "The Content-MD5 you specified did not match what we received.",
+            ));
         }
     }
     Ok(body)

@@ -21,7 +21,10 @@ const MAX_UPLOADS: usize = 1000;
 const MAX_PARTS: usize = 1000;
 
 fn upload_id(ctx: &RequestContext) -> Result<&str, S3Error> {
-    ctx.route.query.get("uploadId").ok_or_else(|| S3Error::invalid_argument("missing uploadId"))
+    ctx.route
+        .query
+        .get("uploadId")
+        .ok_or_else(|| S3Error::invalid_argument("missing uploadId"))
 }
 
 fn part_number(ctx: &RequestContext) -> Result<u32, S3Error> {
@@ -30,25 +33,45 @@ fn part_number(ctx: &RequestContext) -> Result<u32, S3Error> {
         .get("partNumber")
         .and_then(|v| v.parse::<u32>().ok())
         .filter(|n| (1..=10_000).contains(n))
-        .ok_or_else(|| S3Error::invalid_argument("Part number must be an integer between 1 and 10000, inclusive"))
+        .ok_or_else(|| {
+            S3Error::invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive",
+            )
+        })
 }
 
-fn checksum_field(part_checksum: Option<&String>, algorithm: Option<ChecksumAlgorithm>, want: ChecksumAlgorithm) -> Option<String> {
-    (algorithm == Some(want)).then(|| part_checksum.cloned()).flatten()
+fn checksum_field(
+    part_checksum: Option<&String>,
+    algorithm: Option<ChecksumAlgorithm>,
+    want: ChecksumAlgorithm,
+) -> Option<String> {
+    (algorithm == Some(want))
+        .then(|| part_checksum.cloned())
+        .flatten()
 }
 
-pub async fn handle_create_multipart_upload(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_create_multipart_upload(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let key = ctx.key()?;
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
     let algorithm = ctx
         .header("x-amz-checksum-algorithm")
         .map(|name| {
-            ChecksumAlgorithm::parse(name)
-                .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, format!("Unsupported checksum algorithm: {name}")))
+            ChecksumAlgorithm::parse(name).ok_or_else(|| {
+                S3Error::new(
+                    S3ErrorCode::InvalidRequest,
+                    format!("Unsupported checksum algorithm: {name}"),
+                )
+            })
         })
         .transpose()?;
-    let upload = state.store.create_upload(bucket, key, ctx.user()?, attrs, algorithm).await?;
+    let upload = state
+        .store
+        .create_upload(bucket, key, ctx.user()?, attrs, algorithm)
+        .await?;
     let mut response = xml_response(
         StatusCode::OK,
         &xml::InitiateMultipartUploadResult {
@@ -66,7 +89,10 @@ pub async fn handle_create_multipart_upload(state: &Arc<AppState>, ctx: &Request
     Ok(response)
 }
 
-pub async fn handle_upload_part(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_upload_part(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?.to_owned();
     let key = ctx.key()?.to_owned();
     let upload_id = upload_id(ctx)?.to_owned();
@@ -83,24 +109,38 @@ pub async fn handle_upload_part(state: &Arc<AppState>, ctx: &mut RequestContext)
         }
     }
     let blob = super::object::receive_blob(state, ctx).await?;
-    let part = state.store.commit_part(&bucket, &key, &upload_id, number, blob).await?;
-    let mut builder = Response::builder().status(StatusCode::OK).header("etag", headers::quoted_etag(&part.etag));
+    let part = state
+        .store
+        .commit_part(&bucket, &key, &upload_id, number, blob)
+        .await?;
+    let mut builder = Response::builder()
+        .status(StatusCode::OK)
+        .header("etag", headers::quoted_etag(&part.etag));
     if let (Some(a), Some(value)) = (upload.checksum_algorithm, &part.checksum) {
         builder = builder.header(a.header_name(), value);
     }
     builder.body(Body::empty()).map_err(S3Error::internal)
 }
 
-pub async fn handle_upload_part_copy(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_upload_part_copy(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let key = ctx.key()?;
     let upload_id = upload_id(ctx)?;
     let number = part_number(ctx)?;
     let upload = state.store.get_upload(bucket, key, upload_id)?;
     let range = match ctx.header("x-amz-copy-source-range") {
-        Some(v) => Some(headers::parse_range(v).filter(|r| matches!(r, storage::ByteRange::FromTo(..))).ok_or_else(|| {
-            S3Error::invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last")
-        })?),
+        Some(v) => Some(
+            headers::parse_range(v)
+                .filter(|r| matches!(r, storage::ByteRange::FromTo(..)))
+                .ok_or_else(|| {
+                    S3Error::invalid_argument(
+                        "The x-amz-copy-source-range value must be of the form bytes=first-last",
+                    )
+                })?,
+        ),
         None => None,
     };
     let (_meta, mut reader, _, _) = super::object::open_copy_source(state, ctx, range)?;
@@ -111,7 +151,10 @@ pub async fn handle_upload_part_copy(state: &Arc<AppState>, ctx: &RequestContext
         writer.write(&chunk.map_err(storage::Error::from)?).await?;
     }
     let blob = writer.finish(&storage::Expect::default()).await?;
-    let part = state.store.commit_part(bucket, key, upload_id, number, blob).await?;
+    let part = state
+        .store
+        .commit_part(bucket, key, upload_id, number, blob)
+        .await?;
     xml_response(
         StatusCode::OK,
         &xml::CopyPartResult {
@@ -122,7 +165,10 @@ pub async fn handle_upload_part_copy(state: &Arc<AppState>, ctx: &RequestContext
     )
 }
 
-pub async fn handle_complete_multipart_upload(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_complete_multipart_upload(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?.to_owned();
     let key = ctx.key()?.to_owned();
     let upload_id = upload_id(ctx)?.to_owned();
@@ -130,13 +176,35 @@ pub async fn handle_complete_multipart_upload(state: &Arc<AppState>, ctx: &mut R
     let body = super::read_small_body(ctx, 4 * 1024 * 1024).await?;
     let request: xml::CompleteMultipartUpload = xml::from_xml(&body)?;
     if request.parts.is_empty() {
-        return Err(S3Error::malformed_xml("a CompleteMultipartUpload request must list at least one part"));
+        return Err(S3Error::malformed_xml(
+            "a CompleteMultipartUpload request must list at least one part",
+        ));
     }
-    let parts: Vec<CompletedPart> =
-        request.parts.into_iter().map(|p| CompletedPart { part_number: p.part_number, etag: p.etag }).collect();
-    let meta = state.store.complete_upload(&bucket, &key, &upload_id, &parts).await?;
-    let checksum = |want: ChecksumAlgorithm| meta.checksums.iter().find(|c| c.algorithm == want).map(|c| c.value.clone());
-    let checksum_type = meta.checksums.first().map(|c| if c.composite { "COMPOSITE" } else { "FULL_OBJECT" });
+    let parts: Vec<CompletedPart> = request
+        .parts
+        .into_iter()
+        .map(|p| CompletedPart {
+            part_number: p.part_number,
+            etag: p.etag,
+        })
+        .collect();
+    let meta = state
+        .store
+        .complete_upload(&bucket, &key, &upload_id, &parts)
+        .await?;
+    let checksum = |want: ChecksumAlgorithm| {
+        meta.checksums
+            .iter()
+            .find(|c| c.algorithm == want)
+            .map(|c| c.value.clone())
+    };
+    let checksum_type = meta.checksums.first().map(|c| {
+        if c.composite {
+            "COMPOSITE"
+        } else {
+            "FULL_OBJECT"
+        }
+    });
     xml_response(
         StatusCode::OK,
         &xml::CompleteMultipartUploadResult {
@@ -155,26 +223,42 @@ pub async fn handle_complete_multipart_upload(state: &Arc<AppState>, ctx: &mut R
     )
 }
 
-pub async fn handle_abort_multipart_upload(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
-    state.store.abort_upload(ctx.bucket()?, ctx.key()?, upload_id(ctx)?).await?;
+pub async fn handle_abort_multipart_upload(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
+    state
+        .store
+        .abort_upload(ctx.bucket()?, ctx.key()?, upload_id(ctx)?)
+        .await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
-pub async fn handle_list_parts(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_list_parts(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let key = ctx.key()?;
     let upload_id = upload_id(ctx)?;
     let q = &ctx.route.query;
     let marker = match q.get("part-number-marker") {
-        Some(v) => v.parse::<u32>().map_err(|_| S3Error::invalid_argument("invalid part-number-marker"))?,
+        Some(v) => v
+            .parse::<u32>()
+            .map_err(|_| S3Error::invalid_argument("invalid part-number-marker"))?,
         None => 0,
     };
     let max_parts = match q.get("max-parts") {
-        Some(v) => v.parse::<usize>().map_err(|_| S3Error::invalid_argument("invalid max-parts"))?.min(MAX_PARTS),
+        Some(v) => v
+            .parse::<usize>()
+            .map_err(|_| S3Error::invalid_argument("invalid max-parts"))?
+            .min(MAX_PARTS),
         None => MAX_PARTS,
     };
     let upload = state.store.get_upload(bucket, key, upload_id)?;
-    let page = state.store.list_parts(bucket, key, upload_id, marker, max_parts)?;
+    let page = state
+        .store
+        .list_parts(bucket, key, upload_id, marker, max_parts)?;
     let algorithm = upload.checksum_algorithm;
     let parts = page
         .parts
@@ -184,11 +268,27 @@ pub async fn handle_list_parts(state: &Arc<AppState>, ctx: &RequestContext) -> R
             last_modified: xml::timestamp(p.last_modified),
             etag: headers::quoted_etag(&p.etag),
             size: p.size,
-            checksum_crc32: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Crc32),
-            checksum_crc32c: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Crc32c),
-            checksum_crc64nvme: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Crc64Nvme),
+            checksum_crc32: checksum_field(
+                p.checksum.as_ref(),
+                algorithm,
+                ChecksumAlgorithm::Crc32,
+            ),
+            checksum_crc32c: checksum_field(
+                p.checksum.as_ref(),
+                algorithm,
+                ChecksumAlgorithm::Crc32c,
+            ),
+            checksum_crc64nvme: checksum_field(
+                p.checksum.as_ref(),
+                algorithm,
+                ChecksumAlgorithm::Crc64Nvme,
+            ),
             checksum_sha1: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Sha1),
-            checksum_sha256: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Sha256),
+            checksum_sha256: checksum_field(
+                p.checksum.as_ref(),
+                algorithm,
+                ChecksumAlgorithm::Sha256,
+            ),
         })
         .collect();
     xml_response(
@@ -211,19 +311,36 @@ pub async fn handle_list_parts(state: &Arc<AppState>, ctx: &RequestContext) -> R
     )
 }
 
-pub async fn handle_list_multipart_uploads(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_list_multipart_uploads(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let q = &ctx.route.query;
     let max_uploads = match q.get("max-uploads") {
-        Some(v) => v.parse::<usize>().map_err(|_| S3Error::invalid_argument("invalid max-uploads"))?.min(MAX_UPLOADS),
+        Some(v) => v
+            .parse::<usize>()
+            .map_err(|_| S3Error::invalid_argument("invalid max-uploads"))?
+            .min(MAX_UPLOADS),
         None => MAX_UPLOADS,
     };
-    let url_encode = q.get("encoding-type").is_some_and(|v| v.eq_ignore_ascii_case("url"));
+    let url_encode = q
+        .get("encoding-type")
+        .is_some_and(|v| v.eq_ignore_ascii_case("url"));
     let query = UploadQuery {
         prefix: q.get("prefix").unwrap_or("").to_owned(),
-        delimiter: q.get("delimiter").filter(|d| !d.is_empty()).map(str::to_owned),
-        key_marker: q.get("key-marker").filter(|v| !v.is_empty()).map(str::to_owned),
-        upload_id_marker: q.get("upload-id-marker").filter(|v| !v.is_empty()).map(str::to_owned),
+        delimiter: q
+            .get("delimiter")
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        key_marker: q
+            .get("key-marker")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
+        upload_id_marker: q
+            .get("upload-id-marker")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned),
         max_uploads,
     };
     let page = state.store.list_uploads(bucket, &query)?;
@@ -262,7 +379,11 @@ pub async fn handle_list_multipart_uploads(state: &Arc<AppState>, ctx: &RequestC
             encoding_type: url_encode.then_some("url"),
             is_truncated: page.is_truncated,
             uploads,
-            common_prefixes: page.common_prefixes.iter().map(|p| xml::CommonPrefix { prefix: enc(p) }).collect(),
+            common_prefixes: page
+                .common_prefixes
+                .iter()
+                .map(|p| xml::CommonPrefix { prefix: enc(p) })
+                .collect(),
         },
     )
 }

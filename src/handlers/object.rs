@@ -26,7 +26,10 @@ pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<Blob, S3Error> {
     let declared = declared_length(ctx)?;
     if declared.is_some_and(|n| n > MAX_PUT_SIZE) {
-        return Err(S3Error::new(S3ErrorCode::EntityTooLarge, "Your proposed upload exceeds the maximum allowed size"));
+        return Err(S3Error::new(
+            S3ErrorCode::EntityTooLarge,
+            "Your proposed upload exceeds the maximum allowed size",
+        ));
     }
     let mut plan = ChecksumPlan::from_headers(&ctx.parts.headers, declared)?;
     let mut body: RequestBody = ctx.take_body()?;
@@ -34,7 +37,10 @@ pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<
     while let Some(chunk) = body.next_chunk().await? {
         writer.write(&chunk).await?;
         if writer.written() > MAX_PUT_SIZE {
-            return Err(S3Error::new(S3ErrorCode::EntityTooLarge, "Your proposed upload exceeds the maximum allowed size"));
+            return Err(S3Error::new(
+                S3ErrorCode::EntityTooLarge,
+                "Your proposed upload exceeds the maximum allowed size",
+            ));
         }
     }
     plan.apply_trailers(body.trailers())?;
@@ -46,26 +52,46 @@ pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<
 fn declared_length(ctx: &RequestContext) -> Result<Option<u64>, S3Error> {
     let parse = |name: &str| -> Result<Option<u64>, S3Error> {
         ctx.header(name)
-            .map(|v| v.trim().parse::<u64>().map_err(|_| S3Error::invalid_argument(format!("invalid {name} header"))))
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| S3Error::invalid_argument(format!("invalid {name} header")))
+            })
             .transpose()
     };
-    let chunked = ctx.header("x-amz-content-sha256").is_some_and(|v| v.starts_with("STREAMING-"));
+    let chunked = ctx
+        .header("x-amz-content-sha256")
+        .is_some_and(|v| v.starts_with("STREAMING-"));
     if chunked {
         return parse("x-amz-decoded-content-length");
     }
     parse("content-length")
 }
 
-fn put_response(meta: &ObjectMeta, announced: &[storage::ChecksumAlgorithm]) -> Result<Response, S3Error> {
-    let mut builder = Response::builder().status(StatusCode::OK).header("etag", headers::quoted_etag(&meta.etag));
-    for c in meta.checksums.iter().filter(|c| announced.contains(&c.algorithm)) {
+fn put_response(
+    meta: &ObjectMeta,
+    announced: &[storage::ChecksumAlgorithm],
+) -> Result<Response, S3Error> {
+    let mut builder = Response::builder()
+        .status(StatusCode::OK)
+        .header("etag", headers::quoted_etag(&meta.etag));
+    for c in meta
+        .checksums
+        .iter()
+        .filter(|c| announced.contains(&c.algorithm))
+    {
         builder = builder.header(c.algorithm.header_name(), &c.value);
     }
     builder.body(Body::empty()).map_err(S3Error::internal)
 }
 
 /// Conditional writes: `If-None-Match: *` (only if absent) and `If-Match: "etag"`.
-fn check_write_conditions(state: &AppState, ctx: &RequestContext, bucket: &str, key: &str) -> Result<(), S3Error> {
+fn check_write_conditions(
+    state: &AppState,
+    ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
+) -> Result<(), S3Error> {
     let if_none_match = ctx.header("if-none-match");
     let if_match = ctx.header("if-match");
     if if_none_match.is_none() && if_match.is_none() {
@@ -76,7 +102,12 @@ fn check_write_conditions(state: &AppState, ctx: &RequestContext, bucket: &str, 
         Err(storage::Error::NoSuchKey) => None,
         Err(e) => return Err(e.into()),
     };
-    let failed = || S3Error::new(S3ErrorCode::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+    let failed = || {
+        S3Error::new(
+            S3ErrorCode::PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold",
+        )
+    };
     if if_none_match.is_some_and(|v| v.trim() == "*") && existing.is_some() {
         return Err(failed());
     }
@@ -90,7 +121,10 @@ fn check_write_conditions(state: &AppState, ctx: &RequestContext, bucket: &str, 
     Ok(())
 }
 
-pub async fn handle_put_object(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_put_object(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?.to_owned();
     let key = ctx.key()?.to_owned();
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
@@ -105,17 +139,30 @@ pub async fn handle_put_object(state: &Arc<AppState>, ctx: &mut RequestContext) 
     put_response(&meta, &announced)
 }
 
-pub async fn handle_get_object(state: &Arc<AppState>, ctx: &RequestContext, head: bool) -> Result<Response, S3Error> {
+pub async fn handle_get_object(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+    head: bool,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let key = ctx.key()?;
     let q = &ctx.route.query;
     if let Some(v) = q.get("versionId").filter(|v| *v != "null") {
-        return Err(S3Error::new(S3ErrorCode::NoSuchVersion, format!("The specified version {v} does not exist.")));
+        return Err(S3Error::new(
+            S3ErrorCode::NoSuchVersion,
+            format!("The specified version {v} does not exist."),
+        ));
     }
     let part_number = q
         .get("partNumber")
         .map(|v| v.parse::<u32>().ok().filter(|n| (1..=10_000).contains(n)))
-        .map(|n| n.ok_or_else(|| S3Error::invalid_argument("Part number must be an integer between 1 and 10000, inclusive")))
+        .map(|n| {
+            n.ok_or_else(|| {
+                S3Error::invalid_argument(
+                    "Part number must be an integer between 1 and 10000, inclusive",
+                )
+            })
+        })
         .transpose()?;
     let range = match part_number {
         Some(n) => Some(part_range(&state.store.head_object(bucket, key)?, n)?),
@@ -123,7 +170,9 @@ pub async fn handle_get_object(state: &Arc<AppState>, ctx: &RequestContext, head
     };
     let (meta, reader) = state.store.get_object(bucket, key, range)?;
     headers::check_read_conditions(&ctx.parts.headers, &meta)?;
-    let checksum_mode = ctx.header("x-amz-checksum-mode").is_some_and(|v| v.eq_ignore_ascii_case("enabled"));
+    let checksum_mode = ctx
+        .header("x-amz-checksum-mode")
+        .is_some_and(|v| v.eq_ignore_ascii_case("enabled"));
     let whole = range.is_none() || (part_number.is_some() && meta.part_sizes.is_empty());
     let mut builder = headers::with_headers(
         Response::builder(),
@@ -131,21 +180,35 @@ pub async fn handle_get_object(state: &Arc<AppState>, ctx: &RequestContext, head
     )
     .header(http::header::CONTENT_LENGTH, reader.len());
     builder = match (range, reader.range()) {
-        (Some(_), Some((first, last))) => builder
-            .status(StatusCode::PARTIAL_CONTENT)
-            .header(http::header::CONTENT_RANGE, format!("bytes {first}-{last}/{}", meta.size)),
+        (Some(_), Some((first, last))) => builder.status(StatusCode::PARTIAL_CONTENT).header(
+            http::header::CONTENT_RANGE,
+            format!("bytes {first}-{last}/{}", meta.size),
+        ),
         _ => builder.status(StatusCode::OK),
     };
-    let body = if head { Body::empty() } else { Body::from_stream(reader) };
+    let body = if head {
+        Body::empty()
+    } else {
+        Body::from_stream(reader)
+    };
     builder.body(body).map_err(S3Error::internal)
 }
 
 /// The byte range of part `n` of a multipart object; a single-part object has only part 1.
 fn part_range(meta: &ObjectMeta, n: u32) -> Result<ByteRange, S3Error> {
-    let invalid = || S3Error::new(S3ErrorCode::InvalidRange, "The requested partnumber is not satisfiable")
-        .with_header("content-range", format!("bytes */{}", meta.size));
+    let invalid = || {
+        S3Error::new(
+            S3ErrorCode::InvalidRange,
+            "The requested partnumber is not satisfiable",
+        )
+        .with_header("content-range", format!("bytes */{}", meta.size))
+    };
     if meta.part_sizes.is_empty() {
-        return if n == 1 && meta.size > 0 { Ok(ByteRange::FromTo(0, meta.size - 1)) } else { Err(invalid()) };
+        return if n == 1 && meta.size > 0 {
+            Ok(ByteRange::FromTo(0, meta.size - 1))
+        } else {
+            Err(invalid())
+        };
     }
     let index = usize::try_from(n - 1).map_err(|_| invalid())?;
     let size = *meta.part_sizes.get(index).ok_or_else(invalid)?;
@@ -156,33 +219,59 @@ fn part_range(meta: &ObjectMeta, n: u32) -> Result<ByteRange, S3Error> {
     Ok(ByteRange::FromTo(start, start + size - 1))
 }
 
-pub async fn handle_delete_object(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_delete_object(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let tombstone = super::origin_configured(state, bucket)?;
-    state.store.delete_object(bucket, ctx.key()?, tombstone).await?;
+    state
+        .store
+        .delete_object(bucket, ctx.key()?, tombstone)
+        .await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
 /// DeleteObjects: up to 1000 keys, per-key results; Content-MD5 is optional (new SDKs send
 /// a CRC32 instead), verified when present.
-pub async fn handle_delete_objects(state: &Arc<AppState>, ctx: &mut RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_delete_objects(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?.to_owned();
     let body = super::read_small_body(ctx, 2 * 1024 * 1024).await?;
     let request: xml::Delete = xml::from_xml(&body)?;
     if request.objects.len() > 1000 {
-        return Err(S3Error::malformed_xml("a DeleteObjects request may name at most 1000 keys"));
+        return Err(S3Error::malformed_xml(
+            "a DeleteObjects request may name at most 1000 keys",
+        ));
     }
     let tombstone = super::origin_configured(state, &bucket)?;
-    let mut result = xml::DeleteResult { xmlns: xml::S3_NS, ..Default::default() };
+    let mut result = xml::DeleteResult {
+        xmlns: xml::S3_NS,
+        ..Default::default()
+    };
     for object in request.objects {
         let outcome = match object.version_id.as_deref() {
             Some(v) if v != "null" => Ok(()), // a version that never existed: deleting it is a no-op
-            _ => state.store.delete_object(&bucket, &object.key, tombstone).await.map(|_| ()).map_err(S3Error::from),
+            _ => state
+                .store
+                .delete_object(&bucket, &object.key, tombstone)
+                .await
+                .map(|_| ())
+                .map_err(S3Error::from),
         };
         match outcome {
             Ok(()) if request.quiet => {}
-            Ok(()) => result.deleted.push(xml::DeletedEntry { key: object.key, version_id: object.version_id }),
-            Err(e) => result.errors.push(xml::DeleteError { key: object.key, code: e.code.as_str(), message: e.message }),
+            Ok(()) => result.deleted.push(xml::DeletedEntry {
+                key: object.key,
+                version_id: object.version_id,
+            }),
+            Err(e) => result.errors.push(xml::DeleteError {
+                key: object.key,
+                code: e.code.as_str(),
+                message: e.message,
+            }),
         }
     }
     xml_response(StatusCode::OK, &result)
@@ -196,9 +285,14 @@ pub fn parse_copy_source(value: &str) -> Result<(String, String), S3Error> {
         None => (value, None),
     };
     if let Some(v) = version.filter(|v| *v != "null") {
-        return Err(S3Error::new(S3ErrorCode::NoSuchVersion, format!("The specified version {v} does not exist.")));
+        return Err(S3Error::new(
+            S3ErrorCode::NoSuchVersion,
+            format!("The specified version {v} does not exist."),
+        ));
     }
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8().map_err(|_| invalid())?;
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| invalid())?;
     let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
     let (bucket, key) = decoded.split_once('/').ok_or_else(invalid)?;
     if bucket.is_empty() || key.is_empty() {
@@ -214,7 +308,9 @@ pub fn open_copy_source(
     ctx: &RequestContext,
     range: Option<ByteRange>,
 ) -> Result<(ObjectMeta, storage::ObjectReader, String, String), S3Error> {
-    let value = ctx.header("x-amz-copy-source").ok_or_else(|| S3Error::invalid_argument("missing x-amz-copy-source"))?;
+    let value = ctx
+        .header("x-amz-copy-source")
+        .ok_or_else(|| S3Error::invalid_argument("missing x-amz-copy-source"))?;
     let (src_bucket, src_key) = parse_copy_source(value)?;
     let owner = state.store.head_bucket(&src_bucket)?.owner;
     if ctx.user.as_deref() != Some(owner.as_str()) {
@@ -225,14 +321,21 @@ pub fn open_copy_source(
     Ok((meta, reader, src_bucket, src_key))
 }
 
-pub async fn handle_copy_object(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_copy_object(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let key = ctx.key()?;
     let (meta, reader, src_bucket, src_key) = open_copy_source(state, ctx, None)?;
     let replace = match ctx.header("x-amz-metadata-directive") {
         None | Some("COPY") => false,
         Some("REPLACE") => true,
-        Some(other) => return Err(S3Error::invalid_argument(format!("Unknown metadata directive: {other}"))),
+        Some(other) => {
+            return Err(S3Error::invalid_argument(format!(
+                "Unknown metadata directive: {other}"
+            )))
+        }
     };
     if src_bucket == bucket && src_key == key && !replace {
         return Err(S3Error::new(
@@ -240,8 +343,15 @@ pub async fn handle_copy_object(state: &Arc<AppState>, ctx: &RequestContext) -> 
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
         ));
     }
-    let attrs = if replace { headers::object_attrs(&ctx.parts.headers)? } else { meta.attrs.clone() };
-    let copied = state.store.copy_object((meta, reader), bucket, key, attrs).await?;
+    let attrs = if replace {
+        headers::object_attrs(&ctx.parts.headers)?
+    } else {
+        meta.attrs.clone()
+    };
+    let copied = state
+        .store
+        .copy_object((meta, reader), bucket, key, attrs)
+        .await?;
     xml_response(
         StatusCode::OK,
         &xml::CopyObjectResult {
@@ -252,12 +362,18 @@ pub async fn handle_copy_object(state: &Arc<AppState>, ctx: &RequestContext) -> 
     )
 }
 
-pub async fn handle_get_object_acl(state: &Arc<AppState>, ctx: &RequestContext) -> Result<Response, S3Error> {
+pub async fn handle_get_object_acl(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     state.store.head_object(bucket, ctx.key()?)?;
     let owner = state.store.head_bucket(bucket)?.owner;
     let public = super::is_public_read(state, bucket)?;
-    xml_response(StatusCode::OK, &xml::AccessControlPolicy::canned(&owner, public))
+    xml_response(
+        StatusCode::OK,
+        &xml::AccessControlPolicy::canned(&owner, public),
+    )
 }
 
 #[cfg(test)]
@@ -266,10 +382,21 @@ mod tests {
 
     #[test]
     fn copy_sources_parse() {
-        assert_eq!(parse_copy_source("/b/a%20b/c").expect("ok"), ("b".into(), "a b/c".into()));
-        assert_eq!(parse_copy_source("b/k?versionId=null").expect("ok"), ("b".into(), "k".into()));
+        assert_eq!(
+            parse_copy_source("/b/a%20b/c").expect("ok"),
+            ("b".into(), "a b/c".into())
+        );
+        assert_eq!(
+            parse_copy_source("b/k?versionId=null").expect("ok"),
+            ("b".into(), "k".into())
+        );
         assert!(parse_copy_source("b").is_err());
-        assert_eq!(parse_copy_source("b/k?versionId=xyz").expect_err("no such version").code, S3ErrorCode::NoSuchVersion);
+        assert_eq!(
+            parse_copy_source("b/k?versionId=xyz")
+                .expect_err("no such version")
+                .code,
+            S3ErrorCode::NoSuchVersion
+        );
     }
 
     fn meta(size: u64, parts: Vec<u64>) -> ObjectMeta {
@@ -290,7 +417,10 @@ mod tests {
         assert_eq!(part_range(&m, 1).expect("ok"), ByteRange::FromTo(0, 4));
         assert_eq!(part_range(&m, 3).expect("ok"), ByteRange::FromTo(10, 11));
         assert!(part_range(&m, 4).is_err());
-        assert_eq!(part_range(&meta(3, vec![]), 1).expect("ok"), ByteRange::FromTo(0, 2));
+        assert_eq!(
+            part_range(&meta(3, vec![]), 1).expect("ok"),
+            ByteRange::FromTo(0, 2)
+        );
         assert!(part_range(&meta(3, vec![]), 2).is_err());
     }
 }
