@@ -133,11 +133,19 @@ impl Store {
         &self,
         released: impl IntoIterator<Item = BlobId>,
     ) -> Result<()> {
-        self.flush().await?;
-        for id in released {
-            self.shared.delete_blob(id);
-        }
-        Ok(())
+        // Its own task: a caller dropped mid-way (a client that disconnects) must not skip
+        // the deletes, or the released blobs would linger until the next sweep.
+        let released: Vec<BlobId> = released.into_iter().collect();
+        let store = self.clone();
+        let task = tokio::spawn(async move {
+            store.flush().await?;
+            for id in released {
+                store.shared.delete_blob(id);
+            }
+            Ok(())
+        });
+        task.await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?
     }
 }
 
