@@ -16,10 +16,27 @@ async fn wrong_secret_and_unknown_key_are_refused() {
     let unknown = client_for(s.addr, "NOSUCHKEY", "x");
     let err = unknown.list_buckets().send().await.expect_err("refused");
     assert_eq!(code(&err), "InvalidAccessKeyId");
-    let err = bad.put_object().bucket("bkt").key("k").body(b"x".to_vec().into()).send().await.expect_err("refused");
+    let err = bad
+        .put_object()
+        .bucket("bkt")
+        .key("k")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .expect_err("refused");
     assert_eq!(code(&err), "SignatureDoesNotMatch");
-    let listed = s.client.list_objects_v2().bucket("bkt").send().await.expect("list");
-    assert_eq!(listed.key_count(), Some(0), "nothing stored by a refused PUT");
+    let listed = s
+        .client
+        .list_objects_v2()
+        .bucket("bkt")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.key_count(),
+        Some(0),
+        "nothing stored by a refused PUT"
+    );
 }
 
 #[tokio::test]
@@ -44,14 +61,31 @@ async fn anonymous_requests_are_denied_unless_public_read() {
     let resp = reqwest::get(s.url("/pub/img.png")).await.expect("sent");
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.expect("body"), "pixels");
-    let resp = reqwest::Client::new().put(s.url("/pub/new")).body("x").send().await.expect("sent");
+    let resp = reqwest::Client::new()
+        .put(s.url("/pub/new"))
+        .body("x")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 403, "anonymous writes stay refused");
     let resp = reqwest::get(s.url("/pub")).await.expect("sent");
     assert_eq!(resp.status(), 403, "anonymous listing stays refused");
-    let acl = s.client.get_bucket_acl().bucket("pub").send().await.expect("acl");
+    let acl = s
+        .client
+        .get_bucket_acl()
+        .bucket("pub")
+        .send()
+        .await
+        .expect("acl");
     assert_eq!(acl.grants().len(), 2);
     // PutBucketAcl back to private.
-    s.client.put_bucket_acl().bucket("pub").acl(aws_sdk_s3::types::BucketCannedAcl::Private).send().await.expect("acl");
+    s.client
+        .put_bucket_acl()
+        .bucket("pub")
+        .acl(aws_sdk_s3::types::BucketCannedAcl::Private)
+        .send()
+        .await
+        .expect("acl");
     let resp = reqwest::get(s.url("/pub/img.png")).await.expect("sent");
     assert_eq!(resp.status(), 403);
 }
@@ -74,7 +108,9 @@ async fn presigned_get_and_put() {
     assert_eq!(resp.text().await.expect("body"), "presigned body");
     // An extra unsigned query parameter does not break the signature... it must be signed
     // to be honoured, but a tampered signature must fail.
-    let tampered = presigned.uri().replace("X-Amz-Signature=", "X-Amz-Signature=0");
+    let tampered = presigned
+        .uri()
+        .replace("X-Amz-Signature=", "X-Amz-Signature=0");
     let resp = reqwest::get(tampered).await.expect("sent");
     assert_eq!(resp.status(), 403);
 
@@ -86,7 +122,12 @@ async fn presigned_get_and_put() {
         .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).expect("config"))
         .await
         .expect("presign");
-    let resp = reqwest::Client::new().put(put.uri()).body("via presigned put").send().await.expect("sent");
+    let resp = reqwest::Client::new()
+        .put(put.uri())
+        .body("via presigned put")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 200);
     assert_eq!(s.get_bytes("bkt", "up").await, b"via presigned put");
 }
@@ -102,7 +143,13 @@ async fn expired_presigned_url_is_access_denied() {
         .get_object()
         .bucket("bkt")
         .key("k")
-        .presigned(PresigningConfig::builder().start_time(past).expires_in(Duration::from_secs(60)).build().expect("config"))
+        .presigned(
+            PresigningConfig::builder()
+                .start_time(past)
+                .expires_in(Duration::from_secs(60))
+                .build()
+                .expect("config"),
+        )
         .await
         .expect("presign");
     let resp = reqwest::get(presigned.uri()).await.expect("sent");

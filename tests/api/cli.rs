@@ -19,7 +19,16 @@ pub struct ServeProcess {
 impl ServeProcess {
     pub fn start(data_dir: &Path) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_originstore"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--access-key", AK, "--secret-key", SK, "--data-dir"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--access-key",
+                AK,
+                "--secret-key",
+                SK,
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -28,16 +37,24 @@ impl ServeProcess {
             .expect("spawn originstore");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
         let endpoint = line.trim().rsplit(' ').next().expect("endpoint").to_owned();
-        assert!(endpoint.starts_with("http://127.0.0.1:"), "unexpected first line: {line}");
+        assert!(
+            endpoint.starts_with("http://127.0.0.1:"),
+            "unexpected first line: {line}"
+        );
         ServeProcess { child, endpoint }
     }
 
     /// SIGTERM, and the exit status of a graceful shutdown.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
         self.child.wait().expect("wait")
     }
 }
@@ -84,31 +101,71 @@ fn aws_cli_cp_ls_sync_rm() {
     std::fs::write(&big_path, &big).expect("write");
 
     aws(&ep, &["s3", "mb", "s3://demo"]);
-    aws(&ep, &["s3", "cp", big_path.to_str().expect("utf8"), "s3://demo/big.bin"]);
+    aws(
+        &ep,
+        &[
+            "s3",
+            "cp",
+            big_path.to_str().expect("utf8"),
+            "s3://demo/big.bin",
+        ],
+    );
     let down = work.join("down.bin");
-    aws(&ep, &["s3", "cp", "s3://demo/big.bin", down.to_str().expect("utf8")]);
-    assert!(std::fs::read(&down).expect("read") == big, "20 MiB round trip through the aws CLI");
+    aws(
+        &ep,
+        &[
+            "s3",
+            "cp",
+            "s3://demo/big.bin",
+            down.to_str().expect("utf8"),
+        ],
+    );
+    assert!(
+        std::fs::read(&down).expect("read") == big,
+        "20 MiB round trip through the aws CLI"
+    );
 
     let ls = aws(&ep, &["s3", "ls", "s3://demo/"]);
     let ls = String::from_utf8_lossy(&ls.stdout);
     assert!(ls.contains("20971520 big.bin"), "{ls}");
 
-    for (name, content) in [("tree/a.txt", "a"), ("tree/sub/b.txt", "bb"), ("tree/sub/c d.txt", "ccc")] {
+    for (name, content) in [
+        ("tree/a.txt", "a"),
+        ("tree/sub/b.txt", "bb"),
+        ("tree/sub/c d.txt", "ccc"),
+    ] {
         std::fs::write(work.join(name), content).expect("write");
     }
-    aws(&ep, &["s3", "sync", work.join("tree").to_str().expect("utf8"), "s3://demo/tree"]);
+    aws(
+        &ep,
+        &[
+            "s3",
+            "sync",
+            work.join("tree").to_str().expect("utf8"),
+            "s3://demo/tree",
+        ],
+    );
     let ls = aws(&ep, &["s3", "ls", "--recursive", "s3://demo/tree/"]);
     let ls = String::from_utf8_lossy(&ls.stdout);
     for key in ["tree/a.txt", "tree/sub/b.txt", "tree/sub/c d.txt"] {
         assert!(ls.contains(key), "{key} in {ls}");
     }
     let back = work.join("back");
-    aws(&ep, &["s3", "sync", "s3://demo/tree", back.to_str().expect("utf8")]);
-    assert_eq!(std::fs::read_to_string(back.join("sub/c d.txt")).expect("read"), "ccc");
+    aws(
+        &ep,
+        &["s3", "sync", "s3://demo/tree", back.to_str().expect("utf8")],
+    );
+    assert_eq!(
+        std::fs::read_to_string(back.join("sub/c d.txt")).expect("read"),
+        "ccc"
+    );
 
     aws(&ep, &["s3", "rm", "--recursive", "s3://demo/"]);
     let ls = aws(&ep, &["s3api", "list-objects-v2", "--bucket", "demo"]);
-    assert!(!String::from_utf8_lossy(&ls.stdout).contains("\"Key\""), "bucket emptied");
+    assert!(
+        !String::from_utf8_lossy(&ls.stdout).contains("\"Key\""),
+        "bucket emptied"
+    );
     aws(&ep, &["s3", "rb", "s3://demo"]);
 
     let status = server.terminate();

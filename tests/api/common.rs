@@ -28,14 +28,28 @@ impl TestServer {
     /// Start with two users; `tweak` may change the configuration first.
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config::new(dir.path().join("data"), User { access_key: ACCESS_KEY.into(), secret_key: SECRET_KEY.into() });
-        config.users.push(User { access_key: OTHER_ACCESS_KEY.into(), secret_key: OTHER_SECRET_KEY.into() });
+        let mut config = Config::new(
+            dir.path().join("data"),
+            User {
+                access_key: ACCESS_KEY.into(),
+                secret_key: SECRET_KEY.into(),
+            },
+        );
+        config.users.push(User {
+            access_key: OTHER_ACCESS_KEY.into(),
+            secret_key: OTHER_SECRET_KEY.into(),
+        });
         config.listen = "127.0.0.1:0".parse().expect("addr");
         tweak(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();
         let client = client_for(addr, ACCESS_KEY, SECRET_KEY);
-        TestServer { server: Some(server), dir, addr, client }
+        TestServer {
+            server: Some(server),
+            dir,
+            addr,
+            client,
+        }
     }
 
     pub fn endpoint(&self) -> String {
@@ -51,7 +65,12 @@ impl TestServer {
     }
 
     pub async fn create_bucket(&self, name: &str) {
-        self.client.create_bucket().bucket(name).send().await.expect("create bucket");
+        self.client
+            .create_bucket()
+            .bucket(name)
+            .send()
+            .await
+            .expect("create bucket");
     }
 
     pub async fn put(&self, bucket: &str, key: &str, body: impl Into<Vec<u8>>) {
@@ -66,8 +85,20 @@ impl TestServer {
     }
 
     pub async fn get_bytes(&self, bucket: &str, key: &str) -> Vec<u8> {
-        let out = self.client.get_object().bucket(bucket).key(key).send().await.expect("get object");
-        out.body.collect().await.expect("body").into_bytes().to_vec()
+        let out = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .expect("get object");
+        out.body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .to_vec()
     }
 
     /// A request signed with SigV4 (UNSIGNED-PAYLOAD) by the first user.
@@ -75,7 +106,12 @@ impl TestServer {
         self.signed_with(method, path_and_query, http::HeaderMap::new())
     }
 
-    pub fn signed_with(&self, method: http::Method, path_and_query: &str, mut headers: http::HeaderMap) -> reqwest::RequestBuilder {
+    pub fn signed_with(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        mut headers: http::HeaderMap,
+    ) -> reqwest::RequestBuilder {
         let url = self.url(path_and_query);
         originstore::origin::sign::sign_origin_request(
             &method,
@@ -116,14 +152,20 @@ where
     R: std::fmt::Debug,
 {
     match err {
-        aws_sdk_s3::error::SdkError::ServiceError(e) => e.err().code().unwrap_or("<none>").to_owned(),
+        aws_sdk_s3::error::SdkError::ServiceError(e) => {
+            e.err().code().unwrap_or("<none>").to_owned()
+        }
         other => format!("<not a service error: {other:?}>"),
     }
 }
 
 /// The `<Code>` of an XML error body.
 pub fn xml_code(body: &str) -> String {
-    body.split("<Code>").nth(1).and_then(|s| s.split("</Code>").next()).unwrap_or("<none>").to_owned()
+    body.split("<Code>")
+        .nth(1)
+        .and_then(|s| s.split("</Code>").next())
+        .unwrap_or("<none>")
+        .to_owned()
 }
 
 /// Deterministic pseudo-random bytes.

@@ -31,11 +31,21 @@ async fn put_get_round_trip_with_metadata() {
         .expect("put");
     let etag = format!("\"{}\"", md5_hex(&data));
     assert_eq!(put.e_tag(), Some(etag.as_str()));
-    let got = s.client.get_object().bucket("bkt").key("dir/file.bin").send().await.expect("get");
+    let got = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("dir/file.bin")
+        .send()
+        .await
+        .expect("get");
     assert_eq!(got.e_tag(), Some(etag.as_str()));
     assert_eq!(got.content_type(), Some("application/x-test"));
     assert_eq!(got.cache_control(), Some("max-age=60"));
-    assert_eq!(got.content_disposition(), Some("attachment; filename=\"f.bin\""));
+    assert_eq!(
+        got.content_disposition(),
+        Some("attachment; filename=\"f.bin\"")
+    );
     assert_eq!(got.content_language(), Some("en"));
     assert_eq!(got.content_encoding(), None, "aws-chunked is never stored");
     assert_eq!(got.content_length(), Some(300_000));
@@ -46,7 +56,14 @@ async fn put_get_round_trip_with_metadata() {
     let body = got.body.collect().await.expect("body").into_bytes();
     assert_eq!(body.as_ref(), data.as_slice());
 
-    let head = s.client.head_object().bucket("bkt").key("dir/file.bin").send().await.expect("head");
+    let head = s
+        .client
+        .head_object()
+        .bucket("bkt")
+        .key("dir/file.bin")
+        .send()
+        .await
+        .expect("head");
     assert_eq!(head.content_length(), Some(300_000));
     assert_eq!(head.e_tag(), Some(etag.as_str()));
 }
@@ -55,13 +72,24 @@ async fn put_get_round_trip_with_metadata() {
 async fn default_content_type_and_empty_object() {
     let s = TestServer::start().await;
     s.create_bucket("bkt").await;
-    let resp = s.signed(http::Method::PUT, "/bkt/empty").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::PUT, "/bkt/empty")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 200);
-    let resp = s.signed(http::Method::GET, "/bkt/empty").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::GET, "/bkt/empty")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "binary/octet-stream");
     assert_eq!(resp.headers()["content-length"], "0");
-    assert_eq!(resp.headers()["etag"], "\"d41d8cd98f00b204e9800998ecf8427e\"");
+    assert_eq!(
+        resp.headers()["etag"],
+        "\"d41d8cd98f00b204e9800998ecf8427e\""
+    );
 }
 
 #[tokio::test]
@@ -71,12 +99,30 @@ async fn overwrite_replaces_and_missing_key_is_404() {
     s.put("bkt", "k", "one").await;
     s.put("bkt", "k", "two!").await;
     assert_eq!(s.get_bytes("bkt", "k").await, b"two!");
-    let err = s.client.get_object().bucket("bkt").key("nope").send().await.expect_err("missing");
+    let err = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("nope")
+        .send()
+        .await
+        .expect_err("missing");
     assert_eq!(code(&err), "NoSuchKey");
-    let err = s.client.head_object().bucket("bkt").key("nope").send().await.expect_err("missing");
+    let err = s
+        .client
+        .head_object()
+        .bucket("bkt")
+        .key("nope")
+        .send()
+        .await
+        .expect_err("missing");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
     // HEAD errors have no body.
-    let resp = s.signed(http::Method::HEAD, "/bkt/nope").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::HEAD, "/bkt/nope")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 404);
     assert!(resp.bytes().await.expect("body").is_empty());
 }
@@ -87,20 +133,60 @@ async fn ranges() {
     s.create_bucket("bkt").await;
     let data = pattern(1000, 2);
     s.put("bkt", "k", data.clone()).await;
-    for (range, first, last) in [("bytes=0-9", 0, 9), ("bytes=990-", 990, 999), ("bytes=-5", 995, 999), ("bytes=100-5000", 100, 999), ("bytes=-2000", 0, 999)] {
-        let got = s.client.get_object().bucket("bkt").key("k").range(range).send().await.expect("range");
-        assert_eq!(got.content_range(), Some(format!("bytes {first}-{last}/1000").as_str()), "{range}");
+    for (range, first, last) in [
+        ("bytes=0-9", 0, 9),
+        ("bytes=990-", 990, 999),
+        ("bytes=-5", 995, 999),
+        ("bytes=100-5000", 100, 999),
+        ("bytes=-2000", 0, 999),
+    ] {
+        let got = s
+            .client
+            .get_object()
+            .bucket("bkt")
+            .key("k")
+            .range(range)
+            .send()
+            .await
+            .expect("range");
+        assert_eq!(
+            got.content_range(),
+            Some(format!("bytes {first}-{last}/1000").as_str()),
+            "{range}"
+        );
         assert_eq!(got.content_length(), Some(last - first + 1));
         let body = got.body.collect().await.expect("body").into_bytes();
-        assert_eq!(body.as_ref(), &data[first as usize..=last as usize], "{range}");
+        assert_eq!(
+            body.as_ref(),
+            &data[first as usize..=last as usize],
+            "{range}"
+        );
     }
-    let resp = s.signed(http::Method::GET, "/bkt/k").header("range", "bytes=0-9").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::GET, "/bkt/k")
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 206);
-    let err = s.client.get_object().bucket("bkt").key("k").range("bytes=1000-").send().await.expect_err("416");
+    let err = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .range("bytes=1000-")
+        .send()
+        .await
+        .expect_err("416");
     assert_eq!(code(&err), "InvalidRange");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(416));
     // Syntax S3 does not serve is ignored: the whole object.
-    let resp = s.signed(http::Method::GET, "/bkt/k").header("range", "bytes=5-1").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::GET, "/bkt/k")
+        .header("range", "bytes=5-1")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.bytes().await.expect("body").len(), 1000);
 }
@@ -111,23 +197,85 @@ async fn conditional_reads() {
     s.create_bucket("bkt").await;
     s.put("bkt", "k", "hello").await;
     let etag = "\"5d41402abc4b2a76b9719d911017c592\"";
-    let ok = s.client.get_object().bucket("bkt").key("k").if_match(etag).send().await;
+    let ok = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .if_match(etag)
+        .send()
+        .await;
     assert!(ok.is_ok());
-    let err = s.client.get_object().bucket("bkt").key("k").if_match("\"nope\"").send().await.expect_err("412");
+    let err = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .if_match("\"nope\"")
+        .send()
+        .await
+        .expect_err("412");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(412));
-    let err = s.client.get_object().bucket("bkt").key("k").if_none_match(etag).send().await.expect_err("304");
+    let err = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .if_none_match(etag)
+        .send()
+        .await
+        .expect_err("304");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(304));
     let future = aws_sdk_s3::primitives::DateTime::from_secs(4_000_000_000);
     let past = aws_sdk_s3::primitives::DateTime::from_secs(1_000_000_000);
-    let err = s.client.get_object().bucket("bkt").key("k").if_modified_since(future).send().await.expect_err("304");
+    let err = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .if_modified_since(future)
+        .send()
+        .await
+        .expect_err("304");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(304));
-    assert!(s.client.get_object().bucket("bkt").key("k").if_modified_since(past).send().await.is_ok());
-    let err = s.client.get_object().bucket("bkt").key("k").if_unmodified_since(past).send().await.expect_err("412");
+    assert!(s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .if_modified_since(past)
+        .send()
+        .await
+        .is_ok());
+    let err = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .if_unmodified_since(past)
+        .send()
+        .await
+        .expect_err("412");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(412));
     // If-Match true wins over If-Unmodified-Since false.
-    assert!(s.client.get_object().bucket("bkt").key("k").if_match(etag).if_unmodified_since(past).send().await.is_ok());
+    assert!(s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("k")
+        .if_match(etag)
+        .if_unmodified_since(past)
+        .send()
+        .await
+        .is_ok());
     // Conditional PUT: If-None-Match: * refuses to overwrite.
-    let resp = s.signed(http::Method::PUT, "/bkt/k").header("if-none-match", "*").body("x").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::PUT, "/bkt/k")
+        .header("if-none-match", "*")
+        .body("x")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 412);
     assert_eq!(s.get_bytes("bkt", "k").await, b"hello");
 }
@@ -159,22 +307,50 @@ async fn keys_of_every_legal_form() {
     s.create_bucket("bkt").await;
     let long = "k".repeat(1024);
     let keys = [
-        "/leading", "trailing/", "double//slash", "sp ace", "plus+sign", "per%cent", "quest?ion", "hash#tag",
-        "ünïcödé/日本語", "amp&er", "tilde~", "semi;colon", "eq=als", long.as_str(), "a/./b", "../dots",
+        "/leading",
+        "trailing/",
+        "double//slash",
+        "sp ace",
+        "plus+sign",
+        "per%cent",
+        "quest?ion",
+        "hash#tag",
+        "ünïcödé/日本語",
+        "amp&er",
+        "tilde~",
+        "semi;colon",
+        "eq=als",
+        long.as_str(),
+        "a/./b",
+        "../dots",
     ];
     for (i, key) in keys.iter().enumerate() {
         let body = format!("body {i}");
         s.put("bkt", key, body.clone()).await;
         assert_eq!(s.get_bytes("bkt", key).await, body.as_bytes(), "{key}");
     }
-    let listed = s.client.list_objects_v2().bucket("bkt").send().await.expect("list");
+    let listed = s
+        .client
+        .list_objects_v2()
+        .bucket("bkt")
+        .send()
+        .await
+        .expect("list");
     let mut got: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
     let mut want: Vec<_> = keys.to_vec();
     got.sort();
     want.sort();
     assert_eq!(got, want);
     let too_long = "k".repeat(1025);
-    let err = s.client.put_object().bucket("bkt").key(&too_long).body(b"x".to_vec().into()).send().await.expect_err("too long");
+    let err = s
+        .client
+        .put_object()
+        .bucket("bkt")
+        .key(&too_long)
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .expect_err("too long");
     assert_eq!(code(&err), "KeyTooLongError");
 }
 
@@ -183,22 +359,51 @@ async fn delete_is_idempotent_and_delete_objects_reports_per_key() {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
     let s = TestServer::start().await;
     s.create_bucket("bkt").await;
-    s.client.delete_object().bucket("bkt").key("never").send().await.expect("idempotent");
+    s.client
+        .delete_object()
+        .bucket("bkt")
+        .key("never")
+        .send()
+        .await
+        .expect("idempotent");
     for k in ["a", "b", "c"] {
         s.put("bkt", k, k).await;
     }
     let ids = |keys: &[&str]| {
-        Delete::builder()
-            .set_objects(Some(keys.iter().map(|k| ObjectIdentifier::builder().key(*k).build().expect("id")).collect()))
+        Delete::builder().set_objects(Some(
+            keys.iter()
+                .map(|k| ObjectIdentifier::builder().key(*k).build().expect("id"))
+                .collect(),
+        ))
     };
-    let out = s.client.delete_objects().bucket("bkt").delete(ids(&["a", "b", "zz"]).build().expect("delete")).send().await.expect("delete");
+    let out = s
+        .client
+        .delete_objects()
+        .bucket("bkt")
+        .delete(ids(&["a", "b", "zz"]).build().expect("delete"))
+        .send()
+        .await
+        .expect("delete");
     let mut deleted: Vec<_> = out.deleted().iter().filter_map(|d| d.key()).collect();
     deleted.sort();
     assert_eq!(deleted, ["a", "b", "zz"]);
     assert!(out.errors().is_empty());
-    let out = s.client.delete_objects().bucket("bkt").delete(ids(&["c"]).quiet(true).build().expect("delete")).send().await.expect("quiet");
+    let out = s
+        .client
+        .delete_objects()
+        .bucket("bkt")
+        .delete(ids(&["c"]).quiet(true).build().expect("delete"))
+        .send()
+        .await
+        .expect("quiet");
     assert!(out.deleted().is_empty(), "quiet mode lists only errors");
-    let listed = s.client.list_objects_v2().bucket("bkt").send().await.expect("list");
+    let listed = s
+        .client
+        .list_objects_v2()
+        .bucket("bkt")
+        .send()
+        .await
+        .expect("list");
     assert_eq!(listed.key_count(), Some(0));
 }
 
@@ -219,13 +424,42 @@ async fn copy_object_copy_and_replace() {
         .send()
         .await
         .expect("put");
-    let out = s.client.copy_object().bucket("dst").key("copy").copy_source("src/a%20b%2Bc").send().await.expect("copy");
+    let out = s
+        .client
+        .copy_object()
+        .bucket("dst")
+        .key("copy")
+        .copy_source("src/a%20b%2Bc")
+        .send()
+        .await
+        .expect("copy");
     let etag = format!("\"{}\"", md5_hex(&data));
-    assert_eq!(out.copy_object_result().and_then(|r| r.e_tag()), Some(etag.as_str()));
-    let got = s.client.get_object().bucket("dst").key("copy").send().await.expect("get");
+    assert_eq!(
+        out.copy_object_result().and_then(|r| r.e_tag()),
+        Some(etag.as_str())
+    );
+    let got = s
+        .client
+        .get_object()
+        .bucket("dst")
+        .key("copy")
+        .send()
+        .await
+        .expect("get");
     assert_eq!(got.content_type(), Some("image/png"));
-    assert_eq!(got.metadata().and_then(|m| m.get("m")).map(String::as_str), Some("1"));
-    assert_eq!(got.body.collect().await.expect("body").into_bytes().as_ref(), data.as_slice());
+    assert_eq!(
+        got.metadata().and_then(|m| m.get("m")).map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        got.body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .as_ref(),
+        data.as_slice()
+    );
 
     s.client
         .copy_object()
@@ -238,17 +472,52 @@ async fn copy_object_copy_and_replace() {
         .send()
         .await
         .expect("copy onto itself with REPLACE");
-    let head = s.client.head_object().bucket("dst").key("copy").send().await.expect("head");
+    let head = s
+        .client
+        .head_object()
+        .bucket("dst")
+        .key("copy")
+        .send()
+        .await
+        .expect("head");
     assert_eq!(head.content_type(), Some("text/plain"));
     assert_eq!(head.metadata().and_then(|m| m.get("m")), None);
-    assert_eq!(head.metadata().and_then(|m| m.get("n")).map(String::as_str), Some("2"));
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("n")).map(String::as_str),
+        Some("2")
+    );
     assert_eq!(head.e_tag(), Some(etag.as_str()));
 
-    let err = s.client.copy_object().bucket("dst").key("copy").copy_source("dst/copy").send().await.expect_err("self copy");
+    let err = s
+        .client
+        .copy_object()
+        .bucket("dst")
+        .key("copy")
+        .copy_source("dst/copy")
+        .send()
+        .await
+        .expect_err("self copy");
     assert_eq!(code(&err), "InvalidRequest");
-    let err = s.client.copy_object().bucket("dst").key("x").copy_source("src/a%20b%2Bc").copy_source_if_match("\"other\"").send().await.expect_err("412");
+    let err = s
+        .client
+        .copy_object()
+        .bucket("dst")
+        .key("x")
+        .copy_source("src/a%20b%2Bc")
+        .copy_source_if_match("\"other\"")
+        .send()
+        .await
+        .expect_err("412");
     assert_eq!(code(&err), "PreconditionFailed");
-    let err = s.client.copy_object().bucket("dst").key("x").copy_source("src/missing").send().await.expect_err("404");
+    let err = s
+        .client
+        .copy_object()
+        .bucket("dst")
+        .key("x")
+        .copy_source("src/missing")
+        .send()
+        .await
+        .expect_err("404");
     assert_eq!(code(&err), "NoSuchKey");
 }
 
@@ -267,7 +536,13 @@ async fn content_md5_is_verified_and_bad_body_stores_nothing() {
     assert_eq!(resp.status(), 400);
     assert_eq!(xml_code(&resp.text().await.expect("body")), "BadDigest");
     assert_eq!(s.get_bytes("bkt", "k").await, b"original");
-    let resp = s.signed(http::Method::PUT, "/bkt/k").header("content-md5", "zzz").body("x").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::PUT, "/bkt/k")
+        .header("content-md5", "zzz")
+        .body("x")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(xml_code(&resp.text().await.expect("body")), "InvalidDigest");
     assert_eq!(s.get_bytes("bkt", "k").await, b"original");
 }
@@ -275,7 +550,11 @@ async fn content_md5_is_verified_and_bad_body_stores_nothing() {
 #[tokio::test]
 async fn every_response_has_a_request_id_and_errors_are_xml() {
     let s = TestServer::start().await;
-    let resp = s.signed(http::Method::GET, "/nobucket/k").send().await.expect("sent");
+    let resp = s
+        .signed(http::Method::GET, "/nobucket/k")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(resp.status(), 404);
     assert!(resp.headers().contains_key("x-amz-request-id"));
     assert_eq!(resp.headers()["content-type"], "application/xml");
