@@ -759,7 +759,10 @@ fn corrupt_database_is_a_clear_error_and_kept() {
         std::fs::write(&conf, b"garbage that is not a sled config").unwrap();
     }
     match storage::Store::open(dir.path(), super::small_options()) {
-        Err(Error::Corrupt(msg)) | Err(Error::Meta(msg)) => assert!(msg.contains("meta"), "{msg}"),
+        Err(Error::Corrupt(msg)) | Err(Error::Meta(msg)) => {
+            eprintln!("corrupt database refused: {msg}");
+            assert!(msg.contains("meta"), "{msg}")
+        }
         Err(e) => panic!("unexpected error kind: {e:?}"),
         Ok(_) => panic!("a corrupt database opened"),
     }
