@@ -7,6 +7,8 @@ mod common;
 
 mod auth;
 mod bucket;
+mod chunked;
 mod cli;
 mod list;
 mod object;
+mod wire;
