@@ -9,6 +9,8 @@
 mod basic;
 #[path = "store/crash.rs"]
 mod crash;
+#[path = "store/etag.rs"]
+mod etag;
 #[path = "store/memory.rs"]
 mod memory;
 #[path = "store/model.rs"]

@@ -18,7 +18,7 @@ use super::{blob_files, content, get, rt, temp_files};
 const DIR_ENV: &str = "STORAGE_CRASH_CHILD_DIR";
 const START_ENV: &str = "STORAGE_CRASH_CHILD_START";
 const KEYS: u64 = 6;
-const ROUNDS: u64 = 5;
+const ROUNDS: u64 = 8;
 
 fn options() -> StoreOptions {
     StoreOptions {
@@ -32,8 +32,10 @@ fn key_name(key: u64) -> String {
     format!("dir/key {key}")
 }
 
+/// Every third version is multipart; in odd rounds (start 1_000_000, 3_000_000, ...)
+/// every version is, so that more kills land inside a completion.
 fn is_multipart(version: u64) -> bool {
-    version % 3 == 0
+    version % 3 == 0 || (version / 1_000_000) % 2 == 1
 }
 
 /// The bytes of `version` of `key`: deterministic, so the parent can regenerate them.
@@ -94,6 +96,7 @@ fn crash_child() {
                         etag: p.etag,
                     });
                 }
+                writeln!(log, "complete {key} {version}").unwrap();
                 store
                     .complete_upload("bkt", &name, &up.upload_id, &done)
                     .await
@@ -123,6 +126,8 @@ fn crash_child() {
 struct History {
     acked: Option<u64>,
     intended: BTreeSet<u64>,
+    /// Multipart versions whose completion was called.
+    completing: BTreeSet<u64>,
 }
 
 fn read_log(path: &Path) -> BTreeMap<u64, History> {
@@ -140,6 +145,9 @@ fn read_log(path: &Path) -> BTreeMap<u64, History> {
         match kind {
             "intent" => {
                 h.intended.insert(version);
+            }
+            "complete" => {
+                h.completing.insert(version);
             }
             "ack" => h.acked = h.acked.max(Some(version)),
             _ => {}
@@ -196,9 +204,90 @@ async fn verify(dir: &Path) -> usize {
         }
     }
 
+    // Completion is atomic: an interrupted upload is never also the object (both), and a
+    // kill inside a completion leaves the object or an upload that still completes
+    // (neither is lost).
+    assert_eq!(temp_files(&store_dir), 0);
+    let mut retried = 0;
+    for key in 0..KEYS {
+        let name = key_name(key);
+        let h = log.get(&key);
+        let acked = h.and_then(|h| h.acked);
+        let current: Option<u64> = store
+            .head_object("bkt", &name)
+            .ok()
+            .map(|m| m.attrs.user_metadata["version"].parse().unwrap());
+        let uploads = store
+            .list_uploads(
+                "bkt",
+                &UploadQuery {
+                    prefix: name.clone(),
+                    max_uploads: 1000,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        // Versions present after recovery: the object's, and each retried completion.
+        let mut present: BTreeSet<u64> = current.into_iter().collect();
+        for up in uploads.uploads.iter().filter(|u| u.key == name) {
+            let version: u64 = up.attrs.user_metadata["version"].parse().unwrap();
+            assert_ne!(
+                Some(version),
+                current,
+                "{name} v{version}: both the object and its upload exist"
+            );
+            let completing = h.is_some_and(|h| h.completing.contains(&version));
+            if !completing || Some(version) < acked {
+                continue;
+            }
+            // Killed inside the completion, before its commit: the upload must still
+            // complete, as a client's retry would, into exactly that version.
+            let parts = store
+                .list_parts("bkt", &name, &up.upload_id, 0, 10_000)
+                .unwrap()
+                .parts;
+            assert_eq!(
+                parts.len(),
+                3,
+                "{name} v{version}: parts of a completing upload"
+            );
+            let done: Vec<CompletedPart> = parts
+                .into_iter()
+                .map(|p| CompletedPart {
+                    part_number: p.part_number,
+                    etag: p.etag,
+                })
+                .collect();
+            store
+                .complete_upload("bkt", &name, &up.upload_id, &done)
+                .await
+                .unwrap();
+            assert!(
+                get(&store, "bkt", &name).await.unwrap() == version_content(key, version),
+                "{name} v{version}: retried completion"
+            );
+            present.insert(version);
+            retried += 1;
+        }
+        // The last logged completion that was never acknowledged is the object or an
+        // upload: never neither.
+        if let Some(h) = h {
+            if let Some(&v) = h.completing.iter().next_back() {
+                if Some(v) > acked && h.intended.iter().next_back() == Some(&v) {
+                    assert!(
+                        present.contains(&v),
+                        "{name} v{v}: a kill during completion lost both upload and object"
+                    );
+                }
+            }
+        }
+    }
+    if retried > 0 {
+        eprintln!("crash round: {retried} upload(s) interrupted inside completion, retried");
+    }
+
     // The sweep left no temp file and no unreferenced blob: every blob file belongs to an
     // object (one per part) or to a staged part of an interrupted upload.
-    assert_eq!(temp_files(&store_dir), 0);
     let mut referenced = 0;
     for key in 0..KEYS {
         if let Ok(meta) = store.head_object("bkt", &key_name(key)) {
@@ -238,6 +327,30 @@ async fn verify(dir: &Path) -> usize {
     acks
 }
 
+/// Poll the log's new lines until the `n`-th `complete` line appears; returns the time
+/// it took. The poll is a 200 µs sleep, shorter than a completion's metadata flush.
+fn wait_for_completion(log: &Path, n: usize) -> Duration {
+    let started = std::time::Instant::now();
+    let from = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0) as usize;
+    loop {
+        let text = std::fs::read(log).unwrap_or_default();
+        let seen = text
+            .get(from..)
+            .unwrap_or_default()
+            .split(|&b| b == b'\n')
+            .filter(|l| l.starts_with(b"complete "))
+            .count();
+        if seen >= n {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the crash child never reached a completion"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
 #[test]
 fn kill_9_keeps_acknowledged_writes() {
     if std::env::var(DIR_ENV).is_ok() {
@@ -267,8 +380,15 @@ fn kill_9_keeps_acknowledged_writes() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let wait = Duration::from_millis(100 + seed % 300);
-        std::thread::sleep(wait);
+        let wait = if round % 2 == 1 {
+            // Odd rounds aim at a completion: kill as soon as the child logs that it calls
+            // complete_upload for the (1 + seed % 4)-th time, i.e. inside or just after it.
+            wait_for_completion(&dir.path().join("log"), 1 + (seed % 4) as usize)
+        } else {
+            let wait = Duration::from_millis(100 + seed % 300);
+            std::thread::sleep(wait);
+            wait
+        };
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the crash child exited early: {status}");
         }
