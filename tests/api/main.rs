@@ -9,6 +9,7 @@ mod auth;
 mod bucket;
 mod chunked;
 mod cli;
+mod clients;
 mod list;
 mod object;
 mod wire;
