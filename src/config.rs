@@ -53,6 +53,59 @@ struct FileConfig {
     upload_max_age_secs: Option<u64>,
     /// Grace period for in-flight requests at shutdown, in seconds.
     shutdown_grace_secs: Option<u64>,
+    /// The `[origin]` section: limits and policy of origin-pull.
+    #[serde(default)]
+    origin: OriginSettings,
+}
+
+/// Server-side limits and policy for origin requests (the `[origin]` TOML section). A
+/// bucket's `OriginConfiguration` says *where* to pull from; these say what the server allows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OriginSettings {
+    /// Networks origin requests may never reach (CIDR). Checked on every resolved address,
+    /// redirects included. Default: link-local and cloud metadata addresses.
+    pub deny_networks: Vec<ipnet::IpNet>,
+    pub connect_timeout_secs: u64,
+    /// Longest pause between two reads of an origin body.
+    pub read_timeout_secs: u64,
+    /// Origin fetches running at once, server-wide.
+    pub max_concurrent_fetches: usize,
+    /// Largest object an origin fill may store.
+    pub max_object_size: u64,
+    /// How long an origin 404 is remembered (no origin request meanwhile).
+    pub negative_cache_secs: u64,
+    /// Status answered when every origin host failed (TransparentErrorCode off).
+    pub failure_status: u16,
+    /// `Retry-After` sent with that status.
+    pub retry_after_secs: u64,
+    /// Consecutive failures after which a host is skipped for `breaker_cooldown_secs`.
+    pub breaker_threshold: u32,
+    pub breaker_cooldown_secs: u64,
+}
+
+impl Default for OriginSettings {
+    fn default() -> Self {
+        let deny = [
+            "169.254.0.0/16",
+            "fe80::/10",
+            "100.100.100.200/32",
+            "fd00:ec2::254/128",
+            "0.0.0.0/32",
+        ];
+        OriginSettings {
+            deny_networks: deny.iter().filter_map(|n| n.parse().ok()).collect(),
+            connect_timeout_secs: 5,
+            read_timeout_secs: 30,
+            max_concurrent_fetches: 64,
+            max_object_size: 5 * 1024 * 1024 * 1024,
+            negative_cache_secs: 10,
+            failure_status: 503,
+            retry_after_secs: 5,
+            breaker_threshold: 5,
+            breaker_cooldown_secs: 10,
+        }
+    }
 }
 
 /// One user: an access key and its secret.
@@ -85,6 +138,7 @@ pub struct Config {
     pub upload_max_age: Duration,
     pub shutdown_grace: Duration,
     pub storage: storage::StoreOptions,
+    pub origin: OriginSettings,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -103,6 +157,7 @@ impl Config {
             upload_max_age: Duration::from_secs(7 * 24 * 3600),
             shutdown_grace: Duration::from_secs(10),
             storage: storage::StoreOptions::default(),
+            origin: OriginSettings::default(),
         }
     }
 
@@ -161,6 +216,7 @@ impl Config {
         if let Some(secs) = file.shutdown_grace_secs {
             config.shutdown_grace = Duration::from_secs(secs);
         }
+        config.origin = file.origin;
         Ok(config)
     }
 

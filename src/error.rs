@@ -129,6 +129,12 @@ impl S3Error {
         self
     }
 
+    /// Attach an internal cause: logged for 5xx, never sent.
+    pub fn with_source(mut self, source: impl Into<String>) -> S3Error {
+        self.source = Some(source.into());
+        self
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status.unwrap_or_else(|| self.code.status())
     }

@@ -35,6 +35,9 @@ pub enum Operation {
     HeadObject,
     DeleteObject,
     GetObjectAcl,
+    /// originstore extension: `DELETE /{bucket}/{key}?tombstone` forgets a local delete so
+    /// the origin is the key's source again.
+    DeleteObjectTombstone,
     CreateMultipartUpload,
     UploadPart,
     UploadPartCopy,
@@ -72,6 +75,7 @@ impl Operation {
             Operation::HeadObject => "HeadObject",
             Operation::DeleteObject => "DeleteObject",
             Operation::GetObjectAcl => "GetObjectAcl",
+            Operation::DeleteObjectTombstone => "DeleteObjectTombstone",
             Operation::CreateMultipartUpload => "CreateMultipartUpload",
             Operation::UploadPart => "UploadPart",
             Operation::UploadPartCopy => "UploadPartCopy",
@@ -423,6 +427,7 @@ fn object_operation(method: &Method, q: &Query, headers: &HeaderMap) -> Result<O
         Method::POST if q.has("uploadId") => Op::CompleteMultipartUpload,
         Method::POST => Op::NotImplemented("PostObject"),
         Method::DELETE if q.has("uploadId") => Op::AbortMultipartUpload,
+        Method::DELETE if q.has("tombstone") => Op::DeleteObjectTombstone,
         Method::DELETE => Op::DeleteObject,
         _ => return Err(method_not_allowed(method)),
     };

@@ -26,6 +26,7 @@ use crate::router::{Operation, Route};
 pub struct AppState {
     pub store: storage::Store,
     pub config: Config,
+    pub origin: Arc<crate::origin::pull::OriginEngine>,
 }
 
 /// A running server.
@@ -49,7 +50,15 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(AppState { store, config });
+        let origin = Arc::new(crate::origin::pull::OriginEngine::new(
+            store.clone(),
+            &config.origin,
+        )?);
+        let state = Arc::new(AppState {
+            store,
+            config,
+            origin,
+        });
         spawn_upload_sweeper(&state);
 
         let app = axum::Router::new()

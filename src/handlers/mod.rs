@@ -20,6 +20,7 @@ pub mod headers;
 pub mod list;
 pub mod multipart;
 pub mod object;
+pub mod origin;
 
 /// One request after routing and authentication.
 pub struct RequestContext {
@@ -89,9 +90,10 @@ pub async fn dispatch(state: &Arc<AppState>, mut ctx: RequestContext) -> Result<
         Op::GetBucketVersioning => bucket::handle_get_bucket_versioning(state, &ctx).await,
         Op::GetBucketAcl => bucket::handle_get_bucket_acl(state, &ctx).await,
         Op::PutBucketAcl => bucket::handle_put_bucket_acl(state, &mut ctx).await,
-        Op::PutBucketOrigin | Op::GetBucketOrigin | Op::DeleteBucketOrigin => {
-            Err(S3Error::not_implemented(op.name()))
-        }
+        Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, &mut ctx).await,
+        Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, &ctx).await,
+        Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, &ctx).await,
+        Op::DeleteObjectTombstone => origin::handle_delete_object_tombstone(state, &ctx).await,
         Op::ListObjects => list::handle_list_objects(state, &ctx).await,
         Op::ListObjectsV2 => list::handle_list_objects_v2(state, &ctx).await,
         Op::ListObjectVersions => list::handle_list_object_versions(state, &ctx).await,

@@ -139,11 +139,39 @@ pub async fn handle_put_object(
     put_response(&meta, &announced)
 }
 
+/// GetObject / HeadObject. In a bucket with an origin, a miss is pulled from the origin and
+/// every answer says how it was served (`x-originstore-origin`).
 pub async fn handle_get_object(
     state: &Arc<AppState>,
     ctx: &RequestContext,
     head: bool,
 ) -> Result<Response, S3Error> {
+    use crate::origin::pull::{status, Outcome};
+    let Some(config) = super::origin::bucket_origin(state, ctx.bucket()?)? else {
+        return serve_local(state, ctx, head);
+    };
+    match serve_local(state, ctx, head) {
+        Ok(response) => {
+            state
+                .origin
+                .stats
+                .hits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(super::origin::tag(response, status::HIT))
+        }
+        Err(e) if e.code == S3ErrorCode::NoSuchKey => {
+            match super::origin::on_miss(state, ctx, &config, head).await? {
+                Outcome::Respond(response) => Ok(response),
+                Outcome::Local => serve_local(state, ctx, head)
+                    .map(|r| super::origin::tag(r, status::MISS_FILLED)),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// GetObject / HeadObject from local storage.
+fn serve_local(state: &AppState, ctx: &RequestContext, head: bool) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let key = ctx.key()?;
     let q = &ctx.route.query;

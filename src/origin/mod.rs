@@ -7,6 +7,8 @@
 //! `../shared/ORIGIN.md` for the behaviour they serve.
 
 pub mod config;
+pub mod fetch;
+pub mod pull;
 pub mod rules;
 pub mod sign;
 

@@ -1,0 +1,171 @@
+//! The bucket `origin` subresource (PutBucketOrigin, GetBucketOrigin, DeleteBucketOrigin,
+//! COS's `OriginConfiguration` XML) and the hand-off from a GET/HEAD miss to the origin
+//! engine ([`crate::origin::pull`]).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::Response;
+use http::{HeaderValue, StatusCode};
+
+use super::{empty_response, RequestContext, ORIGIN_SETTING};
+use crate::error::{S3Error, S3ErrorCode};
+use crate::origin::pull::{Miss, Outcome, ORIGIN_STATUS_HEADER};
+use crate::origin::{ConfigErrorCode, OriginConfiguration};
+use crate::server::AppState;
+
+/// The bucket's origin configuration, if it has one.
+pub fn bucket_origin(
+    state: &AppState,
+    bucket: &str,
+) -> Result<Option<OriginConfiguration>, S3Error> {
+    let Some(stored) = state.store.bucket_setting(bucket, ORIGIN_SETTING)? else {
+        return Ok(None);
+    };
+    crate::origin::parse(&stored).map(Some).map_err(|e| {
+        S3Error::internal(format!(
+            "stored origin configuration of {bucket} does not parse: {e}"
+        ))
+    })
+}
+
+fn config_error(e: crate::origin::ConfigError) -> S3Error {
+    let code = match e.code {
+        ConfigErrorCode::MalformedXML => S3ErrorCode::MalformedXML,
+        ConfigErrorCode::InvalidArgument => S3ErrorCode::InvalidArgument,
+    };
+    S3Error::new(code, e.message)
+}
+
+/// Replaces the whole configuration; a rejected document leaves the previous one in place.
+pub async fn handle_put_bucket_origin(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?.to_owned();
+    // One byte over the cap is enough to reject; the parser names the limit.
+    let body = super::read_small_body(ctx, crate::origin::MAX_CONFIG_BYTES + 1)
+        .await
+        .map_err(|e| {
+            if e.code == S3ErrorCode::InvalidRequest {
+                S3Error::invalid_argument(format!(
+                    "OriginConfiguration: the document is larger than {} bytes",
+                    crate::origin::MAX_CONFIG_BYTES
+                ))
+            } else {
+                e
+            }
+        })?;
+    let mut config = crate::origin::parse(&body).map_err(config_error)?;
+    // A document read back with GET carries redacted secrets: keep the stored ones.
+    let previous = bucket_origin(state, &bucket)?;
+    config
+        .restore_redacted_secrets(previous.as_ref())
+        .map_err(config_error)?;
+    state
+        .store
+        .set_bucket_setting(
+            &bucket,
+            ORIGIN_SETTING,
+            Some(config.to_xml(false).as_bytes()),
+        )
+        .await?;
+    state.origin.forget_bucket(&bucket);
+    Ok(empty_response(StatusCode::OK))
+}
+
+/// The stored configuration in the same schema, secrets redacted.
+pub async fn handle_get_bucket_origin(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
+    let config = bucket_origin(state, ctx.bucket()?)?.ok_or_else(|| {
+        S3Error::new(
+            S3ErrorCode::NoSuchOriginConfiguration,
+            "The origin configuration does not exist",
+        )
+    })?;
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/xml")
+        .body(Body::from(config.to_xml(true)))
+        .map_err(S3Error::internal)
+}
+
+pub async fn handle_delete_bucket_origin(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
+    let bucket = ctx.bucket()?;
+    state
+        .store
+        .set_bucket_setting(bucket, ORIGIN_SETTING, None)
+        .await?;
+    state.origin.forget_bucket(bucket);
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+/// originstore extension `DELETE /{bucket}/{key}?tombstone`: forget that the key was deleted
+/// locally, so the origin is its source again.
+pub async fn handle_delete_object_tombstone(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+) -> Result<Response, S3Error> {
+    state
+        .store
+        .clear_tombstone(ctx.bucket()?, ctx.key()?)
+        .await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+/// A GET/HEAD found no local object in a bucket with an origin: pull it.
+pub async fn on_miss(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+    config: &OriginConfiguration,
+    head: bool,
+) -> Result<Outcome, S3Error> {
+    let headers = &ctx.parts.headers;
+    let needs_local = [
+        "range",
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+    ]
+    .iter()
+    .any(|h| headers.contains_key(*h))
+        || ctx.route.query.has("partNumber")
+        || ctx
+            .route
+            .query
+            .iter()
+            .any(|(k, _)| k.starts_with("response-"));
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let miss = Miss {
+        bucket: ctx.bucket()?,
+        key: ctx.key()?,
+        config,
+        method: if head {
+            http::Method::HEAD
+        } else {
+            http::Method::GET
+        },
+        needs_local,
+        query: ctx.parts.uri.query(),
+        headers,
+        https,
+    };
+    state.origin.on_miss(miss).await
+}
+
+/// Tag a response of an origin bucket with how it was served.
+pub fn tag(mut response: Response, value: &'static str) -> Response {
+    response
+        .headers_mut()
+        .insert(ORIGIN_STATUS_HEADER, HeaderValue::from_static(value));
+    response
+}

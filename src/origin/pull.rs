@@ -1,0 +1,781 @@
+//! The read path's origin engine: what a GET or HEAD miss in a bucket with an origin does.
+//!
+//! - **Single flight.** Concurrent misses of one key share one origin fetch: the first
+//!   request leads a *flight*; the others join it and wait for its outcome, then read the
+//!   committed object from storage.
+//! - **The fill runs in its own task**, not in the leader's request: a client that
+//!   disconnects does not cut the fill short, and a cancelled handler cannot leave a flight
+//!   behind (its guard fails the flight when dropped).
+//! - **Stream while storing.** The leader's client receives the origin's bytes as they are
+//!   written through storage's fill writer. The last chunk is held back until the whole body
+//!   is verified (length, Content-MD5, an S3 origin's single-part ETag) and committed, so a
+//!   cut or corrupt origin body always ends the client's response with an error, never a
+//!   complete-looking 200.
+//!
+//! Streaming every *joined* waiter live from the one fetch (late joiners included) fits this
+//! shape: the flight would publish a written-bytes watermark and waiters would read the fill's
+//! temp file up to it. Today joiners wait for the commit and read the stored object.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::response::Response;
+use base64::Engine as _;
+use bytes::Bytes;
+use futures::StreamExt as _;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use storage::{Expect, ObjectAttrs, OriginStamp, Store};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
+
+use super::config::{OriginConfiguration, OriginRule, OriginType};
+use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
+use super::rules;
+use crate::config::OriginSettings;
+use crate::error::{S3Error, S3ErrorCode};
+
+/// Response header telling how a GET/HEAD of an origin bucket was served.
+pub const ORIGIN_STATUS_HEADER: &str = "x-originstore-origin";
+
+/// Values of [`ORIGIN_STATUS_HEADER`].
+pub mod status {
+    /// Served from local storage.
+    pub const HIT: &str = "hit";
+    /// A miss, fetched from the origin and stored (or joined a fetch that stored it).
+    pub const MISS_FILLED: &str = "miss-filled";
+    /// A miss answered from the origin without storing (HEAD, CopyOriginData=false).
+    pub const MISS_PROXIED: &str = "miss-proxied";
+    /// A miss answered with a redirect to the origin (Proxy and Redirect modes).
+    pub const REDIRECTED: &str = "redirected";
+    /// A miss the origin could not serve (404 or failure).
+    pub const MISS: &str = "miss";
+}
+
+/// Origin response headers kept on the stored object and passed to the client.
+const KEPT_HEADERS: &[&str] = &[
+    "content-type",
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
+];
+
+/// Counters of origin activity (exported by the metrics endpoint).
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub fills: AtomicU64,
+    pub fill_failures: AtomicU64,
+    pub bytes_pulled: AtomicU64,
+    pub joined_waiters: AtomicU64,
+    pub origin_requests: AtomicU64,
+}
+
+/// What the GET/HEAD handler should do after a miss.
+pub enum Outcome {
+    /// Send this response (a stream from the origin, a redirect, a HEAD answer).
+    Respond(Response),
+    /// The object is now stored locally (or a local write won the race): serve it from
+    /// storage as usual.
+    Local,
+}
+
+/// One missed request, as the engine needs it.
+pub struct Miss<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub config: &'a OriginConfiguration,
+    pub method: Method,
+    /// The client asked for a range or set conditions: it is served from storage once the
+    /// fill completed, so the stored object answers them exactly.
+    pub needs_local: bool,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub https: bool,
+}
+
+impl Miss<'_> {
+    fn request<'r>(&'r self, rule: &'r OriginRule, method: Method) -> FetchRequest<'r> {
+        FetchRequest {
+            method,
+            rule,
+            key: self.key,
+            client_query: self.query,
+            client_headers: self.headers,
+            client_https: self.https,
+        }
+    }
+}
+
+type FlightKey = (String, String);
+
+#[derive(Debug, Clone)]
+enum FlightState {
+    Running,
+    Done,
+    Failed(Failure),
+}
+
+/// Why a pull failed, in a form every waiter of a flight can turn into its own error.
+#[derive(Debug, Clone)]
+enum Failure {
+    NotFound,
+    Fetch(FetchError),
+    /// The origin answered an unfollowed redirect.
+    Redirect {
+        status: u16,
+        location: String,
+    },
+    /// Storage or body problems: cut body, digest mismatch, too large, disk error.
+    Fill(String),
+}
+
+/// Head of a streamed origin answer.
+struct StreamHead {
+    content_length: Option<u64>,
+    headers: Vec<(String, String)>,
+}
+
+pub struct OriginEngine {
+    client: OriginClient,
+    store: Store,
+    settings: OriginSettings,
+    flights: Mutex<HashMap<FlightKey, watch::Receiver<FlightState>>>,
+    negative: Mutex<HashMap<FlightKey, Instant>>,
+    permits: Arc<Semaphore>,
+    pub stats: Stats,
+}
+
+/// Ends a flight: publishes its outcome and removes it from the map, also when the fill
+/// task is dropped early.
+struct FlightGuard {
+    engine: Arc<OriginEngine>,
+    key: FlightKey,
+    tx: watch::Sender<FlightState>,
+}
+
+impl FlightGuard {
+    fn finish(self, state: FlightState) {
+        self.tx.send_replace(state);
+    }
+}
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        if matches!(*self.tx.borrow(), FlightState::Running) {
+            self.tx.send_replace(FlightState::Failed(Failure::Fill(
+                "the fill was abandoned".into(),
+            )));
+        }
+        let mut flights = self
+            .engine
+            .flights
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if flights
+            .get(&self.key)
+            .is_some_and(|rx| rx.same_channel(&self.tx.subscribe()))
+        {
+            flights.remove(&self.key);
+        }
+    }
+}
+
+enum Flight {
+    Lead(FlightGuard),
+    Join(watch::Receiver<FlightState>),
+}
+
+/// Everything a fill task needs, owned (it outlives the request).
+struct FillJob {
+    bucket: String,
+    key: String,
+    rule: OriginRule,
+    query: Option<String>,
+    headers: HeaderMap,
+    https: bool,
+}
+
+struct ClientSink {
+    head: oneshot::Sender<Result<StreamHead, Failure>>,
+    body: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl OriginEngine {
+    pub fn new(store: Store, settings: &OriginSettings) -> anyhow::Result<OriginEngine> {
+        Ok(OriginEngine {
+            client: OriginClient::new(settings)?,
+            store,
+            settings: settings.clone(),
+            flights: Mutex::new(HashMap::new()),
+            negative: Mutex::new(HashMap::new()),
+            permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
+            stats: Stats::default(),
+        })
+    }
+
+    /// Handle a GET or HEAD of a key with no local object.
+    pub async fn on_miss(self: &Arc<Self>, miss: Miss<'_>) -> Result<Outcome, S3Error> {
+        self.stats.misses.fetch_add(1, Ordering::Relaxed);
+        let rule = match miss.config.rule_for(miss.key) {
+            Some(rule) if rules::is_pullable_key(miss.key) => rule,
+            _ => return Err(no_such_key()),
+        };
+        // A key deleted locally stays deleted.
+        if self.store.tombstone(miss.bucket, miss.key)?.is_some() {
+            return Err(no_such_key());
+        }
+        if self.negatively_cached(miss.bucket, miss.key) {
+            return Err(no_such_key());
+        }
+        match rule.origin_type {
+            // HEAD answers from an origin HEAD and stores nothing (`aws s3 cp` sends HEAD
+            // before GET); in the redirecting modes HEAD is redirected like GET.
+            OriginType::Mirror if miss.method == Method::HEAD => self.head(&miss, rule).await,
+            OriginType::Proxy | OriginType::Redirect if miss.method == Method::HEAD => {
+                redirect(&miss, rule)
+            }
+            OriginType::Mirror if !rule.parameter.copy_origin_data => self.proxy(&miss, rule).await,
+            OriginType::Mirror => self.mirror(&miss, rule).await,
+            OriginType::Proxy | OriginType::Redirect => {
+                if rule.origin_type == OriginType::Proxy || rule.parameter.copy_origin_data {
+                    if let Flight::Lead(guard) = self.flight(miss.bucket, miss.key) {
+                        self.spawn_fill(guard, job(&miss, rule), None);
+                    }
+                }
+                redirect(&miss, rule)
+            }
+        }
+    }
+
+    /// Mirror: lead or join the key's flight.
+    async fn mirror(
+        self: &Arc<Self>,
+        miss: &Miss<'_>,
+        rule: &OriginRule,
+    ) -> Result<Outcome, S3Error> {
+        match self.flight(miss.bucket, miss.key) {
+            Flight::Join(rx) => {
+                self.stats.joined_waiters.fetch_add(1, Ordering::Relaxed);
+                self.wait(rx, rule).await
+            }
+            Flight::Lead(guard) => {
+                // The object may have been committed between our miss and taking the lead.
+                if self.store.head_object(miss.bucket, miss.key).is_ok() {
+                    guard.finish(FlightState::Done);
+                    return Ok(Outcome::Local);
+                }
+                if miss.needs_local {
+                    let rx = guard.tx.subscribe();
+                    self.spawn_fill(guard, job(miss, rule), None);
+                    return self.wait(rx, rule).await;
+                }
+                let (head_tx, head_rx) = oneshot::channel();
+                // A few chunks of slack between the fill and a slow client.
+                let (body_tx, body_rx) = mpsc::channel(4);
+                self.spawn_fill(
+                    guard,
+                    job(miss, rule),
+                    Some(ClientSink {
+                        head: head_tx,
+                        body: body_tx,
+                    }),
+                );
+                let head = head_rx
+                    .await
+                    .map_err(|_| S3Error::internal("fill task ended without an answer"))?
+                    .map_err(|f| failure_error(&f, rule, &self.settings))?;
+                let body = Body::from_stream(tokio_stream(body_rx));
+                Ok(Outcome::Respond(stream_response(
+                    head,
+                    body,
+                    status::MISS_FILLED,
+                )?))
+            }
+        }
+    }
+
+    /// Mirror with CopyOriginData=false: stream the origin's answer, store nothing.
+    async fn proxy(&self, miss: &Miss<'_>, rule: &OriginRule) -> Result<Outcome, S3Error> {
+        let fetched = self
+            .fetch(miss.bucket, miss.request(rule, Method::GET))
+            .await
+            .map_err(|f| failure_error(&f, rule, &self.settings))?;
+        let head = stream_head(&fetched, None);
+        let stream = fetched
+            .response
+            .bytes_stream()
+            .map(|r| r.map_err(std::io::Error::other));
+        Ok(Outcome::Respond(stream_response(
+            head,
+            Body::from_stream(stream),
+            status::MISS_PROXIED,
+        )?))
+    }
+
+    /// HEAD miss: answer from an origin HEAD, store nothing (`aws s3 cp` sends HEAD first).
+    async fn head(&self, miss: &Miss<'_>, rule: &OriginRule) -> Result<Outcome, S3Error> {
+        let fetched = self
+            .fetch(miss.bucket, miss.request(rule, Method::HEAD))
+            .await
+            .map_err(|f| failure_error(&f, rule, &self.settings))?;
+        let content_length = fetched
+            .response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let mut head = stream_head(&fetched, None);
+        head.content_length = content_length;
+        if let Some(etag) = fetched
+            .response
+            .headers()
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+        {
+            head.headers.push(("etag".into(), etag.to_owned()));
+        }
+        Ok(Outcome::Respond(stream_response(
+            head,
+            Body::empty(),
+            status::MISS_PROXIED,
+        )?))
+    }
+
+    async fn fetch(&self, bucket: &str, request: FetchRequest<'_>) -> Result<Fetched, Failure> {
+        self.stats.origin_requests.fetch_add(1, Ordering::Relaxed);
+        let fetched = self
+            .client
+            .fetch(&request)
+            .await
+            .map_err(|e| self.fetch_failure(bucket, request.key, e))?;
+        check_redirect(&fetched)?;
+        Ok(fetched)
+    }
+
+    fn fetch_failure(&self, bucket: &str, key: &str, e: FetchError) -> Failure {
+        match e {
+            FetchError::NotFound { status: 404 } => {
+                let until = Instant::now() + Duration::from_secs(self.settings.negative_cache_secs);
+                if self.settings.negative_cache_secs > 0 {
+                    self.negative
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert((bucket.to_owned(), key.to_owned()), until);
+                }
+                Failure::NotFound
+            }
+            e => Failure::Fetch(e),
+        }
+    }
+
+    fn negatively_cached(&self, bucket: &str, key: &str) -> bool {
+        let mut map = self
+            .negative
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let k = (bucket.to_owned(), key.to_owned());
+        match map.get(&k) {
+            Some(until) if Instant::now() < *until => true,
+            Some(_) => {
+                map.remove(&k);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Wait for a flight's outcome.
+    async fn wait(
+        &self,
+        mut rx: watch::Receiver<FlightState>,
+        rule: &OriginRule,
+    ) -> Result<Outcome, S3Error> {
+        let state = rx
+            .wait_for(|s| !matches!(s, FlightState::Running))
+            .await
+            .map(|s| s.clone())
+            .unwrap_or(FlightState::Failed(Failure::Fill(
+                "the fill was abandoned".into(),
+            )));
+        match state {
+            FlightState::Done => Ok(Outcome::Local),
+            FlightState::Failed(f) => Err(failure_error(&f, rule, &self.settings)),
+            FlightState::Running => Err(S3Error::internal("flight still running")),
+        }
+    }
+
+    /// Forget negative-cache entries of a bucket (its configuration changed).
+    pub fn forget_bucket(&self, bucket: &str) {
+        self.negative
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(b, _), _| b != bucket);
+    }
+
+    fn flight(self: &Arc<Self>, bucket: &str, key: &str) -> Flight {
+        let k = (bucket.to_owned(), key.to_owned());
+        let mut flights = self
+            .flights
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(rx) = flights.get(&k) {
+            return Flight::Join(rx.clone());
+        }
+        let (tx, rx) = watch::channel(FlightState::Running);
+        flights.insert(k.clone(), rx);
+        Flight::Lead(FlightGuard {
+            engine: self.clone(),
+            key: k,
+            tx,
+        })
+    }
+
+    fn spawn_fill(self: &Arc<Self>, guard: FlightGuard, job: FillJob, client: Option<ClientSink>) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let outcome = engine.fill(&job, client).await;
+            match &outcome {
+                Ok(()) => {
+                    engine.stats.fills.fetch_add(1, Ordering::Relaxed);
+                    guard.finish(FlightState::Done);
+                }
+                Err(failure) => {
+                    if !matches!(failure, Failure::NotFound) {
+                        engine.stats.fill_failures.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(bucket = %job.bucket, key = %job.key, ?failure, "origin fill failed");
+                    }
+                    guard.finish(FlightState::Failed(failure.clone()));
+                }
+            }
+        });
+    }
+
+    /// Fetch, stream through the fill writer (and to the client), verify, commit.
+    async fn fill(&self, job: &FillJob, client: Option<ClientSink>) -> Result<(), Failure> {
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Failure::Fill(e.to_string()))?;
+        let (head_tx, mut body_tx) = match client {
+            Some(c) => (Some(c.head), Some(c.body)),
+            None => (None, None),
+        };
+        let request = FetchRequest {
+            method: Method::GET,
+            rule: &job.rule,
+            key: &job.key,
+            client_query: job.query.as_deref(),
+            client_headers: &job.headers,
+            client_https: job.https,
+        };
+        let fetched = match self.fetch(&job.bucket, request).await {
+            Ok(f) => f,
+            Err(f) => {
+                if let Some(tx) = head_tx {
+                    let _ = tx.send(Err(f.clone()));
+                }
+                return Err(f);
+            }
+        };
+        let expect = expectation(&fetched);
+        let attrs = attrs_of(&fetched);
+        if let Some(tx) = head_tx {
+            let _ = tx.send(Ok(stream_head(&fetched, expect.md5)));
+        }
+        let result = self
+            .copy_body(job, fetched, attrs, &expect, &mut body_tx)
+            .await;
+        if let (Err(f), Some(tx)) = (&result, &body_tx) {
+            // An error item makes the client's response end abruptly: it cannot mistake a
+            // cut or corrupt body for a complete one.
+            let _ = tx
+                .send(Err(std::io::Error::other(format!(
+                    "origin fill failed: {f:?}"
+                ))))
+                .await;
+        }
+        result
+    }
+
+    async fn copy_body(
+        &self,
+        job: &FillJob,
+        fetched: Fetched,
+        attrs: ObjectAttrs,
+        expect: &Expect,
+        body_tx: &mut Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
+    ) -> Result<(), Failure> {
+        let fill_error = |e: storage::Error| Failure::Fill(e.to_string());
+        let mut writer = self
+            .store
+            .fill_writer(&job.bucket, &job.key, &[])
+            .map_err(fill_error)?;
+        let mut stream = fetched.response.bytes_stream();
+        let mut held: Option<Bytes> = None;
+        while let Some(item) = stream.next().await {
+            let chunk = item.map_err(|e| Failure::Fill(format!("origin body: {e}")))?;
+            writer.write(&chunk).await.map_err(fill_error)?;
+            self.stats
+                .bytes_pulled
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            if writer.written() > self.settings.max_object_size {
+                return Err(Failure::Fill(format!(
+                    "origin object larger than {} bytes",
+                    self.settings.max_object_size
+                )));
+            }
+            if let Some(previous) = held.replace(chunk) {
+                send(body_tx, previous).await;
+            }
+        }
+        writer.commit(attrs, expect).await.map_err(fill_error)?;
+        if let Some(last) = held {
+            send(body_tx, last).await;
+        }
+        Ok(())
+    }
+}
+
+/// Deliver a chunk to the leader's client; a client that went away stops receiving, the fill
+/// goes on.
+async fn send(tx: &mut Option<mpsc::Sender<Result<Bytes, std::io::Error>>>, chunk: Bytes) {
+    if let Some(sender) = tx {
+        if sender.send(Ok(chunk)).await.is_err() {
+            *tx = None;
+        }
+    }
+}
+
+fn tokio_stream(
+    mut rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
+    FillJob {
+        bucket: miss.bucket.to_owned(),
+        key: miss.key.to_owned(),
+        rule: rule.clone(),
+        query: miss.query.map(str::to_owned),
+        headers: miss.headers.clone(),
+        https: miss.https,
+    }
+}
+
+fn check_redirect(fetched: &Fetched) -> Result<(), Failure> {
+    let status = fetched.response.status();
+    if status.is_redirection() {
+        let location = fetched
+            .response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        return Err(Failure::Redirect {
+            status: status.as_u16(),
+            location,
+        });
+    }
+    Ok(())
+}
+
+/// Length and digests the origin's body must match before it is committed.
+fn expectation(fetched: &Fetched) -> Expect {
+    let headers = fetched.response.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut md5 = text("content-md5").and_then(|v| {
+        base64::engine::general_purpose::STANDARD
+            .decode(v.trim())
+            .ok()
+            .and_then(|raw| <[u8; 16]>::try_from(raw).ok())
+    });
+    // An S3-compatible origin's ETag of a single-part object is its MD5 (multipart ETags
+    // carry "-N" and are not digests of the body).
+    let s3_like = fetched.private || headers.contains_key("x-amz-request-id");
+    if md5.is_none() && s3_like {
+        md5 = text("etag")
+            .map(|e| e.trim().trim_matches('"'))
+            .and_then(|e| {
+                let raw = hex::decode(e).ok()?;
+                <[u8; 16]>::try_from(raw).ok()
+            });
+    }
+    Expect {
+        size: fetched.response.content_length(),
+        md5,
+        checksums: Vec::new(),
+    }
+}
+
+fn attrs_of(fetched: &Fetched) -> ObjectAttrs {
+    let headers = fetched.response.headers();
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut attrs = ObjectAttrs {
+        content_type: text("content-type"),
+        cache_control: text("cache-control"),
+        content_disposition: text("content-disposition"),
+        content_encoding: text("content-encoding"),
+        content_language: text("content-language"),
+        expires: text("expires"),
+        origin: Some(OriginStamp {
+            etag: text("etag"),
+            last_modified: text("last-modified"),
+            url: fetched.url.clone(),
+        }),
+        ..Default::default()
+    };
+    for (name, value) in headers {
+        if let Some(meta) = name.as_str().strip_prefix("x-amz-meta-") {
+            attrs.user_metadata.insert(
+                meta.to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            );
+        }
+    }
+    attrs
+}
+
+/// The head of a streamed answer: kept headers, `x-amz-meta-*`, Last-Modified, and the ETag
+/// the stored object will have when it is known in advance (`md5`).
+fn stream_head(fetched: &Fetched, md5: Option<[u8; 16]>) -> StreamHead {
+    let source = fetched.response.headers();
+    let mut headers = Vec::new();
+    for (name, value) in source {
+        let n = name.as_str();
+        if KEPT_HEADERS.contains(&n) || n.starts_with("x-amz-meta-") || n == "last-modified" {
+            if let Ok(v) = value.to_str() {
+                headers.push((n.to_owned(), v.to_owned()));
+            }
+        }
+    }
+    if let Some(md5) = md5 {
+        headers.push(("etag".into(), format!("\"{}\"", hex::encode(md5))));
+    }
+    StreamHead {
+        content_length: fetched.response.content_length(),
+        headers,
+    }
+}
+
+fn stream_response(
+    head: StreamHead,
+    body: Body,
+    origin_status: &'static str,
+) -> Result<Response, S3Error> {
+    let mut builder = Response::builder()
+        .status(StatusCode::OK)
+        .header(ORIGIN_STATUS_HEADER, origin_status);
+    if !head.headers.iter().any(|(n, _)| n == "content-type") {
+        builder = builder.header(http::header::CONTENT_TYPE, "binary/octet-stream");
+    }
+    for (name, value) in head.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            builder = builder.header(name, v);
+        }
+    }
+    if let Some(len) = head.content_length {
+        builder = builder.header(http::header::CONTENT_LENGTH, len);
+    }
+    builder.body(body).map_err(S3Error::internal)
+}
+
+/// Proxy / Redirect modes: send the client to the object on the origin.
+fn redirect(miss: &Miss<'_>, rule: &OriginRule) -> Result<Outcome, S3Error> {
+    let hosts = rule.hosts_in_order(miss.key);
+    let host = hosts
+        .first()
+        .ok_or_else(|| S3Error::internal("origin rule without a host"))?;
+    let location = rules::origin_url(rule, host, miss.key, miss.query, miss.https);
+    let status =
+        StatusCode::from_u16(rule.parameter.http_redirect_code).unwrap_or(StatusCode::FOUND);
+    let response = Response::builder()
+        .status(status)
+        .header(http::header::LOCATION, location)
+        .header(ORIGIN_STATUS_HEADER, status::REDIRECTED)
+        .body(Body::empty())
+        .map_err(S3Error::internal)?;
+    Ok(Outcome::Respond(response))
+}
+
+fn no_such_key() -> S3Error {
+    S3Error::new(S3ErrorCode::NoSuchKey, "The specified key does not exist.")
+        .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+}
+
+/// The client's error for a failed pull, honouring the rule's TransparentErrorCode and the
+/// server's failure status.
+fn failure_error(f: &Failure, rule: &OriginRule, settings: &OriginSettings) -> S3Error {
+    match f {
+        Failure::NotFound => no_such_key(),
+        Failure::Redirect { status, location } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND);
+            S3Error::new(
+                S3ErrorCode::NoSuchKey,
+                "The object is at another location on the origin.",
+            )
+            .with_status(status)
+            .with_header("location", location.clone())
+            .with_header(ORIGIN_STATUS_HEADER, status::REDIRECTED)
+        }
+        Failure::Fetch(FetchError::NotFound { status })
+            if rule.parameter.transparent_error_code =>
+        {
+            transparent(*status, "The origin refused the request.")
+        }
+        Failure::Fetch(FetchError::NotFound { .. }) => no_such_key(),
+        Failure::Fetch(FetchError::Unavailable {
+            status: Some(s), ..
+        }) if rule.parameter.transparent_error_code => {
+            transparent(*s, "The origin answered with an error.")
+        }
+        Failure::Fetch(FetchError::Forbidden { reason }) => S3Error::new(
+            S3ErrorCode::AccessDenied,
+            "The origin address is forbidden by the server's network policy.",
+        )
+        .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+        .with_source(reason),
+        Failure::Fetch(FetchError::Unavailable { reason, .. }) => {
+            unavailable(settings).with_source(reason)
+        }
+        Failure::Fill(reason) => unavailable(settings).with_source(reason),
+    }
+}
+
+fn transparent(status: u16, message: &str) -> S3Error {
+    let code = match status {
+        403 => S3ErrorCode::AccessDenied,
+        404 => S3ErrorCode::NoSuchKey,
+        s if s >= 500 => S3ErrorCode::ServiceUnavailable,
+        _ => S3ErrorCode::InvalidRequest,
+    };
+    S3Error::new(code, format!("{message} (origin status {status})"))
+        .with_status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY))
+        .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+}
+
+/// Every origin host failed: a retryable error clients back off from (`SlowDown`).
+fn unavailable(settings: &OriginSettings) -> S3Error {
+    S3Error::new(
+        S3ErrorCode::SlowDown,
+        "The origin is unavailable; please retry.",
+    )
+    .with_status(
+        StatusCode::from_u16(settings.failure_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+    )
+    .with_header("retry-after", settings.retry_after_secs.to_string())
+    .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+}

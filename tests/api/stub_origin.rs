@@ -1,0 +1,200 @@
+//! A stub origin for origin-pull tests: an axum server on 127.0.0.1:0 that records every
+//! request and answers each path as told (plain, slow, chunked, truncated, status, redirect).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use bytes::Bytes;
+
+#[derive(Clone)]
+pub enum Behavior {
+    /// 200 with a Content-Length and the given extra headers.
+    Ok {
+        body: Vec<u8>,
+        headers: Vec<(&'static str, String)>,
+    },
+    /// 200, the body in `chunks` pieces with `delay` before each.
+    Slow {
+        body: Vec<u8>,
+        chunks: usize,
+        delay: Duration,
+    },
+    /// 200 without Content-Length (Transfer-Encoding: chunked).
+    Chunked { body: Vec<u8> },
+    /// Declares the full length, sends `sent` bytes, then breaks the connection.
+    Truncated { body: Vec<u8>, sent: usize },
+    /// A bare status.
+    Status(u16),
+    /// A redirect with `Location`.
+    Redirect { status: u16, location: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path_and_query: String,
+    pub headers: http::HeaderMap,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    routes: Arc<Mutex<HashMap<String, Behavior>>>,
+    log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+pub struct StubOrigin {
+    pub addr: SocketAddr,
+    shared: Shared,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StubOrigin {
+    pub async fn start() -> StubOrigin {
+        let shared = Shared::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind stub origin");
+        let addr = listener.local_addr().expect("addr");
+        let state = shared.clone();
+        let app = axum::Router::new().fallback(move |req: Request| {
+            let state = state.clone();
+            async move { answer(state, req).await }
+        });
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        StubOrigin { addr, shared, task }
+    }
+
+    /// `host:port` for a HostName element.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    pub fn route(&self, path: &str, behavior: Behavior) {
+        self.shared
+            .routes
+            .lock()
+            .expect("lock")
+            .insert(path.to_owned(), behavior);
+    }
+
+    pub fn ok(&self, path: &str, body: impl Into<Vec<u8>>) {
+        self.route(
+            path,
+            Behavior::Ok {
+                body: body.into(),
+                headers: Vec::new(),
+            },
+        );
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.log.lock().expect("lock").clone()
+    }
+
+    /// Requests whose path (without query) is `path`.
+    pub fn count(&self, path: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path_and_query.split('?').next() == Some(path))
+            .count()
+    }
+}
+
+impl Drop for StubOrigin {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer(state: Shared, req: Request) -> Response {
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let path = req.uri().path().to_owned();
+    state.log.lock().expect("lock").push(Recorded {
+        method: req.method().to_string(),
+        path_and_query,
+        headers: req.headers().clone(),
+    });
+    let behavior = state.routes.lock().expect("lock").get(&path).cloned();
+    let head = req.method() == http::Method::HEAD;
+    let mut builder = Response::builder();
+    let body = match behavior {
+        None => return status(404),
+        Some(Behavior::Status(code)) => return status(code),
+        Some(Behavior::Redirect { status, location }) => {
+            return Response::builder()
+                .status(status)
+                .header("location", location)
+                .body(Body::empty())
+                .expect("response")
+        }
+        Some(Behavior::Ok { body, headers }) => {
+            for (name, value) in headers {
+                builder = builder.header(name, value);
+            }
+            builder = builder.header("content-length", body.len());
+            if head {
+                Body::empty()
+            } else {
+                Body::from(body)
+            }
+        }
+        Some(Behavior::Slow {
+            body,
+            chunks,
+            delay,
+        }) => {
+            builder = builder.header("content-length", body.len());
+            let size = body.len().div_ceil(chunks.max(1)).max(1);
+            let pieces: Vec<Bytes> = body.chunks(size).map(Bytes::copy_from_slice).collect();
+            let stream = futures::stream::iter(pieces).then(move |piece| async move {
+                tokio::time::sleep(delay).await;
+                Ok::<_, std::io::Error>(piece)
+            });
+            Body::from_stream(stream)
+        }
+        Some(Behavior::Chunked { body }) => {
+            let pieces: Vec<Result<Bytes, std::io::Error>> = body
+                .chunks(1000)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            Body::from_stream(futures::stream::iter(pieces))
+        }
+        Some(Behavior::Truncated { body, sent }) => {
+            builder = builder.header("content-length", body.len());
+            let first = Bytes::copy_from_slice(&body[..sent]);
+            // The pause lets the head and the first bytes reach the client before the cut.
+            let stream = futures::stream::iter(vec![
+                Ok(first),
+                Err(std::io::Error::other("stub origin cuts the body")),
+            ])
+            .then(|item| async move {
+                if item.is_err() {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                item
+            });
+            Body::from_stream(stream)
+        }
+    };
+    builder.status(200).body(body).expect("response")
+}
+
+use futures::StreamExt as _;
+
+fn status(code: u16) -> Response {
+    Response::builder()
+        .status(code)
+        .body(Body::empty())
+        .expect("response")
+}
