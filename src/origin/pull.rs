@@ -665,6 +665,14 @@ fn stream_head(fetched: &Fetched, md5: Option<[u8; 16]>) -> StreamHead {
     if let Some(md5) = md5 {
         headers.push(("etag".into(), format!("\"{}\"", hex::encode(md5))));
     }
+    // S3 clients require Last-Modified (the aws CLI fails without it): an origin that sends
+    // none gets the time of the pull, which is what the stored copy will carry.
+    if !headers.iter().any(|(n, _)| n == "last-modified") {
+        headers.push((
+            "last-modified".into(),
+            httpdate::fmt_http_date(std::time::SystemTime::now()),
+        ));
+    }
     StreamHead {
         content_length: fetched.response.content_length(),
         headers,

@@ -898,3 +898,85 @@ async fn configuration_round_trip_validation_and_persistence() {
         b"still pulling"
     );
 }
+
+/// `aws s3 cp s3://bucket/key .` sends HEAD before GET: both must work on a miss.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_cli_copies_a_missed_key() {
+    use crate::cli::{aws, ServeProcess, AK, SK};
+    let origin = StubOrigin::start().await;
+    let data = pattern(2 * 1024 * 1024 + 3, 16);
+    origin.route(
+        "/media/clip.bin",
+        Behavior::Ok {
+            body: data.clone(),
+            headers: vec![],
+        },
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data_dir = tmp.path().join("data");
+    let server = tokio::task::spawn_blocking(move || ServeProcess::start(&data_dir))
+        .await
+        .expect("start");
+    let ep = server.endpoint.clone();
+    let ep2 = ep.clone();
+    tokio::task::spawn_blocking(move || aws(&ep2, &["s3", "mb", "s3://mirror"]))
+        .await
+        .expect("mb");
+
+    let url = format!("{ep}/mirror?origin");
+    let mut headers = http::HeaderMap::new();
+    originstore::origin::sign::sign_origin_request(
+        &http::Method::PUT,
+        &url,
+        &mut headers,
+        "us-east-1",
+        AK,
+        SK,
+        time::OffsetDateTime::now_utc(),
+    )
+    .expect("sign");
+    let resp = reqwest::Client::new()
+        .put(&url)
+        .headers(headers)
+        .body(document(&[Rule::mirror(&origin.host())]))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+
+    let out = tmp.path().join("clip.bin");
+    let out_arg = out.to_str().expect("utf8").to_owned();
+    let ep2 = ep.clone();
+    tokio::task::spawn_blocking(move || {
+        aws(&ep2, &["s3", "cp", "s3://mirror/media/clip.bin", &out_arg])
+    })
+    .await
+    .expect("cp");
+    assert!(
+        std::fs::read(&out).expect("read") == data,
+        "the CLI got the origin's bytes"
+    );
+    let methods: Vec<String> = origin.requests().iter().map(|r| r.method.clone()).collect();
+    // The CLI HEADs first (answered from origin HEADs, nothing stored), then one GET fills.
+    assert!(
+        methods.iter().filter(|m| *m == "HEAD").count() >= 1,
+        "{methods:?}"
+    );
+    assert_eq!(
+        methods.iter().filter(|m| *m == "GET").count(),
+        1,
+        "{methods:?}"
+    );
+    assert_eq!(
+        methods.last().map(String::as_str),
+        Some("GET"),
+        "{methods:?}"
+    );
+    let ls = tokio::task::spawn_blocking(move || aws(&ep, &["s3", "ls", "s3://mirror/media/"]))
+        .await
+        .expect("ls");
+    assert!(
+        String::from_utf8_lossy(&ls.stdout).contains("clip.bin"),
+        "the filled object is listed"
+    );
+}
