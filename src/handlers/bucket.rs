@@ -98,7 +98,10 @@ pub async fn handle_delete_bucket(
     state: &Arc<AppState>,
     ctx: &RequestContext,
 ) -> Result<Response, S3Error> {
-    state.store.delete_bucket(ctx.bucket()?).await?;
+    let bucket = ctx.bucket()?;
+    state.store.delete_bucket(bucket).await?;
+    // A bucket created again under this name starts without the old origin configuration.
+    state.origin.forget_bucket(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

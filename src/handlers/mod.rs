@@ -171,15 +171,9 @@ pub fn empty_response(status: StatusCode) -> Response {
     r
 }
 
-/// Bucket setting holding the origin configuration (normalised XML).
-pub const ORIGIN_SETTING: &str = "origin";
-
 /// Does the bucket pull misses from an origin? Deletes then leave tombstones.
 pub fn origin_configured(state: &AppState, bucket: &str) -> Result<bool, S3Error> {
-    Ok(state
-        .store
-        .bucket_setting(bucket, ORIGIN_SETTING)?
-        .is_some())
+    Ok(state.origin.bucket_config(bucket)?.is_some())
 }
 
 /// Read a small request document whole (under `limit`), verifying Content-MD5 when sent.

@@ -147,7 +147,7 @@ pub async fn handle_get_object(
     head: bool,
 ) -> Result<Response, S3Error> {
     use crate::origin::pull::{status, Outcome};
-    let Some(config) = super::origin::bucket_origin(state, ctx.bucket()?)? else {
+    let Some(config) = state.origin.bucket_config(ctx.bucket()?)? else {
         return serve_local(state, ctx, head);
     };
     match serve_local(state, ctx, head) {

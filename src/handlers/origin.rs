@@ -8,26 +8,12 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 
-use super::{empty_response, RequestContext, ORIGIN_SETTING};
+use super::{empty_response, RequestContext};
 use crate::error::{S3Error, S3ErrorCode};
+use crate::origin::pull::ORIGIN_SETTING;
 use crate::origin::pull::{Miss, Outcome, ORIGIN_STATUS_HEADER};
 use crate::origin::{ConfigErrorCode, OriginConfiguration};
 use crate::server::AppState;
-
-/// The bucket's origin configuration, if it has one.
-pub fn bucket_origin(
-    state: &AppState,
-    bucket: &str,
-) -> Result<Option<OriginConfiguration>, S3Error> {
-    let Some(stored) = state.store.bucket_setting(bucket, ORIGIN_SETTING)? else {
-        return Ok(None);
-    };
-    crate::origin::parse(&stored).map(Some).map_err(|e| {
-        S3Error::internal(format!(
-            "stored origin configuration of {bucket} does not parse: {e}"
-        ))
-    })
-}
 
 fn config_error(e: crate::origin::ConfigError) -> S3Error {
     let code = match e.code {
@@ -58,9 +44,9 @@ pub async fn handle_put_bucket_origin(
         })?;
     let mut config = crate::origin::parse(&body).map_err(config_error)?;
     // A document read back with GET carries redacted secrets: keep the stored ones.
-    let previous = bucket_origin(state, &bucket)?;
+    let previous = state.origin.bucket_config(&bucket)?;
     config
-        .restore_redacted_secrets(previous.as_ref())
+        .restore_redacted_secrets(previous.as_deref())
         .map_err(config_error)?;
     state
         .store
@@ -79,7 +65,7 @@ pub async fn handle_get_bucket_origin(
     state: &Arc<AppState>,
     ctx: &RequestContext,
 ) -> Result<Response, S3Error> {
-    let config = bucket_origin(state, ctx.bucket()?)?.ok_or_else(|| {
+    let config = state.origin.bucket_config(ctx.bucket()?)?.ok_or_else(|| {
         S3Error::new(
             S3ErrorCode::NoSuchOriginConfiguration,
             "The origin configuration does not exist",

@@ -147,8 +147,21 @@ pub struct OriginEngine {
     flights: Mutex<HashMap<FlightKey, watch::Receiver<FlightState>>>,
     negative: Mutex<HashMap<FlightKey, Instant>>,
     permits: Arc<Semaphore>,
+    /// Parsed configurations per bucket (`None`: the bucket has no origin), so GETs neither
+    /// read nor parse the stored XML. Invalidated by [`OriginEngine::forget_bucket`].
+    configs: Mutex<ConfigCache>,
     pub stats: Stats,
 }
+
+#[derive(Default)]
+struct ConfigCache {
+    by_bucket: HashMap<String, Option<Arc<OriginConfiguration>>>,
+    /// Bumped by every invalidation; a load that raced with one is not cached.
+    generation: u64,
+}
+
+/// Bucket setting holding the origin configuration (normalised XML).
+pub const ORIGIN_SETTING: &str = "origin";
 
 /// Ends a flight: publishes its outcome and removes it from the map, also when the fill
 /// task is dropped early.
@@ -214,6 +227,7 @@ impl OriginEngine {
             flights: Mutex::new(HashMap::new()),
             negative: Mutex::new(HashMap::new()),
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
+            configs: Mutex::new(ConfigCache::default()),
             stats: Stats::default(),
         })
     }
@@ -409,8 +423,48 @@ impl OriginEngine {
         }
     }
 
-    /// Forget negative-cache entries of a bucket (its configuration changed).
+    /// The bucket's origin configuration, if it has one.
+    pub fn bucket_config(&self, bucket: &str) -> Result<Option<Arc<OriginConfiguration>>, S3Error> {
+        let generation = {
+            let cache = self
+                .configs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(config) = cache.by_bucket.get(bucket) {
+                return Ok(config.clone());
+            }
+            cache.generation
+        };
+        let config = match self.store.bucket_setting(bucket, ORIGIN_SETTING) {
+            Ok(Some(stored)) => Some(Arc::new(super::parse(&stored).map_err(|e| {
+                S3Error::internal(format!(
+                    "stored origin configuration of {bucket} does not parse: {e}"
+                ))
+            })?)),
+            Ok(None) | Err(storage::Error::NoSuchBucket) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let mut cache = self
+            .configs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.generation == generation {
+            cache.by_bucket.insert(bucket.to_owned(), config.clone());
+        }
+        Ok(config)
+    }
+
+    /// The bucket's configuration changed or the bucket went away: drop what is cached of it
+    /// (parsed configuration, negative-cache entries).
     pub fn forget_bucket(&self, bucket: &str) {
+        {
+            let mut cache = self
+                .configs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cache.by_bucket.remove(bucket);
+            cache.generation += 1;
+        }
         self.negative
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -1094,3 +1094,39 @@ async fn private_s3_origin_with_sigv4() {
         "a refused origin is a miss unless TransparentErrorCode"
     );
 }
+
+/// Regression: the parsed configuration is cached per bucket; a bucket deleted and created
+/// again under the same name must start without the old origin.
+#[tokio::test]
+async fn recreated_bucket_does_not_inherit_a_cached_origin() {
+    let origin = StubOrigin::start().await;
+    origin.ok("/a.txt", "a");
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    assert_eq!(s.get_bytes("site", "a.txt").await, b"a");
+    s.client
+        .delete_object()
+        .bucket("site")
+        .key("a.txt")
+        .send()
+        .await
+        .expect("delete");
+    s.client
+        .delete_bucket()
+        .bucket("site")
+        .send()
+        .await
+        .expect("delete bucket");
+    s.create_bucket("site").await;
+    let err = s
+        .client
+        .get_object()
+        .bucket("site")
+        .key("a.txt")
+        .send()
+        .await
+        .expect_err("no origin");
+    assert_eq!(code(&err), "NoSuchKey");
+    assert_eq!(origin.count("/a.txt"), 1);
+    let resp = get(&s, "/site?origin").await;
+    assert_eq!(resp.status(), 404);
+}
