@@ -143,7 +143,26 @@ pub async fn handle_upload_part_copy(
         ),
         None => None,
     };
-    let (_meta, mut reader, _, _) = super::object::open_copy_source(state, ctx, range)?;
+    // S3 never clamps a copy range: one reaching past the source's end is InvalidArgument
+    // "Range specified is not valid for source object of size: N" (a read would clamp it,
+    // or answer InvalidRange when it starts past the end). Regression test:
+    // tests/api/multipart.rs `upload_part_copy_with_range_and_conditions`.
+    let out_of_range = |size: Option<u64>| {
+        S3Error::invalid_argument(match size {
+            Some(size) => format!("Range specified is not valid for source object of size: {size}"),
+            None => "Range specified is not valid for the source object".to_owned(),
+        })
+    };
+    let (meta, mut reader, _, _) =
+        super::object::open_copy_source(state, ctx, range).map_err(|e| match e.code {
+            S3ErrorCode::InvalidRange if range.is_some() => out_of_range(None),
+            _ => e,
+        })?;
+    if let Some(storage::ByteRange::FromTo(_, last)) = range {
+        if last >= meta.size {
+            return Err(out_of_range(Some(meta.size)));
+        }
+    }
     let algorithms: Vec<ChecksumAlgorithm> = upload.checksum_algorithm.into_iter().collect();
     let mut writer = state.store.blob_writer(&algorithms)?;
     use futures::StreamExt as _;

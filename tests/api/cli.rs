@@ -7,18 +7,21 @@ use std::process::{Child, Command, Stdio};
 
 use crate::common::pattern;
 
-const AK: &str = "CLIACCESSKEY00000001";
-const SK: &str = "cli/secret/key/0000000000000000000000001";
+pub(crate) const AK: &str = "CLIACCESSKEY00000001";
+pub(crate) const SK: &str = "cli/secret/key/0000000000000000000000001";
 
 /// `originstore serve` as a child process; killed on drop.
-pub struct ServeProcess {
+pub(crate) struct ServeProcess {
     child: Child,
     pub endpoint: String,
 }
 
 impl ServeProcess {
     pub fn start(data_dir: &Path) -> ServeProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_originstore"))
+        // ORIGINSTORE_BIN lets a measurement run a release server from a debug test.
+        let bin = std::env::var_os("ORIGINSTORE_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_originstore").into());
+        let mut child = Command::new(bin)
             .args([
                 "serve",
                 "--listen",
@@ -48,6 +51,18 @@ impl ServeProcess {
         ServeProcess { child, endpoint }
     }
 
+    /// The server's peak resident set size so far (VmHWM), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmHWM")
+    }
+
     /// SIGTERM, and the exit status of a graceful shutdown.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -66,9 +81,10 @@ impl Drop for ServeProcess {
     }
 }
 
-fn aws(endpoint: &str, args: &[&str]) -> std::process::Output {
-    let out = Command::new("aws")
-        .arg("--endpoint-url")
+/// The aws CLI pointed at `endpoint` with the server's credentials and no user config.
+pub(crate) fn aws_command(endpoint: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("aws");
+    cmd.arg("--endpoint-url")
         .arg(endpoint)
         .args(args)
         .env("AWS_ACCESS_KEY_ID", AK)
@@ -77,7 +93,13 @@ fn aws(endpoint: &str, args: &[&str]) -> std::process::Output {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL");
+    cmd
+}
+
+/// Run the aws CLI; panics with its output unless it succeeds.
+pub(crate) fn aws(endpoint: &str, args: &[&str]) -> std::process::Output {
+    let out = aws_command(endpoint, args)
         .output()
         .expect("the aws CLI is installed (.ci/run installs it)");
     assert!(

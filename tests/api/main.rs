@@ -11,5 +11,6 @@ mod chunked;
 mod cli;
 mod clients;
 mod list;
+mod multipart;
 mod object;
 mod wire;
