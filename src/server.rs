@@ -216,12 +216,11 @@ async fn serve_request(
     }
 
     let auth = auth::verify_request(&parts, &|ak| state.config.secret_for(ak), SystemTime::now())?;
-    let declared_len = parts
-        .headers
-        .get("x-amz-decoded-content-length")
-        .or_else(|| parts.headers.get(http::header::CONTENT_LENGTH))
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    // aws-chunked bodies must declare x-amz-decoded-content-length (411 MissingContentLength
+    // otherwise, as AWS); other bodies are sized by Content-Length. Falling back to the
+    // Content-Length of an aws-chunked body (its *encoded* size) made a well-formed body
+    // fail late with a misleading IncompleteBody.
+    let declared_len = crate::body::declared_len(&parts.headers, &auth.payload)?;
     let body = RequestBody::new(body, auth.payload, declared_len);
     let ctx = RequestContext {
         parts,

@@ -456,3 +456,18 @@ async fn transfer_encoding_chunked_put_works() {
         .expect("delete");
     assert_intact(&s).await;
 }
+
+/// Regression: the server sized an aws-chunked body by its Content-Length when
+/// x-amz-decoded-content-length was missing, and failed it late with IncompleteBody.
+#[tokio::test]
+async fn aws_chunked_without_decoded_length_is_missing_content_length() {
+    let s = server_with_old_object().await;
+    let data = pattern(3000, 13);
+    let mut head = Head::new("PUT", "/bkt/k", &host(&s)).header("content-encoding", "aws-chunked");
+    let mut signer = head.sign(STREAMING_SIGNED);
+    let body = signed_body(&mut signer, &data, 1000);
+    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
+    assert_eq!(resp.status, 411, "{resp:?}");
+    assert_eq!(resp.code(), "MissingContentLength");
+    assert_intact(&s).await;
+}
