@@ -912,6 +912,7 @@ fn boto3_threaded_upload_file_and_download_file() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    eprint!("{}", String::from_utf8_lossy(&out.stdout));
     assert!(server.terminate().success());
 }
 
