@@ -22,6 +22,9 @@ use crate::error::{error_xml, S3Error};
 use crate::handlers::{self, RequestContext};
 use crate::router::{Operation, Route};
 
+/// Largest body read whole to check a signature over its hash (see `serve_request`).
+const MAX_HASHED_BODY: u64 = 1024 * 1024;
+
 /// Everything a handler may need, shared by all requests.
 pub struct AppState {
     pub store: storage::Store,
@@ -215,7 +218,23 @@ async fn serve_request(
         return Ok(Response::new(Body::from("ok\n")));
     }
 
-    let auth = auth::verify_request(&parts, &|ak| state.config.secret_for(ak), SystemTime::now())?;
+    let secret_for = |ak: &str| state.config.secret_for(ak);
+    let (auth, body) = match auth::verify_request(&parts, &secret_for, SystemTime::now()) {
+        Err(auth::AuthError::SignatureDoesNotMatch)
+            if auth::may_sign_body_hash(&parts, MAX_HASHED_BODY) =>
+        {
+            // curl's --aws-sigv4 (before 8.x) and generic SigV4 signers sign the body's hash
+            // without sending x-amz-content-sha256: read the (small) body and check that.
+            let bytes = axum::body::to_bytes(body, MAX_HASHED_BODY as usize)
+                .await
+                .map_err(|_| S3Error::from(auth::AuthError::SignatureDoesNotMatch))?;
+            let hash = auth::sigv4::sha256_hex(&bytes);
+            let auth =
+                auth::verify_request_with_body_hash(&parts, &secret_for, SystemTime::now(), &hash)?;
+            (auth, Body::from(bytes))
+        }
+        other => (other?, body),
+    };
     // aws-chunked bodies must declare x-amz-decoded-content-length (411 MissingContentLength
     // otherwise, as AWS); other bodies are sized by Content-Length. Falling back to the
     // Content-Length of an aws-chunked body (its *encoded* size) made a well-formed body

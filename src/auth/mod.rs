@@ -8,7 +8,9 @@
 //!
 //! Leniencies, each deliberate and documented where it is implemented:
 //! - any region is accepted in the credential scope (only the service must be `s3`);
-//! - a header-signed request without `x-amz-content-sha256` is treated as `UNSIGNED-PAYLOAD`;
+//! - a header-signed request without `x-amz-content-sha256` is treated as `UNSIGNED-PAYLOAD`,
+//!   or, when that does not verify and the body is small, as signing the body's SHA-256
+//!   ([`verify_request_with_body_hash`]: what curl and generic SigV4 signers do);
 //! - if the signature does not match the canonical URI built by S3's rule, the path exactly as
 //!   received is tried too (some clients encode differently); likewise a raw `+` in the query
 //!   is tried both as a space and as a literal plus.
@@ -195,6 +197,37 @@ pub fn verify_request(
     } else {
         sigv4::anonymous(parts)
     }
+}
+
+/// A header-signed request without `x-amz-content-sha256` whose signature did not verify as
+/// `UNSIGNED-PAYLOAD` may have signed its body's hash: can the caller read the body (at most
+/// `limit` bytes, by its Content-Length) to check that?
+pub fn may_sign_body_hash(parts: &http::request::Parts, limit: u64) -> bool {
+    let headers = &parts.headers;
+    if !headers.contains_key(http::header::AUTHORIZATION)
+        || headers.contains_key("x-amz-content-sha256")
+    {
+        return false;
+    }
+    match headers.get(http::header::CONTENT_LENGTH) {
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n <= limit),
+        None => !headers.contains_key(http::header::TRANSFER_ENCODING),
+    }
+}
+
+/// [`verify_request`] for a header-signed request whose body was read: `body_sha256_hex`
+/// stands for the missing `x-amz-content-sha256`.
+pub fn verify_request_with_body_hash(
+    parts: &http::request::Parts,
+    secret_for: &dyn Fn(&str) -> Option<String>,
+    now: SystemTime,
+    body_sha256_hex: &str,
+) -> Result<AuthContext, AuthError> {
+    sigv4::verify_header_with_body_hash(parts, secret_for, now, Some(body_sha256_hex))
 }
 
 /// Whether the query carries Signature Version 2 presigned-URL authentication.

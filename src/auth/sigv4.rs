@@ -495,6 +495,19 @@ fn check_signature(
             queries.push(literal);
         }
     }
+    // curl before 8.x writes a valueless parameter as `name`, not `name=` (`?origin`,
+    // `?uploads`): accept that form of its own making too.
+    if raw_query
+        .split('&')
+        .any(|piece| !piece.is_empty() && !piece.contains('='))
+    {
+        let bare: Vec<String> = queries.iter().map(|q| without_empty_values(q)).collect();
+        for q in bare {
+            if !queries.contains(&q) {
+                queries.push(q);
+            }
+        }
+    }
     let provided = provided.to_ascii_lowercase();
     let mut matched = None;
     for path in &paths {
@@ -517,11 +530,32 @@ fn check_signature(
     matched.ok_or(AuthError::SignatureDoesNotMatch)
 }
 
+/// `a=&b=1&c=` -> `a&b=1&c`.
+fn without_empty_values(canonical: &str) -> String {
+    canonical
+        .split('&')
+        .map(|pair| pair.strip_suffix('=').unwrap_or(pair))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Authenticates a request signed in the `Authorization` header.
 pub fn verify_header(
     parts: &Parts,
     secret_for: &dyn Fn(&str) -> Option<String>,
     now: SystemTime,
+) -> Result<AuthContext, AuthError> {
+    verify_header_with_body_hash(parts, secret_for, now, None)
+}
+
+/// [`verify_header`], with the hex SHA-256 of the (already read) body standing for a missing
+/// `x-amz-content-sha256`: generic SigV4 signers (curl before 8.x, signing libraries made for
+/// other AWS services) sign the body's hash without sending that header.
+pub fn verify_header_with_body_hash(
+    parts: &Parts,
+    secret_for: &dyn Fn(&str) -> Option<String>,
+    now: SystemTime,
+    body_sha256_hex: Option<&str>,
 ) -> Result<AuthContext, AuthError> {
     let value = parts
         .headers
@@ -546,9 +580,10 @@ pub fn verify_header(
     check_amz_headers_signed(parts, &auth.signed_headers)?;
 
     // Lenient: a header-signed request without x-amz-content-sha256 is taken as
-    // UNSIGNED-PAYLOAD (AWS answers InvalidRequest); some older clients omit it.
+    // UNSIGNED-PAYLOAD (AWS answers InvalidRequest), or as signing the body's hash when the
+    // caller read the body to find out (see `verify_header_with_body_hash`).
     let header = content_sha256_header(parts)?;
-    let payload_hash = header.unwrap_or(UNSIGNED_PAYLOAD);
+    let payload_hash = header.or(body_sha256_hex).unwrap_or(UNSIGNED_PAYLOAD);
     let content = parse_content_sha256(payload_hash)?;
 
     let credential = &auth.credential;
