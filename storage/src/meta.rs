@@ -189,17 +189,31 @@ impl Meta {
     /// Open (or create) the database. Corruption is reported with the path, never repaired
     /// by deleting anything.
     pub fn open(path: &Path) -> Result<Meta> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             // Metadata is small; a bounded page cache keeps the process RSS predictable.
-            .cache_capacity(64 * 1024 * 1024)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Corruption { .. } => {
-                    Error::Corrupt(format!("sled database at {}: {e}", path.display()))
+            .cache_capacity(64 * 1024 * 1024);
+        // sled's background threads keep the file lock for a moment after the previous
+        // handle in this process was dropped (a reopen, a quick restart): wait for it
+        // briefly instead of failing. Another live process holding it still fails.
+        let mut attempts = 0;
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock") && attempts < 100 =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                other => Error::Meta(format!("opening {}: {other}", path.display())),
-            })?;
+                other => break other,
+            }
+        };
+        let db = db.map_err(|e| match e {
+            sled::Error::Corruption { .. } => {
+                Error::Corrupt(format!("sled database at {}: {e}", path.display()))
+            }
+            other => Error::Meta(format!("opening {}: {other}", path.display())),
+        })?;
         let tree = |name: &str| db.open_tree(name).map_err(sled_err);
         Ok(Meta {
             buckets: tree("buckets")?,
