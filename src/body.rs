@@ -112,6 +112,11 @@ impl RequestBody {
         }
     }
 
+    /// The length the decoded body must have, when the request declared one.
+    pub fn declared_len(&self) -> Option<u64> {
+        self.declared_len
+    }
+
     /// Next verified chunk of decoded object data; `Ok(None)` at a clean, fully verified end
     /// (SHA-256 checked, final chunk seen, trailer signature checked, length == declared).
     /// After an error, every later call returns the same error.

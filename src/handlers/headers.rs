@@ -226,12 +226,6 @@ pub fn object_headers(
     for (name, value) in &a.user_metadata {
         out.push((format!("x-amz-meta-{name}"), value.clone()));
     }
-    if !meta.part_sizes.is_empty() {
-        out.push((
-            "x-amz-mp-parts-count".to_owned(),
-            meta.part_sizes.len().to_string(),
-        ));
-    }
     if checksum_mode && whole_object {
         for c in &meta.checksums {
             out.push((c.algorithm.header_name().to_owned(), c.value.clone()));

@@ -24,7 +24,8 @@ pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// Stream a request body into a new durable blob, verifying every checksum the request
 /// announced (headers and trailers). Shared by PutObject and UploadPart.
 pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<Blob, S3Error> {
-    let declared = declared_length(ctx)?;
+    let mut body: RequestBody = ctx.take_body()?;
+    let declared = body.declared_len();
     if declared.is_some_and(|n| n > MAX_PUT_SIZE) {
         return Err(S3Error::new(
             S3ErrorCode::EntityTooLarge,
@@ -32,7 +33,6 @@ pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<
         ));
     }
     let mut plan = ChecksumPlan::from_headers(&ctx.parts.headers, declared)?;
-    let mut body: RequestBody = ctx.take_body()?;
     let mut writer = state.store.blob_writer(&plan.algorithms)?;
     while let Some(chunk) = body.next_chunk().await? {
         writer.write(&chunk).await?;
@@ -45,27 +45,6 @@ pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<
     }
     plan.apply_trailers(body.trailers())?;
     Ok(writer.finish(&plan.expect).await?)
-}
-
-/// The object's length as the client declared it: `x-amz-decoded-content-length` for
-/// aws-chunked bodies, else Content-Length; `None` for a `Transfer-Encoding: chunked` body.
-fn declared_length(ctx: &RequestContext) -> Result<Option<u64>, S3Error> {
-    let parse = |name: &str| -> Result<Option<u64>, S3Error> {
-        ctx.header(name)
-            .map(|v| {
-                v.trim()
-                    .parse::<u64>()
-                    .map_err(|_| S3Error::invalid_argument(format!("invalid {name} header")))
-            })
-            .transpose()
-    };
-    let chunked = ctx
-        .header("x-amz-content-sha256")
-        .is_some_and(|v| v.starts_with("STREAMING-"));
-    if chunked {
-        return parse("x-amz-decoded-content-length");
-    }
-    parse("content-length")
 }
 
 fn put_response(
@@ -193,6 +172,12 @@ fn serve_local(state: &AppState, ctx: &RequestContext, head: bool) -> Result<Res
         })
         .transpose()?;
     let range = match part_number {
+        Some(_) if ctx.parts.headers.contains_key(http::header::RANGE) => {
+            return Err(S3Error::new(
+                S3ErrorCode::InvalidRequest,
+                "Cannot specify both Range header and partNumber query parameter",
+            ))
+        }
         Some(n) => Some(part_range(&state.store.head_object(bucket, key)?, n)?),
         None => ctx.header("range").and_then(headers::parse_range),
     };
@@ -207,6 +192,10 @@ fn serve_local(state: &AppState, ctx: &RequestContext, head: bool) -> Result<Res
         headers::object_headers(&meta, q, checksum_mode, whole),
     )
     .header(http::header::CONTENT_LENGTH, reader.len());
+    if part_number.is_some() && !meta.part_sizes.is_empty() {
+        // Only partNumber reads report the part count (GetObject reference).
+        builder = builder.header("x-amz-mp-parts-count", meta.part_sizes.len());
+    }
     builder = match (range, reader.range()) {
         (Some(_), Some((first, last))) => builder.status(StatusCode::PARTIAL_CONTENT).header(
             http::header::CONTENT_RANGE,

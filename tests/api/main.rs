@@ -13,4 +13,6 @@ mod clients;
 mod list;
 mod multipart;
 mod object;
+mod origin;
+mod stub_origin;
 mod wire;

@@ -180,6 +180,28 @@ async fn ranges() {
         .expect_err("416");
     assert_eq!(code(&err), "InvalidRange");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(416));
+    // partNumber and Range together are refused, as on AWS.
+    let resp = s
+        .signed(http::Method::GET, "/bkt/k?partNumber=1")
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 400);
+    assert_eq!(
+        xml_code(&resp.text().await.expect("body")),
+        "InvalidRequest"
+    );
+    let resp = s
+        .signed(http::Method::GET, "/bkt/k?partNumber=1")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 206);
+    assert!(
+        !resp.headers().contains_key("x-amz-mp-parts-count"),
+        "a single-part object has no part count"
+    );
     // Syntax S3 does not serve is ignored: the whole object.
     let resp = s
         .signed(http::Method::GET, "/bkt/k")
