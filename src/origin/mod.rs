@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod fetch;
+mod flight;
 pub mod pull;
 pub mod rules;
 pub mod sign;

@@ -1,20 +1,14 @@
-//! The read path's origin engine: what a GET or HEAD miss in a bucket with an origin does.
+//! The read path's origin engine: what a GET or HEAD miss in a bucket with an origin does,
+//! in each of the three modes (Mirror, Proxy, Redirect).
 //!
-//! - **Single flight.** Concurrent misses of one key share one origin fetch: the first
-//!   request leads a *flight*; the others join it and wait for its outcome, then read the
-//!   committed object from storage.
-//! - **The fill runs in its own task**, not in the leader's request: a client that
-//!   disconnects does not cut the fill short, and a cancelled handler cannot leave a flight
-//!   behind (its guard fails the flight when dropped).
-//! - **Stream while storing.** The leader's client receives the origin's bytes as they are
-//!   written through storage's fill writer. The last chunk is held back until the whole body
-//!   is verified (length, Content-MD5, an S3 origin's single-part ETag) and committed, so a
-//!   cut or corrupt origin body always ends the client's response with an error, never a
-//!   complete-looking 200.
-//!
-//! Streaming every *joined* waiter live from the one fetch (late joiners included) fits this
-//! shape: the flight would publish a written-bytes watermark and waiters would read the fill's
-//! temp file up to it. Today joiners wait for the commit and read the stored object.
+//! - **One fetch per key** ([`super::flight`]): concurrent misses of a key share one origin
+//!   fill; every client — the first, those that join, late joiners — is streamed live from
+//!   the fill's growing file, and a Range is answered `206` at once when the origin declared
+//!   the length.
+//! - **The fill runs in its own task**, not in a request: a client that disconnects does not
+//!   cut it short, and a cancelled handler cannot strand a flight.
+//! - **Verify before commit**: the fill goes through storage's fill writer and is committed
+//!   only after a clean end whose length, Content-MD5 and (S3 origins) ETag check out.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,14 +18,14 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::response::Response;
 use base64::Engine as _;
-use bytes::Bytes;
 use futures::StreamExt as _;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use storage::{Expect, ObjectAttrs, OriginStamp, Store};
-use tokio::sync::{mpsc, oneshot, watch, Semaphore};
+use tokio::sync::{watch, Semaphore};
 
 use super::config::{OriginConfiguration, OriginRule, OriginType};
 use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
+use super::flight::{self, Flight, FlightGuard, FlightState, Flights, StreamInfo};
 use super::rules;
 use crate::config::OriginSettings;
 use crate::error::{S3Error, S3ErrorCode};
@@ -90,8 +84,10 @@ pub struct Miss<'a> {
     pub key: &'a str,
     pub config: &'a OriginConfiguration,
     pub method: Method,
-    /// The client asked for a range or set conditions: it is served from storage once the
-    /// fill completed, so the stored object answers them exactly.
+    /// The client's Range, answered from the growing fill when the length is known.
+    pub range: Option<storage::ByteRange>,
+    /// The client set conditions, a partNumber or response overrides: it is served from
+    /// storage once the fill completed, so the stored object answers them exactly.
     pub needs_local: bool,
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
@@ -111,18 +107,9 @@ impl Miss<'_> {
     }
 }
 
-type FlightKey = (String, String);
-
-#[derive(Debug, Clone)]
-enum FlightState {
-    Running,
-    Done,
-    Failed(Failure),
-}
-
 /// Why a pull failed, in a form every waiter of a flight can turn into its own error.
 #[derive(Debug, Clone)]
-enum Failure {
+pub(super) enum Failure {
     NotFound,
     Fetch(FetchError),
     /// The origin answered an unfollowed redirect.
@@ -134,8 +121,20 @@ enum Failure {
     Fill(String),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::NotFound => f.write_str("the origin has no such object"),
+            Failure::Fetch(e) => write!(f, "{e:?}"),
+            Failure::Redirect { status, .. } => write!(f, "the origin redirected ({status})"),
+            Failure::Fill(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// Head of a streamed origin answer.
-struct StreamHead {
+#[derive(Debug)]
+pub(super) struct StreamHead {
     content_length: Option<u64>,
     headers: Vec<(String, String)>,
 }
@@ -144,8 +143,8 @@ pub struct OriginEngine {
     client: OriginClient,
     store: Store,
     settings: OriginSettings,
-    flights: Mutex<HashMap<FlightKey, watch::Receiver<FlightState>>>,
-    negative: Mutex<HashMap<FlightKey, Instant>>,
+    flights: Flights,
+    negative: Mutex<HashMap<(String, String), Instant>>,
     permits: Arc<Semaphore>,
     /// Parsed configurations per bucket (`None`: the bucket has no origin), so GETs neither
     /// read nor parse the stored XML. Invalidated by [`OriginEngine::forget_bucket`].
@@ -163,46 +162,6 @@ struct ConfigCache {
 /// Bucket setting holding the origin configuration (normalised XML).
 pub const ORIGIN_SETTING: &str = "origin";
 
-/// Ends a flight: publishes its outcome and removes it from the map, also when the fill
-/// task is dropped early.
-struct FlightGuard {
-    engine: Arc<OriginEngine>,
-    key: FlightKey,
-    tx: watch::Sender<FlightState>,
-}
-
-impl FlightGuard {
-    fn finish(self, state: FlightState) {
-        self.tx.send_replace(state);
-    }
-}
-
-impl Drop for FlightGuard {
-    fn drop(&mut self) {
-        if matches!(*self.tx.borrow(), FlightState::Running) {
-            self.tx.send_replace(FlightState::Failed(Failure::Fill(
-                "the fill was abandoned".into(),
-            )));
-        }
-        let mut flights = self
-            .engine
-            .flights
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if flights
-            .get(&self.key)
-            .is_some_and(|rx| rx.same_channel(&self.tx.subscribe()))
-        {
-            flights.remove(&self.key);
-        }
-    }
-}
-
-enum Flight {
-    Lead(FlightGuard),
-    Join(watch::Receiver<FlightState>),
-}
-
 /// Everything a fill task needs, owned (it outlives the request).
 struct FillJob {
     bucket: String,
@@ -213,18 +172,13 @@ struct FillJob {
     https: bool,
 }
 
-struct ClientSink {
-    head: oneshot::Sender<Result<StreamHead, Failure>>,
-    body: mpsc::Sender<Result<Bytes, std::io::Error>>,
-}
-
 impl OriginEngine {
     pub fn new(store: Store, settings: &OriginSettings) -> anyhow::Result<OriginEngine> {
         Ok(OriginEngine {
             client: OriginClient::new(settings)?,
             store,
             settings: settings.clone(),
-            flights: Mutex::new(HashMap::new()),
+            flights: Flights::default(),
             negative: Mutex::new(HashMap::new()),
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
             configs: Mutex::new(ConfigCache::default()),
@@ -257,8 +211,8 @@ impl OriginEngine {
             OriginType::Mirror => self.mirror(&miss, rule).await,
             OriginType::Proxy | OriginType::Redirect => {
                 if rule.origin_type == OriginType::Proxy || rule.parameter.copy_origin_data {
-                    if let Flight::Lead(guard) = self.flight(miss.bucket, miss.key) {
-                        self.spawn_fill(guard, job(&miss, rule), None);
+                    if let Flight::Lead(guard) = self.flights.lead_or_join(miss.bucket, miss.key) {
+                        self.spawn_fill(guard, job(&miss, rule));
                     }
                 }
                 redirect(&miss, rule)
@@ -266,51 +220,79 @@ impl OriginEngine {
         }
     }
 
-    /// Mirror: lead or join the key's flight.
+    /// Mirror: lead or join the key's flight, and answer from it.
     async fn mirror(
         self: &Arc<Self>,
         miss: &Miss<'_>,
         rule: &OriginRule,
     ) -> Result<Outcome, S3Error> {
-        match self.flight(miss.bucket, miss.key) {
+        let rx = match self.flights.lead_or_join(miss.bucket, miss.key) {
             Flight::Join(rx) => {
                 self.stats.joined_waiters.fetch_add(1, Ordering::Relaxed);
-                self.wait(rx, rule).await
+                rx
             }
             Flight::Lead(guard) => {
                 // The object may have been committed between our miss and taking the lead.
                 if self.store.head_object(miss.bucket, miss.key).is_ok() {
-                    guard.finish(FlightState::Done);
+                    guard.publish(FlightState::Done { written: 0 });
                     return Ok(Outcome::Local);
                 }
-                if miss.needs_local {
-                    let rx = guard.tx.subscribe();
-                    self.spawn_fill(guard, job(miss, rule), None);
-                    return self.wait(rx, rule).await;
-                }
-                let (head_tx, head_rx) = oneshot::channel();
-                // A few chunks of slack between the fill and a slow client.
-                let (body_tx, body_rx) = mpsc::channel(4);
-                self.spawn_fill(
-                    guard,
-                    job(miss, rule),
-                    Some(ClientSink {
-                        head: head_tx,
-                        body: body_tx,
-                    }),
-                );
-                let head = head_rx
-                    .await
-                    .map_err(|_| S3Error::internal("fill task ended without an answer"))?
-                    .map_err(|f| failure_error(&f, rule, &self.settings))?;
-                let body = Body::from_stream(tokio_stream(body_rx));
-                Ok(Outcome::Respond(stream_response(
-                    head,
-                    body,
-                    status::MISS_FILLED,
-                )?))
+                let rx = guard.subscribe();
+                self.spawn_fill(guard, job(miss, rule));
+                rx
+            }
+        };
+        self.answer_from_flight(rx, miss, rule).await
+    }
+
+    /// Stream a client's answer from a flight's growing file, or fall back to the stored
+    /// object (conditions, partNumber, overrides, a Range of unknown total length, or a
+    /// flight that already finished).
+    async fn answer_from_flight(
+        &self,
+        mut rx: watch::Receiver<FlightState>,
+        miss: &Miss<'_>,
+        rule: &OriginRule,
+    ) -> Result<Outcome, S3Error> {
+        let state = rx
+            .wait_for(|s| !matches!(s, FlightState::Fetching))
+            .await
+            .map(|s| s.clone())
+            .unwrap_or(FlightState::Failed(Failure::Fill(
+                "the fill was abandoned".into(),
+            )));
+        let info = match state {
+            FlightState::Streaming { info, .. } => info,
+            FlightState::Fetching | FlightState::Done { .. } | FlightState::Failed(_) => {
+                return self.wait(rx, rule).await
+            }
+        };
+        if miss.needs_local || (miss.range.is_some() && info.total.is_none()) {
+            return self.wait(rx, rule).await;
+        }
+        let (status, start, end) = match (miss.range, info.total) {
+            (Some(range), Some(total)) => {
+                let (first, last) = range.resolve(total)?;
+                (StatusCode::PARTIAL_CONTENT, first, Some(last + 1))
+            }
+            _ => (StatusCode::OK, 0, None),
+        };
+        let body = match flight::growing_file(&info, rx.clone(), start, end).await {
+            Ok(body) => body,
+            // The file was renamed into place (committed) or removed (failed) meanwhile.
+            Err(_) => return self.wait(rx, rule).await,
+        };
+        let mut response =
+            stream_response(&info.head, Body::from_stream(body), status::MISS_FILLED)?;
+        if let (Some(total), Some(end)) = (info.total, end) {
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(end - start));
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{total}", end - 1)) {
+                headers.insert(http::header::CONTENT_RANGE, v);
             }
         }
+        Ok(Outcome::Respond(response))
     }
 
     /// Mirror with CopyOriginData=false: stream the origin's answer, store nothing.
@@ -325,7 +307,7 @@ impl OriginEngine {
             .bytes_stream()
             .map(|r| r.map_err(std::io::Error::other));
         Ok(Outcome::Respond(stream_response(
-            head,
+            &head,
             Body::from_stream(stream),
             status::MISS_PROXIED,
         )?))
@@ -345,16 +327,8 @@ impl OriginEngine {
             .and_then(|v| v.parse().ok());
         let mut head = stream_head(&fetched, None);
         head.content_length = content_length;
-        if let Some(etag) = fetched
-            .response
-            .headers()
-            .get(http::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-        {
-            head.headers.push(("etag".into(), etag.to_owned()));
-        }
         Ok(Outcome::Respond(stream_response(
-            head,
+            &head,
             Body::empty(),
             status::MISS_PROXIED,
         )?))
@@ -403,23 +377,15 @@ impl OriginEngine {
         }
     }
 
-    /// Wait for a flight's outcome.
+    /// Wait for a flight's outcome; a filled object is then served from storage.
     async fn wait(
         &self,
-        mut rx: watch::Receiver<FlightState>,
+        rx: watch::Receiver<FlightState>,
         rule: &OriginRule,
     ) -> Result<Outcome, S3Error> {
-        let state = rx
-            .wait_for(|s| !matches!(s, FlightState::Running))
-            .await
-            .map(|s| s.clone())
-            .unwrap_or(FlightState::Failed(Failure::Fill(
-                "the fill was abandoned".into(),
-            )));
-        match state {
-            FlightState::Done => Ok(Outcome::Local),
+        match flight::final_state(rx).await {
             FlightState::Failed(f) => Err(failure_error(&f, rule, &self.settings)),
-            FlightState::Running => Err(S3Error::internal("flight still running")),
+            _ => Ok(Outcome::Local),
         }
     }
 
@@ -471,56 +437,34 @@ impl OriginEngine {
             .retain(|(b, _), _| b != bucket);
     }
 
-    fn flight(self: &Arc<Self>, bucket: &str, key: &str) -> Flight {
-        let k = (bucket.to_owned(), key.to_owned());
-        let mut flights = self
-            .flights
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(rx) = flights.get(&k) {
-            return Flight::Join(rx.clone());
-        }
-        let (tx, rx) = watch::channel(FlightState::Running);
-        flights.insert(k.clone(), rx);
-        Flight::Lead(FlightGuard {
-            engine: self.clone(),
-            key: k,
-            tx,
-        })
-    }
-
-    fn spawn_fill(self: &Arc<Self>, guard: FlightGuard, job: FillJob, client: Option<ClientSink>) {
+    fn spawn_fill(self: &Arc<Self>, guard: FlightGuard, job: FillJob) {
         let engine = self.clone();
         tokio::spawn(async move {
-            let outcome = engine.fill(&job, client).await;
-            match &outcome {
-                Ok(()) => {
+            match engine.fill(&job, &guard).await {
+                Ok(written) => {
                     engine.stats.fills.fetch_add(1, Ordering::Relaxed);
-                    guard.finish(FlightState::Done);
+                    guard.publish(FlightState::Done { written });
                 }
                 Err(failure) => {
                     if !matches!(failure, Failure::NotFound) {
                         engine.stats.fill_failures.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(bucket = %job.bucket, key = %job.key, ?failure, "origin fill failed");
+                        tracing::warn!(bucket = %job.bucket, key = %job.key, %failure, "origin fill failed");
                     }
-                    guard.finish(FlightState::Failed(failure.clone()));
+                    guard.publish(FlightState::Failed(failure));
                 }
             }
         });
     }
 
-    /// Fetch, stream through the fill writer (and to the client), verify, commit.
-    async fn fill(&self, job: &FillJob, client: Option<ClientSink>) -> Result<(), Failure> {
+    /// Fetch, write through the fill writer while publishing progress, verify, commit.
+    /// Returns the body's length.
+    async fn fill(&self, job: &FillJob, guard: &FlightGuard) -> Result<u64, Failure> {
         let _permit = self
             .permits
             .clone()
             .acquire_owned()
             .await
             .map_err(|e| Failure::Fill(e.to_string()))?;
-        let (head_tx, mut body_tx) = match client {
-            Some(c) => (Some(c.head), Some(c.body)),
-            None => (None, None),
-        };
         let request = FetchRequest {
             method: Method::GET,
             rule: &job.rule,
@@ -529,50 +473,24 @@ impl OriginEngine {
             client_headers: &job.headers,
             client_https: job.https,
         };
-        let fetched = match self.fetch(&job.bucket, request).await {
-            Ok(f) => f,
-            Err(f) => {
-                if let Some(tx) = head_tx {
-                    let _ = tx.send(Err(f.clone()));
-                }
-                return Err(f);
-            }
-        };
+        let fetched = self.fetch(&job.bucket, request).await?;
         let expect = expectation(&fetched);
         let attrs = attrs_of(&fetched);
-        if let Some(tx) = head_tx {
-            let _ = tx.send(Ok(stream_head(&fetched, expect.md5)));
-        }
-        let result = self
-            .copy_body(job, fetched, attrs, &expect, &mut body_tx)
-            .await;
-        if let (Err(f), Some(tx)) = (&result, &body_tx) {
-            // An error item makes the client's response end abruptly: it cannot mistake a
-            // cut or corrupt body for a complete one.
-            let _ = tx
-                .send(Err(std::io::Error::other(format!(
-                    "origin fill failed: {f:?}"
-                ))))
-                .await;
-        }
-        result
-    }
-
-    async fn copy_body(
-        &self,
-        job: &FillJob,
-        fetched: Fetched,
-        attrs: ObjectAttrs,
-        expect: &Expect,
-        body_tx: &mut Option<mpsc::Sender<Result<Bytes, std::io::Error>>>,
-    ) -> Result<(), Failure> {
         let fill_error = |e: storage::Error| Failure::Fill(e.to_string());
         let mut writer = self
             .store
             .fill_writer(&job.bucket, &job.key, &[])
             .map_err(fill_error)?;
+        let info = Arc::new(StreamInfo {
+            head: stream_head(&fetched, expect.md5),
+            temp_path: writer.temp_path().to_owned(),
+            total: expect.size,
+        });
+        guard.publish(FlightState::Streaming {
+            info: info.clone(),
+            written: 0,
+        });
         let mut stream = fetched.response.bytes_stream();
-        let mut held: Option<Bytes> = None;
         while let Some(item) = stream.next().await {
             let chunk = item.map_err(|e| Failure::Fill(format!("origin body: {e}")))?;
             writer.write(&chunk).await.map_err(fill_error)?;
@@ -585,32 +503,17 @@ impl OriginEngine {
                     self.settings.max_object_size
                 )));
             }
-            if let Some(previous) = held.replace(chunk) {
-                send(body_tx, previous).await;
-            }
+            // Readers stream the temp file: make the bytes visible, then say so.
+            writer.flush().await.map_err(fill_error)?;
+            guard.publish(FlightState::Streaming {
+                info: info.clone(),
+                written: writer.written(),
+            });
         }
-        writer.commit(attrs, expect).await.map_err(fill_error)?;
-        if let Some(last) = held {
-            send(body_tx, last).await;
-        }
-        Ok(())
+        let written = writer.written();
+        writer.commit(attrs, &expect).await.map_err(fill_error)?;
+        Ok(written)
     }
-}
-
-/// Deliver a chunk to the leader's client; a client that went away stops receiving, the fill
-/// goes on.
-async fn send(tx: &mut Option<mpsc::Sender<Result<Bytes, std::io::Error>>>, chunk: Bytes) {
-    if let Some(sender) = tx {
-        if sender.send(Ok(chunk)).await.is_err() {
-            *tx = None;
-        }
-    }
-}
-
-fn tokio_stream(
-    mut rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
-) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
-    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
@@ -703,8 +606,43 @@ fn attrs_of(fetched: &Fetched) -> ObjectAttrs {
     attrs
 }
 
-/// The head of a streamed answer: kept headers, `x-amz-meta-*`, Last-Modified, and the ETag
-/// the stored object will have when it is known in advance (`md5`).
+/// The ETag of an answer streamed from the origin: the MD5 the stored object will have when
+/// it is known in advance, else the origin's own ETag, else one made up from the origin's
+/// URL, length and Last-Modified. S3 always sends an ETag and clients rely on it (s3cmd
+/// fails with `KeyError: 'etag'` on a HEAD without one). The made-up one ends in `-1`, the
+/// form S3 clients read as "not the MD5 of the body" (as for multipart objects), so none of
+/// them checks the body against it; it is stable across repeated HEADs of the same origin
+/// object. Once the object is stored, its ETag is the MD5 of its bytes.
+fn miss_etag(fetched: &Fetched, md5: Option<[u8; 16]>) -> String {
+    use md5::Digest as _;
+    if let Some(md5) = md5 {
+        return format!("\"{}\"", hex::encode(md5));
+    }
+    let headers = fetched.response.headers();
+    let text = |name: http::header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let origin_etag = text(http::header::ETAG);
+    if !origin_etag.is_empty() {
+        return origin_etag.to_owned();
+    }
+    let mut hasher = md5::Md5::new();
+    for part in [
+        fetched.url.as_str(),
+        text(http::header::CONTENT_LENGTH),
+        text(http::header::LAST_MODIFIED),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update(b"\n");
+    }
+    format!("\"{}-1\"", hex::encode(hasher.finalize()))
+}
+
+/// The head of a streamed answer: kept headers, `x-amz-meta-*`, Last-Modified, and an ETag
+/// ([`miss_etag`]).
 fn stream_head(fetched: &Fetched, md5: Option<[u8; 16]>) -> StreamHead {
     let source = fetched.response.headers();
     let mut headers = Vec::new();
@@ -716,9 +654,7 @@ fn stream_head(fetched: &Fetched, md5: Option<[u8; 16]>) -> StreamHead {
             }
         }
     }
-    if let Some(md5) = md5 {
-        headers.push(("etag".into(), format!("\"{}\"", hex::encode(md5))));
-    }
+    headers.push(("etag".into(), miss_etag(fetched, md5)));
     // S3 clients require Last-Modified (the aws CLI fails without it): an origin that sends
     // none gets the time of the pull, which is what the stored copy will carry.
     if !headers.iter().any(|(n, _)| n == "last-modified") {
@@ -734,7 +670,7 @@ fn stream_head(fetched: &Fetched, md5: Option<[u8; 16]>) -> StreamHead {
 }
 
 fn stream_response(
-    head: StreamHead,
+    head: &StreamHead,
     body: Body,
     origin_status: &'static str,
 ) -> Result<Response, S3Error> {
@@ -744,8 +680,8 @@ fn stream_response(
     if !head.headers.iter().any(|(n, _)| n == "content-type") {
         builder = builder.header(http::header::CONTENT_TYPE, "binary/octet-stream");
     }
-    for (name, value) in head.headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
+    for (name, value) in &head.headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
             builder = builder.header(name, v);
         }
     }

@@ -223,6 +223,22 @@ impl BlobWriter {
         self.written
     }
 
+    /// Write out what is buffered, without any fsync: afterwards a reader of
+    /// [`BlobWriter::temp_path`] sees every byte written so far (origin fills stream their
+    /// temp file to clients while it grows).
+    pub async fn flush(&mut self) -> Result<()> {
+        if !self.buf.is_empty() {
+            self.drain().await?;
+        }
+        Ok(())
+    }
+
+    /// Where the unfinished blob is being written. Readers may open it while the writer
+    /// lives; it is renamed (readers keep their open handle) or deleted when the writer ends.
+    pub fn temp_path(&self) -> &Path {
+        &self.guard.path
+    }
+
     /// Verify against `expect`, make the blob durable, and hand it back.
     pub async fn finish(mut self, expect: &Expect) -> Result<Blob> {
         self.shared.check_writable()?;

@@ -26,6 +26,17 @@ impl FillWriter {
         self.writer.written()
     }
 
+    /// Make every byte written so far visible to readers of [`FillWriter::temp_path`].
+    pub async fn flush(&mut self) -> Result<()> {
+        self.writer.flush().await
+    }
+
+    /// The growing temp file: readers may stream it while the fill runs (see
+    /// [`crate::BlobWriter::temp_path`]). It is never the committed object's path.
+    pub fn temp_path(&self) -> &std::path::Path {
+        self.writer.temp_path()
+    }
+
     /// `Ok(None)` when a local write or delete won the race and the fill was discarded.
     pub async fn commit(self, attrs: ObjectAttrs, expect: &Expect) -> Result<Option<ObjectMeta>> {
         let blob = self.writer.finish(expect).await?;

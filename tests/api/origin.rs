@@ -254,6 +254,65 @@ async fn head_miss_answers_from_the_origin_and_stores_nothing() {
     assert_eq!(resp.status(), 404);
 }
 
+/// S3 always sends an ETag, and clients rely on it: s3cmd `get` of a missed key died with
+/// `KeyError: 'etag'` on the HEAD it sends first when the origin (python's http.server, many
+/// static servers) sends no ETag and no Content-MD5. A miss now carries a stable made-up ETag
+/// ending in `-1` (read by clients as "not an MD5": nothing checks the body against it), the
+/// same for HEAD and GET; the stored copy then has the MD5 ETag of its bytes.
+#[tokio::test]
+async fn miss_without_origin_etag_still_has_an_etag() {
+    let origin = StubOrigin::start().await;
+    let data = pattern(200_000, 21);
+    origin.route(
+        "/plain.bin",
+        Behavior::Ok {
+            body: data.clone(),
+            headers: vec![("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+        },
+    );
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    let etag_of = |resp: &reqwest::Response| {
+        resp.headers()
+            .get("etag")
+            .map(|v| v.to_str().expect("ascii").to_owned())
+    };
+    let head1 = s
+        .signed(http::Method::HEAD, "/site/plain.bin")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(head1.status(), 200);
+    assert_eq!(head1.headers()[STATUS], "miss-proxied");
+    let made_up = etag_of(&head1).expect("a HEAD miss carries an ETag");
+    assert!(
+        made_up.starts_with('"') && made_up.ends_with("-1\""),
+        "{made_up}"
+    );
+    let head2 = s
+        .signed(http::Method::HEAD, "/site/plain.bin")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(etag_of(&head2).as_deref(), Some(made_up.as_str()), "stable");
+
+    let resp = get(&s, "/site/plain.bin").await;
+    assert_eq!(resp.headers()[STATUS], "miss-filled");
+    assert_eq!(
+        etag_of(&resp).as_deref(),
+        Some(made_up.as_str()),
+        "GET = HEAD"
+    );
+    assert_eq!(resp.bytes().await.expect("body").as_ref(), data.as_slice());
+
+    let resp = get(&s, "/site/plain.bin").await;
+    assert_eq!(resp.headers()[STATUS], "hit");
+    let md5 = {
+        use md5::Digest as _;
+        hex::encode(md5::Md5::digest(&data))
+    };
+    assert_eq!(etag_of(&resp), Some(format!("\"{md5}\"")));
+}
+
 #[tokio::test]
 async fn origin_404_is_no_such_key_and_negatively_cached() {
     let origin = StubOrigin::start().await;
@@ -1129,4 +1188,119 @@ async fn recreated_bucket_does_not_inherit_a_cached_origin() {
     assert_eq!(origin.count("/a.txt"), 1);
     let resp = get(&s, "/site?origin").await;
     assert_eq!(resp.status(), 404);
+}
+
+/// Read from `resp` until at least `n` bytes arrived.
+async fn read_at_least(resp: &mut reqwest::Response, n: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        match tokio::time::timeout(Duration::from_secs(10), resp.chunk()).await {
+            Ok(Ok(Some(chunk))) => got.extend_from_slice(&chunk),
+            other => panic!(
+                "stream ended or stalled after {} bytes: {other:?}",
+                got.len()
+            ),
+        }
+    }
+    got
+}
+
+/// Every client of one fetch is streamed live: the first one, one that joins while the
+/// origin is still sending, and a Range request, all get their bytes while the origin is
+/// held back half way; one origin request in all.
+#[tokio::test]
+async fn joined_and_ranged_clients_stream_live_from_the_one_fetch() {
+    let origin = StubOrigin::start().await;
+    let data = pattern(2 * 1024 * 1024, 18);
+    let half = data.len() / 2;
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    origin.route(
+        "/big.bin",
+        Behavior::Gated {
+            body: data.clone(),
+            first: half,
+            gate: gate.clone(),
+        },
+    );
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+
+    let mut first = get(&s, "/site/big.bin").await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()[STATUS], "miss-filled");
+    assert_eq!(first.headers()["content-length"], data.len().to_string());
+    let first_bytes = read_at_least(&mut first, half).await;
+    assert_eq!(&first_bytes[..], &data[..first_bytes.len()]);
+
+    // A late joiner starts from byte 0 while the origin is still blocked.
+    let mut joiner = get(&s, "/site/big.bin").await;
+    assert_eq!(joiner.status(), 200);
+    let joined_bytes = read_at_least(&mut joiner, half).await;
+    assert_eq!(&joined_bytes[..], &data[..joined_bytes.len()]);
+
+    // A Range inside what has arrived is answered 206 at once.
+    let mut ranged = s
+        .signed(http::Method::GET, "/site/big.bin")
+        .header("range", "bytes=1000-1999")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(
+        ranged.headers()["content-range"],
+        format!("bytes 1000-1999/{}", data.len())
+    );
+    let ranged_bytes = read_at_least(&mut ranged, 1000).await;
+    assert_eq!(&ranged_bytes[..], &data[1000..2000]);
+
+    assert_eq!(
+        origin.count("/big.bin"),
+        1,
+        "one origin request for all of them"
+    );
+    gate.notify_one();
+    let rest = first.bytes().await.expect("rest");
+    assert_eq!([first_bytes, rest.to_vec()].concat(), data);
+    let rest = joiner.bytes().await.expect("rest");
+    assert_eq!([joined_bytes, rest.to_vec()].concat(), data);
+    let resp = get(&s, "/site/big.bin").await;
+    assert_eq!(resp.headers()[STATUS], "hit");
+    assert_eq!(origin.count("/big.bin"), 1);
+}
+
+/// A body whose Content-MD5 does not match is never delivered whole: every client's
+/// response ends with an error, nothing is stored.
+#[tokio::test]
+async fn corrupt_origin_body_is_an_error_for_every_client() {
+    let origin = StubOrigin::start().await;
+    let data = pattern(300_000, 19);
+    origin.route(
+        "/bad.bin",
+        Behavior::Ok {
+            body: data.clone(),
+            headers: vec![("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg==".into())],
+        },
+    );
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    let (a, b) = tokio::join!(get(&s, "/site/bad.bin"), get(&s, "/site/bad.bin"));
+    for resp in [a, b] {
+        if resp.status() == 200 {
+            let body = resp.bytes().await;
+            assert!(
+                body.is_err(),
+                "a corrupt body must not arrive whole: {:?}",
+                body.map(|b| b.len())
+            );
+        } else {
+            assert!(resp.status().is_server_error(), "{}", resp.status());
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let listed = s
+        .client
+        .list_objects_v2()
+        .bucket("site")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.key_count(), Some(0), "nothing stored");
 }

@@ -32,6 +32,12 @@ pub enum Behavior {
     Status(u16),
     /// A redirect with `Location`.
     Redirect { status: u16, location: String },
+    /// 200 with Content-Length: sends `first` bytes, then waits for `gate` before the rest.
+    Gated {
+        body: Vec<u8>,
+        first: usize,
+        gate: Arc<tokio::sync::Notify>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +175,20 @@ async fn answer(state: Shared, req: Request) -> Response {
                 .map(|c| Ok(Bytes::copy_from_slice(c)))
                 .collect();
             Body::from_stream(futures::stream::iter(pieces))
+        }
+        Some(Behavior::Gated { body, first, gate }) => {
+            builder = builder.header("content-length", body.len());
+            let head = Bytes::copy_from_slice(&body[..first]);
+            let rest = Bytes::copy_from_slice(&body[first..]);
+            let stream = futures::stream::iter(vec![(head, None), (rest, Some(gate))]).then(
+                |(bytes, gate)| async move {
+                    if let Some(gate) = gate {
+                        gate.notified().await;
+                    }
+                    Ok::<_, std::io::Error>(bytes)
+                },
+            );
+            Body::from_stream(stream)
         }
         Some(Behavior::Truncated { body, sent }) => {
             builder = builder.header("content-length", body.len());
