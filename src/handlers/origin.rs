@@ -113,7 +113,6 @@ pub async fn on_miss(
 ) -> Result<Outcome, S3Error> {
     let headers = &ctx.parts.headers;
     let needs_local = [
-        "range",
         "if-match",
         "if-none-match",
         "if-modified-since",
@@ -140,6 +139,10 @@ pub async fn on_miss(
         } else {
             http::Method::GET
         },
+        range: headers
+            .get(http::header::RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(super::headers::parse_range),
         needs_local,
         query: ctx.parts.uri.query(),
         headers,
