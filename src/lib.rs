@@ -10,6 +10,7 @@ pub mod body;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod metrics;
 pub mod origin;
 pub mod router;
 pub mod server;

@@ -13,6 +13,8 @@ use crate::error::{S3Error, S3ErrorCode};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Health,
+    /// `GET /metrics`: Prometheus text exposition.
+    Metrics,
     ListBuckets,
     CreateBucket,
     HeadBucket,
@@ -53,6 +55,7 @@ impl Operation {
     pub fn name(self) -> &'static str {
         match self {
             Operation::Health => "Health",
+            Operation::Metrics => "Metrics",
             Operation::ListBuckets => "ListBuckets",
             Operation::CreateBucket => "CreateBucket",
             Operation::HeadBucket => "HeadBucket",
@@ -174,17 +177,25 @@ impl Route {
             },
         };
 
-        if bucket.as_deref() == Some("health") && key.is_none() && method == Method::GET {
-            // `GET /health`: liveness probe without auth. A bucket named "health" is still
-            // reachable with any query string or through its keys.
-            if raw_query.is_none_or(str::is_empty) {
-                return Ok(Route {
-                    operation: Operation::Health,
-                    bucket: None,
-                    key: None,
-                    query,
-                });
-            }
+        // `GET /health` and `GET /metrics`: probes without auth. Only unsigned requests
+        // without a query are probes, so a bucket of either name stays reachable signed
+        // (an anonymous listing would be refused anyway).
+        let probe = key.is_none()
+            && method == Method::GET
+            && raw_query.is_none_or(str::is_empty)
+            && !headers.contains_key(http::header::AUTHORIZATION);
+        let probe_operation = match bucket.as_deref() {
+            Some("health") if probe => Some(Operation::Health),
+            Some("metrics") if probe => Some(Operation::Metrics),
+            _ => None,
+        };
+        if let Some(operation) = probe_operation {
+            return Ok(Route {
+                operation,
+                bucket: None,
+                key: None,
+                query,
+            });
         }
 
         let operation = match (&bucket, &key) {
@@ -490,6 +501,7 @@ mod tests {
         let table: &[Row] = &[
             ("GET", "/", None, false, Op::ListBuckets, None, None),
             ("GET", "/health", None, false, Op::Health, None, None),
+            ("GET", "/metrics", None, false, Op::Metrics, None, None),
             (
                 "PUT",
                 "/bucket",

@@ -30,6 +30,7 @@ pub struct AppState {
     pub store: storage::Store,
     pub config: Config,
     pub origin: Arc<crate::origin::pull::OriginEngine>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A running server.
@@ -53,14 +54,17 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let origin = Arc::new(crate::origin::pull::OriginEngine::new(
             store.clone(),
             &config.origin,
+            metrics.clone(),
         )?);
         let state = Arc::new(AppState {
             store,
             config,
             origin,
+            metrics,
         });
         spawn_upload_sweeper(&state);
 
@@ -169,6 +173,14 @@ async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
+    state
+        .metrics
+        .requests
+        .get_or_create(&crate::metrics::RequestLabels {
+            operation: log.operation,
+            status: response.status().as_u16(),
+        })
+        .inc();
     tracing::info!(
         target: "originstore::request",
         request_id = %request_id,
@@ -214,8 +226,18 @@ async fn serve_request(
     log.operation = route.operation.name();
     log.bucket.clone_from(&route.bucket);
     log.key.clone_from(&route.key);
-    if route.operation == Operation::Health {
-        return Ok(Response::new(Body::from("ok\n")));
+    match route.operation {
+        Operation::Health => return Ok(Response::new(Body::from("ok\n"))),
+        Operation::Metrics => {
+            return Response::builder()
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                )
+                .body(Body::from(state.metrics.encode()))
+                .map_err(S3Error::internal)
+        }
+        _ => {}
     }
 
     let secret_for = |ak: &str| state.config.secret_for(ak);

@@ -113,7 +113,9 @@ pub async fn dispatch(state: &Arc<AppState>, mut ctx: RequestContext) -> Result<
         }
         Op::AbortMultipartUpload => multipart::handle_abort_multipart_upload(state, &ctx).await,
         Op::ListParts => multipart::handle_list_parts(state, &ctx).await,
-        Op::Health | Op::NotImplemented(_) => Err(S3Error::not_implemented(op.name())),
+        Op::Health | Op::Metrics | Op::NotImplemented(_) => {
+            Err(S3Error::not_implemented(op.name()))
+        }
     }
 }
 

@@ -132,10 +132,10 @@ pub async fn handle_get_object(
     match serve_local(state, ctx, head) {
         Ok(response) => {
             state
-                .origin
-                .stats
-                .hits
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                .metrics
+                .origin_hits
+                .get_or_create(&crate::metrics::Metrics::bucket(ctx.bucket()?))
+                .inc();
             Ok(super::origin::tag(response, status::HIT))
         }
         Err(e) if e.code == S3ErrorCode::NoSuchKey => {

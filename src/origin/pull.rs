@@ -11,7 +11,6 @@
 //!   only after a clean end whose length, Content-MD5 and (S3 origins) ETag check out.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +28,7 @@ use super::flight::{self, Flight, FlightGuard, FlightState, Flights, StreamInfo}
 use super::rules;
 use crate::config::OriginSettings;
 use crate::error::{S3Error, S3ErrorCode};
+use crate::metrics::Metrics;
 
 /// Response header telling how a GET/HEAD of an origin bucket was served.
 pub const ORIGIN_STATUS_HEADER: &str = "x-originstore-origin";
@@ -56,18 +56,6 @@ const KEPT_HEADERS: &[&str] = &[
     "content-language",
     "expires",
 ];
-
-/// Counters of origin activity (exported by the metrics endpoint).
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
-    pub fills: AtomicU64,
-    pub fill_failures: AtomicU64,
-    pub bytes_pulled: AtomicU64,
-    pub joined_waiters: AtomicU64,
-    pub origin_requests: AtomicU64,
-}
 
 /// What the GET/HEAD handler should do after a miss.
 pub enum Outcome {
@@ -149,7 +137,7 @@ pub struct OriginEngine {
     /// Parsed configurations per bucket (`None`: the bucket has no origin), so GETs neither
     /// read nor parse the stored XML. Invalidated by [`OriginEngine::forget_bucket`].
     configs: Mutex<ConfigCache>,
-    pub stats: Stats,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Default)]
@@ -173,7 +161,11 @@ struct FillJob {
 }
 
 impl OriginEngine {
-    pub fn new(store: Store, settings: &OriginSettings) -> anyhow::Result<OriginEngine> {
+    pub fn new(
+        store: Store,
+        settings: &OriginSettings,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<OriginEngine> {
         Ok(OriginEngine {
             client: OriginClient::new(settings)?,
             store,
@@ -182,13 +174,16 @@ impl OriginEngine {
             negative: Mutex::new(HashMap::new()),
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
             configs: Mutex::new(ConfigCache::default()),
-            stats: Stats::default(),
+            metrics,
         })
     }
 
     /// Handle a GET or HEAD of a key with no local object.
     pub async fn on_miss(self: &Arc<Self>, miss: Miss<'_>) -> Result<Outcome, S3Error> {
-        self.stats.misses.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .origin_misses
+            .get_or_create(&Metrics::bucket(miss.bucket))
+            .inc();
         let rule = match miss.config.rule_for(miss.key) {
             Some(rule) if rules::is_pullable_key(miss.key) => rule,
             _ => return Err(no_such_key()),
@@ -228,7 +223,10 @@ impl OriginEngine {
     ) -> Result<Outcome, S3Error> {
         let rx = match self.flights.lead_or_join(miss.bucket, miss.key) {
             Flight::Join(rx) => {
-                self.stats.joined_waiters.fetch_add(1, Ordering::Relaxed);
+                self.metrics
+                    .origin_joined_waiters
+                    .get_or_create(&Metrics::bucket(miss.bucket))
+                    .inc();
                 rx
             }
             Flight::Lead(guard) => {
@@ -335,12 +333,15 @@ impl OriginEngine {
     }
 
     async fn fetch(&self, bucket: &str, request: FetchRequest<'_>) -> Result<Fetched, Failure> {
-        self.stats.origin_requests.fetch_add(1, Ordering::Relaxed);
-        let fetched = self
-            .client
-            .fetch(&request)
-            .await
-            .map_err(|e| self.fetch_failure(bucket, request.key, e))?;
+        let labels = Metrics::bucket(bucket);
+        self.metrics.origin_requests.get_or_create(&labels).inc();
+        let started = Instant::now();
+        let fetched = self.client.fetch(&request).await;
+        self.metrics
+            .origin_latency
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
+        let fetched = fetched.map_err(|e| self.fetch_failure(bucket, request.key, e))?;
         check_redirect(&fetched)?;
         Ok(fetched)
     }
@@ -442,12 +443,20 @@ impl OriginEngine {
         tokio::spawn(async move {
             match engine.fill(&job, &guard).await {
                 Ok(written) => {
-                    engine.stats.fills.fetch_add(1, Ordering::Relaxed);
+                    engine
+                        .metrics
+                        .origin_fills
+                        .get_or_create(&Metrics::bucket(&job.bucket))
+                        .inc();
                     guard.publish(FlightState::Done { written });
                 }
                 Err(failure) => {
                     if !matches!(failure, Failure::NotFound) {
-                        engine.stats.fill_failures.fetch_add(1, Ordering::Relaxed);
+                        engine
+                            .metrics
+                            .origin_fill_failures
+                            .get_or_create(&Metrics::bucket(&job.bucket))
+                            .inc();
                         tracing::warn!(bucket = %job.bucket, key = %job.key, %failure, "origin fill failed");
                     }
                     guard.publish(FlightState::Failed(failure));
@@ -490,13 +499,16 @@ impl OriginEngine {
             info: info.clone(),
             written: 0,
         });
+        let pulled = self
+            .metrics
+            .origin_bytes_pulled
+            .get_or_create(&Metrics::bucket(&job.bucket))
+            .clone();
         let mut stream = fetched.response.bytes_stream();
         while let Some(item) = stream.next().await {
             let chunk = item.map_err(|e| Failure::Fill(format!("origin body: {e}")))?;
             writer.write(&chunk).await.map_err(fill_error)?;
-            self.stats
-                .bytes_pulled
-                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            pulled.inc_by(chunk.len() as u64);
             if writer.written() > self.settings.max_object_size {
                 return Err(Failure::Fill(format!(
                     "origin object larger than {} bytes",

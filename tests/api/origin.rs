@@ -1304,3 +1304,70 @@ async fn corrupt_origin_body_is_an_error_for_every_client() {
         .expect("list");
     assert_eq!(listed.key_count(), Some(0), "nothing stored");
 }
+
+/// `GET /metrics` (unsigned, Prometheus text) counts origin activity per bucket.
+#[tokio::test]
+async fn metrics_count_origin_activity_per_bucket() {
+    let origin = StubOrigin::start().await;
+    let data = pattern(200_000, 20);
+    origin.route(
+        "/m.bin",
+        Behavior::Slow {
+            body: data.clone(),
+            chunks: 4,
+            delay: Duration::from_millis(50),
+        },
+    );
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    let (a, b, c) = tokio::join!(
+        get(&s, "/site/m.bin"),
+        get(&s, "/site/m.bin"),
+        get(&s, "/site/m.bin")
+    );
+    for resp in [a, b, c] {
+        assert_eq!(resp.bytes().await.expect("body").len(), data.len());
+    }
+    assert_eq!(get(&s, "/site/m.bin").await.headers()[STATUS], "hit");
+    let _ = s
+        .client
+        .get_object()
+        .bucket("site")
+        .key("absent")
+        .send()
+        .await;
+    let text = reqwest::get(s.url("/metrics"))
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    let value = |name: &str| -> f64 {
+        let prefix = format!("originstore_{name}{{bucket=\"site\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in\n{text}"))
+    };
+    assert_eq!(value("origin_fills_total"), 1.0);
+    assert_eq!(
+        value("origin_misses_total"),
+        4.0,
+        "3 concurrent misses of m.bin and one of absent"
+    );
+    assert_eq!(value("origin_joined_waiters_total"), 2.0);
+    assert_eq!(value("origin_hits_total"), 1.0);
+    assert_eq!(value("origin_pulled_bytes_total"), data.len() as f64);
+    assert_eq!(
+        value("origin_requests_total"),
+        2.0,
+        "one fill of m.bin, one 404 for absent"
+    );
+    assert!(
+        text.contains("originstore_origin_latency_seconds_count{bucket=\"site\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("originstore_requests_total{operation=\"GetObject\",status=\"200\"}"),
+        "{text}"
+    );
+}
