@@ -82,6 +82,11 @@ pub struct OriginSettings {
     /// Consecutive failures after which a host is skipped for `breaker_cooldown_secs`.
     pub breaker_threshold: u32,
     pub breaker_cooldown_secs: u64,
+    /// URLs that receive an S3 event-notification POST when a fill commits
+    /// (`ObjectCreated:Origin`) or fails (`OriginFailed`).
+    pub webhooks: Vec<String>,
+    /// Deliveries of one notification to one webhook before it is dropped.
+    pub webhook_max_attempts: u32,
 }
 
 impl Default for OriginSettings {
@@ -104,6 +109,8 @@ impl Default for OriginSettings {
             retry_after_secs: 5,
             breaker_threshold: 5,
             breaker_cooldown_secs: 10,
+            webhooks: Vec::new(),
+            webhook_max_attempts: 20,
         }
     }
 }

@@ -58,6 +58,7 @@ impl Server {
         let origin = Arc::new(crate::origin::pull::OriginEngine::new(
             store.clone(),
             &config.origin,
+            &config.region,
             metrics.clone(),
         )?);
         let state = Arc::new(AppState {

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod fetch;
 mod flight;
+pub mod notify;
 pub mod pull;
 pub mod rules;
 pub mod sign;

@@ -25,6 +25,7 @@ use tokio::sync::{watch, Semaphore};
 use super::config::{OriginConfiguration, OriginRule, OriginType};
 use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
 use super::flight::{self, Flight, FlightGuard, FlightState, Flights, StreamInfo};
+use super::notify::{EventOutcome, Notifier, OriginEvent};
 use super::rules;
 use crate::config::OriginSettings;
 use crate::error::{S3Error, S3ErrorCode};
@@ -138,6 +139,7 @@ pub struct OriginEngine {
     /// read nor parse the stored XML. Invalidated by [`OriginEngine::forget_bucket`].
     configs: Mutex<ConfigCache>,
     metrics: Arc<Metrics>,
+    notifier: Option<Arc<Notifier>>,
 }
 
 #[derive(Default)]
@@ -150,6 +152,14 @@ struct ConfigCache {
 /// Bucket setting holding the origin configuration (normalised XML).
 pub const ORIGIN_SETTING: &str = "origin";
 
+/// A committed fill.
+struct Filled {
+    size: u64,
+    /// `None` when a local write won the race and the fill was discarded.
+    etag: Option<String>,
+    url: String,
+}
+
 /// Everything a fill task needs, owned (it outlives the request).
 struct FillJob {
     bucket: String,
@@ -161,13 +171,16 @@ struct FillJob {
 }
 
 impl OriginEngine {
+    /// `region` is reported in notifications.
     pub fn new(
         store: Store,
         settings: &OriginSettings,
+        region: &str,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<OriginEngine> {
         Ok(OriginEngine {
             client: OriginClient::new(settings)?,
+            notifier: Notifier::start(store.clone(), settings, region)?,
             store,
             settings: settings.clone(),
             flights: Flights::default(),
@@ -441,33 +454,60 @@ impl OriginEngine {
     fn spawn_fill(self: &Arc<Self>, guard: FlightGuard, job: FillJob) {
         let engine = self.clone();
         tokio::spawn(async move {
-            match engine.fill(&job, &guard).await {
-                Ok(written) => {
-                    engine
-                        .metrics
-                        .origin_fills
-                        .get_or_create(&Metrics::bucket(&job.bucket))
-                        .inc();
-                    guard.publish(FlightState::Done { written });
+            let outcome = engine.fill(&job, &guard).await;
+            let labels = Metrics::bucket(&job.bucket);
+            match &outcome {
+                Ok(filled) => {
+                    engine.metrics.origin_fills.get_or_create(&labels).inc();
+                    guard.publish(FlightState::Done {
+                        written: filled.size,
+                    });
                 }
                 Err(failure) => {
                     if !matches!(failure, Failure::NotFound) {
                         engine
                             .metrics
                             .origin_fill_failures
-                            .get_or_create(&Metrics::bucket(&job.bucket))
+                            .get_or_create(&labels)
                             .inc();
                         tracing::warn!(bucket = %job.bucket, key = %job.key, %failure, "origin fill failed");
                     }
-                    guard.publish(FlightState::Failed(failure));
+                    guard.publish(FlightState::Failed(failure.clone()));
                 }
+            }
+            // Waiters are answered first; the notification is queued after.
+            drop(guard);
+            if let Some(notifier) = &engine.notifier {
+                let reason;
+                let (outcome, url) = match &outcome {
+                    Ok(filled) => (
+                        EventOutcome::Filled {
+                            size: filled.size,
+                            etag: filled.etag.as_deref(),
+                        },
+                        Some(filled.url.as_str()),
+                    ),
+                    // An origin without the object is a miss, not a failed fill.
+                    Err(Failure::NotFound) => return,
+                    Err(failure) => {
+                        reason = failure.to_string();
+                        (EventOutcome::Failed { reason: &reason }, None)
+                    }
+                };
+                notifier
+                    .emit(OriginEvent {
+                        bucket: &job.bucket,
+                        key: &job.key,
+                        outcome,
+                        url,
+                    })
+                    .await;
             }
         });
     }
 
     /// Fetch, write through the fill writer while publishing progress, verify, commit.
-    /// Returns the body's length.
-    async fn fill(&self, job: &FillJob, guard: &FlightGuard) -> Result<u64, Failure> {
+    async fn fill(&self, job: &FillJob, guard: &FlightGuard) -> Result<Filled, Failure> {
         let _permit = self
             .permits
             .clone()
@@ -483,6 +523,7 @@ impl OriginEngine {
             client_https: job.https,
         };
         let fetched = self.fetch(&job.bucket, request).await?;
+        let fetched_url = fetched.url.clone();
         let expect = expectation(&fetched);
         let attrs = attrs_of(&fetched);
         let fill_error = |e: storage::Error| Failure::Fill(e.to_string());
@@ -522,9 +563,13 @@ impl OriginEngine {
                 written: writer.written(),
             });
         }
-        let written = writer.written();
-        writer.commit(attrs, &expect).await.map_err(fill_error)?;
-        Ok(written)
+        let size = writer.written();
+        let committed = writer.commit(attrs, &expect).await.map_err(fill_error)?;
+        Ok(Filled {
+            size,
+            etag: committed.map(|meta| meta.etag),
+            url: fetched_url,
+        })
     }
 }
 

@@ -71,7 +71,8 @@
 //! `meta` (the only file naming sled: trees, key encoding, versioned records, transactions),
 //! `blob` (ids and paths, [`BlobWriter`], [`Blob`], leases), `checksum`, `range`, `reader`,
 //! `object` (commit routine, put / get / delete / copy, tombstones), `list`, `bucket`,
-//! `multipart`, `fill`, `recovery` (the open-time sweep), `store` (the handle, poisoning,
+//! `multipart`, `fill`, `recovery` (the open-time sweep), `events` (a durable queue of
+//! records waiting for delivery: origin notifications), `store` (the handle, poisoning,
 //! gates).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -79,6 +80,7 @@
 mod blob;
 mod bucket;
 mod checksum;
+mod events;
 mod fill;
 mod list;
 mod meta;

@@ -10,6 +10,7 @@
 //! | `parts`      | `upload_id part_number(u32 BE)`       | [`PartRec`]    |
 //! | `settings`   | `bucket 0x00 name`                    | opaque bytes   |
 //! | `tombstones` | `bucket 0x00 key`                     | [`TombstoneRec`] |
+//! | `events`     | `id(u64 BE)`                          | opaque bytes   |
 //!
 //! Keys preserve order: bucket names and object keys never contain NUL (validated), so
 //! `bucket 0x00 key` sorts by bucket, then by key bytes (= S3 order); integers are
@@ -183,6 +184,7 @@ pub(crate) struct Meta {
     parts: sled::Tree,
     settings: sled::Tree,
     tombstones: sled::Tree,
+    events: sled::Tree,
 }
 
 impl Meta {
@@ -222,6 +224,7 @@ impl Meta {
             parts: tree("parts")?,
             settings: tree("settings")?,
             tombstones: tree("tombstones")?,
+            events: tree("events")?,
             db,
         })
     }
@@ -337,6 +340,37 @@ impl Meta {
             None => self.settings.remove(k).map(drop),
         }
         .map_err(sled_err)
+    }
+
+    // ---- events ----
+
+    /// Append a record; ids grow monotonically (sled's id generator survives restarts).
+    pub fn push_event(&self, record: &[u8]) -> Result<u64> {
+        let id = self.db.generate_id().map_err(sled_err)?;
+        self.events
+            .insert(id.to_be_bytes(), encode(&record)?)
+            .map_err(sled_err)?;
+        Ok(id)
+    }
+
+    /// Up to `limit` records, oldest first.
+    pub fn events(&self, limit: usize) -> Result<Vec<(u64, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for row in self.events.iter().take(limit) {
+            let (k, v) = row.map_err(sled_err)?;
+            let id = <[u8; 8]>::try_from(k.as_ref())
+                .map(u64::from_be_bytes)
+                .map_err(|_| Error::Corrupt("event id is not 8 bytes".into()))?;
+            out.push((id, decode::<Vec<u8>>("event", &v)?));
+        }
+        Ok(out)
+    }
+
+    pub fn remove_event(&self, id: u64) -> Result<()> {
+        self.events
+            .remove(id.to_be_bytes())
+            .map(drop)
+            .map_err(sled_err)
     }
 
     // ---- objects ----

@@ -1371,3 +1371,98 @@ async fn metrics_count_origin_activity_per_bucket() {
         "{text}"
     );
 }
+
+/// Fills that commit or fail are announced to the configured webhooks as S3 event
+/// documents; a failing webhook is retried; queued events survive a restart.
+#[tokio::test]
+async fn fill_events_reach_webhooks_with_retries_and_survive_restarts() {
+    use crate::stub_origin::StubWebhook;
+    let origin = StubOrigin::start().await;
+    origin.ok("/dir/ok%20file.txt", "filled bytes");
+    origin.route("/broken.txt", Behavior::Status(500));
+    let hook = StubWebhook::start(false).await;
+    let flaky = StubWebhook::start(true).await;
+    let urls = vec![hook.url.clone(), flaky.url.clone()];
+    let mut s = setup_with(&origin, &[Rule::mirror(&origin.host())], |c| {
+        c.origin.webhooks = urls.clone()
+    })
+    .await;
+
+    assert_eq!(
+        s.get_bytes("site", "dir/ok file.txt").await,
+        b"filled bytes"
+    );
+    let resp = get(&s, "/site/broken.txt").await;
+    assert_eq!(resp.status(), 503);
+    let docs = hook.wait_for(2).await;
+    let record = |doc: &serde_json::Value| doc["Records"][0].clone();
+    let created = docs
+        .iter()
+        .map(record)
+        .find(|r| r["eventName"] == "ObjectCreated:Origin")
+        .expect("created event");
+    assert_eq!(created["s3"]["bucket"]["name"], "site");
+    assert_eq!(created["s3"]["object"]["key"], "dir/ok+file.txt");
+    assert_eq!(created["s3"]["object"]["size"], 12);
+    assert!(
+        created["origin"]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/dir/ok%20file.txt")),
+        "{created}"
+    );
+    let failed = docs
+        .iter()
+        .map(record)
+        .find(|r| r["eventName"] == "OriginFailed")
+        .expect("failed event");
+    assert_eq!(failed["s3"]["object"]["key"], "broken.txt");
+    assert!(
+        failed["origin"]["error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{failed}"
+    );
+
+    // The failing webhook is retried; its events stay queued across a restart and are
+    // delivered once it recovers.
+    for _ in 0..100 {
+        if flaky.attempts() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        flaky.attempts() >= 3,
+        "retried: {} attempts",
+        flaky.attempts()
+    );
+    assert!(flaky.received().is_empty());
+    s.stop().await;
+    flaky.set_failing(false);
+    let data_dir = s.dir.path().join("data");
+    let _s2 = TestServer::start_with(|c| {
+        c.data_dir = data_dir;
+        c.origin.webhooks = urls;
+    })
+    .await;
+    let delivered = flaky.wait_for(2).await;
+    let names: Vec<_> = delivered
+        .iter()
+        .map(|d| {
+            d["Records"][0]["eventName"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        names.contains(&"ObjectCreated:Origin".to_owned())
+            && names.contains(&"OriginFailed".to_owned()),
+        "{names:?}"
+    );
+    assert_eq!(
+        hook.received().len(),
+        2,
+        "delivered webhooks are not sent the events again"
+    );
+}

@@ -218,3 +218,80 @@ fn status(code: u16) -> Response {
         .body(Body::empty())
         .expect("response")
 }
+
+/// A webhook receiver: records JSON bodies; answers 503 while `failing`.
+pub struct StubWebhook {
+    pub url: String,
+    received: Arc<Mutex<Vec<serde_json::Value>>>,
+    attempts: Arc<std::sync::atomic::AtomicUsize>,
+    failing: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StubWebhook {
+    pub async fn start(failing: bool) -> StubWebhook {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind webhook");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let failing = Arc::new(AtomicBool::new(failing));
+        let (r, a, f) = (received.clone(), attempts.clone(), failing.clone());
+        let app = axum::Router::new().fallback(move |body: Bytes| {
+            let (r, a, f) = (r.clone(), a.clone(), f.clone());
+            async move {
+                a.fetch_add(1, Ordering::SeqCst);
+                if f.load(Ordering::SeqCst) {
+                    return status(503);
+                }
+                let doc: serde_json::Value =
+                    serde_json::from_slice(&body).expect("webhook body is JSON");
+                r.lock().expect("lock").push(doc);
+                status(200)
+            }
+        });
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        StubWebhook {
+            url,
+            received,
+            attempts,
+            failing,
+            task,
+        }
+    }
+
+    pub fn set_failing(&self, failing: bool) {
+        self.failing
+            .store(failing, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn attempts(&self) -> usize {
+        self.attempts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn received(&self) -> Vec<serde_json::Value> {
+        self.received.lock().expect("lock").clone()
+    }
+
+    /// Wait (up to 10 s) until `n` documents arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<serde_json::Value> {
+        for _ in 0..200 {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} webhook deliveries, got {:?}", self.received());
+    }
+}
+
+impl Drop for StubWebhook {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
