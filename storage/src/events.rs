@@ -26,6 +26,7 @@ impl Store {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use crate::{Store, StoreOptions};
 
