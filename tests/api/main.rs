@@ -10,6 +10,7 @@ mod bucket;
 mod chunked;
 mod cli;
 mod clients;
+mod compat;
 mod list;
 mod multipart;
 mod object;
