@@ -1133,7 +1133,7 @@ def run_client(cls, endpoint, tmp, ref, origin, only, log):
     return col
 
 
-def render(columns, results, notes_na, durations, versions, elapsed, markdown):
+def render(columns, results, versions, elapsed, markdown):
     rows = [(sid, label) for sid, label in SCENARIOS if any(sid in results[c] for c in columns)]
     notes, note_ids = [], {}
 
@@ -1168,11 +1168,11 @@ def render(columns, results, notes_na, durations, versions, elapsed, markdown):
                f"{counts['SKIP']} skipped in {elapsed:.0f}s")
     if notes:
         out.append("")
-        out.append("Notes:" if not markdown else "Notes:\n")
+        out.append("Notes:\n" if markdown else "Notes:")
         for i, (cells, note) in enumerate(notes, 1):
             out.append(f"{'' if not markdown else '- '}[{i}] {', '.join(cells)}: {note}")
     out.append("")
-    out.append(("Clients: " if not markdown else "Clients: ") + "; ".join(f"{c}: {versions[c]}" for c in columns))
+    out.append("Clients: " + "; ".join(f"{c}: {versions[c]}" for c in columns))
     return "\n".join(out)
 
 
@@ -1249,7 +1249,7 @@ def main() -> int:
         failed = bool(fails) or bool(stale)
         if args.allow_known_gaps:
             failed = len(fails) > len(known) or bool(stale)
-        print(render(columns, results, None, None, versions, elapsed, markdown=False))
+        print(render(columns, results, versions, elapsed, markdown=False))
         skipped = [c for c in columns if versions[c].startswith("not installed")]
         if skipped:
             print(f"\nSKIP: {', '.join(skipped)} not installed")
@@ -1261,7 +1261,7 @@ def main() -> int:
         if failed:
             print(f"\nserver log (last lines, {server.log_path}):\n{server.log_tail()}", file=sys.stderr)
         if args.write_results:
-            md = render(columns, results, None, None, versions, elapsed, markdown=True)
+            md = render(columns, results, versions, elapsed, markdown=True)
             stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
             rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                                  text=True).stdout.strip()
