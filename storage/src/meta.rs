@@ -229,8 +229,17 @@ impl Meta {
         })
     }
 
+    /// Make every write so far durable. sled 0.34's `flush_async` is not used: futures of
+    /// concurrent calls are never woken in release builds (sled issues #1241, #1308; the
+    /// load benchmark's 16 concurrent PUTs wedged the server for good), so the blocking
+    /// `flush` runs on the blocking pool instead.
     pub async fn flush(&self) -> Result<()> {
-        self.db.flush_async().await.map(drop).map_err(sled_err)
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| Error::Meta(format!("metadata flush task: {e}")))?
+            .map(drop)
+            .map_err(sled_err)
     }
 
     // ---- buckets ----

@@ -797,3 +797,50 @@ async fn recovery_sweeps_temp_and_orphans() {
     assert_eq!(blob_files(dir.path()).len(), 1);
     assert_eq!(get(&s, "bkt", "keep").await.unwrap(), b"kept");
 }
+
+/// Regression: sled 0.34's `flush_async` futures, awaited by several writers at once, were
+/// never woken in release builds (sled #1241, #1308): the load benchmark's 16 concurrent
+/// PUTs wedged the server for good. Every write flushes, so concurrent puts exercise it.
+/// The puts run on their own runtime and thread: a wedged flush can block the runtime's
+/// workers, so only a waiter outside it can turn the hang into a failure.
+#[test]
+fn concurrent_flushes_all_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let s = open(&path);
+            s.create_bucket("bkt", "me", "r").await.unwrap();
+            let mut tasks = tokio::task::JoinSet::new();
+            for task in 0..32u64 {
+                let s = s.clone();
+                tasks.spawn(async move {
+                    for i in 0..8u64 {
+                        s.put_object(
+                            "bkt",
+                            &format!("k{task}-{i}"),
+                            ObjectAttrs::default(),
+                            super::body(b"x"),
+                            &Expect::default(),
+                        )
+                        .await
+                        .unwrap();
+                    }
+                });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                joined.unwrap();
+            }
+        });
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("256 puts from 32 tasks finish (a hang here is sled's flush_async)");
+}
