@@ -196,7 +196,6 @@ fn bench_router(c: &mut Criterion) {
         ("copy_object", Method::PUT, "/photos/b.txt", None, &copy),
     ];
     let mut group = c.benchmark_group("router");
-    group.measurement_time(Duration::from_secs(2));
     for (name, method, path, query, headers) in cases {
         Route::from_parts(&method, Some("127.0.0.1:9000"), path, query, headers, None)
             .expect("routes");
@@ -245,7 +244,6 @@ fn bench_list_xml(c: &mut Criterion) {
     let mut group = c.benchmark_group("xml");
     group.throughput(Throughput::Elements(1000));
     group.sample_size(20);
-    group.measurement_time(Duration::from_secs(2));
     group.bench_function(format!("list_v2_1000_entries_{}KiB", len / 1024), |b| {
         b.iter(|| xml::to_xml(black_box(&doc)))
     });
@@ -300,7 +298,6 @@ fn bench_storage(c: &mut Criterion) {
     let mut group = c.benchmark_group("storage");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(3));
-    group.warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(1));
     let mut n = 0u64;
     group.bench_function("put_4KiB_durable", |b| {
@@ -347,12 +344,16 @@ fn bench_storage(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(
-    benches,
-    bench_sigv4,
-    bench_chunked,
-    bench_router,
-    bench_list_xml,
-    bench_storage
-);
+/// Short runs: 1 s warm-up and 2 s of measurement per benchmark unless a group says otherwise.
+fn short() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+}
+
+criterion_group! {
+    name = benches;
+    config = short();
+    targets = bench_sigv4, bench_chunked, bench_router, bench_list_xml, bench_storage
+}
 criterion_main!(benches);
