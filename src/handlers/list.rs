@@ -79,21 +79,26 @@ fn encoder(url_encode: bool) -> impl Fn(&str) -> String {
     }
 }
 
-fn scan(
+/// One page of the bucket's range scan, run on the blocking pool: a page of 1000 keys is
+/// ~0.6 ms of sled work that would otherwise hold one of the runtime's few workers.
+async fn scan(
     state: &AppState,
     bucket: &str,
     c: &Common,
     after: Option<String>,
 ) -> Result<ListPage, S3Error> {
-    Ok(state.store.list_objects(
-        bucket,
-        &ListQuery {
-            prefix: c.prefix.clone(),
-            delimiter: c.delimiter.clone(),
-            after,
-            max_keys: c.max_keys,
-        },
-    )?)
+    let store = state.store.clone();
+    let bucket = bucket.to_owned();
+    let query = ListQuery {
+        prefix: c.prefix.clone(),
+        delimiter: c.delimiter.clone(),
+        after,
+        max_keys: c.max_keys,
+    };
+    let page = tokio::task::spawn_blocking(move || store.list_objects(&bucket, &query))
+        .await
+        .map_err(S3Error::internal)??;
+    Ok(page)
 }
 
 fn entries(
@@ -129,7 +134,7 @@ pub async fn handle_list_objects(
     let q = &ctx.route.query;
     let c = common(q)?;
     let marker = q.get("marker").filter(|m| !m.is_empty()).map(str::to_owned);
-    let page = scan(state, bucket, &c, marker.clone())?;
+    let page = scan(state, bucket, &c, marker.clone()).await?;
     let enc = encoder(c.url_encode);
     let owner = state.store.head_bucket(bucket)?.owner;
     let (contents, common_prefixes) = entries(&page, &enc, Some(&owner));
@@ -188,7 +193,7 @@ pub async fn handle_list_objects_v2(
         Some(t) => Some(decode_token(t)?),
         None => start_after.clone(),
     };
-    let page = scan(state, bucket, &c, after)?;
+    let page = scan(state, bucket, &c, after).await?;
     let enc = encoder(c.url_encode);
     let owner = if q.get("fetch-owner") == Some("true") {
         Some(state.store.head_bucket(bucket)?.owner)
@@ -239,7 +244,7 @@ pub async fn handle_list_object_versions(
             "A version-id marker cannot be specified without a key marker.",
         ));
     }
-    let page = scan(state, bucket, &c, key_marker.clone())?;
+    let page = scan(state, bucket, &c, key_marker.clone()).await?;
     let enc = encoder(c.url_encode);
     let owner = state.store.head_bucket(bucket)?.owner;
     let versions = page
