@@ -91,16 +91,7 @@ CONTENT_TYPE = "text/x-compat"
 # Such a cell still shows FAIL, with the reason; `--allow-known-gaps` (what CI runs) keeps them
 # from failing the run, but only while the failure is the expected one, and an entry whose cell
 # passes is reported as stale so it gets removed.
-SIGV2 = (
-    "known server gap: the client presigns with Signature Version 2 (botocore's default for "
-    "us-east-1, s3cmd signurl always); originstore verifies SigV4 only",
-    "Please use AWS4-HMAC-SHA256",
-)
-KNOWN_GAPS = {
-    ("aws-cli", "presign"): SIGV2,
-    ("boto3", "presign"): SIGV2,
-    ("s3cmd", "presign"): SIGV2,
-}
+KNOWN_GAPS: dict = {}
 
 
 class Failed(Exception):

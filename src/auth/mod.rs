@@ -18,6 +18,7 @@
 //! Reference: <https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html>
 
 pub mod chunked;
+pub mod sigv2;
 pub mod sigv4;
 
 use std::fmt;
@@ -183,17 +184,10 @@ pub fn verify_request(
         sigv4::verify_header(parts, secret_for, now)
     } else if sigv4::is_presigned(parts.uri.query().unwrap_or("")) {
         sigv4::verify_presigned(parts, secret_for, now)
-    } else if is_presigned_v2(parts.uri.query().unwrap_or("")) {
-        // boto3 and the aws CLI presign with Signature Version 2 by default when given a
-        // custom endpoint (`?AWSAccessKeyId=..&Signature=..&Expires=..`). Such a URL used to
-        // fall through to anonymous access: refused with a bare AccessDenied, or, worse,
-        // served from a public-read bucket without its signature ever being checked. Answer
-        // as AWS does for SigV2 where only SigV4 is accepted, so the client learns what to fix
-        // (boto3: `Config(signature_version="s3v4")`).
-        Err(AuthError::InvalidRequest(
-            "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
-                .to_owned(),
-        ))
+    } else if sigv2::is_presigned(parts.uri.query().unwrap_or("")) {
+        // `aws s3 presign`, boto3 (us-east-1, custom endpoint) and `s3cmd signurl` presign
+        // with Signature Version 2; such URLs are verified, never treated as anonymous.
+        sigv2::verify_presigned(parts, secret_for, now)
     } else {
         sigv4::anonymous(parts)
     }
@@ -228,14 +222,4 @@ pub fn verify_request_with_body_hash(
     body_sha256_hex: &str,
 ) -> Result<AuthContext, AuthError> {
     sigv4::verify_header_with_body_hash(parts, secret_for, now, Some(body_sha256_hex))
-}
-
-/// Whether the query carries Signature Version 2 presigned-URL authentication.
-fn is_presigned_v2(raw_query: &str) -> bool {
-    let has = |wanted: &str| {
-        raw_query
-            .split('&')
-            .any(|piece| piece.split_once('=').map_or(piece, |(n, _)| n) == wanted)
-    };
-    has("AWSAccessKeyId") && has("Signature")
 }
