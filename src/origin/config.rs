@@ -641,17 +641,8 @@ fn parse_error_status(text: &str) -> Option<u16> {
 }
 
 /// Headers that make no sense to set on an origin request from configuration: the transport
-/// owns them.
-const NOT_CONFIGURABLE_HEADERS: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-];
+/// owns them (with the hop-by-hop ones, [`super::rules::HOP_BY_HOP`]).
+const NOT_CONFIGURABLE_HEADERS: &[&str] = &["host", "content-length"];
 
 fn validate_http_header(
     ctx: &Ctx,
@@ -696,7 +687,10 @@ fn validate_http_header(
     let mut new_headers = Vec::with_capacity(new_list.len());
     for h in new_list {
         let key = header_key(ctx, "NewHttpHeaders/Header/Key", h.key)?;
-        if NOT_CONFIGURABLE_HEADERS.contains(&key.to_ascii_lowercase().as_str()) {
+        let lower = key.to_ascii_lowercase();
+        if NOT_CONFIGURABLE_HEADERS.contains(&lower.as_str())
+            || super::rules::HOP_BY_HOP.contains(&lower.as_str())
+        {
             return Err(ctx.invalid(
                 "NewHttpHeaders/Header/Key",
                 format!("{key:?} is set by the transport and cannot be configured"),

@@ -264,12 +264,6 @@ pub fn forwarded_query(client_query: &str) -> Option<String> {
 /// - `content-length`, `content-md5`, `expect`: request-body headers, and origin requests
 ///   have no body.
 const NEVER_FORWARDED: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
     "host",
     "authorization",
     "range",
@@ -279,8 +273,20 @@ const NEVER_FORWARDED: &[&str] = &[
     "expect",
 ];
 
+/// Hop-by-hop headers (RFC 9110 §7.6.1): they belong to one connection, never forwarded and
+/// never configurable.
+pub(crate) const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
 fn never_forwarded(name: &str, connection_listed: &[String]) -> bool {
-    NEVER_FORWARDED.contains(&name)
+    HOP_BY_HOP.contains(&name)
+        || NEVER_FORWARDED.contains(&name)
         || name.starts_with("proxy-")
         || name.starts_with("if-")
         // SigV4 headers (x-amz-date, x-amz-content-sha256, x-amz-security-token), SSE-C keys
