@@ -153,8 +153,9 @@ pub async fn handle_upload_part_copy(
             None => "Range specified is not valid for the source object".to_owned(),
         })
     };
-    let (meta, mut reader, _, _) =
-        super::object::open_copy_source(state, ctx, range).map_err(|e| match e.code {
+    let (meta, mut reader, _, _) = super::object::open_copy_source(state, ctx, range)
+        .await
+        .map_err(|e| match e.code {
             S3ErrorCode::InvalidRange if range.is_some() => out_of_range(None),
             _ => e,
         })?;

@@ -320,7 +320,9 @@ pub fn parse_copy_source(value: &str) -> Result<(String, String), S3Error> {
 
 /// Open a copy source the caller may read, check its conditions, and return it with a
 /// reader of `range`.
-pub fn open_copy_source(
+/// A copy source that is missing locally but lives on its bucket's origin is pulled first
+/// (Mirror rules), so copies work during a lazy migration too.
+pub async fn open_copy_source(
     state: &AppState,
     ctx: &RequestContext,
     range: Option<ByteRange>,
@@ -333,9 +335,41 @@ pub fn open_copy_source(
     if ctx.user.as_deref() != Some(owner.as_str()) {
         return Err(super::access_denied());
     }
-    let (meta, reader) = state.store.get_object(&src_bucket, &src_key, range)?;
+    let (meta, reader) = match state.store.get_object(&src_bucket, &src_key, range) {
+        Err(storage::Error::NoSuchKey) => {
+            pull_copy_source(state, &src_bucket, &src_key).await?;
+            state.store.get_object(&src_bucket, &src_key, range)?
+        }
+        other => other?,
+    };
     headers::check_copy_source_conditions(&ctx.parts.headers, &meta)?;
     Ok((meta, reader, src_bucket, src_key))
+}
+
+/// Fill a missing copy source from its bucket's origin; NoSuchKey when there is none, or
+/// when the rule only redirects.
+async fn pull_copy_source(state: &AppState, bucket: &str, key: &str) -> Result<(), S3Error> {
+    use crate::origin::pull::{Miss, Outcome};
+    let Some(config) = state.origin.bucket_config(bucket)? else {
+        return Err(storage::Error::NoSuchKey.into());
+    };
+    let no_headers = http::HeaderMap::new();
+    let miss = Miss {
+        bucket,
+        key,
+        config: &config,
+        method: http::Method::GET,
+        range: None,
+        // Wait for the fill and read the stored object.
+        needs_local: true,
+        query: None,
+        headers: &no_headers,
+        https: false,
+    };
+    match state.origin.on_miss(miss).await? {
+        Outcome::Local => Ok(()),
+        Outcome::Respond(_) => Err(storage::Error::NoSuchKey.into()),
+    }
 }
 
 pub async fn handle_copy_object(
@@ -344,7 +378,7 @@ pub async fn handle_copy_object(
 ) -> Result<Response, S3Error> {
     let bucket = ctx.bucket()?;
     let key = ctx.key()?;
-    let (meta, reader, src_bucket, src_key) = open_copy_source(state, ctx, None)?;
+    let (meta, reader, src_bucket, src_key) = open_copy_source(state, ctx, None).await?;
     let replace = match ctx.header("x-amz-metadata-directive") {
         None | Some("COPY") => false,
         Some("REPLACE") => true,

@@ -1466,3 +1466,61 @@ async fn fill_events_reach_webhooks_with_retries_and_survive_restarts() {
         "delivered webhooks are not sent the events again"
     );
 }
+
+/// CopyObject from a key that exists only on the origin pulls it first (a copy during a
+/// lazy migration works), and then copies the stored object.
+#[tokio::test]
+async fn copy_from_an_origin_only_key_pulls_it_first() {
+    let origin = StubOrigin::start().await;
+    let data = pattern(123_456, 21);
+    origin.route(
+        "/src.bin",
+        Behavior::Ok {
+            body: data.clone(),
+            headers: vec![("content-type", "image/png".into())],
+        },
+    );
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    s.client
+        .copy_object()
+        .bucket("site")
+        .key("dst.bin")
+        .copy_source("site/src.bin")
+        .send()
+        .await
+        .expect("copy pulls");
+    let got = s
+        .client
+        .get_object()
+        .bucket("site")
+        .key("dst.bin")
+        .send()
+        .await
+        .expect("copied");
+    assert_eq!(got.content_type(), Some("image/png"));
+    assert_eq!(
+        got.body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .as_ref(),
+        data.as_slice()
+    );
+    assert_eq!(
+        get(&s, "/site/src.bin").await.headers()[STATUS],
+        "hit",
+        "the source was kept"
+    );
+    assert_eq!(origin.count("/src.bin"), 1);
+    let err = s
+        .client
+        .copy_object()
+        .bucket("site")
+        .key("x")
+        .copy_source("site/absent")
+        .send()
+        .await
+        .expect_err("404");
+    assert_eq!(code(&err), "NoSuchKey");
+}
