@@ -411,6 +411,30 @@ pub struct CompletePart {
     pub part_number: u32,
     #[serde(rename = "ETag")]
     pub etag: String,
+    #[serde(rename = "ChecksumCRC32", default)]
+    pub checksum_crc32: Option<String>,
+    #[serde(rename = "ChecksumCRC32C", default)]
+    pub checksum_crc32c: Option<String>,
+    #[serde(rename = "ChecksumCRC64NVME", default)]
+    pub checksum_crc64nvme: Option<String>,
+    #[serde(rename = "ChecksumSHA1", default)]
+    pub checksum_sha1: Option<String>,
+    #[serde(rename = "ChecksumSHA256", default)]
+    pub checksum_sha256: Option<String>,
+}
+
+impl CompletePart {
+    /// The part checksum the client listed for `algorithm`, if any.
+    pub fn checksum(&self, algorithm: storage::ChecksumAlgorithm) -> Option<&str> {
+        use storage::ChecksumAlgorithm as A;
+        match algorithm {
+            A::Crc32 => self.checksum_crc32.as_deref(),
+            A::Crc32c => self.checksum_crc32c.as_deref(),
+            A::Crc64Nvme => self.checksum_crc64nvme.as_deref(),
+            A::Sha1 => self.checksum_sha1.as_deref(),
+            A::Sha256 => self.checksum_sha256.as_deref(),
+        }
+    }
 }
 
 #[derive(Serialize)]

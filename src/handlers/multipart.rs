@@ -200,6 +200,7 @@ pub async fn handle_complete_multipart_upload(
             "a CompleteMultipartUpload request must list at least one part",
         ));
     }
+    check_listed_part_checksums(state, &bucket, &key, &upload_id, &request.parts)?;
     let parts: Vec<CompletedPart> = request
         .parts
         .into_iter()
@@ -241,6 +242,49 @@ pub async fn handle_complete_multipart_upload(
             checksum_type,
         },
     )
+}
+
+/// Part checksums listed in a CompleteMultipartUpload request must match the stored ones,
+/// for the upload's checksum algorithm (AWS answers InvalidPart otherwise).
+fn check_listed_part_checksums(
+    state: &AppState,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    listed: &[xml::CompletePart],
+) -> Result<(), S3Error> {
+    let Some(algorithm) = state
+        .store
+        .get_upload(bucket, key, upload_id)?
+        .checksum_algorithm
+    else {
+        return Ok(());
+    };
+    if !listed.iter().any(|p| p.checksum(algorithm).is_some()) {
+        return Ok(());
+    }
+    let stored = state
+        .store
+        .list_parts(bucket, key, upload_id, 0, 10_000)?
+        .parts;
+    for part in listed {
+        let Some(claimed) = part.checksum(algorithm) else {
+            continue;
+        };
+        let actual = stored
+            .iter()
+            .find(|p| p.part_number == part.part_number)
+            .and_then(|p| p.checksum.as_deref());
+        if actual.is_some_and(|actual| actual != claimed.trim()) {
+            return Err(storage::Error::InvalidPart(format!(
+                "the {} of part {} does not match the uploaded part",
+                algorithm.as_str(),
+                part.part_number
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 pub async fn handle_abort_multipart_upload(

@@ -164,6 +164,22 @@ async fn create_keeps_metadata_content_type_and_checksum_on_the_object() {
     assert_eq!(listed.parts().len(), 3);
     assert_eq!(listed.parts()[1].size, Some(5000));
 
+    // A listed part checksum that does not match the uploaded part is refused, and the
+    // upload stays completable.
+    let mut wrong = parts.clone();
+    wrong[1] = CompletedPart::builder()
+        .part_number(2)
+        .e_tag(parts[1].e_tag().expect("etag"))
+        .checksum_crc32(b64(&Checksummer::digest(
+            storage::ChecksumAlgorithm::Crc32,
+            b"other bytes",
+        )))
+        .build();
+    let err = complete(&s, "doc.txt", &id, wrong)
+        .await
+        .expect_err("checksum mismatch");
+    assert_eq!(err, "InvalidPart");
+
     let refs: Vec<&[u8]> = data.iter().map(Vec::as_slice).collect();
     let out = complete(&s, "doc.txt", &id, parts).await.expect("complete");
     assert_eq!(out.e_tag.as_deref(), Some(expected_etag(&refs).as_str()));
