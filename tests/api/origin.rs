@@ -627,7 +627,7 @@ async fn proxy_mode_redirects_then_fills_in_the_background() {
     assert_eq!(resp.headers()[STATUS], "redirected");
     // The background copy lands shortly.
     let mut stored = false;
-    for _ in 0..50 {
+    for _ in 0..250 {
         if s.client
             .head_object()
             .bucket("site")
