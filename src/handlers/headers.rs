@@ -132,7 +132,8 @@ impl ChecksumPlan {
         Ok(plan)
     }
 
-    fn add(&mut self, algorithm: ChecksumAlgorithm) {
+    /// Also hash the body with `algorithm` (no expected value).
+    pub fn add(&mut self, algorithm: ChecksumAlgorithm) {
         if !self.algorithms.contains(&algorithm) {
             self.algorithms.push(algorithm);
         }

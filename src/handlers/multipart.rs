@@ -11,7 +11,7 @@ use axum::response::Response;
 use http::StatusCode;
 use storage::{ChecksumAlgorithm, CompletedPart, UploadQuery};
 
-use super::headers::{self, ChecksumPlan};
+use super::headers;
 use super::{empty_response, xml_response, RequestContext};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::server::AppState;
@@ -98,17 +98,9 @@ pub async fn handle_upload_part(
     let upload_id = upload_id(ctx)?.to_owned();
     let number = part_number(ctx)?;
     let upload = state.store.get_upload(&bucket, &key, &upload_id)?;
-    let announced = ChecksumPlan::from_headers(&ctx.parts.headers, None)?.algorithms;
     // Parts of an upload with a checksum algorithm are always hashed with it, so the
     // composite checksum can be computed at completion.
-    if let Some(a) = upload.checksum_algorithm {
-        if !announced.contains(&a) && ctx.header("x-amz-sdk-checksum-algorithm").is_none() {
-            if let Ok(v) = http::HeaderValue::from_str(a.as_str()) {
-                ctx.parts.headers.insert("x-amz-sdk-checksum-algorithm", v);
-            }
-        }
-    }
-    let blob = super::object::receive_blob(state, ctx).await?;
+    let (blob, _) = super::object::receive_blob(state, ctx, upload.checksum_algorithm).await?;
     let part = state
         .store
         .commit_part(&bucket, &key, &upload_id, number, blob)

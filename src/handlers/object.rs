@@ -22,8 +22,14 @@ use crate::xml;
 pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Stream a request body into a new durable blob, verifying every checksum the request
-/// announced (headers and trailers). Shared by PutObject and UploadPart.
-pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<Blob, S3Error> {
+/// announced (headers and trailers), and hashing it with `also_hash` too (an upload's
+/// algorithm). Returns the blob and the algorithms the request announced. Shared by
+/// PutObject and UploadPart.
+pub async fn receive_blob(
+    state: &AppState,
+    ctx: &mut RequestContext,
+    also_hash: Option<storage::ChecksumAlgorithm>,
+) -> Result<(Blob, Vec<storage::ChecksumAlgorithm>), S3Error> {
     let mut body: RequestBody = ctx.take_body()?;
     let declared = body.declared_len();
     if declared.is_some_and(|n| n > MAX_PUT_SIZE) {
@@ -33,6 +39,10 @@ pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<
         ));
     }
     let mut plan = ChecksumPlan::from_headers(&ctx.parts.headers, declared)?;
+    let announced = plan.algorithms.clone();
+    if let Some(algorithm) = also_hash {
+        plan.add(algorithm);
+    }
     let mut writer = state.store.blob_writer(&plan.algorithms)?;
     while let Some(chunk) = body.next_chunk().await? {
         writer.write(&chunk).await?;
@@ -44,7 +54,7 @@ pub async fn receive_blob(state: &AppState, ctx: &mut RequestContext) -> Result<
         }
     }
     plan.apply_trailers(body.trailers())?;
-    Ok(writer.finish(&plan.expect).await?)
+    Ok((writer.finish(&plan.expect).await?, announced))
 }
 
 fn put_response(
@@ -108,8 +118,7 @@ pub async fn handle_put_object(
     let key = ctx.key()?.to_owned();
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
     check_write_conditions(state, ctx, &bucket, &key)?;
-    let announced = ChecksumPlan::from_headers(&ctx.parts.headers, None)?.algorithms;
-    let blob = receive_blob(state, ctx).await?;
+    let (blob, announced) = receive_blob(state, ctx, None).await?;
     let meta = state
         .store
         .commit_object(&bucket, &key, attrs, blob, CommitCondition::Always)
