@@ -180,3 +180,26 @@ pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
         })
         .collect()
 }
+
+/// The whole body of a GetObject answer.
+pub async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
+    out.body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes()
+        .to_vec()
+}
+
+impl TestServer {
+    /// KeyCount of a ListObjectsV2 of the whole bucket.
+    pub async fn key_count(&self, bucket: &str) -> Option<i32> {
+        self.client
+            .list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("list")
+            .key_count()
+    }
+}

@@ -419,14 +419,7 @@ async fn delete_is_idempotent_and_delete_objects_reports_per_key() {
         .await
         .expect("quiet");
     assert!(out.deleted().is_empty(), "quiet mode lists only errors");
-    let listed = s
-        .client
-        .list_objects_v2()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(listed.key_count(), Some(0));
+    assert_eq!(s.key_count("bkt").await, Some(0));
 }
 
 #[tokio::test]
@@ -474,12 +467,7 @@ async fn copy_object_copy_and_replace() {
         Some("1")
     );
     assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
+        crate::common::body_of(got).await.as_slice(),
         data.as_slice()
     );
 

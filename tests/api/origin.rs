@@ -142,12 +142,7 @@ async fn mirror_fills_once_then_hits() {
         got.expires_string()
     );
     assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
+        crate::common::body_of(got).await.as_slice(),
         data.as_slice()
     );
     let resp = get(&s, "/site/img/cat.jpg").await;
@@ -238,14 +233,7 @@ async fn head_miss_answers_from_the_origin_and_stores_nothing() {
     let reqs = origin.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].method, "HEAD");
-    let listed = s
-        .client
-        .list_objects_v2()
-        .bucket("site")
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(listed.key_count(), Some(0), "HEAD stores nothing");
+    assert_eq!(s.key_count("site").await, Some(0), "HEAD stores nothing");
     let resp = s
         .signed(http::Method::HEAD, "/site/missing")
         .send()
@@ -517,14 +505,7 @@ async fn truncated_origin_body_is_an_error_and_stores_nothing() {
     );
     // Give the fill task a moment to clean up, then: nothing stored.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let listed = s
-        .client
-        .list_objects_v2()
-        .bucket("site")
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(listed.key_count(), Some(0));
+    assert_eq!(s.key_count("site").await, Some(0));
 }
 
 #[tokio::test]
@@ -773,12 +754,7 @@ async fn range_and_conditional_misses_are_served_after_the_fill() {
         .expect("range");
     assert_eq!(got.content_range(), Some("bytes 1000-1999/100000"));
     assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
+        crate::common::body_of(got).await.as_slice(),
         &data[1000..2000]
     );
     assert_eq!(origin.count("/r.bin"), 1);
@@ -1093,12 +1069,7 @@ async fn private_s3_origin_with_sigv4() {
     );
     let etag = got.e_tag().map(str::to_owned);
     assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
+        crate::common::body_of(got).await.as_slice(),
         data.as_slice()
     );
     let head = upstream
@@ -1295,14 +1266,7 @@ async fn corrupt_origin_body_is_an_error_for_every_client() {
         }
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let listed = s
-        .client
-        .list_objects_v2()
-        .bucket("site")
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(listed.key_count(), Some(0), "nothing stored");
+    assert_eq!(s.key_count("site").await, Some(0), "nothing stored");
 }
 
 /// `GET /metrics` (unsigned, Prometheus text) counts origin activity per bucket.
@@ -1499,12 +1463,7 @@ async fn copy_from_an_origin_only_key_pulls_it_first() {
         .expect("copied");
     assert_eq!(got.content_type(), Some("image/png"));
     assert_eq!(
-        got.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .as_ref(),
+        crate::common::body_of(got).await.as_slice(),
         data.as_slice()
     );
     assert_eq!(
