@@ -19,7 +19,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use http::{HeaderMap, Method};
 use originstore::auth::chunked::ChunkDecoder;
 use originstore::auth::{sigv4, ChunkSigner};
-use originstore::router::Route;
+use originstore::router::Operation;
 use originstore::xml;
 
 const ACCESS_KEY: &str = "BENCHACCESSKEY000001";
@@ -197,11 +197,11 @@ fn bench_router(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("router");
     for (name, method, path, query, headers) in cases {
-        Route::from_parts(&method, Some("127.0.0.1:9000"), path, query, headers, None)
+        Operation::from_parts(&method, Some("127.0.0.1:9000"), path, query, headers, None)
             .expect("routes");
         group.bench_function(name, |b| {
             b.iter(|| {
-                Route::from_parts(
+                Operation::from_parts(
                     black_box(&method),
                     Some("127.0.0.1:9000"),
                     black_box(path),

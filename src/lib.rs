@@ -12,6 +12,8 @@ pub mod error;
 pub mod handlers;
 pub mod metrics;
 pub mod origin;
+pub mod request;
 pub mod router;
 pub mod server;
+pub mod state;
 pub mod xml;

@@ -8,7 +8,7 @@ use http::StatusCode;
 
 use super::{empty_response, xml_response, RequestContext, ACL_SETTING};
 use crate::error::{S3Error, S3ErrorCode};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::xml;
 
 /// Small request documents (bucket configuration, ACLs) are read whole, under this cap.
@@ -43,9 +43,9 @@ pub async fn handle_list_buckets(
 pub async fn handle_create_bucket(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
     let user = ctx.user()?.to_owned();
-    let bucket = ctx.bucket()?.to_owned();
     let acl = canned_acl(ctx.header("x-amz-acl"))?;
     let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
     let mut region = state.config.region.clone();
@@ -56,11 +56,11 @@ pub async fn handle_create_bucket(
             region = constraint;
         }
     }
-    state.store.create_bucket(&bucket, &user, &region).await?;
+    state.store.create_bucket(bucket, &user, &region).await?;
     if acl {
         state
             .store
-            .set_bucket_setting(&bucket, ACL_SETTING, Some(b"public-read"))
+            .set_bucket_setting(bucket, ACL_SETTING, Some(b"public-read"))
             .await?;
     }
     Response::builder()
@@ -82,11 +82,8 @@ fn canned_acl(value: Option<&str>) -> Result<bool, S3Error> {
     }
 }
 
-pub async fn handle_head_bucket(
-    state: &Arc<AppState>,
-    ctx: &RequestContext,
-) -> Result<Response, S3Error> {
-    let meta = state.store.head_bucket(ctx.bucket()?)?;
+pub async fn handle_head_bucket(state: &Arc<AppState>, bucket: &str) -> Result<Response, S3Error> {
+    let meta = state.store.head_bucket(bucket)?;
     Response::builder()
         .status(StatusCode::OK)
         .header("x-amz-bucket-region", meta.region)
@@ -96,9 +93,8 @@ pub async fn handle_head_bucket(
 
 pub async fn handle_delete_bucket(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
     state.store.delete_bucket(bucket).await?;
     // A bucket created again under this name starts without the old origin configuration.
     state.origin.forget_bucket(bucket);
@@ -107,9 +103,9 @@ pub async fn handle_delete_bucket(
 
 pub async fn handle_get_bucket_location(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let meta = state.store.head_bucket(ctx.bucket()?)?;
+    let meta = state.store.head_bucket(bucket)?;
     // us-east-1 is reported as an empty LocationConstraint.
     let region = if meta.region == "us-east-1" {
         String::new()
@@ -127,9 +123,9 @@ pub async fn handle_get_bucket_location(
 
 pub async fn handle_get_bucket_versioning(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    state.store.head_bucket(ctx.bucket()?)?;
+    state.store.head_bucket(bucket)?;
     // Versioning has never been enabled: an empty configuration, as AWS answers.
     xml_response(
         StatusCode::OK,
@@ -139,9 +135,8 @@ pub async fn handle_get_bucket_versioning(
 
 pub async fn handle_get_bucket_acl(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
     let meta = state.store.head_bucket(bucket)?;
     let public = super::is_public_read(state, bucket)?;
     xml_response(
@@ -155,8 +150,8 @@ pub async fn handle_get_bucket_acl(
 pub async fn handle_put_bucket_acl(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?.to_owned();
     let public = match ctx.header("x-amz-acl") {
         Some(v) => canned_acl(Some(v))?,
         None => {
@@ -174,7 +169,7 @@ pub async fn handle_put_bucket_acl(
     let value = public.then_some(b"public-read".as_slice());
     state
         .store
-        .set_bucket_setting(&bucket, ACL_SETTING, value)
+        .set_bucket_setting(bucket, ACL_SETTING, value)
         .await?;
     Ok(empty_response(StatusCode::OK))
 }

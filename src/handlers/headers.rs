@@ -194,7 +194,7 @@ pub fn http_date(t: SystemTime) -> String {
 /// `overrides` are GetObject's `response-*` query parameters.
 pub fn object_headers(
     meta: &ObjectMeta,
-    overrides: &crate::router::Query,
+    overrides: &crate::router::ResponseOverrides,
     checksum_mode: bool,
     whole_object: bool,
 ) -> Vec<(String, String)> {
@@ -206,7 +206,7 @@ pub fn object_headers(
     ];
     let pick = |name: &str, stored: &Option<String>| -> Option<String> {
         overrides
-            .get(&format!("response-{name}"))
+            .get(name)
             .map(str::to_owned)
             .or_else(|| stored.clone())
     };

@@ -11,55 +11,11 @@ use base64::Engine as _;
 use http::StatusCode;
 use storage::{ListPage, ListQuery};
 
-use super::{xml_response, RequestContext};
-use crate::error::{S3Error, S3ErrorCode};
-use crate::router::Query;
-use crate::server::AppState;
+use super::xml_response;
+use crate::error::S3Error;
+use crate::router::{ListCommon, ListObjectVersionsParams, ListObjectsParams, ListObjectsV2Params};
+use crate::state::AppState;
 use crate::xml;
-
-const MAX_KEYS: usize = 1000;
-
-/// Parameters common to the three listings.
-struct Common {
-    prefix: String,
-    delimiter: Option<String>,
-    max_keys: usize,
-    url_encode: bool,
-}
-
-fn common(q: &Query) -> Result<Common, S3Error> {
-    let max_keys = match q.get("max-keys") {
-        None => MAX_KEYS,
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| {
-                S3Error::invalid_argument(
-                    "Provided max-keys not an integer or within integer range",
-                )
-            })?
-            .min(MAX_KEYS as i64) as usize,
-    };
-    let url_encode = match q.get("encoding-type") {
-        None => false,
-        Some(v) if v.eq_ignore_ascii_case("url") => true,
-        Some(_) => {
-            return Err(S3Error::invalid_argument(
-                "Invalid Encoding Method specified in Request",
-            ))
-        }
-    };
-    Ok(Common {
-        prefix: q.get("prefix").unwrap_or("").to_owned(),
-        delimiter: q
-            .get("delimiter")
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
-        max_keys,
-        url_encode,
-    })
-}
 
 /// `encoding-type=url`: keys may hold characters XML 1.0 cannot carry.
 fn encoder(url_encode: bool) -> impl Fn(&str) -> String {
@@ -84,7 +40,7 @@ fn encoder(url_encode: bool) -> impl Fn(&str) -> String {
 async fn scan(
     state: &AppState,
     bucket: &str,
-    c: &Common,
+    c: &ListCommon,
     after: Option<String>,
 ) -> Result<ListPage, S3Error> {
     let store = state.store.clone();
@@ -128,12 +84,10 @@ fn entries(
 
 pub async fn handle_list_objects(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    params: ListObjectsParams,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let q = &ctx.route.query;
-    let c = common(q)?;
-    let marker = q.get("marker").filter(|m| !m.is_empty()).map(str::to_owned);
+    let ListObjectsParams { common: c, marker } = params;
     let page = scan(state, bucket, &c, marker.clone()).await?;
     let enc = encoder(c.url_encode);
     let owner = state.store.head_bucket(bucket)?.owner;
@@ -179,23 +133,22 @@ fn decode_token(token: &str) -> Result<String, S3Error> {
 
 pub async fn handle_list_objects_v2(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    params: ListObjectsV2Params,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let q = &ctx.route.query;
-    let c = common(q)?;
-    let token = q.get("continuation-token").map(str::to_owned);
-    let start_after = q
-        .get("start-after")
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+    let ListObjectsV2Params {
+        common: c,
+        continuation_token: token,
+        start_after,
+        fetch_owner,
+    } = params;
     let after = match &token {
         Some(t) => Some(decode_token(t)?),
         None => start_after.clone(),
     };
     let page = scan(state, bucket, &c, after).await?;
     let enc = encoder(c.url_encode);
-    let owner = if q.get("fetch-owner") == Some("true") {
+    let owner = if fetch_owner {
         Some(state.store.head_bucket(bucket)?.owner)
     } else {
         None
@@ -229,21 +182,14 @@ pub async fn handle_list_objects_v2(
 
 pub async fn handle_list_object_versions(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    params: ListObjectVersionsParams,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let q = &ctx.route.query;
-    let c = common(q)?;
-    let key_marker = q
-        .get("key-marker")
-        .filter(|m| !m.is_empty())
-        .map(str::to_owned);
-    if q.get("version-id-marker").is_some_and(|v| !v.is_empty()) && key_marker.is_none() {
-        return Err(S3Error::new(
-            S3ErrorCode::InvalidArgument,
-            "A version-id marker cannot be specified without a key marker.",
-        ));
-    }
+    let ListObjectVersionsParams {
+        common: c,
+        key_marker,
+        version_id_marker,
+    } = params;
     let page = scan(state, bucket, &c, key_marker.clone()).await?;
     let enc = encoder(c.url_encode);
     let owner = state.store.head_bucket(bucket)?.owner;
@@ -281,7 +227,7 @@ pub async fn handle_list_object_versions(
             name: bucket.to_owned(),
             prefix: enc(&c.prefix),
             key_marker: key_marker.as_deref().map(&enc).unwrap_or_default(),
-            version_id_marker: q.get("version-id-marker").unwrap_or("").to_owned(),
+            version_id_marker,
             next_key_marker,
             next_version_id_marker,
             max_keys: c.max_keys,
@@ -311,15 +257,5 @@ mod tests {
         let enc = encoder(true);
         assert_eq!(enc("a b/c+d%é"), "a%20b/c%2Bd%25%C3%A9");
         assert_eq!(encoder(false)("a b"), "a b");
-    }
-
-    #[test]
-    fn max_keys_is_validated_and_capped() {
-        let q = Query::parse(Some("max-keys=5000"));
-        assert_eq!(common(&q).expect("ok").max_keys, 1000);
-        let q = Query::parse(Some("max-keys=-1"));
-        assert!(common(&q).is_err());
-        let q = Query::parse(Some("max-keys=abc"));
-        assert!(common(&q).is_err());
     }
 }

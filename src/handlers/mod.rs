@@ -1,8 +1,9 @@
 //! Dispatch from an authenticated, routed request to one handler per operation family, and
 //! the access rule applied before any handler runs.
 //!
-//! Handlers are named `handle_<operation>`; they receive a [`RequestContext`] whose caller
-//! identity has already been verified.
+//! Handlers are named `handle_<operation>`; they receive the bucket, key and typed
+//! parameters the router parsed, and a [`RequestContext`] whose caller identity has already
+//! been verified.
 
 use std::sync::Arc;
 
@@ -12,8 +13,8 @@ use http::StatusCode;
 
 use crate::body::RequestBody;
 use crate::error::{S3Error, S3ErrorCode};
-use crate::router::{Operation, Route};
-use crate::server::AppState;
+use crate::router::{BucketOperation, ObjectOperation, Operation};
+use crate::state::AppState;
 
 pub mod bucket;
 pub mod headers;
@@ -25,7 +26,6 @@ pub mod origin;
 /// One request after routing and authentication.
 pub struct RequestContext {
     pub parts: http::request::Parts,
-    pub route: Route,
     /// The verified access key; `None` for an anonymous request.
     pub user: Option<String>,
     /// The request body; taken once by the handler that reads it. (A mutex so the context
@@ -35,20 +35,6 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// The bucket of a bucket or object operation (the router guarantees one).
-    pub fn bucket(&self) -> Result<&str, S3Error> {
-        self.route
-            .bucket
-            .as_deref()
-            .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, "no bucket in the request"))
-    }
-    /// The key of an object operation (the router guarantees one).
-    pub fn key(&self) -> Result<&str, S3Error> {
-        self.route
-            .key
-            .as_deref()
-            .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidRequest, "no key in the request"))
-    }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.parts.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -74,48 +60,97 @@ pub fn access_denied() -> S3Error {
 /// Bucket setting holding the canned ACL (`public-read` or absent).
 pub const ACL_SETTING: &str = "acl";
 
-pub async fn dispatch(state: &Arc<AppState>, mut ctx: RequestContext) -> Result<Response, S3Error> {
-    use Operation as Op;
-    let op = ctx.route.operation;
-    if let Op::NotImplemented(name) = op {
+pub async fn dispatch(
+    state: &Arc<AppState>,
+    op: Operation,
+    mut ctx: RequestContext,
+) -> Result<Response, S3Error> {
+    if let Some(name) = op.not_implemented() {
         return Err(S3Error::not_implemented(name));
     }
-    authorize(state, &ctx)?;
+    authorize(state, &op, &ctx)?;
     match op {
-        Op::ListBuckets => bucket::handle_list_buckets(state, &ctx).await,
-        Op::CreateBucket => bucket::handle_create_bucket(state, &mut ctx).await,
-        Op::HeadBucket => bucket::handle_head_bucket(state, &ctx).await,
-        Op::DeleteBucket => bucket::handle_delete_bucket(state, &ctx).await,
-        Op::GetBucketLocation => bucket::handle_get_bucket_location(state, &ctx).await,
-        Op::GetBucketVersioning => bucket::handle_get_bucket_versioning(state, &ctx).await,
-        Op::GetBucketAcl => bucket::handle_get_bucket_acl(state, &ctx).await,
-        Op::PutBucketAcl => bucket::handle_put_bucket_acl(state, &mut ctx).await,
-        Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, &mut ctx).await,
-        Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, &ctx).await,
-        Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, &ctx).await,
-        Op::DeleteObjectTombstone => origin::handle_delete_object_tombstone(state, &ctx).await,
-        Op::ListObjects => list::handle_list_objects(state, &ctx).await,
-        Op::ListObjectsV2 => list::handle_list_objects_v2(state, &ctx).await,
-        Op::ListObjectVersions => list::handle_list_object_versions(state, &ctx).await,
-        Op::ListMultipartUploads => multipart::handle_list_multipart_uploads(state, &ctx).await,
-        Op::DeleteObjects => object::handle_delete_objects(state, &mut ctx).await,
-        Op::PutObject => object::handle_put_object(state, &mut ctx).await,
-        Op::CopyObject => object::handle_copy_object(state, &ctx).await,
-        Op::GetObject => object::handle_get_object(state, &ctx, false).await,
-        Op::HeadObject => object::handle_get_object(state, &ctx, true).await,
-        Op::DeleteObject => object::handle_delete_object(state, &ctx).await,
-        Op::GetObjectAcl => object::handle_get_object_acl(state, &ctx).await,
-        Op::CreateMultipartUpload => multipart::handle_create_multipart_upload(state, &ctx).await,
-        Op::UploadPart => multipart::handle_upload_part(state, &mut ctx).await,
-        Op::UploadPartCopy => multipart::handle_upload_part_copy(state, &ctx).await,
-        Op::CompleteMultipartUpload => {
-            multipart::handle_complete_multipart_upload(state, &mut ctx).await
+        Operation::ListBuckets => bucket::handle_list_buckets(state, &ctx).await,
+        Operation::Bucket { bucket, op } => dispatch_bucket(state, &bucket, op, &mut ctx).await,
+        Operation::Object { bucket, key, op } => {
+            dispatch_object(state, &bucket, &key, op, &mut ctx).await
         }
-        Op::AbortMultipartUpload => multipart::handle_abort_multipart_upload(state, &ctx).await,
-        Op::ListParts => multipart::handle_list_parts(state, &ctx).await,
-        Op::Health | Op::Metrics | Op::NotImplemented(_) => {
-            Err(S3Error::not_implemented(op.name()))
+        // Answered by the request envelope before authentication.
+        Operation::Health | Operation::Metrics => Err(S3Error::not_implemented(op.name())),
+    }
+}
+
+async fn dispatch_bucket(
+    state: &Arc<AppState>,
+    b: &str,
+    op: BucketOperation,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
+    use BucketOperation as Op;
+    match op {
+        Op::CreateBucket => bucket::handle_create_bucket(state, ctx, b).await,
+        Op::HeadBucket => bucket::handle_head_bucket(state, b).await,
+        Op::DeleteBucket => bucket::handle_delete_bucket(state, b).await,
+        Op::GetBucketLocation => bucket::handle_get_bucket_location(state, b).await,
+        Op::GetBucketVersioning => bucket::handle_get_bucket_versioning(state, b).await,
+        Op::GetBucketAcl => bucket::handle_get_bucket_acl(state, b).await,
+        Op::PutBucketAcl => bucket::handle_put_bucket_acl(state, ctx, b).await,
+        Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, ctx, b).await,
+        Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, b).await,
+        Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, b).await,
+        Op::ListObjects(p) => list::handle_list_objects(state, b, p).await,
+        Op::ListObjectsV2(p) => list::handle_list_objects_v2(state, b, p).await,
+        Op::ListObjectVersions(p) => list::handle_list_object_versions(state, b, p).await,
+        Op::ListMultipartUploads(p) => multipart::handle_list_multipart_uploads(state, b, p).await,
+        Op::DeleteObjects => object::handle_delete_objects(state, ctx, b).await,
+        Op::NotImplemented(name) => Err(S3Error::not_implemented(name)),
+    }
+}
+
+async fn dispatch_object(
+    state: &Arc<AppState>,
+    b: &str,
+    k: &str,
+    op: ObjectOperation,
+    ctx: &mut RequestContext,
+) -> Result<Response, S3Error> {
+    use ObjectOperation as Op;
+    match op {
+        Op::PutObject => object::handle_put_object(state, ctx, b, k).await,
+        Op::CopyObject { source } => object::handle_copy_object(state, ctx, b, k, &source).await,
+        Op::GetObject(p) => object::handle_get_object(state, ctx, b, k, &p, false).await,
+        Op::HeadObject(p) => object::handle_get_object(state, ctx, b, k, &p, true).await,
+        Op::DeleteObject => object::handle_delete_object(state, b, k).await,
+        Op::GetObjectAcl => object::handle_get_object_acl(state, b, k).await,
+        Op::DeleteObjectTombstone => origin::handle_delete_object_tombstone(state, b, k).await,
+        Op::CreateMultipartUpload => {
+            multipart::handle_create_multipart_upload(state, ctx, b, k).await
         }
+        Op::UploadPart {
+            upload_id,
+            part_number,
+        } => multipart::handle_upload_part(state, ctx, b, k, &upload_id, part_number).await,
+        Op::UploadPartCopy {
+            upload_id,
+            part_number,
+            source,
+        } => {
+            let part = multipart::PartTarget {
+                bucket: b,
+                key: k,
+                upload_id: &upload_id,
+                part_number,
+            };
+            multipart::handle_upload_part_copy(state, ctx, part, &source).await
+        }
+        Op::CompleteMultipartUpload { upload_id } => {
+            multipart::handle_complete_multipart_upload(state, ctx, b, k, &upload_id).await
+        }
+        Op::AbortMultipartUpload { upload_id } => {
+            multipart::handle_abort_multipart_upload(state, b, k, &upload_id).await
+        }
+        Op::ListParts(p) => multipart::handle_list_parts(state, b, k, &p).await,
+        Op::NotImplemented(name) => Err(S3Error::not_implemented(name)),
     }
 }
 
@@ -126,13 +161,18 @@ pub async fn dispatch(state: &Arc<AppState>, mut ctx: RequestContext) -> Result<
 ///
 /// A missing bucket is reported as NoSuchBucket to authenticated users (as AWS does) and
 /// AccessDenied to anonymous ones (who may not learn which buckets exist).
-fn authorize(state: &AppState, ctx: &RequestContext) -> Result<(), S3Error> {
-    let op = ctx.route.operation;
-    let Some(bucket) = ctx.route.bucket.as_deref() else {
+fn authorize(state: &AppState, op: &Operation, ctx: &RequestContext) -> Result<(), S3Error> {
+    let Some(bucket) = op.bucket() else {
         ctx.user()?;
         return Ok(());
     };
-    if op == Operation::CreateBucket {
+    if matches!(
+        op,
+        Operation::Bucket {
+            op: BucketOperation::CreateBucket,
+            ..
+        }
+    ) {
         ctx.user()?;
         return Ok(());
     }

@@ -14,30 +14,16 @@ use storage::{ChecksumAlgorithm, CompletedPart, UploadQuery};
 use super::headers;
 use super::{empty_response, xml_response, RequestContext};
 use crate::error::{S3Error, S3ErrorCode};
-use crate::server::AppState;
+use crate::router::{CopySource, ListPartsParams, ListUploadsParams};
+use crate::state::AppState;
 use crate::xml;
 
-const MAX_UPLOADS: usize = 1000;
-const MAX_PARTS: usize = 1000;
-
-fn upload_id(ctx: &RequestContext) -> Result<&str, S3Error> {
-    ctx.route
-        .query
-        .get("uploadId")
-        .ok_or_else(|| S3Error::invalid_argument("missing uploadId"))
-}
-
-fn part_number(ctx: &RequestContext) -> Result<u32, S3Error> {
-    ctx.route
-        .query
-        .get("partNumber")
-        .and_then(|v| v.parse::<u32>().ok())
-        .filter(|n| (1..=10_000).contains(n))
-        .ok_or_else(|| {
-            S3Error::invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive",
-            )
-        })
+/// Where an UploadPart or UploadPartCopy writes.
+pub struct PartTarget<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub upload_id: &'a str,
+    pub part_number: u32,
 }
 
 fn checksum_field(
@@ -53,9 +39,9 @@ fn checksum_field(
 pub async fn handle_create_multipart_upload(
     state: &Arc<AppState>,
     ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let key = ctx.key()?;
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
     let algorithm = ctx
         .header("x-amz-checksum-algorithm")
@@ -92,18 +78,18 @@ pub async fn handle_create_multipart_upload(
 pub async fn handle_upload_part(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    number: u32,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?.to_owned();
-    let key = ctx.key()?.to_owned();
-    let upload_id = upload_id(ctx)?.to_owned();
-    let number = part_number(ctx)?;
-    let upload = state.store.get_upload(&bucket, &key, &upload_id)?;
+    let upload = state.store.get_upload(bucket, key, upload_id)?;
     // Parts of an upload with a checksum algorithm are always hashed with it, so the
     // composite checksum can be computed at completion.
     let (blob, _) = super::object::receive_blob(state, ctx, upload.checksum_algorithm).await?;
     let part = state
         .store
-        .commit_part(&bucket, &key, &upload_id, number, blob)
+        .commit_part(bucket, key, upload_id, number, blob)
         .await?;
     let mut builder = Response::builder()
         .status(StatusCode::OK)
@@ -117,11 +103,15 @@ pub async fn handle_upload_part(
 pub async fn handle_upload_part_copy(
     state: &Arc<AppState>,
     ctx: &RequestContext,
+    part: PartTarget<'_>,
+    source: &CopySource,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let key = ctx.key()?;
-    let upload_id = upload_id(ctx)?;
-    let number = part_number(ctx)?;
+    let PartTarget {
+        bucket,
+        key,
+        upload_id,
+        part_number: number,
+    } = part;
     let upload = state.store.get_upload(bucket, key, upload_id)?;
     let range = match ctx.header("x-amz-copy-source-range") {
         Some(v) => Some(
@@ -145,7 +135,7 @@ pub async fn handle_upload_part_copy(
             None => "Range specified is not valid for the source object".to_owned(),
         })
     };
-    let (meta, mut reader, _, _) = super::object::open_copy_source(state, ctx, range)
+    let (meta, mut reader) = super::object::open_copy_source(state, ctx, source, range)
         .await
         .map_err(|e| match e.code {
             S3ErrorCode::InvalidRange if range.is_some() => out_of_range(None),
@@ -180,10 +170,10 @@ pub async fn handle_upload_part_copy(
 pub async fn handle_complete_multipart_upload(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?.to_owned();
-    let key = ctx.key()?.to_owned();
-    let upload_id = upload_id(ctx)?.to_owned();
     // 10000 parts of ~100 bytes of XML each.
     let body = super::read_small_body(ctx, 4 * 1024 * 1024).await?;
     let request: xml::CompleteMultipartUpload = xml::from_xml(&body)?;
@@ -192,7 +182,7 @@ pub async fn handle_complete_multipart_upload(
             "a CompleteMultipartUpload request must list at least one part",
         ));
     }
-    check_listed_part_checksums(state, &bucket, &key, &upload_id, &request.parts)?;
+    check_listed_part_checksums(state, bucket, key, upload_id, &request.parts)?;
     let parts: Vec<CompletedPart> = request
         .parts
         .into_iter()
@@ -203,7 +193,7 @@ pub async fn handle_complete_multipart_upload(
         .collect();
     let meta = state
         .store
-        .complete_upload(&bucket, &key, &upload_id, &parts)
+        .complete_upload(bucket, key, upload_id, &parts)
         .await?;
     let checksum = |want: ChecksumAlgorithm| {
         meta.checksums
@@ -223,8 +213,8 @@ pub async fn handle_complete_multipart_upload(
         &xml::CompleteMultipartUploadResult {
             xmlns: xml::S3_NS,
             location: format!("/{bucket}/{key}"),
-            bucket,
-            key,
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
             etag: headers::quoted_etag(&meta.etag),
             checksum_crc32: checksum(ChecksumAlgorithm::Crc32),
             checksum_crc32c: checksum(ChecksumAlgorithm::Crc32c),
@@ -281,36 +271,26 @@ fn check_listed_part_checksums(
 
 pub async fn handle_abort_multipart_upload(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
 ) -> Result<Response, S3Error> {
-    state
-        .store
-        .abort_upload(ctx.bucket()?, ctx.key()?, upload_id(ctx)?)
-        .await?;
+    state.store.abort_upload(bucket, key, upload_id).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
 pub async fn handle_list_parts(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
+    params: &ListPartsParams,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let key = ctx.key()?;
-    let upload_id = upload_id(ctx)?;
-    let q = &ctx.route.query;
-    let marker = match q.get("part-number-marker") {
-        Some(v) => v
-            .parse::<u32>()
-            .map_err(|_| S3Error::invalid_argument("invalid part-number-marker"))?,
-        None => 0,
-    };
-    let max_parts = match q.get("max-parts") {
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| S3Error::invalid_argument("invalid max-parts"))?
-            .min(MAX_PARTS),
-        None => MAX_PARTS,
-    };
+    let ListPartsParams {
+        upload_id,
+        part_number_marker: marker,
+        max_parts,
+    } = params;
+    let (marker, max_parts) = (*marker, *max_parts);
     let upload = state.store.get_upload(bucket, key, upload_id)?;
     let page = state
         .store
@@ -369,34 +349,22 @@ pub async fn handle_list_parts(
 
 pub async fn handle_list_multipart_uploads(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    params: ListUploadsParams,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let q = &ctx.route.query;
-    let max_uploads = match q.get("max-uploads") {
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| S3Error::invalid_argument("invalid max-uploads"))?
-            .min(MAX_UPLOADS),
-        None => MAX_UPLOADS,
-    };
-    let url_encode = q
-        .get("encoding-type")
-        .is_some_and(|v| v.eq_ignore_ascii_case("url"));
+    let ListUploadsParams {
+        prefix,
+        delimiter,
+        key_marker,
+        upload_id_marker,
+        max_uploads,
+        url_encode,
+    } = params;
     let query = UploadQuery {
-        prefix: q.get("prefix").unwrap_or("").to_owned(),
-        delimiter: q
-            .get("delimiter")
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
-        key_marker: q
-            .get("key-marker")
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned),
-        upload_id_marker: q
-            .get("upload-id-marker")
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned),
+        prefix,
+        delimiter,
+        key_marker,
+        upload_id_marker,
         max_uploads,
     };
     let page = state.store.list_uploads(bucket, &query)?;

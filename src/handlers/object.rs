@@ -15,7 +15,8 @@ use super::headers::{self, ChecksumPlan};
 use super::{empty_response, xml_response, RequestContext};
 use crate::body::RequestBody;
 use crate::error::{S3Error, S3ErrorCode};
-use crate::server::AppState;
+use crate::router::{CopySource, ReadParams};
+use crate::state::AppState;
 use crate::xml;
 
 /// Largest single PUT S3 accepts (5 GiB); bigger objects use multipart.
@@ -113,15 +114,15 @@ fn check_write_conditions(
 pub async fn handle_put_object(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
+    bucket: &str,
+    key: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?.to_owned();
-    let key = ctx.key()?.to_owned();
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
-    check_write_conditions(state, ctx, &bucket, &key)?;
+    check_write_conditions(state, ctx, bucket, key)?;
     let (blob, announced) = receive_blob(state, ctx, None).await?;
     let meta = state
         .store
-        .commit_object(&bucket, &key, attrs, blob, CommitCondition::Always)
+        .commit_object(bucket, key, attrs, blob, CommitCondition::Always)
         .await?
         .ok_or_else(|| S3Error::internal("unconditional commit reported a lost race"))?;
     put_response(&meta, &announced)
@@ -132,25 +133,34 @@ pub async fn handle_put_object(
 pub async fn handle_get_object(
     state: &Arc<AppState>,
     ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
+    params: &ReadParams,
     head: bool,
 ) -> Result<Response, S3Error> {
-    use crate::origin::pull::{status, Outcome};
-    let Some(config) = state.origin.bucket_config(ctx.bucket()?)? else {
-        return serve_local(state, ctx, head);
+    use crate::origin::{status, Outcome};
+    let read = LocalRead {
+        bucket,
+        key,
+        params,
+        head,
     };
-    match serve_local(state, ctx, head) {
+    let Some(config) = state.origin.bucket_config(bucket)? else {
+        return serve_local(state, ctx, &read);
+    };
+    match serve_local(state, ctx, &read) {
         Ok(response) => {
             state
                 .metrics
                 .origin_hits
-                .get_or_create(&crate::metrics::Metrics::bucket(ctx.bucket()?))
+                .get_or_create(&crate::metrics::Metrics::bucket(bucket))
                 .inc();
             Ok(super::origin::tag(response, status::HIT))
         }
         Err(e) if e.code == S3ErrorCode::NoSuchKey => {
-            match super::origin::on_miss(state, ctx, &config, head).await? {
+            match super::origin::on_miss(state, ctx, &read, &config).await? {
                 Outcome::Respond(response) => Ok(response),
-                Outcome::Local => serve_local(state, ctx, head)
+                Outcome::Local => serve_local(state, ctx, &read)
                     .map(|r| super::origin::tag(r, status::MISS_FILLED)),
             }
         }
@@ -158,28 +168,30 @@ pub async fn handle_get_object(
     }
 }
 
+/// What a GetObject / HeadObject reads.
+pub struct LocalRead<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub params: &'a ReadParams,
+    pub head: bool,
+}
+
 /// GetObject / HeadObject from local storage.
-fn serve_local(state: &AppState, ctx: &RequestContext, head: bool) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let key = ctx.key()?;
-    let q = &ctx.route.query;
-    if let Some(v) = q.get("versionId").filter(|v| *v != "null") {
-        return Err(S3Error::new(
-            S3ErrorCode::NoSuchVersion,
-            format!("The specified version {v} does not exist."),
-        ));
+fn serve_local(
+    state: &AppState,
+    ctx: &RequestContext,
+    read: &LocalRead<'_>,
+) -> Result<Response, S3Error> {
+    let LocalRead {
+        bucket,
+        key,
+        params,
+        head,
+    } = *read;
+    if let Some(v) = params.version_id.as_deref().filter(|v| *v != "null") {
+        return Err(no_such_version(v));
     }
-    let part_number = q
-        .get("partNumber")
-        .map(|v| v.parse::<u32>().ok().filter(|n| (1..=10_000).contains(n)))
-        .map(|n| {
-            n.ok_or_else(|| {
-                S3Error::invalid_argument(
-                    "Part number must be an integer between 1 and 10000, inclusive",
-                )
-            })
-        })
-        .transpose()?;
+    let part_number = params.part_number;
     let range = match part_number {
         Some(_) if ctx.parts.headers.contains_key(http::header::RANGE) => {
             return Err(S3Error::new(
@@ -198,7 +210,7 @@ fn serve_local(state: &AppState, ctx: &RequestContext, head: bool) -> Result<Res
     let whole = range.is_none() || (part_number.is_some() && meta.part_sizes.is_empty());
     let mut builder = headers::with_headers(
         Response::builder(),
-        headers::object_headers(&meta, q, checksum_mode, whole),
+        headers::object_headers(&meta, &params.overrides, checksum_mode, whole),
     )
     .header(http::header::CONTENT_LENGTH, reader.len());
     if part_number.is_some() && !meta.part_sizes.is_empty() {
@@ -218,6 +230,13 @@ fn serve_local(state: &AppState, ctx: &RequestContext, head: bool) -> Result<Res
         Body::from_stream(reader)
     };
     builder.body(body).map_err(S3Error::internal)
+}
+
+fn no_such_version(version_id: &str) -> S3Error {
+    S3Error::new(
+        S3ErrorCode::NoSuchVersion,
+        format!("The specified version {version_id} does not exist."),
+    )
 }
 
 /// The byte range of part `n` of a multipart object; a single-part object has only part 1.
@@ -247,14 +266,11 @@ fn part_range(meta: &ObjectMeta, n: u32) -> Result<ByteRange, S3Error> {
 
 pub async fn handle_delete_object(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
     let tombstone = super::origin_configured(state, bucket)?;
-    state
-        .store
-        .delete_object(bucket, ctx.key()?, tombstone)
-        .await?;
+    state.store.delete_object(bucket, key, tombstone).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
@@ -263,8 +279,8 @@ pub async fn handle_delete_object(
 pub async fn handle_delete_objects(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?.to_owned();
     let body = super::read_small_body(ctx, 2 * 1024 * 1024).await?;
     let request: xml::Delete = xml::from_xml(&body)?;
     if request.objects.len() > 1000 {
@@ -272,7 +288,7 @@ pub async fn handle_delete_objects(
             "a DeleteObjects request may name at most 1000 keys",
         ));
     }
-    let tombstone = super::origin_configured(state, &bucket)?;
+    let tombstone = super::origin_configured(state, bucket)?;
     let mut result = xml::DeleteResult {
         xmlns: xml::S3_NS,
         ..Default::default()
@@ -282,7 +298,7 @@ pub async fn handle_delete_objects(
             Some(v) if v != "null" => Ok(()), // a version that never existed: deleting it is a no-op
             _ => state
                 .store
-                .delete_object(&bucket, &object.key, tombstone)
+                .delete_object(bucket, &object.key, tombstone)
                 .await
                 .map(|_| ())
                 .map_err(S3Error::from),
@@ -303,30 +319,6 @@ pub async fn handle_delete_objects(
     xml_response(StatusCode::OK, &result)
 }
 
-/// `x-amz-copy-source: [/]bucket/key[?versionId=...]`, URL-encoded.
-pub fn parse_copy_source(value: &str) -> Result<(String, String), S3Error> {
-    let invalid = || S3Error::invalid_argument("Invalid copy source: expected bucket/key");
-    let (path, version) = match value.split_once('?') {
-        Some((path, query)) => (path, query.strip_prefix("versionId=")),
-        None => (value, None),
-    };
-    if let Some(v) = version.filter(|v| *v != "null") {
-        return Err(S3Error::new(
-            S3ErrorCode::NoSuchVersion,
-            format!("The specified version {v} does not exist."),
-        ));
-    }
-    let decoded = percent_encoding::percent_decode_str(path)
-        .decode_utf8()
-        .map_err(|_| invalid())?;
-    let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
-    let (bucket, key) = decoded.split_once('/').ok_or_else(invalid)?;
-    if bucket.is_empty() || key.is_empty() {
-        return Err(invalid());
-    }
-    Ok((bucket.to_owned(), key.to_owned()))
-}
-
 /// Open a copy source the caller may read, check its conditions, and return it with a
 /// reader of `range`.
 /// A copy source that is missing locally but lives on its bucket's origin is pulled first
@@ -334,31 +326,32 @@ pub fn parse_copy_source(value: &str) -> Result<(String, String), S3Error> {
 pub async fn open_copy_source(
     state: &AppState,
     ctx: &RequestContext,
+    source: &CopySource,
     range: Option<ByteRange>,
-) -> Result<(ObjectMeta, storage::ObjectReader, String, String), S3Error> {
-    let value = ctx
-        .header("x-amz-copy-source")
-        .ok_or_else(|| S3Error::invalid_argument("missing x-amz-copy-source"))?;
-    let (src_bucket, src_key) = parse_copy_source(value)?;
-    let owner = state.store.head_bucket(&src_bucket)?.owner;
+) -> Result<(ObjectMeta, storage::ObjectReader), S3Error> {
+    if let Some(v) = source.version_id.as_deref().filter(|v| *v != "null") {
+        return Err(no_such_version(v));
+    }
+    let (src_bucket, src_key) = (source.bucket.as_str(), source.key.as_str());
+    let owner = state.store.head_bucket(src_bucket)?.owner;
     if ctx.user.as_deref() != Some(owner.as_str()) {
         return Err(super::access_denied());
     }
-    let (meta, reader) = match state.store.get_object(&src_bucket, &src_key, range) {
+    let (meta, reader) = match state.store.get_object(src_bucket, src_key, range) {
         Err(storage::Error::NoSuchKey) => {
-            pull_copy_source(state, &src_bucket, &src_key).await?;
-            state.store.get_object(&src_bucket, &src_key, range)?
+            pull_copy_source(state, src_bucket, src_key).await?;
+            state.store.get_object(src_bucket, src_key, range)?
         }
         other => other?,
     };
     headers::check_copy_source_conditions(&ctx.parts.headers, &meta)?;
-    Ok((meta, reader, src_bucket, src_key))
+    Ok((meta, reader))
 }
 
 /// Fill a missing copy source from its bucket's origin; NoSuchKey when there is none, or
 /// when the rule only redirects.
 async fn pull_copy_source(state: &AppState, bucket: &str, key: &str) -> Result<(), S3Error> {
-    use crate::origin::pull::{Miss, Outcome};
+    use crate::origin::{Miss, Outcome};
     let Some(config) = state.origin.bucket_config(bucket)? else {
         return Err(storage::Error::NoSuchKey.into());
     };
@@ -384,10 +377,11 @@ async fn pull_copy_source(state: &AppState, bucket: &str, key: &str) -> Result<(
 pub async fn handle_copy_object(
     state: &Arc<AppState>,
     ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
+    source: &CopySource,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    let key = ctx.key()?;
-    let (meta, reader, src_bucket, src_key) = open_copy_source(state, ctx, None).await?;
+    let (meta, reader) = open_copy_source(state, ctx, source, None).await?;
     let replace = match ctx.header("x-amz-metadata-directive") {
         None | Some("COPY") => false,
         Some("REPLACE") => true,
@@ -397,7 +391,7 @@ pub async fn handle_copy_object(
             )))
         }
     };
-    if src_bucket == bucket && src_key == key && !replace {
+    if source.bucket == bucket && source.key == key && !replace {
         return Err(S3Error::new(
             S3ErrorCode::InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -424,10 +418,10 @@ pub async fn handle_copy_object(
 
 pub async fn handle_get_object_acl(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    state.store.head_object(bucket, ctx.key()?)?;
+    state.store.head_object(bucket, key)?;
     let owner = state.store.head_bucket(bucket)?.owner;
     let public = super::is_public_read(state, bucket)?;
     xml_response(
@@ -439,25 +433,6 @@ pub async fn handle_get_object_acl(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn copy_sources_parse() {
-        assert_eq!(
-            parse_copy_source("/b/a%20b/c").expect("ok"),
-            ("b".into(), "a b/c".into())
-        );
-        assert_eq!(
-            parse_copy_source("b/k?versionId=null").expect("ok"),
-            ("b".into(), "k".into())
-        );
-        assert!(parse_copy_source("b").is_err());
-        assert_eq!(
-            parse_copy_source("b/k?versionId=xyz")
-                .expect_err("no such version")
-                .code,
-            S3ErrorCode::NoSuchVersion
-        );
-    }
 
     fn meta(size: u64, parts: Vec<u64>) -> ObjectMeta {
         ObjectMeta {

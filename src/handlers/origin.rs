@@ -1,6 +1,6 @@
 //! The bucket `origin` subresource (PutBucketOrigin, GetBucketOrigin, DeleteBucketOrigin,
 //! COS's `OriginConfiguration` XML) and the hand-off from a GET/HEAD miss to the origin
-//! engine ([`crate::origin::pull`]).
+//! engine ([`crate::origin::OriginEngine`]).
 
 use std::sync::Arc;
 
@@ -8,12 +8,12 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 
+use super::object::LocalRead;
 use super::{empty_response, RequestContext};
 use crate::error::{S3Error, S3ErrorCode};
-use crate::origin::pull::ORIGIN_SETTING;
-use crate::origin::pull::{Miss, Outcome, ORIGIN_STATUS_HEADER};
 use crate::origin::{ConfigErrorCode, OriginConfiguration};
-use crate::server::AppState;
+use crate::origin::{Miss, Outcome, ORIGIN_STATUS_HEADER};
+use crate::state::AppState;
 
 fn config_error(e: crate::origin::ConfigError) -> S3Error {
     let code = match e.code {
@@ -27,8 +27,8 @@ fn config_error(e: crate::origin::ConfigError) -> S3Error {
 pub async fn handle_put_bucket_origin(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?.to_owned();
     // One byte over the cap is enough to reject; the parser names the limit.
     let body = super::read_small_body(ctx, crate::origin::MAX_CONFIG_BYTES + 1)
         .await
@@ -44,28 +44,23 @@ pub async fn handle_put_bucket_origin(
         })?;
     let mut config = crate::origin::parse(&body).map_err(config_error)?;
     // A document read back with GET carries redacted secrets: keep the stored ones.
-    let previous = state.origin.bucket_config(&bucket)?;
+    let previous = state.origin.bucket_config(bucket)?;
     config
         .restore_redacted_secrets(previous.as_deref())
         .map_err(config_error)?;
     state
-        .store
-        .set_bucket_setting(
-            &bucket,
-            ORIGIN_SETTING,
-            Some(config.to_xml(false).as_bytes()),
-        )
+        .origin
+        .set_bucket_config(bucket, Some(&config))
         .await?;
-    state.origin.forget_bucket(&bucket);
     Ok(empty_response(StatusCode::OK))
 }
 
 /// The stored configuration in the same schema, secrets redacted.
 pub async fn handle_get_bucket_origin(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let config = state.origin.bucket_config(ctx.bucket()?)?.ok_or_else(|| {
+    let config = state.origin.bucket_config(bucket)?.ok_or_else(|| {
         S3Error::new(
             S3ErrorCode::NoSuchOriginConfiguration,
             "The origin configuration does not exist",
@@ -80,14 +75,9 @@ pub async fn handle_get_bucket_origin(
 
 pub async fn handle_delete_bucket_origin(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
 ) -> Result<Response, S3Error> {
-    let bucket = ctx.bucket()?;
-    state
-        .store
-        .set_bucket_setting(bucket, ORIGIN_SETTING, None)
-        .await?;
-    state.origin.forget_bucket(bucket);
+    state.origin.set_bucket_config(bucket, None).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
@@ -95,12 +85,10 @@ pub async fn handle_delete_bucket_origin(
 /// locally, so the origin is its source again.
 pub async fn handle_delete_object_tombstone(
     state: &Arc<AppState>,
-    ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
 ) -> Result<Response, S3Error> {
-    state
-        .store
-        .clear_tombstone(ctx.bucket()?, ctx.key()?)
-        .await?;
+    state.store.clear_tombstone(bucket, key).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
@@ -108,8 +96,8 @@ pub async fn handle_delete_object_tombstone(
 pub async fn on_miss(
     state: &Arc<AppState>,
     ctx: &RequestContext,
+    read: &LocalRead<'_>,
     config: &OriginConfiguration,
-    head: bool,
 ) -> Result<Outcome, S3Error> {
     let headers = &ctx.parts.headers;
     let needs_local = [
@@ -120,21 +108,17 @@ pub async fn on_miss(
     ]
     .iter()
     .any(|h| headers.contains_key(*h))
-        || ctx.route.query.has("partNumber")
-        || ctx
-            .route
-            .query
-            .iter()
-            .any(|(k, _)| k.starts_with("response-"));
+        || read.params.part_number.is_some()
+        || !read.params.overrides.is_empty();
     let https = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"));
     let miss = Miss {
-        bucket: ctx.bucket()?,
-        key: ctx.key()?,
+        bucket: read.bucket,
+        key: read.key,
         config,
-        method: if head {
+        method: if read.head {
             http::Method::HEAD
         } else {
             http::Method::GET

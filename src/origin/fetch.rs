@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, Method, StatusCode};
 
-use super::config::OriginRule;
+use super::document::OriginRule;
 use super::rules::{self, HostEntry};
 use crate::config::OriginSettings;
 

@@ -20,15 +20,48 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio::sync::watch;
 
-use super::pull::{Failure, StreamHead};
+use super::fetch::FetchError;
 
 /// Largest piece a reader hands to the HTTP layer.
 const READ_CHUNK: u64 = 256 * 1024;
 
 type FlightKey = (String, String);
 
+/// Why a pull failed, in a form every waiter of a flight can turn into its own error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    NotFound,
+    Fetch(FetchError),
+    /// The origin answered an unfollowed redirect.
+    Redirect {
+        status: u16,
+        location: String,
+    },
+    /// Storage or body problems: cut body, digest mismatch, too large, disk error.
+    Fill(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::NotFound => f.write_str("the origin has no such object"),
+            Failure::Fetch(e) => write!(f, "{e:?}"),
+            Failure::Redirect { status, .. } => write!(f, "the origin redirected ({status})"),
+            Failure::Fill(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// Head of a streamed origin answer: its length when declared, and the headers every client
+/// of the flight is sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamHead {
+    pub content_length: Option<u64>,
+    pub headers: Vec<(String, String)>,
+}
+
 #[derive(Debug, Clone)]
-pub(super) enum FlightState {
+pub enum FlightState {
     /// Asking the origin.
     Fetching,
     /// The origin answered; `written` bytes of its body are readable in `info.temp_path`.
@@ -52,7 +85,7 @@ impl FlightState {
 
 /// What every client of a streaming flight needs to answer.
 #[derive(Debug)]
-pub(super) struct StreamInfo {
+pub struct StreamInfo {
     pub head: StreamHead,
     /// The fill's growing temp file (never the committed object's path).
     pub temp_path: PathBuf,
@@ -62,9 +95,9 @@ pub(super) struct StreamInfo {
 
 /// The flights in progress, by (bucket, key).
 #[derive(Clone, Default)]
-pub(super) struct Flights(Arc<Mutex<HashMap<FlightKey, watch::Receiver<FlightState>>>>);
+pub struct Flights(Arc<Mutex<HashMap<FlightKey, watch::Receiver<FlightState>>>>);
 
-pub(super) enum Flight {
+pub enum Flight {
     /// No flight for the key: the caller starts the fill and publishes through the guard.
     Lead(FlightGuard),
     Join(watch::Receiver<FlightState>),
@@ -93,7 +126,7 @@ impl Flights {
 /// The leader's handle: publishes progress; when dropped, ends the flight (as failed if it
 /// never reached a final state: a panicked or cancelled fill cannot strand its waiters) and
 /// removes it, so the next miss starts afresh.
-pub(super) struct FlightGuard {
+pub struct FlightGuard {
     flights: Flights,
     key: FlightKey,
     tx: watch::Sender<FlightState>,
@@ -131,7 +164,7 @@ impl Drop for FlightGuard {
 }
 
 /// Wait for a flight's final state.
-pub(super) async fn final_state(mut rx: watch::Receiver<FlightState>) -> FlightState {
+pub async fn final_state(mut rx: watch::Receiver<FlightState>) -> FlightState {
     match rx.wait_for(FlightState::is_final).await {
         Ok(state) => state.clone(),
         // The guard always publishes a final state before the sender goes away.
@@ -141,7 +174,7 @@ pub(super) async fn final_state(mut rx: watch::Receiver<FlightState>) -> FlightS
 
 /// Stream bytes `start..end` (to the body's end when `end` is `None`) of a flight's growing
 /// file, waiting for them as the fill writes them. `total` is the declared body length.
-pub(super) async fn growing_file(
+pub async fn growing_file(
     info: &StreamInfo,
     rx: watch::Receiver<FlightState>,
     start: u64,
@@ -217,5 +250,187 @@ impl Reader {
         self.file.read_exact(&mut buf).await?;
         self.pos += n;
         Ok(buf.freeze())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures::StreamExt as _;
+
+    use super::*;
+
+    fn lead(flights: &Flights) -> FlightGuard {
+        match flights.lead_or_join("b", "k") {
+            Flight::Lead(guard) => guard,
+            Flight::Join(_) => panic!("expected to lead"),
+        }
+    }
+
+    fn join(flights: &Flights) -> watch::Receiver<FlightState> {
+        match flights.lead_or_join("b", "k") {
+            Flight::Join(rx) => rx,
+            Flight::Lead(_) => panic!("expected to join"),
+        }
+    }
+
+    async fn collect(
+        stream: impl futures::Stream<Item = std::io::Result<Bytes>>,
+    ) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut stream = std::pin::pin!(stream);
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn joiners_share_the_leaders_outcome_and_the_flight_ends_with_it() {
+        let flights = Flights::default();
+        let guard = lead(&flights);
+        let waiters: Vec<_> = (0..3).map(|_| join(&flights)).collect();
+        // Another key is a flight of its own.
+        assert!(matches!(
+            flights.lead_or_join("b", "other"),
+            Flight::Lead(_)
+        ));
+        guard.publish(FlightState::Done { written: 5 });
+        drop(guard);
+        for rx in waiters {
+            assert!(matches!(
+                final_state(rx).await,
+                FlightState::Done { written: 5 }
+            ));
+        }
+        // The next miss starts afresh.
+        let _again = lead(&flights);
+    }
+
+    #[tokio::test]
+    async fn a_failure_reaches_every_waiter() {
+        let flights = Flights::default();
+        let guard = lead(&flights);
+        let waiters: Vec<_> = (0..4).map(|_| join(&flights)).collect();
+        let failure = Failure::Fetch(FetchError::Unavailable {
+            status: Some(502),
+            reason: "bad gateway".into(),
+        });
+        guard.publish(FlightState::Failed(failure.clone()));
+        drop(guard);
+        for rx in waiters {
+            match final_state(rx).await {
+                FlightState::Failed(f) => assert_eq!(f, failure),
+                other => panic!("expected the failure, got {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_flight_fails_its_waiters_instead_of_stranding_them() {
+        let flights = Flights::default();
+        let guard = lead(&flights);
+        let rx = join(&flights);
+        drop(guard); // a fill task that panicked or was cancelled
+        match final_state(rx).await {
+            FlightState::Failed(Failure::Fill(reason)) => assert!(reason.contains("abandoned")),
+            other => panic!("expected an abandoned fill, got {other:?}"),
+        }
+        let _again = lead(&flights);
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_waiter_does_not_disturb_the_others() {
+        let flights = Flights::default();
+        let guard = lead(&flights);
+        let cancelled = tokio::spawn(final_state(join(&flights)));
+        let kept = tokio::spawn(final_state(join(&flights)));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        cancelled.abort();
+        assert!(cancelled.await.expect_err("aborted").is_cancelled());
+        guard.publish(FlightState::Done { written: 1 });
+        drop(guard);
+        let state = tokio::time::timeout(Duration::from_secs(5), kept)
+            .await
+            .expect("the other waiter is answered")
+            .expect("joins");
+        assert!(matches!(state, FlightState::Done { written: 1 }));
+    }
+
+    /// Streams the growing file: the leader's client, a joiner and a late joiner (who joins
+    /// after most of the body is written) all read the whole body; the last byte is held
+    /// back until the flight is done.
+    #[tokio::test]
+    async fn every_client_streams_the_growing_file_and_the_last_byte_waits_for_done() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("fill");
+        let body: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, b"").expect("create");
+        let info = Arc::new(StreamInfo {
+            head: StreamHead::default(),
+            temp_path: path.clone(),
+            total: Some(body.len() as u64),
+        });
+        let flights = Flights::default();
+        let guard = lead(&flights);
+        let streaming = |written| FlightState::Streaming {
+            info: info.clone(),
+            written,
+        };
+        guard.publish(streaming(0));
+        let early = growing_file(&info, guard.subscribe(), 0, None)
+            .await
+            .expect("opens");
+        let early = tokio::spawn(collect(early));
+        let joiner = growing_file(&info, join(&flights), 0, None)
+            .await
+            .expect("opens");
+        let joiner = tokio::spawn(collect(joiner));
+
+        // The whole body is written, but the flight is not done: nobody gets the last byte.
+        std::fs::write(&path, &body).expect("write");
+        guard.publish(streaming(body.len() as u64));
+        let late = growing_file(&info, join(&flights), 10, Some(body.len() as u64))
+            .await
+            .expect("opens");
+        let late = tokio::spawn(collect(late));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!early.is_finished() && !joiner.is_finished() && !late.is_finished());
+
+        guard.publish(FlightState::Done {
+            written: body.len() as u64,
+        });
+        drop(guard);
+        for task in [early, joiner] {
+            assert_eq!(task.await.expect("joins").expect("reads"), body);
+        }
+        assert_eq!(late.await.expect("joins").expect("reads"), body[10..]);
+    }
+
+    #[tokio::test]
+    async fn a_reader_of_a_failed_fill_ends_with_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("fill");
+        std::fs::write(&path, b"partial").expect("write");
+        let info = Arc::new(StreamInfo {
+            head: StreamHead::default(),
+            temp_path: path,
+            total: Some(100),
+        });
+        let flights = Flights::default();
+        let guard = lead(&flights);
+        guard.publish(FlightState::Streaming {
+            info: info.clone(),
+            written: 7,
+        });
+        let reader = growing_file(&info, guard.subscribe(), 0, None)
+            .await
+            .expect("opens");
+        let reader = tokio::spawn(collect(reader));
+        guard.publish(FlightState::Failed(Failure::Fill("cut".into())));
+        drop(guard);
+        let err = reader.await.expect("joins").expect_err("the cut shows");
+        assert!(err.to_string().contains("cut"), "{err}");
     }
 }

@@ -1,25 +1,37 @@
-//! Origin-pull, the HTTP-free part: the bucket's `OriginConfiguration` ([`config`]), what a
-//! rule does with a key — rule choice, origin URL, forwarded headers, host failover order
-//! ([`rules`]) — and SigV4 signing of requests to private origins ([`sign`]).
+//! Origin-pull: a GET or HEAD that misses in a bucket with an origin is fetched from that
+//! origin, streamed to its clients and kept. See `../shared/ORIGIN.md` for the behaviour.
 //!
-//! Nothing here performs I/O or knows about axum, reqwest or storage: the GET path calls these
-//! pure functions and does the fetching, filling and answering itself. See
-//! `../shared/ORIGIN.md` for the behaviour they serve.
+//! Pure parts (no I/O): the bucket's `OriginConfiguration` document ([`document`]); what a
+//! rule does with a key — rule choice, origin URL, forwarded headers, host failover order
+//! ([`rules`]); SigV4 signing of requests to private origins ([`sign`]); the answers sent
+//! to clients and the failure-to-error mapping (`answer`).
+//!
+//! I/O parts: the origin HTTP client with its network policy and circuit breaker
+//! ([`fetch`]); the per-bucket configuration, stored as a bucket setting and cached
+//! (`configs`); single flight per key with live streaming from the growing fill (`flight`);
+//! the engine that handles a miss in each mode and runs fills (`engine`, `fill`); webhook
+//! notifications of fills, queued durably ([`notify`]).
 
-pub mod config;
+mod answer;
+mod configs;
+pub mod document;
+mod engine;
 pub mod fetch;
+mod fill;
 mod flight;
 pub mod notify;
-pub mod pull;
 pub mod rules;
 pub mod sign;
 
-pub use config::{
+pub use answer::{status, Outcome, ORIGIN_STATUS_HEADER};
+pub use configs::ORIGIN_SETTING;
+pub use document::{
     parse, ConfigError, ConfigErrorCode, CredentialProvider, FileInfo, HostInfo, HttpHeaderRules,
     LegacyFileInfo, NewHttpHeader, OriginCondition, OriginConfiguration, OriginParameter,
     OriginRule, OriginType, PrefixConfiguration, PrivateHost, Protocol, StandbyHost,
     SuffixConfiguration, MAX_CONFIG_BYTES, REDACTED_SECRET,
 };
+pub use engine::{Miss, OriginEngine};
 pub use rules::{
     forwarded_query, is_pullable_key, origin_path, origin_request_headers, origin_url,
     should_failover, HostEntry,

@@ -8,7 +8,7 @@
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::config::{OriginConfiguration, OriginRule, PrivateHost, Protocol};
+use super::document::{OriginConfiguration, OriginRule, PrivateHost, Protocol, HOP_BY_HOP};
 
 /// Bytes escaped in an origin path: everything but RFC 3986 unreserved characters and `/`,
 /// which is S3's own canonical-URI encoding, so the same string serves the request line and
@@ -24,7 +24,7 @@ impl OriginConfiguration {
     /// The rule for `key`: rules in ascending `RulePriority`, the first whose condition prefix
     /// and suffix both match (an empty prefix / suffix matches every key).
     pub fn rule_for(&self, key: &str) -> Option<&OriginRule> {
-        // `rules` is kept sorted by priority by `config::parse`; do not rely on it blindly for
+        // `rules` is kept sorted by priority by `document::parse`; do not rely on it blindly for
         // hand-built configurations.
         let mut best: Option<&OriginRule> = None;
         for rule in &self.rules {
@@ -273,17 +273,6 @@ const NEVER_FORWARDED: &[&str] = &[
     "expect",
 ];
 
-/// Hop-by-hop headers (RFC 9110 §7.6.1): they belong to one connection, never forwarded and
-/// never configurable.
-pub(crate) const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
-
 fn never_forwarded(name: &str, connection_listed: &[String]) -> bool {
     HOP_BY_HOP.contains(&name)
         || NEVER_FORWARDED.contains(&name)
@@ -331,7 +320,7 @@ pub fn origin_request_headers(rule: &OriginRule, client_headers: &HeaderMap) -> 
         if h.value.is_empty() {
             continue;
         }
-        // Both were validated by config::parse; skip rather than panic on a hand-built rule.
+        // Both were validated by document::parse; skip rather than panic on a hand-built rule.
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(h.key.as_bytes()),
             HeaderValue::from_str(&h.value),
@@ -352,7 +341,7 @@ pub fn should_failover(rule: &OriginRule, status: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::origin::config::parse;
+    use crate::origin::document::parse;
 
     fn rule_xml(priority: u32, extra: &str, info: &str) -> String {
         format!(

@@ -529,6 +529,26 @@ async fn copy_object_copy_and_replace() {
         .await
         .expect_err("404");
     assert_eq!(code(&err), "NoSuchKey");
+    // Only the null version exists in an unversioned bucket (moved from a unit test of the
+    // old copy-source parser, when the router took over parsing the header).
+    let err = s
+        .client
+        .copy_object()
+        .bucket("dst")
+        .key("x")
+        .copy_source("src/a%20b%2Bc?versionId=xyz")
+        .send()
+        .await
+        .expect_err("no such version");
+    assert_eq!(code(&err), "NoSuchVersion");
+    s.client
+        .copy_object()
+        .bucket("dst")
+        .key("x")
+        .copy_source("src/a%20b%2Bc?versionId=null")
+        .send()
+        .await
+        .expect("the null version is the object");
 }
 
 #[tokio::test]

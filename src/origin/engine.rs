@@ -1,0 +1,461 @@
+//! The read path's origin engine: what a GET or HEAD miss in a bucket with an origin does,
+//! in each of the three modes (Mirror, Proxy, Redirect), and the fill task it spawns.
+//!
+//! - **One fetch per key** ([`super::flight`]): concurrent misses of a key share one origin
+//!   fill; every client — the first, those that join, late joiners — is streamed live from
+//!   the fill's growing file, and a Range is answered `206` at once when the origin declared
+//!   the length.
+//! - **The fill runs in its own task**, not in a request: a client that disconnects does not
+//!   cut it short, and a cancelled handler cannot strand a flight. The task fetches, hands
+//!   the body to [`super::fill`], publishes the outcome, and queues the notification.
+//! - **Verify before commit**: the fill goes through storage's fill writer and is committed
+//!   only after a clean end whose length, Content-MD5 and (S3 origins) ETag check out.
+//! - Origin 404s are remembered for `negative_cache_secs`; a key deleted locally (tombstone)
+//!   is never pulled again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use futures::StreamExt as _;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use storage::Store;
+use tokio::sync::{watch, Semaphore};
+
+use super::answer::{
+    self, failure_error, no_such_key, status, stream_head, stream_response, Outcome,
+};
+use super::configs::BucketConfigs;
+use super::document::{OriginConfiguration, OriginRule, OriginType};
+use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
+use super::fill::{self, FillJob, Filled};
+use super::flight::{self, Failure, Flight, FlightGuard, FlightState, Flights};
+use super::notify::{EventOutcome, Notifier, OriginEvent};
+use super::rules;
+use crate::config::OriginSettings;
+use crate::error::S3Error;
+use crate::metrics::Metrics;
+
+/// One missed request, as the engine needs it.
+pub struct Miss<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub config: &'a OriginConfiguration,
+    pub method: Method,
+    /// The client's Range, answered from the growing fill when the length is known.
+    pub range: Option<storage::ByteRange>,
+    /// The client set conditions, a partNumber or response overrides: it is served from
+    /// storage once the fill completed, so the stored object answers them exactly.
+    pub needs_local: bool,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub https: bool,
+}
+
+impl Miss<'_> {
+    fn request<'r>(&'r self, rule: &'r OriginRule, method: Method) -> FetchRequest<'r> {
+        FetchRequest {
+            method,
+            rule,
+            key: self.key,
+            client_query: self.query,
+            client_headers: self.headers,
+            client_https: self.https,
+        }
+    }
+}
+
+pub struct OriginEngine {
+    client: OriginClient,
+    store: Store,
+    settings: OriginSettings,
+    flights: Flights,
+    negative: Mutex<HashMap<(String, String), Instant>>,
+    permits: Arc<Semaphore>,
+    /// Parsed configurations per bucket, cached.
+    configs: BucketConfigs,
+    metrics: Arc<Metrics>,
+    notifier: Option<Arc<Notifier>>,
+}
+
+impl OriginEngine {
+    /// `region` is reported in notifications.
+    pub fn new(
+        store: Store,
+        settings: &OriginSettings,
+        region: &str,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<OriginEngine> {
+        Ok(OriginEngine {
+            client: OriginClient::new(settings)?,
+            notifier: Notifier::start(store.clone(), settings, region)?,
+            configs: BucketConfigs::new(store.clone()),
+            store,
+            settings: settings.clone(),
+            flights: Flights::default(),
+            negative: Mutex::new(HashMap::new()),
+            permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
+            metrics,
+        })
+    }
+
+    /// Handle a GET or HEAD of a key with no local object.
+    pub async fn on_miss(self: &Arc<Self>, miss: Miss<'_>) -> Result<Outcome, S3Error> {
+        self.metrics
+            .origin_misses
+            .get_or_create(&Metrics::bucket(miss.bucket))
+            .inc();
+        let rule = match miss.config.rule_for(miss.key) {
+            Some(rule) if rules::is_pullable_key(miss.key) => rule,
+            _ => return Err(no_such_key()),
+        };
+        // A key deleted locally stays deleted.
+        if self.store.tombstone(miss.bucket, miss.key)?.is_some() {
+            return Err(no_such_key());
+        }
+        if self.negatively_cached(miss.bucket, miss.key) {
+            return Err(no_such_key());
+        }
+        match rule.origin_type {
+            // HEAD answers from an origin HEAD and stores nothing (`aws s3 cp` sends HEAD
+            // before GET); in the redirecting modes HEAD is redirected like GET.
+            OriginType::Mirror if miss.method == Method::HEAD => self.head(&miss, rule).await,
+            OriginType::Proxy | OriginType::Redirect if miss.method == Method::HEAD => {
+                answer::redirect(rule, miss.key, miss.query, miss.https)
+            }
+            OriginType::Mirror if !rule.parameter.copy_origin_data => self.proxy(&miss, rule).await,
+            OriginType::Mirror => self.mirror(&miss, rule).await,
+            OriginType::Proxy | OriginType::Redirect => {
+                if rule.origin_type == OriginType::Proxy || rule.parameter.copy_origin_data {
+                    if let Flight::Lead(guard) = self.flights.lead_or_join(miss.bucket, miss.key) {
+                        self.spawn_fill(guard, job(&miss, rule));
+                    }
+                }
+                answer::redirect(rule, miss.key, miss.query, miss.https)
+            }
+        }
+    }
+
+    /// Mirror: lead or join the key's flight, and answer from it.
+    async fn mirror(
+        self: &Arc<Self>,
+        miss: &Miss<'_>,
+        rule: &OriginRule,
+    ) -> Result<Outcome, S3Error> {
+        let rx = match self.flights.lead_or_join(miss.bucket, miss.key) {
+            Flight::Join(rx) => {
+                self.metrics
+                    .origin_joined_waiters
+                    .get_or_create(&Metrics::bucket(miss.bucket))
+                    .inc();
+                rx
+            }
+            Flight::Lead(guard) => {
+                // The object may have been committed between our miss and taking the lead.
+                if self.store.head_object(miss.bucket, miss.key).is_ok() {
+                    guard.publish(FlightState::Done { written: 0 });
+                    return Ok(Outcome::Local);
+                }
+                let rx = guard.subscribe();
+                self.spawn_fill(guard, job(miss, rule));
+                rx
+            }
+        };
+        self.answer_from_flight(rx, miss, rule).await
+    }
+
+    /// Stream a client's answer from a flight's growing file, or fall back to the stored
+    /// object (conditions, partNumber, overrides, a Range of unknown total length, or a
+    /// flight that already finished).
+    async fn answer_from_flight(
+        &self,
+        mut rx: watch::Receiver<FlightState>,
+        miss: &Miss<'_>,
+        rule: &OriginRule,
+    ) -> Result<Outcome, S3Error> {
+        let state = rx
+            .wait_for(|s| !matches!(s, FlightState::Fetching))
+            .await
+            .map(|s| s.clone())
+            .unwrap_or(FlightState::Failed(Failure::Fill(
+                "the fill was abandoned".into(),
+            )));
+        let info = match state {
+            FlightState::Streaming { info, .. } => info,
+            FlightState::Fetching | FlightState::Done { .. } | FlightState::Failed(_) => {
+                return self.wait(rx, rule).await
+            }
+        };
+        if miss.needs_local || (miss.range.is_some() && info.total.is_none()) {
+            return self.wait(rx, rule).await;
+        }
+        let (status, start, end) = match (miss.range, info.total) {
+            (Some(range), Some(total)) => {
+                let (first, last) = range.resolve(total)?;
+                (StatusCode::PARTIAL_CONTENT, first, Some(last + 1))
+            }
+            _ => (StatusCode::OK, 0, None),
+        };
+        let body = match flight::growing_file(&info, rx.clone(), start, end).await {
+            Ok(body) => body,
+            // The file was renamed into place (committed) or removed (failed) meanwhile.
+            Err(_) => return self.wait(rx, rule).await,
+        };
+        let mut response =
+            stream_response(&info.head, Body::from_stream(body), status::MISS_FILLED)?;
+        if let (Some(total), Some(end)) = (info.total, end) {
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(end - start));
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{total}", end - 1)) {
+                headers.insert(http::header::CONTENT_RANGE, v);
+            }
+        }
+        Ok(Outcome::Respond(response))
+    }
+
+    /// Mirror with CopyOriginData=false: stream the origin's answer, store nothing.
+    async fn proxy(&self, miss: &Miss<'_>, rule: &OriginRule) -> Result<Outcome, S3Error> {
+        let fetched = self
+            .fetch(miss.bucket, miss.request(rule, Method::GET))
+            .await
+            .map_err(|f| failure_error(&f, rule, &self.settings))?;
+        let head = stream_head(&fetched, None);
+        let stream = fetched
+            .response
+            .bytes_stream()
+            .map(|r| r.map_err(std::io::Error::other));
+        Ok(Outcome::Respond(stream_response(
+            &head,
+            Body::from_stream(stream),
+            status::MISS_PROXIED,
+        )?))
+    }
+
+    /// HEAD miss: answer from an origin HEAD, store nothing (`aws s3 cp` sends HEAD first).
+    async fn head(&self, miss: &Miss<'_>, rule: &OriginRule) -> Result<Outcome, S3Error> {
+        let fetched = self
+            .fetch(miss.bucket, miss.request(rule, Method::HEAD))
+            .await
+            .map_err(|f| failure_error(&f, rule, &self.settings))?;
+        let content_length = fetched
+            .response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let mut head = stream_head(&fetched, None);
+        head.content_length = content_length;
+        Ok(Outcome::Respond(stream_response(
+            &head,
+            Body::empty(),
+            status::MISS_PROXIED,
+        )?))
+    }
+
+    async fn fetch(&self, bucket: &str, request: FetchRequest<'_>) -> Result<Fetched, Failure> {
+        let labels = Metrics::bucket(bucket);
+        self.metrics.origin_requests.get_or_create(&labels).inc();
+        let started = Instant::now();
+        let fetched = self.client.fetch(&request).await;
+        self.metrics
+            .origin_latency
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
+        let fetched = fetched.map_err(|e| self.fetch_failure(bucket, request.key, e))?;
+        check_redirect(&fetched)?;
+        Ok(fetched)
+    }
+
+    fn fetch_failure(&self, bucket: &str, key: &str, e: FetchError) -> Failure {
+        match e {
+            FetchError::NotFound { status: 404 } => {
+                let until = Instant::now() + Duration::from_secs(self.settings.negative_cache_secs);
+                if self.settings.negative_cache_secs > 0 {
+                    self.negative
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert((bucket.to_owned(), key.to_owned()), until);
+                }
+                Failure::NotFound
+            }
+            e => Failure::Fetch(e),
+        }
+    }
+
+    fn negatively_cached(&self, bucket: &str, key: &str) -> bool {
+        let mut map = self
+            .negative
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let k = (bucket.to_owned(), key.to_owned());
+        match map.get(&k) {
+            Some(until) if Instant::now() < *until => true,
+            Some(_) => {
+                map.remove(&k);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Wait for a flight's outcome; a filled object is then served from storage.
+    async fn wait(
+        &self,
+        rx: watch::Receiver<FlightState>,
+        rule: &OriginRule,
+    ) -> Result<Outcome, S3Error> {
+        match flight::final_state(rx).await {
+            FlightState::Failed(f) => Err(failure_error(&f, rule, &self.settings)),
+            _ => Ok(Outcome::Local),
+        }
+    }
+
+    /// The bucket's origin configuration, if it has one.
+    pub fn bucket_config(&self, bucket: &str) -> Result<Option<Arc<OriginConfiguration>>, S3Error> {
+        self.configs.get(bucket)
+    }
+
+    /// Replace (`Some`) or remove (`None`) the bucket's origin configuration; what was
+    /// remembered under the old one (origin 404s) is forgotten.
+    pub async fn set_bucket_config(
+        &self,
+        bucket: &str,
+        config: Option<&OriginConfiguration>,
+    ) -> Result<(), S3Error> {
+        let result = self.configs.set(bucket, config).await;
+        self.forget_negatives(bucket);
+        result
+    }
+
+    /// The bucket went away: drop what is cached of it (configuration, origin 404s).
+    pub fn forget_bucket(&self, bucket: &str) {
+        self.configs.forget(bucket);
+        self.forget_negatives(bucket);
+    }
+
+    fn forget_negatives(&self, bucket: &str) {
+        self.negative
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(b, _), _| b != bucket);
+    }
+
+    fn spawn_fill(self: &Arc<Self>, guard: FlightGuard, job: FillJob) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let outcome = engine.fill(&job, &guard).await;
+            let labels = Metrics::bucket(&job.bucket);
+            match &outcome {
+                Ok(filled) => {
+                    engine.metrics.origin_fills.get_or_create(&labels).inc();
+                    guard.publish(FlightState::Done {
+                        written: filled.size,
+                    });
+                }
+                Err(failure) => {
+                    if !matches!(failure, Failure::NotFound) {
+                        engine
+                            .metrics
+                            .origin_fill_failures
+                            .get_or_create(&labels)
+                            .inc();
+                        tracing::warn!(bucket = %job.bucket, key = %job.key, %failure, "origin fill failed");
+                    }
+                    guard.publish(FlightState::Failed(failure.clone()));
+                }
+            }
+            // Waiters are answered first; the notification is queued after.
+            drop(guard);
+            if let Some(notifier) = &engine.notifier {
+                let reason;
+                let (outcome, url) = match &outcome {
+                    Ok(filled) => (
+                        EventOutcome::Filled {
+                            size: filled.size,
+                            etag: filled.etag.as_deref(),
+                        },
+                        Some(filled.url.as_str()),
+                    ),
+                    // An origin without the object is a miss, not a failed fill.
+                    Err(Failure::NotFound) => return,
+                    Err(failure) => {
+                        reason = failure.to_string();
+                        (EventOutcome::Failed { reason: &reason }, None)
+                    }
+                };
+                notifier
+                    .emit(OriginEvent {
+                        bucket: &job.bucket,
+                        key: &job.key,
+                        outcome,
+                        url,
+                    })
+                    .await;
+            }
+        });
+    }
+
+    /// Fetch (under the fill concurrency limit), then write, verify and commit.
+    async fn fill(&self, job: &FillJob, guard: &FlightGuard) -> Result<Filled, Failure> {
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Failure::Fill(e.to_string()))?;
+        let request = FetchRequest {
+            method: Method::GET,
+            rule: &job.rule,
+            key: &job.key,
+            client_query: job.query.as_deref(),
+            client_headers: &job.headers,
+            client_https: job.https,
+        };
+        let fetched = self.fetch(&job.bucket, request).await?;
+        let pulled = self
+            .metrics
+            .origin_bytes_pulled
+            .get_or_create(&Metrics::bucket(&job.bucket))
+            .clone();
+        fill::write(
+            &self.store,
+            job,
+            fetched,
+            guard,
+            self.settings.max_object_size,
+            &pulled,
+        )
+        .await
+    }
+}
+
+fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
+    FillJob {
+        bucket: miss.bucket.to_owned(),
+        key: miss.key.to_owned(),
+        rule: rule.clone(),
+        query: miss.query.map(str::to_owned),
+        headers: miss.headers.clone(),
+        https: miss.https,
+    }
+}
+
+fn check_redirect(fetched: &Fetched) -> Result<(), Failure> {
+    let status = fetched.response.status();
+    if status.is_redirection() {
+        let location = fetched
+            .response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        return Err(Failure::Redirect {
+            status: status.as_u16(),
+            location,
+        });
+    }
+    Ok(())
+}

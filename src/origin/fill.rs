@@ -1,0 +1,150 @@
+//! The fill: an origin answer's body written through storage's fill writer while every
+//! client of the flight streams it, then verified (length, Content-MD5, an S3 origin's
+//! single-part ETag) and committed with the object attributes the origin sent.
+//!
+//! Runs inside the fill task the engine spawns ([`super::engine`]), never in a request, so a
+//! client that disconnects cannot cut it short.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use futures::StreamExt as _;
+use http::HeaderMap;
+use prometheus_client::metrics::counter::Counter;
+use storage::{Expect, ObjectAttrs, OriginStamp, Store};
+
+use super::answer::stream_head;
+use super::document::OriginRule;
+use super::fetch::Fetched;
+use super::flight::{Failure, FlightGuard, FlightState, StreamInfo};
+
+/// A committed fill.
+pub(super) struct Filled {
+    pub(super) size: u64,
+    /// `None` when a local write won the race and the fill was discarded.
+    pub(super) etag: Option<String>,
+    pub(super) url: String,
+}
+
+/// Everything a fill task needs, owned (it outlives the request).
+pub(super) struct FillJob {
+    pub(super) bucket: String,
+    pub(super) key: String,
+    pub(super) rule: OriginRule,
+    pub(super) query: Option<String>,
+    pub(super) headers: HeaderMap,
+    pub(super) https: bool,
+}
+
+/// Write `fetched`'s body into a fill of `job`'s key, publishing progress on the flight;
+/// verify and commit it. Bodies larger than `max_size` are refused.
+pub(super) async fn write(
+    store: &Store,
+    job: &FillJob,
+    fetched: Fetched,
+    guard: &FlightGuard,
+    max_size: u64,
+    pulled: &Counter,
+) -> Result<Filled, Failure> {
+    let fetched_url = fetched.url.clone();
+    let expect = expectation(&fetched);
+    let attrs = attrs_of(&fetched);
+    let fill_error = |e: storage::Error| Failure::Fill(e.to_string());
+    let mut writer = store
+        .fill_writer(&job.bucket, &job.key, &[])
+        .map_err(fill_error)?;
+    let info = Arc::new(StreamInfo {
+        head: stream_head(&fetched, expect.md5),
+        temp_path: writer.temp_path().to_owned(),
+        total: expect.size,
+    });
+    guard.publish(FlightState::Streaming {
+        info: info.clone(),
+        written: 0,
+    });
+    let mut stream = fetched.response.bytes_stream();
+    while let Some(item) = stream.next().await {
+        let chunk = item.map_err(|e| Failure::Fill(format!("origin body: {e}")))?;
+        writer.write(&chunk).await.map_err(fill_error)?;
+        pulled.inc_by(chunk.len() as u64);
+        if writer.written() > max_size {
+            return Err(Failure::Fill(format!(
+                "origin object larger than {max_size} bytes"
+            )));
+        }
+        // Readers stream the temp file: make the bytes visible, then say so.
+        writer.flush().await.map_err(fill_error)?;
+        guard.publish(FlightState::Streaming {
+            info: info.clone(),
+            written: writer.written(),
+        });
+    }
+    let size = writer.written();
+    let committed = writer.commit(attrs, &expect).await.map_err(fill_error)?;
+    Ok(Filled {
+        size,
+        etag: committed.map(|meta| meta.etag),
+        url: fetched_url,
+    })
+}
+
+/// Length and digests the origin's body must match before it is committed.
+fn expectation(fetched: &Fetched) -> Expect {
+    let headers = fetched.response.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut md5 = text("content-md5").and_then(|v| {
+        base64::engine::general_purpose::STANDARD
+            .decode(v.trim())
+            .ok()
+            .and_then(|raw| <[u8; 16]>::try_from(raw).ok())
+    });
+    // An S3-compatible origin's ETag of a single-part object is its MD5 (multipart ETags
+    // carry "-N" and are not digests of the body).
+    let s3_like = fetched.private || headers.contains_key("x-amz-request-id");
+    if md5.is_none() && s3_like {
+        md5 = text("etag")
+            .map(|e| e.trim().trim_matches('"'))
+            .and_then(|e| {
+                let raw = hex::decode(e).ok()?;
+                <[u8; 16]>::try_from(raw).ok()
+            });
+    }
+    Expect {
+        size: fetched.response.content_length(),
+        md5,
+        checksums: Vec::new(),
+    }
+}
+
+fn attrs_of(fetched: &Fetched) -> ObjectAttrs {
+    let headers = fetched.response.headers();
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut attrs = ObjectAttrs {
+        content_type: text("content-type"),
+        cache_control: text("cache-control"),
+        content_disposition: text("content-disposition"),
+        content_encoding: text("content-encoding"),
+        content_language: text("content-language"),
+        expires: text("expires"),
+        origin: Some(OriginStamp {
+            etag: text("etag"),
+            last_modified: text("last-modified"),
+            url: fetched.url.clone(),
+        }),
+        ..Default::default()
+    };
+    for (name, value) in headers {
+        if let Some(meta) = name.as_str().strip_prefix("x-amz-meta-") {
+            attrs.user_metadata.insert(
+                meta.to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            );
+        }
+    }
+    attrs
+}

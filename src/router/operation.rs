@@ -1,0 +1,190 @@
+//! What a request asks for: the [`Operation`] enum, named after the AWS API actions, whose
+//! variants carry the bucket, the key and the typed parameters their handler needs.
+//!
+//! Built only by the router ([`super::Route::from_parts`]); handlers destructure it, so a
+//! handler can never run without its bucket, key or a valid parameter.
+
+use super::params::{
+    CopySource, ListObjectVersionsParams, ListObjectsParams, ListObjectsV2Params, ListPartsParams,
+    ListUploadsParams, ReadParams,
+};
+
+/// A routed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// `GET /health`: liveness probe, no auth.
+    Health,
+    /// `GET /metrics`: Prometheus text exposition, no auth.
+    Metrics,
+    ListBuckets,
+    /// An operation on a bucket (`/{bucket}`).
+    Bucket {
+        bucket: String,
+        op: BucketOperation,
+    },
+    /// An operation on an object (`/{bucket}/{key}`).
+    Object {
+        bucket: String,
+        key: String,
+        op: ObjectOperation,
+    },
+}
+
+/// Operations addressed to `/{bucket}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BucketOperation {
+    CreateBucket,
+    HeadBucket,
+    DeleteBucket,
+    GetBucketLocation,
+    GetBucketVersioning,
+    GetBucketAcl,
+    PutBucketAcl,
+    PutBucketOrigin,
+    GetBucketOrigin,
+    DeleteBucketOrigin,
+    ListObjects(ListObjectsParams),
+    ListObjectsV2(ListObjectsV2Params),
+    ListObjectVersions(ListObjectVersionsParams),
+    ListMultipartUploads(ListUploadsParams),
+    DeleteObjects,
+    /// A recognised S3 operation that originstore does not implement (answered 501).
+    NotImplemented(&'static str),
+}
+
+/// Operations addressed to `/{bucket}/{key}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectOperation {
+    PutObject,
+    CopyObject {
+        source: CopySource,
+    },
+    GetObject(ReadParams),
+    HeadObject(ReadParams),
+    DeleteObject,
+    GetObjectAcl,
+    /// originstore extension: `DELETE /{bucket}/{key}?tombstone` forgets a local delete so
+    /// the origin is the key's source again.
+    DeleteObjectTombstone,
+    CreateMultipartUpload,
+    UploadPart {
+        upload_id: String,
+        part_number: u32,
+    },
+    UploadPartCopy {
+        upload_id: String,
+        part_number: u32,
+        source: CopySource,
+    },
+    CompleteMultipartUpload {
+        upload_id: String,
+    },
+    AbortMultipartUpload {
+        upload_id: String,
+    },
+    ListParts(ListPartsParams),
+    /// A recognised S3 operation that originstore does not implement (answered 501).
+    NotImplemented(&'static str),
+}
+
+impl Operation {
+    /// The AWS action name, used in logs, metrics and NotImplemented errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Health => "Health",
+            Operation::Metrics => "Metrics",
+            Operation::ListBuckets => "ListBuckets",
+            Operation::Bucket { op, .. } => op.name(),
+            Operation::Object { op, .. } => op.name(),
+        }
+    }
+
+    /// The bucket the operation addresses, if any.
+    pub fn bucket(&self) -> Option<&str> {
+        match self {
+            Operation::Bucket { bucket, .. } | Operation::Object { bucket, .. } => Some(bucket),
+            Operation::Health | Operation::Metrics | Operation::ListBuckets => None,
+        }
+    }
+
+    /// The key the operation addresses, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Operation::Object { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The name of an operation originstore recognises but does not implement.
+    pub fn not_implemented(&self) -> Option<&'static str> {
+        match self {
+            Operation::Bucket {
+                op: BucketOperation::NotImplemented(name),
+                ..
+            }
+            | Operation::Object {
+                op: ObjectOperation::NotImplemented(name),
+                ..
+            } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Operations that only read object data: the only ones an anonymous client may perform,
+    /// and only on a public-read bucket.
+    pub fn is_public_read(&self) -> bool {
+        matches!(
+            self,
+            Operation::Object {
+                op: ObjectOperation::GetObject(_) | ObjectOperation::HeadObject(_),
+                ..
+            }
+        )
+    }
+}
+
+impl BucketOperation {
+    pub fn name(&self) -> &'static str {
+        use BucketOperation as Op;
+        match self {
+            Op::CreateBucket => "CreateBucket",
+            Op::HeadBucket => "HeadBucket",
+            Op::DeleteBucket => "DeleteBucket",
+            Op::GetBucketLocation => "GetBucketLocation",
+            Op::GetBucketVersioning => "GetBucketVersioning",
+            Op::GetBucketAcl => "GetBucketAcl",
+            Op::PutBucketAcl => "PutBucketAcl",
+            Op::PutBucketOrigin => "PutBucketOrigin",
+            Op::GetBucketOrigin => "GetBucketOrigin",
+            Op::DeleteBucketOrigin => "DeleteBucketOrigin",
+            Op::ListObjects(_) => "ListObjects",
+            Op::ListObjectsV2(_) => "ListObjectsV2",
+            Op::ListObjectVersions(_) => "ListObjectVersions",
+            Op::ListMultipartUploads(_) => "ListMultipartUploads",
+            Op::DeleteObjects => "DeleteObjects",
+            Op::NotImplemented(name) => name,
+        }
+    }
+}
+
+impl ObjectOperation {
+    pub fn name(&self) -> &'static str {
+        use ObjectOperation as Op;
+        match self {
+            Op::PutObject => "PutObject",
+            Op::CopyObject { .. } => "CopyObject",
+            Op::GetObject(_) => "GetObject",
+            Op::HeadObject(_) => "HeadObject",
+            Op::DeleteObject => "DeleteObject",
+            Op::GetObjectAcl => "GetObjectAcl",
+            Op::DeleteObjectTombstone => "DeleteObjectTombstone",
+            Op::CreateMultipartUpload => "CreateMultipartUpload",
+            Op::UploadPart { .. } => "UploadPart",
+            Op::UploadPartCopy { .. } => "UploadPartCopy",
+            Op::CompleteMultipartUpload { .. } => "CompleteMultipartUpload",
+            Op::AbortMultipartUpload { .. } => "AbortMultipartUpload",
+            Op::ListParts(_) => "ListParts",
+            Op::NotImplemented(name) => name,
+        }
+    }
+}

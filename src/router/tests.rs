@@ -1,0 +1,267 @@
+//! The router's table: the request shapes of the AWS API reference, one line per case
+//! (method and URL, headers -> operation), covering every [`Operation`] variant.
+
+use std::collections::BTreeSet;
+
+use http::{HeaderMap, Method};
+
+use super::*;
+use crate::error::S3ErrorCode;
+
+/// Request headers of a case.
+type Headers = &'static [(&'static str, &'static str)];
+
+const NONE: Headers = &[];
+const COPY: Headers = &[("x-amz-copy-source", "/src/a%20b?versionId=null")];
+const SIGNED: Headers = &[("authorization", "AWS4-HMAC-SHA256 ...")];
+
+fn route(request: &str, headers: &[(&str, &str)]) -> Result<Operation, S3Error> {
+    let (method, url) = request.split_once(' ').expect("METHOD URL");
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (url, None),
+    };
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        map.insert(
+            http::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+            value.parse().expect("value"),
+        );
+    }
+    let method: Method = method.parse().expect("method");
+    Operation::from_parts(&method, Some("127.0.0.1:9000"), path, query, &map, None)
+}
+
+fn bucket(op: BucketOperation) -> Operation {
+    Operation::Bucket {
+        bucket: "b".into(),
+        op,
+    }
+}
+
+fn object(op: ObjectOperation) -> Operation {
+    Operation::Object {
+        bucket: "b".into(),
+        key: "k".into(),
+        op,
+    }
+}
+
+fn list_common() -> ListCommon {
+    ListCommon {
+        prefix: String::new(),
+        delimiter: None,
+        max_keys: 1000,
+        url_encode: false,
+    }
+}
+
+fn copy_source() -> CopySource {
+    CopySource {
+        bucket: "src".into(),
+        key: "a b".into(),
+        version_id: Some("null".into()),
+    }
+}
+
+/// Every variant, by an exhaustive match: a new variant does not compile until it has a
+/// number here, and the table test fails until it has a row.
+fn variant(op: &Operation) -> &'static str {
+    use BucketOperation as B;
+    use ObjectOperation as O;
+    match op {
+        Operation::Health | Operation::Metrics | Operation::ListBuckets => op.name(),
+        Operation::Bucket { op, .. } => match op {
+            B::CreateBucket
+            | B::HeadBucket
+            | B::DeleteBucket
+            | B::GetBucketLocation
+            | B::GetBucketVersioning
+            | B::GetBucketAcl
+            | B::PutBucketAcl
+            | B::PutBucketOrigin
+            | B::GetBucketOrigin
+            | B::DeleteBucketOrigin
+            | B::ListObjects(_)
+            | B::ListObjectsV2(_)
+            | B::ListObjectVersions(_)
+            | B::ListMultipartUploads(_)
+            | B::DeleteObjects => op.name(),
+            B::NotImplemented(_) => "bucket NotImplemented",
+        },
+        Operation::Object { op, .. } => match op {
+            O::PutObject
+            | O::CopyObject { .. }
+            | O::GetObject(_)
+            | O::HeadObject(_)
+            | O::DeleteObject
+            | O::GetObjectAcl
+            | O::DeleteObjectTombstone
+            | O::CreateMultipartUpload
+            | O::UploadPart { .. }
+            | O::UploadPartCopy { .. }
+            | O::CompleteMultipartUpload { .. }
+            | O::AbortMultipartUpload { .. }
+            | O::ListParts(_) => op.name(),
+            O::NotImplemented(_) => "object NotImplemented",
+        },
+    }
+}
+
+const ALL_VARIANTS: usize = 3 + 16 + 14;
+
+#[rustfmt::skip]
+#[test]
+fn aws_reference_requests_route_to_their_operation() {
+    use BucketOperation as B;
+    use ObjectOperation as O;
+    let read = ReadParams::default;
+    let table: Vec<(&str, Headers, Operation)> = vec![
+        ("GET /", SIGNED, Operation::ListBuckets),
+        ("GET /health", NONE, Operation::Health),
+        ("GET /metrics", NONE, Operation::Metrics),
+        ("PUT /b", NONE, bucket(B::CreateBucket)),
+        ("HEAD /b", NONE, bucket(B::HeadBucket)),
+        ("DELETE /b/", NONE, bucket(B::DeleteBucket)),
+        ("GET /b?location", NONE, bucket(B::GetBucketLocation)),
+        ("GET /b?versioning", NONE, bucket(B::GetBucketVersioning)),
+        ("GET /b?acl", NONE, bucket(B::GetBucketAcl)),
+        ("PUT /b?acl", NONE, bucket(B::PutBucketAcl)),
+        ("PUT /b?origin", NONE, bucket(B::PutBucketOrigin)),
+        ("GET /b?origin", NONE, bucket(B::GetBucketOrigin)),
+        ("DELETE /b?origin", NONE, bucket(B::DeleteBucketOrigin)),
+        ("GET /b?prefix=a&delimiter=%2F&marker=m", NONE, bucket(B::ListObjects(ListObjectsParams { common: ListCommon { prefix: "a".into(), delimiter: Some("/".into()), ..list_common() }, marker: Some("m".into()) }))),
+        ("GET /b?list-type=2&max-keys=5&encoding-type=url&start-after=s&fetch-owner=true", NONE, bucket(B::ListObjectsV2(ListObjectsV2Params { common: ListCommon { max_keys: 5, url_encode: true, ..list_common() }, continuation_token: None, start_after: Some("s".into()), fetch_owner: true }))),
+        ("GET /b?versions&key-marker=k&version-id-marker=null", NONE, bucket(B::ListObjectVersions(ListObjectVersionsParams { common: list_common(), key_marker: Some("k".into()), version_id_marker: "null".into() }))),
+        ("GET /b?uploads&max-uploads=3", NONE, bucket(B::ListMultipartUploads(ListUploadsParams { prefix: String::new(), delimiter: None, key_marker: None, upload_id_marker: None, max_uploads: 3, url_encode: false }))),
+        ("POST /b?delete", NONE, bucket(B::DeleteObjects)),
+        ("PUT /b?versioning", NONE, bucket(B::NotImplemented("PutBucketVersioning"))),
+        ("GET /b?policy", NONE, bucket(B::NotImplemented("GetBucketPolicy"))),
+        ("DELETE /b?cors", NONE, bucket(B::NotImplemented("DeleteBucketCors"))),
+        ("PUT /b/k", NONE, object(O::PutObject)),
+        ("PUT /b/k", COPY, object(O::CopyObject { source: copy_source() })),
+        ("GET /b/k", NONE, object(O::GetObject(read()))),
+        ("GET /b/k?versionId=v1&partNumber=2&response-content-type=text%2Fplain", NONE, object(O::GetObject(ReadParams { version_id: Some("v1".into()), part_number: Some(2), overrides: ResponseOverrides { content_type: Some("text/plain".into()), ..Default::default() } }))),
+        ("HEAD /b/k", NONE, object(O::HeadObject(read()))),
+        ("DELETE /b/k", NONE, object(O::DeleteObject)),
+        ("GET /b/k?acl", NONE, object(O::GetObjectAcl)),
+        ("DELETE /b/k?tombstone", NONE, object(O::DeleteObjectTombstone)),
+        ("POST /b/k?uploads", NONE, object(O::CreateMultipartUpload)),
+        ("PUT /b/k?partNumber=1&uploadId=u", NONE, object(O::UploadPart { upload_id: "u".into(), part_number: 1 })),
+        ("PUT /b/k?partNumber=7&uploadId=u", COPY, object(O::UploadPartCopy { upload_id: "u".into(), part_number: 7, source: copy_source() })),
+        ("POST /b/k?uploadId=u", NONE, object(O::CompleteMultipartUpload { upload_id: "u".into() })),
+        ("DELETE /b/k?uploadId=u", NONE, object(O::AbortMultipartUpload { upload_id: "u".into() })),
+        ("GET /b/k?uploadId=u&max-parts=2&part-number-marker=3", NONE, object(O::ListParts(ListPartsParams { upload_id: "u".into(), part_number_marker: 3, max_parts: 2 }))),
+        ("PUT /b/k?acl", NONE, object(O::NotImplemented("PutObjectAcl"))),
+        ("POST /b/k", NONE, object(O::NotImplemented("PostObject"))),
+        ("PUT /b/k?tagging", NONE, object(O::NotImplemented("PutObjectTagging"))),
+        ("GET /b/k?attributes", NONE, object(O::NotImplemented("GetObjectAttributes"))),
+    ];
+    let mut seen = BTreeSet::new();
+    for (request, headers, expected) in table {
+        let routed = route(request, headers).unwrap_or_else(|e| panic!("{request}: {e:?}"));
+        assert_eq!(routed, expected, "{request}");
+        seen.insert(variant(&routed));
+    }
+    assert_eq!(seen.len(), ALL_VARIANTS, "every variant has a row: {seen:?}");
+}
+
+/// Every subresource originstore does not implement is named, for every method.
+#[test]
+fn unsupported_subresources_name_their_aws_action() {
+    for (table, key) in [
+        (unsupported::UNSUPPORTED_BUCKET_SUBRESOURCES, ""),
+        (unsupported::UNSUPPORTED_OBJECT_SUBRESOURCES, "/k"),
+    ] {
+        for (name, get, put, delete) in table {
+            for (method, action) in [
+                ("GET", get),
+                ("PUT", put),
+                ("POST", put),
+                ("DELETE", delete),
+            ] {
+                let request = format!("{method} /b{key}?{name}");
+                let op = route(&request, NONE).expect("routes");
+                assert_eq!(op.not_implemented(), Some(*action), "{request}");
+            }
+        }
+    }
+}
+
+#[rustfmt::skip]
+#[test]
+fn invalid_parameters_get_the_aws_error() {
+    let table: &[(&str, S3ErrorCode)] = &[
+        ("GET /b?max-keys=-1", S3ErrorCode::InvalidArgument),
+        ("GET /b?list-type=2&encoding-type=xml", S3ErrorCode::InvalidArgument),
+        ("GET /b?versions&version-id-marker=v", S3ErrorCode::InvalidArgument),
+        ("GET /b?uploads&max-uploads=x", S3ErrorCode::InvalidArgument),
+        ("GET /b/k?partNumber=0", S3ErrorCode::InvalidArgument),
+        ("PUT /b/k?partNumber=10001&uploadId=u", S3ErrorCode::InvalidArgument),
+        ("GET /b/k?uploadId=u&max-parts=x", S3ErrorCode::InvalidArgument),
+        ("PATCH /b/k", S3ErrorCode::MethodNotAllowed),
+        ("POST /", S3ErrorCode::MethodNotAllowed),
+        ("GET /b/%FF", S3ErrorCode::InvalidURI),
+    ];
+    for (request, code) in table {
+        let err = route(request, NONE).expect_err(request);
+        assert_eq!(err.code, *code, "{request}");
+    }
+    let bad_copy = route("PUT /b/k", &[("x-amz-copy-source", "nokey")]).expect_err("refused");
+    assert_eq!(bad_copy.code, S3ErrorCode::InvalidArgument);
+}
+
+#[test]
+fn keys_keep_slashes_spaces_and_unicode() {
+    let key = |path: &str| {
+        route(&format!("GET {path}"), NONE)
+            .expect("routes")
+            .key()
+            .map(str::to_owned)
+    };
+    assert_eq!(key("/b//lead/trail/").as_deref(), Some("/lead/trail/"));
+    assert_eq!(
+        key("/b/a%20b%2Bc%25d%3Fe%23f%C3%A9").as_deref(),
+        Some("a b+c%d?e#fé")
+    );
+    // '+' in a path is a literal plus, not a space.
+    assert_eq!(key("/b/a+b").as_deref(), Some("a+b"));
+}
+
+#[test]
+fn probes_are_unsigned_and_without_query() {
+    // A signed request, or one with a query, reaches a bucket named health or metrics.
+    let op = route("GET /health", SIGNED).expect("routes");
+    assert_eq!(op.bucket(), Some("health"));
+    let op = route("GET /metrics?list-type=2", NONE).expect("routes");
+    assert_eq!(op.name(), "ListObjectsV2");
+}
+
+#[test]
+fn virtual_hosted_style_takes_the_bucket_from_the_host() {
+    let headers = HeaderMap::new();
+    let op = Operation::from_parts(
+        &Method::GET,
+        Some("photos.s3.local:9000"),
+        "/a/b.jpg",
+        None,
+        &headers,
+        Some("s3.local"),
+    )
+    .expect("routes");
+    assert_eq!(op.bucket(), Some("photos"));
+    assert_eq!(op.key(), Some("a/b.jpg"));
+    assert_eq!(op.name(), "GetObject");
+    // The bare domain is path-style.
+    let op = Operation::from_parts(
+        &Method::GET,
+        Some("s3.local:9000"),
+        "/photos/a",
+        None,
+        &headers,
+        Some("s3.local"),
+    )
+    .expect("routes");
+    assert_eq!(op.bucket(), Some("photos"));
+    assert_eq!(op.key(), Some("a"));
+}

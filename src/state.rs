@@ -1,0 +1,44 @@
+//! [`AppState`]: everything a handler may need, shared by all requests — the store, the
+//! configuration, the origin engine and the metrics — and [`AppState::open`], which builds it
+//! from a configuration without binding a socket (the server, benchmarks and tests use it).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::origin::OriginEngine;
+
+pub struct AppState {
+    pub store: storage::Store,
+    pub config: Config,
+    pub origin: Arc<OriginEngine>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Open the data directory (on the blocking pool: recovery walks it) and start the origin
+    /// engine and its notifier.
+    pub async fn open(config: Config) -> anyhow::Result<Arc<AppState>> {
+        let dir = config.data_dir.clone();
+        let options = config.storage.clone();
+        let store = tokio::task::spawn_blocking(move || storage::Store::open(&dir, options))
+            .await
+            .context("opening the store")?
+            .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+        let metrics = Arc::new(Metrics::new());
+        let origin = Arc::new(OriginEngine::new(
+            store.clone(),
+            &config.origin,
+            &config.region,
+            metrics.clone(),
+        )?);
+        Ok(Arc::new(AppState {
+            store,
+            config,
+            origin,
+            metrics,
+        }))
+    }
+}
