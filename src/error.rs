@@ -201,6 +201,13 @@ impl From<storage::Error> for S3Error {
     }
 }
 
+/// A request document that does not parse: MalformedXML, naming what is wrong.
+impl From<crate::xml::XmlError> for S3Error {
+    fn from(e: crate::xml::XmlError) -> S3Error {
+        S3Error::malformed_xml(e)
+    }
+}
+
 impl From<AuthError> for S3Error {
     fn from(e: AuthError) -> S3Error {
         use S3ErrorCode as C;
@@ -271,6 +278,18 @@ mod tests {
             StatusCode::LENGTH_REQUIRED
         );
         assert_eq!(S3ErrorCode::NotImplemented.as_str(), "NotImplemented");
+    }
+
+    #[test]
+    fn xml_errors_are_malformed_xml() {
+        let err = crate::xml::from_xml::<crate::xml::CompleteMultipartUpload>(
+            b"<CompleteMultipartUpload><Part>",
+        )
+        .err()
+        .expect("fails");
+        let err = S3Error::from(err);
+        assert_eq!(err.code, S3ErrorCode::MalformedXML);
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]

@@ -176,30 +176,8 @@ pub async fn handle_put_bucket_acl(
 
 /// Does an AccessControlPolicy grant READ to the AllUsers group?
 fn grants_public_read(text: &str) -> Result<bool, S3Error> {
-    #[derive(serde::Deserialize)]
-    struct Policy {
-        #[serde(rename = "AccessControlList", default)]
-        acl: Option<List>,
-    }
-    #[derive(serde::Deserialize)]
-    struct List {
-        #[serde(rename = "Grant", default)]
-        grants: Vec<Grant>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Grant {
-        #[serde(rename = "Grantee")]
-        grantee: Grantee,
-        #[serde(rename = "Permission")]
-        permission: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Grantee {
-        #[serde(rename = "URI", default)]
-        uri: Option<String>,
-    }
-    let policy: Policy = xml::from_xml(text.as_bytes())?;
-    Ok(policy.acl.is_some_and(|l| {
+    let policy: xml::AccessControlPolicyRequest = xml::from_xml(text.as_bytes())?;
+    Ok(policy.access_control_list.is_some_and(|l| {
         l.grants.iter().any(|g| {
             g.grantee.uri.as_deref() == Some(xml::ALL_USERS)
                 && matches!(g.permission.as_str(), "READ" | "FULL_CONTROL")

@@ -15,95 +15,97 @@ pub(super) struct WireConfiguration {
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireRule {
-    #[serde(rename = "RulePriority", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) rule_priority: Option<String>,
-    #[serde(rename = "OriginType", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) origin_type: Option<String>,
-    #[serde(rename = "OriginCondition", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) origin_condition: Option<WireCondition>,
-    #[serde(rename = "OriginParameter", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) origin_parameter: Option<WireParameter>,
     #[serde(rename = "HTTPStandbyCode", skip_serializing_if = "Option::is_none")]
     pub(super) http_standby_code: Option<WireStandbyCode>,
-    #[serde(rename = "OriginInfo", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) origin_info: Option<WireOriginInfo>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireCondition {
     #[serde(rename = "HTTPStatusCode", skip_serializing_if = "Option::is_none")]
     pub(super) http_status_code: Option<String>,
-    #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) prefix: Option<String>,
-    #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) suffix: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireParameter {
-    #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) protocol: Option<String>,
-    #[serde(
-        rename = "TransparentErrorCode",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) transparent_error_code: Option<String>,
-    #[serde(rename = "FollowQueryString", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) follow_query_string: Option<String>,
-    #[serde(rename = "HttpHeader", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) http_header: Option<WireHttpHeader>,
-    #[serde(rename = "FollowRedirection", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) follow_redirection: Option<String>,
-    #[serde(rename = "HttpRedirectCode", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) http_redirect_code: Option<String>,
-    #[serde(rename = "CopyOriginData", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) copy_origin_data: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireHttpHeader {
-    #[serde(rename = "FollowAllHeaders", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) follow_all_headers: Option<String>,
-    #[serde(rename = "FollowHttpHeaders", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) follow_http_headers: Option<WireHeaderList>,
-    #[serde(
-        rename = "ForbidFollowHttpHeaders",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) forbid_follow_http_headers: Option<WireHeaderList>,
     /// The older spelling; accepted, never written.
-    #[serde(rename = "ForbidFollowHeaders", skip_serializing)]
+    #[serde(skip_serializing)]
     pub(super) forbid_follow_headers: Option<WireHeaderList>,
-    #[serde(rename = "NewHttpHeaders", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) new_http_headers: Option<WireHeaderList>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireHeaderList {
-    #[serde(rename = "Header", default)]
+    #[serde(default)]
     pub(super) header: Vec<WireHeader>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireHeader {
-    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) key: Option<String>,
-    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) value: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireStandbyCode {
-    #[serde(rename = "StatusCode", default)]
+    #[serde(default)]
     pub(super) status_code: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireOriginInfo {
-    #[serde(rename = "HostInfo", default)]
+    #[serde(default)]
     pub(super) host_info: Vec<WireHostInfo>,
-    #[serde(rename = "FileInfo", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) file_info: Option<WireFileInfo>,
 }
 
@@ -180,72 +182,66 @@ impl Serialize for WireHostInfo {
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WirePrivateHost {
-    #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) host: Option<String>,
-    #[serde(rename = "CredentialProvider", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) credential_provider: Option<WireCredentialProvider>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireCredentialProvider {
-    #[serde(
-        rename = "AuthorizationAlgorithm",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) authorization_algorithm: Option<String>,
-    #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) region: Option<String>,
-    #[serde(rename = "SecretId", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) secret_id: Option<String>,
-    #[serde(rename = "SecretKey", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) secret_key: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireFileInfo {
-    #[serde(rename = "PrefixDirective", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) prefix_directive: Option<String>,
-    #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) prefix: Option<String>,
-    #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) suffix: Option<String>,
-    #[serde(
-        rename = "PrefixConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) prefix_configuration: Option<WirePrefixConfiguration>,
-    #[serde(
-        rename = "SuffixConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) suffix_configuration: Option<WireSuffixConfiguration>,
-    #[serde(
-        rename = "FixedFileConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) fixed_file_configuration: Option<WireFixedFileConfiguration>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WirePrefixConfiguration {
-    #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) prefix: Option<String>,
-    #[serde(rename = "ReplacedWithPrefix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) replaced_with_prefix: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireSuffixConfiguration {
-    #[serde(rename = "Suffix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) suffix: Option<String>,
-    #[serde(rename = "ReplacedWithSuffix", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) replaced_with_suffix: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub(super) struct WireFixedFileConfiguration {
-    #[serde(rename = "FixedFilePath", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) fixed_file_path: Option<String>,
 }
 
