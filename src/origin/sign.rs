@@ -112,21 +112,13 @@ fn sign_with_payload_hash(
     signed.sort_unstable();
     signed.dedup();
 
-    let mut canonical_headers = Vec::with_capacity(256);
-    for name in &signed {
-        canonical_headers.extend_from_slice(name.as_bytes());
-        canonical_headers.push(b':');
-        for (i, v) in headers.get_all(*name).iter().enumerate() {
-            if v.to_str().is_err() {
-                return Err(SignError::InvalidHeaderValue((*name).to_string()));
-            }
-            if i > 0 {
-                canonical_headers.push(b',');
-            }
-            sigv4::normalize_header_value(v.as_bytes(), &mut canonical_headers);
-        }
-        canonical_headers.push(b'\n');
+    if let Some(name) = signed
+        .iter()
+        .find(|n| headers.get_all(**n).iter().any(|v| v.to_str().is_err()))
+    {
+        return Err(SignError::InvalidHeaderValue((*name).to_string()));
     }
+    let canonical_headers = sigv4::canonical_headers_of(headers, None, &signed);
     let signed_headers = signed.join(";");
 
     let canonical_request = sigv4::canonical_request(
