@@ -230,7 +230,6 @@ fn bench_list_xml(c: &mut Criterion) {
         })
         .collect();
     let doc = xml::ListBucketResult {
-        xmlns: xml::S3_NS,
         name: "photos".to_owned(),
         prefix: "photos/".to_owned(),
         key_count: Some(1000),

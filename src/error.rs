@@ -254,7 +254,7 @@ pub fn error_xml(err: &S3Error, resource: &str, request_id: &str) -> String {
         resource,
         request_id,
     };
-    crate::xml::to_xml(&body)
+    crate::xml::to_xml_without_namespace(&body)
 }
 
 #[cfg(test)]

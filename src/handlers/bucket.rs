@@ -33,7 +33,6 @@ pub async fn handle_list_buckets(
     xml_response(
         StatusCode::OK,
         &xml::ListAllMyBucketsResult {
-            xmlns: xml::S3_NS,
             owner: xml::Owner::new(user),
             buckets: xml::Buckets { bucket: buckets },
         },
@@ -112,13 +111,7 @@ pub async fn handle_get_bucket_location(
     } else {
         meta.region
     };
-    xml_response(
-        StatusCode::OK,
-        &xml::LocationConstraint {
-            xmlns: xml::S3_NS,
-            region,
-        },
-    )
+    xml_response(StatusCode::OK, &xml::LocationConstraint { region })
 }
 
 pub async fn handle_get_bucket_versioning(
@@ -127,10 +120,7 @@ pub async fn handle_get_bucket_versioning(
 ) -> Result<Response, S3Error> {
     state.store.head_bucket(bucket)?;
     // Versioning has never been enabled: an empty configuration, as AWS answers.
-    xml_response(
-        StatusCode::OK,
-        &xml::VersioningConfiguration { xmlns: xml::S3_NS },
-    )
+    xml_response(StatusCode::OK, &xml::VersioningConfiguration {})
 }
 
 pub async fn handle_get_bucket_acl(

@@ -57,11 +57,14 @@ async fn scan(
     Ok(page)
 }
 
-fn entries(
+/// The part of a ListObjects (v1 or v2) answer both versions share.
+fn list_result(
+    bucket: &str,
+    c: &ListCommon,
     page: &ListPage,
     enc: &impl Fn(&str) -> String,
     owner: Option<&str>,
-) -> (Vec<xml::ListEntry>, Vec<xml::CommonPrefix>) {
+) -> xml::ListBucketResult {
     let contents = page
         .objects
         .iter()
@@ -74,12 +77,24 @@ fn entries(
             storage_class: "STANDARD",
         })
         .collect();
-    let prefixes = page
-        .common_prefixes
+    xml::ListBucketResult {
+        name: bucket.to_owned(),
+        prefix: enc(&c.prefix),
+        max_keys: c.max_keys,
+        delimiter: c.delimiter.as_deref().map(enc),
+        encoding_type: c.url_encode.then_some("url"),
+        is_truncated: page.is_truncated,
+        contents,
+        common_prefixes: prefixes(page, enc),
+        ..Default::default()
+    }
+}
+
+fn prefixes(page: &ListPage, enc: &impl Fn(&str) -> String) -> Vec<xml::CommonPrefix> {
+    page.common_prefixes
         .iter()
         .map(|p| xml::CommonPrefix { prefix: enc(p) })
-        .collect();
-    (contents, prefixes)
+        .collect()
 }
 
 pub async fn handle_list_objects(
@@ -91,7 +106,7 @@ pub async fn handle_list_objects(
     let page = scan(state, bucket, &c, marker.clone()).await?;
     let enc = encoder(c.url_encode);
     let owner = state.store.head_bucket(bucket)?.owner;
-    let (contents, common_prefixes) = entries(&page, &enc, Some(&owner));
+    let base = list_result(bucket, &c, &page, &enc, Some(&owner));
     // NextMarker is only returned with a delimiter; without one, clients resume from the
     // last key (AWS ListObjects reference).
     let next_marker = if page.is_truncated && c.delimiter.is_some() {
@@ -102,18 +117,9 @@ pub async fn handle_list_objects(
     xml_response(
         StatusCode::OK,
         &xml::ListBucketResult {
-            xmlns: xml::S3_NS,
-            name: bucket.to_owned(),
-            prefix: enc(&c.prefix),
             marker: Some(marker.as_deref().map(&enc).unwrap_or_default()),
             next_marker,
-            max_keys: c.max_keys,
-            delimiter: c.delimiter.as_deref().map(&enc),
-            encoding_type: c.url_encode.then_some("url"),
-            is_truncated: page.is_truncated,
-            contents,
-            common_prefixes,
-            ..Default::default()
+            ..base
         },
     )
 }
@@ -153,7 +159,7 @@ pub async fn handle_list_objects_v2(
     } else {
         None
     };
-    let (contents, common_prefixes) = entries(&page, &enc, owner.as_deref());
+    let base = list_result(bucket, &c, &page, &enc, owner.as_deref());
     let next_token = if page.is_truncated {
         page.next_after.as_deref().map(encode_token)
     } else {
@@ -162,20 +168,11 @@ pub async fn handle_list_objects_v2(
     xml_response(
         StatusCode::OK,
         &xml::ListBucketResult {
-            xmlns: xml::S3_NS,
-            name: bucket.to_owned(),
-            prefix: enc(&c.prefix),
             start_after: start_after.as_deref().map(&enc),
             continuation_token: token,
             next_continuation_token: next_token,
-            key_count: Some(contents.len() + common_prefixes.len()),
-            max_keys: c.max_keys,
-            delimiter: c.delimiter.as_deref().map(&enc),
-            encoding_type: c.url_encode.then_some("url"),
-            is_truncated: page.is_truncated,
-            contents,
-            common_prefixes,
-            ..Default::default()
+            key_count: Some(base.contents.len() + base.common_prefixes.len()),
+            ..base
         },
     )
 }
@@ -207,11 +204,6 @@ pub async fn handle_list_object_versions(
             storage_class: "STANDARD",
         })
         .collect();
-    let common_prefixes = page
-        .common_prefixes
-        .iter()
-        .map(|p| xml::CommonPrefix { prefix: enc(p) })
-        .collect();
     let (next_key_marker, next_version_id_marker) = if page.is_truncated {
         (
             page.next_after.as_deref().map(&enc),
@@ -223,7 +215,6 @@ pub async fn handle_list_object_versions(
     xml_response(
         StatusCode::OK,
         &xml::ListVersionsResult {
-            xmlns: xml::S3_NS,
             name: bucket.to_owned(),
             prefix: enc(&c.prefix),
             key_marker: key_marker.as_deref().map(&enc).unwrap_or_default(),
@@ -235,7 +226,7 @@ pub async fn handle_list_object_versions(
             encoding_type: c.url_encode.then_some("url"),
             is_truncated: page.is_truncated,
             versions,
-            common_prefixes,
+            common_prefixes: prefixes(&page, &enc),
         },
     )
 }

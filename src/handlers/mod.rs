@@ -197,12 +197,17 @@ pub fn is_public_read(state: &AppState, bucket: &str) -> Result<bool, S3Error> {
         == Some(b"public-read".as_slice()))
 }
 
-/// A 200 with an XML document.
+/// A response carrying an XML document.
 pub fn xml_response<T: serde::Serialize>(status: StatusCode, doc: &T) -> Result<Response, S3Error> {
+    xml_text_response(status, crate::xml::to_xml(doc))
+}
+
+/// A response carrying an already serialised XML document.
+pub fn xml_text_response(status: StatusCode, xml: String) -> Result<Response, S3Error> {
     Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "application/xml")
-        .body(Body::from(crate::xml::to_xml(doc)))
+        .body(Body::from(xml))
         .map_err(S3Error::internal)
 }
 

@@ -12,7 +12,7 @@ use http::StatusCode;
 use storage::{ChecksumAlgorithm, CompletedPart, UploadQuery};
 
 use super::headers;
-use super::{empty_response, xml_response, RequestContext};
+use super::{empty_response, xml_response, xml_text_response, RequestContext};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::router::{CopySource, ListPartsParams, ListUploadsParams};
 use crate::state::AppState;
@@ -24,16 +24,6 @@ pub struct PartTarget<'a> {
     pub key: &'a str,
     pub upload_id: &'a str,
     pub part_number: u32,
-}
-
-fn checksum_field(
-    part_checksum: Option<&String>,
-    algorithm: Option<ChecksumAlgorithm>,
-    want: ChecksumAlgorithm,
-) -> Option<String> {
-    (algorithm == Some(want))
-        .then(|| part_checksum.cloned())
-        .flatten()
 }
 
 pub async fn handle_create_multipart_upload(
@@ -61,7 +51,6 @@ pub async fn handle_create_multipart_upload(
     let mut response = xml_response(
         StatusCode::OK,
         &xml::InitiateMultipartUploadResult {
-            xmlns: xml::S3_NS,
             bucket: bucket.to_owned(),
             key: key.to_owned(),
             upload_id: upload.upload_id,
@@ -160,7 +149,6 @@ pub async fn handle_upload_part_copy(
     xml_response(
         StatusCode::OK,
         &xml::CopyPartResult {
-            xmlns: xml::S3_NS,
             last_modified: xml::timestamp(part.last_modified),
             etag: headers::quoted_etag(&part.etag),
         },
@@ -195,12 +183,6 @@ pub async fn handle_complete_multipart_upload(
         .store
         .complete_upload(bucket, key, upload_id, &parts)
         .await?;
-    let checksum = |want: ChecksumAlgorithm| {
-        meta.checksums
-            .iter()
-            .find(|c| c.algorithm == want)
-            .map(|c| c.value.clone())
-    };
     let checksum_type = meta.checksums.first().map(|c| {
         if c.composite {
             "COMPOSITE"
@@ -208,21 +190,20 @@ pub async fn handle_complete_multipart_upload(
             "FULL_OBJECT"
         }
     });
-    xml_response(
+    let result = xml::CompleteMultipartUploadResult {
+        location: format!("/{bucket}/{key}"),
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        etag: headers::quoted_etag(&meta.etag),
+        checksum: meta.checksums.first().map(|c| xml::Checksum {
+            algorithm: c.algorithm,
+            value: c.value.clone(),
+        }),
+        checksum_type,
+    };
+    xml_text_response(
         StatusCode::OK,
-        &xml::CompleteMultipartUploadResult {
-            xmlns: xml::S3_NS,
-            location: format!("/{bucket}/{key}"),
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            etag: headers::quoted_etag(&meta.etag),
-            checksum_crc32: checksum(ChecksumAlgorithm::Crc32),
-            checksum_crc32c: checksum(ChecksumAlgorithm::Crc32c),
-            checksum_crc64nvme: checksum(ChecksumAlgorithm::Crc64Nvme),
-            checksum_sha1: checksum(ChecksumAlgorithm::Sha1),
-            checksum_sha256: checksum(ChecksumAlgorithm::Sha256),
-            checksum_type,
-        },
+        xml::to_xml_with_root("CompleteMultipartUploadResult", &result),
     )
 }
 
@@ -304,33 +285,14 @@ pub async fn handle_list_parts(
             last_modified: xml::timestamp(p.last_modified),
             etag: headers::quoted_etag(&p.etag),
             size: p.size,
-            checksum_crc32: checksum_field(
-                p.checksum.as_ref(),
-                algorithm,
-                ChecksumAlgorithm::Crc32,
-            ),
-            checksum_crc32c: checksum_field(
-                p.checksum.as_ref(),
-                algorithm,
-                ChecksumAlgorithm::Crc32c,
-            ),
-            checksum_crc64nvme: checksum_field(
-                p.checksum.as_ref(),
-                algorithm,
-                ChecksumAlgorithm::Crc64Nvme,
-            ),
-            checksum_sha1: checksum_field(p.checksum.as_ref(), algorithm, ChecksumAlgorithm::Sha1),
-            checksum_sha256: checksum_field(
-                p.checksum.as_ref(),
-                algorithm,
-                ChecksumAlgorithm::Sha256,
-            ),
+            checksum: algorithm
+                .zip(p.checksum.clone())
+                .map(|(algorithm, value)| xml::Checksum { algorithm, value }),
         })
         .collect();
     xml_response(
         StatusCode::OK,
         &xml::ListPartsResult {
-            xmlns: xml::S3_NS,
             bucket: bucket.to_owned(),
             key: key.to_owned(),
             upload_id: upload_id.to_owned(),
@@ -391,7 +353,6 @@ pub async fn handle_list_multipart_uploads(
     xml_response(
         StatusCode::OK,
         &xml::ListMultipartUploadsResult {
-            xmlns: xml::S3_NS,
             bucket: bucket.to_owned(),
             key_marker: query.key_marker.as_deref().map(enc).unwrap_or_default(),
             upload_id_marker: query.upload_id_marker.clone().unwrap_or_default(),

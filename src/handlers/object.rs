@@ -290,7 +290,6 @@ pub async fn handle_delete_objects(
     }
     let tombstone = super::origin_configured(state, bucket)?;
     let mut result = xml::DeleteResult {
-        xmlns: xml::S3_NS,
         ..Default::default()
     };
     for object in request.objects {
@@ -409,7 +408,6 @@ pub async fn handle_copy_object(
     xml_response(
         StatusCode::OK,
         &xml::CopyObjectResult {
-            xmlns: xml::S3_NS,
             last_modified: xml::timestamp(copied.last_modified),
             etag: headers::quoted_etag(&copied.etag),
         },

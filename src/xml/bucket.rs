@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::S3_NS;
-
 #[derive(Serialize, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct Owner {
@@ -25,8 +23,6 @@ impl Owner {
 #[derive(Serialize)]
 #[serde(rename = "ListAllMyBucketsResult", rename_all = "PascalCase")]
 pub struct ListAllMyBucketsResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub owner: Owner,
     pub buckets: Buckets,
 }
@@ -49,8 +45,6 @@ pub struct BucketEntry {
 #[derive(Serialize)]
 #[serde(rename = "LocationConstraint")]
 pub struct LocationConstraint {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     /// Empty for us-east-1, as AWS answers.
     #[serde(rename = "$text")]
     pub region: String,
@@ -58,10 +52,7 @@ pub struct LocationConstraint {
 
 #[derive(Serialize)]
 #[serde(rename = "VersioningConfiguration")]
-pub struct VersioningConfiguration {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
-}
+pub struct VersioningConfiguration {}
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -73,8 +64,6 @@ pub struct CreateBucketConfiguration {
 #[derive(Serialize)]
 #[serde(rename = "AccessControlPolicy", rename_all = "PascalCase")]
 pub struct AccessControlPolicy {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub owner: Owner,
     #[serde(rename = "AccessControlList")]
     pub acl: AccessControlList,
@@ -137,7 +126,6 @@ impl AccessControlPolicy {
             });
         }
         AccessControlPolicy {
-            xmlns: S3_NS,
             owner: Owner::new(owner),
             acl: AccessControlList { grants },
         }

@@ -7,8 +7,6 @@ use super::bucket::Owner;
 #[derive(Serialize, Default)]
 #[serde(rename = "ListBucketResult", rename_all = "PascalCase")]
 pub struct ListBucketResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub name: String,
     pub prefix: String,
     /// v1 only.
@@ -59,8 +57,6 @@ pub struct CommonPrefix {
 #[derive(Serialize, Default)]
 #[serde(rename = "ListVersionsResult", rename_all = "PascalCase")]
 pub struct ListVersionsResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub name: String,
     pub prefix: String,
     pub key_marker: String,

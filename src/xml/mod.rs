@@ -23,7 +23,7 @@ pub use bucket::{
 };
 pub use list::{CommonPrefix, ListBucketResult, ListEntry, ListVersionsResult, VersionEntry};
 pub use multipart::{
-    CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePart,
+    Checksum, CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePart,
     InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, PartEntry,
     UploadEntry,
 };
@@ -39,15 +39,46 @@ pub struct XmlError(pub String);
 
 pub const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-/// Serialise a document with the XML declaration S3 sends.
+/// Serialise a response document with the XML declaration S3 sends and the S3 namespace
+/// on its root element (so no document struct carries it).
 pub fn to_xml<T: Serialize>(value: &T) -> String {
+    serialise(value, Some(S3_NS), None)
+}
+
+/// [`to_xml`] for a document serde sees as a map (one with a flattened field, such as
+/// [`CompleteMultipartUploadResult`]), whose root element must be named here.
+pub fn to_xml_with_root<T: Serialize>(root: &str, value: &T) -> String {
+    serialise(value, Some(S3_NS), Some(root))
+}
+
+/// Serialise a document whose root has no namespace (`<Error>`, as AWS sends it).
+pub fn to_xml_without_namespace<T: Serialize>(value: &T) -> String {
+    serialise(value, None, None)
+}
+
+fn serialise<T: Serialize>(value: &T, namespace: Option<&str>, root: Option<&str>) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     // Serialising our own plain structs into a String cannot fail: no maps with non-string
     // keys, no unsupported types. Fall back to an empty document rather than panic.
-    match quick_xml::se::to_string(value) {
-        Ok(body) => out.push_str(&body),
-        Err(e) => tracing::error!(error = %e, "xml serialisation failed"),
+    let body = match root {
+        Some(root) => quick_xml::se::to_string_with_root(root, value),
+        None => quick_xml::se::to_string(value),
+    };
+    let mut body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "xml serialisation failed");
+            return out;
+        }
+    };
+    // The root's name ends at the first space, `>` or `/` after its `<`.
+    if let (Some(ns), Some(end)) = (
+        namespace,
+        body.get(1..).and_then(|b| b.find([' ', '>', '/'])),
+    ) {
+        body.insert_str(end + 1, &format!(" xmlns=\"{ns}\""));
     }
+    out.push_str(&body);
     out
 }
 

@@ -9,8 +9,6 @@ use super::list::CommonPrefix;
 #[derive(Serialize)]
 #[serde(rename = "InitiateMultipartUploadResult", rename_all = "PascalCase")]
 pub struct InitiateMultipartUploadResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub bucket: String,
     pub key: String,
     pub upload_id: String,
@@ -54,26 +52,18 @@ impl CompletePart {
     }
 }
 
+/// Serialised with [`super::to_xml_with_root`]: its flattened checksum makes it a map to
+/// serde, which loses the struct's name.
 #[derive(Serialize)]
-#[serde(rename = "CompleteMultipartUploadResult", rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase")]
 pub struct CompleteMultipartUploadResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub location: String,
     pub bucket: String,
     pub key: String,
     #[serde(rename = "ETag")]
     pub etag: String,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    pub checksum_crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    pub checksum_crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    pub checksum_crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    pub checksum_sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    pub checksum_sha256: Option<String>,
+    #[serde(flatten)]
+    pub checksum: Option<Checksum>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_type: Option<&'static str>,
 }
@@ -81,8 +71,6 @@ pub struct CompleteMultipartUploadResult {
 #[derive(Serialize, Default)]
 #[serde(rename = "ListPartsResult", rename_all = "PascalCase")]
 pub struct ListPartsResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub bucket: String,
     pub key: String,
     pub upload_id: String,
@@ -110,23 +98,13 @@ pub struct PartEntry {
     #[serde(rename = "ETag")]
     pub etag: String,
     pub size: u64,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    pub checksum_crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    pub checksum_crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    pub checksum_crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    pub checksum_sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    pub checksum_sha256: Option<String>,
+    #[serde(flatten)]
+    pub checksum: Option<Checksum>,
 }
 
 #[derive(Serialize, Default)]
 #[serde(rename = "ListMultipartUploadsResult", rename_all = "PascalCase")]
 pub struct ListMultipartUploadsResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub bucket: String,
     pub key_marker: String,
     pub upload_id_marker: String,
@@ -157,4 +135,35 @@ pub struct UploadEntry {
     pub initiated: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_algorithm: Option<&'static str>,
+}
+
+/// The one checksum of a part or of a completed object, as the element named after its
+/// algorithm (`<ChecksumCRC32>...</ChecksumCRC32>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checksum {
+    pub algorithm: storage::ChecksumAlgorithm,
+    pub value: String,
+}
+
+impl Checksum {
+    /// The element name AWS gives a checksum of this algorithm.
+    pub fn element(algorithm: storage::ChecksumAlgorithm) -> &'static str {
+        use storage::ChecksumAlgorithm as A;
+        match algorithm {
+            A::Crc32 => "ChecksumCRC32",
+            A::Crc32c => "ChecksumCRC32C",
+            A::Crc64Nvme => "ChecksumCRC64NVME",
+            A::Sha1 => "ChecksumSHA1",
+            A::Sha256 => "ChecksumSHA256",
+        }
+    }
+}
+
+impl Serialize for Checksum {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(Checksum::element(self.algorithm), &self.value)?;
+        map.end()
+    }
 }

@@ -6,8 +6,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize)]
 #[serde(rename = "CopyObjectResult", rename_all = "PascalCase")]
 pub struct CopyObjectResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub last_modified: String,
     #[serde(rename = "ETag")]
     pub etag: String,
@@ -16,8 +14,6 @@ pub struct CopyObjectResult {
 #[derive(Serialize)]
 #[serde(rename = "CopyPartResult", rename_all = "PascalCase")]
 pub struct CopyPartResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub last_modified: String,
     #[serde(rename = "ETag")]
     pub etag: String,
@@ -43,8 +39,6 @@ pub struct ObjectIdentifier {
 #[derive(Serialize, Default)]
 #[serde(rename = "DeleteResult", rename_all = "PascalCase")]
 pub struct DeleteResult {
-    #[serde(rename = "@xmlns")]
-    pub xmlns: &'static str,
     pub deleted: Vec<DeletedEntry>,
     #[serde(rename = "Error")]
     pub errors: Vec<DeleteError>,

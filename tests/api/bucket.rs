@@ -1,6 +1,6 @@
 //! Bucket operations.
 
-use crate::common::{code, xml_code, TestServer};
+use crate::common::{expect_code, xml_code, TestServer};
 
 #[tokio::test]
 async fn create_list_head_delete() {
@@ -39,22 +39,18 @@ async fn create_list_head_delete() {
 async fn create_conflicts_and_invalid_names() {
     let s = TestServer::start().await;
     s.create_bucket("taken").await;
-    let err = s
-        .client
-        .create_bucket()
-        .bucket("taken")
-        .send()
-        .await
-        .expect_err("exists");
-    assert_eq!(code(&err), "BucketAlreadyOwnedByYou");
-    let err = s
-        .other_client()
-        .create_bucket()
-        .bucket("taken")
-        .send()
-        .await
-        .expect_err("exists");
-    assert_eq!(code(&err), "BucketAlreadyExists");
+    expect_code(
+        s.client.create_bucket().bucket("taken").send().await,
+        "BucketAlreadyOwnedByYou",
+    );
+    expect_code(
+        s.other_client()
+            .create_bucket()
+            .bucket("taken")
+            .send()
+            .await,
+        "BucketAlreadyExists",
+    );
     for bad in ["ab", "UPPER", "a..b", "192.168.1.1", "-dash", "under_score"] {
         let resp = s
             .signed(http::Method::PUT, &format!("/{bad}"))
@@ -130,14 +126,10 @@ async fn delete_refuses_non_empty_and_missing() {
     let s = TestServer::start().await;
     s.create_bucket("full").await;
     s.put("full", "k", "v").await;
-    let err = s
-        .client
-        .delete_bucket()
-        .bucket("full")
-        .send()
-        .await
-        .expect_err("not empty");
-    assert_eq!(code(&err), "BucketNotEmpty");
+    expect_code(
+        s.client.delete_bucket().bucket("full").send().await,
+        "BucketNotEmpty",
+    );
     s.client
         .delete_object()
         .bucket("full")
@@ -151,22 +143,14 @@ async fn delete_refuses_non_empty_and_missing() {
         .send()
         .await
         .expect("now empty");
-    let err = s
-        .client
-        .delete_bucket()
-        .bucket("full")
-        .send()
-        .await
-        .expect_err("gone");
-    assert_eq!(code(&err), "NoSuchBucket");
-    let err = s
-        .client
-        .list_objects_v2()
-        .bucket("never")
-        .send()
-        .await
-        .expect_err("missing");
-    assert_eq!(code(&err), "NoSuchBucket");
+    expect_code(
+        s.client.delete_bucket().bucket("full").send().await,
+        "NoSuchBucket",
+    );
+    expect_code(
+        s.client.list_objects_v2().bucket("never").send().await,
+        "NoSuchBucket",
+    );
 }
 
 #[tokio::test]
@@ -175,23 +159,20 @@ async fn buckets_belong_to_their_creator() {
     s.create_bucket("mine").await;
     s.put("mine", "k", "v").await;
     let other = s.other_client();
-    let err = other
-        .get_object()
-        .bucket("mine")
-        .key("k")
-        .send()
-        .await
-        .expect_err("denied");
-    assert_eq!(code(&err), "AccessDenied");
-    let err = other
-        .put_object()
-        .bucket("mine")
-        .key("k2")
-        .body(b"x".to_vec().into())
-        .send()
-        .await
-        .expect_err("denied");
-    assert_eq!(code(&err), "AccessDenied");
+    expect_code(
+        other.get_object().bucket("mine").key("k").send().await,
+        "AccessDenied",
+    );
+    expect_code(
+        other
+            .put_object()
+            .bucket("mine")
+            .key("k2")
+            .body(b"x".to_vec().into())
+            .send()
+            .await,
+        "AccessDenied",
+    );
     let listed = other.list_buckets().send().await.expect("list");
     assert!(
         listed.buckets().is_empty(),
@@ -219,14 +200,10 @@ async fn versioning_acl_and_unimplemented_subresources() {
         .await
         .expect("acl");
     assert_eq!(acl.grants().len(), 1);
-    let err = s
-        .client
-        .get_bucket_policy()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect_err("501");
-    assert_eq!(code(&err), "NotImplemented");
+    expect_code(
+        s.client.get_bucket_policy().bucket("bkt").send().await,
+        "NotImplemented",
+    );
     let resp = s
         .signed(http::Method::GET, "/bkt?cors")
         .send()

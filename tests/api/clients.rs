@@ -3,15 +3,14 @@
 //! `tests/clients/`), the aws CLI's `s3api put-object`; plus virtual-hosted-style addressing,
 //! signature edge cases, and the memory bound of a large aws-chunked upload.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 use originstore::auth::sigv4::{sha256_hex, STREAMING_SIGNED_TRAILER, UNSIGNED_PAYLOAD};
 
-use crate::cli::{ServeProcess, AK, SK};
 use crate::common::{code, pattern, xml_code, TestServer};
+use crate::process::{aws, boto3_script, ServeProcess, AK, SK};
 use crate::wire::{self, crc32_b64, send, Head};
 
 #[tokio::test]
@@ -154,31 +153,7 @@ async fn sdk_wrong_explicit_crc32_is_bad_digest_and_keeps_the_old_object() {
 fn boto3_default_settings_round_trip() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let server = ServeProcess::start(&tmp.path().join("data"));
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/clients/boto3_roundtrip.py"
-    );
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(&server.endpoint)
-        .arg(tmp.path())
-        .env("AWS_ACCESS_KEY_ID", AK)
-        .env("AWS_SECRET_ACCESS_KEY", SK)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_REQUEST_CHECKSUM_CALCULATION")
-        .env_remove("AWS_RESPONSE_CHECKSUM_VALIDATION")
-        .output()
-        .expect("python3 with boto3 is installed (.ci/install-test-tools)");
-    assert!(
-        out.status.success(),
-        "boto3 script failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    boto3_script("boto3_roundtrip.py", &server.endpoint, tmp.path());
 }
 
 /// `aws s3api put-object` sends a CRC32 by default on current CLIs; the object and its
@@ -187,28 +162,8 @@ fn boto3_default_settings_round_trip() {
 fn aws_cli_s3api_put_object_with_default_checksum() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let server = ServeProcess::start(&tmp.path().join("data"));
-    let aws = |args: &[&str]| {
-        let out = Command::new("aws")
-            .arg("--endpoint-url")
-            .arg(&server.endpoint)
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", AK)
-            .env("AWS_SECRET_ACCESS_KEY", SK)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .output()
-            .expect("the aws CLI is installed (.ci/install-test-tools)");
-        assert!(
-            out.status.success(),
-            "aws {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let aws =
+        |args: &[&str]| String::from_utf8_lossy(&aws(&server.endpoint, args).stdout).into_owned();
     let data = pattern(300_000, 11);
     let file = tmp.path().join("up.bin");
     std::fs::write(&file, &data).expect("write");

@@ -84,21 +84,34 @@ impl TestServer {
             .expect("put object");
     }
 
-    pub async fn get_bytes(&self, bucket: &str, key: &str) -> Vec<u8> {
-        let out = self
-            .client
+    pub async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> aws_sdk_s3::operation::get_object::GetObjectOutput {
+        self.client
             .get_object()
             .bucket(bucket)
             .key(key)
             .send()
             .await
-            .expect("get object");
-        out.body
-            .collect()
-            .await
-            .expect("body")
-            .into_bytes()
-            .to_vec()
+            .unwrap_or_else(|e| panic!("GetObject {bucket}/{key}: {e:?}"))
+    }
+
+    pub async fn get_bytes(&self, bucket: &str, key: &str) -> Vec<u8> {
+        body_of(self.get_object(bucket, key).await).await
+    }
+
+    /// The S3 error code of a GetObject that must fail.
+    pub async fn get_error(&self, bucket: &str, key: &str) -> String {
+        let result = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await;
+        code(&result.expect_err("GetObject must fail"))
     }
 
     /// A request signed with SigV4 (UNSIGNED-PAYLOAD) by the first user.
@@ -110,20 +123,10 @@ impl TestServer {
         &self,
         method: http::Method,
         path_and_query: &str,
-        mut headers: http::HeaderMap,
+        headers: http::HeaderMap,
     ) -> reqwest::RequestBuilder {
-        let url = self.url(path_and_query);
-        originstore::origin::sign::sign_origin_request(
-            &method,
-            &url,
-            &mut headers,
-            "us-east-1",
-            ACCESS_KEY,
-            SECRET_KEY,
-            time::OffsetDateTime::now_utc(),
-        )
-        .expect("signs");
-        reqwest::Client::new().request(method, url).headers(headers)
+        let keys = (ACCESS_KEY, SECRET_KEY);
+        signed_request(&self.endpoint(), keys, method, path_and_query, headers)
     }
 
     /// Stop the server (graceful) and keep the data directory.
@@ -132,6 +135,29 @@ impl TestServer {
             server.shutdown().await.expect("clean shutdown");
         }
     }
+}
+
+/// A request to `endpoint` (`http://host:port`) signed with SigV4 (UNSIGNED-PAYLOAD) with
+/// `keys` (access key, secret key); `headers` are signed too.
+pub fn signed_request(
+    endpoint: &str,
+    keys: (&str, &str),
+    method: http::Method,
+    path_and_query: &str,
+    mut headers: http::HeaderMap,
+) -> reqwest::RequestBuilder {
+    let url = format!("{endpoint}{path_and_query}");
+    originstore::origin::sign::sign_origin_request(
+        &method,
+        &url,
+        &mut headers,
+        "us-east-1",
+        keys.0,
+        keys.1,
+        time::OffsetDateTime::now_utc(),
+    )
+    .expect("signs");
+    reqwest::Client::new().request(method, url).headers(headers)
 }
 
 pub fn client_for(addr: SocketAddr, access_key: &str, secret_key: &str) -> aws_sdk_s3::Client {
@@ -156,6 +182,27 @@ where
             e.err().code().unwrap_or("<none>").to_owned()
         }
         other => format!("<not a service error: {other:?}>"),
+    }
+}
+
+/// Assert that an aws-sdk-s3 call failed with the S3 error `expected`; the error, for more
+/// checks.
+#[track_caller]
+pub fn expect_code<T, E, R>(
+    result: Result<T, aws_sdk_s3::error::SdkError<E, R>>,
+    expected: &str,
+) -> aws_sdk_s3::error::SdkError<E, R>
+where
+    T: std::fmt::Debug,
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(out) => panic!("expected {expected}, got a success: {out:?}"),
+        Err(err) => {
+            assert_eq!(code(&err), expected, "{err:?}");
+            err
+        }
     }
 }
 

@@ -15,5 +15,6 @@ mod list;
 mod multipart;
 mod object;
 mod origin;
+mod process;
 mod stub_origin;
 mod wire;

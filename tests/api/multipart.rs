@@ -12,8 +12,8 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPa
 use md5::Digest as _;
 use storage::Checksummer;
 
-use crate::cli::{aws, ServeProcess, AK, SK};
-use crate::common::{code, pattern, TestServer};
+use crate::common::{code, expect_code, pattern, TestServer};
+use crate::process::{aws, aws_command, boto3_script, ServeProcess};
 
 const MIB: usize = 1024 * 1024;
 const BUCKET: &str = "multipart";
@@ -477,38 +477,38 @@ async fn abort_then_no_such_upload() {
         .send()
         .await
         .expect("abort");
-    let err = s
-        .client
-        .upload_part()
-        .bucket(BUCKET)
-        .key("k")
-        .upload_id(&id)
-        .part_number(2)
-        .body(ByteStream::from_static(b"late"))
-        .send()
-        .await
-        .expect_err("upload part after abort");
-    assert_eq!(code(&err), "NoSuchUpload");
-    let err = s
-        .client
-        .list_parts()
-        .bucket(BUCKET)
-        .key("k")
-        .upload_id(&id)
-        .send()
-        .await
-        .expect_err("list parts after abort");
-    assert_eq!(code(&err), "NoSuchUpload");
-    let err = s
-        .client
-        .abort_multipart_upload()
-        .bucket(BUCKET)
-        .key("k")
-        .upload_id(&id)
-        .send()
-        .await
-        .expect_err("second abort");
-    assert_eq!(code(&err), "NoSuchUpload");
+    expect_code(
+        s.client
+            .upload_part()
+            .bucket(BUCKET)
+            .key("k")
+            .upload_id(&id)
+            .part_number(2)
+            .body(ByteStream::from_static(b"late"))
+            .send()
+            .await,
+        "NoSuchUpload",
+    );
+    expect_code(
+        s.client
+            .list_parts()
+            .bucket(BUCKET)
+            .key("k")
+            .upload_id(&id)
+            .send()
+            .await,
+        "NoSuchUpload",
+    );
+    expect_code(
+        s.client
+            .abort_multipart_upload()
+            .bucket(BUCKET)
+            .key("k")
+            .upload_id(&id)
+            .send()
+            .await,
+        "NoSuchUpload",
+    );
     let uploads = s
         .client
         .list_multipart_uploads()
@@ -519,16 +519,16 @@ async fn abort_then_no_such_upload() {
     assert!(uploads.uploads().is_empty());
     // The upload id is bound to its key.
     let other = create(&s, "k2").await;
-    let err = s
-        .client
-        .list_parts()
-        .bucket(BUCKET)
-        .key("k")
-        .upload_id(&other)
-        .send()
-        .await
-        .expect_err("upload id of another key");
-    assert_eq!(code(&err), "NoSuchUpload");
+    expect_code(
+        s.client
+            .list_parts()
+            .bucket(BUCKET)
+            .key("k")
+            .upload_id(&other)
+            .send()
+            .await,
+        "NoSuchUpload",
+    );
 }
 
 #[tokio::test]
@@ -726,16 +726,16 @@ async fn part_number_and_range_reads_of_a_multipart_object() {
         Some("3")
     );
 
-    let err = s
-        .client
-        .get_object()
-        .bucket(BUCKET)
-        .key("obj")
-        .part_number(4)
-        .send()
-        .await
-        .expect_err("part 4 of 3");
-    assert_eq!(code(&err), "InvalidRange");
+    expect_code(
+        s.client
+            .get_object()
+            .bucket(BUCKET)
+            .key("obj")
+            .part_number(4)
+            .send()
+            .await,
+        "InvalidRange",
+    );
 
     for (range, want) in [
         ("bytes=2990-3010", &all[2990..=3010]),
@@ -799,16 +799,16 @@ async fn sweeper_removes_uploads_older_than_the_configured_age() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(left, 0, "the stale upload was swept");
-    let err = s2
-        .client
-        .list_parts()
-        .bucket(BUCKET)
-        .key("stale")
-        .upload_id(&id)
-        .send()
-        .await
-        .expect_err("swept upload");
-    assert_eq!(code(&err), "NoSuchUpload");
+    expect_code(
+        s2.client
+            .list_parts()
+            .bucket(BUCKET)
+            .key("stale")
+            .upload_id(&id)
+            .send()
+            .await,
+        "NoSuchUpload",
+    );
     assert_eq!(blobs(&data_dir), 0, "its staged part was deleted");
 }
 
@@ -905,29 +905,7 @@ fn aws_cli_copies_200_mib_up_and_down() {
 fn boto3_threaded_upload_file_and_download_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let server = ServeProcess::start(&tmp.path().join("data"));
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/clients/boto3_multipart.py"
-    );
-    let out = std::process::Command::new("python3")
-        .arg(script)
-        .arg(&server.endpoint)
-        .arg(tmp.path())
-        .env("AWS_ACCESS_KEY_ID", AK)
-        .env("AWS_SECRET_ACCESS_KEY", SK)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .output()
-        .expect("python3 with boto3 is installed (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "boto3 script failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = boto3_script("boto3_multipart.py", &server.endpoint, tmp.path());
     eprint!("{}", String::from_utf8_lossy(&out.stdout));
     assert!(server.terminate().success());
 }
@@ -948,7 +926,7 @@ fn multipart_2_gib_in_bounded_memory() {
     aws(&ep, &["s3", "mb", "s3://mem"]);
     let started = std::time::Instant::now();
 
-    let mut child = crate::cli::aws_command(&ep, &["s3", "cp", "-", "s3://mem/big"])
+    let mut child = aws_command(&ep, &["s3", "cp", "-", "s3://mem/big"])
         .stdin(std::process::Stdio::piped())
         .spawn()
         .expect("aws");
@@ -966,7 +944,7 @@ fn multipart_2_gib_in_bounded_memory() {
     let up_secs = started.elapsed().as_secs_f64();
     let after_upload = server.peak_rss_kib();
 
-    let mut child = crate::cli::aws_command(&ep, &["s3", "cp", "s3://mem/big", "-"])
+    let mut child = aws_command(&ep, &["s3", "cp", "s3://mem/big", "-"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("aws");

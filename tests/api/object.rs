@@ -2,7 +2,7 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 
-use crate::common::{code, pattern, xml_code, TestServer};
+use crate::common::{expect_code, pattern, xml_code, TestServer};
 
 fn md5_hex(data: &[u8]) -> String {
     use md5::Digest as _;
@@ -31,14 +31,7 @@ async fn put_get_round_trip_with_metadata() {
         .expect("put");
     let etag = format!("\"{}\"", md5_hex(&data));
     assert_eq!(put.e_tag(), Some(etag.as_str()));
-    let got = s
-        .client
-        .get_object()
-        .bucket("bkt")
-        .key("dir/file.bin")
-        .send()
-        .await
-        .expect("get");
+    let got = s.get_object("bkt", "dir/file.bin").await;
     assert_eq!(got.e_tag(), Some(etag.as_str()));
     assert_eq!(got.content_type(), Some("application/x-test"));
     assert_eq!(got.cache_control(), Some("max-age=60"));
@@ -99,15 +92,7 @@ async fn overwrite_replaces_and_missing_key_is_404() {
     s.put("bkt", "k", "one").await;
     s.put("bkt", "k", "two!").await;
     assert_eq!(s.get_bytes("bkt", "k").await, b"two!");
-    let err = s
-        .client
-        .get_object()
-        .bucket("bkt")
-        .key("nope")
-        .send()
-        .await
-        .expect_err("missing");
-    assert_eq!(code(&err), "NoSuchKey");
+    assert_eq!(s.get_error("bkt", "nope").await, "NoSuchKey", "missing");
     let err = s
         .client
         .head_object()
@@ -169,16 +154,16 @@ async fn ranges() {
         .await
         .expect("sent");
     assert_eq!(resp.status(), 206);
-    let err = s
-        .client
-        .get_object()
-        .bucket("bkt")
-        .key("k")
-        .range("bytes=1000-")
-        .send()
-        .await
-        .expect_err("416");
-    assert_eq!(code(&err), "InvalidRange");
+    let err = expect_code(
+        s.client
+            .get_object()
+            .bucket("bkt")
+            .key("k")
+            .range("bytes=1000-")
+            .send()
+            .await,
+        "InvalidRange",
+    );
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(416));
     // partNumber and Range together are refused, as on AWS.
     let resp = s
@@ -364,16 +349,16 @@ async fn keys_of_every_legal_form() {
     want.sort();
     assert_eq!(got, want);
     let too_long = "k".repeat(1025);
-    let err = s
-        .client
-        .put_object()
-        .bucket("bkt")
-        .key(&too_long)
-        .body(b"x".to_vec().into())
-        .send()
-        .await
-        .expect_err("too long");
-    assert_eq!(code(&err), "KeyTooLongError");
+    expect_code(
+        s.client
+            .put_object()
+            .bucket("bkt")
+            .key(&too_long)
+            .body(b"x".to_vec().into())
+            .send()
+            .await,
+        "KeyTooLongError",
+    );
 }
 
 #[tokio::test]
@@ -453,14 +438,7 @@ async fn copy_object_copy_and_replace() {
         out.copy_object_result().and_then(|r| r.e_tag()),
         Some(etag.as_str())
     );
-    let got = s
-        .client
-        .get_object()
-        .bucket("dst")
-        .key("copy")
-        .send()
-        .await
-        .expect("get");
+    let got = s.get_object("dst", "copy").await;
     assert_eq!(got.content_type(), Some("image/png"));
     assert_eq!(
         got.metadata().and_then(|m| m.get("m")).map(String::as_str),
@@ -498,49 +476,49 @@ async fn copy_object_copy_and_replace() {
     );
     assert_eq!(head.e_tag(), Some(etag.as_str()));
 
-    let err = s
-        .client
-        .copy_object()
-        .bucket("dst")
-        .key("copy")
-        .copy_source("dst/copy")
-        .send()
-        .await
-        .expect_err("self copy");
-    assert_eq!(code(&err), "InvalidRequest");
-    let err = s
-        .client
-        .copy_object()
-        .bucket("dst")
-        .key("x")
-        .copy_source("src/a%20b%2Bc")
-        .copy_source_if_match("\"other\"")
-        .send()
-        .await
-        .expect_err("412");
-    assert_eq!(code(&err), "PreconditionFailed");
-    let err = s
-        .client
-        .copy_object()
-        .bucket("dst")
-        .key("x")
-        .copy_source("src/missing")
-        .send()
-        .await
-        .expect_err("404");
-    assert_eq!(code(&err), "NoSuchKey");
+    expect_code(
+        s.client
+            .copy_object()
+            .bucket("dst")
+            .key("copy")
+            .copy_source("dst/copy")
+            .send()
+            .await,
+        "InvalidRequest",
+    );
+    expect_code(
+        s.client
+            .copy_object()
+            .bucket("dst")
+            .key("x")
+            .copy_source("src/a%20b%2Bc")
+            .copy_source_if_match("\"other\"")
+            .send()
+            .await,
+        "PreconditionFailed",
+    );
+    expect_code(
+        s.client
+            .copy_object()
+            .bucket("dst")
+            .key("x")
+            .copy_source("src/missing")
+            .send()
+            .await,
+        "NoSuchKey",
+    );
     // Only the null version exists in an unversioned bucket (moved from a unit test of the
     // old copy-source parser, when the router took over parsing the header).
-    let err = s
-        .client
-        .copy_object()
-        .bucket("dst")
-        .key("x")
-        .copy_source("src/a%20b%2Bc?versionId=xyz")
-        .send()
-        .await
-        .expect_err("no such version");
-    assert_eq!(code(&err), "NoSuchVersion");
+    expect_code(
+        s.client
+            .copy_object()
+            .bucket("dst")
+            .key("x")
+            .copy_source("src/a%20b%2Bc?versionId=xyz")
+            .send()
+            .await,
+        "NoSuchVersion",
+    );
     s.client
         .copy_object()
         .bucket("dst")
