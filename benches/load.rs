@@ -194,9 +194,11 @@ impl S3 {
             &method,
             &url,
             &mut headers,
-            REGION,
-            ACCESS_KEY,
-            SECRET_KEY,
+            &originstore::origin::sign::SigningKeys {
+                region: REGION,
+                access_key: ACCESS_KEY,
+                secret_key: SECRET_KEY,
+            },
             time::OffsetDateTime::now_utc(),
         )
         .expect("sign request");

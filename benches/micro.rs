@@ -50,9 +50,11 @@ fn signed_parts() -> http::request::Parts {
         &Method::PUT,
         url,
         &mut headers,
-        "us-east-1",
-        ACCESS_KEY,
-        SECRET_KEY,
+        &originstore::origin::sign::SigningKeys {
+            region: "us-east-1",
+            access_key: ACCESS_KEY,
+            secret_key: SECRET_KEY,
+        },
         time::OffsetDateTime::now_utc(),
     )
     .expect("sign");

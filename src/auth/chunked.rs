@@ -357,6 +357,20 @@ pub fn canonical_trailers(trailers: &[(String, String)]) -> Vec<u8> {
 pub(crate) mod testing {
     use super::*;
 
+    /// The body of the AWS chunked-upload example: 64 KiB + 1 KiB of `a`, with the chunk
+    /// signatures the docs give.
+    pub fn aws_example_body() -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            b"10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n",
+        );
+        body.extend_from_slice(&[b'a'; 65536]);
+        body.extend_from_slice(b"\r\n400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n");
+        body.extend_from_slice(&[b'a'; 1024]);
+        body.extend_from_slice(b"\r\n0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n");
+        body
+    }
+
     /// Encodes `chunks` (each one chunk; an empty final chunk is added) as aws-chunked,
     /// signing each chunk with `signer` when given, followed by `trailers` (signed with
     /// `x-amz-trailer-signature` when there is a signer).
@@ -447,20 +461,6 @@ mod tests {
 
     const SEED: &str = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
     const TRAILER_SEED: &str = "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e";
-
-    /// The body of the AWS chunked-upload example: 64 KiB + 1 KiB of `a`, with the chunk
-    /// signatures the docs give.
-    fn aws_example_body() -> Vec<u8> {
-        let mut body = Vec::new();
-        body.extend_from_slice(
-            b"10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n",
-        );
-        body.extend_from_slice(&[b'a'; 65536]);
-        body.extend_from_slice(b"\r\n400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n");
-        body.extend_from_slice(&[b'a'; 1024]);
-        body.extend_from_slice(b"\r\n0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n");
-        body
-    }
 
     /// The body of the AWS trailer example, in the SDKs' layout (no empty line between the
     /// final chunk and the trailer).

@@ -203,9 +203,11 @@ impl OriginClient {
                         &req.method,
                         &url,
                         &mut headers,
-                        &c.region,
-                        &c.secret_id,
-                        &c.secret_key,
+                        &super::sign::SigningKeys {
+                            region: &c.region,
+                            access_key: &c.secret_id,
+                            secret_key: &c.secret_key,
+                        },
                         time::OffsetDateTime::now_utc(),
                     )
                     .map_err(|e| HostError::Failed(format!("signing {url}: {e}")))?;

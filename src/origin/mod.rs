@@ -36,4 +36,4 @@ pub use rules::{
     forwarded_query, is_pullable_key, origin_path, origin_request_headers, origin_url,
     should_failover, HostEntry,
 };
-pub use sign::{sign_origin_request, SignError};
+pub use sign::{sign_origin_request, SignError, SigningKeys};

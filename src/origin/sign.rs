@@ -47,34 +47,33 @@ pub fn sign_origin_request(
     method: &Method,
     url: &str,
     headers: &mut HeaderMap,
-    region: &str,
-    access_key: &str,
-    secret_key: &str,
+    keys: &SigningKeys<'_>,
     now: OffsetDateTime,
 ) -> Result<(), SignError> {
-    sign_with_payload_hash(
-        method,
-        url,
-        headers,
-        region,
-        access_key,
-        secret_key,
-        now,
-        sigv4::UNSIGNED_PAYLOAD,
-    )
+    sign_with_payload_hash(method, url, headers, keys, now, sigv4::UNSIGNED_PAYLOAD)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Who signs, and for which region.
+#[derive(Debug, Clone, Copy)]
+pub struct SigningKeys<'a> {
+    pub region: &'a str,
+    pub access_key: &'a str,
+    pub secret_key: &'a str,
+}
+
 fn sign_with_payload_hash(
     method: &Method,
     url: &str,
     headers: &mut HeaderMap,
-    region: &str,
-    access_key: &str,
-    secret_key: &str,
+    keys: &SigningKeys<'_>,
     now: OffsetDateTime,
     payload_hash: &str,
 ) -> Result<(), SignError> {
+    let SigningKeys {
+        region,
+        access_key,
+        secret_key,
+    } = *keys;
     let uri: Uri = url
         .parse()
         .map_err(|_| SignError::InvalidUrl(url.to_string()))?;
@@ -163,9 +162,11 @@ mod tests {
             &Method::GET,
             "https://examplebucket.s3.amazonaws.com/test.txt",
             &mut headers,
-            "us-east-1",
-            ACCESS_KEY,
-            SECRET_KEY,
+            &SigningKeys {
+                region: "us-east-1",
+                access_key: ACCESS_KEY,
+                secret_key: SECRET_KEY,
+            },
             aws_example_time(),
             sigv4::EMPTY_SHA256,
         )
@@ -190,9 +191,11 @@ mod tests {
             &Method::GET,
             "http://127.0.0.1:9000/bucket/a%20b.txt?versionId=3",
             &mut headers,
-            "us-east-1",
-            ACCESS_KEY,
-            SECRET_KEY,
+            &SigningKeys {
+                region: "us-east-1",
+                access_key: ACCESS_KEY,
+                secret_key: SECRET_KEY,
+            },
             aws_example_time(),
         )
         .unwrap();
@@ -215,9 +218,11 @@ mod tests {
             &Method::HEAD,
             "https://b.s3.example.com/k%2Bey/x~y.txt?a=1&b=%2F",
             &mut headers,
-            "eu-west-1",
-            ACCESS_KEY,
-            SECRET_KEY,
+            &SigningKeys {
+                region: "eu-west-1",
+                access_key: ACCESS_KEY,
+                secret_key: SECRET_KEY,
+            },
             aws_example_time(),
         )
         .unwrap();
@@ -249,9 +254,11 @@ mod tests {
                 &Method::GET,
                 url,
                 &mut headers,
-                "us-east-1",
-                ACCESS_KEY,
-                SECRET_KEY,
+                &SigningKeys {
+                    region: "us-east-1",
+                    access_key: ACCESS_KEY,
+                    secret_key: SECRET_KEY,
+                },
                 aws_example_time(),
             )
             .unwrap_err();

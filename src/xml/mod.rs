@@ -1,6 +1,6 @@
-//! Every S3 XML document originstore reads or writes, as serde structs (quick-xml), one file
-//! per operation family, each document with a golden-string test (`tests.rs`): clients
-//! depend on exact element names. Request bodies are parsed under a size cap by the caller;
+//! Every S3 XML document originstore reads or writes, as serde structs (quick-xml) in
+//! `documents.rs`, each with a golden-string test (`tests.rs`): clients depend on exact
+//! element names. Here: serialisation (the declaration, the S3 namespace) and parsing. Request bodies are parsed under a size cap by the caller;
 //! a document that does not parse is an [`XmlError`] (MalformedXML to the client).
 //!
 //! Element names and order follow the AWS API reference for each action. Structs use
@@ -9,25 +9,22 @@
 
 use serde::{Deserialize, Serialize};
 
-mod bucket;
-mod list;
-mod multipart;
-mod object;
+mod documents;
 #[cfg(test)]
 mod tests;
 
-pub use bucket::{
+pub use documents::{
     AccessControlList, AccessControlPolicy, AccessControlPolicyRequest, BucketEntry, Buckets,
     CreateBucketConfiguration, Grant, Grantee, ListAllMyBucketsResult, LocationConstraint, Owner,
     VersioningConfiguration, ALL_USERS, XSI_NS,
 };
-pub use list::{CommonPrefix, ListBucketResult, ListEntry, ListVersionsResult, VersionEntry};
-pub use multipart::{
+pub use documents::{
     Checksum, CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePart,
     InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, PartEntry,
     UploadEntry,
 };
-pub use object::{
+pub use documents::{CommonPrefix, ListBucketResult, ListEntry, ListVersionsResult, VersionEntry};
+pub use documents::{
     CopyObjectResult, CopyPartResult, Delete, DeleteError, DeleteResult, DeletedEntry,
     ObjectIdentifier,
 };

@@ -4,12 +4,11 @@ use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 
-use crate::common::{client_for, code, expect_code, xml_code, TestServer, ACCESS_KEY};
+use crate::common::{client_for, code, expect_code, presigning, xml_code, TestServer, ACCESS_KEY};
 
 #[tokio::test]
 async fn wrong_secret_and_unknown_key_are_refused() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let bad = client_for(s.addr, ACCESS_KEY, "wrong-secret");
     let err = bad.list_buckets().send().await.expect_err("refused");
     assert_eq!(code(&err), "SignatureDoesNotMatch");
@@ -34,8 +33,7 @@ async fn wrong_secret_and_unknown_key_are_refused() {
 
 #[tokio::test]
 async fn anonymous_requests_are_denied_unless_public_read() {
-    let s = TestServer::start().await;
-    s.create_bucket("private").await;
+    let s = TestServer::with_bucket("private").await;
     s.put("private", "k", "secret").await;
     let resp = reqwest::get(s.url("/private/k")).await.expect("sent");
     assert_eq!(resp.status(), 403);
@@ -85,15 +83,14 @@ async fn anonymous_requests_are_denied_unless_public_read() {
 
 #[tokio::test]
 async fn presigned_get_and_put() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "a b+c", "presigned body").await;
     let presigned = s
         .client
         .get_object()
         .bucket("bkt")
         .key("a b+c")
-        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).expect("config"))
+        .presigned(presigning())
         .await
         .expect("presign");
     let resp = reqwest::get(presigned.uri()).await.expect("sent");
@@ -112,7 +109,7 @@ async fn presigned_get_and_put() {
         .put_object()
         .bucket("bkt")
         .key("up")
-        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).expect("config"))
+        .presigned(presigning())
         .await
         .expect("presign");
     let resp = reqwest::Client::new()
@@ -127,8 +124,7 @@ async fn presigned_get_and_put() {
 
 #[tokio::test]
 async fn expired_presigned_url_is_access_denied() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", "x").await;
     let past = std::time::SystemTime::now() - Duration::from_secs(3600);
     let presigned = s
@@ -201,8 +197,7 @@ fn curl7_style(
 /// README's way of setting an origin configuration.
 #[tokio::test]
 async fn curl7_style_signatures_are_accepted() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let resp = curl7_style(&s, "GET", "/bkt", "versioning", b"")
         .send()
         .await
@@ -252,8 +247,7 @@ async fn real_curl_aws_sigv4_works() {
         return;
     };
     assert!(out.status.success());
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let user = format!("{ACCESS_KEY}:{}", crate::common::SECRET_KEY);
     let url = s.url("/bkt/hello.txt");
     let run = move |args: Vec<String>| {

@@ -4,8 +4,7 @@ use crate::common::{expect_code, xml_code, TestServer};
 
 #[tokio::test]
 async fn create_list_head_delete() {
-    let s = TestServer::start().await;
-    s.create_bucket("alpha").await;
+    let s = TestServer::with_bucket("alpha").await;
     s.create_bucket("beta").await;
     let out = s.client.list_buckets().send().await.expect("list");
     let names: Vec<_> = out.buckets().iter().filter_map(|b| b.name()).collect();
@@ -37,8 +36,7 @@ async fn create_list_head_delete() {
 
 #[tokio::test]
 async fn create_conflicts_and_invalid_names() {
-    let s = TestServer::start().await;
-    s.create_bucket("taken").await;
+    let s = TestServer::with_bucket("taken").await;
     expect_code(
         s.client.create_bucket().bucket("taken").send().await,
         "BucketAlreadyOwnedByYou",
@@ -52,11 +50,7 @@ async fn create_conflicts_and_invalid_names() {
         "BucketAlreadyExists",
     );
     for bad in ["ab", "UPPER", "a..b", "192.168.1.1", "-dash", "under_score"] {
-        let resp = s
-            .signed(http::Method::PUT, &format!("/{bad}"))
-            .send()
-            .await
-            .expect("sent");
+        let resp = s.send_signed(http::Method::PUT, &format!("/{bad}")).await;
         assert_eq!(resp.status(), 400, "{bad}");
         assert_eq!(
             xml_code(&resp.text().await.expect("body")),
@@ -68,8 +62,7 @@ async fn create_conflicts_and_invalid_names() {
 
 #[tokio::test]
 async fn create_with_location_constraint_and_get_location() {
-    let s = TestServer::start().await;
-    s.create_bucket("east").await;
+    let s = TestServer::with_bucket("east").await;
     let loc = s
         .client
         .get_bucket_location()
@@ -83,11 +76,7 @@ async fn create_with_location_constraint_and_get_location() {
             .is_none_or(|c| c.as_str().is_empty()),
         "{loc:?}"
     );
-    let resp = s
-        .signed(http::Method::GET, "/east?location")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::GET, "/east?location").await;
     let body = resp.text().await.expect("body");
     assert!(
         body.contains("<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"),
@@ -102,11 +91,7 @@ async fn create_with_location_constraint_and_get_location() {
         .await
         .expect("sent");
     assert_eq!(resp.status(), 200);
-    let resp = s
-        .signed(http::Method::GET, "/west?location")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::GET, "/west?location").await;
     assert!(resp
         .text()
         .await
@@ -123,8 +108,7 @@ async fn create_with_location_constraint_and_get_location() {
 
 #[tokio::test]
 async fn delete_refuses_non_empty_and_missing() {
-    let s = TestServer::start().await;
-    s.create_bucket("full").await;
+    let s = TestServer::with_bucket("full").await;
     s.put("full", "k", "v").await;
     expect_code(
         s.client.delete_bucket().bucket("full").send().await,
@@ -155,8 +139,7 @@ async fn delete_refuses_non_empty_and_missing() {
 
 #[tokio::test]
 async fn buckets_belong_to_their_creator() {
-    let s = TestServer::start().await;
-    s.create_bucket("mine").await;
+    let s = TestServer::with_bucket("mine").await;
     s.put("mine", "k", "v").await;
     let other = s.other_client();
     expect_code(
@@ -182,8 +165,7 @@ async fn buckets_belong_to_their_creator() {
 
 #[tokio::test]
 async fn versioning_acl_and_unimplemented_subresources() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let v = s
         .client
         .get_bucket_versioning()
@@ -204,11 +186,7 @@ async fn versioning_acl_and_unimplemented_subresources() {
         s.client.get_bucket_policy().bucket("bkt").send().await,
         "NotImplemented",
     );
-    let resp = s
-        .signed(http::Method::GET, "/bkt?cors")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::GET, "/bkt?cors").await;
     assert_eq!(resp.status(), 501);
     assert!(resp.text().await.expect("body").contains("GetBucketCors"));
 }

@@ -23,8 +23,7 @@ const OLD: &[u8] = b"the previous version";
 
 /// A server with `bkt/k` holding [`OLD`].
 async fn server_with_old_object() -> TestServer {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", OLD).await;
     s
 }
@@ -41,15 +40,7 @@ async fn assert_intact(s: &TestServer) {
         OLD,
         "previous version intact"
     );
-    let listed = s
-        .client
-        .list_objects_v2()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("list");
-    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
-    assert_eq!(keys, ["k"], "no other object appeared");
+    assert_eq!(s.keys("bkt").await, ["k"], "no other object appeared");
     let tmp = s.dir.path().join("data").join("tmp");
     for _ in 0..100 {
         let left = std::fs::read_dir(&tmp).map_or(0, |d| d.count());
@@ -81,6 +72,28 @@ fn chunked_head(
     (head, signer)
 }
 
+/// Send a PUT that must be refused with `status` (when given) and the S3 error `code` (when
+/// given), then check that the previous object is intact.
+async fn refused(s: &TestServer, head: Head, body: &[u8], status: Option<u16>, code: Option<&str>) {
+    let resp = send(s.addr, &with_length(head, body.len()), body).await;
+    if let Some(status) = status {
+        assert_eq!(resp.status, status, "{resp:?}");
+    }
+    if let Some(code) = code {
+        assert_eq!(resp.code(), code, "{resp:?}");
+    }
+    assert_intact(s).await;
+}
+
+/// [`chunked_head`] announcing an `x-amz-checksum-crc32` trailer.
+fn crc32_trailer_head(
+    s: &TestServer,
+    payload: &str,
+    decoded_len: usize,
+) -> (Head, originstore::auth::ChunkSigner) {
+    chunked_head(s, payload, decoded_len, Some("x-amz-checksum-crc32"))
+}
+
 fn with_length(mut head: Head, len: usize) -> Head {
     head.headers
         .push(("content-length".to_owned(), len.to_string()));
@@ -102,12 +115,7 @@ async fn hand_signed_chunked_bodies_are_accepted() {
     // Signed chunks with a signed CRC32 trailer: the checksum is stored.
     let data = pattern(70_000, 2);
     let crc = crc32_b64(&data);
-    let (head, mut signer) = chunked_head(
-        &s,
-        STREAMING_SIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, mut signer) = crc32_trailer_head(&s, STREAMING_SIGNED_TRAILER, data.len());
     let body = signed_trailer_body(&mut signer, &data, 8192, ("x-amz-checksum-crc32", &crc));
     let resp = send(s.addr, &with_length(head, body.len()), &body).await;
     assert_eq!(resp.status, 200, "{resp:?}");
@@ -125,12 +133,7 @@ async fn hand_signed_chunked_bodies_are_accepted() {
 
     // Unsigned chunks with a CRC32 trailer, as boto3 and the SDKs send over https.
     let data = pattern(5, 3);
-    let (head, _) = chunked_head(
-        &s,
-        STREAMING_UNSIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, _) = crc32_trailer_head(&s, STREAMING_UNSIGNED_TRAILER, data.len());
     let body = unsigned_trailer_body(&data, 2, ("x-amz-checksum-crc32", &crc32_b64(&data)));
     let resp = send(s.addr, &with_length(head, body.len()), &body).await;
     assert_eq!(resp.status, 200, "{resp:?}");
@@ -160,27 +163,20 @@ async fn tampered_chunk_signature_is_signature_does_not_match() {
         .map(|(i, _)| i + 16)
         .expect("a second chunk");
     body[second] = if body[second] == b'0' { b'1' } else { b'0' };
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 403, "{resp:?}");
-    assert_eq!(resp.code(), "SignatureDoesNotMatch");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(403), Some("SignatureDoesNotMatch")).await;
 
     // Same data, chunks re-signed under the wrong seed (another request's signature).
     let (_, mut other) = chunked_head(&s, STREAMING_SIGNED, data.len() + 1, None);
     let (head, _) = chunked_head(&s, STREAMING_SIGNED, data.len(), None);
     let body = signed_body(&mut other, &data, 1000);
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.code(), "SignatureDoesNotMatch", "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, None, Some("SignatureDoesNotMatch")).await;
 
     // Chunk data altered after signing.
     let (head, mut signer) = chunked_head(&s, STREAMING_SIGNED, data.len(), None);
     let mut body = signed_body(&mut signer, &data, 1000);
     let last_data = body.len() - 200;
     body[last_data] ^= 0x01;
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.code(), "SignatureDoesNotMatch", "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, None, Some("SignatureDoesNotMatch")).await;
 }
 
 #[tokio::test]
@@ -188,21 +184,14 @@ async fn tampered_trailer_is_refused() {
     let s = server_with_old_object().await;
     let data = pattern(5000, 5);
     // Signed trailer whose signature does not cover the value sent.
-    let (head, mut signer) = chunked_head(
-        &s,
-        STREAMING_SIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, mut signer) = crc32_trailer_head(&s, STREAMING_SIGNED_TRAILER, data.len());
     let good = crc32_b64(&data);
     let body = signed_trailer_body(&mut signer, &data, 4096, ("x-amz-checksum-crc32", &good));
     let wrong = crc32_b64(b"something else");
     let body = String::from_utf8_lossy(&body)
         .replace(&good, &wrong)
         .into_bytes();
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.code(), "SignatureDoesNotMatch", "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, None, Some("SignatureDoesNotMatch")).await;
 }
 
 #[tokio::test]
@@ -212,44 +201,22 @@ async fn wrong_trailer_checksum_is_bad_digest() {
     let wrong = crc32_b64(b"not the body");
 
     // Unsigned chunks: the trailer is all that protects the body.
-    let (head, _) = chunked_head(
-        &s,
-        STREAMING_UNSIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, _) = crc32_trailer_head(&s, STREAMING_UNSIGNED_TRAILER, data.len());
     let body = unsigned_trailer_body(&data, 4096, ("x-amz-checksum-crc32", &wrong));
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 400, "{resp:?}");
-    assert_eq!(resp.code(), "BadDigest");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(400), Some("BadDigest")).await;
 
     // Signed chunks and a correctly signed trailer that carries the wrong checksum.
-    let (head, mut signer) = chunked_head(
-        &s,
-        STREAMING_SIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, mut signer) = crc32_trailer_head(&s, STREAMING_SIGNED_TRAILER, data.len());
     let body = signed_trailer_body(&mut signer, &data, 4096, ("x-amz-checksum-crc32", &wrong));
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.code(), "BadDigest", "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, None, Some("BadDigest")).await;
 
     // A trailer announced in x-amz-trailer but missing from the body.
-    let (head, _) = chunked_head(
-        &s,
-        STREAMING_UNSIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, _) = crc32_trailer_head(&s, STREAMING_UNSIGNED_TRAILER, data.len());
     let mut body = unsigned_trailer_body(&data, 4096, ("x", "y"));
     let cut = body.len() - b"x:y\r\n\r\n".len();
     body.truncate(cut);
     body.extend_from_slice(b"\r\n");
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 400, "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(400), None).await;
 }
 
 #[tokio::test]
@@ -263,27 +230,17 @@ async fn missing_final_chunk_is_incomplete_body() {
     }
     // Every data chunk, no `0;chunk-signature=...` chunk: framing is complete as far as
     // HTTP knows (Content-Length matches), but the aws-chunked body is not.
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 400, "{resp:?}");
-    assert_eq!(resp.code(), "IncompleteBody");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(400), Some("IncompleteBody")).await;
 
     // The same for unsigned chunks with a trailer.
-    let (head, _) = chunked_head(
-        &s,
-        STREAMING_UNSIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, _) = crc32_trailer_head(&s, STREAMING_UNSIGNED_TRAILER, data.len());
     let full = unsigned_trailer_body(&data, 1000, ("x-amz-checksum-crc32", &crc32_b64(&data)));
     let end = full
         .windows(3)
         .rposition(|w| w == b"0\r\n")
         .expect("final chunk");
     let body = &full[..end];
-    let resp = send(s.addr, &with_length(head, body.len()), body).await;
-    assert_eq!(resp.code(), "IncompleteBody", "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, body, None, Some("IncompleteBody")).await;
 }
 
 #[tokio::test]
@@ -293,38 +250,26 @@ async fn chunks_shorter_than_decoded_length_are_incomplete_body() {
     // Well-formed, correctly signed, but x-amz-decoded-content-length promises 10 more bytes.
     let (head, mut signer) = chunked_head(&s, STREAMING_SIGNED, data.len() + 10, None);
     let body = signed_body(&mut signer, &data, 1000);
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 400, "{resp:?}");
-    assert_eq!(resp.code(), "IncompleteBody");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(400), Some("IncompleteBody")).await;
 
     // And longer than it.
     let (head, mut signer) = chunked_head(&s, STREAMING_SIGNED, data.len() - 10, None);
     let body = signed_body(&mut signer, &data, 1000);
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 400, "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(400), None).await;
 }
 
 #[tokio::test]
 async fn chunk_longer_than_announced_is_refused() {
     let s = server_with_old_object().await;
     let data = pattern(100, 9);
-    let (head, _) = chunked_head(
-        &s,
-        STREAMING_UNSIGNED_TRAILER,
-        data.len(),
-        Some("x-amz-checksum-crc32"),
-    );
+    let (head, _) = crc32_trailer_head(&s, STREAMING_UNSIGNED_TRAILER, data.len());
     // Announces 0x50 bytes, carries 100.
     let mut body = b"50\r\n".to_vec();
     body.extend_from_slice(&data);
     body.extend_from_slice(b"\r\n0\r\nx-amz-checksum-crc32:");
     body.extend_from_slice(crc32_b64(&data).as_bytes());
     body.extend_from_slice(b"\r\n\r\n");
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 400, "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(400), None).await;
 }
 
 #[tokio::test]
@@ -361,10 +306,14 @@ async fn hex_sha256_mismatch_is_x_amz_content_sha256_mismatch() {
     let data = pattern(4000, 11);
     let mut head = Head::new("PUT", "/bkt/k", &host(&s));
     head.sign(&sha256_hex(b"another body"));
-    let resp = send(s.addr, &with_length(head, data.len()), &data).await;
-    assert_eq!(resp.status, 400, "{resp:?}");
-    assert_eq!(resp.code(), "XAmzContentSHA256Mismatch");
-    assert_intact(&s).await;
+    refused(
+        &s,
+        head,
+        &data,
+        Some(400),
+        Some("XAmzContentSHA256Mismatch"),
+    )
+    .await;
 
     // The right hash is accepted.
     let mut head = Head::new("PUT", "/bkt/k2", &host(&s));
@@ -383,10 +332,7 @@ async fn anonymous_put_is_access_denied() {
         if let Some(p) = payload {
             head = head.header("x-amz-content-sha256", p);
         }
-        let resp = send(s.addr, &with_length(head, data.len()), data).await;
-        assert_eq!(resp.status, 403, "{resp:?}");
-        assert_eq!(resp.code(), "AccessDenied");
-        assert_intact(&s).await;
+        refused(&s, head, data, Some(403), Some("AccessDenied")).await;
     }
     // Anonymous unsigned aws-chunked with a valid trailer: still not a write permission.
     let head = Head::new("PUT", "/bkt/k", &host(&s))
@@ -395,9 +341,7 @@ async fn anonymous_put_is_access_denied() {
         .header("x-amz-decoded-content-length", data.len().to_string())
         .header("x-amz-trailer", "x-amz-checksum-crc32");
     let body = unsigned_trailer_body(data, 4, ("x-amz-checksum-crc32", &crc32_b64(data)));
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.code(), "AccessDenied", "{resp:?}");
-    assert_intact(&s).await;
+    refused(&s, head, &body, None, Some("AccessDenied")).await;
 }
 
 /// HTTP/1.1 `Transfer-Encoding: chunked` framing of `data`.
@@ -466,8 +410,5 @@ async fn aws_chunked_without_decoded_length_is_missing_content_length() {
     let mut head = Head::new("PUT", "/bkt/k", &host(&s)).header("content-encoding", "aws-chunked");
     let mut signer = head.sign(STREAMING_SIGNED);
     let body = signed_body(&mut signer, &data, 1000);
-    let resp = send(s.addr, &with_length(head, body.len()), &body).await;
-    assert_eq!(resp.status, 411, "{resp:?}");
-    assert_eq!(resp.code(), "MissingContentLength");
-    assert_intact(&s).await;
+    refused(&s, head, &body, Some(411), Some("MissingContentLength")).await;
 }

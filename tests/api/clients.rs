@@ -3,20 +3,19 @@
 //! `tests/clients/`), the aws CLI's `s3api put-object`; plus virtual-hosted-style addressing,
 //! signature edge cases, and the memory bound of a large aws-chunked upload.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 use originstore::auth::sigv4::{sha256_hex, STREAMING_SIGNED_TRAILER, UNSIGNED_PAYLOAD};
 
-use crate::common::{code, pattern, xml_code, TestServer};
+use crate::common::{code, pattern, presigning, xml_code, TestServer};
 use crate::process::{aws, boto3_script, ServeProcess, AK, SK};
 use crate::wire::{self, crc32_b64, send, Head};
 
 #[tokio::test]
 async fn sdk_default_put_get_round_trips_every_size() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     for (i, size) in [0, 1, 65_535, 1024 * 1024 + 7, 17 * 1024 * 1024]
         .into_iter()
         .enumerate()
@@ -55,8 +54,7 @@ async fn sdk_default_put_get_round_trips_every_size() {
 
 #[tokio::test]
 async fn sdk_checksum_mode_returns_the_stored_checksum() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let data = pattern(100_000, 9);
     s.put("bkt", "k", data.clone()).await;
     // With ChecksumMode::Enabled the SDK also validates the body against the returned value.
@@ -86,8 +84,7 @@ async fn sdk_checksum_mode_returns_the_stored_checksum() {
 
 #[tokio::test]
 async fn sdk_explicit_checksum_algorithms_round_trip() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let data = pattern(300_000, 10);
     for algorithm in [
         ChecksumAlgorithm::Sha256,
@@ -130,8 +127,7 @@ async fn sdk_explicit_checksum_algorithms_round_trip() {
 
 #[tokio::test]
 async fn sdk_wrong_explicit_crc32_is_bad_digest_and_keeps_the_old_object() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", "old").await;
     let err = s
         .client
@@ -268,9 +264,7 @@ async fn virtual_hosted_style_and_path_style() {
 
 #[tokio::test]
 async fn presigned_url_query_parameters() {
-    use aws_sdk_s3::presigning::PresigningConfig;
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", "presigned").await;
     // Extra query parameters the URL was signed with (the SDK adds `x-id`; response-*
     // overrides are honoured).
@@ -280,7 +274,7 @@ async fn presigned_url_query_parameters() {
         .bucket("bkt")
         .key("k")
         .response_content_type("text/x-test")
-        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).expect("config"))
+        .presigned(presigning())
         .await
         .expect("presign");
     let uri = presigned.uri().to_owned();
@@ -308,8 +302,7 @@ async fn presigned_url_query_parameters() {
 
 #[tokio::test]
 async fn signed_content_type_and_user_metadata() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let data = b"{\"a\":1}";
     let mut head = Head::new("PUT", "/bkt/doc.json", &s.addr.to_string())
         .header("content-type", "application/json;  charset=utf-8")

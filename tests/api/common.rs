@@ -52,6 +52,13 @@ impl TestServer {
         }
     }
 
+    /// [`TestServer::start`] with one bucket created.
+    pub async fn with_bucket(bucket: &str) -> TestServer {
+        let s = Self::start().await;
+        s.create_bucket(bucket).await;
+        s
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -119,6 +126,18 @@ impl TestServer {
         self.signed_with(method, path_and_query, http::HeaderMap::new())
     }
 
+    /// [`TestServer::signed`], sent.
+    pub async fn send_signed(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+    ) -> reqwest::Response {
+        self.signed(method, path_and_query)
+            .send()
+            .await
+            .expect("sent")
+    }
+
     pub fn signed_with(
         &self,
         method: http::Method,
@@ -151,9 +170,11 @@ pub fn signed_request(
         &method,
         &url,
         &mut headers,
-        "us-east-1",
-        keys.0,
-        keys.1,
+        &originstore::origin::sign::SigningKeys {
+            region: "us-east-1",
+            access_key: keys.0,
+            secret_key: keys.1,
+        },
         time::OffsetDateTime::now_utc(),
     )
     .expect("signs");
@@ -228,6 +249,34 @@ pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
+/// One user metadata value (`x-amz-meta-<name>`) of a GetObject or HeadObject answer.
+pub fn user_meta<'a>(
+    metadata: Option<&'a std::collections::HashMap<String, String>>,
+    name: &str,
+) -> Option<&'a str> {
+    metadata.and_then(|m| m.get(name)).map(String::as_str)
+}
+
+/// The keys of a listing page.
+pub fn keys_of(contents: &[aws_sdk_s3::types::Object]) -> Vec<String> {
+    names(contents, aws_sdk_s3::types::Object::key)
+}
+
+/// The common prefixes of a listing page.
+pub fn prefixes_of(prefixes: &[aws_sdk_s3::types::CommonPrefix]) -> Vec<String> {
+    names(prefixes, aws_sdk_s3::types::CommonPrefix::prefix)
+}
+
+fn names<T>(items: &[T], name: fn(&T) -> Option<&str>) -> Vec<String> {
+    items.iter().filter_map(name).map(str::to_owned).collect()
+}
+
+/// Presigned URLs of the tests are valid for five minutes.
+pub fn presigning() -> aws_sdk_s3::presigning::PresigningConfig {
+    aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(300))
+        .expect("presigning config")
+}
+
 /// The whole body of a GetObject answer.
 pub async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
     out.body
@@ -239,6 +288,18 @@ pub async fn body_of(out: aws_sdk_s3::operation::get_object::GetObjectOutput) ->
 }
 
 impl TestServer {
+    /// The keys of a ListObjectsV2 of the whole bucket (one page).
+    pub async fn keys(&self, bucket: &str) -> Vec<String> {
+        let out = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("list");
+        keys_of(out.contents())
+    }
+
     /// KeyCount of a ListObjectsV2 of the whole bucket.
     pub async fn key_count(&self, bucket: &str) -> Option<i32> {
         self.client

@@ -1,10 +1,9 @@
 //! Listing: v1, v2, versions; prefixes, delimiters, paging, encoding.
 
-use crate::common::TestServer;
+use crate::common::{keys_of, prefixes_of, TestServer};
 
 async fn seeded(keys: &[&str]) -> TestServer {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     for k in keys {
         s.put("bkt", k, "x").await;
     }
@@ -24,12 +23,8 @@ async fn v2_delimiter_and_prefix() {
         .send()
         .await
         .expect("list");
-    let keys: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
-    let prefixes: Vec<_> = out
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let keys = keys_of(out.contents());
+    let prefixes = prefixes_of(out.common_prefixes());
     assert_eq!(keys, ["c", "e"]);
     assert_eq!(prefixes, ["a/", "b/", "d/"]);
     assert_eq!(out.key_count(), Some(5));
@@ -42,7 +37,7 @@ async fn v2_delimiter_and_prefix() {
         .send()
         .await
         .expect("list");
-    let keys: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
+    let keys = keys_of(out.contents());
     assert_eq!(keys, ["a/1", "a/2"]);
     assert_eq!(out.common_prefixes()[0].prefix(), Some("a/b/"));
     let obj = &out.contents()[0];
@@ -96,7 +91,7 @@ async fn v2_pages_with_continuation_tokens() {
         .send()
         .await
         .expect("list");
-    let keys: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
+    let keys = keys_of(out.contents());
     assert_eq!(keys, ["c", "d/5", "d/6", "e"]);
     assert_eq!(out.start_after(), Some("b/4"));
 }
@@ -112,7 +107,7 @@ async fn v1_markers() {
         .send()
         .await
         .expect("list");
-    let keys: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
+    let keys = keys_of(out.contents());
     assert_eq!(keys, ["a/1", "a/2", "a/b/3"]);
     assert_eq!(out.is_truncated(), Some(true));
     assert_eq!(out.next_marker(), None, "NextMarker only with a delimiter");
@@ -144,12 +139,8 @@ async fn v1_markers() {
         .send()
         .await
         .expect("list");
-    let keys: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
-    let prefixes: Vec<_> = out
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let keys = keys_of(out.contents());
+    let prefixes = prefixes_of(out.common_prefixes());
     assert_eq!(keys, ["c", "e"]);
     assert_eq!(prefixes, ["d/"]);
 }
@@ -158,10 +149,8 @@ async fn v1_markers() {
 async fn url_encoding_and_odd_keys() {
     let s = seeded(&["sp ace", "x\u{1}ctl", "ü"]).await;
     let resp = s
-        .signed(http::Method::GET, "/bkt?list-type=2&encoding-type=url")
-        .send()
-        .await
-        .expect("sent");
+        .send_signed(http::Method::GET, "/bkt?list-type=2&encoding-type=url")
+        .await;
     let body = resp.text().await.expect("body");
     assert!(body.contains("<Key>sp%20ace</Key>"), "{body}");
     assert!(body.contains("<Key>x%01ctl</Key>"), "{body}");
@@ -176,14 +165,7 @@ async fn url_encoding_and_odd_keys() {
         .send()
         .await
         .expect("delete");
-    let out = s
-        .client
-        .list_objects_v2()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("list");
-    let keys: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
+    let keys = s.keys("bkt").await;
     assert_eq!(keys, ["sp ace", "ü"]);
 }
 
@@ -234,9 +216,7 @@ async fn max_keys_zero_and_bad_values() {
         .expect("list");
     assert_eq!(out.key_count(), Some(0));
     let resp = s
-        .signed(http::Method::GET, "/bkt?list-type=2&max-keys=abc")
-        .send()
-        .await
-        .expect("sent");
+        .send_signed(http::Method::GET, "/bkt?list-type=2&max-keys=abc")
+        .await;
     assert_eq!(resp.status(), 400);
 }

@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPa
 use md5::Digest as _;
 use storage::Checksummer;
 
-use crate::common::{code, expect_code, pattern, TestServer};
+use crate::common::{code, expect_code, pattern, prefixes_of, user_meta, TestServer};
 use crate::process::{aws, aws_command, boto3_script, ServeProcess};
 
 const MIB: usize = 1024 * 1024;
@@ -196,12 +196,7 @@ async fn create_keeps_metadata_content_type_and_checksum_on_the_object() {
         .await
         .expect("head");
     assert_eq!(head.content_type(), Some("text/plain; charset=utf-8"));
-    assert_eq!(
-        head.metadata()
-            .and_then(|m| m.get("colour"))
-            .map(String::as_str),
-        Some("blue")
-    );
+    assert_eq!(user_meta(head.metadata(), "colour"), Some("blue"));
     assert_eq!(head.content_length(), Some(12234));
     assert_eq!(head.checksum_crc32(), Some(composite.as_str()));
     assert_eq!(
@@ -607,11 +602,7 @@ async fn list_multipart_uploads_filters_and_pages() {
 
     let out = list(&s).delimiter("/").send().await.expect("delimiter");
     assert_eq!(keys(&out), ["b", "b", "d"]);
-    let prefixes: Vec<&str> = out
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let prefixes = prefixes_of(out.common_prefixes());
     assert_eq!(prefixes, ["a/", "c/"]);
 
     let out = list(&s)
@@ -620,11 +611,7 @@ async fn list_multipart_uploads_filters_and_pages() {
         .send()
         .await
         .expect("c/");
-    let prefixes: Vec<&str> = out
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let prefixes = prefixes_of(out.common_prefixes());
     assert_eq!(prefixes, ["c/x/"]);
 
     // A key marker alone skips every upload of that key.

@@ -11,8 +11,7 @@ fn md5_hex(data: &[u8]) -> String {
 
 #[tokio::test]
 async fn put_get_round_trip_with_metadata() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let data = pattern(300_000, 1);
     let put = s
         .client
@@ -63,19 +62,10 @@ async fn put_get_round_trip_with_metadata() {
 
 #[tokio::test]
 async fn default_content_type_and_empty_object() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
-    let resp = s
-        .signed(http::Method::PUT, "/bkt/empty")
-        .send()
-        .await
-        .expect("sent");
+    let s = TestServer::with_bucket("bkt").await;
+    let resp = s.send_signed(http::Method::PUT, "/bkt/empty").await;
     assert_eq!(resp.status(), 200);
-    let resp = s
-        .signed(http::Method::GET, "/bkt/empty")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::GET, "/bkt/empty").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "binary/octet-stream");
     assert_eq!(resp.headers()["content-length"], "0");
@@ -87,8 +77,7 @@ async fn default_content_type_and_empty_object() {
 
 #[tokio::test]
 async fn overwrite_replaces_and_missing_key_is_404() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", "one").await;
     s.put("bkt", "k", "two!").await;
     assert_eq!(s.get_bytes("bkt", "k").await, b"two!");
@@ -103,19 +92,14 @@ async fn overwrite_replaces_and_missing_key_is_404() {
         .expect_err("missing");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
     // HEAD errors have no body.
-    let resp = s
-        .signed(http::Method::HEAD, "/bkt/nope")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::HEAD, "/bkt/nope").await;
     assert_eq!(resp.status(), 404);
     assert!(resp.bytes().await.expect("body").is_empty());
 }
 
 #[tokio::test]
 async fn ranges() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let data = pattern(1000, 2);
     s.put("bkt", "k", data.clone()).await;
     for (range, first, last) in [
@@ -178,10 +162,8 @@ async fn ranges() {
         "InvalidRequest"
     );
     let resp = s
-        .signed(http::Method::GET, "/bkt/k?partNumber=1")
-        .send()
-        .await
-        .expect("sent");
+        .send_signed(http::Method::GET, "/bkt/k?partNumber=1")
+        .await;
     assert_eq!(resp.status(), 206);
     assert!(
         !resp.headers().contains_key("x-amz-mp-parts-count"),
@@ -200,8 +182,7 @@ async fn ranges() {
 
 #[tokio::test]
 async fn conditional_reads() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", "hello").await;
     let etag = "\"5d41402abc4b2a76b9719d911017c592\"";
     let ok = s
@@ -289,8 +270,7 @@ async fn conditional_reads() {
 
 #[tokio::test]
 async fn response_header_overrides() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", "x").await;
     let got = s
         .client
@@ -310,8 +290,7 @@ async fn response_header_overrides() {
 
 #[tokio::test]
 async fn keys_of_every_legal_form() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     let long = "k".repeat(1024);
     let keys = [
         "/leading",
@@ -336,14 +315,7 @@ async fn keys_of_every_legal_form() {
         s.put("bkt", key, body.clone()).await;
         assert_eq!(s.get_bytes("bkt", key).await, body.as_bytes(), "{key}");
     }
-    let listed = s
-        .client
-        .list_objects_v2()
-        .bucket("bkt")
-        .send()
-        .await
-        .expect("list");
-    let mut got: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    let mut got = s.keys("bkt").await;
     let mut want: Vec<_> = keys.to_vec();
     got.sort();
     want.sort();
@@ -364,8 +336,7 @@ async fn keys_of_every_legal_form() {
 #[tokio::test]
 async fn delete_is_idempotent_and_delete_objects_reports_per_key() {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.client
         .delete_object()
         .bucket("bkt")
@@ -410,8 +381,7 @@ async fn delete_is_idempotent_and_delete_objects_reports_per_key() {
 #[tokio::test]
 async fn copy_object_copy_and_replace() {
     use aws_sdk_s3::types::MetadataDirective;
-    let s = TestServer::start().await;
-    s.create_bucket("src").await;
+    let s = TestServer::with_bucket("src").await;
     s.create_bucket("dst").await;
     let data = pattern(70_000, 3);
     s.client
@@ -531,8 +501,7 @@ async fn copy_object_copy_and_replace() {
 
 #[tokio::test]
 async fn content_md5_is_verified_and_bad_body_stores_nothing() {
-    let s = TestServer::start().await;
-    s.create_bucket("bkt").await;
+    let s = TestServer::with_bucket("bkt").await;
     s.put("bkt", "k", "original").await;
     let resp = s
         .signed(http::Method::PUT, "/bkt/k")
@@ -558,11 +527,7 @@ async fn content_md5_is_verified_and_bad_body_stores_nothing() {
 #[tokio::test]
 async fn every_response_has_a_request_id_and_errors_are_xml() {
     let s = TestServer::start().await;
-    let resp = s
-        .signed(http::Method::GET, "/nobucket/k")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::GET, "/nobucket/k").await;
     assert_eq!(resp.status(), 404);
     assert!(resp.headers().contains_key("x-amz-request-id"));
     assert_eq!(resp.headers()["content-type"], "application/xml");

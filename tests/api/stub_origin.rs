@@ -78,6 +78,13 @@ impl StubOrigin {
     }
 
     /// `host:port` for a HostName element.
+    /// A stub origin answering `path` with `behavior`.
+    pub async fn serving(path: &str, behavior: Behavior) -> StubOrigin {
+        let origin = Self::start().await;
+        origin.route(path, behavior);
+        origin
+    }
+
     pub fn host(&self) -> String {
         self.addr.to_string()
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use http::request::Parts;
 
 use super::*;
-use crate::auth::chunked::testing::decode_in_pieces;
+use crate::auth::chunked::testing::{aws_example_body, decode_in_pieces};
 use crate::auth::chunked::ChunkDecoder;
 use crate::auth::{verify_request, AuthError, Payload};
 
@@ -313,14 +313,7 @@ fn aws_chunked_upload_example() {
     else {
         panic!("expected signed chunks, got {:?}", context.payload);
     };
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        b"10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n",
-    );
-    body.extend_from_slice(&[b'a'; 65536]);
-    body.extend_from_slice(b"\r\n400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n");
-    body.extend_from_slice(&[b'a'; 1024]);
-    body.extend_from_slice(b"\r\n0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n");
+    let body = aws_example_body();
     let decoder = ChunkDecoder::new(Some(signer), false, Some(66560));
     let (out, _) = decode_in_pieces(decoder, &body, &[4096]).unwrap();
     assert_eq!(out.len(), 66560);

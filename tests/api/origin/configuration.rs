@@ -9,8 +9,7 @@ use crate::stub_origin::StubOrigin;
 #[tokio::test]
 async fn configuration_round_trip_validation_and_persistence() {
     let origin = StubOrigin::start().await;
-    let mut s = TestServer::start().await;
-    s.create_bucket("site").await;
+    let mut s = TestServer::with_bucket("site").await;
     let resp = get(&s, "/site?origin").await;
     assert_eq!(
         xml_code(&resp.text().await.expect("body")),
@@ -233,11 +232,7 @@ async fn deleting_the_configuration_stops_pulling() {
     origin.ok("/b.txt", "b");
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
     assert_eq!(s.get_bytes("site", "a.txt").await, b"a");
-    let resp = s
-        .signed(http::Method::DELETE, "/site?origin")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::DELETE, "/site?origin").await;
     assert_eq!(resp.status(), 204);
     assert_eq!(s.get_error("site", "b.txt").await, "NoSuchKey", "no origin");
     assert_eq!(origin.count("/b.txt"), 0);

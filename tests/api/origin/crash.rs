@@ -9,17 +9,17 @@ use crate::stub_origin::{Behavior, StubOrigin};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_fill_leaves_nothing_partial() {
     use crate::process::ServeProcess;
-    let origin = StubOrigin::start().await;
     let data = pattern(4 * 1024 * 1024, 22);
     let gate = std::sync::Arc::new(tokio::sync::Notify::new());
-    origin.route(
+    let origin = StubOrigin::serving(
         "/video.bin",
         Behavior::Gated {
             body: data.clone(),
             first: data.len() / 2,
             gate,
         },
-    );
+    )
+    .await;
     let tmp = tempfile::tempdir().expect("tempdir");
     let data_dir = tmp.path().join("data");
     let dir = data_dir.clone();

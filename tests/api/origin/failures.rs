@@ -28,15 +28,15 @@ async fn origin_404_is_no_such_key_and_negatively_cached() {
 
 #[tokio::test]
 async fn truncated_origin_body_is_an_error_and_stores_nothing() {
-    let origin = StubOrigin::start().await;
     let data = pattern(400_000, 13);
-    origin.route(
+    let origin = StubOrigin::serving(
         "/cut.bin",
         Behavior::Truncated {
             body: data.clone(),
             sent: 150_000,
         },
-    );
+    )
+    .await;
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
     let resp = get(&s, "/site/cut.bin").await;
     assert_eq!(
@@ -59,15 +59,15 @@ async fn truncated_origin_body_is_an_error_and_stores_nothing() {
 /// response ends with an error, nothing is stored.
 #[tokio::test]
 async fn corrupt_origin_body_is_an_error_for_every_client() {
-    let origin = StubOrigin::start().await;
     let data = pattern(300_000, 19);
-    origin.route(
+    let origin = StubOrigin::serving(
         "/bad.bin",
         Behavior::Ok {
             body: data.clone(),
             headers: vec![("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg==".into())],
         },
-    );
+    )
+    .await;
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
     let (a, b) = tokio::join!(get(&s, "/site/bad.bin"), get(&s, "/site/bad.bin"));
     for resp in [a, b] {

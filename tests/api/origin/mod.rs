@@ -13,7 +13,6 @@ mod failures;
 mod modes;
 mod notifications;
 mod private;
-mod streaming;
 
 pub(super) const STATUS: &str = "x-originstore-origin";
 

@@ -1,18 +1,20 @@
 //! The three modes in the read path: Mirror fills once and hits after (HEAD answered from
 //! the origin, ETags on a miss, unkept copies), Proxy and Redirect answer a redirect; local
-//! writes and deletes win; copies from origin-only keys; the aws CLI on a miss.
+//! writes and deletes win; copies from origin-only keys; the aws CLI on a miss. And one fetch
+//! per key: concurrent misses share one origin request, every client (joiners, late joiners,
+//! Range requests) streams live from it, and conditional or ranged misses are answered after
+//! the fill.
 
 use std::time::Duration;
 
-use super::{document, get, setup, signed_to, Rule, STATUS};
-use crate::common::{expect_code, pattern};
+use super::{document, get, read_at_least, setup, signed_to, Rule, STATUS};
+use crate::common::{expect_code, pattern, user_meta};
 use crate::stub_origin::{Behavior, StubOrigin};
 
 #[tokio::test]
 async fn mirror_fills_once_then_hits() {
-    let origin = StubOrigin::start().await;
     let data = pattern(3 * 1024 * 1024 + 17, 11);
-    origin.route(
+    let origin = StubOrigin::serving(
         "/img/cat.jpg",
         Behavior::Ok {
             body: data.clone(),
@@ -27,7 +29,8 @@ async fn mirror_fills_once_then_hits() {
                 ("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT".into()),
             ],
         },
-    );
+    )
+    .await;
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
 
     let resp = get(&s, "/site/img/cat.jpg").await;
@@ -44,12 +47,7 @@ async fn mirror_fills_once_then_hits() {
     assert_eq!(got.cache_control(), Some("max-age=600"));
     assert_eq!(got.content_disposition(), Some("inline"));
     assert_eq!(got.content_encoding(), Some("identity"));
-    assert_eq!(
-        got.metadata()
-            .and_then(|m| m.get("author"))
-            .map(String::as_str),
-        Some("alice")
-    );
+    assert_eq!(user_meta(got.metadata(), "author"), Some("alice"));
     assert!(
         got.expires_string().is_some_and(|e| e.contains("2030")),
         "{:?}",
@@ -80,8 +78,7 @@ async fn mirror_fills_once_then_hits() {
 
 #[tokio::test]
 async fn head_miss_answers_from_the_origin_and_stores_nothing() {
-    let origin = StubOrigin::start().await;
-    origin.route(
+    let origin = StubOrigin::serving(
         "/doc.pdf",
         Behavior::Ok {
             body: vec![7; 1234],
@@ -90,7 +87,8 @@ async fn head_miss_answers_from_the_origin_and_stores_nothing() {
                 ("etag", "\"abc\"".into()),
             ],
         },
-    );
+    )
+    .await;
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
     let head = s
         .client
@@ -107,11 +105,7 @@ async fn head_miss_answers_from_the_origin_and_stores_nothing() {
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].method, "HEAD");
     assert_eq!(s.key_count("site").await, Some(0), "HEAD stores nothing");
-    let resp = s
-        .signed(http::Method::HEAD, "/site/missing")
-        .send()
-        .await
-        .expect("sent");
+    let resp = s.send_signed(http::Method::HEAD, "/site/missing").await;
     assert_eq!(resp.status(), 404);
 }
 
@@ -122,26 +116,22 @@ async fn head_miss_answers_from_the_origin_and_stores_nothing() {
 /// same for HEAD and GET; the stored copy then has the MD5 ETag of its bytes.
 #[tokio::test]
 async fn miss_without_origin_etag_still_has_an_etag() {
-    let origin = StubOrigin::start().await;
     let data = pattern(200_000, 21);
-    origin.route(
+    let origin = StubOrigin::serving(
         "/plain.bin",
         Behavior::Ok {
             body: data.clone(),
             headers: vec![("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT".into())],
         },
-    );
+    )
+    .await;
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
     let etag_of = |resp: &reqwest::Response| {
         resp.headers()
             .get("etag")
             .map(|v| v.to_str().expect("ascii").to_owned())
     };
-    let head1 = s
-        .signed(http::Method::HEAD, "/site/plain.bin")
-        .send()
-        .await
-        .expect("sent");
+    let head1 = s.send_signed(http::Method::HEAD, "/site/plain.bin").await;
     assert_eq!(head1.status(), 200);
     assert_eq!(head1.headers()[STATUS], "miss-proxied");
     let made_up = etag_of(&head1).expect("a HEAD miss carries an ETag");
@@ -149,11 +139,7 @@ async fn miss_without_origin_etag_still_has_an_etag() {
         made_up.starts_with('"') && made_up.ends_with("-1\""),
         "{made_up}"
     );
-    let head2 = s
-        .signed(http::Method::HEAD, "/site/plain.bin")
-        .send()
-        .await
-        .expect("sent");
+    let head2 = s.send_signed(http::Method::HEAD, "/site/plain.bin").await;
     assert_eq!(etag_of(&head2).as_deref(), Some(made_up.as_str()), "stable");
 
     let resp = get(&s, "/site/plain.bin").await;
@@ -176,14 +162,14 @@ async fn miss_without_origin_etag_still_has_an_etag() {
 
 #[tokio::test]
 async fn origin_redirects_are_followed() {
-    let origin = StubOrigin::start().await;
-    origin.route(
+    let origin = StubOrigin::serving(
         "/old.txt",
         Behavior::Redirect {
             status: 301,
             location: "/mid.txt".into(),
         },
-    );
+    )
+    .await;
     origin.route(
         "/mid.txt",
         Behavior::Redirect {
@@ -356,10 +342,8 @@ async fn local_writes_win_and_deletes_stick() {
     );
     // The operator makes the origin its source again.
     let resp = s
-        .signed(http::Method::DELETE, "/site/k.txt?tombstone")
-        .send()
-        .await
-        .expect("sent");
+        .send_signed(http::Method::DELETE, "/site/k.txt?tombstone")
+        .await;
     assert_eq!(resp.status(), 204);
     assert_eq!(s.get_bytes("site", "k.txt").await, b"origin version");
     // A PUT after a delete clears the tombstone too.
@@ -378,15 +362,15 @@ async fn local_writes_win_and_deletes_stick() {
 /// lazy migration works), and then copies the stored object.
 #[tokio::test]
 async fn copy_from_an_origin_only_key_pulls_it_first() {
-    let origin = StubOrigin::start().await;
     let data = pattern(123_456, 21);
-    origin.route(
+    let origin = StubOrigin::serving(
         "/src.bin",
         Behavior::Ok {
             body: data.clone(),
             headers: vec![("content-type", "image/png".into())],
         },
-    );
+    )
+    .await;
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
     s.client
         .copy_object()
@@ -424,15 +408,15 @@ async fn copy_from_an_origin_only_key_pulls_it_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_cli_copies_a_missed_key() {
     use crate::process::{aws, ServeProcess};
-    let origin = StubOrigin::start().await;
     let data = pattern(2 * 1024 * 1024 + 3, 16);
-    origin.route(
+    let origin = StubOrigin::serving(
         "/media/clip.bin",
         Behavior::Ok {
             body: data.clone(),
             headers: vec![],
         },
-    );
+    )
+    .await;
     let tmp = tempfile::tempdir().expect("tempdir");
     let data_dir = tmp.path().join("data");
     let server = tokio::task::spawn_blocking(move || ServeProcess::start(&data_dir))
@@ -486,4 +470,145 @@ async fn aws_cli_copies_a_missed_key() {
         String::from_utf8_lossy(&ls.stdout).contains("clip.bin"),
         "the filled object is listed"
     );
+}
+
+#[tokio::test]
+async fn concurrent_misses_share_one_origin_request() {
+    let data = pattern(512 * 1024, 12);
+    let origin = StubOrigin::serving(
+        "/slow.bin",
+        Behavior::Slow {
+            body: data.clone(),
+            chunks: 8,
+            delay: Duration::from_millis(60),
+        },
+    )
+    .await;
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let req = s.signed(http::Method::GET, "/site/slow.bin");
+        let _ = &client;
+        tasks.push(tokio::spawn(async move {
+            let resp = req.send().await.expect("sent");
+            let status = resp.status();
+            let tag = resp
+                .headers()
+                .get(STATUS)
+                .map(|v| v.to_str().unwrap_or("").to_owned());
+            (status, tag, resp.bytes().await.expect("body"))
+        }));
+    }
+    for task in tasks {
+        let (status, tag, body) = task.await.expect("task");
+        assert_eq!(status, 200);
+        assert_eq!(tag.as_deref(), Some("miss-filled"));
+        assert_eq!(body.as_ref(), data.as_slice());
+    }
+    assert_eq!(
+        origin.count("/slow.bin"),
+        1,
+        "32 concurrent misses, one origin request"
+    );
+}
+
+/// Every client of one fetch is streamed live: the first one, one that joins while the
+/// origin is still sending, and a Range request, all get their bytes while the origin is
+/// held back half way; one origin request in all.
+#[tokio::test]
+async fn joined_and_ranged_clients_stream_live_from_the_one_fetch() {
+    let data = pattern(2 * 1024 * 1024, 18);
+    let half = data.len() / 2;
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    let origin = StubOrigin::serving(
+        "/big.bin",
+        Behavior::Gated {
+            body: data.clone(),
+            first: half,
+            gate: gate.clone(),
+        },
+    )
+    .await;
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+
+    let mut first = get(&s, "/site/big.bin").await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()[STATUS], "miss-filled");
+    assert_eq!(first.headers()["content-length"], data.len().to_string());
+    let first_bytes = read_at_least(&mut first, half).await;
+    assert_eq!(&first_bytes[..], &data[..first_bytes.len()]);
+
+    // A late joiner starts from byte 0 while the origin is still blocked.
+    let mut joiner = get(&s, "/site/big.bin").await;
+    assert_eq!(joiner.status(), 200);
+    let joined_bytes = read_at_least(&mut joiner, half).await;
+    assert_eq!(&joined_bytes[..], &data[..joined_bytes.len()]);
+
+    // A Range inside what has arrived is answered 206 at once.
+    let mut ranged = s
+        .signed(http::Method::GET, "/site/big.bin")
+        .header("range", "bytes=1000-1999")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(
+        ranged.headers()["content-range"],
+        format!("bytes 1000-1999/{}", data.len())
+    );
+    let ranged_bytes = read_at_least(&mut ranged, 1000).await;
+    assert_eq!(&ranged_bytes[..], &data[1000..2000]);
+
+    assert_eq!(
+        origin.count("/big.bin"),
+        1,
+        "one origin request for all of them"
+    );
+    gate.notify_one();
+    let rest = first.bytes().await.expect("rest");
+    assert_eq!([first_bytes, rest.to_vec()].concat(), data);
+    let rest = joiner.bytes().await.expect("rest");
+    assert_eq!([joined_bytes, rest.to_vec()].concat(), data);
+    let resp = get(&s, "/site/big.bin").await;
+    assert_eq!(resp.headers()[STATUS], "hit");
+    assert_eq!(origin.count("/big.bin"), 1);
+}
+
+#[tokio::test]
+async fn range_and_conditional_misses_are_served_after_the_fill() {
+    let data = pattern(100_000, 15);
+    let origin = StubOrigin::serving(
+        "/r.bin",
+        Behavior::Ok {
+            body: data.clone(),
+            headers: vec![],
+        },
+    )
+    .await;
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    let got = s
+        .client
+        .get_object()
+        .bucket("site")
+        .key("r.bin")
+        .range("bytes=1000-1999")
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(got.content_range(), Some("bytes 1000-1999/100000"));
+    assert_eq!(
+        crate::common::body_of(got).await.as_slice(),
+        &data[1000..2000]
+    );
+    assert_eq!(origin.count("/r.bin"), 1);
+    let head = s
+        .client
+        .head_object()
+        .bucket("site")
+        .key("r.bin")
+        .send()
+        .await
+        .expect("stored whole");
+    assert_eq!(head.content_length(), Some(100_000));
 }

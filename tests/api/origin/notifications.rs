@@ -10,16 +10,16 @@ use crate::stub_origin::{Behavior, StubOrigin};
 /// `GET /metrics` (unsigned, Prometheus text) counts origin activity per bucket.
 #[tokio::test]
 async fn metrics_count_origin_activity_per_bucket() {
-    let origin = StubOrigin::start().await;
     let data = pattern(200_000, 20);
-    origin.route(
+    let origin = StubOrigin::serving(
         "/m.bin",
         Behavior::Slow {
             body: data.clone(),
             chunks: 4,
             delay: Duration::from_millis(50),
         },
-    );
+    )
+    .await;
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
     let (a, b, c) = tokio::join!(
         get(&s, "/site/m.bin"),

@@ -1,7 +1,7 @@
 //! A private S3-compatible origin reached with SigV4-signed requests.
 
 use super::{document, put_origin, Rule};
-use crate::common::{code, pattern, TestServer};
+use crate::common::{code, pattern, user_meta, TestServer};
 
 /// A private S3-compatible origin: another originstore bucket, reached with SigV4-signed
 /// requests (PrivateHost + CredentialProvider). Its ETag (an MD5) is verified on fill.
@@ -41,12 +41,7 @@ async fn private_s3_origin_with_sigv4() {
 
     let got = edge.get_object("edge", "dir/a b.bin").await;
     assert_eq!(got.content_type(), Some("application/x-private"));
-    assert_eq!(
-        got.metadata()
-            .and_then(|m| m.get("tier"))
-            .map(String::as_str),
-        Some("cold")
-    );
+    assert_eq!(user_meta(got.metadata(), "tier"), Some("cold"));
     let etag = got.e_tag().map(str::to_owned);
     assert_eq!(
         crate::common::body_of(got).await.as_slice(),
