@@ -158,7 +158,8 @@ pub async fn handle_get_object(
             Ok(super::origin::tag(response, status::HIT))
         }
         Err(e) if e.code == S3ErrorCode::NoSuchKey => {
-            match super::origin::on_miss(state, ctx, &read, &config).await? {
+            let target = (bucket, key);
+            match super::origin::on_miss(state, ctx, target, params, head, &config).await? {
                 Outcome::Respond(response) => Ok(response),
                 Outcome::Local => serve_local(state, ctx, &read)
                     .map(|r| super::origin::tag(r, status::MISS_FILLED)),
@@ -169,11 +170,11 @@ pub async fn handle_get_object(
 }
 
 /// What a GetObject / HeadObject reads.
-pub struct LocalRead<'a> {
-    pub bucket: &'a str,
-    pub key: &'a str,
-    pub params: &'a ReadParams,
-    pub head: bool,
+struct LocalRead<'a> {
+    bucket: &'a str,
+    key: &'a str,
+    params: &'a ReadParams,
+    head: bool,
 }
 
 /// GetObject / HeadObject from local storage.

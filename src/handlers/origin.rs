@@ -8,11 +8,11 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 
-use super::object::LocalRead;
 use super::{empty_response, RequestContext};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::origin::{ConfigErrorCode, OriginConfiguration};
 use crate::origin::{Miss, Outcome, ORIGIN_STATUS_HEADER};
+use crate::router::ReadParams;
 use crate::state::AppState;
 
 fn config_error(e: crate::origin::ConfigError) -> S3Error {
@@ -96,7 +96,9 @@ pub async fn handle_delete_object_tombstone(
 pub async fn on_miss(
     state: &Arc<AppState>,
     ctx: &RequestContext,
-    read: &LocalRead<'_>,
+    (bucket, key): (&str, &str),
+    params: &ReadParams,
+    head: bool,
     config: &OriginConfiguration,
 ) -> Result<Outcome, S3Error> {
     let headers = &ctx.parts.headers;
@@ -108,17 +110,17 @@ pub async fn on_miss(
     ]
     .iter()
     .any(|h| headers.contains_key(*h))
-        || read.params.part_number.is_some()
-        || !read.params.overrides.is_empty();
+        || params.part_number.is_some()
+        || !params.overrides.is_empty();
     let https = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"));
     let miss = Miss {
-        bucket: read.bucket,
-        key: read.key,
+        bucket,
+        key,
         config,
-        method: if read.head {
+        method: if head {
             http::Method::HEAD
         } else {
             http::Method::GET

@@ -1,90 +1,17 @@
-//! Blob files: ids and paths, the one writer every byte goes through ([`BlobWriter`]: temp
-//! file -> hash -> verify -> `sync_all` -> rename -> fsync dir), the uncommitted [`Blob`]
-//! guard, and the lease table that defers deleting a blob while a reader streams it.
-//! Knows nothing of keys or metadata: a blob is an immutable file named by a random id.
+//! Blob files: the one writer every byte goes through ([`BlobWriter`]: temp file -> hash ->
+//! verify -> `sync_all` -> rename -> fsync dir) and the uncommitted [`Blob`] guard.
+//! Knows nothing of keys or metadata: a blob is an immutable file named by a random id
+//! (`layout.rs`).
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::checksum::Hashes;
+use crate::layout::{BlobId, FileGuard};
 use crate::store::Shared;
 use crate::{ChecksumAlgorithm, Error, Expect, Result};
-
-/// A blob's random 128-bit id; its file name is the 32-hex form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub(crate) struct BlobId(pub [u8; 16]);
-
-impl BlobId {
-    pub fn random() -> BlobId {
-        BlobId(uuid::Uuid::new_v4().into_bytes())
-    }
-    pub fn hex(&self) -> String {
-        hex::encode(self.0)
-    }
-    pub fn parse(name: &str) -> Option<BlobId> {
-        if name.len() != 32 {
-            return None;
-        }
-        let raw = hex::decode(name).ok()?;
-        Some(BlobId(raw.try_into().ok()?))
-    }
-}
-
-/// The directory layout of a store.
-#[derive(Debug)]
-pub(crate) struct Dirs {
-    pub blobs: PathBuf,
-    pub tmp: PathBuf,
-}
-
-impl Dirs {
-    pub fn new(root: &Path) -> Dirs {
-        Dirs {
-            blobs: root.join("blobs"),
-            tmp: root.join("tmp"),
-        }
-    }
-    pub fn fan_out(&self, id: BlobId) -> PathBuf {
-        self.blobs.join(format!("{:02x}", id.0[0]))
-    }
-    pub fn blob_path(&self, id: BlobId) -> PathBuf {
-        self.fan_out(id).join(id.hex())
-    }
-    pub fn temp_path(&self, id: BlobId) -> PathBuf {
-        self.tmp.join(id.hex())
-    }
-    /// Create tmp/ and the 256 fan-out directories.
-    pub fn create(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.tmp)?;
-        for i in 0..=255u8 {
-            std::fs::create_dir_all(self.blobs.join(format!("{i:02x}")))?;
-        }
-        Ok(())
-    }
-}
-
-/// Deletes its file on drop unless disarmed.
-struct FileGuard {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Drop for FileGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            if let Err(e) = std::fs::remove_file(&self.path) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    tracing::warn!(path = %self.path.display(), error = %e, "removing blob file");
-                }
-            }
-        }
-    }
-}
 
 /// A finished, durable blob not yet referenced by any metadata (dropping it without
 /// committing it deletes the file).
@@ -312,104 +239,5 @@ impl BlobWriter {
             checksums: digests.checksums,
             guard,
         })
-    }
-}
-
-/// Readers per blob, and whether a delete waits for them.
-#[derive(Default)]
-pub(crate) struct Leases {
-    table: Mutex<HashMap<BlobId, LeaseEntry>>,
-}
-
-#[derive(Default)]
-struct LeaseEntry {
-    readers: usize,
-    doomed: bool,
-}
-
-/// Held by an [`crate::ObjectReader`]: its blobs are not deleted while it lives.
-pub(crate) struct Lease {
-    shared: Arc<Shared>,
-    ids: Vec<BlobId>,
-}
-
-impl Shared {
-    pub(crate) fn lease(self: &Arc<Self>, ids: Vec<BlobId>) -> Lease {
-        let mut table = self.leases.table.lock().unwrap_or_else(|p| p.into_inner());
-        for id in &ids {
-            table.entry(*id).or_default().readers += 1;
-        }
-        Lease {
-            shared: self.clone(),
-            ids,
-        }
-    }
-
-    /// Delete a blob that metadata no longer references; deferred while it is leased.
-    pub(crate) fn delete_blob(&self, id: BlobId) {
-        {
-            let mut table = self.leases.table.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(entry) = table.get_mut(&id) {
-                entry.doomed = true;
-                return;
-            }
-        }
-        self.remove_blob_file(id);
-    }
-
-    fn remove_blob_file(&self, id: BlobId) {
-        drop(FileGuard {
-            path: self.dirs.blob_path(id),
-            armed: true,
-        });
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        let mut doomed = Vec::new();
-        {
-            let mut table = self
-                .shared
-                .leases
-                .table
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            for id in &self.ids {
-                if let Some(entry) = table.get_mut(id) {
-                    entry.readers = entry.readers.saturating_sub(1);
-                    if entry.readers == 0 {
-                        if entry.doomed {
-                            doomed.push(*id);
-                        }
-                        table.remove(id);
-                    }
-                }
-            }
-        }
-        for id in doomed {
-            self.shared.remove_blob_file(id);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blob_ids_round_trip_and_fan_out() {
-        let id = BlobId::random();
-        assert_eq!(BlobId::parse(&id.hex()), Some(id));
-        assert_eq!(BlobId::parse("xyz"), None);
-        let dirs = Dirs::new(Path::new("/d"));
-        let p = dirs.blob_path(id);
-        assert!(p.starts_with("/d/blobs"));
-        assert_eq!(
-            p.parent()
-                .and_then(|d| d.file_name())
-                .and_then(|n| n.to_str()),
-            Some(&id.hex()[..2])
-        );
     }
 }

@@ -30,10 +30,29 @@
 //!    swaps the key's metadata in one sled transaction that also checks the bucket exists
 //!    and, for a fill ([`CommitCondition::IfAbsent`]), that no object or tombstone appeared.
 //!    UploadPart commits the blob as a staged part instead ([`Store::commit_part`]).
-//! 7. `flush_async` on sled; only then does the call return and the server answer 2xx.
+//! 7. sled's blocking `flush`, run on the blocking pool (sled 0.34's `flush_async` never wakes
+//!    concurrent waiters: sled #1241, #1308); only then does the call return and the server
+//!    answer 2xx. A failed flush poisons the store like a failed fsync.
 //! 8. The blobs of the metadata that was replaced are deleted (deferred while a reader
 //!    still streams them). Deleting after the flush matters: deleting first could leave
 //!    durable metadata naming a deleted blob.
+//!
+//! # What the write path assumes of the filesystem
+//!
+//! - `<dir>/tmp`, `<dir>/blobs` and `<dir>/meta` are on one filesystem, where `rename(2)`
+//!   of a file is atomic: a blob path names either nothing or the whole verified file, never
+//!   a partial one (the reason temp files live under the data directory, not in `/tmp`).
+//! - `fsync` of a file makes its contents durable, and `fsync` of a directory makes the
+//!   renames into it durable (POSIX leaves the latter to the filesystem; ext4, XFS and btrfs
+//!   provide it). Without step 5's directory fsync a crash could forget a rename that the
+//!   metadata already points at.
+//! - After a failed `fsync` nothing is known of the file's pages: Linux may have dropped the
+//!   dirty pages and cleared the error, so a retry could report success for lost data
+//!   (the PostgreSQL "fsyncgate" lesson). The store therefore poisons itself
+//!   ([`Error::Poisoned`]): writes are refused until a restart, whose recovery sweep
+//!   rebuilds a consistent state from what is durable; reads keep working.
+//! - sled's flush is trusted to make committed transactions durable; an I/O error it
+//!   reports is treated as a failed fsync.
 //!
 //! # Multipart objects
 //!
@@ -69,7 +88,8 @@
 //! # Modules
 //!
 //! `meta` (the only file naming sled: trees, key encoding, versioned records, transactions),
-//! `blob` (ids and paths, [`BlobWriter`], [`Blob`], leases), `checksum`, `range`, `reader`,
+//! `layout` (blob ids and paths), `blob` ([`BlobWriter`], [`Blob`]), `lease` (deletes
+//! deferred while a reader streams a blob), `checksum`, `range`, `reader`,
 //! `object` (commit routine, put / get / delete / copy, tombstones), `list`, `bucket`,
 //! `multipart`, `fill`, `recovery` (the open-time sweep), `events` (a durable queue of
 //! records waiting for delivery: origin notifications), `store` (the handle, poisoning,
@@ -82,6 +102,8 @@ mod bucket;
 mod checksum;
 mod events;
 mod fill;
+mod layout;
+mod lease;
 mod list;
 mod meta;
 mod multipart;

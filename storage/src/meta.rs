@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
-use crate::blob::BlobId;
+use crate::layout::BlobId;
 use crate::{ChecksumAlgorithm, CommitCondition, Error, ObjectAttrs, Result, StoredChecksum};
 
 const VERSION: u8 = 1;

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::time::Duration;
 
-use crate::blob::{Blob, BlobId};
+use crate::blob::Blob;
 use crate::checksum::{composite_checksum, multipart_etag, parse_md5_etag, to_base64};
+use crate::layout::BlobId;
 use crate::list::past;
 use crate::meta::{
     decode, from_ns, join_key, now_ns, split_upload_key, to_ns, upload_key, BlobRef, ObjectRec,

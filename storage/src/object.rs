@@ -172,7 +172,10 @@ impl Store {
                 None if rec.size == 0 => None,
                 None => Some((0, rec.size - 1)),
             };
-            let lease = self.shared.lease(rec.blobs.iter().map(|b| b.id).collect());
+            let lease = self
+                .shared
+                .leases
+                .lease(rec.blobs.iter().map(|b| b.id).collect());
             // The blobs are leased now; if the metadata still names them, no delete can
             // have happened before the lease (deletes follow commits), so they exist.
             let still = self.shared.meta.object(bucket, key)?;

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 
-use crate::blob::Lease;
+use crate::lease::Lease;
 use crate::meta::BlobRef;
 
 /// The part of one blob a reader still has to yield.

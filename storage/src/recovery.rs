@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::blob::{BlobId, Dirs};
+use crate::layout::{BlobId, Dirs};
 use crate::meta::Meta;
 use crate::{RecoveryReport, Result};
 

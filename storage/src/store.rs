@@ -8,7 +8,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::blob::{BlobId, Dirs, Leases};
+use crate::layout::{BlobId, Dirs};
+use crate::lease::Leases;
 use crate::meta::Meta;
 use crate::{recovery, Error, RecoveryReport, Result, StoreOptions};
 
@@ -17,7 +18,7 @@ pub(crate) struct Shared {
     pub dirs: Dirs,
     pub meta: Meta,
     pub options: StoreOptions,
-    pub leases: Leases,
+    pub leases: Arc<Leases>,
     poisoned: AtomicBool,
     /// Object commits and upload creation hold it shared; `delete_bucket` holds it
     /// exclusively so no object appears between its emptiness check and its removal.
@@ -94,10 +95,10 @@ impl Store {
         let report = recovery::sweep(&dirs, &meta)?;
         Ok(Store {
             shared: Arc::new(Shared {
+                leases: Arc::new(Leases::new(dirs.clone())),
                 dirs,
                 meta,
                 options,
-                leases: Leases::default(),
                 poisoned: AtomicBool::new(false),
                 bucket_gate: RwLock::new(()),
                 part_gate: Mutex::new(()),
@@ -140,7 +141,7 @@ impl Store {
         let task = tokio::spawn(async move {
             store.flush().await?;
             for id in released {
-                store.shared.delete_blob(id);
+                store.shared.leases.delete_blob(id);
             }
             Ok(())
         });
