@@ -1,9 +1,12 @@
 //! originstore: an S3-compatible object server with origin-pull in its read path.
 //!
-//! The data path is visible in the module list: a request is parsed by [`router`] into an
-//! operation, authenticated once by [`auth`] (its body wrapped by [`body`]), dispatched by
-//! [`handlers`] to one handler per operation family, which talk to the `storage` crate. On a
-//! miss in a bucket with an origin, the object handlers ask [`origin`].
+//! The data path is visible in the module list: [`server`] accepts connections and hands
+//! every request to the envelope in [`request`], which routes it with [`router`] (an
+//! [`router::Operation`] carrying its typed parameters), authenticates it once with [`auth`]
+//! (its body wrapped by [`body`]) and dispatches it through [`handlers`] to one handler per
+//! operation family; handlers use the shared [`state`] and the `storage` crate, and write
+//! [`xml`] documents or [`error`]s. On a miss in a bucket with an origin, the object
+//! handlers ask [`origin`].
 
 pub mod auth;
 pub mod body;

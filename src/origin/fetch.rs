@@ -3,7 +3,7 @@
 //! followed by hand (hop limit, policy check per hop, signing only toward the private host).
 //!
 //! It returns the origin's response head and body stream; what to do with the bytes (stream,
-//! store, both) is decided by [`super::pull`].
+//! store, both) is decided by the engine (`engine.rs`, `fill.rs`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -2,7 +2,7 @@
 //! order, the origin URL (scheme, host, rewritten and encoded path, forwarded query), the
 //! headers forwarded to the origin, and when an origin answer means "try the next host".
 //!
-//! Pure functions over [`super::config`] types: no I/O, no clock, no randomness (the weighted
+//! Pure functions over [`super::document`] types: no I/O, no clock, no randomness (the weighted
 //! host choice hashes the key, so one key always starts at the same origin).
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION};

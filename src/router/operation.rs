@@ -1,7 +1,7 @@
 //! What a request asks for: the [`Operation`] enum, named after the AWS API actions, whose
 //! variants carry the bucket, the key and the typed parameters their handler needs.
 //!
-//! Built only by the router ([`super::Route::from_parts`]); handlers destructure it, so a
+//! Built only by the router ([`Operation::from_parts`]); handlers destructure it, so a
 //! handler can never run without its bucket, key or a valid parameter.
 
 use super::params::{

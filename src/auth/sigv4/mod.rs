@@ -10,7 +10,7 @@
 //!
 //! Pure functions over the request head; no I/O, no logging (a log line here could leak a
 //! signature or a secret). The body is verified later by [`crate::body::RequestBody`] from the
-//! [`Payload`] decided here.
+//! [`crate::auth::Payload`] decided here.
 //!
 //! References:
 //! - <https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html>
