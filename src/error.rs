@@ -129,6 +129,12 @@ impl S3Error {
         self
     }
 
+    /// Whether this answers a read of a delete marker (not a plain missing key: a versioned
+    /// origin bucket must not pull a key whose current version is a delete marker).
+    pub fn is_delete_marker(&self) -> bool {
+        self.headers.iter().any(|(n, _)| *n == DELETE_MARKER_HEADER)
+    }
+
     /// Attach an internal cause: logged for 5xx, never sent.
     pub fn with_source(mut self, source: impl Into<String>) -> S3Error {
         self.source = Some(source.into());
@@ -165,6 +171,24 @@ impl From<storage::Error> for S3Error {
             E::BucketNotEmpty => S3Error::new(C::BucketNotEmpty, "The bucket you tried to delete is not empty"),
             E::InvalidBucketName(why) => S3Error::new(C::InvalidBucketName, format!("The specified bucket is not valid: {why}")),
             E::NoSuchKey => S3Error::new(C::NoSuchKey, "The specified key does not exist."),
+            E::NoSuchVersion => S3Error::new(C::NoSuchVersion, "The specified version does not exist."),
+            E::InvalidVersionId => S3Error::invalid_argument("Invalid version id specified"),
+            // <https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html>: a
+            // current delete marker reads as a missing key, an addressed one as 405.
+            E::DeleteMarker { version_id, last_modified, addressed: false } => {
+                let _ = last_modified; // sent only when the marker is addressed
+                S3Error::new(C::NoSuchKey, "The specified key does not exist.")
+                    .with_header(DELETE_MARKER_HEADER, "true")
+                    .with_header("x-amz-version-id", version_id)
+            }
+            E::DeleteMarker { version_id, last_modified, addressed: true } => S3Error::new(
+                C::MethodNotAllowed,
+                "The specified method is not allowed against this resource.",
+            )
+            .with_header(DELETE_MARKER_HEADER, "true")
+            .with_header("x-amz-version-id", version_id)
+            .with_header("last-modified", httpdate::fmt_http_date(last_modified))
+            .with_header("allow", "DELETE"),
             E::KeyTooLong => S3Error::new(C::KeyTooLongError, "Your key is too long"),
             E::InvalidKey(why) => S3Error::new(C::InvalidArgument, format!("Invalid object key: {why}")),
             E::InvalidRange { size } => S3Error::new(C::InvalidRange, "The requested range is not satisfiable")
@@ -200,6 +224,9 @@ impl From<storage::Error> for S3Error {
         }
     }
 }
+
+/// Set on answers about a delete marker.
+pub const DELETE_MARKER_HEADER: &str = "x-amz-delete-marker";
 
 /// A request document that does not parse: MalformedXML, naming what is wrong.
 impl From<crate::xml::XmlError> for S3Error {

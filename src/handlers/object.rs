@@ -157,7 +157,8 @@ pub async fn handle_get_object(
                 .inc();
             Ok(super::origin::tag(response, status::HIT))
         }
-        Err(e) if e.code == S3ErrorCode::NoSuchKey => {
+        // A key whose current version is a delete marker was deleted here: it stays deleted.
+        Err(e) if e.code == S3ErrorCode::NoSuchKey && !e.is_delete_marker() => {
             let target = (bucket, key);
             match super::origin::on_miss(state, ctx, target, params, head, &config).await? {
                 Outcome::Respond(response) => Ok(response),
@@ -442,6 +443,7 @@ mod tests {
             attrs: Default::default(),
             checksums: vec![],
             part_sizes: parts,
+            version_id: None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! (origin configuration, ACL flags, ...) stored as opaque bytes.
 //! Rules: <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
 
-use crate::meta::{from_ns, now_ns, BucketRec};
+use crate::records::{from_ns, now_ns, BucketRec};
 use crate::{BucketMeta, Error, Result, Store};
 
 /// Check `name` against S3's general-purpose bucket naming rules; the error says which rule.

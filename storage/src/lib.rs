@@ -105,13 +105,16 @@ mod fill;
 mod layout;
 mod lease;
 mod list;
+mod list_versions;
 mod meta;
 mod multipart;
 mod object;
 mod range;
 mod reader;
+mod records;
 mod recovery;
 mod store;
+mod versions;
 
 pub use blob::{Blob, BlobWriter};
 pub use bucket::validate_bucket_name;
@@ -119,6 +122,7 @@ pub use checksum::Checksummer;
 pub use fill::FillWriter;
 pub use reader::ObjectReader;
 pub use store::Store;
+pub use versions::{Deleted, Versioning};
 
 use std::time::SystemTime;
 
@@ -137,6 +141,18 @@ pub enum Error {
     InvalidBucketName(String),
     #[error("no such key")]
     NoSuchKey,
+    #[error("no such version")]
+    NoSuchVersion,
+    #[error("invalid version id")]
+    InvalidVersionId,
+    /// The version read is a delete marker: the key's current version (`addressed` false:
+    /// the key reads as missing) or the one a version id named (`addressed` true).
+    #[error("the version {version_id} is a delete marker")]
+    DeleteMarker {
+        version_id: String,
+        last_modified: SystemTime,
+        addressed: bool,
+    },
     #[error("key is longer than 1024 bytes")]
     KeyTooLong,
     #[error("invalid key: {0}")]
@@ -276,6 +292,8 @@ pub struct ObjectMeta {
     pub checksums: Vec<StoredChecksum>,
     /// Sizes of the parts of a multipart object, in order; empty for a single-part object.
     pub part_sizes: Vec<u64>,
+    /// `None`: the `null` version (every object of an unversioned bucket).
+    pub version_id: Option<String>,
 }
 
 /// A byte range as a client asks for it.
@@ -329,6 +347,44 @@ pub struct ListPage {
     pub is_truncated: bool,
     /// When truncated: the last key or common prefix on this page (feed it back as `after`).
     pub next_after: Option<String>,
+}
+
+/// A ListObjectVersions page request.
+#[derive(Debug, Clone, Default)]
+pub struct VersionQuery {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    /// Resume after this key: after all its versions, or, with `version_id_marker`, after
+    /// that version of it.
+    pub key_marker: Option<String>,
+    pub version_id_marker: Option<String>,
+    /// 0..=1000 (the server clamps).
+    pub max_keys: usize,
+}
+
+/// One entry of a version listing: an object version or a delete marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionEntry {
+    pub key: String,
+    /// `None`: the null version.
+    pub version_id: Option<String>,
+    pub is_latest: bool,
+    pub last_modified: SystemTime,
+    /// `None` for a delete marker.
+    pub object: Option<ObjectMeta>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VersionPage {
+    /// Key ascending, newest version first within a key.
+    pub versions: Vec<VersionEntry>,
+    pub common_prefixes: Vec<String>,
+    pub is_truncated: bool,
+    /// When truncated: where the next page starts.
+    pub next_key_marker: Option<String>,
+    /// `None` with a `next_key_marker` that is a common prefix; `Some("null")` for the
+    /// null version.
+    pub next_version_id_marker: Option<String>,
 }
 
 /// An in-progress multipart upload.

@@ -6,8 +6,8 @@
 
 use std::ops::Bound;
 
-use crate::meta::{decode, join_key, ObjectRec};
 use crate::object::object_meta;
+use crate::records::{decode_object, join_key};
 use crate::{Error, ListPage, ListQuery, Result, Store};
 
 /// The first position strictly after every key that starts with `prefix_key`.
@@ -73,7 +73,7 @@ impl Store {
                     continue;
                 }
             }
-            let rec: ObjectRec = decode("object", &v)?;
+            let rec = decode_object(&v)?;
             page.objects.push(object_meta(key.to_owned(), rec));
             emitted += 1;
         }

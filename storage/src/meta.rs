@@ -5,12 +5,19 @@
 //! | tree         | key                                   | value          |
 //! |--------------|---------------------------------------|----------------|
 //! | `buckets`    | `bucket`                              | [`BucketRec`]  |
-//! | `objects`    | `bucket 0x00 key`                     | [`ObjectRec`]  |
+//! | `objects`    | `bucket 0x00 key`                     | [`ObjectRec`]: the current version, when it is an object |
+//! | `versions`   | `bucket 0x00 key 0x00 !seq(u64 BE)`   | [`VersionRec`]: every other version and every delete marker, newest first |
 //! | `uploads`    | `bucket 0x00 key 0x00 upload_id`      | [`UploadRec`]  |
 //! | `parts`      | `upload_id part_number(u32 BE)`       | [`PartRec`]    |
 //! | `settings`   | `bucket 0x00 name`                    | opaque bytes   |
 //! | `tombstones` | `bucket 0x00 key`                     | [`TombstoneRec`] |
 //! | `events`     | `id(u64 BE)`                          | opaque bytes   |
+//! | `store`      | `format`                              | format number (u32 BE) |
+//!
+//! The current version of a key is in `objects` when it is an object; when it is a delete
+//! marker, `objects` has no entry and the marker is the key's newest entry in `versions`.
+//! Format 1 (before versioning) had no `versions` tree and no format record; [`Meta::open`]
+//! migrates it (rewriting object records in format 2) and refuses a newer format.
 //!
 //! Keys preserve order: bucket names and object keys never contain NUL (validated), so
 //! `bucket 0x00 key` sorts by bucket, then by key bytes (= S3 order); integers are
@@ -20,125 +27,19 @@
 use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use crate::layout::BlobId;
-use crate::{ChecksumAlgorithm, CommitCondition, Error, ObjectAttrs, Result, StoredChecksum};
+use crate::records::{
+    decode, decode_object, decode_version, encode, encode_object, join_key, split_upload_key,
+    upload_key, version_key, BucketRec, ObjectRec, PartRec, TombstoneRec, UploadRec, VersionRec,
+};
+use crate::{Error, Result};
 
-const VERSION: u8 = 1;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct BucketRec {
-    pub created_ns: u64,
-    pub owner: String,
-    pub region: String,
-}
-
-/// One blob of an object, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct BlobRef {
-    pub id: BlobId,
-    pub size: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ObjectRec {
-    pub size: u64,
-    pub etag: String,
-    pub modified_ns: u64,
-    pub attrs: ObjectAttrs,
-    pub checksums: Vec<StoredChecksum>,
-    /// One blob for a plain object, one per part for a multipart object.
-    pub blobs: Vec<BlobRef>,
-    pub multipart: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct UploadRec {
-    pub initiated_ns: u64,
-    pub owner: String,
-    pub attrs: ObjectAttrs,
-    pub checksum_algorithm: Option<ChecksumAlgorithm>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct PartRec {
-    pub size: u64,
-    pub md5: [u8; 16],
-    pub modified_ns: u64,
-    /// Raw checksum of the upload's algorithm.
-    pub checksum: Option<Vec<u8>>,
-    pub blob: BlobId,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct TombstoneRec {
-    pub deleted_ns: u64,
-}
-
-pub(crate) fn now_ns() -> u64 {
-    to_ns(SystemTime::now())
-}
-
-pub(crate) fn to_ns(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
-
-pub(crate) fn from_ns(ns: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_nanos(ns)
-}
-
-pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let mut out = vec![VERSION];
-    let body = postcard::to_stdvec(value).map_err(|e| Error::Meta(format!("encode: {e}")))?;
-    out.extend_from_slice(&body);
-    Ok(out)
-}
-
-pub(crate) fn decode<T: DeserializeOwned>(what: &str, raw: &[u8]) -> Result<T> {
-    match raw.split_first() {
-        Some((&VERSION, body)) => {
-            postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("{what} record: {e}")))
-        }
-        Some((v, _)) => Err(Error::Corrupt(format!(
-            "{what} record: unknown version {v}"
-        ))),
-        None => Err(Error::Corrupt(format!("{what} record: empty"))),
-    }
-}
-
-/// `a 0x00 b`: the order-preserving composite key.
-pub(crate) fn join_key(a: &str, b: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(a.len() + 1 + b.len());
-    k.extend_from_slice(a.as_bytes());
-    k.push(0);
-    k.extend_from_slice(b.as_bytes());
-    k
-}
-
-pub(crate) fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
-    let mut k = join_key(bucket, key);
-    k.push(0);
-    k.extend_from_slice(upload_id.as_bytes());
-    k
-}
-
-/// Split `bucket 0x00 key 0x00 upload_id` (after the bucket prefix was removed) into
-/// `(key, upload_id)`.
-pub(crate) fn split_upload_key(rest: &[u8]) -> Result<(String, String)> {
-    let bad = || Error::Corrupt("upload key".into());
-    let cut = rest.iter().rposition(|&b| b == 0).ok_or_else(bad)?;
-    let key = std::str::from_utf8(&rest[..cut]).map_err(|_| bad())?;
-    let id = std::str::from_utf8(&rest[cut + 1..]).map_err(|_| bad())?;
-    Ok((key.to_owned(), id.to_owned()))
-}
+/// The metadata format this build writes; [`Meta::open`] migrates older ones.
+pub(crate) const FORMAT: u32 = 2;
 
 fn part_key(upload_id: &str, part_number: u32) -> Vec<u8> {
     let mut k = upload_id.as_bytes().to_vec();
@@ -165,12 +66,19 @@ fn abort<T>(e: Error) -> Result<T, ConflictableTransactionError<Error>> {
     Err(ConflictableTransactionError::Abort(e))
 }
 
-/// Outcome of [`Meta::commit_object`].
-pub(crate) enum Committed {
-    /// Committed; carries the record it replaced.
-    Replaced(Option<Box<ObjectRec>>),
-    /// [`CommitCondition::IfAbsent`] found an object or a tombstone.
-    ConditionFailed,
+/// Every write to one key's versions, applied in ONE transaction by [`Meta::apply`]. Built
+/// by the callers (object.rs, multipart.rs) from the key's state, read under the key's lock.
+#[derive(Default)]
+pub(crate) struct Change {
+    /// The key's `objects` entry: `Some(Some(rec))` sets it, `Some(None)` removes it.
+    pub current: Option<Option<ObjectRec>>,
+    pub put_versions: Vec<(u64, VersionRec)>,
+    pub remove_versions: Vec<u64>,
+    /// `Some(Some(t))` sets the key's tombstone, `Some(None)` clears it.
+    pub tombstone: Option<Option<TombstoneRec>>,
+    /// A multipart completion: the upload (which must still exist) and its part records
+    /// are removed in the same transaction.
+    pub upload: Option<(String, Vec<u32>)>,
 }
 
 /// A raw range-scan row: key bytes and value bytes.
@@ -185,6 +93,8 @@ pub(crate) struct Meta {
     settings: sled::Tree,
     tombstones: sled::Tree,
     events: sled::Tree,
+    versions: sled::Tree,
+    store: sled::Tree,
 }
 
 impl Meta {
@@ -217,7 +127,7 @@ impl Meta {
             other => Error::Meta(format!("opening {}: {other}", path.display())),
         })?;
         let tree = |name: &str| db.open_tree(name).map_err(sled_err);
-        Ok(Meta {
+        let meta = Meta {
             buckets: tree("buckets")?,
             objects: tree("objects")?,
             uploads: tree("uploads")?,
@@ -225,8 +135,70 @@ impl Meta {
             settings: tree("settings")?,
             tombstones: tree("tombstones")?,
             events: tree("events")?,
+            versions: tree("versions")?,
+            store: tree("store")?,
             db,
-        })
+        };
+        meta.check_format(path)?;
+        Ok(meta)
+    }
+
+    /// Refuse a format newer than [`FORMAT`]; bring an older one up to it (with a log line).
+    fn check_format(&self, path: &Path) -> Result<()> {
+        let found = match self.store.get("format").map_err(sled_err)? {
+            Some(raw) => <[u8; 4]>::try_from(raw.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| Error::Corrupt("the format record is not 4 bytes".into()))?,
+            // No record: format 1, or a new database.
+            None => 1,
+        };
+        if found > FORMAT {
+            return Err(Error::Corrupt(format!(
+                "the metadata at {} is in format {found}, newer than this originstore \
+                 understands ({FORMAT}); run a newer originstore, or restore a backup",
+                path.display()
+            )));
+        }
+        if found < FORMAT {
+            let rewritten = self.migrate_objects_to_format_2()?;
+            if rewritten > 0 {
+                tracing::info!(
+                    path = %path.display(),
+                    objects = rewritten,
+                    "metadata migrated from format {found} to {FORMAT}"
+                );
+            }
+        }
+        self.store
+            .insert("format", &FORMAT.to_be_bytes())
+            .map_err(sled_err)?;
+        self.db.flush().map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// Format 1 -> 2: object records gain a version id (`null`), a sequence number and an
+    /// upload id. Each record is rewritten in place; an interrupted migration is resumed
+    /// at the next open (format-1 records still decode).
+    fn migrate_objects_to_format_2(&self) -> Result<u64> {
+        let mut rewritten = 0;
+        for row in self.objects.iter() {
+            let (k, v) = row.map_err(sled_err)?;
+            if v.first() == Some(&crate::records::OBJECT_VERSION) {
+                continue;
+            }
+            let rec = decode_object(&v)?;
+            self.objects
+                .insert(k, encode_object(&rec)?)
+                .map_err(sled_err)?;
+            rewritten += 1;
+        }
+        Ok(rewritten)
+    }
+
+    /// A number larger than every one this store handed out before (survives restarts).
+    pub fn next_seq(&self) -> Result<u64> {
+        // sled's ids start at 0; version sequence 0 is reserved for format-1 objects.
+        self.db.generate_id().map(|id| id + 1).map_err(sled_err)
     }
 
     /// Make every write so far durable. sled 0.34's `flush_async` is not used: futures of
@@ -278,11 +250,15 @@ impl Meta {
         Ok(out)
     }
 
+    /// Whether the bucket holds an object, a non-current version or a delete marker.
     pub fn bucket_has_objects(&self, bucket: &str) -> Result<bool> {
-        match self.objects.scan_prefix(join_key(bucket, "")).next() {
-            Some(row) => row.map(|_| true).map_err(sled_err),
-            None => Ok(false),
+        for tree in [&self.objects, &self.versions] {
+            if let Some(row) = tree.scan_prefix(join_key(bucket, "")).next() {
+                row.map_err(sled_err)?;
+                return Ok(true);
+            }
         }
+        Ok(false)
     }
 
     /// Remove a bucket with its uploads, parts, settings and tombstones in one transaction.
@@ -388,68 +364,112 @@ impl Meta {
     pub fn object(&self, bucket: &str, key: &str) -> Result<Option<(Vec<u8>, ObjectRec)>> {
         match self.objects.get(join_key(bucket, key)).map_err(sled_err)? {
             Some(v) => {
-                let rec = decode("object", &v)?;
+                let rec = decode_object(&v)?;
                 Ok(Some((v.to_vec(), rec)))
             }
             None => Ok(None),
         }
     }
 
-    /// Swap the key's record in one transaction that also checks the bucket exists and, for
-    /// [`CommitCondition::IfAbsent`], that neither an object nor a tombstone is there.
-    pub fn commit_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        rec: &ObjectRec,
-        condition: CommitCondition,
-    ) -> Result<Committed> {
-        let k = join_key(bucket, key);
-        let value = encode(rec)?;
-        let outcome = (&self.buckets, &self.objects, &self.tombstones)
-            .transaction(|(b, o, t)| {
-                if b.get(bucket)?.is_none() {
-                    return abort(Error::NoSuchBucket);
-                }
-                if condition == CommitCondition::IfAbsent
-                    && (o.get(&k)?.is_some() || t.get(&k)?.is_some())
-                {
-                    return Ok(None);
-                }
-                let old = o.insert(k.as_slice(), value.as_slice())?;
-                t.remove(k.as_slice())?;
-                Ok(Some(old))
-            })
-            .map_err(txn_err)?;
-        match outcome {
-            None => Ok(Committed::ConditionFailed),
-            Some(None) => Ok(Committed::Replaced(None)),
-            Some(Some(old)) => Ok(Committed::Replaced(Some(Box::new(decode("object", &old)?)))),
-        }
+    /// The key's entry of `versions` with sequence `seq`.
+    pub fn version(&self, bucket: &str, key: &str, seq: u64) -> Result<Option<VersionRec>> {
+        self.versions
+            .get(version_key(bucket, key, seq))
+            .map_err(sled_err)?
+            .map(|v| decode_version(&v))
+            .transpose()
     }
 
-    /// Remove the key's object; with `tombstone`, remember the deletion. Returns the record
-    /// removed.
-    pub fn delete_object(
+    /// The key's entries of `versions`, newest first.
+    pub fn versions_of(
         &self,
         bucket: &str,
         key: &str,
-        tombstone: Option<&TombstoneRec>,
-    ) -> Result<Option<ObjectRec>> {
-        let k = join_key(bucket, key);
-        let stone = tombstone.map(encode).transpose()?;
-        let old = (&self.buckets, &self.objects, &self.tombstones)
-            .transaction(|(b, o, t)| {
+    ) -> impl Iterator<Item = Result<(u64, VersionRec)>> {
+        let mut prefix = join_key(bucket, key);
+        prefix.push(0);
+        let skip = prefix.len();
+        self.versions.scan_prefix(prefix).map(move |row| {
+            let (k, v) = row.map_err(sled_err)?;
+            let inv: [u8; 8] = k
+                .get(skip..)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| Error::Corrupt("version key".into()))?;
+            Ok((u64::MAX - u64::from_be_bytes(inv), decode_version(&v)?))
+        })
+    }
+
+    /// Apply `change` to `bucket/key` in one transaction that also checks the bucket exists
+    /// (and, for a completion, that the upload still does).
+    pub fn apply(&self, bucket: &str, key: &str, change: &Change) -> Result<()> {
+        let ok = join_key(bucket, key);
+        let current = match &change.current {
+            Some(Some(rec)) => Some(Some(encode_object(rec)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut versions = sled::Batch::default();
+        for (seq, rec) in &change.put_versions {
+            versions.insert(
+                version_key(bucket, key, *seq),
+                crate::records::encode_version(rec)?,
+            );
+        }
+        for seq in &change.remove_versions {
+            versions.remove(version_key(bucket, key, *seq));
+        }
+        let tombstone = match &change.tombstone {
+            Some(Some(t)) => Some(Some(encode(t)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut parts = sled::Batch::default();
+        let upload = change.upload.as_ref().map(|(upload_id, numbers)| {
+            for &n in numbers {
+                parts.remove(part_key(upload_id, n));
+            }
+            upload_key(bucket, key, upload_id)
+        });
+        (
+            &self.buckets,
+            &self.objects,
+            &self.versions,
+            &self.tombstones,
+            &self.uploads,
+            &self.parts,
+        )
+            .transaction(|(b, o, v, t, u, p)| {
                 if b.get(bucket)?.is_none() {
                     return abort(Error::NoSuchBucket);
                 }
-                if let Some(stone) = &stone {
-                    t.insert(k.as_slice(), stone.as_slice())?;
+                if let Some(uk) = &upload {
+                    if u.remove(uk.as_slice())?.is_none() {
+                        return abort(Error::NoSuchUpload);
+                    }
+                    p.apply_batch(&parts)?;
                 }
-                Ok(o.remove(k.as_slice())?)
+                match &current {
+                    Some(Some(value)) => {
+                        o.insert(ok.as_slice(), value.as_slice())?;
+                    }
+                    Some(None) => {
+                        o.remove(ok.as_slice())?;
+                    }
+                    None => {}
+                }
+                v.apply_batch(&versions)?;
+                match &tombstone {
+                    Some(Some(value)) => {
+                        t.insert(ok.as_slice(), value.as_slice())?;
+                    }
+                    Some(None) => {
+                        t.remove(ok.as_slice())?;
+                    }
+                    None => {}
+                }
+                Ok(())
             })
-            .map_err(txn_err)?;
-        old.map(|v| decode("object", &v)).transpose()
+            .map_err(txn_err)
     }
 
     pub fn tombstone(&self, bucket: &str, key: &str) -> Result<Option<TombstoneRec>> {
@@ -478,13 +498,27 @@ impl Meta {
             .map(|row| row.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err))
     }
 
-    /// Every blob id some object or staged part references (the recovery sweep's live set).
+    /// Ascending scan of the versions tree from `start` (see [`Meta::scan_objects`]).
+    pub fn scan_versions(&self, start: Bound<Vec<u8>>) -> impl Iterator<Item = Result<Row>> {
+        self.versions
+            .range((start, Bound::Unbounded))
+            .map(|row| row.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err))
+    }
+
+    /// Every blob id some object version or staged part references (the recovery sweep's
+    /// live set).
     pub fn referenced_blobs(&self) -> Result<HashSet<BlobId>> {
         let mut live = HashSet::new();
         for row in self.objects.iter() {
             let (_, v) = row.map_err(sled_err)?;
-            let rec: ObjectRec = decode("object", &v)?;
+            let rec = decode_object(&v)?;
             live.extend(rec.blobs.iter().map(|b| b.id));
+        }
+        for row in self.versions.iter() {
+            let (_, v) = row.map_err(sled_err)?;
+            if let VersionRec::Object(rec) = decode_version(&v)? {
+                live.extend(rec.blobs.iter().map(|b| b.id));
+            }
         }
         for row in self.parts.iter() {
             let (_, v) = row.map_err(sled_err)?;
@@ -610,46 +644,6 @@ impl Meta {
             })
             .map_err(txn_err)
     }
-
-    /// Multipart completion: in ONE transaction remove the upload and all its part records
-    /// and commit the object (clearing its tombstone). A crash leaves either the upload or
-    /// the object. Returns the object record it replaced.
-    pub fn complete_upload(
-        &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-        parts: &[u32],
-        rec: &ObjectRec,
-    ) -> Result<Option<ObjectRec>> {
-        let uk = upload_key(bucket, key, upload_id);
-        let ok = join_key(bucket, key);
-        let value = encode(rec)?;
-        let mut batch = sled::Batch::default();
-        for &n in parts {
-            batch.remove(part_key(upload_id, n));
-        }
-        let old = (
-            &self.buckets,
-            &self.uploads,
-            &self.parts,
-            &self.objects,
-            &self.tombstones,
-        )
-            .transaction(|(b, u, p, o, t)| {
-                if b.get(bucket)?.is_none() {
-                    return abort(Error::NoSuchBucket);
-                }
-                if u.remove(uk.as_slice())?.is_none() {
-                    return abort(Error::NoSuchUpload);
-                }
-                p.apply_batch(&batch)?;
-                t.remove(ok.as_slice())?;
-                Ok(o.insert(ok.as_slice(), value.as_slice())?)
-            })
-            .map_err(txn_err)?;
-        old.map(|v| decode("object", &v)).transpose()
-    }
 }
 
 #[cfg(test)]
@@ -658,64 +652,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_encoding_preserves_s3_order() {
-        // Within a bucket, keys sort by their bytes, including '/', ' ', '+', '%', unicode.
-        let mut keys = vec![
-            "a",
-            "a/",
-            "a/b",
-            "a b",
-            "a+b",
-            "a%2F",
-            "ä",
-            "日本",
-            "a\u{10FFFF}",
-            "b",
-        ];
-        let mut encoded: Vec<Vec<u8>> = keys.iter().map(|k| join_key("bkt", k)).collect();
-        keys.sort();
-        encoded.sort();
-        let decoded: Vec<&str> = encoded
-            .iter()
-            .map(|e| std::str::from_utf8(&e[4..]).unwrap())
-            .collect();
-        assert_eq!(decoded, keys);
-        // A bucket's keys never interleave with a bucket whose name extends it.
-        assert!(join_key("a", "zzzz") < join_key("ab", ""));
-        assert!(join_key("a", "\u{10FFFF}") < join_key("a0", ""));
-        // Part numbers sort numerically.
+    fn part_numbers_sort_numerically() {
         assert!(part_key("u", 2) < part_key("u", 10));
         assert!(part_key("u", 255) < part_key("u", 256));
-    }
-
-    #[test]
-    fn upload_keys_split_back() {
-        let k = upload_key("b", "dir/a key", "0123abc");
-        let (key, id) = split_upload_key(&k[2..]).unwrap();
-        assert_eq!((key.as_str(), id.as_str()), ("dir/a key", "0123abc"));
-    }
-
-    #[test]
-    fn records_are_versioned() {
-        let rec = TombstoneRec { deleted_ns: 42 };
-        let raw = encode(&rec).unwrap();
-        assert_eq!(raw[0], VERSION);
-        assert_eq!(decode::<TombstoneRec>("t", &raw).unwrap(), rec);
-        let mut bad = raw.clone();
-        bad[0] = 99;
-        assert!(matches!(
-            decode::<TombstoneRec>("t", &bad),
-            Err(Error::Corrupt(_))
-        ));
-        assert!(matches!(
-            decode::<TombstoneRec>("t", &[]),
-            Err(Error::Corrupt(_))
-        ));
-    }
-
-    #[test]
-    fn times_round_trip() {
-        let t = SystemTime::now();
-        assert_eq!(from_ns(to_ns(t)), t);
     }
 }

@@ -12,14 +12,14 @@ use crate::blob::Blob;
 use crate::checksum::{composite_checksum, multipart_etag, parse_md5_etag, to_base64};
 use crate::layout::BlobId;
 use crate::list::past;
-use crate::meta::{
+use crate::object::{object_meta, validate_key};
+use crate::records::{
     decode, from_ns, join_key, now_ns, split_upload_key, to_ns, upload_key, BlobRef, ObjectRec,
     PartRec, UploadRec,
 };
-use crate::object::{object_meta, validate_key};
 use crate::{
-    ChecksumAlgorithm, CompletedPart, Error, ObjectAttrs, ObjectMeta, PartMeta, PartsPage, Result,
-    Store, StoredChecksum, Upload, UploadQuery, UploadsPage,
+    ChecksumAlgorithm, CommitCondition, CompletedPart, Error, ObjectAttrs, ObjectMeta, PartMeta,
+    PartsPage, Result, Store, StoredChecksum, Upload, UploadQuery, UploadsPage,
 };
 
 /// S3's part number range.
@@ -200,7 +200,10 @@ impl Store {
         parts: &[CompletedPart],
     ) -> Result<ObjectMeta> {
         self.shared.check_writable()?;
-        let up = self.get_upload(bucket, key, upload_id)?;
+        let up = match self.get_upload(bucket, key, upload_id) {
+            Err(Error::NoSuchUpload) => return self.completed_upload(bucket, key, upload_id),
+            other => other?,
+        };
         if parts.is_empty() {
             return Err(Error::InvalidPart("the part list is empty".into()));
         }
@@ -265,12 +268,17 @@ impl Store {
                     })
                     .collect(),
                 multipart: true,
+                version_id: None,
+                seq: 0,
+                upload_id: Some(upload_id.to_owned()),
             };
             let numbers: Vec<u32> = staged.keys().copied().collect();
-            let old = self
-                .shared
-                .meta
-                .complete_upload(bucket, key, upload_id, &numbers, &rec)?;
+            let upload = Some((upload_id.to_owned(), numbers));
+            let (rec, old_blobs) = self
+                .write_version(bucket, key, rec, CommitCondition::Always, upload)?
+                .ok_or_else(|| {
+                    Error::Meta("an unconditional commit reported a failed condition".into())
+                })?;
             let listed: std::collections::HashSet<u32> =
                 parts.iter().map(|p| p.part_number).collect();
             let mut released: Vec<BlobId> = staged
@@ -278,11 +286,22 @@ impl Store {
                 .filter(|(n, _)| !listed.contains(n))
                 .map(|(_, p)| p.blob)
                 .collect();
-            released.extend(old.into_iter().flat_map(|o| o.blobs).map(|b| b.id));
+            released.extend(old_blobs);
             (rec, released)
         };
         self.flush_then_delete(released).await?;
         Ok(object_meta(key.to_owned(), rec))
+    }
+
+    /// A completion retried after it succeeded (an SDK whose first answer was lost): the
+    /// object it made, while it is still the key's current version; else NoSuchUpload.
+    fn completed_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<ObjectMeta> {
+        match self.shared.meta.object(bucket, key)? {
+            Some((_, rec)) if rec.upload_id.as_deref() == Some(upload_id) => {
+                Ok(object_meta(key.to_owned(), rec))
+            }
+            _ => Err(Error::NoSuchUpload),
+        }
     }
 
     /// Sorted by key, then initiation time.

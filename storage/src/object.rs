@@ -9,8 +9,8 @@ use futures::StreamExt as _;
 
 use crate::blob::{Blob, BlobWriter};
 use crate::checksum::{parse_md5_etag, to_base64};
-use crate::meta::{from_ns, now_ns, BlobRef, Committed, ObjectRec, TombstoneRec};
 use crate::reader::ObjectReader;
+use crate::records::{from_ns, now_ns, BlobRef, ObjectRec};
 use crate::{
     ByteRange, ChecksumAlgorithm, CommitCondition, Error, Expect, ObjectAttrs, ObjectMeta, Result,
     Store, StoredChecksum,
@@ -47,6 +47,7 @@ pub(crate) fn object_meta(key: String, rec: ObjectRec) -> ObjectMeta {
         } else {
             Vec::new()
         },
+        version_id: rec.version_id,
     }
 }
 
@@ -92,19 +93,19 @@ impl Store {
                 size: blob.size(),
             }],
             multipart: false,
+            version_id: None,
+            seq: 0,
+            upload_id: None,
         };
         let outcome = {
             let _gate = self.shared.bucket_gate_shared();
-            self.shared
-                .meta
-                .commit_object(bucket, key, &rec, condition)?
+            self.write_version(bucket, key, rec, condition, None)?
         };
         match outcome {
             // `blob` drops here: its file is deleted.
-            Committed::ConditionFailed => Ok(None),
-            Committed::Replaced(old) => {
+            None => Ok(None),
+            Some((rec, released)) => {
                 blob.committed();
-                let released = old.into_iter().flat_map(|o| o.blobs).map(|b| b.id);
                 self.flush_then_delete(released).await?;
                 Ok(Some(object_meta(key.to_owned(), rec)))
             }
@@ -139,34 +140,53 @@ impl Store {
             })
     }
 
+    /// The key's current version ([`Error::DeleteMarker`] when that is a delete marker).
     pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
+        self.head_object_version(bucket, key, None)
+    }
+
+    /// The key's current version, or the version `version_id` names (`"null"`: the null
+    /// version).
+    pub fn head_object_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<ObjectMeta> {
         validate_key(key)?;
-        match self.shared.meta.object(bucket, key)? {
-            Some((_, rec)) => Ok(object_meta(key.to_owned(), rec)),
-            None => Err(self.missing(bucket)),
-        }
+        let (_, rec) = self.locate(bucket, key, version_id)?;
+        Ok(object_meta(key.to_owned(), rec))
     }
 
     /// NoSuchBucket or NoSuchKey, whichever applies.
-    fn missing(&self, bucket: &str) -> Error {
+    pub(crate) fn missing(&self, bucket: &str) -> Error {
         match self.head_bucket(bucket) {
             Ok(_) => Error::NoSuchKey,
             Err(e) => e,
         }
     }
 
-    /// Metadata plus a reader of `range` (whole object when `None`).
+    /// Metadata plus a reader of `range` (whole object when `None`) of the current version.
     pub fn get_object(
         &self,
         bucket: &str,
         key: &str,
         range: Option<ByteRange>,
     ) -> Result<(ObjectMeta, ObjectReader)> {
+        self.get_object_version(bucket, key, None, range)
+    }
+
+    /// [`Store::get_object`] of the version `version_id` names, or of the current one.
+    pub fn get_object_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        range: Option<ByteRange>,
+    ) -> Result<(ObjectMeta, ObjectReader)> {
         validate_key(key)?;
         for _ in 0..OPEN_ATTEMPTS {
-            let Some((raw, rec)) = self.shared.meta.object(bucket, key)? else {
-                return Err(self.missing(bucket));
-            };
+            let (raw, rec) = self.locate(bucket, key, version_id)?;
             let resolved = match range {
                 Some(r) => Some(r.resolve(rec.size)?),
                 None if rec.size == 0 => None,
@@ -178,8 +198,11 @@ impl Store {
                 .lease(rec.blobs.iter().map(|b| b.id).collect());
             // The blobs are leased now; if the metadata still names them, no delete can
             // have happened before the lease (deletes follow commits), so they exist.
-            let still = self.shared.meta.object(bucket, key)?;
-            if still.as_ref().map(|(r, _)| r) != Some(&raw) {
+            let still = match self.locate(bucket, key, version_id) {
+                Ok((r, _)) => Some(r),
+                Err(_) => None,
+            };
+            if still.as_ref() != Some(&raw) {
                 continue; // `lease` drops; a concurrent commit won: read the new object
             }
             let dirs = &self.shared.dirs;
@@ -197,32 +220,15 @@ impl Store {
         )))
     }
 
-    /// Idempotent. With `tombstone`, remember the key as deleted (origin buckets) so a fill
-    /// will not bring it back; a later commit with [`CommitCondition::Always`] clears it.
-    /// Returns the deleted object's metadata, if there was one.
+    /// Delete the key's current version (see [`Store::delete`]). Returns the object
+    /// removed for good, if any (none when versioning keeps it behind a delete marker).
     pub async fn delete_object(
         &self,
         bucket: &str,
         key: &str,
         tombstone: bool,
     ) -> Result<Option<ObjectMeta>> {
-        self.shared.check_writable()?;
-        validate_key(key)?;
-        let stone = tombstone.then(|| TombstoneRec {
-            deleted_ns: now_ns(),
-        });
-        let old = {
-            let _gate = self.shared.bucket_gate_shared();
-            self.shared
-                .meta
-                .delete_object(bucket, key, stone.as_ref())?
-        };
-        let released: Vec<_> = old
-            .iter()
-            .flat_map(|o| o.blobs.iter().map(|b| b.id))
-            .collect();
-        self.flush_then_delete(released).await?;
-        Ok(old.map(|o| object_meta(key.to_owned(), o)))
+        Ok(self.delete(bucket, key, None, tombstone).await?.removed)
     }
 
     /// When the key was deleted locally, if it carries a tombstone.

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 
 use crate::lease::Lease;
-use crate::meta::BlobRef;
+use crate::records::BlobRef;
 
 /// The part of one blob a reader still has to yield.
 struct Segment {

@@ -13,6 +13,9 @@ use crate::lease::Leases;
 use crate::meta::Meta;
 use crate::{recovery, Error, RecoveryReport, Result, StoreOptions};
 
+/// Stripes of [`Shared::lock_key`].
+const KEY_LOCK_STRIPES: usize = 256;
+
 /// State shared by every clone of a [`Store`] and by its writers and readers.
 pub(crate) struct Shared {
     pub dirs: Dirs,
@@ -26,6 +29,9 @@ pub(crate) struct Shared {
     /// Serialises changes to the part sets of uploads (stage, complete, abort), so the
     /// parts read before a transaction are exactly the parts it removes.
     part_gate: Mutex<()>,
+    /// Striped locks serialising the changes to one key's versions (a change reads the
+    /// key's versions, then writes them in one transaction).
+    key_locks: Vec<Mutex<()>>,
     report: RecoveryReport,
 }
 
@@ -68,6 +74,16 @@ impl Shared {
     pub fn part_gate(&self) -> MutexGuard<'_, ()> {
         self.part_gate.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The lock of `bucket/key`'s stripe.
+    pub fn lock_key(&self, bucket: &str, key: &str) -> MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (bucket, key).hash(&mut h);
+        // The modulo keeps the index below the stripe count, which fits in usize.
+        let i = (h.finish() % KEY_LOCK_STRIPES as u64) as usize;
+        self.key_locks[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The store. Cheap to clone; all clones share one database and data directory.
@@ -102,6 +118,7 @@ impl Store {
                 poisoned: AtomicBool::new(false),
                 bucket_gate: RwLock::new(()),
                 part_gate: Mutex::new(()),
+                key_locks: (0..KEY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
                 report,
             }),
         })

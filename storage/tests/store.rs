@@ -1,6 +1,7 @@
 //! Integration tests of the storage crate, one binary: behaviour (`basic`), a model-based
-//! property test across reopens plus list paging (`model`), a kill -9 crash test (`crash`)
-//! and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
+//! property test across reopens plus list paging (`model`), versioning with its own model
+//! test and the upgrade of a previous release's data directory (`versions`), a kill -9 crash
+//! test (`crash`) and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
 //! as a child running one test, selected by an environment variable.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -15,6 +16,8 @@ mod etag;
 mod memory;
 #[path = "store/model.rs"]
 mod model;
+#[path = "store/versions.rs"]
+mod versions;
 
 use std::path::{Path, PathBuf};
 

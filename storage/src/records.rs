@@ -1,0 +1,362 @@
+//! The metadata records and their encoding: what each tree of `meta.rs` holds (a version
+//! byte, then postcard), the order-preserving key encodings, and the time conversions.
+//! No sled here: meta.rs is the only file that names it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::layout::BlobId;
+use crate::{ChecksumAlgorithm, Error, ObjectAttrs, Result, StoredChecksum};
+
+/// Record format of every record but objects and versions.
+const VERSION: u8 = 1;
+/// Record format of [`ObjectRec`] and [`VersionRec`] (1: before versioning).
+pub(crate) const OBJECT_VERSION: u8 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct BucketRec {
+    pub created_ns: u64,
+    pub owner: String,
+    pub region: String,
+}
+
+/// One blob of an object, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct BlobRef {
+    pub id: BlobId,
+    pub size: u64,
+}
+
+/// One version of an object (the only one in an unversioned bucket). Encoded with
+/// [`OBJECT_VERSION`]; records of format 1 (before versioning) decode with `version_id`
+/// `None`, `seq` 0 and no `upload_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ObjectRec {
+    pub size: u64,
+    pub etag: String,
+    pub modified_ns: u64,
+    pub attrs: ObjectAttrs,
+    pub checksums: Vec<StoredChecksum>,
+    /// One blob for a plain object, one per part for a multipart object.
+    pub blobs: Vec<BlobRef>,
+    pub multipart: bool,
+    /// `None`: the `null` version.
+    pub version_id: Option<String>,
+    /// Creation order among the versions of the store (higher is newer); 0 before
+    /// versioning existed.
+    pub seq: u64,
+    /// The multipart upload this object completed: a retried completion answers from it.
+    pub upload_id: Option<String>,
+}
+
+/// [`ObjectRec`] as format 1 wrote it.
+#[derive(Deserialize)]
+struct ObjectRecV1 {
+    size: u64,
+    etag: String,
+    modified_ns: u64,
+    attrs: ObjectAttrs,
+    checksums: Vec<StoredChecksum>,
+    blobs: Vec<BlobRef>,
+    multipart: bool,
+}
+
+/// A delete marker: a version that says "deleted".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MarkerRec {
+    /// `None`: the `null` version.
+    pub version_id: Option<String>,
+    pub seq: u64,
+    pub modified_ns: u64,
+}
+
+/// A value of the `versions` tree: a non-current object version, or a delete marker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum VersionRec {
+    Object(Box<ObjectRec>),
+    DeleteMarker(MarkerRec),
+}
+
+impl VersionRec {
+    pub fn version_id(&self) -> Option<&str> {
+        match self {
+            VersionRec::Object(o) => o.version_id.as_deref(),
+            VersionRec::DeleteMarker(m) => m.version_id.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UploadRec {
+    pub initiated_ns: u64,
+    pub owner: String,
+    pub attrs: ObjectAttrs,
+    pub checksum_algorithm: Option<ChecksumAlgorithm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PartRec {
+    pub size: u64,
+    pub md5: [u8; 16],
+    pub modified_ns: u64,
+    /// Raw checksum of the upload's algorithm.
+    pub checksum: Option<Vec<u8>>,
+    pub blob: BlobId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TombstoneRec {
+    pub deleted_ns: u64,
+}
+
+pub(crate) fn now_ns() -> u64 {
+    to_ns(SystemTime::now())
+}
+
+pub(crate) fn to_ns(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+pub(crate) fn from_ns(ns: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(ns)
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    encode_as(VERSION, value)
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(what: &str, raw: &[u8]) -> Result<T> {
+    match raw.split_first() {
+        Some((&VERSION, body)) => {
+            postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("{what} record: {e}")))
+        }
+        Some((v, _)) => Err(Error::Corrupt(format!(
+            "{what} record: unknown version {v}"
+        ))),
+        None => Err(Error::Corrupt(format!("{what} record: empty"))),
+    }
+}
+
+pub(crate) fn encode_object(rec: &ObjectRec) -> Result<Vec<u8>> {
+    encode_as(OBJECT_VERSION, rec)
+}
+
+pub(crate) fn decode_object(raw: &[u8]) -> Result<ObjectRec> {
+    match raw.split_first() {
+        Some((&OBJECT_VERSION, body)) => {
+            postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("object record: {e}")))
+        }
+        Some((&1, body)) => {
+            let v1: ObjectRecV1 = postcard::from_bytes(body)
+                .map_err(|e| Error::Corrupt(format!("object record (format 1): {e}")))?;
+            Ok(ObjectRec {
+                size: v1.size,
+                etag: v1.etag,
+                modified_ns: v1.modified_ns,
+                attrs: v1.attrs,
+                checksums: v1.checksums,
+                blobs: v1.blobs,
+                multipart: v1.multipart,
+                version_id: None,
+                seq: 0,
+                upload_id: None,
+            })
+        }
+        Some((v, _)) => Err(Error::Corrupt(format!(
+            "object record: unknown version {v}"
+        ))),
+        None => Err(Error::Corrupt("object record: empty".into())),
+    }
+}
+
+pub(crate) fn encode_version(rec: &VersionRec) -> Result<Vec<u8>> {
+    encode_as(OBJECT_VERSION, rec)
+}
+
+pub(crate) fn decode_version(raw: &[u8]) -> Result<VersionRec> {
+    match raw.split_first() {
+        Some((&OBJECT_VERSION, body)) => {
+            postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("version record: {e}")))
+        }
+        Some((v, _)) => Err(Error::Corrupt(format!(
+            "version record: unknown version {v}"
+        ))),
+        None => Err(Error::Corrupt("version record: empty".into())),
+    }
+}
+
+fn encode_as<T: Serialize>(version: u8, value: &T) -> Result<Vec<u8>> {
+    let mut out = vec![version];
+    let body = postcard::to_stdvec(value).map_err(|e| Error::Meta(format!("encode: {e}")))?;
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// `bucket 0x00 key 0x00 !seq(u64 BE)`: the versions of a key sort together, newest first.
+pub(crate) fn version_key(bucket: &str, key: &str, seq: u64) -> Vec<u8> {
+    let mut k = join_key(bucket, key);
+    k.push(0);
+    k.extend_from_slice(&(u64::MAX - seq).to_be_bytes());
+    k
+}
+
+/// Split `key 0x00 !seq` (after the bucket prefix was removed) into `(key, seq)`.
+pub(crate) fn split_version_key(rest: &[u8]) -> Result<(&str, u64)> {
+    let bad = || Error::Corrupt("version key".into());
+    let cut = rest.len().checked_sub(9).ok_or_else(bad)?;
+    if rest[cut] != 0 {
+        return Err(bad());
+    }
+    let key = std::str::from_utf8(&rest[..cut]).map_err(|_| bad())?;
+    let inv: [u8; 8] = rest[cut + 1..].try_into().map_err(|_| bad())?;
+    Ok((key, u64::MAX - u64::from_be_bytes(inv)))
+}
+
+/// `a 0x00 b`: the order-preserving composite key.
+pub(crate) fn join_key(a: &str, b: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(a.len() + 1 + b.len());
+    k.extend_from_slice(a.as_bytes());
+    k.push(0);
+    k.extend_from_slice(b.as_bytes());
+    k
+}
+
+pub(crate) fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
+    let mut k = join_key(bucket, key);
+    k.push(0);
+    k.extend_from_slice(upload_id.as_bytes());
+    k
+}
+
+/// Split `bucket 0x00 key 0x00 upload_id` (after the bucket prefix was removed) into
+/// `(key, upload_id)`.
+pub(crate) fn split_upload_key(rest: &[u8]) -> Result<(String, String)> {
+    let bad = || Error::Corrupt("upload key".into());
+    let cut = rest.iter().rposition(|&b| b == 0).ok_or_else(bad)?;
+    let key = std::str::from_utf8(&rest[..cut]).map_err(|_| bad())?;
+    let id = std::str::from_utf8(&rest[cut + 1..]).map_err(|_| bad())?;
+    Ok((key.to_owned(), id.to_owned()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_encoding_preserves_s3_order() {
+        // Within a bucket, keys sort by their bytes, including '/', ' ', '+', '%', unicode.
+        let mut keys = vec![
+            "a",
+            "a/",
+            "a/b",
+            "a b",
+            "a+b",
+            "a%2F",
+            "ä",
+            "日本",
+            "a\u{10FFFF}",
+            "b",
+        ];
+        let mut encoded: Vec<Vec<u8>> = keys.iter().map(|k| join_key("bkt", k)).collect();
+        keys.sort();
+        encoded.sort();
+        let decoded: Vec<&str> = encoded
+            .iter()
+            .map(|e| std::str::from_utf8(&e[4..]).unwrap())
+            .collect();
+        assert_eq!(decoded, keys);
+        // A bucket's keys never interleave with a bucket whose name extends it.
+        assert!(join_key("a", "zzzz") < join_key("ab", ""));
+        assert!(join_key("a", "\u{10FFFF}") < join_key("a0", ""));
+    }
+
+    #[test]
+    fn upload_keys_split_back() {
+        let k = upload_key("b", "dir/a key", "0123abc");
+        let (key, id) = split_upload_key(&k[2..]).unwrap();
+        assert_eq!((key.as_str(), id.as_str()), ("dir/a key", "0123abc"));
+    }
+
+    #[test]
+    fn records_are_versioned() {
+        let rec = TombstoneRec { deleted_ns: 42 };
+        let raw = encode(&rec).unwrap();
+        assert_eq!(raw[0], VERSION);
+        assert_eq!(decode::<TombstoneRec>("t", &raw).unwrap(), rec);
+        let mut bad = raw.clone();
+        bad[0] = 99;
+        assert!(matches!(
+            decode::<TombstoneRec>("t", &bad),
+            Err(Error::Corrupt(_))
+        ));
+        assert!(matches!(
+            decode::<TombstoneRec>("t", &[]),
+            Err(Error::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn versions_sort_by_key_then_newest_first() {
+        let mut keys = [
+            version_key("b", "a", 1),
+            version_key("b", "a", 7),
+            version_key("b", "a/x", 3),
+            version_key("b", "a b", 9),
+            version_key("b", "ab", 2),
+        ];
+        keys.sort();
+        let split: Vec<(String, u64)> = keys
+            .iter()
+            .map(|k| {
+                let (key, seq) = split_version_key(&k[2..]).unwrap();
+                (key.to_owned(), seq)
+            })
+            .collect();
+        let expect = [("a", 7), ("a", 1), ("a b", 9), ("a/x", 3), ("ab", 2)];
+        let expect: Vec<(String, u64)> =
+            expect.iter().map(|(k, s)| ((*k).to_owned(), *s)).collect();
+        assert_eq!(split, expect);
+    }
+
+    #[test]
+    fn format_1_object_records_decode_as_null_versions() {
+        #[derive(serde::Serialize)]
+        struct V1<'a> {
+            size: u64,
+            etag: &'a str,
+            modified_ns: u64,
+            attrs: ObjectAttrs,
+            checksums: Vec<StoredChecksum>,
+            blobs: Vec<BlobRef>,
+            multipart: bool,
+        }
+        let mut raw = vec![1u8];
+        raw.extend(
+            postcard::to_stdvec(&V1 {
+                size: 3,
+                etag: "e",
+                modified_ns: 5,
+                attrs: ObjectAttrs::default(),
+                checksums: vec![],
+                blobs: vec![],
+                multipart: false,
+            })
+            .unwrap(),
+        );
+        let rec = decode_object(&raw).unwrap();
+        assert_eq!((rec.size, rec.version_id.as_deref(), rec.seq), (3, None, 0));
+        let again = decode_object(&encode_object(&rec).unwrap()).unwrap();
+        assert_eq!(again, rec);
+    }
+
+    #[test]
+    fn times_round_trip() {
+        let t = SystemTime::now();
+        assert_eq!(from_ns(to_ns(t)), t);
+    }
+}
