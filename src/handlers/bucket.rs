@@ -1,5 +1,5 @@
 //! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
-//! GetBucketLocation, GetBucketVersioning, GetBucketAcl, PutBucketAcl.
+//! GetBucketLocation, GetBucketAcl, PutBucketAcl (versioning: `versioning.rs`).
 
 use std::sync::Arc;
 
@@ -112,15 +112,6 @@ pub async fn handle_get_bucket_location(
         meta.region
     };
     xml_response(StatusCode::OK, &xml::LocationConstraint { region })
-}
-
-pub async fn handle_get_bucket_versioning(
-    state: &Arc<AppState>,
-    bucket: &str,
-) -> Result<Response, S3Error> {
-    state.store.head_bucket(bucket)?;
-    // Versioning has never been enabled: an empty configuration, as AWS answers.
-    xml_response(StatusCode::OK, &xml::VersioningConfiguration {})
 }
 
 pub async fn handle_get_bucket_acl(

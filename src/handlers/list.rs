@@ -1,15 +1,13 @@
-//! Listing: ListObjects (v1), ListObjectsV2 and ListObjectVersions (unversioned buckets:
-//! every object is version "null").
-//!
-//! All three are one storage range scan ([`storage::ListQuery`]); they differ only in how
-//! the resume point is spelled (marker / continuation-token / key-marker) and in the XML.
+//! Listing: ListObjects (v1) and ListObjectsV2 (current versions: one storage range scan,
+//! [`storage::ListQuery`], differing only in how the resume point is spelled and in the
+//! XML), and ListObjectVersions (every version and delete marker, [`storage::VersionQuery`]).
 
 use std::sync::Arc;
 
 use axum::response::Response;
 use base64::Engine as _;
 use http::StatusCode;
-use storage::{ListPage, ListQuery};
+use storage::{ListPage, ListQuery, VersionQuery};
 
 use super::xml_response;
 use crate::error::S3Error;
@@ -187,31 +185,47 @@ pub async fn handle_list_object_versions(
         key_marker,
         version_id_marker,
     } = params;
-    let page = scan(state, bucket, &c, key_marker.clone()).await?;
+    let query = VersionQuery {
+        prefix: c.prefix.clone(),
+        delimiter: c.delimiter.clone(),
+        key_marker: key_marker.clone(),
+        version_id_marker: Some(version_id_marker.clone()).filter(|v| !v.is_empty()),
+        max_keys: c.max_keys,
+    };
+    let store = state.store.clone();
+    let owned_bucket = bucket.to_owned();
+    let page = tokio::task::spawn_blocking(move || store.list_versions(&owned_bucket, &query))
+        .await
+        .map_err(S3Error::internal)??;
     let enc = encoder(c.url_encode);
-    let owner = state.store.head_bucket(bucket)?.owner;
-    let versions = page
-        .objects
+    let owner = xml::Owner::new(&state.store.head_bucket(bucket)?.owner);
+    let entries = page
+        .versions
         .iter()
-        .map(|o| xml::VersionEntry {
-            key: enc(&o.key),
-            version_id: "null",
-            is_latest: true,
-            last_modified: xml::timestamp(o.last_modified),
-            etag: super::headers::quoted_etag(&o.etag),
-            size: o.size,
-            owner: xml::Owner::new(&owner),
-            storage_class: "STANDARD",
+        .map(|v| {
+            let version_id = v.version_id.clone().unwrap_or_else(|| "null".into());
+            let last_modified = xml::timestamp(v.last_modified);
+            match &v.object {
+                Some(o) => xml::VersionListEntry::Version(xml::VersionEntry {
+                    key: enc(&v.key),
+                    version_id,
+                    is_latest: v.is_latest,
+                    last_modified,
+                    etag: super::headers::quoted_etag(&o.etag),
+                    size: o.size,
+                    owner: owner.clone(),
+                    storage_class: "STANDARD",
+                }),
+                None => xml::VersionListEntry::DeleteMarker(xml::DeleteMarkerEntry {
+                    key: enc(&v.key),
+                    version_id,
+                    is_latest: v.is_latest,
+                    last_modified,
+                    owner: owner.clone(),
+                }),
+            }
         })
         .collect();
-    let (next_key_marker, next_version_id_marker) = if page.is_truncated {
-        (
-            page.next_after.as_deref().map(&enc),
-            Some("null".to_owned()),
-        )
-    } else {
-        (None, None)
-    };
     xml_response(
         StatusCode::OK,
         &xml::ListVersionsResult {
@@ -219,14 +233,18 @@ pub async fn handle_list_object_versions(
             prefix: enc(&c.prefix),
             key_marker: key_marker.as_deref().map(&enc).unwrap_or_default(),
             version_id_marker,
-            next_key_marker,
-            next_version_id_marker,
+            next_key_marker: page.next_key_marker.as_deref().map(&enc),
+            next_version_id_marker: page.next_version_id_marker.clone(),
             max_keys: c.max_keys,
             delimiter: c.delimiter.as_deref().map(&enc),
             encoding_type: c.url_encode.then_some("url"),
             is_truncated: page.is_truncated,
-            versions,
-            common_prefixes: prefixes(&page, &enc),
+            entries,
+            common_prefixes: page
+                .common_prefixes
+                .iter()
+                .map(|p| xml::CommonPrefix { prefix: enc(p) })
+                .collect(),
         },
     )
 }

@@ -22,6 +22,7 @@ pub mod list;
 pub mod multipart;
 pub mod object;
 pub mod origin;
+pub mod versioning;
 
 /// One request after routing and authentication.
 pub struct RequestContext {
@@ -92,7 +93,8 @@ async fn dispatch_bucket(
         Op::HeadBucket => bucket::handle_head_bucket(state, b).await,
         Op::DeleteBucket => bucket::handle_delete_bucket(state, b).await,
         Op::GetBucketLocation => bucket::handle_get_bucket_location(state, b).await,
-        Op::GetBucketVersioning => bucket::handle_get_bucket_versioning(state, b).await,
+        Op::GetBucketVersioning => versioning::handle_get_bucket_versioning(state, b).await,
+        Op::PutBucketVersioning => versioning::handle_put_bucket_versioning(state, ctx, b).await,
         Op::GetBucketAcl => bucket::handle_get_bucket_acl(state, b).await,
         Op::PutBucketAcl => bucket::handle_put_bucket_acl(state, ctx, b).await,
         Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, ctx, b).await,
@@ -120,8 +122,12 @@ async fn dispatch_object(
         Op::CopyObject { source } => object::handle_copy_object(state, ctx, b, k, &source).await,
         Op::GetObject(p) => object::handle_get_object(state, ctx, b, k, &p, false).await,
         Op::HeadObject(p) => object::handle_get_object(state, ctx, b, k, &p, true).await,
-        Op::DeleteObject => object::handle_delete_object(state, b, k).await,
-        Op::GetObjectAcl => object::handle_get_object_acl(state, b, k).await,
+        Op::DeleteObject { version_id } => {
+            object::handle_delete_object(state, b, k, version_id.as_deref()).await
+        }
+        Op::GetObjectAcl { version_id } => {
+            object::handle_get_object_acl(state, b, k, version_id.as_deref()).await
+        }
         Op::DeleteObjectTombstone => origin::handle_delete_object_tombstone(state, b, k).await,
         Op::CreateMultipartUpload => {
             multipart::handle_create_multipart_upload(state, ctx, b, k).await

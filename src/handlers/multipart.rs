@@ -201,10 +201,11 @@ pub async fn handle_complete_multipart_upload(
         }),
         checksum_type,
     };
-    xml_text_response(
+    let response = xml_text_response(
         StatusCode::OK,
         xml::to_xml_with_root("CompleteMultipartUploadResult", &result),
-    )
+    )?;
+    super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 
 /// Part checksums listed in a CompleteMultipartUpload request must match the stored ones,

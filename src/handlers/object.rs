@@ -14,7 +14,7 @@ use storage::{Blob, ByteRange, CommitCondition, ObjectMeta};
 use super::headers::{self, ChecksumPlan};
 use super::{empty_response, xml_response, RequestContext};
 use crate::body::RequestBody;
-use crate::error::{S3Error, S3ErrorCode};
+use crate::error::{S3Error, S3ErrorCode, DELETE_MARKER_HEADER};
 use crate::router::{CopySource, ReadParams};
 use crate::state::AppState;
 use crate::xml;
@@ -125,7 +125,8 @@ pub async fn handle_put_object(
         .commit_object(bucket, key, attrs, blob, CommitCondition::Always)
         .await?
         .ok_or_else(|| S3Error::internal("unconditional commit reported a lost race"))?;
-    put_response(&meta, &announced)
+    let response = put_response(&meta, &announced)?;
+    super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 
 /// GetObject / HeadObject. In a bucket with an origin, a miss is pulled from the origin and
@@ -190,9 +191,7 @@ fn serve_local(
         params,
         head,
     } = *read;
-    if let Some(v) = params.version_id.as_deref().filter(|v| *v != "null") {
-        return Err(no_such_version(v));
-    }
+    let version = params.version_id.as_deref();
     let part_number = params.part_number;
     let range = match part_number {
         Some(_) if ctx.parts.headers.contains_key(http::header::RANGE) => {
@@ -201,11 +200,26 @@ fn serve_local(
                 "Cannot specify both Range header and partNumber query parameter",
             ))
         }
-        Some(n) => Some(part_range(&state.store.head_object(bucket, key)?, n)?),
+        Some(n) => Some(part_range(
+            &state.store.head_object_version(bucket, key, version)?,
+            n,
+        )?),
         None => ctx.header("range").and_then(headers::parse_range),
     };
-    let (meta, reader) = state.store.get_object(bucket, key, range)?;
-    headers::check_read_conditions(&ctx.parts.headers, &meta)?;
+    let (meta, reader) = state
+        .store
+        .get_object_version(bucket, key, version, range)?;
+    let version_id = super::versioning::version_header(state, bucket, meta.version_id.as_deref())?;
+    // 304 and 412 still say which object they are about (ETag, Last-Modified, version).
+    headers::check_read_conditions(&ctx.parts.headers, &meta).map_err(|e| {
+        let e = e
+            .with_header("etag", headers::quoted_etag(&meta.etag))
+            .with_header("last-modified", headers::http_date(meta.last_modified));
+        match &version_id {
+            Some(v) => e.with_header(super::versioning::VERSION_ID_HEADER, v.clone()),
+            None => e,
+        }
+    })?;
     let checksum_mode = ctx
         .header("x-amz-checksum-mode")
         .is_some_and(|v| v.eq_ignore_ascii_case("enabled"));
@@ -215,6 +229,9 @@ fn serve_local(
         headers::object_headers(&meta, &params.overrides, checksum_mode, whole),
     )
     .header(http::header::CONTENT_LENGTH, reader.len());
+    if let Some(v) = &version_id {
+        builder = builder.header(super::versioning::VERSION_ID_HEADER, v);
+    }
     if part_number.is_some() && !meta.part_sizes.is_empty() {
         // Only partNumber reads report the part count (GetObject reference).
         builder = builder.header("x-amz-mp-parts-count", meta.part_sizes.len());
@@ -232,13 +249,6 @@ fn serve_local(
         Body::from_stream(reader)
     };
     builder.body(body).map_err(S3Error::internal)
-}
-
-fn no_such_version(version_id: &str) -> S3Error {
-    S3Error::new(
-        S3ErrorCode::NoSuchVersion,
-        format!("The specified version {version_id} does not exist."),
-    )
 }
 
 /// The byte range of part `n` of a multipart object; a single-part object has only part 1.
@@ -270,10 +280,26 @@ pub async fn handle_delete_object(
     state: &Arc<AppState>,
     bucket: &str,
     key: &str,
+    version_id: Option<&str>,
 ) -> Result<Response, S3Error> {
     let tombstone = super::origin_configured(state, bucket)?;
-    state.store.delete_object(bucket, key, tombstone).await?;
-    Ok(empty_response(StatusCode::NO_CONTENT))
+    let deleted = state
+        .store
+        .delete(bucket, key, version_id, tombstone)
+        .await?;
+    let mut response = empty_response(StatusCode::NO_CONTENT);
+    let headers = response.headers_mut();
+    if deleted.delete_marker {
+        headers.insert(DELETE_MARKER_HEADER, http::HeaderValue::from_static("true"));
+    }
+    if let Some(v) = deleted
+        .version_id
+        .as_deref()
+        .and_then(|v| http::HeaderValue::from_str(v).ok())
+    {
+        headers.insert(super::versioning::VERSION_ID_HEADER, v);
+    }
+    Ok(response)
 }
 
 /// DeleteObjects: up to 1000 keys, per-key results; Content-MD5 is optional (new SDKs send
@@ -285,9 +311,11 @@ pub async fn handle_delete_objects(
 ) -> Result<Response, S3Error> {
     let body = super::read_small_body(ctx, 2 * 1024 * 1024).await?;
     let request: xml::Delete = xml::from_xml(&body)?;
-    if request.objects.len() > 1000 {
+    // The schema wants 1 to 1000 Object entries; a document with none is not a Delete
+    // document at all (quick-xml does not check the root's name).
+    if request.objects.is_empty() || request.objects.len() > 1000 {
         return Err(S3Error::malformed_xml(
-            "a DeleteObjects request may name at most 1000 keys",
+            "a DeleteObjects request names 1 to 1000 objects",
         ));
     }
     let tombstone = super::origin_configured(state, bucket)?;
@@ -295,26 +323,30 @@ pub async fn handle_delete_objects(
         ..Default::default()
     };
     for object in request.objects {
-        let outcome = match object.version_id.as_deref() {
-            Some(v) if v != "null" => Ok(()), // a version that never existed: deleting it is a no-op
-            _ => state
-                .store
-                .delete_object(bucket, &object.key, tombstone)
-                .await
-                .map(|_| ())
-                .map_err(S3Error::from),
-        };
+        let outcome = state
+            .store
+            .delete(bucket, &object.key, object.version_id.as_deref(), tombstone)
+            .await;
         match outcome {
-            Ok(()) if request.quiet => {}
-            Ok(()) => result.deleted.push(xml::DeletedEntry {
-                key: object.key,
-                version_id: object.version_id,
-            }),
-            Err(e) => result.errors.push(xml::DeleteError {
-                key: object.key,
-                code: e.code.as_str(),
-                message: e.message,
-            }),
+            Ok(_) if request.quiet => {}
+            Ok(deleted) => {
+                let marker_id = deleted.delete_marker.then(|| deleted.version_id.clone());
+                result.deleted.push(xml::DeletedEntry {
+                    key: object.key,
+                    // The version the request named (a new marker's id is reported apart).
+                    version_id: object.version_id,
+                    delete_marker: deleted.delete_marker.then_some(true),
+                    delete_marker_version_id: marker_id.flatten(),
+                })
+            }
+            Err(e) => {
+                let e = S3Error::from(e);
+                result.errors.push(xml::DeleteError {
+                    key: object.key,
+                    code: e.code.as_str(),
+                    message: e.message,
+                })
+            }
         }
     }
     xml_response(StatusCode::OK, &result)
@@ -330,18 +362,18 @@ pub async fn open_copy_source(
     source: &CopySource,
     range: Option<ByteRange>,
 ) -> Result<(ObjectMeta, storage::ObjectReader), S3Error> {
-    if let Some(v) = source.version_id.as_deref().filter(|v| *v != "null") {
-        return Err(no_such_version(v));
-    }
     let (src_bucket, src_key) = (source.bucket.as_str(), source.key.as_str());
+    let version = source.version_id.as_deref();
     let owner = state.store.head_bucket(src_bucket)?.owner;
     if ctx.user.as_deref() != Some(owner.as_str()) {
         return Err(super::access_denied());
     }
-    let (meta, reader) = match state.store.get_object(src_bucket, src_key, range) {
-        Err(storage::Error::NoSuchKey) => {
+    let read =
+        |store: &storage::Store| store.get_object_version(src_bucket, src_key, version, range);
+    let (meta, reader) = match read(&state.store) {
+        Err(storage::Error::NoSuchKey) if version.is_none() => {
             pull_copy_source(state, src_bucket, src_key).await?;
-            state.store.get_object(src_bucket, src_key, range)?
+            read(&state.store)?
         }
         other => other?,
     };
@@ -392,7 +424,8 @@ pub async fn handle_copy_object(
             )))
         }
     };
-    if source.bucket == bucket && source.key == key && !replace {
+    // Copying a named version onto its own key restores it: allowed.
+    if source.bucket == bucket && source.key == key && !replace && source.version_id.is_none() {
         return Err(S3Error::new(
             S3ErrorCode::InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -403,25 +436,34 @@ pub async fn handle_copy_object(
     } else {
         meta.attrs.clone()
     };
+    let source_version =
+        super::versioning::version_header(state, &source.bucket, meta.version_id.as_deref())?;
     let copied = state
         .store
         .copy_object((meta, reader), bucket, key, attrs)
         .await?;
-    xml_response(
+    let mut response = xml_response(
         StatusCode::OK,
         &xml::CopyObjectResult {
             last_modified: xml::timestamp(copied.last_modified),
             etag: headers::quoted_etag(&copied.etag),
         },
-    )
+    )?;
+    if let Some(v) = source_version.and_then(|v| http::HeaderValue::from_str(&v).ok()) {
+        response
+            .headers_mut()
+            .insert("x-amz-copy-source-version-id", v);
+    }
+    super::versioning::with_version(state, bucket, copied.version_id.as_deref(), response)
 }
 
 pub async fn handle_get_object_acl(
     state: &Arc<AppState>,
     bucket: &str,
     key: &str,
+    version_id: Option<&str>,
 ) -> Result<Response, S3Error> {
-    state.store.head_object(bucket, key)?;
+    state.store.head_object_version(bucket, key, version_id)?;
     let owner = state.store.head_bucket(bucket)?.owner;
     let public = super::is_public_read(state, bucket)?;
     xml_response(

@@ -131,7 +131,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::HEAD => Op::HeadBucket,
         Method::PUT if q.has("origin") => Op::PutBucketOrigin,
         Method::PUT if q.has("acl") => Op::PutBucketAcl,
-        Method::PUT if q.has("versioning") => Op::NotImplemented("PutBucketVersioning"),
+        Method::PUT if q.has("versioning") => Op::PutBucketVersioning,
         Method::PUT => Op::CreateBucket,
         Method::DELETE if q.has("origin") => Op::DeleteBucketOrigin,
         Method::DELETE => Op::DeleteBucket,
@@ -159,7 +159,9 @@ fn object_operation(
     };
     let op = match *method {
         Method::GET if q.has("uploadId") => Op::ListParts(ListPartsParams::parse(q)?),
-        Method::GET if q.has("acl") => Op::GetObjectAcl,
+        Method::GET if q.has("acl") => Op::GetObjectAcl {
+            version_id: q.get("versionId").map(str::to_owned),
+        },
         Method::GET => Op::GetObject(ReadParams::parse(q)?),
         Method::HEAD => Op::HeadObject(ReadParams::parse(q)?),
         Method::PUT if q.has("acl") => Op::NotImplemented("PutObjectAcl"),
@@ -191,7 +193,9 @@ fn object_operation(
             upload_id: params::upload_id(q)?,
         },
         Method::DELETE if q.has("tombstone") => Op::DeleteObjectTombstone,
-        Method::DELETE => Op::DeleteObject,
+        Method::DELETE => Op::DeleteObject {
+            version_id: q.get("versionId").map(str::to_owned),
+        },
         _ => return Err(method_not_allowed(method)),
     };
     Ok(op)

@@ -38,6 +38,7 @@ pub enum BucketOperation {
     DeleteBucket,
     GetBucketLocation,
     GetBucketVersioning,
+    PutBucketVersioning,
     GetBucketAcl,
     PutBucketAcl,
     PutBucketOrigin,
@@ -61,8 +62,12 @@ pub enum ObjectOperation {
     },
     GetObject(ReadParams),
     HeadObject(ReadParams),
-    DeleteObject,
-    GetObjectAcl,
+    DeleteObject {
+        version_id: Option<String>,
+    },
+    GetObjectAcl {
+        version_id: Option<String>,
+    },
     /// originstore extension: `DELETE /{bucket}/{key}?tombstone` forgets a local delete so
     /// the origin is the key's source again.
     DeleteObjectTombstone,
@@ -152,6 +157,7 @@ impl BucketOperation {
             Op::DeleteBucket => "DeleteBucket",
             Op::GetBucketLocation => "GetBucketLocation",
             Op::GetBucketVersioning => "GetBucketVersioning",
+            Op::PutBucketVersioning => "PutBucketVersioning",
             Op::GetBucketAcl => "GetBucketAcl",
             Op::PutBucketAcl => "PutBucketAcl",
             Op::PutBucketOrigin => "PutBucketOrigin",
@@ -175,8 +181,8 @@ impl ObjectOperation {
             Op::CopyObject { .. } => "CopyObject",
             Op::GetObject(_) => "GetObject",
             Op::HeadObject(_) => "HeadObject",
-            Op::DeleteObject => "DeleteObject",
-            Op::GetObjectAcl => "GetObjectAcl",
+            Op::DeleteObject { .. } => "DeleteObject",
+            Op::GetObjectAcl { .. } => "GetObjectAcl",
             Op::DeleteObjectTombstone => "DeleteObjectTombstone",
             Op::CreateMultipartUpload => "CreateMultipartUpload",
             Op::UploadPart { .. } => "UploadPart",

@@ -77,6 +77,7 @@ fn variant(op: &Operation) -> &'static str {
             | B::DeleteBucket
             | B::GetBucketLocation
             | B::GetBucketVersioning
+            | B::PutBucketVersioning
             | B::GetBucketAcl
             | B::PutBucketAcl
             | B::PutBucketOrigin
@@ -94,8 +95,8 @@ fn variant(op: &Operation) -> &'static str {
             | O::CopyObject { .. }
             | O::GetObject(_)
             | O::HeadObject(_)
-            | O::DeleteObject
-            | O::GetObjectAcl
+            | O::DeleteObject { .. }
+            | O::GetObjectAcl { .. }
             | O::DeleteObjectTombstone
             | O::CreateMultipartUpload
             | O::UploadPart { .. }
@@ -108,7 +109,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 3 + 16 + 14;
+const ALL_VARIANTS: usize = 3 + 17 + 14;
 
 #[rustfmt::skip]
 #[test]
@@ -135,16 +136,18 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b?versions&key-marker=k&version-id-marker=null", NONE, bucket(B::ListObjectVersions(ListObjectVersionsParams { common: list_common(), key_marker: Some("k".into()), version_id_marker: "null".into() }))),
         ("GET /b?uploads&max-uploads=3", NONE, bucket(B::ListMultipartUploads(ListUploadsParams { prefix: String::new(), delimiter: None, key_marker: None, upload_id_marker: None, max_uploads: 3, url_encode: false }))),
         ("POST /b?delete", NONE, bucket(B::DeleteObjects)),
-        ("PUT /b?versioning", NONE, bucket(B::NotImplemented("PutBucketVersioning"))),
+        ("PUT /b?versioning", NONE, bucket(B::PutBucketVersioning)),
         ("GET /b?policy", NONE, bucket(B::NotImplemented("GetBucketPolicy"))),
+        ("PUT /b?lifecycle", NONE, bucket(B::NotImplemented("PutBucketLifecycleConfiguration"))),
         ("DELETE /b?cors", NONE, bucket(B::NotImplemented("DeleteBucketCors"))),
         ("PUT /b/k", NONE, object(O::PutObject)),
         ("PUT /b/k", COPY, object(O::CopyObject { source: copy_source() })),
         ("GET /b/k", NONE, object(O::GetObject(read()))),
         ("GET /b/k?versionId=v1&partNumber=2&response-content-type=text%2Fplain", NONE, object(O::GetObject(ReadParams { version_id: Some("v1".into()), part_number: Some(2), overrides: ResponseOverrides { content_type: Some("text/plain".into()), ..Default::default() } }))),
         ("HEAD /b/k", NONE, object(O::HeadObject(read()))),
-        ("DELETE /b/k", NONE, object(O::DeleteObject)),
-        ("GET /b/k?acl", NONE, object(O::GetObjectAcl)),
+        ("DELETE /b/k", NONE, object(O::DeleteObject { version_id: None })),
+        ("DELETE /b/k?versionId=v1", NONE, object(O::DeleteObject { version_id: Some("v1".into()) })),
+        ("GET /b/k?acl", NONE, object(O::GetObjectAcl { version_id: None })),
         ("DELETE /b/k?tombstone", NONE, object(O::DeleteObjectTombstone)),
         ("POST /b/k?uploads", NONE, object(O::CreateMultipartUpload)),
         ("PUT /b/k?partNumber=1&uploadId=u", NONE, object(O::UploadPart { upload_id: "u".into(), part_number: 1 })),

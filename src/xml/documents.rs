@@ -56,9 +56,22 @@ pub struct LocationConstraint {
     pub region: String,
 }
 
-#[derive(Serialize)]
-#[serde(rename = "VersioningConfiguration")]
-pub struct VersioningConfiguration {}
+/// GetBucketVersioning's answer: empty for a bucket that was never versioned.
+#[derive(Serialize, Default)]
+#[serde(rename = "VersioningConfiguration", rename_all = "PascalCase")]
+pub struct VersioningConfiguration {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+}
+
+/// PutBucketVersioning's request. Both elements are optional in the schema.
+#[derive(Deserialize, Default, Debug)]
+pub struct VersioningConfigurationRequest {
+    #[serde(rename = "Status", default)]
+    pub status: Option<String>,
+    #[serde(rename = "MfaDelete", default)]
+    pub mfa_delete: Option<String>,
+}
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -237,16 +250,24 @@ pub struct ListVersionsResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding_type: Option<&'static str>,
     pub is_truncated: bool,
-    #[serde(rename = "Version")]
-    pub versions: Vec<VersionEntry>,
+    /// Versions and delete markers, interleaved in listing order (key ascending, newest
+    /// first), each element named by its kind.
+    #[serde(rename = "$value")]
+    pub entries: Vec<VersionListEntry>,
     pub common_prefixes: Vec<CommonPrefix>,
+}
+
+#[derive(Serialize)]
+pub enum VersionListEntry {
+    Version(VersionEntry),
+    DeleteMarker(DeleteMarkerEntry),
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VersionEntry {
     pub key: String,
-    pub version_id: &'static str,
+    pub version_id: String,
     pub is_latest: bool,
     pub last_modified: String,
     #[serde(rename = "ETag")]
@@ -254,6 +275,16 @@ pub struct VersionEntry {
     pub size: u64,
     pub owner: Owner,
     pub storage_class: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteMarkerEntry {
+    pub key: String,
+    pub version_id: String,
+    pub is_latest: bool,
+    pub last_modified: String,
+    pub owner: Owner,
 }
 
 // Objects
@@ -305,6 +336,10 @@ pub struct DeletedEntry {
     pub key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_marker: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_marker_version_id: Option<String>,
 }
 
 #[derive(Serialize)]

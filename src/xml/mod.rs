@@ -16,14 +16,17 @@ mod tests;
 pub use documents::{
     AccessControlList, AccessControlPolicy, AccessControlPolicyRequest, BucketEntry, Buckets,
     CreateBucketConfiguration, Grant, Grantee, ListAllMyBucketsResult, LocationConstraint, Owner,
-    VersioningConfiguration, ALL_USERS, XSI_NS,
+    VersioningConfiguration, VersioningConfigurationRequest, ALL_USERS, XSI_NS,
 };
 pub use documents::{
     Checksum, CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePart,
     InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, PartEntry,
     UploadEntry,
 };
-pub use documents::{CommonPrefix, ListBucketResult, ListEntry, ListVersionsResult, VersionEntry};
+pub use documents::{
+    CommonPrefix, DeleteMarkerEntry, ListBucketResult, ListEntry, ListVersionsResult, VersionEntry,
+    VersionListEntry,
+};
 pub use documents::{
     CopyObjectResult, CopyPartResult, Delete, DeleteError, DeleteResult, DeletedEntry,
     ObjectIdentifier,

@@ -125,11 +125,26 @@ fn list_all_my_buckets_golden() {
 
 #[test]
 fn versioning_configuration_golden() {
-    let xml = to_xml(&VersioningConfiguration {});
+    let xml = to_xml(&VersioningConfiguration { status: None });
     assert_eq!(
         xml,
         format!("{DECL}<VersioningConfiguration xmlns=\"{S3_NS}\"/>")
     );
+    let xml = to_xml(&VersioningConfiguration {
+        status: Some("Enabled"),
+    });
+    assert_eq!(
+        xml,
+        format!("{DECL}<VersioningConfiguration xmlns=\"{S3_NS}\"><Status>Enabled</Status></VersioningConfiguration>")
+    );
+}
+
+#[test]
+fn versioning_configuration_request_parses() {
+    let body = format!("<VersioningConfiguration xmlns=\"{S3_NS}\"><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>");
+    let c: VersioningConfigurationRequest = from_xml(body.as_bytes()).expect("parses");
+    assert_eq!(c.status.as_deref(), Some("Suspended"));
+    assert_eq!(c.mfa_delete.as_deref(), Some("Disabled"));
 }
 
 #[test]
@@ -208,21 +223,32 @@ fn list_versions_golden() {
         delimiter: None,
         encoding_type: None,
         is_truncated: true,
-        versions: vec![VersionEntry {
-            key: "p1".into(),
-            version_id: "null",
-            is_latest: true,
-            last_modified: T.into(),
-            etag: "\"e\"".into(),
-            size: 5,
-            owner: owner(),
-            storage_class: "STANDARD",
+        entries: vec![
+            VersionListEntry::DeleteMarker(DeleteMarkerEntry {
+                key: "p1".into(),
+                version_id: "v2".into(),
+                is_latest: true,
+                last_modified: T.into(),
+                owner: owner(),
+            }),
+            VersionListEntry::Version(VersionEntry {
+                key: "p1".into(),
+                version_id: "null".into(),
+                is_latest: false,
+                last_modified: T.into(),
+                etag: "\"e\"".into(),
+                size: 5,
+                owner: owner(),
+                storage_class: "STANDARD",
+            }),
+        ],
+        common_prefixes: vec![CommonPrefix {
+            prefix: "p/".into(),
         }],
-        common_prefixes: vec![],
     });
     assert_eq!(
         xml,
-        format!("{DECL}<ListVersionsResult xmlns=\"{S3_NS}\"><Name>b</Name><Prefix>p</Prefix><KeyMarker/><VersionIdMarker/><NextKeyMarker>p1</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker><MaxKeys>1</MaxKeys><IsTruncated>true</IsTruncated><Version><Key>p1</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>{T}</LastModified><ETag>\"e\"</ETag><Size>5</Size>{OWNER}<StorageClass>STANDARD</StorageClass></Version></ListVersionsResult>")
+        format!("{DECL}<ListVersionsResult xmlns=\"{S3_NS}\"><Name>b</Name><Prefix>p</Prefix><KeyMarker/><VersionIdMarker/><NextKeyMarker>p1</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker><MaxKeys>1</MaxKeys><IsTruncated>true</IsTruncated><DeleteMarker><Key>p1</Key><VersionId>v2</VersionId><IsLatest>true</IsLatest><LastModified>{T}</LastModified>{OWNER}</DeleteMarker><Version><Key>p1</Key><VersionId>null</VersionId><IsLatest>false</IsLatest><LastModified>{T}</LastModified><ETag>\"e\"</ETag><Size>5</Size>{OWNER}<StorageClass>STANDARD</StorageClass></Version><CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes></ListVersionsResult>")
     );
 }
 
@@ -249,10 +275,20 @@ fn copy_results_golden() {
 #[test]
 fn delete_result_golden() {
     let xml = to_xml(&DeleteResult {
-        deleted: vec![DeletedEntry {
-            key: "a".into(),
-            version_id: Some("null".into()),
-        }],
+        deleted: vec![
+            DeletedEntry {
+                key: "a".into(),
+                version_id: Some("null".into()),
+                delete_marker: None,
+                delete_marker_version_id: None,
+            },
+            DeletedEntry {
+                key: "c".into(),
+                version_id: None,
+                delete_marker: Some(true),
+                delete_marker_version_id: Some("v9".into()),
+            },
+        ],
         errors: vec![DeleteError {
             key: "b".into(),
             code: "AccessDenied",
@@ -261,7 +297,7 @@ fn delete_result_golden() {
     });
     assert_eq!(
         xml,
-        format!("{DECL}<DeleteResult xmlns=\"{S3_NS}\"><Deleted><Key>a</Key><VersionId>null</VersionId></Deleted><Error><Key>b</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>")
+        format!("{DECL}<DeleteResult xmlns=\"{S3_NS}\"><Deleted><Key>a</Key><VersionId>null</VersionId></Deleted><Deleted><Key>c</Key><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>v9</DeleteMarkerVersionId></Deleted><Error><Key>b</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>")
     );
 }
 
