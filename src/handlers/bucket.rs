@@ -8,22 +8,44 @@ use http::StatusCode;
 
 use super::{empty_response, xml_response, RequestContext, ACL_SETTING};
 use crate::error::{S3Error, S3ErrorCode};
+use crate::router::{ListBucketsParams, MAX_BUCKETS};
 use crate::state::AppState;
 use crate::xml;
 
 /// Small request documents (bucket configuration, ACLs) are read whole, under this cap.
 pub const MAX_XML_BODY: usize = 64 * 1024;
 
+/// The user's buckets in name order, a page at a time: the continuation token is the
+/// base64url of the last name of the page before.
 pub async fn handle_list_buckets(
     state: &Arc<AppState>,
     ctx: &RequestContext,
+    params: ListBucketsParams,
 ) -> Result<Response, S3Error> {
     let user = ctx.user()?;
-    let buckets = state
-        .store
-        .list_buckets()?
+    let after = params
+        .continuation_token
+        .as_deref()
+        .map(super::list::decode_token)
+        .transpose()?;
+    let prefix = params.prefix.as_deref().unwrap_or("");
+    let page_size = params.max_buckets.unwrap_or(MAX_BUCKETS);
+    let mut mine = state.store.list_buckets()?.into_iter().filter(|b| {
+        b.owner == user
+            && b.name.starts_with(prefix)
+            && after.as_deref().is_none_or(|a| b.name.as_str() > a)
+            && params
+                .bucket_region
+                .as_deref()
+                .is_none_or(|r| r == b.region)
+    });
+    let page: Vec<_> = mine.by_ref().take(page_size).collect();
+    let continuation_token = match (mine.next(), page.last()) {
+        (Some(_), Some(last)) => Some(super::list::encode_token(&last.name)),
+        _ => None,
+    };
+    let buckets = page
         .into_iter()
-        .filter(|b| b.owner == user)
         .map(|b| xml::BucketEntry {
             name: b.name,
             creation_date: xml::timestamp(b.created),
@@ -35,9 +57,14 @@ pub async fn handle_list_buckets(
         &xml::ListAllMyBucketsResult {
             owner: xml::Owner::new(user),
             buckets: xml::Buckets { bucket: buckets },
+            continuation_token,
+            prefix: params.prefix,
         },
     )
 }
+
+/// The region where CreateBucket of a bucket you already own answers 200 (see below).
+const LEGACY_REGION: &str = "us-east-1";
 
 pub async fn handle_create_bucket(
     state: &Arc<AppState>,
@@ -55,11 +82,22 @@ pub async fn handle_create_bucket(
             region = constraint;
         }
     }
-    state.store.create_bucket(bucket, &user, &region).await?;
-    if acl {
+    let recreated = match state.store.create_bucket(bucket, &user, &region).await {
+        Ok(_) => false,
+        // AWS's legacy behaviour in us-east-1 only: re-creating your own bucket succeeds,
+        // keeps its objects and resets its ACL to the one this request asks for.
+        Err(storage::Error::BucketAlreadyOwnedByYou)
+            if region == LEGACY_REGION && state.store.head_bucket(bucket)?.region == region =>
+        {
+            true
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if acl || recreated {
+        let acl = acl.then_some(b"public-read".as_slice());
         state
             .store
-            .set_bucket_setting(bucket, ACL_SETTING, Some(b"public-read"))
+            .set_bucket_setting(bucket, ACL_SETTING, acl)
             .await?;
     }
     Response::builder()

@@ -71,7 +71,7 @@ pub async fn dispatch(
     }
     authorize(state, &op, &ctx)?;
     match op {
-        Operation::ListBuckets => bucket::handle_list_buckets(state, &ctx).await,
+        Operation::ListBuckets(params) => bucket::handle_list_buckets(state, &ctx, params).await,
         Operation::Bucket { bucket, op } => dispatch_bucket(state, &bucket, op, &mut ctx).await,
         Operation::Object { bucket, key, op } => {
             dispatch_object(state, &bucket, &key, op, &mut ctx).await

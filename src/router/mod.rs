@@ -16,8 +16,9 @@ mod unsupported;
 
 pub use operation::{BucketOperation, ObjectOperation, Operation};
 pub use params::{
-    CopySource, ListCommon, ListObjectVersionsParams, ListObjectsParams, ListObjectsV2Params,
-    ListPartsParams, ListUploadsParams, Query, ReadParams, ResponseOverrides,
+    CopySource, ListBucketsParams, ListCommon, ListObjectVersionsParams, ListObjectsParams,
+    ListObjectsV2Params, ListPartsParams, ListUploadsParams, Query, ReadParams, ResponseOverrides,
+    MAX_BUCKETS,
 };
 
 impl Operation {
@@ -64,7 +65,7 @@ impl Operation {
         }
 
         match (bucket, key) {
-            (None, _) => service_operation(method),
+            (None, _) => service_operation(method, &query),
             (Some(bucket), None) => Ok(Operation::Bucket {
                 op: bucket_operation(method, &query)?,
                 bucket,
@@ -101,9 +102,9 @@ fn strip_port(host: &str) -> &str {
     }
 }
 
-fn service_operation(method: &Method) -> Result<Operation, S3Error> {
+fn service_operation(method: &Method, q: &Query) -> Result<Operation, S3Error> {
     match *method {
-        Method::GET => Ok(Operation::ListBuckets),
+        Method::GET => Ok(Operation::ListBuckets(ListBucketsParams::parse(q)?)),
         _ => Err(method_not_allowed(method)),
     }
 }

@@ -5,8 +5,8 @@
 //! handler can never run without its bucket, key or a valid parameter.
 
 use super::params::{
-    CopySource, ListObjectVersionsParams, ListObjectsParams, ListObjectsV2Params, ListPartsParams,
-    ListUploadsParams, ReadParams,
+    CopySource, ListBucketsParams, ListObjectVersionsParams, ListObjectsParams,
+    ListObjectsV2Params, ListPartsParams, ListUploadsParams, ReadParams,
 };
 
 /// A routed request.
@@ -16,7 +16,7 @@ pub enum Operation {
     Health,
     /// `GET /metrics`: Prometheus text exposition, no auth.
     Metrics,
-    ListBuckets,
+    ListBuckets(ListBucketsParams),
     /// An operation on a bucket (`/{bucket}`).
     Bucket {
         bucket: String,
@@ -98,7 +98,7 @@ impl Operation {
         match self {
             Operation::Health => "Health",
             Operation::Metrics => "Metrics",
-            Operation::ListBuckets => "ListBuckets",
+            Operation::ListBuckets(_) => "ListBuckets",
             Operation::Bucket { op, .. } => op.name(),
             Operation::Object { op, .. } => op.name(),
         }
@@ -108,7 +108,7 @@ impl Operation {
     pub fn bucket(&self) -> Option<&str> {
         match self {
             Operation::Bucket { bucket, .. } | Operation::Object { bucket, .. } => Some(bucket),
-            Operation::Health | Operation::Metrics | Operation::ListBuckets => None,
+            Operation::Health | Operation::Metrics | Operation::ListBuckets(_) => None,
         }
     }
 

@@ -98,6 +98,43 @@ impl ListCommon {
     }
 }
 
+/// ListBuckets. Without `max-buckets`, AWS pages at 10,000 buckets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListBucketsParams {
+    pub max_buckets: Option<usize>,
+    /// As the client sent it (echoed back); the handler decodes it.
+    pub continuation_token: Option<String>,
+    pub prefix: Option<String>,
+    pub bucket_region: Option<String>,
+}
+
+/// Most buckets a ListBuckets page holds (and the page size without `max-buckets`).
+pub const MAX_BUCKETS: usize = 10_000;
+
+impl ListBucketsParams {
+    pub fn parse(q: &Query) -> Result<ListBucketsParams, S3Error> {
+        let max_buckets = match q.get("max-buckets") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_BUCKETS).contains(n))
+                    .ok_or_else(|| {
+                        S3Error::invalid_argument(
+                            "Argument max-buckets must be an integer between 1 and 10000",
+                        )
+                    })?,
+            ),
+        };
+        Ok(ListBucketsParams {
+            max_buckets,
+            continuation_token: q.non_empty("continuation-token"),
+            prefix: q.owned("prefix"),
+            bucket_region: q.non_empty("bucket-region"),
+        })
+    }
+}
+
 /// ListObjects (v1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListObjectsParams {

@@ -70,7 +70,7 @@ fn variant(op: &Operation) -> &'static str {
     use BucketOperation as B;
     use ObjectOperation as O;
     match op {
-        Operation::Health | Operation::Metrics | Operation::ListBuckets => op.name(),
+        Operation::Health | Operation::Metrics | Operation::ListBuckets(_) => op.name(),
         Operation::Bucket { op, .. } => match op {
             B::CreateBucket
             | B::HeadBucket
@@ -118,7 +118,14 @@ fn aws_reference_requests_route_to_their_operation() {
     use ObjectOperation as O;
     let read = ReadParams::default;
     let table: Vec<(&str, Headers, Operation)> = vec![
-        ("GET /", SIGNED, Operation::ListBuckets),
+        ("GET /", SIGNED, Operation::ListBuckets(ListBucketsParams::default())),
+        ("GET /?max-buckets=2&continuation-token=dA&prefix=a&bucket-region=us-east-1", SIGNED,
+            Operation::ListBuckets(ListBucketsParams {
+                max_buckets: Some(2),
+                continuation_token: Some("dA".into()),
+                prefix: Some("a".into()),
+                bucket_region: Some("us-east-1".into()),
+            })),
         ("GET /health", NONE, Operation::Health),
         ("GET /metrics", NONE, Operation::Metrics),
         ("PUT /b", NONE, bucket(B::CreateBucket)),
@@ -204,6 +211,8 @@ fn invalid_parameters_get_the_aws_error() {
         ("GET /b/k?uploadId=u&max-parts=x", S3ErrorCode::InvalidArgument),
         ("PATCH /b/k", S3ErrorCode::MethodNotAllowed),
         ("POST /", S3ErrorCode::MethodNotAllowed),
+        ("GET /?max-buckets=0", S3ErrorCode::InvalidArgument),
+        ("GET /?max-buckets=10001", S3ErrorCode::InvalidArgument),
         ("GET /b/%FF", S3ErrorCode::InvalidURI),
     ];
     for (request, code) in table {

@@ -31,6 +31,10 @@ impl Owner {
 pub struct ListAllMyBucketsResult {
     pub owner: Owner,
     pub buckets: Buckets,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
 }
 
 #[derive(Serialize)]
