@@ -115,6 +115,10 @@ pub async fn handle_list_objects(
     xml_response(
         StatusCode::OK,
         &xml::ListBucketResult {
+            // v1 echoes Prefix as sent even under encoding-type=url (moto does the same,
+            // and botocore, which decodes Marker, NextMarker, Delimiter and keys, leaves
+            // it as it comes): an encoded one would reach boto3 users still encoded.
+            prefix: c.prefix.clone(),
             marker: Some(marker.as_deref().map(&enc).unwrap_or_default()),
             next_marker,
             ..base
@@ -123,11 +127,11 @@ pub async fn handle_list_objects(
 }
 
 /// Continuation tokens are opaque to clients: base64url of the resume point.
-fn encode_token(after: &str) -> String {
+pub(super) fn encode_token(after: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(after.as_bytes())
 }
 
-fn decode_token(token: &str) -> Result<String, S3Error> {
+pub(super) fn decode_token(token: &str) -> Result<String, S3Error> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .ok()

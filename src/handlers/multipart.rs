@@ -217,11 +217,13 @@ fn check_listed_part_checksums(
     upload_id: &str,
     listed: &[xml::CompletePart],
 ) -> Result<(), S3Error> {
-    let Some(algorithm) = state
-        .store
-        .get_upload(bucket, key, upload_id)?
-        .checksum_algorithm
-    else {
+    let upload = match state.store.get_upload(bucket, key, upload_id) {
+        Ok(upload) => upload,
+        // Already completed (a retry) or never there: the completion itself answers.
+        Err(storage::Error::NoSuchUpload) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(algorithm) = upload.checksum_algorithm else {
         return Ok(());
     };
     if !listed.iter().any(|p| p.checksum(algorithm).is_some()) {

@@ -310,9 +310,8 @@ pub async fn handle_delete_objects(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     let body = super::read_small_body(ctx, 2 * 1024 * 1024).await?;
-    let request: xml::Delete = xml::from_xml(&body)?;
-    // The schema wants 1 to 1000 Object entries; a document with none is not a Delete
-    // document at all (quick-xml does not check the root's name).
+    let request: xml::Delete = xml::from_xml_document(&body, "Delete")?;
+    // The schema wants 1 to 1000 Object entries.
     if request.objects.is_empty() || request.objects.len() > 1000 {
         return Err(S3Error::malformed_xml(
             "a DeleteObjects request names 1 to 1000 objects",
@@ -374,6 +373,12 @@ pub async fn open_copy_source(
         Err(storage::Error::NoSuchKey) if version.is_none() => {
             pull_copy_source(state, src_bucket, src_key).await?;
             read(&state.store)?
+        }
+        Err(storage::Error::DeleteMarker { addressed: true, .. }) => {
+            return Err(S3Error::new(
+                S3ErrorCode::InvalidRequest,
+                "The source of a copy request may not specifically refer to a delete marker by version id.",
+            ))
         }
         other => other?,
     };

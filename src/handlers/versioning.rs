@@ -24,7 +24,8 @@ pub async fn handle_put_bucket_versioning(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     let body = read_small_body(ctx, MAX_XML_BODY).await?;
-    let request: xml::VersioningConfigurationRequest = xml::from_xml(&body)?;
+    let request: xml::VersioningConfigurationRequest =
+        xml::from_xml_document(&body, "VersioningConfiguration")?;
     match request.mfa_delete.as_deref() {
         None | Some("Disabled") => {}
         // MFA delete needs an MFA device: originstore has none to check a code against.

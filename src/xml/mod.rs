@@ -88,6 +88,29 @@ pub fn from_xml<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, XmlError
     quick_xml::de::from_str(text).map_err(|e| XmlError(e.to_string()))
 }
 
+/// [`from_xml`] of a document whose root element must be `root` (quick-xml's serde reads
+/// any root, so `<Other><Status>..` would otherwise pass for a `root` document).
+pub fn from_xml_document<'de, T: Deserialize<'de>>(
+    body: &'de [u8],
+    root: &str,
+) -> Result<T, XmlError> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let found = loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                break e.local_name().as_ref().to_owned();
+            }
+            Ok(quick_xml::events::Event::Eof) => return Err(XmlError("no root element".into())),
+            Ok(_) => {}
+            Err(e) => return Err(XmlError(e.to_string())),
+        }
+    };
+    if found != root {
+        return Err(XmlError(format!("expected a {root} document, not {found}")));
+    }
+    from_xml(body)
+}
+
 /// S3's timestamp format in XML: `2009-10-12T17:50:30.000Z`.
 pub fn timestamp(t: std::time::SystemTime) -> String {
     let t = time::OffsetDateTime::from(t);

@@ -116,10 +116,22 @@ fn list_all_my_buckets_golden() {
                 region: "us-east-1".into(),
             }],
         },
+        continuation_token: None,
+        prefix: None,
     });
     assert_eq!(
         xml,
         format!("{DECL}<ListAllMyBucketsResult xmlns=\"{S3_NS}\">{OWNER}<Buckets><Bucket><Name>photos</Name><CreationDate>{T}</CreationDate><BucketRegion>us-east-1</BucketRegion></Bucket></Buckets></ListAllMyBucketsResult>")
+    );
+    let page = to_xml(&ListAllMyBucketsResult {
+        owner: owner(),
+        buckets: Buckets { bucket: vec![] },
+        continuation_token: Some("cGhvdG9z".into()),
+        prefix: Some("ph".into()),
+    });
+    assert_eq!(
+        page,
+        format!("{DECL}<ListAllMyBucketsResult xmlns=\"{S3_NS}\">{OWNER}<Buckets/><ContinuationToken>cGhvdG9z</ContinuationToken><Prefix>ph</Prefix></ListAllMyBucketsResult>")
     );
 }
 
@@ -397,4 +409,27 @@ fn list_multipart_uploads_golden() {
         xml,
         format!("{DECL}<ListMultipartUploadsResult xmlns=\"{S3_NS}\"><Bucket>b</Bucket><KeyMarker/><UploadIdMarker/><NextKeyMarker>k</NextKeyMarker><NextUploadIdMarker>u1</NextUploadIdMarker><Prefix/><Delimiter>/</Delimiter><MaxUploads>1</MaxUploads><IsTruncated>true</IsTruncated><Upload><Key>k</Key><UploadId>u1</UploadId><Initiator><ID>AK</ID><DisplayName>AK</DisplayName></Initiator>{OWNER}<StorageClass>STANDARD</StorageClass><Initiated>{T}</Initiated></Upload><CommonPrefixes><Prefix>d/</Prefix></CommonPrefixes></ListMultipartUploadsResult>")
     );
+}
+
+#[test]
+fn request_documents_must_have_their_root() {
+    let ok: VersioningConfigurationRequest = from_xml_document(
+        b"<?xml version=\"1.0\"?><VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>",
+        "VersioningConfiguration",
+    )
+    .expect("parses");
+    assert_eq!(ok.status.as_deref(), Some("Enabled"));
+    for bad in [
+        &b"<Other><Status>Enabled</Status></Other>"[..],
+        b"",
+        b"<!-- only a comment -->",
+        b"<VersioningConfiguration><Status>",
+    ] {
+        assert!(
+            from_xml_document::<VersioningConfigurationRequest>(bad, "VersioningConfiguration")
+                .is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
 }

@@ -156,6 +156,23 @@ async fn url_encoding_and_odd_keys() {
     assert!(body.contains("<Key>x%01ctl</Key>"), "{body}");
     assert!(body.contains("<Key>%C3%BC</Key>"), "{body}");
     assert!(body.contains("<EncodingType>url</EncodingType>"));
+    // v1: Marker, NextMarker, Delimiter and keys encoded; Prefix echoed as sent (boto3
+    // decodes the first and not the last; tests/clients/boto3_versioning.py reads them).
+    let resp = s
+        .send_signed(
+            http::Method::GET,
+            "/bkt?encoding-type=url&prefix=s&delimiter=%20&marker=r%20s",
+        )
+        .await;
+    let body = resp.text().await.expect("body");
+    assert!(body.contains("<Prefix>s</Prefix>"), "{body}");
+    assert!(body.contains("<Marker>r%20s</Marker>"), "{body}");
+    assert!(body.contains("<Delimiter>%20</Delimiter>"), "{body}");
+    assert!(
+        body.contains("<CommonPrefixes><Prefix>sp%20</Prefix>"),
+        "{body}"
+    );
+    assert!(body.contains("<EncodingType>url</EncodingType>"), "{body}");
     // Without encoding-type=url a control character cannot travel in XML 1.0 (as on AWS);
     // the other keys list fine through the SDK.
     s.client
