@@ -2,7 +2,7 @@
 //! `.ci/run` installs the CLI (pip) when the machine lacks it.
 
 use crate::common::pattern;
-use crate::process::{aws, ServeProcess};
+use crate::process::{aws, boto3_script, ServeProcess};
 
 #[test]
 fn aws_cli_cp_ls_sync_rm() {
@@ -83,6 +83,85 @@ fn aws_cli_cp_ls_sync_rm() {
     );
     aws(&ep, &["s3", "rb", "s3://demo"]);
 
+    let status = server.terminate();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}
+
+/// A versioned bucket through the aws CLI, then boto3 (`tests/clients/boto3_versioning.py`):
+/// `aws s3 rm --recursive` leaves delete markers over every version, `s3api
+/// list-object-versions` shows both, and boto3's `object_versions.delete()` empties it.
+#[test]
+fn aws_cli_and_boto3_on_a_versioned_bucket() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = ServeProcess::start(&tmp.path().join("data"));
+    let ep = server.endpoint.clone();
+    let file = tmp.path().join("f.txt");
+    aws(&ep, &["s3", "mb", "s3://hist"]);
+    aws(
+        &ep,
+        &[
+            "s3api",
+            "put-bucket-versioning",
+            "--bucket",
+            "hist",
+            "--versioning-configuration",
+            "Status=Enabled",
+        ],
+    );
+    let status = aws(&ep, &["s3api", "get-bucket-versioning", "--bucket", "hist"]);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("\"Enabled\""));
+    for (key, body) in [
+        ("a.txt", "a1"),
+        ("a.txt", "a2"),
+        ("d/b.txt", "b1"),
+        ("c.txt", "c1"),
+    ] {
+        std::fs::write(&file, body).expect("write");
+        let dest = format!("s3://hist/{key}");
+        aws(&ep, &["s3", "cp", file.to_str().expect("utf8"), &dest]);
+    }
+    aws(&ep, &["s3", "rm", "--recursive", "s3://hist/"]);
+    let ls = aws(&ep, &["s3", "ls", "--recursive", "s3://hist/"]);
+    assert!(
+        ls.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&ls.stdout)
+    );
+
+    let out = aws(&ep, &["s3api", "list-object-versions", "--bucket", "hist"]);
+    let listing: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let keys = |field: &str| -> Vec<String> {
+        listing[field]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|v| v["Key"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(keys("Versions"), ["a.txt", "a.txt", "c.txt", "d/b.txt"]);
+    assert_eq!(keys("DeleteMarkers"), ["a.txt", "c.txt", "d/b.txt"]);
+    // The CLI can still read an old version by id.
+    let first_a = listing["Versions"][1]["VersionId"].as_str().expect("id");
+    let down = tmp.path().join("a1.txt");
+    aws(
+        &ep,
+        &[
+            "s3api",
+            "get-object",
+            "--bucket",
+            "hist",
+            "--key",
+            "a.txt",
+            "--version-id",
+            first_a,
+            down.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(std::fs::read_to_string(&down).expect("read"), "a1");
+
+    boto3_script("boto3_versioning.py", &ep, tmp.path(), &["hist"]);
     let status = server.terminate();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }

@@ -149,7 +149,7 @@ async fn sdk_wrong_explicit_crc32_is_bad_digest_and_keeps_the_old_object() {
 fn boto3_default_settings_round_trip() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let server = ServeProcess::start(&tmp.path().join("data"));
-    boto3_script("boto3_roundtrip.py", &server.endpoint, tmp.path());
+    boto3_script("boto3_roundtrip.py", &server.endpoint, tmp.path(), &[]);
 }
 
 /// `aws s3api put-object` sends a CRC32 by default on current CLIs; the object and its

@@ -17,4 +17,5 @@ mod object;
 mod origin;
 mod process;
 mod stub_origin;
+mod versioning;
 mod wire;

@@ -892,7 +892,7 @@ fn aws_cli_copies_200_mib_up_and_down() {
 fn boto3_threaded_upload_file_and_download_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let server = ServeProcess::start(&tmp.path().join("data"));
-    let out = boto3_script("boto3_multipart.py", &server.endpoint, tmp.path());
+    let out = boto3_script("boto3_multipart.py", &server.endpoint, tmp.path(), &[]);
     eprint!("{}", String::from_utf8_lossy(&out.stdout));
     assert!(server.terminate().success());
 }

@@ -111,11 +111,12 @@ pub(crate) fn aws(endpoint: &str, args: &[&str]) -> Output {
 }
 
 /// Run a python3 script of `tests/clients/` with boto3 against `endpoint` (its arguments:
-/// the endpoint and `dir`, a scratch directory); panics with its output unless it succeeds.
-pub(crate) fn boto3_script(script: &str, endpoint: &str, dir: &Path) -> Output {
+/// the endpoint, `dir`, a scratch directory, then `extra`); panics with its output unless it
+/// succeeds.
+pub(crate) fn boto3_script(script: &str, endpoint: &str, dir: &Path, extra: &[&str]) -> Output {
     let path = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut cmd = Command::new("python3");
-    cmd.arg(path).arg(endpoint).arg(dir);
+    cmd.arg(path).arg(endpoint).arg(dir).args(extra);
     aws_env(&mut cmd)
         // boto3's defaults, whatever the machine says.
         .env_remove("AWS_REQUEST_CHECKSUM_CALCULATION")
