@@ -1,7 +1,8 @@
 //! Integration tests of the storage crate, one binary: behaviour (`basic`), a model-based
 //! property test across reopens plus list paging (`model`), versioning with its own model
 //! test and the upgrade of a previous release's data directory (`versions`), a kill -9 crash
-//! test (`crash`) and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
+//! test of plain writes (`crash`) and of versioned writes and deletes (`crash_versions`),
+//! and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
 //! as a child running one test, selected by an environment variable.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,6 +11,8 @@
 mod basic;
 #[path = "store/crash.rs"]
 mod crash;
+#[path = "store/crash_versions.rs"]
+mod crash_versions;
 #[path = "store/etag.rs"]
 mod etag;
 #[path = "store/memory.rs"]

@@ -15,8 +15,8 @@ use storage::{CompletedPart, Expect, ObjectAttrs, Store, StoreOptions, UploadQue
 
 use super::{blob_files, content, get, rt, temp_files};
 
-const DIR_ENV: &str = "STORAGE_CRASH_CHILD_DIR";
-const START_ENV: &str = "STORAGE_CRASH_CHILD_START";
+pub(super) const DIR_ENV: &str = "STORAGE_CRASH_CHILD_DIR";
+pub(super) const START_ENV: &str = "STORAGE_CRASH_CHILD_START";
 const KEYS: u64 = 6;
 const ROUNDS: u64 = 8;
 
@@ -351,35 +351,47 @@ fn wait_for_completion(log: &Path, n: usize) -> Duration {
     }
 }
 
+/// Re-execute this test binary running only the crash child `test` on `dir`, numbering its
+/// writes from `start`.
+pub(super) fn spawn_child(test: &str, dir: &Path, start: u64) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(DIR_ENV, dir)
+        .env(START_ENV, start.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+/// A seed from the clock, for kill timings that differ from run to run.
+pub(super) fn clock_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        | 1
+}
+
+/// xorshift step.
+pub(super) fn next_seed(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
 #[test]
 fn kill_9_keeps_acknowledged_writes() {
     if std::env::var(DIR_ENV).is_ok() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64
-        | 1;
+    let mut seed = clock_seed();
     let mut acks = 0;
     for round in 0..ROUNDS {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "crash::crash_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(DIR_ENV, dir.path())
-            .env(START_ENV, (round * 1_000_000).to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        let mut child = spawn_child("crash::crash_child", dir.path(), round * 1_000_000);
+        next_seed(&mut seed);
         let wait = if round % 2 == 1 {
             // Odd rounds aim at a completion: kill as soon as the child logs that it calls
             // complete_upload for the (1 + seed % 4)-th time, i.e. inside or just after it.
