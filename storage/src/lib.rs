@@ -65,6 +65,23 @@
 //! `base64(algo(concat(part checksums)))-N` (not for CRC64NVME, which S3 defines only as a
 //! full-object checksum: such objects carry no checksum).
 //!
+//! # Versions
+//!
+//! A versioned bucket keeps every version of a key: the current one in the `objects` tree,
+//! the others and every delete marker in the `versions` tree under `bucket 0 key 0 !seq`, so
+//! listing a key's versions newest first is one range scan (`meta.rs` has the layout).
+//! `versions.rs` decides what a write or delete does to a key's versions (AWS semantics for
+//! Enabled and Suspended buckets); the change is one metadata transaction, and the blobs of
+//! a non-current version are kept until that version is deleted. Version ids are the
+//! version's sequence number and 64 random bits in hex: unique, opaque, URL-safe, and they
+//! find their record without a scan.
+//!
+//! # Upgrades
+//!
+//! The metadata records its format. [`Store::open`] migrates a directory written by the
+//! previous release (format 1: no versions tree) in place, with a log line, and refuses one
+//! written by a newer release with an error naming both formats. `storage/tests/fixtures/format1` is such a directory, opened by a test.
+//!
 //! # Readers and deletes
 //!
 //! [`Store::get_object`] reads the metadata, leases its blobs in an in-memory table, and
@@ -90,7 +107,9 @@
 //! `meta` (the only file naming sled: trees, key encoding, versioned records, transactions),
 //! `layout` (blob ids and paths), `blob` ([`BlobWriter`], [`Blob`]), `lease` (deletes
 //! deferred while a reader streams a blob), `checksum`, `range`, `reader`,
-//! `object` (commit routine, put / get / delete / copy, tombstones), `list`, `bucket`,
+//! `object` (commit routine, put / get / delete / copy, tombstones), `records` (the
+//! metadata records and their encodings), `versions` (versioning state, what a write or a
+//! delete does to a key's versions), `list`, `list_versions`, `bucket`,
 //! `multipart`, `fill`, `recovery` (the open-time sweep), `events` (a durable queue of
 //! records waiting for delivery: origin notifications), `store` (the handle, poisoning,
 //! gates).
