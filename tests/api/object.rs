@@ -204,6 +204,19 @@ async fn conditional_reads() {
         .await
         .expect_err("412");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(412));
+    // 412 and 304 carry the object's validators, as AWS sends them.
+    type GetError = aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::get_object::GetObjectError,
+        aws_sdk_s3::config::http::HttpResponse,
+    >;
+    let validators = |err: &GetError| {
+        let headers = err.raw_response().expect("raw").headers();
+        (
+            headers.get("etag").map(str::to_owned),
+            headers.get("last-modified").is_some(),
+        )
+    };
+    assert_eq!(validators(&err), (Some(etag.to_owned()), true));
     let err = s
         .client
         .get_object()
@@ -214,6 +227,7 @@ async fn conditional_reads() {
         .await
         .expect_err("304");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(304));
+    assert_eq!(validators(&err), (Some(etag.to_owned()), true));
     let future = aws_sdk_s3::primitives::DateTime::from_secs(4_000_000_000);
     let past = aws_sdk_s3::primitives::DateTime::from_secs(1_000_000_000);
     let err = s
@@ -376,6 +390,31 @@ async fn delete_is_idempotent_and_delete_objects_reports_per_key() {
         .expect("quiet");
     assert!(out.deleted().is_empty(), "quiet mode lists only errors");
     assert_eq!(s.key_count("bkt").await, Some(0));
+
+    // Well-formed XML that is not a Delete document with Object entries is MalformedXML,
+    // never an empty success; nothing is deleted.
+    s.put("bkt", "kept", "x").await;
+    let nested = format!(
+        "<Delete>{}{}</Delete>",
+        "<x>".repeat(5000),
+        "</x>".repeat(5000)
+    );
+    for body in [
+        nested.as_str(),
+        "<Delete></Delete>",
+        "<Delete><Quiet>true</Quiet></Delete>",
+        "<Other><Object><Key>kept</Key></Object></Other>",
+    ] {
+        let resp = s
+            .signed(http::Method::POST, "/bkt?delete")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), 400, "{}", &body[..body.len().min(40)]);
+        assert_eq!(xml_code(&resp.text().await.expect("body")), "MalformedXML");
+    }
+    assert_eq!(s.keys("bkt").await, ["kept"]);
 }
 
 #[tokio::test]
