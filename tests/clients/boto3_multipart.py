@@ -16,14 +16,12 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import fail  # noqa: E402
+
 MIB = 1024 * 1024
 SIZE = 60 * MIB + 12345  # not a multiple of the part size: the last part is short
 PART = 5 * MIB
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
 
 
 def main():

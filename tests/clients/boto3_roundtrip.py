@@ -22,18 +22,13 @@ import urllib.request
 import boto3
 from botocore.config import Config
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, fail  # noqa: E402
+
 MIB = 1024 * 1024
 BUCKET = "boto3-roundtrip"
 
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def main():

@@ -13,6 +13,7 @@ Usage: boto3_versioning.py ENDPOINT WORKDIR BUCKET   (credentials from the AWS_*
 Exits non-zero on any mismatch. Run by tests/api/cli.rs.
 """
 
+import os
 import sys
 import time
 import urllib.error
@@ -21,15 +22,9 @@ import urllib.request
 import boto3
 from botocore.config import Config
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, fail  # noqa: E402
 
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def expect_http_error(url, status, code):
@@ -93,25 +88,19 @@ def main():
     check([p["Prefix"] for p in out["CommonPrefixes"]] == ["\n/c/"], f"{out}")
 
     # Expired presigned URLs are 403 AccessDenied, not 400.
-    v2 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        config=Config(signature_version="s3"),
-    )
-    v2_url = v2.generate_presigned_url(
-        "get_object", Params={"Bucket": "v1-encoding", "Key": "plain"}, ExpiresIn=1
-    )
+    def presigned(signature_version):
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            config=Config(signature_version=signature_version),
+        )
+        return client.generate_presigned_url(
+            "get_object", Params={"Bucket": "v1-encoding", "Key": "plain"}, ExpiresIn=1
+        )
+
+    v2_url, v4_url = presigned("s3"), presigned("s3v4")
     check("AWSAccessKeyId=" in v2_url, f"not a SigV2 URL: {v2_url}")
-    v4 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4"),
-    )
-    v4_url = v4.generate_presigned_url(
-        "get_object", Params={"Bucket": "v1-encoding", "Key": "plain"}, ExpiresIn=1
-    )
     with urllib.request.urlopen(v4_url) as resp:
         check(resp.status == 200, "a fresh SigV4 URL works")
     time.sleep(2.5)

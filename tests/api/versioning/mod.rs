@@ -58,6 +58,36 @@ pub(super) async fn delete_current(s: &TestServer, key: &str) -> String {
     out.version_id().expect("marker's version id").to_owned()
 }
 
+/// ListObjectVersions of [`BUCKET`], with the ids of its versions and of its markers.
+async fn version_ids(
+    s: &TestServer,
+) -> (
+    aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput,
+    Vec<String>,
+    Vec<String>,
+) {
+    let out = s
+        .client
+        .list_object_versions()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("versions");
+    let ids = out
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .map(str::to_owned)
+        .collect();
+    let markers = out
+        .delete_markers()
+        .iter()
+        .filter_map(|m| m.version_id())
+        .map(str::to_owned)
+        .collect();
+    (out, ids, markers)
+}
+
 async fn get_version(s: &TestServer, key: &str, version: &str) -> Vec<u8> {
     let out = s
         .client
@@ -334,14 +364,8 @@ async fn a_delete_marker_hides_the_key_until_it_is_itself_deleted() {
         .await
         .expect("delete v1");
     assert_eq!(s.get_error(BUCKET, "k").await, "NoSuchKey");
-    let versions = s
-        .client
-        .list_object_versions()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("versions");
-    assert!(versions.versions().is_empty() && versions.delete_markers().is_empty());
+    let (_, ids, markers) = version_ids(&s).await;
+    assert!(ids.is_empty() && markers.is_empty());
 }
 
 #[tokio::test]
@@ -354,19 +378,9 @@ async fn suspended_writes_replace_the_null_version_and_keep_the_others() {
     assert_eq!(put_version(&s, "k", "suspended one").await, "null");
     // The null version written before versioning was replaced, not kept twice.
     assert_eq!(put_version(&s, "k", "suspended two").await, "null");
-    let versions = s
-        .client
-        .list_object_versions()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("versions");
-    let ids: Vec<_> = versions
-        .versions()
-        .iter()
-        .filter_map(|v| v.version_id())
-        .collect();
+    let (versions, ids, markers) = version_ids(&s).await;
     assert_eq!(ids, ["null", v1.as_str()]);
+    assert!(markers.is_empty());
     assert_eq!(versions.versions()[0].is_latest(), Some(true));
     assert_eq!(get_version(&s, "k", "null").await, b"suspended two");
     assert_eq!(get_version(&s, "k", &v1).await, b"enabled one");
@@ -376,24 +390,8 @@ async fn suspended_writes_replace_the_null_version_and_keep_the_others() {
     // A suspended delete is a null delete marker, replacing the null version.
     assert_eq!(delete_current(&s, "k").await, "null");
     assert_eq!(s.get_error(BUCKET, "k").await, "NoSuchKey");
-    let versions = s
-        .client
-        .list_object_versions()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("versions");
-    let ids: Vec<_> = versions
-        .versions()
-        .iter()
-        .filter_map(|v| v.version_id())
-        .collect();
+    let (_, ids, markers) = version_ids(&s).await;
     assert_eq!(ids, [v1.as_str()]);
-    let markers: Vec<_> = versions
-        .delete_markers()
-        .iter()
-        .filter_map(|m| m.version_id())
-        .collect();
     assert_eq!(markers, ["null"]);
     // Enabled again, the next write gets a real id; the null marker stays in the history.
     set_versioning(&s, BucketVersioningStatus::Enabled).await;
