@@ -18,7 +18,9 @@
 //! Flags (after `--`): `--secs S` time cap per workload (default 5), `--clients N`
 //! concurrency of the small-object workloads (default 16), `--only a,b` run a subset of
 //! `put4k get4k list put64m get64m fill1m hit1m flight16m` (each needs the data of the ones
-//! before it in that order, which are then run too). The server logs (stderr, default `info`
+//! before it in that order, which are then run too). `ORIGINSTORE_BIN=path` runs that
+//! server binary instead of this build's (to compare a baseline in the same session). The
+//! server logs (stderr, default `info`
 //! level: one line per request, as in production) go to a file in the temp directory.
 
 use std::collections::HashMap;
@@ -102,7 +104,10 @@ impl ServerProcess {
     fn spawn() -> ServerProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_originstore"))
+        // ORIGINSTORE_BIN runs another build (a baseline) under the same clients.
+        let bin = std::env::var_os("ORIGINSTORE_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_originstore").into());
+        let mut child = Command::new(bin)
             .arg("serve")
             .arg("--data-dir")
             .arg(dir.path().join("data"))
