@@ -34,6 +34,7 @@ codes! {
     BucketAlreadyExists => StatusCode::CONFLICT,
     BucketAlreadyOwnedByYou => StatusCode::CONFLICT,
     BucketNotEmpty => StatusCode::CONFLICT,
+    ConditionalRequestConflict => StatusCode::CONFLICT,
     EntityTooLarge => StatusCode::BAD_REQUEST,
     EntityTooSmall => StatusCode::BAD_REQUEST,
     IncompleteBody => StatusCode::BAD_REQUEST,
@@ -189,6 +190,14 @@ impl From<storage::Error> for S3Error {
             .with_header("x-amz-version-id", version_id)
             .with_header("last-modified", httpdate::fmt_http_date(last_modified))
             .with_header("allow", "DELETE"),
+            E::PreconditionFailed => S3Error::new(
+                C::PreconditionFailed,
+                "At least one of the pre-conditions you specified did not hold",
+            ),
+            E::ConditionalRequestConflict => S3Error::new(
+                C::ConditionalRequestConflict,
+                "The conditional request cannot succeed due to a conflicting operation against this resource.",
+            ),
             E::KeyTooLong => S3Error::new(C::KeyTooLongError, "Your key is too long"),
             E::InvalidKey(why) => S3Error::new(C::InvalidArgument, format!("Invalid object key: {why}")),
             E::InvalidRange { size } => S3Error::new(C::InvalidRange, "The requested range is not satisfiable")

@@ -17,6 +17,7 @@ use crate::router::{BucketOperation, ObjectOperation, Operation};
 use crate::state::AppState;
 
 pub mod bucket;
+pub mod conditions;
 pub mod headers;
 pub mod list;
 pub mod multipart;
@@ -123,7 +124,7 @@ async fn dispatch_object(
         Op::GetObject(p) => object::handle_get_object(state, ctx, b, k, &p, false).await,
         Op::HeadObject(p) => object::handle_get_object(state, ctx, b, k, &p, true).await,
         Op::DeleteObject { version_id } => {
-            object::handle_delete_object(state, b, k, version_id.as_deref()).await
+            object::handle_delete_object(state, ctx, b, k, version_id.as_deref()).await
         }
         Op::GetObjectAcl { version_id } => {
             object::handle_get_object_acl(state, b, k, version_id.as_deref()).await

@@ -179,9 +179,16 @@ pub async fn handle_complete_multipart_upload(
             etag: p.etag,
         })
         .collect();
+    // A retried completion (the upload already gone) is answered by storage from the object
+    // it made; its conditions were met the first time.
+    let condition = match state.store.get_upload(bucket, key, upload_id) {
+        Ok(_) => super::conditions::write_condition(state, &ctx.parts.headers, bucket, key)?,
+        Err(storage::Error::NoSuchUpload) => storage::CommitCondition::Always,
+        Err(e) => return Err(e.into()),
+    };
     let meta = state
         .store
-        .complete_upload(bucket, key, upload_id, &parts)
+        .complete_upload_if(bucket, key, upload_id, &parts, condition)
         .await?;
     let checksum_type = meta.checksums.first().map(|c| {
         if c.composite {

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
-use storage::{Blob, ByteRange, CommitCondition, ObjectMeta};
+use storage::{Blob, ByteRange, ObjectMeta};
 
+use super::conditions;
 use super::headers::{self, ChecksumPlan};
 use super::{empty_response, xml_response, RequestContext};
 use crate::body::RequestBody;
@@ -75,42 +76,6 @@ fn put_response(
     builder.body(Body::empty()).map_err(S3Error::internal)
 }
 
-/// Conditional writes: `If-None-Match: *` (only if absent) and `If-Match: "etag"`.
-fn check_write_conditions(
-    state: &AppState,
-    ctx: &RequestContext,
-    bucket: &str,
-    key: &str,
-) -> Result<(), S3Error> {
-    let if_none_match = ctx.header("if-none-match");
-    let if_match = ctx.header("if-match");
-    if if_none_match.is_none() && if_match.is_none() {
-        return Ok(());
-    }
-    let existing = match state.store.head_object(bucket, key) {
-        Ok(meta) => Some(meta),
-        Err(storage::Error::NoSuchKey) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let failed = || {
-        S3Error::new(
-            S3ErrorCode::PreconditionFailed,
-            "At least one of the pre-conditions you specified did not hold",
-        )
-    };
-    if if_none_match.is_some_and(|v| v.trim() == "*") && existing.is_some() {
-        return Err(failed());
-    }
-    if let Some(v) = if_match {
-        match &existing {
-            Some(meta) if headers::etag_matches(v, &meta.etag) => {}
-            Some(_) => return Err(failed()),
-            None => return Err(storage::Error::NoSuchKey.into()),
-        }
-    }
-    Ok(())
-}
-
 pub async fn handle_put_object(
     state: &Arc<AppState>,
     ctx: &mut RequestContext,
@@ -118,13 +83,13 @@ pub async fn handle_put_object(
     key: &str,
 ) -> Result<Response, S3Error> {
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
-    check_write_conditions(state, ctx, bucket, key)?;
+    let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
     let (blob, announced) = receive_blob(state, ctx, None).await?;
     let meta = state
         .store
-        .commit_object(bucket, key, attrs, blob, CommitCondition::Always)
+        .commit_object(bucket, key, attrs, blob, condition)
         .await?
-        .ok_or_else(|| S3Error::internal("unconditional commit reported a lost race"))?;
+        .ok_or_else(|| S3Error::internal("a client's commit reported a lost fill race"))?;
     let response = put_response(&meta, &announced)?;
     super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
@@ -278,14 +243,16 @@ fn part_range(meta: &ObjectMeta, n: u32) -> Result<ByteRange, S3Error> {
 
 pub async fn handle_delete_object(
     state: &Arc<AppState>,
+    ctx: &RequestContext,
     bucket: &str,
     key: &str,
     version_id: Option<&str>,
 ) -> Result<Response, S3Error> {
     let tombstone = super::origin_configured(state, bucket)?;
+    let condition = conditions::delete_condition(&ctx.parts.headers)?;
     let deleted = state
         .store
-        .delete(bucket, key, version_id, tombstone)
+        .delete_if(bucket, key, version_id, tombstone, &condition)
         .await?;
     let mut response = empty_response(StatusCode::NO_CONTENT);
     let headers = response.headers_mut();
@@ -322,10 +289,22 @@ pub async fn handle_delete_objects(
         ..Default::default()
     };
     for object in request.objects {
-        let outcome = state
-            .store
-            .delete(bucket, &object.key, object.version_id.as_deref(), tombstone)
-            .await;
+        let condition = conditions::entry_condition(
+            object.etag.as_deref(),
+            object.last_modified_time.as_deref(),
+            object.size,
+        );
+        let outcome = match condition {
+            Ok(condition) => {
+                let version = object.version_id.as_deref();
+                let store = &state.store;
+                store
+                    .delete_if(bucket, &object.key, version, tombstone, &condition)
+                    .await
+                    .map_err(S3Error::from)
+            }
+            Err(e) => Err(e),
+        };
         match outcome {
             Ok(_) if request.quiet => {}
             Ok(deleted) => {
@@ -338,14 +317,11 @@ pub async fn handle_delete_objects(
                     delete_marker_version_id: marker_id.flatten(),
                 })
             }
-            Err(e) => {
-                let e = S3Error::from(e);
-                result.errors.push(xml::DeleteError {
-                    key: object.key,
-                    code: e.code.as_str(),
-                    message: e.message,
-                })
-            }
+            Err(e) => result.errors.push(xml::DeleteError {
+                key: object.key,
+                code: e.code.as_str(),
+                message: e.message,
+            }),
         }
     }
     xml_response(StatusCode::OK, &result)
@@ -419,6 +395,8 @@ pub async fn handle_copy_object(
     key: &str,
     source: &CopySource,
 ) -> Result<Response, S3Error> {
+    // The destination's own conditions, before the source is read.
+    let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
     let (meta, reader) = open_copy_source(state, ctx, source, None).await?;
     let replace = match ctx.header("x-amz-metadata-directive") {
         None | Some("COPY") => false,
@@ -445,7 +423,7 @@ pub async fn handle_copy_object(
         super::versioning::version_header(state, &source.bucket, meta.version_id.as_deref())?;
     let copied = state
         .store
-        .copy_object((meta, reader), bucket, key, attrs)
+        .copy_object_if((meta, reader), bucket, key, attrs, condition)
         .await?;
     let mut response = xml_response(
         StatusCode::OK,

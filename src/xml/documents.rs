@@ -324,6 +324,13 @@ pub struct ObjectIdentifier {
     pub key: String,
     #[serde(default)]
     pub version_id: Option<String>,
+    /// Conditional delete: the current object's ETag (or `*`).
+    #[serde(default, rename = "ETag")]
+    pub etag: Option<String>,
+    #[serde(default)]
+    pub last_modified_time: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
 }
 
 #[derive(Serialize, Default)]

@@ -172,6 +172,12 @@ pub enum Error {
         last_modified: SystemTime,
         addressed: bool,
     },
+    /// A conditional write's or delete's precondition did not hold.
+    #[error("a precondition did not hold")]
+    PreconditionFailed,
+    /// The object a conditional write was checked against changed or went during it.
+    #[error("a concurrent change conflicted with this conditional request")]
+    ConditionalRequestConflict,
     #[error("key is longer than 1024 bytes")]
     KeyTooLong,
     #[error("invalid key: {0}")]
@@ -326,14 +332,39 @@ pub enum ByteRange {
     Suffix(u64),
 }
 
-/// When a commit may replace what is there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When a commit may replace what is there. Checked under the key's lock, in the commit
+/// itself: of writers racing on one key, exactly one can meet an `IfNoneMatch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommitCondition {
     /// PUT / copy / multipart: last commit wins; clears any tombstone.
     Always,
     /// Origin fill: only if the key has no object and no tombstone (a local PUT or DELETE
     /// that happened during the fetch wins over the origin's bytes).
     IfAbsent,
+    /// A client's `If-None-Match: *`: only if the key has no current object (a current
+    /// delete marker counts as none); else [`Error::PreconditionFailed`].
+    IfNoneMatch,
+    /// A client's `If-Match: "etag"`: only if the current object has this ETag (unquoted);
+    /// [`Error::PreconditionFailed`] when it differs, [`Error::ConditionalRequestConflict`]
+    /// when there is no current object (the caller saw one before: it went meanwhile).
+    IfMatch(String),
+}
+
+/// A conditional delete's preconditions on the key's current object, each optional:
+/// `If-Match` (an ETag, or `*` for "exists"), and the last-modified time and size AWS
+/// defines for DeleteObject. A missing current object is [`Error::NoSuchKey`]; a mismatch
+/// is [`Error::PreconditionFailed`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteCondition {
+    pub if_match: Option<String>,
+    pub last_modified: Option<SystemTime>,
+    pub size: Option<u64>,
+}
+
+impl DeleteCondition {
+    pub fn is_empty(&self) -> bool {
+        self == &DeleteCondition::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

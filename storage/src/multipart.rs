@@ -199,6 +199,21 @@ impl Store {
         upload_id: &str,
         parts: &[CompletedPart],
     ) -> Result<ObjectMeta> {
+        let always = CommitCondition::Always;
+        self.complete_upload_if(bucket, key, upload_id, parts, always)
+            .await
+    }
+
+    /// [`Store::complete_upload`] only if `condition` holds for the key when the object is
+    /// committed; when it does not, the upload stays as it was.
+    pub async fn complete_upload_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+        condition: CommitCondition,
+    ) -> Result<ObjectMeta> {
         self.shared.check_writable()?;
         let up = match self.get_upload(bucket, key, upload_id) {
             Err(Error::NoSuchUpload) => return self.completed_upload(bucket, key, upload_id),
@@ -275,9 +290,9 @@ impl Store {
             let numbers: Vec<u32> = staged.keys().copied().collect();
             let upload = Some((upload_id.to_owned(), numbers));
             let (rec, old_blobs) = self
-                .write_version(bucket, key, rec, CommitCondition::Always, upload)?
+                .write_version(bucket, key, rec, condition, upload)?
                 .ok_or_else(|| {
-                    Error::Meta("an unconditional commit reported a failed condition".into())
+                    Error::Meta("a completion's commit reported a lost fill race".into())
                 })?;
             let listed: std::collections::HashSet<u32> =
                 parts.iter().map(|p| p.part_number).collect();

@@ -62,8 +62,8 @@ impl Store {
     }
 
     /// The one commit routine: make `blob` the content of `bucket/key`.
-    /// `Ok(None)` only with [`CommitCondition::IfAbsent`] when the condition failed (the blob
-    /// is then deleted).
+    /// `Ok(None)` only with [`CommitCondition::IfAbsent`] when the condition failed; a
+    /// client's condition that fails is an error. Either way the blob is deleted.
     pub async fn commit_object(
         &self,
         bucket: &str,
@@ -263,6 +263,20 @@ impl Store {
         dst_key: &str,
         attrs: ObjectAttrs,
     ) -> Result<ObjectMeta> {
+        let always = CommitCondition::Always;
+        self.copy_object_if(source, dst_bucket, dst_key, attrs, always)
+            .await
+    }
+
+    /// [`Store::copy_object`], committed only if `condition` holds for the destination.
+    pub async fn copy_object_if(
+        &self,
+        source: (ObjectMeta, ObjectReader),
+        dst_bucket: &str,
+        dst_key: &str,
+        attrs: ObjectAttrs,
+        condition: CommitCondition,
+    ) -> Result<ObjectMeta> {
         let (meta, mut reader) = source;
         validate_key(dst_key)?;
         self.head_bucket(dst_bucket)?;
@@ -284,11 +298,9 @@ impl Store {
         }
         drop(reader); // release the source's lease before committing
         let blob = writer.finish(&expect).await?;
-        self.commit_object(dst_bucket, dst_key, attrs, blob, CommitCondition::Always)
+        self.commit_object(dst_bucket, dst_key, attrs, blob, condition)
             .await?
-            .ok_or_else(|| {
-                Error::Meta("an unconditional commit reported a failed condition".into())
-            })
+            .ok_or_else(|| Error::Meta("a copy's commit reported a lost fill race".into()))
     }
 }
 

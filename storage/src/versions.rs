@@ -20,7 +20,36 @@ use crate::layout::BlobId;
 use crate::meta::Change;
 use crate::object::{object_meta, validate_key};
 use crate::records::{from_ns, now_ns, MarkerRec, ObjectRec, TombstoneRec, VersionRec};
-use crate::{CommitCondition, Error, ObjectMeta, Result, Store};
+use crate::{CommitCondition, DeleteCondition, Error, ObjectMeta, Result, Store};
+
+/// A conditional delete's preconditions against the key's current object.
+fn check_delete_condition(current: Option<&ObjectRec>, condition: &DeleteCondition) -> Result<()> {
+    if condition.is_empty() {
+        return Ok(());
+    }
+    let Some(current) = current else {
+        return Err(Error::NoSuchKey);
+    };
+    let etag_holds = match condition.if_match.as_deref() {
+        None | Some("*") => true,
+        Some(etag) => etag == current.etag,
+    };
+    // S3 compares the last-modified time at its one-second resolution.
+    let time_holds = condition.last_modified.is_none_or(|t| {
+        let secs = |t: std::time::SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        };
+        secs(t) == secs(from_ns(current.modified_ns))
+    });
+    let size_holds = condition.size.is_none_or(|s| s == current.size);
+    if etag_holds && time_holds && size_holds {
+        Ok(())
+    } else {
+        Err(Error::PreconditionFailed)
+    }
+}
 
 /// Bucket setting holding the versioning state.
 const VERSIONING_SETTING: &str = "versioning";
@@ -149,12 +178,25 @@ impl Store {
         let mode = self.versioning(bucket)?;
         let _key = self.shared.lock_key(bucket, key);
         let current = meta.object(bucket, key)?.map(|(_, r)| r);
-        if condition == CommitCondition::IfAbsent
-            && (current.is_some()
-                || meta.tombstone(bucket, key)?.is_some()
-                || meta.versions_of(bucket, key).next().is_some())
-        {
-            return Ok(None);
+        match &condition {
+            CommitCondition::Always => {}
+            CommitCondition::IfAbsent => {
+                if current.is_some()
+                    || meta.tombstone(bucket, key)?.is_some()
+                    || meta.versions_of(bucket, key).next().is_some()
+                {
+                    return Ok(None);
+                }
+            }
+            CommitCondition::IfNoneMatch if current.is_some() => {
+                return Err(Error::PreconditionFailed)
+            }
+            CommitCondition::IfNoneMatch => {}
+            CommitCondition::IfMatch(etag) => match &current {
+                Some(c) if &c.etag == etag => {}
+                Some(_) => return Err(Error::PreconditionFailed),
+                None => return Err(Error::ConditionalRequestConflict),
+            },
         }
         rec.seq = meta.next_seq()?;
         rec.version_id = (mode == Versioning::Enabled).then(|| new_version_id(rec.seq));
@@ -198,13 +240,28 @@ impl Store {
         version_id: Option<&str>,
         tombstone: bool,
     ) -> Result<Deleted> {
+        let always = DeleteCondition::default();
+        self.delete_if(bucket, key, version_id, tombstone, &always)
+            .await
+    }
+
+    /// [`Store::delete`] if `condition` holds for the key's current object, checked under
+    /// the key's lock (AWS evaluates conditional deletes against the current version only).
+    pub async fn delete_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        tombstone: bool,
+        condition: &DeleteCondition,
+    ) -> Result<Deleted> {
         self.shared.check_writable()?;
         validate_key(key)?;
         let (deleted, released) = {
             let _gate = self.shared.bucket_gate_shared();
             match version_id {
-                None => self.delete_current(bucket, key, tombstone)?,
-                Some(v) => self.delete_version(bucket, key, v)?,
+                None => self.delete_current(bucket, key, tombstone, condition)?,
+                Some(v) => self.delete_version(bucket, key, v, condition)?,
             }
         };
         self.flush_then_delete(released).await?;
@@ -216,11 +273,13 @@ impl Store {
         bucket: &str,
         key: &str,
         tombstone: bool,
+        condition: &DeleteCondition,
     ) -> Result<(Deleted, Vec<BlobId>)> {
         let meta = &self.shared.meta;
         let mode = self.versioning(bucket)?;
         let _key = self.shared.lock_key(bucket, key);
         let current = meta.object(bucket, key)?.map(|(_, r)| r);
+        check_delete_condition(current.as_ref(), condition)?;
         let mut change = Change {
             current: Some(None),
             ..Change::default()
@@ -288,12 +347,14 @@ impl Store {
         bucket: &str,
         key: &str,
         version_id: &str,
+        condition: &DeleteCondition,
     ) -> Result<(Deleted, Vec<BlobId>)> {
         let meta = &self.shared.meta;
         let wanted = parse_version(version_id)?;
         self.head_bucket(bucket)?;
         let _key = self.shared.lock_key(bucket, key);
         let current = meta.object(bucket, key)?.map(|(_, r)| r);
+        check_delete_condition(current.as_ref(), condition)?;
         let mut deleted = Deleted {
             version_id: Some(version_id.to_owned()),
             delete_marker: false,

@@ -11,6 +11,7 @@ mod chunked;
 mod cli;
 mod clients;
 mod compat;
+mod conditional;
 mod list;
 mod multipart;
 mod object;

@@ -844,3 +844,75 @@ fn concurrent_flushes_all_complete() {
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("256 puts from 32 tasks finish (a hang here is sled's flush_async)");
 }
+
+/// Client preconditions are checked inside the commit: a failed one changes nothing and
+/// deletes the new blob; a conditional delete checks the current object.
+#[tokio::test]
+async fn commit_and_delete_conditions() {
+    use storage::DeleteCondition;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.create_bucket("bkt", "me", "r").await.unwrap();
+    let commit = |data: &'static [u8], condition: CommitCondition| {
+        let store = store.clone();
+        async move {
+            let mut w = store.blob_writer(&[]).unwrap();
+            w.write(data).await.unwrap();
+            let blob = w.finish(&Expect::default()).await.unwrap();
+            store
+                .commit_object("bkt", "k", ObjectAttrs::default(), blob, condition)
+                .await
+        }
+    };
+    let first = commit(b"one", CommitCondition::IfNoneMatch)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        commit(b"two", CommitCondition::IfNoneMatch).await,
+        Err(storage::Error::PreconditionFailed)
+    ));
+    assert!(matches!(
+        commit(b"two", CommitCondition::IfMatch("0123".into())).await,
+        Err(storage::Error::PreconditionFailed)
+    ));
+    commit(b"two", CommitCondition::IfMatch(first.etag.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(get(&store, "bkt", "k").await.unwrap(), b"two");
+    assert_eq!(blob_files(dir.path()).len(), 1, "refused blobs are deleted");
+
+    let cond = |etag: &str, size: Option<u64>| DeleteCondition {
+        if_match: Some(etag.to_owned()),
+        size,
+        ..Default::default()
+    };
+    assert!(matches!(
+        store
+            .delete_if("bkt", "k", None, false, &cond(&first.etag, None))
+            .await,
+        Err(storage::Error::PreconditionFailed)
+    ));
+    assert!(matches!(
+        store
+            .delete_if("bkt", "k", None, false, &cond("*", Some(4)))
+            .await,
+        Err(storage::Error::PreconditionFailed)
+    ));
+    store
+        .delete_if("bkt", "k", None, false, &cond("*", Some(3)))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .delete_if("bkt", "k", None, false, &cond("*", None))
+            .await,
+        Err(storage::Error::NoSuchKey)
+    ));
+    assert!(matches!(
+        commit(b"three", CommitCondition::IfMatch(first.etag)).await,
+        Err(storage::Error::ConditionalRequestConflict)
+    ));
+    assert!(blob_files(dir.path()).is_empty());
+}
