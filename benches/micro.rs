@@ -228,7 +228,7 @@ fn bench_list_xml(c: &mut Criterion) {
             etag: "\"9b2cf535f27731c974343645a3985328\"".to_owned(),
             size: 4096 + i,
             owner: None,
-            storage_class: "STANDARD",
+            storage_class: "STANDARD".into(),
         })
         .collect();
     let doc = xml::ListBucketResult {

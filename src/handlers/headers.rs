@@ -61,7 +61,48 @@ pub fn object_attrs(headers: &HeaderMap) -> Result<ObjectAttrs, S3Error> {
             "Your metadata headers exceed the maximum allowed metadata size (2 KB)",
         ));
     }
+    if let Some(tagging) = header(headers, "x-amz-tagging") {
+        attrs.tags = super::tagging::from_header(tagging)?;
+    }
+    attrs.storage_class = storage_class(header(headers, "x-amz-storage-class"))?;
     Ok(attrs)
+}
+
+/// The storage classes AWS defines. A single-node server has one kind of storage: any of
+/// them is accepted, stored and echoed (as MinIO and Garage do); STANDARD is not stored.
+const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "GLACIER_IR",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+    "FSX_OPENZFS",
+];
+
+/// The storage class listings and ListParts report for an object or upload.
+pub fn storage_class_name(attrs: &ObjectAttrs) -> String {
+    attrs
+        .storage_class
+        .clone()
+        .unwrap_or_else(|| "STANDARD".to_owned())
+}
+
+/// `x-amz-storage-class`: `None` for STANDARD (or absent), else the class as given.
+pub fn storage_class(value: Option<&str>) -> Result<Option<String>, S3Error> {
+    match value.map(str::trim) {
+        None | Some("STANDARD") => Ok(None),
+        Some(class) if STORAGE_CLASSES.contains(&class) => Ok(Some(class.to_owned())),
+        Some(_) => Err(S3Error::new(
+            S3ErrorCode::InvalidStorageClass,
+            "The storage class you specified is not valid",
+        )),
+    }
 }
 
 /// Which checksums a body must be hashed with, and what it must match.
@@ -226,6 +267,12 @@ pub fn object_headers(
     }
     for (name, value) in &a.user_metadata {
         out.push((format!("x-amz-meta-{name}"), value.clone()));
+    }
+    if !a.tags.is_empty() {
+        out.push(("x-amz-tagging-count".to_owned(), a.tags.len().to_string()));
+    }
+    if let Some(class) = &a.storage_class {
+        out.push(("x-amz-storage-class".to_owned(), class.clone()));
     }
     if checksum_mode && whole_object {
         for c in &meta.checksums {

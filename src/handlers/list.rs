@@ -72,7 +72,7 @@ fn list_result(
             etag: super::headers::quoted_etag(&o.etag),
             size: o.size,
             owner: owner.map(xml::Owner::new),
-            storage_class: "STANDARD",
+            storage_class: super::headers::storage_class_name(&o.attrs),
         })
         .collect();
     xml::ListBucketResult {
@@ -218,7 +218,7 @@ pub async fn handle_list_object_versions(
                     etag: super::headers::quoted_etag(&o.etag),
                     size: o.size,
                     owner: owner.clone(),
-                    storage_class: "STANDARD",
+                    storage_class: super::headers::storage_class_name(&o.attrs),
                 }),
                 None => xml::VersionListEntry::DeleteMarker(xml::DeleteMarkerEntry {
                     key: enc(&v.key),

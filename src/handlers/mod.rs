@@ -23,6 +23,7 @@ pub mod list;
 pub mod multipart;
 pub mod object;
 pub mod origin;
+pub mod tagging;
 pub mod versioning;
 
 /// One request after routing and authentication.
@@ -98,6 +99,9 @@ async fn dispatch_bucket(
         Op::PutBucketVersioning => versioning::handle_put_bucket_versioning(state, ctx, b).await,
         Op::GetBucketAcl => bucket::handle_get_bucket_acl(state, b).await,
         Op::PutBucketAcl => bucket::handle_put_bucket_acl(state, ctx, b).await,
+        Op::GetBucketTagging => tagging::handle_get_bucket_tagging(state, b).await,
+        Op::PutBucketTagging => tagging::handle_put_bucket_tagging(state, ctx, b).await,
+        Op::DeleteBucketTagging => tagging::handle_delete_bucket_tagging(state, b).await,
         Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, ctx, b).await,
         Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, b).await,
         Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, b).await,
@@ -128,6 +132,16 @@ async fn dispatch_object(
         }
         Op::GetObjectAcl { version_id } => {
             object::handle_get_object_acl(state, b, k, version_id.as_deref()).await
+        }
+        Op::GetObjectTagging { version_id } => {
+            tagging::handle_get_object_tagging(state, b, k, version_id.as_deref()).await
+        }
+        Op::PutObjectTagging { version_id } => {
+            let version = version_id.as_deref();
+            tagging::handle_put_object_tagging(state, ctx, b, k, version).await
+        }
+        Op::DeleteObjectTagging { version_id } => {
+            tagging::handle_delete_object_tagging(state, b, k, version_id.as_deref()).await
         }
         Op::DeleteObjectTombstone => origin::handle_delete_object_tombstone(state, b, k).await,
         Op::CreateMultipartUpload => {

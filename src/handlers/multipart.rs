@@ -313,7 +313,7 @@ pub async fn handle_list_parts(
             checksum_algorithm: algorithm.map(ChecksumAlgorithm::as_str),
             initiator: Some(xml::Owner::new(&upload.owner)),
             owner: Some(xml::Owner::new(&upload.owner)),
-            storage_class: "STANDARD",
+            storage_class: headers::storage_class_name(&upload.attrs),
             parts,
         },
     )
@@ -355,7 +355,7 @@ pub async fn handle_list_multipart_uploads(
             upload_id: u.upload_id.clone(),
             initiator: xml::Owner::new(&u.owner),
             owner: xml::Owner::new(&u.owner),
-            storage_class: "STANDARD",
+            storage_class: headers::storage_class_name(&u.attrs),
             initiated: xml::timestamp(u.initiated),
             checksum_algorithm: u.checksum_algorithm.map(ChecksumAlgorithm::as_str),
         })

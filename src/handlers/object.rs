@@ -407,18 +407,37 @@ pub async fn handle_copy_object(
             )))
         }
     };
+    let replace_tags = match ctx.header("x-amz-tagging-directive") {
+        None | Some("COPY") => false,
+        Some("REPLACE") => true,
+        Some(_) => return Err(S3Error::invalid_argument("Unknown tag directive.")),
+    };
+    let storage_class = headers::storage_class(ctx.header("x-amz-storage-class"))?;
     // Copying a named version onto its own key restores it: allowed.
-    if source.bucket == bucket && source.key == key && !replace && source.version_id.is_none() {
+    let changes_nothing = !replace && storage_class == meta.attrs.storage_class;
+    if source.bucket == bucket
+        && source.key == key
+        && changes_nothing
+        && source.version_id.is_none()
+    {
         return Err(S3Error::new(
             S3ErrorCode::InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
         ));
     }
-    let attrs = if replace {
+    let mut attrs = if replace {
         headers::object_attrs(&ctx.parts.headers)?
     } else {
         meta.attrs.clone()
     };
+    // The tag set follows x-amz-tagging-directive, whatever the metadata directive says;
+    // the storage class is the request's.
+    attrs.tags = match (replace_tags, ctx.header("x-amz-tagging")) {
+        (false, _) => meta.attrs.tags.clone(),
+        (true, Some(header)) => super::tagging::from_header(header)?,
+        (true, None) => Vec::new(),
+    };
+    attrs.storage_class = storage_class;
     let source_version =
         super::versioning::version_header(state, &source.bucket, meta.version_id.as_deref())?;
     let copied = state

@@ -121,6 +121,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::GET if q.has("location") => Op::GetBucketLocation,
         Method::GET if q.has("versioning") => Op::GetBucketVersioning,
         Method::GET if q.has("acl") => Op::GetBucketAcl,
+        Method::GET if q.has("tagging") => Op::GetBucketTagging,
         Method::GET if q.has("uploads") => Op::ListMultipartUploads(ListUploadsParams::parse(q)?),
         Method::GET if q.has("versions") => {
             Op::ListObjectVersions(ListObjectVersionsParams::parse(q)?)
@@ -132,9 +133,11 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::HEAD => Op::HeadBucket,
         Method::PUT if q.has("origin") => Op::PutBucketOrigin,
         Method::PUT if q.has("acl") => Op::PutBucketAcl,
+        Method::PUT if q.has("tagging") => Op::PutBucketTagging,
         Method::PUT if q.has("versioning") => Op::PutBucketVersioning,
         Method::PUT => Op::CreateBucket,
         Method::DELETE if q.has("origin") => Op::DeleteBucketOrigin,
+        Method::DELETE if q.has("tagging") => Op::DeleteBucketTagging,
         Method::DELETE => Op::DeleteBucket,
         Method::POST if q.has("delete") => Op::DeleteObjects,
         _ => return Err(method_not_allowed(method)),
@@ -154,6 +157,7 @@ fn object_operation(
         return Ok(Op::NotImplemented(name));
     }
     let copy = headers.contains_key("x-amz-copy-source");
+    let version = || q.get("versionId").map(str::to_owned);
     let part = |q: &Query| -> Result<(String, u32), S3Error> {
         let number = params::parse_part_number(q.get("partNumber").unwrap_or_default())?;
         Ok((params::upload_id(q)?, number))
@@ -161,11 +165,17 @@ fn object_operation(
     let op = match *method {
         Method::GET if q.has("uploadId") => Op::ListParts(ListPartsParams::parse(q)?),
         Method::GET if q.has("acl") => Op::GetObjectAcl {
-            version_id: q.get("versionId").map(str::to_owned),
+            version_id: version(),
+        },
+        Method::GET if q.has("tagging") => Op::GetObjectTagging {
+            version_id: version(),
         },
         Method::GET => Op::GetObject(ReadParams::parse(q)?),
         Method::HEAD => Op::HeadObject(ReadParams::parse(q)?),
         Method::PUT if q.has("acl") => Op::NotImplemented("PutObjectAcl"),
+        Method::PUT if q.has("tagging") => Op::PutObjectTagging {
+            version_id: version(),
+        },
         Method::PUT if q.has("partNumber") && q.has("uploadId") && copy => {
             let (upload_id, part_number) = part(q)?;
             Op::UploadPartCopy {
@@ -194,8 +204,11 @@ fn object_operation(
             upload_id: params::upload_id(q)?,
         },
         Method::DELETE if q.has("tombstone") => Op::DeleteObjectTombstone,
+        Method::DELETE if q.has("tagging") => Op::DeleteObjectTagging {
+            version_id: version(),
+        },
         Method::DELETE => Op::DeleteObject {
-            version_id: q.get("versionId").map(str::to_owned),
+            version_id: version(),
         },
         _ => return Err(method_not_allowed(method)),
     };

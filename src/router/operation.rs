@@ -41,6 +41,9 @@ pub enum BucketOperation {
     PutBucketVersioning,
     GetBucketAcl,
     PutBucketAcl,
+    GetBucketTagging,
+    PutBucketTagging,
+    DeleteBucketTagging,
     PutBucketOrigin,
     GetBucketOrigin,
     DeleteBucketOrigin,
@@ -66,6 +69,15 @@ pub enum ObjectOperation {
         version_id: Option<String>,
     },
     GetObjectAcl {
+        version_id: Option<String>,
+    },
+    GetObjectTagging {
+        version_id: Option<String>,
+    },
+    PutObjectTagging {
+        version_id: Option<String>,
+    },
+    DeleteObjectTagging {
         version_id: Option<String>,
     },
     /// originstore extension: `DELETE /{bucket}/{key}?tombstone` forgets a local delete so
@@ -160,6 +172,9 @@ impl BucketOperation {
             Op::PutBucketVersioning => "PutBucketVersioning",
             Op::GetBucketAcl => "GetBucketAcl",
             Op::PutBucketAcl => "PutBucketAcl",
+            Op::GetBucketTagging => "GetBucketTagging",
+            Op::PutBucketTagging => "PutBucketTagging",
+            Op::DeleteBucketTagging => "DeleteBucketTagging",
             Op::PutBucketOrigin => "PutBucketOrigin",
             Op::GetBucketOrigin => "GetBucketOrigin",
             Op::DeleteBucketOrigin => "DeleteBucketOrigin",
@@ -183,6 +198,9 @@ impl ObjectOperation {
             Op::HeadObject(_) => "HeadObject",
             Op::DeleteObject { .. } => "DeleteObject",
             Op::GetObjectAcl { .. } => "GetObjectAcl",
+            Op::GetObjectTagging { .. } => "GetObjectTagging",
+            Op::PutObjectTagging { .. } => "PutObjectTagging",
+            Op::DeleteObjectTagging { .. } => "DeleteObjectTagging",
             Op::DeleteObjectTombstone => "DeleteObjectTombstone",
             Op::CreateMultipartUpload => "CreateMultipartUpload",
             Op::UploadPart { .. } => "UploadPart",

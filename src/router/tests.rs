@@ -80,6 +80,9 @@ fn variant(op: &Operation) -> &'static str {
             | B::PutBucketVersioning
             | B::GetBucketAcl
             | B::PutBucketAcl
+            | B::GetBucketTagging
+            | B::PutBucketTagging
+            | B::DeleteBucketTagging
             | B::PutBucketOrigin
             | B::GetBucketOrigin
             | B::DeleteBucketOrigin
@@ -97,6 +100,9 @@ fn variant(op: &Operation) -> &'static str {
             | O::HeadObject(_)
             | O::DeleteObject { .. }
             | O::GetObjectAcl { .. }
+            | O::GetObjectTagging { .. }
+            | O::PutObjectTagging { .. }
+            | O::DeleteObjectTagging { .. }
             | O::DeleteObjectTombstone
             | O::CreateMultipartUpload
             | O::UploadPart { .. }
@@ -109,7 +115,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 3 + 17 + 14;
+const ALL_VARIANTS: usize = 3 + 20 + 17;
 
 #[rustfmt::skip]
 #[test]
@@ -135,6 +141,9 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b?versioning", NONE, bucket(B::GetBucketVersioning)),
         ("GET /b?acl", NONE, bucket(B::GetBucketAcl)),
         ("PUT /b?acl", NONE, bucket(B::PutBucketAcl)),
+        ("GET /b?tagging", NONE, bucket(B::GetBucketTagging)),
+        ("PUT /b?tagging", NONE, bucket(B::PutBucketTagging)),
+        ("DELETE /b?tagging", NONE, bucket(B::DeleteBucketTagging)),
         ("PUT /b?origin", NONE, bucket(B::PutBucketOrigin)),
         ("GET /b?origin", NONE, bucket(B::GetBucketOrigin)),
         ("DELETE /b?origin", NONE, bucket(B::DeleteBucketOrigin)),
@@ -164,7 +173,9 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b/k?uploadId=u&max-parts=2&part-number-marker=3", NONE, object(O::ListParts(ListPartsParams { upload_id: "u".into(), part_number_marker: 3, max_parts: 2 }))),
         ("PUT /b/k?acl", NONE, object(O::NotImplemented("PutObjectAcl"))),
         ("POST /b/k", NONE, object(O::NotImplemented("PostObject"))),
-        ("PUT /b/k?tagging", NONE, object(O::NotImplemented("PutObjectTagging"))),
+        ("GET /b/k?tagging&versionId=v1", NONE, object(O::GetObjectTagging { version_id: Some("v1".into()) })),
+        ("PUT /b/k?tagging", NONE, object(O::PutObjectTagging { version_id: None })),
+        ("DELETE /b/k?tagging", NONE, object(O::DeleteObjectTagging { version_id: None })),
         ("GET /b/k?attributes", NONE, object(O::NotImplemented("GetObjectAttributes"))),
     ];
     let mut seen = BTreeSet::new();

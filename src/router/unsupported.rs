@@ -24,12 +24,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "DeleteBucketLifecycle",
     ),
     (
-        "tagging",
-        "GetBucketTagging",
-        "PutBucketTagging",
-        "DeleteBucketTagging",
-    ),
-    (
         "website",
         "GetBucketWebsite",
         "PutBucketWebsite",
@@ -116,12 +110,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
 ];
 
 pub const UNSUPPORTED_OBJECT_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
-    (
-        "tagging",
-        "GetObjectTagging",
-        "PutObjectTagging",
-        "DeleteObjectTagging",
-    ),
     (
         "retention",
         "GetObjectRetention",

@@ -68,6 +68,28 @@ pub struct VersioningConfiguration {
     pub status: Option<&'static str>,
 }
 
+/// Put/GetObjectTagging and Put/GetBucketTagging, both ways.
+#[derive(Serialize, Deserialize, Default, Debug)]
+#[serde(rename = "Tagging", rename_all = "PascalCase")]
+pub struct Tagging {
+    #[serde(default)]
+    pub tag_set: TagSet,
+}
+
+#[derive(Serialize, Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagSet {
+    #[serde(default)]
+    pub tag: Vec<Tag>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
 /// PutBucketVersioning's request. Both elements are optional in the schema.
 #[derive(Deserialize, Default, Debug)]
 pub struct VersioningConfigurationRequest {
@@ -228,7 +250,7 @@ pub struct ListEntry {
     pub size: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
-    pub storage_class: &'static str,
+    pub storage_class: String,
 }
 
 #[derive(Serialize)]
@@ -278,7 +300,7 @@ pub struct VersionEntry {
     pub etag: String,
     pub size: u64,
     pub owner: Owner,
-    pub storage_class: &'static str,
+    pub storage_class: String,
 }
 
 #[derive(Serialize)]
@@ -442,7 +464,7 @@ pub struct ListPartsResult {
     pub initiator: Option<Owner>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
-    pub storage_class: &'static str,
+    pub storage_class: String,
     #[serde(rename = "Part")]
     pub parts: Vec<PartEntry>,
 }
@@ -488,7 +510,7 @@ pub struct UploadEntry {
     pub upload_id: String,
     pub initiator: Owner,
     pub owner: Owner,
-    pub storage_class: &'static str,
+    pub storage_class: String,
     pub initiated: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_algorithm: Option<&'static str>,

@@ -16,7 +16,8 @@ mod tests;
 pub use documents::{
     AccessControlList, AccessControlPolicy, AccessControlPolicyRequest, BucketEntry, Buckets,
     CreateBucketConfiguration, Grant, Grantee, ListAllMyBucketsResult, LocationConstraint, Owner,
-    VersioningConfiguration, VersioningConfigurationRequest, ALL_USERS, XSI_NS,
+    Tag, TagSet, Tagging, VersioningConfiguration, VersioningConfigurationRequest, ALL_USERS,
+    XSI_NS,
 };
 pub use documents::{
     Checksum, CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePart,

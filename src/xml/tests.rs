@@ -19,7 +19,7 @@ fn list_v2_golden() {
             etag: "\"abc\"".into(),
             size: 3,
             owner: None,
-            storage_class: "STANDARD",
+            storage_class: "STANDARD".into(),
         }],
         common_prefixes: vec![CommonPrefix {
             prefix: "p/c/".into(),
@@ -212,7 +212,7 @@ fn list_v1_golden() {
             etag: "\"e\"".into(),
             size: 0,
             owner: Some(owner()),
-            storage_class: "STANDARD",
+            storage_class: "STANDARD".into(),
         }],
         ..Default::default()
     });
@@ -251,7 +251,7 @@ fn list_versions_golden() {
                 etag: "\"e\"".into(),
                 size: 5,
                 owner: owner(),
-                storage_class: "STANDARD",
+                storage_class: "STANDARD".into(),
             }),
         ],
         common_prefixes: vec![CommonPrefix {
@@ -361,7 +361,7 @@ fn list_parts_golden() {
         checksum_algorithm: Some("SHA256"),
         initiator: Some(owner()),
         owner: Some(owner()),
-        storage_class: "STANDARD",
+        storage_class: "STANDARD".into(),
         parts: vec![PartEntry {
             part_number: 1,
             last_modified: T.into(),
@@ -397,7 +397,7 @@ fn list_multipart_uploads_golden() {
             upload_id: "u1".into(),
             initiator: owner(),
             owner: owner(),
-            storage_class: "STANDARD",
+            storage_class: "STANDARD".into(),
             initiated: T.into(),
             checksum_algorithm: None,
         }],

@@ -110,7 +110,7 @@
 //! `object` (commit routine, put / get / delete / copy, tombstones), `records` (the
 //! metadata records and their encodings), `versions` (versioning state, what a write or a
 //! delete does to a key's versions), `list`, `list_versions`, `bucket`,
-//! `multipart`, `fill`, `recovery` (the open-time sweep), `events` (a durable queue of
+//! `multipart`, `fill`, `tagging` (a version's tags rewritten in place), `recovery` (the open-time sweep), `events` (a durable queue of
 //! records waiting for delivery: origin notifications), `store` (the handle, poisoning,
 //! gates).
 
@@ -133,6 +133,7 @@ mod reader;
 mod records;
 mod recovery;
 mod store;
+mod tagging;
 mod versions;
 
 pub use blob::{Blob, BlobWriter};
@@ -294,6 +295,10 @@ pub struct ObjectAttrs {
     pub user_metadata: std::collections::BTreeMap<String, String>,
     /// Set when the object was filled from an origin.
     pub origin: Option<OriginStamp>,
+    /// Object tags (`x-amz-tagging`, PutObjectTagging), in the order they were given.
+    pub tags: Vec<(String, String)>,
+    /// `x-amz-storage-class` as given; `None` is STANDARD.
+    pub storage_class: Option<String>,
 }
 
 /// Provenance of an object copied from an origin.

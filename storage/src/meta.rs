@@ -33,8 +33,9 @@ use sled::Transactional;
 
 use crate::layout::BlobId;
 use crate::records::{
-    decode, decode_object, decode_version, encode, encode_object, join_key, split_upload_key,
-    upload_key, version_key, BucketRec, ObjectRec, PartRec, TombstoneRec, UploadRec, VersionRec,
+    decode, decode_object, decode_upload, decode_version, encode, encode_object, encode_upload,
+    join_key, split_upload_key, upload_key, version_key, BucketRec, ObjectRec, PartRec,
+    TombstoneRec, UploadRec, VersionRec,
 };
 use crate::{Error, Result};
 
@@ -538,7 +539,7 @@ impl Meta {
         rec: &UploadRec,
     ) -> Result<()> {
         let k = upload_key(bucket, key, upload_id);
-        let value = encode(rec)?;
+        let value = encode_upload(rec)?;
         (&self.buckets, &self.uploads)
             .transaction(|(b, u)| {
                 if b.get(bucket)?.is_none() {
@@ -556,7 +557,7 @@ impl Meta {
             .get(upload_key(bucket, key, upload_id))
             .map_err(sled_err)?
         {
-            Some(v) => Ok(Some(decode("upload", &v)?)),
+            Some(v) => Ok(Some(decode_upload(&v)?)),
             None => Ok(None),
         }
     }

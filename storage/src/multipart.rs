@@ -14,8 +14,8 @@ use crate::layout::BlobId;
 use crate::list::past;
 use crate::object::{object_meta, validate_key};
 use crate::records::{
-    decode, from_ns, join_key, now_ns, split_upload_key, to_ns, upload_key, BlobRef, ObjectRec,
-    PartRec, UploadRec,
+    decode_upload, from_ns, join_key, now_ns, split_upload_key, to_ns, upload_key, BlobRef,
+    ObjectRec, PartRec, UploadRec,
 };
 use crate::{
     ChecksumAlgorithm, CommitCondition, CompletedPart, Error, ObjectAttrs, ObjectMeta, PartMeta,
@@ -365,7 +365,7 @@ impl Store {
                     continue;
                 }
             }
-            let rec: UploadRec = decode("upload", &v)?;
+            let rec: UploadRec = decode_upload(&v)?;
             last = Some((key.clone(), Some(upload_id.clone())));
             page.uploads.push(upload(bucket, &key, &upload_id, rec));
             emitted += 1;
@@ -387,7 +387,7 @@ impl Store {
         let mut stale = Vec::new();
         for row in self.shared.meta.scan_uploads(Bound::Unbounded) {
             let (k, v) = row?;
-            let rec: UploadRec = decode("upload", &v)?;
+            let rec: UploadRec = decode_upload(&v)?;
             if rec.initiated_ns < cutoff {
                 let cut = k
                     .iter()

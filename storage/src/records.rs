@@ -57,10 +57,40 @@ struct ObjectRecV1 {
     size: u64,
     etag: String,
     modified_ns: u64,
-    attrs: ObjectAttrs,
+    attrs: ObjectAttrsV1,
     checksums: Vec<StoredChecksum>,
     blobs: Vec<BlobRef>,
     multipart: bool,
+}
+
+/// [`ObjectAttrs`] as format 1 wrote it (in objects and uploads): no tags, no storage class.
+#[derive(Deserialize)]
+struct ObjectAttrsV1 {
+    content_type: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    expires: Option<String>,
+    user_metadata: std::collections::BTreeMap<String, String>,
+    origin: Option<crate::OriginStamp>,
+}
+
+impl From<ObjectAttrsV1> for ObjectAttrs {
+    fn from(v1: ObjectAttrsV1) -> ObjectAttrs {
+        ObjectAttrs {
+            content_type: v1.content_type,
+            cache_control: v1.cache_control,
+            content_disposition: v1.content_disposition,
+            content_encoding: v1.content_encoding,
+            content_language: v1.content_language,
+            expires: v1.expires,
+            user_metadata: v1.user_metadata,
+            origin: v1.origin,
+            tags: Vec::new(),
+            storage_class: None,
+        }
+    }
 }
 
 /// A delete marker: a version that says "deleted".
@@ -88,12 +118,46 @@ impl VersionRec {
     }
 }
 
+/// A pending multipart upload. Encoded with [`OBJECT_VERSION`] (it holds [`ObjectAttrs`]);
+/// format 1 wrote it with version 1 and format-1 attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct UploadRec {
     pub initiated_ns: u64,
     pub owner: String,
     pub attrs: ObjectAttrs,
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+}
+
+#[derive(Deserialize)]
+struct UploadRecV1 {
+    initiated_ns: u64,
+    owner: String,
+    attrs: ObjectAttrsV1,
+    checksum_algorithm: Option<ChecksumAlgorithm>,
+}
+
+pub(crate) fn encode_upload(rec: &UploadRec) -> Result<Vec<u8>> {
+    encode_as(OBJECT_VERSION, rec)
+}
+
+pub(crate) fn decode_upload(raw: &[u8]) -> Result<UploadRec> {
+    let corrupt = |e: postcard::Error| Error::Corrupt(format!("upload record: {e}"));
+    match raw.split_first() {
+        Some((&OBJECT_VERSION, body)) => postcard::from_bytes(body).map_err(corrupt),
+        Some((&1, body)) => {
+            let v1: UploadRecV1 = postcard::from_bytes(body).map_err(corrupt)?;
+            Ok(UploadRec {
+                initiated_ns: v1.initiated_ns,
+                owner: v1.owner,
+                attrs: v1.attrs.into(),
+                checksum_algorithm: v1.checksum_algorithm,
+            })
+        }
+        Some((v, _)) => Err(Error::Corrupt(format!(
+            "upload record: unknown version {v}"
+        ))),
+        None => Err(Error::Corrupt("upload record: empty".into())),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,7 +221,7 @@ pub(crate) fn decode_object(raw: &[u8]) -> Result<ObjectRec> {
                 size: v1.size,
                 etag: v1.etag,
                 modified_ns: v1.modified_ns,
-                attrs: v1.attrs,
+                attrs: v1.attrs.into(),
                 checksums: v1.checksums,
                 blobs: v1.blobs,
                 multipart: v1.multipart,

@@ -18,5 +18,6 @@ mod object;
 mod origin;
 mod process;
 mod stub_origin;
+mod tagging;
 mod versioning;
 mod wire;
