@@ -16,6 +16,7 @@ use crate::error::{S3Error, S3ErrorCode};
 use crate::router::{BucketOperation, ObjectOperation, Operation};
 use crate::state::AppState;
 
+pub mod attributes;
 pub mod bucket;
 pub mod conditions;
 pub mod headers;
@@ -132,6 +133,9 @@ async fn dispatch_object(
         }
         Op::GetObjectAcl { version_id } => {
             object::handle_get_object_acl(state, b, k, version_id.as_deref()).await
+        }
+        Op::GetObjectAttributes(p) => {
+            attributes::handle_get_object_attributes(state, b, k, &p).await
         }
         Op::GetObjectTagging { version_id } => {
             tagging::handle_get_object_tagging(state, b, k, version_id.as_deref()).await

@@ -33,20 +33,10 @@ pub async fn handle_create_multipart_upload(
     key: &str,
 ) -> Result<Response, S3Error> {
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
-    let algorithm = ctx
-        .header("x-amz-checksum-algorithm")
-        .map(|name| {
-            ChecksumAlgorithm::parse(name).ok_or_else(|| {
-                S3Error::new(
-                    S3ErrorCode::InvalidRequest,
-                    format!("Unsupported checksum algorithm: {name}"),
-                )
-            })
-        })
-        .transpose()?;
+    let checksum = upload_checksum(ctx)?;
     let upload = state
         .store
-        .create_upload(bucket, key, ctx.user()?, attrs, algorithm)
+        .create_upload(bucket, key, ctx.user()?, attrs, checksum)
         .await?;
     let mut response = xml_response(
         StatusCode::OK,
@@ -56,12 +46,63 @@ pub async fn handle_create_multipart_upload(
             upload_id: upload.upload_id,
         },
     )?;
-    if let Some(a) = algorithm {
-        if let Ok(v) = http::HeaderValue::from_str(a.as_str()) {
-            response.headers_mut().insert("x-amz-checksum-algorithm", v);
-        }
+    if let Some(c) = checksum {
+        let headers = response.headers_mut();
+        headers.insert(
+            "x-amz-checksum-algorithm",
+            http::HeaderValue::from_static(c.algorithm.as_str()),
+        );
+        headers.insert(
+            "x-amz-checksum-type",
+            http::HeaderValue::from_static(checksum_type_name(c.full_object)),
+        );
     }
     Ok(response)
+}
+
+fn checksum_type_name(full_object: bool) -> &'static str {
+    if full_object {
+        "FULL_OBJECT"
+    } else {
+        "COMPOSITE"
+    }
+}
+
+/// `x-amz-checksum-algorithm` and `x-amz-checksum-type` of a CreateMultipartUpload: the
+/// type defaults per algorithm; FULL_OBJECT exists only for the CRCs, COMPOSITE not for
+/// CRC64NVME (AWS answers InvalidRequest to the other pairs).
+fn upload_checksum(ctx: &RequestContext) -> Result<Option<storage::UploadChecksum>, S3Error> {
+    let invalid = |message: String| S3Error::new(S3ErrorCode::InvalidRequest, message);
+    let full_object = match ctx.header("x-amz-checksum-type") {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("FULL_OBJECT") => Some(true),
+        Some(t) if t.eq_ignore_ascii_case("COMPOSITE") => Some(false),
+        Some(t) => {
+            return Err(invalid(format!(
+                "Value for x-amz-checksum-type header is invalid: {t}"
+            )))
+        }
+    };
+    let Some(name) = ctx.header("x-amz-checksum-algorithm") else {
+        return match full_object {
+            None => Ok(None),
+            Some(_) => Err(invalid(
+                "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."
+                    .to_owned(),
+            )),
+        };
+    };
+    let algorithm = ChecksumAlgorithm::parse(name)
+        .ok_or_else(|| invalid(format!("Unsupported checksum algorithm: {name}")))?;
+    storage::UploadChecksum::new(algorithm, full_object)
+        .map(Some)
+        .ok_or_else(|| {
+            invalid(format!(
+                "The {} checksum type cannot be used with the {} checksum algorithm.",
+                checksum_type_name(full_object.unwrap_or(false)),
+                algorithm.as_str().to_lowercase()
+            ))
+        })
 }
 
 pub async fn handle_upload_part(
@@ -186,17 +227,19 @@ pub async fn handle_complete_multipart_upload(
         Err(storage::Error::NoSuchUpload) => storage::CommitCondition::Always,
         Err(e) => return Err(e.into()),
     };
+    // A checksum of the whole object sent with the completion must be the object's.
+    let claimed: Vec<(ChecksumAlgorithm, String)> = ChecksumAlgorithm::ALL
+        .into_iter()
+        .filter_map(|a| ctx.header(a.header_name()).map(|v| (a, v.to_owned())))
+        .collect();
     let meta = state
         .store
-        .complete_upload_if(bucket, key, upload_id, &parts, condition)
+        .complete_upload_if(bucket, key, upload_id, &parts, condition, &claimed)
         .await?;
-    let checksum_type = meta.checksums.first().map(|c| {
-        if c.composite {
-            "COMPOSITE"
-        } else {
-            "FULL_OBJECT"
-        }
-    });
+    let checksum_type = meta
+        .checksums
+        .first()
+        .map(|c| checksum_type_name(!c.composite));
     let result = xml::CompleteMultipartUploadResult {
         location: format!("/{bucket}/{key}"),
         bucket: bucket.to_owned(),
@@ -311,6 +354,7 @@ pub async fn handle_list_parts(
             max_parts,
             is_truncated: page.is_truncated,
             checksum_algorithm: algorithm.map(ChecksumAlgorithm::as_str),
+            checksum_type: algorithm.map(|_| checksum_type_name(upload.checksum_full_object)),
             initiator: Some(xml::Owner::new(&upload.owner)),
             owner: Some(xml::Owner::new(&upload.owner)),
             storage_class: headers::storage_class_name(&upload.attrs),

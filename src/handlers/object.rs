@@ -488,6 +488,7 @@ mod tests {
             checksums: vec![],
             part_sizes: parts,
             version_id: None,
+            part_checksums: vec![],
         }
     }
 

@@ -16,9 +16,9 @@ mod unsupported;
 
 pub use operation::{BucketOperation, ObjectOperation, Operation};
 pub use params::{
-    CopySource, ListBucketsParams, ListCommon, ListObjectVersionsParams, ListObjectsParams,
-    ListObjectsV2Params, ListPartsParams, ListUploadsParams, Query, ReadParams, ResponseOverrides,
-    MAX_BUCKETS,
+    AttributesParams, CopySource, ListBucketsParams, ListCommon, ListObjectVersionsParams,
+    ListObjectsParams, ListObjectsV2Params, ListPartsParams, ListUploadsParams, Query, ReadParams,
+    ResponseOverrides, MAX_BUCKETS,
 };
 
 impl Operation {
@@ -170,6 +170,9 @@ fn object_operation(
         Method::GET if q.has("tagging") => Op::GetObjectTagging {
             version_id: version(),
         },
+        Method::GET if q.has("attributes") => {
+            Op::GetObjectAttributes(AttributesParams::parse(q, headers)?)
+        }
         Method::GET => Op::GetObject(ReadParams::parse(q)?),
         Method::HEAD => Op::HeadObject(ReadParams::parse(q)?),
         Method::PUT if q.has("acl") => Op::NotImplemented("PutObjectAcl"),

@@ -5,7 +5,7 @@
 //! handler can never run without its bucket, key or a valid parameter.
 
 use super::params::{
-    CopySource, ListBucketsParams, ListObjectVersionsParams, ListObjectsParams,
+    AttributesParams, CopySource, ListBucketsParams, ListObjectVersionsParams, ListObjectsParams,
     ListObjectsV2Params, ListPartsParams, ListUploadsParams, ReadParams,
 };
 
@@ -74,6 +74,7 @@ pub enum ObjectOperation {
     GetObjectTagging {
         version_id: Option<String>,
     },
+    GetObjectAttributes(AttributesParams),
     PutObjectTagging {
         version_id: Option<String>,
     },
@@ -199,6 +200,7 @@ impl ObjectOperation {
             Op::DeleteObject { .. } => "DeleteObject",
             Op::GetObjectAcl { .. } => "GetObjectAcl",
             Op::GetObjectTagging { .. } => "GetObjectTagging",
+            Op::GetObjectAttributes(_) => "GetObjectAttributes",
             Op::PutObjectTagging { .. } => "PutObjectTagging",
             Op::DeleteObjectTagging { .. } => "DeleteObjectTagging",
             Op::DeleteObjectTombstone => "DeleteObjectTombstone",

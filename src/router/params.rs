@@ -263,6 +263,80 @@ impl ListPartsParams {
     }
 }
 
+/// GetObjectAttributes: which attributes (`x-amz-object-attributes`), of which version,
+/// and a page of parts (`x-amz-max-parts`, `x-amz-part-number-marker`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributesParams {
+    pub version_id: Option<String>,
+    pub etag: bool,
+    pub checksum: bool,
+    pub object_parts: bool,
+    pub storage_class: bool,
+    pub object_size: bool,
+    pub max_parts: usize,
+    pub part_number_marker: u32,
+}
+
+impl AttributesParams {
+    pub fn parse(q: &Query, headers: &HeaderMap) -> Result<AttributesParams, S3Error> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let mut params = AttributesParams {
+            version_id: q.get("versionId").map(str::to_owned),
+            etag: false,
+            checksum: false,
+            object_parts: false,
+            storage_class: false,
+            object_size: false,
+            max_parts: MAX_KEYS,
+            part_number_marker: 0,
+        };
+        // The SDKs send the list as one comma-separated header (or several headers).
+        let names = headers
+            .get_all("x-amz-object-attributes")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let mut any = false;
+        for name in names {
+            any = true;
+            match name {
+                "ETag" => params.etag = true,
+                "Checksum" => params.checksum = true,
+                "ObjectParts" => params.object_parts = true,
+                "StorageClass" => params.storage_class = true,
+                "ObjectSize" => params.object_size = true,
+                _ => {
+                    return Err(S3Error::invalid_argument(
+                        "Invalid attribute name specified.",
+                    ))
+                }
+            }
+        }
+        if !any {
+            return Err(S3Error::new(
+                S3ErrorCode::InvalidRequest,
+                "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty",
+            ));
+        }
+        if let Some(v) = header("x-amz-max-parts") {
+            params.max_parts = v
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| S3Error::invalid_argument("invalid x-amz-max-parts"))?
+                .min(MAX_KEYS);
+        }
+        if let Some(v) = header("x-amz-part-number-marker") {
+            params.part_number_marker = v
+                .trim()
+                .parse()
+                .map_err(|_| S3Error::invalid_argument("invalid x-amz-part-number-marker"))?;
+        }
+        Ok(params)
+    }
+}
+
 /// The `response-*` overrides of GetObject.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResponseOverrides {

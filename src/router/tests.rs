@@ -14,6 +14,11 @@ type Headers = &'static [(&'static str, &'static str)];
 const NONE: Headers = &[];
 const COPY: Headers = &[("x-amz-copy-source", "/src/a%20b?versionId=null")];
 const SIGNED: Headers = &[("authorization", "AWS4-HMAC-SHA256 ...")];
+const ATTRIBUTES: Headers = &[
+    ("x-amz-object-attributes", "ETag,ObjectParts, ObjectSize"),
+    ("x-amz-max-parts", "2"),
+    ("x-amz-part-number-marker", "1"),
+];
 
 fn route(request: &str, headers: &[(&str, &str)]) -> Result<Operation, S3Error> {
     let (method, url) = request.split_once(' ').expect("METHOD URL");
@@ -101,6 +106,7 @@ fn variant(op: &Operation) -> &'static str {
             | O::DeleteObject { .. }
             | O::GetObjectAcl { .. }
             | O::GetObjectTagging { .. }
+            | O::GetObjectAttributes(_)
             | O::PutObjectTagging { .. }
             | O::DeleteObjectTagging { .. }
             | O::DeleteObjectTombstone
@@ -115,7 +121,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 3 + 20 + 17;
+const ALL_VARIANTS: usize = 3 + 20 + 18;
 
 #[rustfmt::skip]
 #[test]
@@ -176,7 +182,7 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b/k?tagging&versionId=v1", NONE, object(O::GetObjectTagging { version_id: Some("v1".into()) })),
         ("PUT /b/k?tagging", NONE, object(O::PutObjectTagging { version_id: None })),
         ("DELETE /b/k?tagging", NONE, object(O::DeleteObjectTagging { version_id: None })),
-        ("GET /b/k?attributes", NONE, object(O::NotImplemented("GetObjectAttributes"))),
+        ("GET /b/k?attributes&versionId=v1", ATTRIBUTES, object(O::GetObjectAttributes(AttributesParams { version_id: Some("v1".into()), etag: true, checksum: false, object_parts: true, storage_class: false, object_size: true, max_parts: 2, part_number_marker: 1 }))),
     ];
     let mut seen = BTreeSet::new();
     for (request, headers, expected) in table {
@@ -223,6 +229,7 @@ fn invalid_parameters_get_the_aws_error() {
         ("PATCH /b/k", S3ErrorCode::MethodNotAllowed),
         ("POST /", S3ErrorCode::MethodNotAllowed),
         ("GET /?max-buckets=0", S3ErrorCode::InvalidArgument),
+        ("GET /b/k?attributes", S3ErrorCode::InvalidRequest),
         ("GET /?max-buckets=10001", S3ErrorCode::InvalidArgument),
         ("GET /b/%FF", S3ErrorCode::InvalidURI),
     ];

@@ -123,12 +123,6 @@ pub const UNSUPPORTED_OBJECT_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "PutObjectLegalHold",
     ),
     (
-        "attributes",
-        "GetObjectAttributes",
-        "GetObjectAttributes",
-        "GetObjectAttributes",
-    ),
-    (
         "torrent",
         "GetObjectTorrent",
         "GetObjectTorrent",

@@ -461,6 +461,8 @@ pub struct ListPartsResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_algorithm: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initiator: Option<Owner>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
@@ -514,6 +516,54 @@ pub struct UploadEntry {
     pub initiated: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_algorithm: Option<&'static str>,
+}
+
+/// GetObjectAttributes' answer: only the attributes asked for.
+#[derive(Serialize, Default)]
+#[serde(rename = "GetObjectAttributesResponse", rename_all = "PascalCase")]
+pub struct GetObjectAttributesResponse {
+    /// Unquoted, unlike everywhere else.
+    #[serde(rename = "ETag", skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<AttributesChecksum>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_parts: Option<ObjectParts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_size: Option<u64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributesChecksum {
+    #[serde(flatten)]
+    pub checksum: Checksum,
+    pub checksum_type: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ObjectParts {
+    /// `TotalPartsCount` in the API reference; `PartsCount` on the wire.
+    pub parts_count: usize,
+    pub part_number_marker: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_part_number_marker: Option<u32>,
+    pub max_parts: usize,
+    pub is_truncated: bool,
+    #[serde(rename = "Part")]
+    pub parts: Vec<ObjectPart>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ObjectPart {
+    pub part_number: u32,
+    pub size: u64,
+    #[serde(flatten)]
+    pub checksum: Option<Checksum>,
 }
 
 /// The one checksum of a part or of a completed object, as the element named after its

@@ -20,6 +20,10 @@ pub use documents::{
     XSI_NS,
 };
 pub use documents::{
+    AttributesChecksum, CopyObjectResult, CopyPartResult, Delete, DeleteError, DeleteResult,
+    DeletedEntry, GetObjectAttributesResponse, ObjectIdentifier, ObjectPart, ObjectParts,
+};
+pub use documents::{
     Checksum, CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePart,
     InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, PartEntry,
     UploadEntry,
@@ -27,10 +31,6 @@ pub use documents::{
 pub use documents::{
     CommonPrefix, DeleteMarkerEntry, ListBucketResult, ListEntry, ListVersionsResult, VersionEntry,
     VersionListEntry,
-};
-pub use documents::{
-    CopyObjectResult, CopyPartResult, Delete, DeleteError, DeleteResult, DeletedEntry,
-    ObjectIdentifier,
 };
 
 /// A request document that is not well-formed or does not fit its schema.

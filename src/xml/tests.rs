@@ -359,6 +359,7 @@ fn list_parts_golden() {
         max_parts: 1,
         is_truncated: true,
         checksum_algorithm: Some("SHA256"),
+        checksum_type: Some("COMPOSITE"),
         initiator: Some(owner()),
         owner: Some(owner()),
         storage_class: "STANDARD".into(),
@@ -375,7 +376,7 @@ fn list_parts_golden() {
     });
     assert_eq!(
         xml,
-        format!("{DECL}<ListPartsResult xmlns=\"{S3_NS}\"><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>1</NextPartNumberMarker><MaxParts>1</MaxParts><IsTruncated>true</IsTruncated><ChecksumAlgorithm>SHA256</ChecksumAlgorithm><Initiator><ID>AK</ID><DisplayName>AK</DisplayName></Initiator>{OWNER}<StorageClass>STANDARD</StorageClass><Part><PartNumber>1</PartNumber><LastModified>{T}</LastModified><ETag>\"e\"</ETag><Size>5</Size><ChecksumSHA256>c2hh</ChecksumSHA256></Part></ListPartsResult>")
+        format!("{DECL}<ListPartsResult xmlns=\"{S3_NS}\"><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>1</NextPartNumberMarker><MaxParts>1</MaxParts><IsTruncated>true</IsTruncated><ChecksumAlgorithm>SHA256</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType><Initiator><ID>AK</ID><DisplayName>AK</DisplayName></Initiator>{OWNER}<StorageClass>STANDARD</StorageClass><Part><PartNumber>1</PartNumber><LastModified>{T}</LastModified><ETag>\"e\"</ETag><Size>5</Size><ChecksumSHA256>c2hh</ChecksumSHA256></Part></ListPartsResult>")
     );
 }
 
@@ -432,4 +433,47 @@ fn request_documents_must_have_their_root() {
             String::from_utf8_lossy(bad)
         );
     }
+}
+
+#[test]
+fn get_object_attributes_golden() {
+    let xml = to_xml(&GetObjectAttributesResponse {
+        etag: Some("e-2".into()),
+        checksum: Some(AttributesChecksum {
+            checksum: Checksum {
+                algorithm: storage::ChecksumAlgorithm::Crc32,
+                value: "AAAAAA==".into(),
+            },
+            checksum_type: "FULL_OBJECT",
+        }),
+        object_parts: Some(ObjectParts {
+            parts_count: 2,
+            part_number_marker: 0,
+            next_part_number_marker: Some(1),
+            max_parts: 1,
+            is_truncated: true,
+            parts: vec![ObjectPart {
+                part_number: 1,
+                size: 5,
+                checksum: Some(Checksum {
+                    algorithm: storage::ChecksumAlgorithm::Crc32,
+                    value: "AQEBAQ==".into(),
+                }),
+            }],
+        }),
+        storage_class: Some("STANDARD".into()),
+        object_size: Some(10),
+    });
+    assert_eq!(
+        xml,
+        format!("{DECL}<GetObjectAttributesResponse xmlns=\"{S3_NS}\"><ETag>e-2</ETag><Checksum><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ChecksumType>FULL_OBJECT</ChecksumType></Checksum><ObjectParts><PartsCount>2</PartsCount><PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>1</NextPartNumberMarker><MaxParts>1</MaxParts><IsTruncated>true</IsTruncated><Part><PartNumber>1</PartNumber><Size>5</Size><ChecksumCRC32>AQEBAQ==</ChecksumCRC32></Part></ObjectParts><StorageClass>STANDARD</StorageClass><ObjectSize>10</ObjectSize></GetObjectAttributesResponse>")
+    );
+    let only_size = to_xml(&GetObjectAttributesResponse {
+        object_size: Some(3),
+        ..Default::default()
+    });
+    assert_eq!(
+        only_size,
+        format!("{DECL}<GetObjectAttributesResponse xmlns=\"{S3_NS}\"><ObjectSize>3</ObjectSize></GetObjectAttributesResponse>")
+    );
 }

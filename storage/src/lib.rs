@@ -119,6 +119,7 @@
 mod blob;
 mod bucket;
 mod checksum;
+mod crc_combine;
 mod events;
 mod fill;
 mod layout;
@@ -323,6 +324,9 @@ pub struct ObjectMeta {
     /// Sizes of the parts of a multipart object, in order; empty for a single-part object.
     pub part_sizes: Vec<u64>,
     /// `None`: the `null` version (every object of an unversioned bucket).
+    /// Base64 checksum of each part, in the object's algorithm, for a multipart object
+    /// whose upload had one (empty otherwise).
+    pub part_checksums: Vec<Option<String>>,
     pub version_id: Option<String>,
 }
 
@@ -452,6 +456,45 @@ pub struct Upload {
     pub owner: String,
     pub attrs: ObjectAttrs,
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// The object's checksum will be FULL_OBJECT (combined from the parts' CRCs) rather than
+    /// COMPOSITE (a checksum of the parts' checksums).
+    pub checksum_full_object: bool,
+}
+
+/// The checksum a multipart upload is created with: an algorithm and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadChecksum {
+    pub algorithm: ChecksumAlgorithm,
+    pub full_object: bool,
+}
+
+impl UploadChecksum {
+    /// `algorithm` with `full_object` (`None`: its default type, FULL_OBJECT for CRC64NVME,
+    /// COMPOSITE for the others); `None` when the pair is one S3 does not support:
+    /// FULL_OBJECT exists only for the CRCs, COMPOSITE not for CRC64NVME.
+    pub fn new(algorithm: ChecksumAlgorithm, full_object: Option<bool>) -> Option<UploadChecksum> {
+        let crc64 = algorithm == ChecksumAlgorithm::Crc64Nvme;
+        let full_object = full_object.unwrap_or(crc64);
+        let crc = matches!(
+            algorithm,
+            ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c | ChecksumAlgorithm::Crc64Nvme
+        );
+        let supported = if full_object { crc } else { !crc64 };
+        supported.then_some(UploadChecksum {
+            algorithm,
+            full_object,
+        })
+    }
+}
+
+impl From<ChecksumAlgorithm> for UploadChecksum {
+    /// The algorithm with its default type.
+    fn from(algorithm: ChecksumAlgorithm) -> UploadChecksum {
+        UploadChecksum {
+            algorithm,
+            full_object: algorithm == ChecksumAlgorithm::Crc64Nvme,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

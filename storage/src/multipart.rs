@@ -18,8 +18,8 @@ use crate::records::{
     ObjectRec, PartRec, UploadRec,
 };
 use crate::{
-    ChecksumAlgorithm, CommitCondition, CompletedPart, Error, ObjectAttrs, ObjectMeta, PartMeta,
-    PartsPage, Result, Store, StoredChecksum, Upload, UploadQuery, UploadsPage,
+    CommitCondition, CompletedPart, Error, ObjectAttrs, ObjectMeta, PartMeta, PartsPage, Result,
+    Store, StoredChecksum, Upload, UploadChecksum, UploadQuery, UploadsPage,
 };
 
 /// S3's part number range.
@@ -34,6 +34,7 @@ fn upload(bucket: &str, key: &str, upload_id: &str, rec: UploadRec) -> Upload {
         owner: rec.owner,
         attrs: rec.attrs,
         checksum_algorithm: rec.checksum_algorithm,
+        checksum_full_object: rec.full_object,
     }
 }
 
@@ -64,7 +65,7 @@ impl Store {
         key: &str,
         owner: &str,
         attrs: ObjectAttrs,
-        checksum_algorithm: Option<ChecksumAlgorithm>,
+        checksum: Option<UploadChecksum>,
     ) -> Result<Upload> {
         self.shared.check_writable()?;
         validate_key(key)?;
@@ -74,7 +75,8 @@ impl Store {
             initiated_ns,
             owner: owner.to_owned(),
             attrs,
-            checksum_algorithm,
+            checksum_algorithm: checksum.map(|c| c.algorithm),
+            full_object: checksum.is_some_and(|c| c.full_object),
         };
         {
             let _gate = self.shared.bucket_gate_shared();
@@ -200,12 +202,14 @@ impl Store {
         parts: &[CompletedPart],
     ) -> Result<ObjectMeta> {
         let always = CommitCondition::Always;
-        self.complete_upload_if(bucket, key, upload_id, parts, always)
+        self.complete_upload_if(bucket, key, upload_id, parts, always, &[])
             .await
     }
 
     /// [`Store::complete_upload`] only if `condition` holds for the key when the object is
-    /// committed; when it does not, the upload stays as it was.
+    /// committed, and if the object's checksum is each of `claimed` (base64 values a client
+    /// sent for the whole object; a composite `-N` suffix is not compared). When either
+    /// fails, the upload stays as it was.
     pub async fn complete_upload_if(
         &self,
         bucket: &str,
@@ -213,6 +217,7 @@ impl Store {
         upload_id: &str,
         parts: &[CompletedPart],
         condition: CommitCondition,
+        claimed: &[(crate::ChecksumAlgorithm, String)],
     ) -> Result<ObjectMeta> {
         self.shared.check_writable()?;
         let up = match self.get_upload(bucket, key, upload_id) {
@@ -255,18 +260,41 @@ impl Store {
                 chosen.push(rec);
             }
             let md5s: Vec<[u8; 16]> = chosen.iter().map(|p| p.md5).collect();
-            let checksums = match up.checksum_algorithm {
-                Some(a) if a != ChecksumAlgorithm::Crc64Nvme => {
-                    let raw: Option<Vec<&[u8]>> =
-                        chosen.iter().map(|p| p.checksum.as_deref()).collect();
-                    raw.map(|raw| StoredChecksum {
-                        algorithm: a,
-                        value: composite_checksum(a, &raw),
-                        composite: true,
-                    })
-                    .into_iter()
-                    .collect()
+            // Every part carries the upload's checksum (UploadPart computes it), except
+            // parts staged before an upgrade: then the object has none.
+            let part_checksums: Option<Vec<&[u8]>> =
+                chosen.iter().map(|p| p.checksum.as_deref()).collect();
+            let checksums: Vec<StoredChecksum> = match (up.checksum_algorithm, &part_checksums) {
+                (Some(a), Some(raw)) if up.checksum_full_object => {
+                    let sized: Vec<(&[u8], u64)> =
+                        raw.iter().zip(&chosen).map(|(c, p)| (*c, p.size)).collect();
+                    crate::crc_combine::combine_parts(a, &sized)
+                        .map(|whole| StoredChecksum {
+                            algorithm: a,
+                            value: crate::checksum::to_base64(&whole),
+                            composite: false,
+                        })
+                        .into_iter()
+                        .collect()
                 }
+                (Some(a), Some(raw)) => vec![StoredChecksum {
+                    algorithm: a,
+                    value: composite_checksum(a, raw),
+                    composite: true,
+                }],
+                _ => Vec::new(),
+            };
+            let base = |v: &str| v.trim().split('-').next().unwrap_or_default().to_owned();
+            for (algorithm, value) in claimed {
+                let ours = checksums.iter().find(|c| c.algorithm == *algorithm);
+                if ours.is_none_or(|c| base(&c.value) != base(value)) {
+                    return Err(Error::ChecksumMismatch {
+                        algorithm: *algorithm,
+                    });
+                }
+            }
+            let part_checksums: Vec<Vec<u8>> = match (&checksums[..], part_checksums) {
+                ([_], Some(raw)) => raw.iter().map(|c| c.to_vec()).collect(),
                 _ => Vec::new(),
             };
             let rec = ObjectRec {
@@ -286,6 +314,7 @@ impl Store {
                 version_id: None,
                 seq: 0,
                 upload_id: Some(upload_id.to_owned()),
+                part_checksums,
             };
             let numbers: Vec<u32> = staged.keys().copied().collect();
             let upload = Some((upload_id.to_owned(), numbers));

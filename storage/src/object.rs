@@ -48,6 +48,11 @@ pub(crate) fn object_meta(key: String, rec: ObjectRec) -> ObjectMeta {
             Vec::new()
         },
         version_id: rec.version_id,
+        part_checksums: rec
+            .part_checksums
+            .iter()
+            .map(|raw| (!raw.is_empty()).then(|| to_base64(raw)))
+            .collect(),
     }
 }
 
@@ -96,6 +101,7 @@ impl Store {
             version_id: None,
             seq: 0,
             upload_id: None,
+            part_checksums: Vec::new(),
         };
         let outcome = {
             let _gate = self.shared.bucket_gate_shared();

@@ -49,6 +49,9 @@ pub(crate) struct ObjectRec {
     pub seq: u64,
     /// The multipart upload this object completed: a retried completion answers from it.
     pub upload_id: Option<String>,
+    /// Raw checksum of each part in the upload's algorithm (multipart objects whose upload
+    /// had one; empty otherwise), for GetObjectAttributes.
+    pub part_checksums: Vec<Vec<u8>>,
 }
 
 /// [`ObjectRec`] as format 1 wrote it.
@@ -126,6 +129,8 @@ pub(crate) struct UploadRec {
     pub owner: String,
     pub attrs: ObjectAttrs,
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// FULL_OBJECT rather than COMPOSITE.
+    pub full_object: bool,
 }
 
 #[derive(Deserialize)]
@@ -151,6 +156,7 @@ pub(crate) fn decode_upload(raw: &[u8]) -> Result<UploadRec> {
                 owner: v1.owner,
                 attrs: v1.attrs.into(),
                 checksum_algorithm: v1.checksum_algorithm,
+                full_object: false,
             })
         }
         Some((v, _)) => Err(Error::Corrupt(format!(
@@ -228,6 +234,7 @@ pub(crate) fn decode_object(raw: &[u8]) -> Result<ObjectRec> {
                 version_id: None,
                 seq: 0,
                 upload_id: None,
+                part_checksums: Vec::new(),
             })
         }
         Some((v, _)) => Err(Error::Corrupt(format!(

@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod bucket;
+mod checksums;
 mod chunked;
 mod cli;
 mod clients;

@@ -269,7 +269,13 @@ async fn upload_parts(
     alg: Option<ChecksumAlgorithm>,
 ) -> (String, Vec<CompletedPart>) {
     let up = s
-        .create_upload("bkt", key, "me", ObjectAttrs::default(), alg)
+        .create_upload(
+            "bkt",
+            key,
+            "me",
+            ObjectAttrs::default(),
+            alg.map(Into::into),
+        )
         .await
         .unwrap();
     let mut done = Vec::new();

@@ -44,7 +44,7 @@ async fn run(sizes: Vec<(usize, bool)>) {
             "k",
             "me",
             ObjectAttrs::default(),
-            Some(ChecksumAlgorithm::Crc32c),
+            Some(ChecksumAlgorithm::Crc32c.into()),
         )
         .await
         .unwrap();
