@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod bucket_setting;
 pub mod config;
 pub mod error;
 pub mod handlers;
