@@ -53,6 +53,9 @@ struct FileConfig {
     upload_max_age_secs: Option<u64>,
     /// Grace period for in-flight requests at shutdown, in seconds.
     shutdown_grace_secs: Option<u64>,
+    /// The length of a lifecycle "day" in seconds (86400); a test setting, to watch
+    /// lifecycle rules act within seconds.
+    lifecycle_day_secs: Option<u64>,
     /// The `[origin]` section: limits and policy of origin-pull.
     #[serde(default)]
     origin: OriginSettings,
@@ -144,6 +147,8 @@ pub struct Config {
     pub generated_credentials: bool,
     pub upload_max_age: Duration,
     pub shutdown_grace: Duration,
+    /// What a lifecycle rule's "day" lasts (86 400 s; shortened only to test or demonstrate).
+    pub lifecycle_day: Duration,
     pub storage: storage::StoreOptions,
     pub origin: OriginSettings,
 }
@@ -163,6 +168,7 @@ impl Config {
             generated_credentials: false,
             upload_max_age: Duration::from_secs(7 * 24 * 3600),
             shutdown_grace: Duration::from_secs(10),
+            lifecycle_day: Duration::from_secs(86_400),
             storage: storage::StoreOptions::default(),
             origin: OriginSettings::default(),
         }
@@ -222,6 +228,11 @@ impl Config {
         }
         if let Some(secs) = file.shutdown_grace_secs {
             config.shutdown_grace = Duration::from_secs(secs);
+        }
+        match file.lifecycle_day_secs {
+            Some(0) => bail!("lifecycle_day_secs must be at least 1"),
+            Some(secs) => config.lifecycle_day = Duration::from_secs(secs),
+            None => {}
         }
         config.origin = file.origin;
         Ok(config)

@@ -6,7 +6,9 @@
 //! (its body wrapped by [`body`]) and dispatches it through [`handlers`] to one handler per
 //! operation family; handlers use the shared [`state`] and the `storage` crate, and write
 //! [`xml`] documents or [`error`]s. On a miss in a bucket with an origin, the object
-//! handlers ask [`origin`].
+//! handlers ask [`origin`]. Beside the data path: [`lifecycle`] (bucket lifecycle rules and
+//! the background expirer that applies them) and [`bucket_setting`] (per-bucket documents
+//! parsed once and cached).
 
 pub mod auth;
 pub mod body;
@@ -14,6 +16,7 @@ pub mod bucket_setting;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod lifecycle;
 pub mod metrics;
 pub mod origin;
 pub mod request;

@@ -31,6 +31,7 @@ impl Server {
             .with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
         spawn_upload_sweeper(&state);
+        crate::lifecycle::expirer::spawn(&state);
 
         let app = axum::Router::new()
             .fallback(crate::request::handle)

@@ -1,5 +1,5 @@
 //! [`AppState`]: everything a handler may need, shared by all requests — the store, the
-//! configuration, the origin engine and the metrics — and [`AppState::open`], which builds it
+//! configuration, the origin engine, the metrics and the buckets' lifecycle rules — and [`AppState::open`], which builds it
 //! from a configuration without binding a socket (the server, benchmarks and tests use it).
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::Config;
+use crate::lifecycle::Lifecycles;
 use crate::metrics::Metrics;
 use crate::origin::OriginEngine;
 
@@ -15,6 +16,8 @@ pub struct AppState {
     pub config: Config,
     pub origin: Arc<OriginEngine>,
     pub metrics: Arc<Metrics>,
+    /// Buckets' lifecycle configurations, parsed once.
+    pub lifecycle: Lifecycles,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             metrics.clone(),
         )?);
         Ok(Arc::new(AppState {
+            lifecycle: Lifecycles::new(store.clone()),
             store,
             config,
             origin,

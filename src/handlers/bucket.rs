@@ -135,6 +135,7 @@ pub async fn handle_delete_bucket(
     state.store.delete_bucket(bucket).await?;
     // A bucket created again under this name starts without the old origin configuration.
     state.origin.forget_bucket(bucket);
+    state.lifecycle.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

@@ -99,6 +99,7 @@ pub fn delete_condition(headers: &HeaderMap) -> Result<DeleteCondition, S3Error>
         }),
         last_modified,
         size,
+        exactly_modified: None,
     })
 }
 
@@ -123,6 +124,7 @@ pub fn entry_condition(
         }),
         last_modified,
         size,
+        exactly_modified: None,
     })
 }
 

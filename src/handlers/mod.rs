@@ -20,6 +20,7 @@ pub mod attributes;
 pub mod bucket;
 pub mod conditions;
 pub mod headers;
+pub mod lifecycle;
 pub mod list;
 pub mod multipart;
 pub mod object;
@@ -103,6 +104,13 @@ async fn dispatch_bucket(
         Op::GetBucketTagging => tagging::handle_get_bucket_tagging(state, b).await,
         Op::PutBucketTagging => tagging::handle_put_bucket_tagging(state, ctx, b).await,
         Op::DeleteBucketTagging => tagging::handle_delete_bucket_tagging(state, b).await,
+        Op::GetBucketLifecycleConfiguration => {
+            lifecycle::handle_get_bucket_lifecycle(state, b).await
+        }
+        Op::PutBucketLifecycleConfiguration => {
+            lifecycle::handle_put_bucket_lifecycle(state, ctx, b).await
+        }
+        Op::DeleteBucketLifecycle => lifecycle::handle_delete_bucket_lifecycle(state, b).await,
         Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, ctx, b).await,
         Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, b).await,
         Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, b).await,

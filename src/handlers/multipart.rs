@@ -255,6 +255,7 @@ pub async fn handle_complete_multipart_upload(
         StatusCode::OK,
         xml::to_xml_with_root("CompleteMultipartUploadResult", &result),
     )?;
+    let response = super::lifecycle::with_expiration(state, bucket, &meta, response)?;
     super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 

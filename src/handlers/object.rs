@@ -91,6 +91,7 @@ pub async fn handle_put_object(
         .await?
         .ok_or_else(|| S3Error::internal("a client's commit reported a lost fill race"))?;
     let response = put_response(&meta, &announced)?;
+    let response = super::lifecycle::with_expiration(state, bucket, &meta, response)?;
     super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 
@@ -213,7 +214,11 @@ fn serve_local(
     } else {
         Body::from_stream(reader)
     };
-    builder.body(body).map_err(S3Error::internal)
+    let response = builder.body(body).map_err(S3Error::internal)?;
+    match version {
+        None => super::lifecycle::with_expiration(state, bucket, &meta, response),
+        Some(_) => Ok(response),
+    }
 }
 
 /// The byte range of part `n` of a multipart object; a single-part object has only part 1.
@@ -456,6 +461,7 @@ pub async fn handle_copy_object(
             .headers_mut()
             .insert("x-amz-copy-source-version-id", v);
     }
+    let response = super::lifecycle::with_expiration(state, bucket, &copied, response)?;
     super::versioning::with_version(state, bucket, copied.version_id.as_deref(), response)
 }
 

@@ -122,6 +122,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::GET if q.has("versioning") => Op::GetBucketVersioning,
         Method::GET if q.has("acl") => Op::GetBucketAcl,
         Method::GET if q.has("tagging") => Op::GetBucketTagging,
+        Method::GET if q.has("lifecycle") => Op::GetBucketLifecycleConfiguration,
         Method::GET if q.has("uploads") => Op::ListMultipartUploads(ListUploadsParams::parse(q)?),
         Method::GET if q.has("versions") => {
             Op::ListObjectVersions(ListObjectVersionsParams::parse(q)?)
@@ -134,10 +135,12 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::PUT if q.has("origin") => Op::PutBucketOrigin,
         Method::PUT if q.has("acl") => Op::PutBucketAcl,
         Method::PUT if q.has("tagging") => Op::PutBucketTagging,
+        Method::PUT if q.has("lifecycle") => Op::PutBucketLifecycleConfiguration,
         Method::PUT if q.has("versioning") => Op::PutBucketVersioning,
         Method::PUT => Op::CreateBucket,
         Method::DELETE if q.has("origin") => Op::DeleteBucketOrigin,
         Method::DELETE if q.has("tagging") => Op::DeleteBucketTagging,
+        Method::DELETE if q.has("lifecycle") => Op::DeleteBucketLifecycle,
         Method::DELETE => Op::DeleteBucket,
         Method::POST if q.has("delete") => Op::DeleteObjects,
         _ => return Err(method_not_allowed(method)),

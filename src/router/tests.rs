@@ -88,6 +88,9 @@ fn variant(op: &Operation) -> &'static str {
             | B::GetBucketTagging
             | B::PutBucketTagging
             | B::DeleteBucketTagging
+            | B::GetBucketLifecycleConfiguration
+            | B::PutBucketLifecycleConfiguration
+            | B::DeleteBucketLifecycle
             | B::PutBucketOrigin
             | B::GetBucketOrigin
             | B::DeleteBucketOrigin
@@ -121,7 +124,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 3 + 20 + 18;
+const ALL_VARIANTS: usize = 3 + 23 + 18;
 
 #[rustfmt::skip]
 #[test]
@@ -160,7 +163,9 @@ fn aws_reference_requests_route_to_their_operation() {
         ("POST /b?delete", NONE, bucket(B::DeleteObjects)),
         ("PUT /b?versioning", NONE, bucket(B::PutBucketVersioning)),
         ("GET /b?policy", NONE, bucket(B::NotImplemented("GetBucketPolicy"))),
-        ("PUT /b?lifecycle", NONE, bucket(B::NotImplemented("PutBucketLifecycleConfiguration"))),
+        ("PUT /b?lifecycle", NONE, bucket(B::PutBucketLifecycleConfiguration)),
+        ("GET /b?lifecycle", NONE, bucket(B::GetBucketLifecycleConfiguration)),
+        ("DELETE /b?lifecycle", NONE, bucket(B::DeleteBucketLifecycle)),
         ("DELETE /b?cors", NONE, bucket(B::NotImplemented("DeleteBucketCors"))),
         ("PUT /b/k", NONE, object(O::PutObject)),
         ("PUT /b/k", COPY, object(O::CopyObject { source: copy_source() })),

@@ -18,12 +18,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
     ),
     ("cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors"),
     (
-        "lifecycle",
-        "GetBucketLifecycleConfiguration",
-        "PutBucketLifecycleConfiguration",
-        "DeleteBucketLifecycle",
-    ),
-    (
         "website",
         "GetBucketWebsite",
         "PutBucketWebsite",

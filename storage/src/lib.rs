@@ -366,8 +366,12 @@ pub enum CommitCondition {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeleteCondition {
     pub if_match: Option<String>,
+    /// Compared at S3's one-second resolution.
     pub last_modified: Option<SystemTime>,
     pub size: Option<u64>,
+    /// The exact modification time of the object the caller examined ([`ObjectMeta`]'s):
+    /// a background task's guard against deleting a newer object that replaced it.
+    pub exactly_modified: Option<SystemTime>,
 }
 
 impl DeleteCondition {

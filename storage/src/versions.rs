@@ -44,7 +44,10 @@ fn check_delete_condition(current: Option<&ObjectRec>, condition: &DeleteConditi
         secs(t) == secs(from_ns(current.modified_ns))
     });
     let size_holds = condition.size.is_none_or(|s| s == current.size);
-    if etag_holds && time_holds && size_holds {
+    let same_object = condition
+        .exactly_modified
+        .is_none_or(|t| t == from_ns(current.modified_ns));
+    if etag_holds && time_holds && size_holds && same_object {
         Ok(())
     } else {
         Err(Error::PreconditionFailed)

@@ -17,12 +17,22 @@ pub(crate) struct ServeProcess {
 
 impl ServeProcess {
     pub fn start(data_dir: &Path) -> ServeProcess {
+        Self::start_with_config(data_dir, None)
+    }
+
+    /// [`ServeProcess::start`] with a configuration file (`--config`).
+    pub fn start_with_config(data_dir: &Path, config: Option<&Path>) -> ServeProcess {
         // ORIGINSTORE_BIN lets a measurement run a release server from a debug test.
         let bin = std::env::var_os("ORIGINSTORE_BIN")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_originstore").into());
-        let mut child = Command::new(bin)
+        let mut command = Command::new(bin);
+        if let Some(config) = config {
+            command.arg("serve").arg("--config").arg(config);
+        } else {
+            command.arg("serve");
+        }
+        let mut child = command
             .args([
-                "serve",
                 "--listen",
                 "127.0.0.1:0",
                 "--access-key",

@@ -922,3 +922,34 @@ async fn commit_and_delete_conditions() {
     ));
     assert!(blob_files(dir.path()).is_empty());
 }
+
+/// The expirer's guard: a delete conditioned on the examined object's exact modification
+/// time spares an overwrite with the very same bytes (same ETag) that landed meanwhile.
+#[tokio::test]
+async fn an_exact_time_condition_spares_a_same_content_overwrite() {
+    use storage::DeleteCondition;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.create_bucket("bkt", "me", "r").await.unwrap();
+    let examined = put(&store, "bkt", "k", b"same bytes").await;
+    let newer = put(&store, "bkt", "k", b"same bytes").await;
+    assert_eq!(examined.etag, newer.etag);
+    assert_ne!(examined.last_modified, newer.last_modified);
+    let guard = |meta: &storage::ObjectMeta| DeleteCondition {
+        if_match: Some(meta.etag.clone()),
+        exactly_modified: Some(meta.last_modified),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store
+            .delete_if("bkt", "k", None, false, &guard(&examined))
+            .await,
+        Err(Error::PreconditionFailed)
+    ));
+    assert_eq!(get(&store, "bkt", "k").await.unwrap(), b"same bytes");
+    store
+        .delete_if("bkt", "k", None, false, &guard(&newer))
+        .await
+        .unwrap();
+    assert!(get(&store, "bkt", "k").await.is_none());
+}
