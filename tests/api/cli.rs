@@ -165,3 +165,97 @@ fn aws_cli_and_boto3_on_a_versioned_bucket() {
     let status = server.terminate();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }
+
+/// The aws CLI's tagging, attributes and lifecycle commands, then boto3's checksums
+/// (`tests/clients/boto3_checksums.py`) against the same server.
+#[test]
+fn aws_cli_tagging_attributes_lifecycle_and_boto3_checksums() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = ServeProcess::start(&tmp.path().join("data"));
+    let ep = server.endpoint.clone();
+    let file = tmp.path().join("f.txt");
+    std::fs::write(&file, "tagged body").expect("write");
+    aws(&ep, &["s3", "mb", "s3://ops"]);
+    aws(
+        &ep,
+        &["s3", "cp", file.to_str().expect("utf8"), "s3://ops/k.txt"],
+    );
+    aws(
+        &ep,
+        &[
+            "s3api",
+            "put-object-tagging",
+            "--bucket",
+            "ops",
+            "--key",
+            "k.txt",
+            "--tagging",
+            "TagSet=[{Key=team,Value=data},{Key=tier,Value=gold}]",
+        ],
+    );
+    let out = aws(
+        &ep,
+        &[
+            "s3api",
+            "get-object-tagging",
+            "--bucket",
+            "ops",
+            "--key",
+            "k.txt",
+        ],
+    );
+    let tags: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(tags["TagSet"][1]["Value"], "gold", "{tags}");
+    let out = aws(
+        &ep,
+        &[
+            "s3api",
+            "get-object-attributes",
+            "--bucket",
+            "ops",
+            "--key",
+            "k.txt",
+            "--object-attributes",
+            "ETag",
+            "ObjectSize",
+            "StorageClass",
+        ],
+    );
+    let attrs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(attrs["ObjectSize"], 11, "{attrs}");
+    assert_eq!(attrs["StorageClass"], "STANDARD", "{attrs}");
+    let rules = tmp.path().join("lifecycle.json");
+    std::fs::write(
+        &rules,
+        r#"{"Rules":[{"ID":"logs","Status":"Enabled","Filter":{"Prefix":"logs/"},"Expiration":{"Days":30}}]}"#,
+    )
+    .expect("write");
+    let rules_arg = format!("file://{}", rules.display());
+    aws(
+        &ep,
+        &[
+            "s3api",
+            "put-bucket-lifecycle-configuration",
+            "--bucket",
+            "ops",
+            "--lifecycle-configuration",
+            &rules_arg,
+        ],
+    );
+    let out = aws(
+        &ep,
+        &[
+            "s3api",
+            "get-bucket-lifecycle-configuration",
+            "--bucket",
+            "ops",
+        ],
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(got["Rules"][0]["Expiration"]["Days"], 30, "{got}");
+    assert_eq!(got["Rules"][0]["Filter"]["Prefix"], "logs/", "{got}");
+
+    boto3_script("boto3_checksums.py", &ep, tmp.path(), &[]);
+    let status = server.terminate();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}
