@@ -319,6 +319,19 @@ async fn versions_have_their_own_tags() {
         .await
         .expect("versions");
     assert_eq!(versions.versions().len(), 2, "tagging adds no version");
+    // GetObjectAttributes reads a chosen version too.
+    let attributes = s
+        .client
+        .get_object_attributes()
+        .bucket(BUCKET)
+        .key("k")
+        .version_id(&v1)
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectSize)
+        .send()
+        .await
+        .expect("attributes of v1");
+    assert_eq!(attributes.object_size(), Some(3));
+    assert_eq!(attributes.version_id(), Some(v1.as_str()));
     assert_eq!(
         s.get_object(BUCKET, "k").await.version_id(),
         Some(v2.as_str())
