@@ -212,6 +212,7 @@ pub async fn handle_complete_multipart_upload(
         ));
     }
     check_listed_part_checksums(state, bucket, key, upload_id, &request.parts)?;
+    check_object_size(state, ctx, (bucket, key, upload_id), &request.parts)?;
     let parts: Vec<CompletedPart> = request
         .parts
         .into_iter()
@@ -257,6 +258,41 @@ pub async fn handle_complete_multipart_upload(
     )?;
     let response = super::lifecycle::with_expiration(state, bucket, &meta, response)?;
     super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
+}
+
+/// `x-amz-mp-object-size`, when sent, must be the total size of the listed parts (AWS:
+/// 400 InvalidRequest otherwise), checked before anything is written.
+fn check_object_size(
+    state: &AppState,
+    ctx: &RequestContext,
+    (bucket, key, upload_id): (&str, &str, &str),
+    listed: &[xml::CompletePart],
+) -> Result<(), S3Error> {
+    let Some(claimed) = ctx.header("x-amz-mp-object-size") else {
+        return Ok(());
+    };
+    let invalid = |m: String| S3Error::new(S3ErrorCode::InvalidRequest, m);
+    let claimed: u64 = claimed
+        .trim()
+        .parse()
+        .map_err(|_| invalid("x-amz-mp-object-size must be a size in bytes".to_owned()))?;
+    let parts = match state.store.list_parts(bucket, key, upload_id, 0, 10_000) {
+        Ok(page) => page.parts,
+        // A retried completion: the completion itself answers.
+        Err(storage::Error::NoSuchUpload) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let total: u64 = listed
+        .iter()
+        .filter_map(|l| parts.iter().find(|p| p.part_number == l.part_number))
+        .map(|p| p.size)
+        .sum();
+    if total != claimed {
+        return Err(invalid(format!(
+            "The provided 'x-amz-mp-object-size' header value {claimed} does not match what was computed: {total}"
+        )));
+    }
+    Ok(())
 }
 
 /// Part checksums listed in a CompleteMultipartUpload request must match the stored ones,

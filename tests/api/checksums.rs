@@ -210,6 +210,23 @@ async fn a_wrong_whole_object_checksum_keeps_the_upload() {
             .send()
     };
     expect_code(complete(b64(&[0, 0, 0, 0])).await, "BadDigest");
+    // The expected object size, when sent, is checked too.
+    expect_code(
+        s.client
+            .complete_multipart_upload()
+            .bucket(BUCKET)
+            .key("k")
+            .upload_id(&id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(done.clone()))
+                    .build(),
+            )
+            .mpu_object_size(PART as i64)
+            .send()
+            .await,
+        "InvalidRequest",
+    );
     assert_eq!(
         s.get_error(BUCKET, "k").await,
         "NoSuchKey",
