@@ -148,6 +148,48 @@ impl TestServer {
         signed_request(&self.endpoint(), keys, method, path_and_query, headers)
     }
 
+    /// PutBucketVersioning of `bucket` to `status`.
+    pub async fn set_versioning(
+        &self,
+        bucket: &str,
+        status: aws_sdk_s3::types::BucketVersioningStatus,
+    ) {
+        self.client
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(status)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("put versioning");
+    }
+
+    /// A signed request with `headers` (signed too) and `body`: its status and S3 error code.
+    pub async fn refusal(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        let mut map = http::HeaderMap::new();
+        for (name, value) in headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes()).expect("header name");
+            map.insert(name, value.parse().expect("header value"));
+        }
+        let resp = self
+            .signed_with(method, path_and_query, map)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("sent");
+        let status = resp.status().as_u16();
+        (status, xml_code(&resp.text().await.expect("body")))
+    }
+
     /// Stop the server (graceful) and keep the data directory.
     pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {

@@ -75,17 +75,8 @@ async fn put_object_conditions() {
 #[tokio::test]
 async fn a_current_delete_marker_counts_as_absent() {
     let s = TestServer::with_bucket(BUCKET).await;
-    s.client
-        .put_bucket_versioning()
-        .bucket(BUCKET)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("versioning");
+    s.set_versioning(BUCKET, aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+        .await;
     put_if(&s, "k", "one", Some("*"), None)
         .await
         .expect("first");

@@ -8,12 +8,12 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::types::{
-    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketVersioningStatus,
-    ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleAndOperator,
-    LifecycleRuleFilter, NoncurrentVersionExpiration, Tag, VersioningConfiguration,
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter,
+    NoncurrentVersionExpiration, Tag,
 };
 
-use crate::common::{client_for, expect_code, keys_of, xml_code, TestServer};
+use crate::common::{client_for, expect_code, keys_of, TestServer};
 use crate::process::{ServeProcess, AK, SK};
 
 const BUCKET: &str = "life";
@@ -122,14 +122,12 @@ async fn configuration_round_trip_and_errors() {
         ("<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status></Rule></LifecycleConfiguration>", "InvalidRequest"),
         ("<LifecycleConfiguration/>", "MalformedXML"),
     ] {
-        let resp = s
-            .signed(http::Method::PUT, &format!("/{BUCKET}?lifecycle"))
-            .body(body)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(resp.status(), 400, "{body}");
-        assert_eq!(xml_code(&resp.text().await.expect("body")), code, "{body}");
+        let path = format!("/{BUCKET}?lifecycle");
+        assert_eq!(
+            s.refusal(http::Method::PUT, &path, &[], body).await,
+            (400, code.to_owned()),
+            "{body}"
+        );
     }
     expect_code(get().await, "NoSuchLifecycleConfiguration");
 }
@@ -222,17 +220,8 @@ async fn current_versions_expire_inside_the_filter_only() {
 #[tokio::test]
 async fn noncurrent_versions_markers_and_uploads_expire() {
     let s = server().await;
-    s.client
-        .put_bucket_versioning()
-        .bucket(BUCKET)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("versioning");
+    s.set_versioning(BUCKET, aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+        .await;
     let put = |key: &'static str, body: &'static str| {
         let s = &s;
         async move {
@@ -365,15 +354,7 @@ async fn kill_9_during_an_expiration_pass() {
     let server = tokio::task::spawn_blocking(start.clone())
         .await
         .expect("start");
-    let client = client_for(
-        server
-            .endpoint
-            .trim_start_matches("http://")
-            .parse()
-            .expect("addr"),
-        AK,
-        SK,
-    );
+    let client = client_of(&server);
     client
         .create_bucket()
         .bucket(BUCKET)
@@ -433,15 +414,7 @@ async fn kill_9_during_an_expiration_pass() {
     .await;
     drop(server); // SIGKILL, mid-pass
     let server = tokio::task::spawn_blocking(start).await.expect("restart");
-    let client = client_for(
-        server
-            .endpoint
-            .trim_start_matches("http://")
-            .parse()
-            .expect("addr"),
-        AK,
-        SK,
-    );
+    let client = client_of(&server);
     let left = count(client.clone()).await;
     assert!(left < N, "some expired before the kill");
     // Whatever is left is whole.
@@ -485,6 +458,16 @@ async fn kill_9_during_an_expiration_pass() {
     drop(store);
     let blobs = walk_files(&data.join("blobs"));
     assert_eq!(blobs, 5, "only the kept objects' blobs remain");
+}
+
+/// aws-sdk-s3 for a spawned server, as its user.
+fn client_of(server: &ServeProcess) -> aws_sdk_s3::Client {
+    let addr = server
+        .endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr");
+    client_for(addr, AK, SK)
 }
 
 fn walk_files(dir: &std::path::Path) -> usize {

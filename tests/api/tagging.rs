@@ -3,11 +3,9 @@
 //! and CopyObject (with `x-amz-tagging-directive`), `x-amz-tagging-count` on reads, and
 //! `x-amz-storage-class` stored and echoed.
 
-use aws_sdk_s3::types::{
-    BucketVersioningStatus, StorageClass, Tag, Tagging, TaggingDirective, VersioningConfiguration,
-};
+use aws_sdk_s3::types::{StorageClass, Tag, Tagging, TaggingDirective};
 
-use crate::common::{expect_code, keys_of, xml_code, TestServer};
+use crate::common::{expect_code, keys_of, TestServer};
 
 const BUCKET: &str = "tags";
 
@@ -144,18 +142,11 @@ async fn tag_limits_are_refused_with_the_aws_errors() {
     put(tagging(&ten_refs)).await.expect("at the limits");
     assert_eq!(tags_of(&s, "k", None).await, ten);
     // A bad x-amz-tagging header refuses the PUT itself.
-    let mut headers = http::HeaderMap::new();
-    headers.insert("x-amz-tagging", "a=1&a=2".parse().expect("header"));
-    let resp = s
-        .signed_with(http::Method::PUT, &format!("/{BUCKET}/dup"), headers)
-        .body("x")
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(resp.status(), 400);
+    let path = format!("/{BUCKET}/dup");
+    let headers = [("x-amz-tagging", "a=1&a=2")];
     assert_eq!(
-        xml_code(&resp.text().await.expect("body")),
-        "InvalidArgument"
+        s.refusal(http::Method::PUT, &path, &headers, "x").await,
+        (400, "InvalidArgument".to_owned())
     );
     assert_eq!(s.get_error(BUCKET, "dup").await, "NoSuchKey");
 }
@@ -263,17 +254,8 @@ async fn tags_travel_with_multipart_uploads_and_copies() {
 #[tokio::test]
 async fn versions_have_their_own_tags() {
     let s = TestServer::with_bucket(BUCKET).await;
-    s.client
-        .put_bucket_versioning()
-        .bucket(BUCKET)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("versioning");
+    s.set_versioning(BUCKET, aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+        .await;
     let put = |body: &'static str, tags: &'static str| {
         s.client
             .put_object()
@@ -449,17 +431,10 @@ async fn storage_classes_are_stored_and_listed() {
     );
     let got = s.get_object(BUCKET, "cold").await;
     assert_eq!(got.storage_class(), Some(&StorageClass::Glacier));
-    let mut headers = http::HeaderMap::new();
-    headers.insert("x-amz-storage-class", "COLDEST".parse().expect("header"));
-    let resp = s
-        .signed_with(http::Method::PUT, &format!("/{BUCKET}/bad"), headers)
-        .body("x")
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(resp.status(), 400);
+    let path = format!("/{BUCKET}/bad");
+    let headers = [("x-amz-storage-class", "COLDEST")];
     assert_eq!(
-        xml_code(&resp.text().await.expect("body")),
-        "InvalidStorageClass"
+        s.refusal(http::Method::PUT, &path, &headers, "x").await,
+        (400, "InvalidStorageClass".to_owned())
     );
 }

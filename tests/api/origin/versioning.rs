@@ -3,8 +3,6 @@
 //! current version is a marker; deleting the marker makes the previous version, or the
 //! origin when there is none, the source again.
 
-use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
-
 use super::{get, setup, Rule, STATUS};
 use crate::stub_origin::StubOrigin;
 
@@ -13,17 +11,8 @@ async fn a_delete_marker_is_the_tombstone_and_removing_it_restores_the_source() 
     let origin = StubOrigin::start().await;
     origin.ok("/doc.txt", "from the origin");
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
-    s.client
-        .put_bucket_versioning()
-        .bucket("site")
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("enable versioning");
+    s.set_versioning("site", aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+        .await;
 
     // The fill is a version with its own id.
     let resp = get(&s, "/site/doc.txt").await;

@@ -21,13 +21,7 @@ pub(super) async fn versioned(status: BucketVersioningStatus) -> TestServer {
 }
 
 pub(super) async fn set_versioning(s: &TestServer, status: BucketVersioningStatus) {
-    s.client
-        .put_bucket_versioning()
-        .bucket(BUCKET)
-        .versioning_configuration(VersioningConfiguration::builder().status(status).build())
-        .send()
-        .await
-        .expect("put versioning");
+    s.set_versioning(BUCKET, status).await;
 }
 
 /// PutObject, answering the new version's id.
@@ -151,16 +145,10 @@ async fn a_new_bucket_is_unversioned_and_versioning_states_round_trip() {
         ),
         ("<NotVersioning/>", "MalformedXML"),
     ] {
-        let resp = s
-            .signed(http::Method::PUT, &format!("/{BUCKET}?versioning"))
-            .body(body)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(resp.status(), 400, "{body}");
+        let path = format!("/{BUCKET}?versioning");
         assert_eq!(
-            xml_code(&resp.text().await.expect("body")),
-            expected,
+            s.refusal(http::Method::PUT, &path, &[], body).await,
+            (400, expected.to_owned()),
             "{body}"
         );
     }
