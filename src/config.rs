@@ -56,6 +56,10 @@ struct FileConfig {
     /// The length of a lifecycle "day" in seconds (86400); a test setting, to watch
     /// lifecycle rules act within seconds.
     lifecycle_day_secs: Option<u64>,
+    /// Objects up to this many bytes are stored inline in their metadata record.
+    inline_max_bytes: Option<usize>,
+    /// The metadata store's page cache, in bytes.
+    meta_cache_bytes: Option<u64>,
     /// The `[origin]` section: limits and policy of origin-pull.
     #[serde(default)]
     origin: OriginSettings,
@@ -228,6 +232,12 @@ impl Config {
         }
         if let Some(secs) = file.shutdown_grace_secs {
             config.shutdown_grace = Duration::from_secs(secs);
+        }
+        if let Some(bytes) = file.inline_max_bytes {
+            config.storage.inline_max = bytes;
+        }
+        if let Some(bytes) = file.meta_cache_bytes {
+            config.storage.meta_cache_bytes = bytes;
         }
         match file.lifecycle_day_secs {
             Some(0) => bail!("lifecycle_day_secs must be at least 1"),

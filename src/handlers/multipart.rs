@@ -116,7 +116,13 @@ pub async fn handle_upload_part(
     let upload = state.store.get_upload(bucket, key, upload_id)?;
     // Parts of an upload with a checksum algorithm are always hashed with it, so the
     // composite checksum can be computed at completion.
-    let (blob, _) = super::object::receive_blob(state, ctx, upload.checksum_algorithm).await?;
+    let (blob, _) = super::object::receive_blob(
+        state,
+        ctx,
+        super::object::BodyKind::Part,
+        upload.checksum_algorithm,
+    )
+    .await?;
     let part = state
         .store
         .commit_part(bucket, key, upload_id, number, blob)

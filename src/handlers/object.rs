@@ -23,6 +23,14 @@ use crate::xml;
 /// Largest single PUT S3 accepts (5 GiB); bigger objects use multipart.
 pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
+/// What a received body becomes: a whole object (small ones kept inline in the metadata)
+/// or a multipart upload's part (always a blob file).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Object,
+    Part,
+}
+
 /// Stream a request body into a new durable blob, verifying every checksum the request
 /// announced (headers and trailers), and hashing it with `also_hash` too (an upload's
 /// algorithm). Returns the blob and the algorithms the request announced. Shared by
@@ -30,6 +38,7 @@ pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 pub async fn receive_blob(
     state: &AppState,
     ctx: &mut RequestContext,
+    kind: BodyKind,
     also_hash: Option<storage::ChecksumAlgorithm>,
 ) -> Result<(Blob, Vec<storage::ChecksumAlgorithm>), S3Error> {
     let mut body: RequestBody = ctx.take_body()?;
@@ -45,7 +54,10 @@ pub async fn receive_blob(
     if let Some(algorithm) = also_hash {
         plan.add(algorithm);
     }
-    let mut writer = state.store.blob_writer(&plan.algorithms)?;
+    let mut writer = match kind {
+        BodyKind::Object => state.store.object_writer(&plan.algorithms)?,
+        BodyKind::Part => state.store.blob_writer(&plan.algorithms)?,
+    };
     while let Some(chunk) = body.next_chunk().await? {
         writer.write(&chunk).await?;
         if writer.written() > MAX_PUT_SIZE {
@@ -84,7 +96,7 @@ pub async fn handle_put_object(
 ) -> Result<Response, S3Error> {
     let attrs = headers::object_attrs(&ctx.parts.headers)?;
     let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
-    let (blob, announced) = receive_blob(state, ctx, None).await?;
+    let (blob, announced) = receive_blob(state, ctx, BodyKind::Object, None).await?;
     let meta = state
         .store
         .commit_object(bucket, key, attrs, blob, condition)

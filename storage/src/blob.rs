@@ -2,6 +2,11 @@
 //! verify -> `sync_all` -> rename -> fsync dir) and the uncommitted [`Blob`] guard.
 //! Knows nothing of keys or metadata: a blob is an immutable file named by a random id
 //! (`layout.rs`).
+//!
+//! A writer allowed to inline (`inline_max` > 0) keeps the bytes in memory until they
+//! outgrow that size, and only then creates its temp file: a body that stays small becomes an
+//! inline [`Blob`], whose bytes the commit puts in the metadata record (no file, no fsync;
+//! the metadata flush makes them durable).
 
 use std::fs::File;
 use std::io::Write as _;
@@ -21,6 +26,8 @@ pub struct Blob {
     md5: [u8; 16],
     checksums: Vec<(ChecksumAlgorithm, Vec<u8>)>,
     guard: FileGuard,
+    /// The bytes of a blob that never became a file.
+    inline: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Blob {
@@ -53,11 +60,16 @@ impl Blob {
     pub(crate) fn committed(mut self) {
         self.guard.armed = false;
     }
+    /// The bytes of an inline blob (which has no file).
+    pub(crate) fn take_inline(&mut self) -> Option<Vec<u8>> {
+        self.inline.take()
+    }
 }
 
-/// File and hashers travel together into blocking tasks and back.
+/// File and hashers travel together into blocking tasks and back. No file yet while an
+/// inlinable writer holds its bytes in memory.
 struct Sink {
-    file: File,
+    file: Option<File>,
     hashes: Hashes,
 }
 
@@ -72,6 +84,8 @@ pub struct BlobWriter {
     capacity: usize,
     written: u64,
     guard: FileGuard,
+    /// While there is no file: the most the buffer may hold before it becomes one.
+    inline_max: usize,
 }
 
 fn broken() -> Error {
@@ -83,35 +97,67 @@ fn join_err(e: tokio::task::JoinError) -> Error {
 }
 
 impl BlobWriter {
+    /// A writer whose bytes may stay in memory up to `inline_max` (0: a file from the start).
     pub(crate) fn create(
         shared: Arc<Shared>,
         algorithms: &[ChecksumAlgorithm],
+        inline_max: usize,
     ) -> Result<BlobWriter> {
         shared.check_writable()?;
         let id = BlobId::random();
         let path = shared.dirs.temp_path(id);
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
         let capacity = shared.options.write_buffer.max(4096);
-        Ok(BlobWriter {
+        let mut writer = BlobWriter {
             shared,
             id,
             sink: Some(Sink {
-                file,
+                file: None,
                 hashes: Hashes::new(algorithms),
             }),
-            buf: Vec::with_capacity(capacity),
+            buf: Vec::with_capacity(capacity.min(inline_max.max(4096))),
             capacity,
             written: 0,
-            guard: FileGuard { path, armed: true },
-        })
+            guard: FileGuard { path, armed: false },
+            inline_max,
+        };
+        if inline_max == 0 {
+            writer.open_file()?;
+        }
+        Ok(writer)
+    }
+
+    /// Create the temp file (the bytes outgrew `inline_max`, or inlining is off).
+    fn open_file(&mut self) -> Result<()> {
+        let sink = self.sink.as_mut().ok_or_else(broken)?;
+        if sink.file.is_none() {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&self.guard.path)?;
+            self.guard.armed = true;
+            sink.file = Some(file);
+        }
+        Ok(())
+    }
+
+    fn in_memory(&self) -> bool {
+        self.sink.as_ref().is_some_and(|s| s.file.is_none())
     }
 
     pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
         if self.sink.is_none() {
             return Err(broken());
+        }
+        if self.in_memory() {
+            if self.buf.len() + chunk.len() <= self.inline_max {
+                self.buf.extend_from_slice(chunk);
+                self.written += chunk.len() as u64;
+                return Ok(());
+            }
+            self.open_file()?;
+            if self.buf.len() >= self.capacity {
+                self.drain().await?;
+            }
         }
         let mut rest = chunk;
         while !rest.is_empty() {
@@ -134,7 +180,7 @@ impl BlobWriter {
         let buf = std::mem::take(&mut self.buf);
         let (sink, mut buf) = tokio::task::spawn_blocking(move || -> Result<(Sink, Vec<u8>)> {
             sink.hashes.update(&buf);
-            sink.file.write_all(&buf)?;
+            sink.file.as_mut().ok_or_else(broken)?.write_all(&buf)?;
             Ok((sink, buf))
         })
         .await
@@ -154,6 +200,7 @@ impl BlobWriter {
     /// [`BlobWriter::temp_path`] sees every byte written so far (origin fills stream their
     /// temp file to clients while it grows).
     pub async fn flush(&mut self) -> Result<()> {
+        self.open_file()?;
         if !self.buf.is_empty() {
             self.drain().await?;
         }
@@ -169,7 +216,12 @@ impl BlobWriter {
     /// Verify against `expect`, make the blob durable, and hand it back.
     pub async fn finish(mut self, expect: &Expect) -> Result<Blob> {
         self.shared.check_writable()?;
-        if !self.buf.is_empty() {
+        let inline = self.in_memory();
+        if inline {
+            // Small: hashed here, on the caller's thread.
+            let sink = self.sink.as_mut().ok_or_else(broken)?;
+            sink.hashes.update(&self.buf);
+        } else if !self.buf.is_empty() {
             self.drain().await?;
         }
         let sink = self.sink.take().ok_or_else(broken)?;
@@ -206,11 +258,25 @@ impl BlobWriter {
             }
         }
 
+        if inline {
+            return Ok(Blob {
+                id: self.id,
+                size: written,
+                md5: digests.md5,
+                checksums: digests.checksums,
+                guard: FileGuard {
+                    path: PathBuf::new(),
+                    armed: false,
+                },
+                inline: Some(std::mem::take(&mut self.buf)),
+            });
+        }
+
         // Steps 4-5: sync the file, rename it into place, sync the fan-out directory.
         let temp = self.guard.path.clone();
         let fan_out = self.shared.dirs.fan_out(self.id);
         let dest = self.shared.dirs.blob_path(self.id);
-        let file = sink.file;
+        let file = sink.file.ok_or_else(broken)?;
         let shared = self.shared.clone();
         let dest2 = dest.clone();
         let mut guard = std::mem::replace(
@@ -238,6 +304,7 @@ impl BlobWriter {
             md5: digests.md5,
             checksums: digests.checksums,
             guard,
+            inline: None,
         })
     }
 }

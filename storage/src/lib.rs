@@ -37,6 +37,11 @@
 //!    still streams them). Deleting after the flush matters: deleting first could leave
 //!    durable metadata naming a deleted blob.
 //!
+//! Small objects skip steps 1 and 4-5: a writer made by [`Store::object_writer`] keeps up to
+//! [`StoreOptions::inline_max`] bytes in memory, and the commit stores them in the metadata
+//! store's `inline` tree, in the same transaction as the record that names them; the flush of
+//! step 7 makes both durable. No file, no fsync of a file or a directory.
+//!
 //! # What the write path assumes of the filesystem
 //!
 //! - `<dir>/tmp`, `<dir>/blobs` and `<dir>/meta` are on one filesystem, where `rename(2)`
@@ -214,6 +219,9 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Default [`StoreOptions::inline_max`] (measured: benches/RESULTS.md).
+pub const DEFAULT_INLINE_MAX: usize = 16 * 1024;
+
 /// Tunables of a store. `Default` is what the server uses.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -223,6 +231,13 @@ pub struct StoreOptions {
     pub read_chunk: usize,
     /// Size of the writer's buffer in front of the temp file.
     pub write_buffer: usize,
+    /// Objects written whole (PUT, copy) up to this size are kept inline in their metadata
+    /// record: no blob file, no file or directory fsync; the metadata flush makes them
+    /// durable. 0 turns inlining off. Parts and origin fills always become blob files.
+    pub inline_max: usize,
+    /// The metadata store's page cache (sled's `cache_capacity`), the main term of the
+    /// server's memory beyond its buffers.
+    pub meta_cache_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -231,6 +246,8 @@ impl Default for StoreOptions {
             min_part_size: 5 * 1024 * 1024,
             read_chunk: 1024 * 1024,
             write_buffer: 1024 * 1024,
+            inline_max: DEFAULT_INLINE_MAX,
+            meta_cache_bytes: 16 * 1024 * 1024,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! | `settings`   | `bucket 0x00 name`                    | opaque bytes   |
 //! | `tombstones` | `bucket 0x00 key`                     | [`TombstoneRec`] |
 //! | `events`     | `id(u64 BE)`                          | opaque bytes   |
+//! | `inline`     | `blob id (16 bytes)`                  | a small object's bytes |
 //! | `store`      | `format`                              | format number (u32 BE) |
 //!
 //! The current version of a key is in `objects` when it is an object; when it is a delete
@@ -80,6 +81,8 @@ pub(crate) struct Change {
     /// A multipart completion: the upload (which must still exist) and its part records
     /// are removed in the same transaction.
     pub upload: Option<(String, Vec<u32>)>,
+    /// An inline object's bytes, stored with the record that names them.
+    pub inline: Option<(BlobId, Vec<u8>)>,
 }
 
 /// A raw range-scan row: key bytes and value bytes.
@@ -96,16 +99,17 @@ pub(crate) struct Meta {
     events: sled::Tree,
     versions: sled::Tree,
     store: sled::Tree,
+    inline: sled::Tree,
 }
 
 impl Meta {
     /// Open (or create) the database. Corruption is reported with the path, never repaired
     /// by deleting anything.
-    pub fn open(path: &Path) -> Result<Meta> {
+    pub fn open(path: &Path, cache_bytes: u64) -> Result<Meta> {
         let config = sled::Config::new()
             .path(path)
-            // Metadata is small; a bounded page cache keeps the process RSS predictable.
-            .cache_capacity(64 * 1024 * 1024);
+            // A bounded page cache keeps the process RSS predictable.
+            .cache_capacity(cache_bytes);
         // sled's background threads keep the file lock for a moment after the previous
         // handle in this process was dropped (a reopen, a quick restart): wait for it
         // briefly instead of failing. Another live process holding it still fails.
@@ -138,6 +142,7 @@ impl Meta {
             events: tree("events")?,
             versions: tree("versions")?,
             store: tree("store")?,
+            inline: tree("inline")?,
             db,
         };
         meta.check_format(path)?;
@@ -438,8 +443,12 @@ impl Meta {
             &self.tombstones,
             &self.uploads,
             &self.parts,
+            &self.inline,
         )
-            .transaction(|(b, o, v, t, u, p)| {
+            .transaction(|(b, o, v, t, u, p, i)| {
+                if let Some((id, bytes)) = &change.inline {
+                    i.insert(id.0.as_slice(), bytes.as_slice())?;
+                }
                 if b.get(bucket)?.is_none() {
                     return abort(Error::NoSuchBucket);
                 }
@@ -508,6 +517,26 @@ impl Meta {
 
     /// Every blob id some object version or staged part references (the recovery sweep's
     /// live set).
+    /// The bytes of inline blob `id`, if they are (still) there.
+    pub fn inline_bytes(&self, id: BlobId) -> Result<Option<sled::IVec>> {
+        self.inline.get(id.0).map_err(sled_err)
+    }
+
+    /// Forget inline blob `id` (nothing happens when it is not one).
+    pub fn remove_inline(&self, id: BlobId) -> Result<()> {
+        self.inline.remove(id.0).map(drop).map_err(sled_err)
+    }
+
+    /// Every inline blob id.
+    pub fn inline_ids(&self) -> impl Iterator<Item = Result<BlobId>> + '_ {
+        self.inline.iter().keys().map(|k| {
+            let k = k.map_err(sled_err)?;
+            <[u8; 16]>::try_from(k.as_ref())
+                .map(BlobId)
+                .map_err(|_| Error::Corrupt("inline blob id is not 16 bytes".into()))
+        })
+    }
+
     pub fn referenced_blobs(&self) -> Result<HashSet<BlobId>> {
         let mut live = HashSet::new();
         for row in self.objects.iter() {

@@ -315,11 +315,12 @@ impl Store {
                 seq: 0,
                 upload_id: Some(upload_id.to_owned()),
                 part_checksums,
+                inline: false,
             };
             let numbers: Vec<u32> = staged.keys().copied().collect();
             let upload = Some((upload_id.to_owned(), numbers));
             let (rec, old_blobs) = self
-                .write_version(bucket, key, rec, condition, upload)?
+                .write_version(bucket, key, rec, condition, upload, None)?
                 .ok_or_else(|| {
                     Error::Meta("a completion's commit reported a lost fill race".into())
                 })?;

@@ -63,7 +63,14 @@ const OPEN_ATTEMPTS: usize = 64;
 impl Store {
     /// A writer for a new blob computing MD5 plus `algorithms`.
     pub fn blob_writer(&self, algorithms: &[ChecksumAlgorithm]) -> Result<BlobWriter> {
-        BlobWriter::create(self.shared.clone(), algorithms)
+        BlobWriter::create(self.shared.clone(), algorithms, 0)
+    }
+
+    /// A writer for a whole object (PUT, copy): up to [`crate::StoreOptions::inline_max`]
+    /// bytes it stays in memory and becomes an inline object, without a blob file.
+    pub fn object_writer(&self, algorithms: &[ChecksumAlgorithm]) -> Result<BlobWriter> {
+        let inline_max = self.shared.options.inline_max;
+        BlobWriter::create(self.shared.clone(), algorithms, inline_max)
     }
 
     /// The one commit routine: make `blob` the content of `bucket/key`.
@@ -74,11 +81,12 @@ impl Store {
         bucket: &str,
         key: &str,
         attrs: ObjectAttrs,
-        blob: Blob,
+        mut blob: Blob,
         condition: CommitCondition,
     ) -> Result<Option<ObjectMeta>> {
         self.shared.check_writable()?;
         validate_key(key)?;
+        let inline = blob.take_inline().map(|bytes| (blob.id, bytes));
         let rec = ObjectRec {
             size: blob.size(),
             etag: hex::encode(blob.md5()),
@@ -102,10 +110,11 @@ impl Store {
             seq: 0,
             upload_id: None,
             part_checksums: Vec::new(),
+            inline: inline.is_some(),
         };
         let outcome = {
             let _gate = self.shared.bucket_gate_shared();
-            self.write_version(bucket, key, rec, condition, None)?
+            self.write_version(bucket, key, rec, condition, None, inline)?
         };
         match outcome {
             // `blob` drops here: its file is deleted.
@@ -133,7 +142,7 @@ impl Store {
         validate_key(key)?;
         self.head_bucket(bucket)?;
         let algorithms: Vec<ChecksumAlgorithm> = expect.checksums.iter().map(|(a, _)| *a).collect();
-        let mut writer = self.blob_writer(&algorithms)?;
+        let mut writer = self.object_writer(&algorithms)?;
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
             writer.write(&chunk?).await?;
@@ -212,13 +221,26 @@ impl Store {
                 continue; // `lease` drops; a concurrent commit won: read the new object
             }
             let dirs = &self.shared.dirs;
-            let reader = ObjectReader::new(
-                &rec.blobs,
-                |b| dirs.blob_path(b.id),
-                resolved,
-                self.shared.options.read_chunk,
-                lease,
-            );
+            let inline = match (rec.inline, rec.blobs.first()) {
+                (true, Some(b)) => match self.shared.meta.inline_bytes(b.id)? {
+                    Some(bytes) => Some(bytes),
+                    // Replaced and released since the record was read: read the new one.
+                    None => continue,
+                },
+                _ => None,
+            };
+            let reader = match inline {
+                Some(bytes) => {
+                    ObjectReader::inline(Bytes::copy_from_slice(&bytes), resolved, lease)
+                }
+                None => ObjectReader::new(
+                    &rec.blobs,
+                    |b| dirs.blob_path(b.id),
+                    resolved,
+                    self.shared.options.read_chunk,
+                    lease,
+                ),
+            };
             return Ok((object_meta(key.to_owned(), rec), reader));
         }
         Err(Error::Meta(format!(
@@ -298,7 +320,7 @@ impl Store {
             },
             checksums: Vec::new(),
         };
-        let mut writer = self.blob_writer(&algorithms)?;
+        let mut writer = self.object_writer(&algorithms)?;
         while let Some(chunk) = reader.next().await {
             writer.write(&chunk?).await?;
         }

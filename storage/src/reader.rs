@@ -28,6 +28,8 @@ type Pending = tokio::task::JoinHandle<std::io::Result<(File, Bytes)>>;
 /// A stream of an object's bytes (or of a range of them), in chunks of at most
 /// `StoreOptions::read_chunk`. Holds the blobs alive while it exists.
 pub struct ObjectReader {
+    /// An inline object's bytes still to yield (then there are no segments).
+    inline: Option<Bytes>,
     segments: VecDeque<Segment>,
     /// The open file of the first segment, between two reads.
     file: Option<File>,
@@ -65,10 +67,26 @@ impl ObjectReader {
             }
         }
         ObjectReader {
+            inline: None,
             segments,
             file: None,
             pending: None,
             chunk: chunk.max(1),
+            range,
+            len: range.map_or(0, |(a, b)| b - a + 1),
+            _lease: lease,
+        }
+    }
+
+    /// A reader of `range` of an inline object's bytes, yielded as one chunk.
+    pub(crate) fn inline(bytes: Bytes, range: Option<(u64, u64)>, lease: Lease) -> ObjectReader {
+        let slice = range.map(|(first, last)| bytes.slice(first as usize..=last as usize));
+        ObjectReader {
+            inline: slice.filter(|s| !s.is_empty()),
+            segments: VecDeque::new(),
+            file: None,
+            pending: None,
+            chunk: 1,
             range,
             len: range.map_or(0, |(a, b)| b - a + 1),
             _lease: lease,
@@ -104,6 +122,9 @@ impl futures::Stream for ObjectReader {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if let Some(bytes) = this.inline.take() {
+            return Poll::Ready(Some(Ok(bytes)));
+        }
         loop {
             if let Some(pending) = this.pending.as_mut() {
                 let done = match Pin::new(pending).poll(cx) {

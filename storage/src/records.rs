@@ -52,6 +52,10 @@ pub(crate) struct ObjectRec {
     /// Raw checksum of each part in the upload's algorithm (multipart objects whose upload
     /// had one; empty otherwise), for GetObjectAttributes.
     pub part_checksums: Vec<Vec<u8>>,
+    /// A small object: its one blob's bytes are in the metadata store's `inline` tree
+    /// (under the blob's id), not in a file. Kept apart from the record so that listings
+    /// and scans never read object bytes.
+    pub inline: bool,
 }
 
 /// [`ObjectRec`] as format 1 wrote it.
@@ -235,6 +239,7 @@ pub(crate) fn decode_object(raw: &[u8]) -> Result<ObjectRec> {
                 seq: 0,
                 upload_id: None,
                 part_checksums: Vec::new(),
+                inline: false,
             })
         }
         Some((v, _)) => Err(Error::Corrupt(format!(

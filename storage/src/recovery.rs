@@ -1,6 +1,7 @@
 //! The recovery sweep run by [`crate::Store::open`]: every temp file is garbage, and so is
-//! every blob file no object or staged part references. Reads metadata once (into a set of
-//! live ids), never modifies it, and logs what it removed.
+//! every blob file (or inline blob entry) no object or staged part references. Reads the
+//! records once (into a set of live ids), changes nothing but the garbage, and logs what it
+//! removed.
 
 use std::collections::HashSet;
 
@@ -33,6 +34,15 @@ pub(crate) fn sweep(dirs: &Dirs, meta: &Meta) -> Result<RecoveryReport> {
                 report.orphan_blobs_removed += 1;
             }
         }
+    }
+    // Inline blobs whose release was not yet durable at a crash.
+    let orphans: Vec<BlobId> = meta
+        .inline_ids()
+        .filter(|id| id.as_ref().map_or(true, |id| !live.contains(id)))
+        .collect::<Result<_>>()?;
+    for id in orphans {
+        meta.remove_inline(id)?;
+        report.orphan_blobs_removed += 1;
     }
     tracing::info!(
         temp_files_removed = report.temp_files_removed,

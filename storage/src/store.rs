@@ -107,7 +107,7 @@ impl Store {
         let dir = dir.as_ref();
         let dirs = Dirs::new(dir);
         dirs.create()?;
-        let meta = Meta::open(&dir.join("meta"))?;
+        let meta = Meta::open(&dir.join("meta"), options.meta_cache_bytes)?;
         let report = recovery::sweep(&dirs, &meta)?;
         Ok(Store {
             shared: Arc::new(Shared {
@@ -158,6 +158,8 @@ impl Store {
         let task = tokio::spawn(async move {
             store.flush().await?;
             for id in released {
+                // An inline blob is a metadata entry, any other a file.
+                store.shared.meta.remove_inline(id)?;
                 store.shared.leases.delete_blob(id);
             }
             Ok(())

@@ -176,6 +176,7 @@ impl Store {
         mut rec: ObjectRec,
         condition: CommitCondition,
         upload: Option<(String, Vec<u32>)>,
+        inline: Option<(BlobId, Vec<u8>)>,
     ) -> Result<Option<(ObjectRec, Vec<BlobId>)>> {
         let meta = &self.shared.meta;
         let mode = self.versioning(bucket)?;
@@ -206,6 +207,7 @@ impl Store {
         let mut change = Change {
             tombstone: Some(None),
             upload,
+            inline,
             ..Change::default()
         };
         let mut released = Vec::new();

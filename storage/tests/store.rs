@@ -2,6 +2,7 @@
 //! property test across reopens plus list paging (`model`), versioning with its own model
 //! test and the upgrade of a previous release's data directory (`versions`), a kill -9 crash
 //! test of plain writes (`crash`) and of versioned writes and deletes (`crash_versions`),
+//! small objects kept inline in their metadata (`inline`),
 //! and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
 //! as a child running one test, selected by an environment variable.
 
@@ -15,6 +16,8 @@ mod crash;
 mod crash_versions;
 #[path = "store/etag.rs"]
 mod etag;
+#[path = "store/inline.rs"]
+mod inline;
 #[path = "store/memory.rs"]
 mod memory;
 #[path = "store/model.rs"]
@@ -28,11 +31,15 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 use storage::{Expect, ObjectAttrs, ObjectReader, Store, StoreOptions};
 
+/// Small buffers and no inline objects: every object is a blob file (the tests that count
+/// blob files rely on it; `inline.rs` and the crash tests turn inlining on).
 pub fn small_options() -> StoreOptions {
     StoreOptions {
         min_part_size: 1024,
         read_chunk: 4096,
         write_buffer: 8192,
+        inline_max: 0,
+        meta_cache_bytes: 8 * 1024 * 1024,
     }
 }
 

@@ -361,7 +361,9 @@ async fn kill_9_during_an_expiration_pass() {
         .send()
         .await
         .expect("bucket");
-    let body = |i: usize| format!("object {i} ").repeat(20).into_bytes();
+    // Above the inline threshold: each object is a blob file, so the end can check that
+    // none is left behind.
+    let body = |i: usize| format!("object {i:05} ").repeat(1300).into_bytes();
     for chunk in (0..N).collect::<Vec<_>>().chunks(50) {
         let puts = chunk.iter().map(|&i| {
             client
