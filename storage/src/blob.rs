@@ -86,6 +86,11 @@ pub struct BlobWriter {
     guard: FileGuard,
     /// While there is no file: the most the buffer may hold before it becomes one.
     inline_max: usize,
+    /// The previous buffer being hashed and written on the blocking pool while this one
+    /// fills (it holds the sink; it hands it back with its emptied buffer).
+    in_flight: Option<tokio::task::JoinHandle<Result<(Sink, Vec<u8>)>>>,
+    /// An emptied buffer for the next fill.
+    spare: Vec<u8>,
 }
 
 fn broken() -> Error {
@@ -119,6 +124,8 @@ impl BlobWriter {
             written: 0,
             guard: FileGuard { path, armed: false },
             inline_max,
+            in_flight: None,
+            spare: Vec::new(),
         };
         if inline_max == 0 {
             writer.open_file()?;
@@ -145,7 +152,7 @@ impl BlobWriter {
     }
 
     pub async fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        if self.sink.is_none() {
+        if self.sink.is_none() && self.in_flight.is_none() {
             return Err(broken());
         }
         if self.in_memory() {
@@ -174,20 +181,32 @@ impl BlobWriter {
     }
 
     /// Hash and write the buffer on the blocking pool (hashing 1 GiB is CPU work that must
-    /// not stall the async workers).
+    /// not stall the async workers), without waiting for it: the next buffer fills from the
+    /// network meanwhile. At most one buffer is in flight; this waits for the previous one.
     async fn drain(&mut self) -> Result<()> {
+        self.settle().await?;
         let mut sink = self.sink.take().ok_or_else(broken)?;
-        let buf = std::mem::take(&mut self.buf);
-        let (sink, mut buf) = tokio::task::spawn_blocking(move || -> Result<(Sink, Vec<u8>)> {
-            sink.hashes.update(&buf);
-            sink.file.as_mut().ok_or_else(broken)?.write_all(&buf)?;
-            Ok((sink, buf))
-        })
-        .await
-        .map_err(join_err)??;
-        buf.clear();
-        self.buf = buf;
-        self.sink = Some(sink);
+        let mut next = std::mem::take(&mut self.spare);
+        next.reserve(self.capacity);
+        let buf = std::mem::replace(&mut self.buf, next);
+        self.in_flight = Some(tokio::task::spawn_blocking(
+            move || -> Result<(Sink, Vec<u8>)> {
+                sink.hashes.update(&buf);
+                sink.file.as_mut().ok_or_else(broken)?.write_all(&buf)?;
+                Ok((sink, buf))
+            },
+        ));
+        Ok(())
+    }
+
+    /// Wait for the buffer in flight, if any, and take the sink back.
+    async fn settle(&mut self) -> Result<()> {
+        if let Some(task) = self.in_flight.take() {
+            let (sink, mut buf) = task.await.map_err(join_err)??;
+            buf.clear();
+            self.spare = buf;
+            self.sink = Some(sink);
+        }
         Ok(())
     }
 
@@ -200,11 +219,12 @@ impl BlobWriter {
     /// [`BlobWriter::temp_path`] sees every byte written so far (origin fills stream their
     /// temp file to clients while it grows).
     pub async fn flush(&mut self) -> Result<()> {
+        self.settle().await?;
         self.open_file()?;
         if !self.buf.is_empty() {
             self.drain().await?;
         }
-        Ok(())
+        self.settle().await
     }
 
     /// Where the unfinished blob is being written. Readers may open it while the writer
@@ -224,6 +244,7 @@ impl BlobWriter {
         } else if !self.buf.is_empty() {
             self.drain().await?;
         }
+        self.settle().await?;
         let sink = self.sink.take().ok_or_else(broken)?;
         let digests = sink.hashes.finish();
         let written = self.written;
