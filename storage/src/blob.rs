@@ -73,6 +73,9 @@ struct Sink {
     hashes: Hashes,
 }
 
+/// A buffer being hashed and written: gives back the sink and the emptied buffer.
+type Drain = tokio::task::JoinHandle<Result<(Sink, Vec<u8>)>>;
+
 /// Writes one blob: temp file -> hash -> verify -> fsync -> rename -> fsync dir.
 /// Dropping it before [`BlobWriter::finish`] deletes the temp file.
 pub struct BlobWriter {
@@ -88,7 +91,7 @@ pub struct BlobWriter {
     inline_max: usize,
     /// The previous buffer being hashed and written on the blocking pool while this one
     /// fills (it holds the sink; it hands it back with its emptied buffer).
-    in_flight: Option<tokio::task::JoinHandle<Result<(Sink, Vec<u8>)>>>,
+    in_flight: Option<Drain>,
     /// An emptied buffer for the next fill.
     spare: Vec<u8>,
 }
