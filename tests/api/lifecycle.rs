@@ -458,7 +458,7 @@ async fn kill_9_during_an_expiration_pass() {
     // A clean open sweeps what the kill orphaned: one blob per kept object remains.
     let store = storage::Store::open(&data, storage::StoreOptions::default()).expect("opens");
     drop(store);
-    let blobs = walk_files(&data.join("blobs"));
+    let blobs = crate::common::files_under(&data.join("blobs")).len();
     assert_eq!(blobs, 5, "only the kept objects' blobs remain");
 }
 
@@ -470,22 +470,4 @@ fn client_of(server: &ServeProcess) -> aws_sdk_s3::Client {
         .parse()
         .expect("addr");
     client_for(addr, AK, SK)
-}
-
-fn walk_files(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| {
-                    let path = e.path();
-                    if path.is_dir() {
-                        walk_files(&path)
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
 }

@@ -763,7 +763,7 @@ async fn sweeper_removes_uploads_older_than_the_configured_age() {
     s.stop().await;
     let data_dir = s.dir.path().join("data");
     let blobs = |dir: &std::path::Path| {
-        walk_files(&dir.join("blobs"))
+        crate::common::files_under(&dir.join("blobs"))
             .into_iter()
             .filter(|p| p.is_file())
             .count()
@@ -804,21 +804,6 @@ async fn sweeper_removes_uploads_older_than_the_configured_age() {
         "NoSuchUpload",
     );
     assert_eq!(blobs(&data_dir), 0, "its staged part was deleted");
-}
-
-fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk_files(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// A file of `mib` MiB whose every MiB differs (so a misordered part would be caught),

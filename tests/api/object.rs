@@ -584,3 +584,41 @@ async fn every_response_has_a_request_id_and_errors_are_xml() {
     assert_eq!(xml_code(&body), "NoSuchBucket");
     assert!(body.contains("<Resource>/nobucket/k</Resource>"), "{body}");
 }
+
+/// With `inline_max_bytes` on, small objects live in the metadata store: the API cannot tell
+/// (GET, Range, HEAD, copies, overwrites by a large object), and no blob file is written.
+#[tokio::test]
+async fn inline_small_objects_behave_like_any_other() {
+    let s = TestServer::start_with(|c| c.storage.inline_max = 1024).await;
+    s.create_bucket("bkt").await;
+    let small = pattern(1000, 3);
+    s.put("bkt", "small", small.clone()).await;
+    assert_eq!(s.get_bytes("bkt", "small").await, small);
+    let ranged = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("small")
+        .range("bytes=10-19")
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(crate::common::body_of(ranged).await, small[10..20].to_vec());
+    s.client
+        .copy_object()
+        .bucket("bkt")
+        .key("copy")
+        .copy_source("bkt/small")
+        .send()
+        .await
+        .expect("copy");
+    assert_eq!(s.get_bytes("bkt", "copy").await, small);
+    let files = || crate::common::files_under(&s.dir.path().join("data/blobs")).len();
+    assert_eq!(files(), 0, "small objects have no blob file");
+    let big = pattern(5000, 4);
+    s.put("bkt", "small", big.clone()).await;
+    assert_eq!(s.get_bytes("bkt", "small").await, big);
+    assert_eq!(files(), 1);
+    s.put("bkt", "small", small.clone()).await;
+    assert_eq!(files(), 0, "the overwritten file is released");
+}
