@@ -18,10 +18,11 @@
 //! Flags (after `--`): `--secs S` time cap per workload (default 5), `--clients N`
 //! concurrency of the small-object workloads (default 16), `--only a,b` run a subset of
 //! `put4k get4k list put64m get64m fill1m hit1m flight16m` (each needs the data of the ones
-//! before it in that order, which are then run too). `ORIGINSTORE_BIN=path` runs that
-//! server binary instead of this build's (to compare a baseline in the same session). The
-//! server logs (stderr, default `info`
-//! level: one line per request, as in production) go to a file in the temp directory.
+//! before it in that order, which are then run too), `--timeline` print each workload's
+//! requests per second. `ORIGINSTORE_BIN=path` runs that server binary instead of this
+//! build's (to compare a baseline in the same session). PUT 4 KiB stops at 100 000 objects
+//! or the time cap. The server logs (stderr, default `info` level: one line per request, as
+//! in production) go to a file in the temp directory.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -42,6 +43,9 @@ const MIB: f64 = 1024.0 * 1024.0;
 const LIST_KEYS: u64 = 10_000;
 
 // ---------------------------------------------------------------- options
+
+/// `--timeline`: print each workload's requests per second as it runs.
+static TIMELINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 struct Options {
     secs: Duration,
@@ -72,6 +76,7 @@ impl Options {
                         .and_then(|v| v.parse().ok())
                         .expect("--clients takes a number");
                 }
+                "--timeline" => TIMELINE.store(true, Ordering::Relaxed),
                 "--only" => {
                     let list = args.next().expect("--only takes a comma-separated list");
                     options.only = Some(list.split(',').map(str::to_owned).collect());
@@ -372,6 +377,19 @@ where
     let started = Instant::now();
     let deadline = started + max_time;
     let mut tasks = Vec::new();
+    if TIMELINE.load(Ordering::Relaxed) {
+        // Requests started in each second: shows warm-up and drift a total hides.
+        let next = next.clone();
+        tokio::spawn(async move {
+            let mut last = 0;
+            for second in 1..=max_time.as_secs() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let now = next.load(Ordering::Relaxed).min(max_ops);
+                eprintln!("  second {second}: {} requests started", now - last);
+                last = now;
+            }
+        });
+    }
     for _ in 0..clients {
         let (op, next) = (op.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
@@ -554,7 +572,7 @@ async fn bench(options: Options) {
     if options.wants("put4k") {
         let body = Bytes::from(pattern(4096, 1));
         let c = s3.clone();
-        let m = workload(&server, "put4k", clients, 20_000, secs, move |i| {
+        let m = workload(&server, "put4k", clients, 100_000, secs, move |i| {
             let (c, body) = (c.clone(), body.clone());
             async move { Ok((c.put(&format!("/bench/k{i:06}"), body).await?, None)) }
         })
