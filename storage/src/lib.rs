@@ -31,8 +31,10 @@
 //!    and, for a fill ([`CommitCondition::IfAbsent`]), that no object or tombstone appeared.
 //!    UploadPart commits the blob as a staged part instead ([`Store::commit_part`]).
 //! 7. sled's blocking `flush`, run on the blocking pool (sled 0.34's `flush_async` never wakes
-//!    concurrent waiters: sled #1241, #1308); only then does the call return and the server
-//!    answer 2xx. A failed flush poisons the store like a failed fsync.
+//!    concurrent waiters: sled #1241, #1308) and shared by the writers that commit while one
+//!    runs (group commit, `group_flush.rs`); only when a flush that started after this
+//!    commit has finished does the call return and the server answer 2xx. A failed flush
+//!    poisons the store like a failed fsync.
 //! 8. The blobs of the metadata that was replaced are deleted (deferred while a reader
 //!    still streams them). Deleting after the flush matters: deleting first could leave
 //!    durable metadata naming a deleted blob.
@@ -115,7 +117,7 @@
 //! `object` (commit routine, put / get / delete / copy, tombstones), `records` (the
 //! metadata records and their encodings), `versions` (versioning state, what a write or a
 //! delete does to a key's versions), `list`, `list_versions`, `bucket`,
-//! `multipart`, `fill`, `tagging` (a version's tags rewritten in place), `recovery` (the open-time sweep), `events` (a durable queue of
+//! `multipart`, `fill`, `group_flush` (writers share metadata flushes), `tagging` (a version's tags rewritten in place), `recovery` (the open-time sweep), `events` (a durable queue of
 //! records waiting for delivery: origin notifications), `store` (the handle, poisoning,
 //! gates).
 
@@ -127,6 +129,7 @@ mod checksum;
 mod crc_combine;
 mod events;
 mod fill;
+mod group_flush;
 mod layout;
 mod lease;
 mod list;

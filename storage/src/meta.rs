@@ -32,6 +32,7 @@ use std::path::Path;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
+use crate::group_flush::GroupFlush;
 use crate::layout::BlobId;
 use crate::records::{
     decode, decode_object, decode_upload, decode_version, encode, encode_object, encode_upload,
@@ -90,6 +91,8 @@ pub(crate) type Row = (Vec<u8>, Vec<u8>);
 
 pub(crate) struct Meta {
     db: sled::Db,
+    /// Concurrent writers share flushes (group commit).
+    flusher: std::sync::Arc<GroupFlush>,
     buckets: sled::Tree,
     objects: sled::Tree,
     uploads: sled::Tree,
@@ -143,6 +146,10 @@ impl Meta {
             versions: tree("versions")?,
             store: tree("store")?,
             inline: tree("inline")?,
+            flusher: std::sync::Arc::new(GroupFlush::new({
+                let db = db.clone();
+                move || db.flush().map(drop).map_err(|e| e.to_string())
+            })),
             db,
         };
         meta.check_format(path)?;
@@ -207,17 +214,16 @@ impl Meta {
         self.db.generate_id().map(|id| id + 1).map_err(sled_err)
     }
 
-    /// Make every write so far durable. sled 0.34's `flush_async` is not used: futures of
+    /// Make every write so far durable, sharing one flush with the writers that commit
+    /// meanwhile ([`GroupFlush`]). sled 0.34's `flush_async` is not used: futures of
     /// concurrent calls are never woken in release builds (sled issues #1241, #1308; the
     /// load benchmark's 16 concurrent PUTs wedged the server for good), so the blocking
     /// `flush` runs on the blocking pool instead.
     pub async fn flush(&self) -> Result<()> {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.flush())
+        self.flusher
+            .flush()
             .await
-            .map_err(|e| Error::Meta(format!("metadata flush task: {e}")))?
-            .map(drop)
-            .map_err(sled_err)
+            .map_err(|e| Error::Meta(format!("metadata flush: {e}")))
     }
 
     // ---- buckets ----
