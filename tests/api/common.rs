@@ -190,6 +190,30 @@ impl TestServer {
         (status, xml_code(&resp.text().await.expect("body")))
     }
 
+    /// UploadPart of `body` as part `n` of `upload_id`: its ETag.
+    pub async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        n: i32,
+        body: Vec<u8>,
+    ) -> String {
+        self.client
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(n)
+            .body(body.into())
+            .send()
+            .await
+            .expect("upload part")
+            .e_tag()
+            .expect("etag")
+            .to_owned()
+    }
+
     /// Stop the server (graceful) and keep the data directory.
     pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {
@@ -368,4 +392,21 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// The part list of a CompleteMultipartUpload: parts 1, 2, ... with these ETags.
+pub fn completed(etags: &[String]) -> aws_sdk_s3::types::CompletedMultipartUpload {
+    let parts = etags
+        .iter()
+        .enumerate()
+        .map(|(i, etag)| {
+            aws_sdk_s3::types::CompletedPart::builder()
+                .part_number(i as i32 + 1)
+                .e_tag(etag)
+                .build()
+        })
+        .collect();
+    aws_sdk_s3::types::CompletedMultipartUpload::builder()
+        .set_parts(Some(parts))
+        .build()
 }

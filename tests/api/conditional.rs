@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
-use crate::common::{code, expect_code, xml_code, TestServer};
+use crate::common::{code, completed, expect_code, xml_code, TestServer};
 
 const BUCKET: &str = "cond";
 
@@ -192,19 +192,8 @@ async fn complete_multipart_upload_and_copy_conditions() {
                 .expect("id")
                 .to_owned();
             let etag = s
-                .client
-                .upload_part()
-                .bucket(BUCKET)
-                .key(key)
-                .upload_id(&id)
-                .part_number(1)
-                .body(b"part one".to_vec().into())
-                .send()
-                .await
-                .expect("part")
-                .e_tag()
-                .expect("etag")
-                .to_owned();
+                .upload_part(BUCKET, key, &id, 1, b"part one".to_vec())
+                .await;
             (id, etag)
         }
     };
@@ -215,11 +204,7 @@ async fn complete_multipart_upload_and_copy_conditions() {
                 .bucket(BUCKET)
                 .key(key)
                 .upload_id(id)
-                .multipart_upload(
-                    CompletedMultipartUpload::builder()
-                        .parts(CompletedPart::builder().part_number(1).e_tag(etag).build())
-                        .build(),
-                )
+                .multipart_upload(completed(&[etag]))
                 .set_if_none_match(none_match.map(str::to_owned))
                 .send()
         };

@@ -5,7 +5,7 @@
 
 use aws_sdk_s3::types::{StorageClass, Tag, Tagging, TaggingDirective};
 
-use crate::common::{expect_code, keys_of, TestServer};
+use crate::common::{completed, expect_code, keys_of, TestServer};
 
 const BUCKET: &str = "tags";
 
@@ -168,34 +168,14 @@ async fn tags_travel_with_multipart_uploads_and_copies() {
         .expect("id")
         .to_owned();
     let etag = s
-        .client
-        .upload_part()
-        .bucket(BUCKET)
-        .key("mp")
-        .upload_id(&id)
-        .part_number(1)
-        .body(b"only part".to_vec().into())
-        .send()
-        .await
-        .expect("part")
-        .e_tag()
-        .expect("etag")
-        .to_owned();
+        .upload_part(BUCKET, "mp", &id, 1, b"only part".to_vec())
+        .await;
     s.client
         .complete_multipart_upload()
         .bucket(BUCKET)
         .key("mp")
         .upload_id(&id)
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .parts(
-                    aws_sdk_s3::types::CompletedPart::builder()
-                        .part_number(1)
-                        .e_tag(etag)
-                        .build(),
-                )
-                .build(),
-        )
+        .multipart_upload(completed(&[etag]))
         .send()
         .await
         .expect("complete");

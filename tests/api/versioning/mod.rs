@@ -7,7 +7,7 @@ use aws_sdk_s3::types::{
     BucketVersioningStatus, Delete, MfaDelete, ObjectIdentifier, VersioningConfiguration,
 };
 
-use crate::common::{body_of, expect_code, keys_of, xml_code, TestServer};
+use crate::common::{body_of, completed, expect_code, keys_of, xml_code, TestServer};
 
 mod listing;
 
@@ -548,36 +548,16 @@ async fn multipart_completion_is_a_version_and_a_retry_answers_the_same() {
         .expect("create");
     let upload_id = create.upload_id().expect("upload id");
     let part = vec![7u8; 5 * 1024 * 1024];
-    let etag = s
-        .client
-        .upload_part()
-        .bucket(BUCKET)
-        .key("big")
-        .upload_id(upload_id)
-        .part_number(1)
-        .body(part.clone().into())
-        .send()
-        .await
-        .expect("part")
-        .e_tag()
-        .expect("etag")
-        .to_owned();
+    let etags = [s
+        .upload_part(BUCKET, "big", upload_id, 1, part.clone())
+        .await];
     let complete = || {
         s.client
             .complete_multipart_upload()
             .bucket(BUCKET)
             .key("big")
             .upload_id(upload_id)
-            .multipart_upload(
-                aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                    .parts(
-                        aws_sdk_s3::types::CompletedPart::builder()
-                            .part_number(1)
-                            .e_tag(&etag)
-                            .build(),
-                    )
-                    .build(),
-            )
+            .multipart_upload(completed(&etags))
             .send()
     };
     let first = complete().await.expect("complete");
