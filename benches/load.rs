@@ -17,7 +17,7 @@
 //!
 //! Flags (after `--`): `--secs S` time cap per workload (default 5), `--clients N`
 //! concurrency of the small-object workloads (default 16), `--only a,b` run a subset of
-//! `put4k get4k list put64m get64m fill1m hit1m flight16m` (each needs the data of the ones
+//! `put4k get4k list put1m put64m get64m fill1m hit1m flight16m` (each needs the data of the ones
 //! before it in that order, which are then run too), `--timeline` print each workload's
 //! requests per second. `ORIGINSTORE_BIN=path` runs that server binary instead of this
 //! build's (to compare a baseline in the same session). PUT 4 KiB stops at 100 000 objects
@@ -501,6 +501,7 @@ const ORDER: &[&str] = &[
     "put4k",
     "get4k",
     "list",
+    "put1m",
     "put64m",
     "get64m",
     "fill1m",
@@ -643,6 +644,15 @@ async fn bench(options: Options) {
     }
 
     // Large objects: PUT 64 MiB (sequential, 5 times), then GET them (20 times).
+    if options.wants("put1m") {
+        let body = Bytes::from(pattern(1024 * 1024, 5));
+        let c = s3.clone();
+        workload(&server, "put1m", clients, 2_000, secs, move |i| {
+            let (c, body) = (c.clone(), body.clone());
+            async move { Ok((c.put(&format!("/big/m{i:05}"), body).await?, None)) }
+        })
+        .await;
+    }
     if options.wants("put64m") {
         let body = Bytes::from(pattern(64 * 1024 * 1024, 3));
         let c = s3.clone();

@@ -171,6 +171,9 @@ impl BlobWriter {
         }
         let mut rest = chunk;
         while !rest.is_empty() {
+            if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(self.capacity);
+            }
             let room = self.capacity - self.buf.len();
             let (now, later) = rest.split_at(room.min(rest.len()));
             self.buf.extend_from_slice(now);
@@ -189,8 +192,9 @@ impl BlobWriter {
     async fn drain(&mut self) -> Result<()> {
         self.settle().await?;
         let mut sink = self.sink.take().ok_or_else(broken)?;
-        let mut next = std::mem::take(&mut self.spare);
-        next.reserve(self.capacity);
+        // The next buffer is allocated only if more bytes come (a body of one buffer never
+        // needs a second).
+        let next = std::mem::take(&mut self.spare);
         let buf = std::mem::replace(&mut self.buf, next);
         self.in_flight = Some(tokio::task::spawn_blocking(
             move || -> Result<(Sink, Vec<u8>)> {
