@@ -34,11 +34,7 @@ pub async fn handle_get_object_attributes(
                     algorithm: c.algorithm,
                     value: c.value.clone(),
                 },
-                checksum_type: if c.composite {
-                    "COMPOSITE"
-                } else {
-                    "FULL_OBJECT"
-                },
+                checksum_type: headers::checksum_type(c.composite),
             }),
         object_parts: (params.object_parts && !meta.part_sizes.is_empty())
             .then(|| object_parts(&meta, params)),

@@ -14,14 +14,12 @@
 use http::HeaderMap;
 use storage::{CommitCondition, DeleteCondition, ObjectMeta};
 
+use super::headers::unquote_etag;
 use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+    super::headers::header(headers, name).map(str::trim)
 }
 
 /// The key's current object, if it has one (a current delete marker is none).
@@ -33,11 +31,9 @@ fn current(state: &AppState, bucket: &str, key: &str) -> Result<Option<ObjectMet
     }
 }
 
-fn unquote(etag: &str) -> String {
-    etag.trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .to_owned()
+/// An `If-Match` value as storage compares it: `*`, or the unquoted ETag.
+fn if_match_value(value: &str) -> String {
+    unquote_etag(value).to_owned()
 }
 
 /// The condition a write's headers put on the key, checked against it now.
@@ -49,12 +45,9 @@ pub fn write_condition(
 ) -> Result<CommitCondition, S3Error> {
     let if_none_match = header(headers, "if-none-match");
     let if_match = header(headers, "if-match");
-    if if_none_match.is_none() && if_match.is_none() {
-        return Ok(CommitCondition::Always);
-    }
-    let existing = current(state, bucket, key)?;
     match (if_none_match, if_match) {
-        (Some("*"), _) => match existing {
+        (None, None) => Ok(CommitCondition::Always),
+        (Some("*"), _) => match current(state, bucket, key)? {
             Some(_) => Err(storage::Error::PreconditionFailed.into()),
             None => Ok(CommitCondition::IfNoneMatch),
         },
@@ -63,13 +56,13 @@ pub fn write_condition(
             S3ErrorCode::NotImplemented,
             "A header you provided implies functionality that is not implemented: If-None-Match takes only *",
         )),
-        (None, Some(wanted)) => match existing {
+        (None, Some(wanted)) => match current(state, bucket, key)? {
             None => Err(storage::Error::NoSuchKey.into()),
-            Some(meta) if wanted == "*" => Ok(CommitCondition::IfMatch(meta.etag)),
-            Some(meta) if unquote(wanted) == meta.etag => Ok(CommitCondition::IfMatch(meta.etag)),
+            Some(meta) if wanted == "*" || unquote_etag(wanted) == meta.etag => {
+                Ok(CommitCondition::IfMatch(meta.etag))
+            }
             Some(_) => Err(storage::Error::PreconditionFailed.into()),
         },
-        (None, None) => Ok(CommitCondition::Always),
     }
 }
 
@@ -93,10 +86,7 @@ pub fn delete_condition(headers: &HeaderMap) -> Result<DeleteCondition, S3Error>
         ),
     };
     Ok(DeleteCondition {
-        if_match: header(headers, "if-match").map(|v| match v {
-            "*" => "*".to_owned(),
-            etag => unquote(etag),
-        }),
+        if_match: header(headers, "if-match").map(if_match_value),
         last_modified,
         size,
         exactly_modified: None,
@@ -115,13 +105,7 @@ pub fn entry_condition(
         Some(v) => Some(parse_iso8601(v).map_err(|_| S3Error::malformed_xml("LastModifiedTime"))?),
     };
     Ok(DeleteCondition {
-        if_match: etag.map(|e| {
-            if e.trim() == "*" {
-                "*".to_owned()
-            } else {
-                unquote(e)
-            }
-        }),
+        if_match: etag.map(if_match_value),
         last_modified,
         size,
         exactly_modified: None,

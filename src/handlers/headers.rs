@@ -22,7 +22,7 @@ const ALGORITHMS: [ChecksumAlgorithm; 5] = [
 /// User metadata may not exceed 2 KB (names + values), as on AWS.
 const MAX_USER_METADATA: usize = 2048;
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -279,16 +279,20 @@ pub fn object_headers(
             out.push((c.algorithm.header_name().to_owned(), c.value.clone()));
             out.push((
                 "x-amz-checksum-type".to_owned(),
-                if c.composite {
-                    "COMPOSITE"
-                } else {
-                    "FULL_OBJECT"
-                }
-                .to_owned(),
+                checksum_type(c.composite).to_owned(),
             ));
         }
     }
     out
+}
+
+/// S3's name for a checksum's type: a multipart checksum of checksums, or of the bytes.
+pub fn checksum_type(composite: bool) -> &'static str {
+    if composite {
+        "COMPOSITE"
+    } else {
+        "FULL_OBJECT"
+    }
 }
 
 /// Append `(name, value)` pairs to a response builder, skipping values that are not valid
@@ -385,9 +389,14 @@ fn check_conditions(
 
 /// `"a", W/"b", *` against an unquoted ETag.
 pub fn etag_matches(list: &str, etag: &str) -> bool {
-    list.split(',').map(str::trim).any(|candidate| {
-        candidate == "*" || candidate.trim_start_matches("W/").trim_matches('"') == etag
-    })
+    list.split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || unquote_etag(candidate) == etag)
+}
+
+/// An ETag as a client sends it (`"e"`, `W/"e"`, `e`), unquoted.
+pub fn unquote_etag(etag: &str) -> &str {
+    etag.trim().trim_start_matches("W/").trim_matches('"')
 }
 
 /// Parse a `Range` header. Syntax S3 does not serve (multiple ranges, other units, garbage)

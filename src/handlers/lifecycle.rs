@@ -20,7 +20,6 @@ pub async fn handle_put_bucket_lifecycle(
     ctx: &mut RequestContext,
     bucket: &str,
 ) -> Result<Response, S3Error> {
-    state.store.head_bucket(bucket)?;
     let body = read_small_body(ctx, MAX_LIFECYCLE_BODY).await?;
     let lifecycle = document::parse(&body)?;
     state.lifecycle.set(bucket, Some(&lifecycle)).await?;
@@ -31,7 +30,6 @@ pub async fn handle_get_bucket_lifecycle(
     state: &Arc<AppState>,
     bucket: &str,
 ) -> Result<Response, S3Error> {
-    state.store.head_bucket(bucket)?;
     match state.lifecycle.get(bucket)? {
         Some(lifecycle) => xml_response(StatusCode::OK, &lifecycle.document),
         None => Err(S3Error::new(
@@ -45,7 +43,6 @@ pub async fn handle_delete_bucket_lifecycle(
     state: &Arc<AppState>,
     bucket: &str,
 ) -> Result<Response, S3Error> {
-    state.store.head_bucket(bucket)?;
     state.lifecycle.set(bucket, None).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

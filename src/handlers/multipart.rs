@@ -54,18 +54,10 @@ pub async fn handle_create_multipart_upload(
         );
         headers.insert(
             "x-amz-checksum-type",
-            http::HeaderValue::from_static(checksum_type_name(c.full_object)),
+            http::HeaderValue::from_static(headers::checksum_type(!c.full_object)),
         );
     }
     Ok(response)
-}
-
-fn checksum_type_name(full_object: bool) -> &'static str {
-    if full_object {
-        "FULL_OBJECT"
-    } else {
-        "COMPOSITE"
-    }
 }
 
 /// `x-amz-checksum-algorithm` and `x-amz-checksum-type` of a CreateMultipartUpload: the
@@ -99,7 +91,7 @@ fn upload_checksum(ctx: &RequestContext) -> Result<Option<storage::UploadChecksu
         .ok_or_else(|| {
             invalid(format!(
                 "The {} checksum type cannot be used with the {} checksum algorithm.",
-                checksum_type_name(full_object.unwrap_or(false)),
+                headers::checksum_type(!full_object.unwrap_or(false)),
                 algorithm.as_str().to_lowercase()
             ))
         })
@@ -217,8 +209,17 @@ pub async fn handle_complete_multipart_upload(
             "a CompleteMultipartUpload request must list at least one part",
         ));
     }
-    check_listed_part_checksums(state, bucket, key, upload_id, &request.parts)?;
-    check_object_size(state, ctx, (bucket, key, upload_id), &request.parts)?;
+    // The upload, read once. Gone: a retried completion, which storage answers from the
+    // object it made (its checks and conditions passed the first time).
+    let condition = match state.store.get_upload(bucket, key, upload_id) {
+        Ok(upload) => {
+            check_listed_part_checksums(state, &upload, &request.parts)?;
+            check_object_size(state, ctx, &upload, &request.parts)?;
+            super::conditions::write_condition(state, &ctx.parts.headers, bucket, key)?
+        }
+        Err(storage::Error::NoSuchUpload) => storage::CommitCondition::Always,
+        Err(e) => return Err(e.into()),
+    };
     let parts: Vec<CompletedPart> = request
         .parts
         .into_iter()
@@ -227,13 +228,6 @@ pub async fn handle_complete_multipart_upload(
             etag: p.etag,
         })
         .collect();
-    // A retried completion (the upload already gone) is answered by storage from the object
-    // it made; its conditions were met the first time.
-    let condition = match state.store.get_upload(bucket, key, upload_id) {
-        Ok(_) => super::conditions::write_condition(state, &ctx.parts.headers, bucket, key)?,
-        Err(storage::Error::NoSuchUpload) => storage::CommitCondition::Always,
-        Err(e) => return Err(e.into()),
-    };
     // A checksum of the whole object sent with the completion must be the object's.
     let claimed: Vec<(ChecksumAlgorithm, String)> = ChecksumAlgorithm::ALL
         .into_iter()
@@ -246,7 +240,7 @@ pub async fn handle_complete_multipart_upload(
     let checksum_type = meta
         .checksums
         .first()
-        .map(|c| checksum_type_name(!c.composite));
+        .map(|c| headers::checksum_type(c.composite));
     let result = xml::CompleteMultipartUploadResult {
         location: format!("/{bucket}/{key}"),
         bucket: bucket.to_owned(),
@@ -271,7 +265,7 @@ pub async fn handle_complete_multipart_upload(
 fn check_object_size(
     state: &AppState,
     ctx: &RequestContext,
-    (bucket, key, upload_id): (&str, &str, &str),
+    upload: &storage::Upload,
     listed: &[xml::CompletePart],
 ) -> Result<(), S3Error> {
     let Some(claimed) = ctx.header("x-amz-mp-object-size") else {
@@ -282,12 +276,10 @@ fn check_object_size(
         .trim()
         .parse()
         .map_err(|_| invalid("x-amz-mp-object-size must be a size in bytes".to_owned()))?;
-    let parts = match state.store.list_parts(bucket, key, upload_id, 0, 10_000) {
-        Ok(page) => page.parts,
-        // A retried completion: the completion itself answers.
-        Err(storage::Error::NoSuchUpload) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
+    let parts = state
+        .store
+        .list_parts(&upload.bucket, &upload.key, &upload.upload_id, 0, 10_000)?
+        .parts;
     let total: u64 = listed
         .iter()
         .filter_map(|l| parts.iter().find(|p| p.part_number == l.part_number))
@@ -305,17 +297,9 @@ fn check_object_size(
 /// for the upload's checksum algorithm (AWS answers InvalidPart otherwise).
 fn check_listed_part_checksums(
     state: &AppState,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
+    upload: &storage::Upload,
     listed: &[xml::CompletePart],
 ) -> Result<(), S3Error> {
-    let upload = match state.store.get_upload(bucket, key, upload_id) {
-        Ok(upload) => upload,
-        // Already completed (a retry) or never there: the completion itself answers.
-        Err(storage::Error::NoSuchUpload) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
     let Some(algorithm) = upload.checksum_algorithm else {
         return Ok(());
     };
@@ -324,7 +308,7 @@ fn check_listed_part_checksums(
     }
     let stored = state
         .store
-        .list_parts(bucket, key, upload_id, 0, 10_000)?
+        .list_parts(&upload.bucket, &upload.key, &upload.upload_id, 0, 10_000)?
         .parts;
     for part in listed {
         let Some(claimed) = part.checksum(algorithm) else {
@@ -397,7 +381,7 @@ pub async fn handle_list_parts(
             max_parts,
             is_truncated: page.is_truncated,
             checksum_algorithm: algorithm.map(ChecksumAlgorithm::as_str),
-            checksum_type: algorithm.map(|_| checksum_type_name(upload.checksum_full_object)),
+            checksum_type: algorithm.map(|_| headers::checksum_type(!upload.checksum_full_object)),
             initiator: Some(xml::Owner::new(&upload.owner)),
             owner: Some(xml::Owner::new(&upload.owner)),
             storage_class: headers::storage_class_name(&upload.attrs),
