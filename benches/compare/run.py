@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Side-by-side write/read comparison of originstore with its peers (issue 15).
+
+Installs the peers into a cache directory (once), then runs the same load client
+(`benches/load`, `--endpoint` mode) against originstore, Garage and s3s-fs, one server at a
+time, in alternating rounds (the order rotates each round), each round on a fresh data
+directory in the system temp directory. Prints the medians as a markdown table with the
+ratio of originstore to the best peer, and writes every measurement and the medians as JSON.
+
+    python3 benches/compare/run.py                      # 3 rounds, 5 s per workload
+    python3 benches/compare/run.py --rounds 1 --secs 2  # a quick look
+    python3 benches/compare/run.py --servers originstore,s3s-fs
+
+Not part of `.ci/run`: a full run takes about 10 minutes after the peers are built (Garage
+takes ~25 minutes to build on 2 cores the first time). See benches/README.md.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("ORIGINSTORE_BENCH_CACHE", Path.home() / ".cache" / "originstore-bench"))
+PEERS = {
+    "garage": ["garage@2.5.0", "--locked"],
+    "s3s-fs": ["s3s-fs@0.14.1", "--features", "binary", "--locked"],
+}
+WORKLOADS = "md5,put4k,get4k,put1m,get1m,put64m,get64m"
+# (label, workload, field, unit) in the order of the table.
+ROWS = [
+    ("GET 4 KiB, {c} clients", "get4k", "ops_per_s", "ops/s"),
+    ("PUT 4 KiB, {c} clients", "put4k", "ops_per_s", "ops/s"),
+    ("GET 1 MiB, {c} clients", "get1m", "mib_per_s", "MiB/s"),
+    ("PUT 1 MiB, {c} clients", "put1m", "mib_per_s", "MiB/s"),
+    ("GET 64 MiB, 1 client", "get64m", "mib_per_s", "MiB/s"),
+    ("PUT 64 MiB, 1 client", "put64m", "mib_per_s", "MiB/s"),
+]
+ORIGINSTORE_KEYS = ("BENCHACCESSKEY000001", "benchsecretkey/00000000000000000000001")
+# Garage only accepts key ids of the form GK + 24 hex digits and 64-hex-digit secrets.
+GARAGE_KEYS = ("GK" + "0" * 23 + "1", "b" * 64)
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, what, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with {proc.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} did not listen on {port} within {timeout}s")
+
+
+def install_peers(names):
+    """cargo install each missing peer into CACHE (its bin/ directory)."""
+    for name in names:
+        if name == "originstore" or (CACHE / "bin" / name).exists():
+            continue
+        log(f"installing {name} into {CACHE} (once; Garage takes ~25 min on 2 cores)")
+        subprocess.run(
+            ["cargo", "install", *PEERS[name], "--root", str(CACHE)],
+            check=True,
+            env={**os.environ, "CARGO_TARGET_DIR": str(CACHE / "target")},
+        )
+
+
+def build_originstore():
+    """The release server and the load client; returns the load client's path."""
+    subprocess.run(["cargo", "build", "--release", "--bin", "originstore"], cwd=ROOT, check=True)
+    out = subprocess.run(
+        ["cargo", "bench", "--bench", "load", "--no-run", "--message-format=json"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "load" and msg.get("executable"):
+            return msg["executable"]
+    raise SystemExit("cargo did not report the load benchmark's executable")
+
+
+class Server:
+    """One server on a fresh data directory; stopped (and its directory removed) on exit."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = Path(tempfile.mkdtemp(prefix=f"compare-{name}-"))
+        self.port = free_port()
+        self.keys = GARAGE_KEYS if name == "garage" else ORIGINSTORE_KEYS
+        self.log = open(self.dir / "server.log", "w")
+        self.proc = None
+
+    def spawn(self, argv):
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_port(self.port, self.proc, self.name)
+
+    def __enter__(self):
+        access, secret = self.keys
+        if self.name == "originstore":
+            self.spawn([str(ROOT / "target/release/originstore"), "serve",
+                        "--data-dir", str(self.dir / "data"), "--listen", f"127.0.0.1:{self.port}",
+                        "--access-key", access, "--secret-key", secret])
+        elif self.name == "s3s-fs":
+            (self.dir / "data").mkdir()
+            self.spawn([str(CACHE / "bin/s3s-fs"), "--host", "127.0.0.1", "--port", str(self.port),
+                        "--access-key", access, "--secret-key", secret, str(self.dir / "data")])
+        elif self.name == "garage":
+            self.start_garage(access, secret)
+        else:
+            raise SystemExit(f"unknown server {self.name}")
+        return self
+
+    def start_garage(self, access, secret):
+        """Single node, its defaults otherwise (metadata_fsync and data_fsync off)."""
+        rpc, admin = free_port(), free_port()
+        config = self.dir / "garage.toml"
+        config.write_text(
+            f'metadata_dir = "{self.dir}/meta"\n'
+            f'data_dir = "{self.dir}/data"\n'
+            'db_engine = "lmdb"\n'
+            "replication_factor = 1\n"
+            f'rpc_bind_addr = "127.0.0.1:{rpc}"\n'
+            f'rpc_public_addr = "127.0.0.1:{rpc}"\n'
+            f'rpc_secret = "{secrets.token_hex(32)}"\n'
+            "[s3_api]\n"
+            's3_region = "us-east-1"\n'
+            f'api_bind_addr = "127.0.0.1:{self.port}"\n'
+            "[admin]\n"
+            f'api_bind_addr = "127.0.0.1:{admin}"\n'
+        )
+        garage = [str(CACHE / "bin/garage"), "-c", str(config)]
+        self.spawn([*garage, "server"])
+
+        def cli(*args):
+            return subprocess.run([*garage, *args], check=True, capture_output=True, text=True).stdout
+
+        node = cli("node", "id", "-q").strip().split("@")[0]
+        cli("layout", "assign", "-z", "dc1", "-c", "10G", node)
+        cli("layout", "apply", "--version", "1")
+        cli("key", "import", "--yes", "-n", "bench", access, secret)
+        cli("key", "allow", "--create-bucket", access)
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_round(load, name, args, json_path):
+    with Server(name) as server:
+        access, secret = server.keys
+        cmd = [load, "--endpoint", f"127.0.0.1:{server.port}", "--pid", str(server.proc.pid),
+               "--label", name, "--json", str(json_path), "--only", WORKLOADS,
+               "--secs", str(args.secs), "--clients", str(args.clients),
+               "--access-key", access, "--secret-key", secret]
+        log(f"--- {name}")
+        subprocess.run(cmd, check=True, stdout=sys.stderr)
+
+
+def medians(lines):
+    """{(server, workload): {field: median}} over the rounds."""
+    grouped = {}
+    for m in lines:
+        grouped.setdefault((m["server"], m["workload"]), []).append(m)
+    out = {}
+    for key, ms in grouped.items():
+        out[key] = {f: statistics.median(m[f] for m in ms)
+                    for f in ("ops_per_s", "mib_per_s", "server_peak_rss_mib", "p50_ms", "p99_ms")}
+        out[key]["rounds"] = len(ms)
+    return out
+
+
+def table(med, servers, clients):
+    peers = [s for s in servers if s != "originstore"]
+    head = ["case", *servers] + (["originstore / best peer"] if peers and "originstore" in servers else [])
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    summary = []
+    for label, workload, field, unit in ROWS:
+        values = {s: med.get((s, workload), {}).get(field) for s in servers}
+        cells = [f"{label.format(c=clients)}, {unit}"]
+        cells += [f"{values[s]:,.0f}".replace(",", " ") if values[s] is not None else "—" for s in servers]
+        ratio = None
+        if len(head) > len(servers) + 1:
+            best = max((values[p] for p in peers if values[p] is not None), default=None)
+            if best and values["originstore"] is not None:
+                ratio = values["originstore"] / best
+            cells.append(f"{ratio:.2f}" if ratio is not None else "—")
+        rows.append("| " + " | ".join(cells) + " |")
+        summary.append({"case": label.format(c=clients), "workload": workload, "unit": unit,
+                        "values": values, "originstore_vs_best_peer": ratio})
+    rss = {s: max((v["server_peak_rss_mib"] for (srv, w), v in med.items() if srv == s), default=None)
+           for s in servers}
+    cells = ["server peak RSS, MiB"] + [f"{rss[s]:.0f}" if rss[s] is not None else "—" for s in servers]
+    if len(head) > len(servers) + 1:
+        cells.append("")
+    rows.append("| " + " | ".join(cells) + " |")
+    md5 = statistics.median(v["mib_per_s"] for (s, w), v in med.items() if w == "md5") if any(
+        w == "md5" for (_, w) in med) else None
+    return "\n".join(rows), summary, rss, md5
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--secs", type=float, default=5.0, help="time cap per workload")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--servers", default="originstore,garage,s3s-fs")
+    parser.add_argument("--out", type=Path, default=Path("target/compare"),
+                        help="directory for the JSON outputs (default target/compare)")
+    args = parser.parse_args()
+    servers = args.servers.split(",")
+    install_peers(servers)
+    load = build_originstore()
+    out = args.out if args.out.is_absolute() else ROOT / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    raw = out / "runs.jsonl"
+    raw.unlink(missing_ok=True)
+    for r in range(args.rounds):
+        order = servers[r % len(servers):] + servers[:r % len(servers)]
+        log(f"=== round {r + 1}/{args.rounds}: {', '.join(order)}")
+        for name in order:
+            run_round(load, name, args, raw)
+    lines = [json.loads(l) for l in raw.read_text().splitlines() if l.strip()]
+    med = medians(lines)
+    text, summary, rss, md5 = table(med, servers, args.clients)
+    print(f"medians of {args.rounds} round(s), {args.secs:g} s per workload, "
+          f"{os.cpu_count()} CPUs shared by client and server\n")
+    print(text)
+    put64 = med.get(("originstore", "put64m"), {}).get("mib_per_s")
+    if md5 and put64:
+        print(f"\nsingle-core MD5 (md-5 crate, same run): {md5:.0f} MiB/s; "
+              f"originstore PUT 64 MiB = {put64 / md5:.0%} of it")
+    result = {"rounds": args.rounds, "secs": args.secs, "clients": args.clients,
+              "md5_mib_per_s": md5, "peak_rss_mib": rss, "cases": summary,
+              "medians": [{"server": s, "workload": w, **v} for (s, w), v in sorted(med.items())]}
+    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    log(f"JSON: {out / 'summary.json'} (medians), {raw} (every measurement)")
+
+
+if __name__ == "__main__":
+    main()

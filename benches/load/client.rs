@@ -1,0 +1,108 @@
+//! The load client: reqwest with a connection pool and `TCP_NODELAY`, every request
+//! SigV4-signed (`UNSIGNED-PAYLOAD`) with the server's own origin signer, bodies read as they
+//! stream (never buffered whole).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+
+/// Who the client signs as.
+pub struct Credentials {
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+#[derive(Clone)]
+pub struct S3 {
+    http: reqwest::Client,
+    base: String,
+    credentials: Arc<Credentials>,
+}
+
+impl S3 {
+    pub fn new(addr: SocketAddr, credentials: Credentials) -> S3 {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            // A wedged server fails the run instead of hanging it.
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("http client");
+        S3 {
+            http,
+            base: format!("http://{addr}"),
+            credentials: Arc::new(credentials),
+        }
+    }
+
+    /// A signed request to this server.
+    pub fn request(&self, method: Method, path_and_query: &str) -> reqwest::RequestBuilder {
+        let url = format!("{}{path_and_query}", self.base);
+        let mut headers = HeaderMap::new();
+        originstore::origin::sign::sign_origin_request(
+            &method,
+            &url,
+            &mut headers,
+            &originstore::origin::sign::SigningKeys {
+                region: &self.credentials.region,
+                access_key: &self.credentials.access_key,
+                secret_key: &self.credentials.secret_key,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("sign request");
+        self.http.request(method, url).headers(headers)
+    }
+
+    pub async fn put(&self, path: &str, body: Bytes) -> Result<u64, String> {
+        let len = body.len() as u64;
+        let resp = self
+            .request(Method::PUT, path)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("PUT {path}: {status} {text}"));
+        }
+        Ok(len)
+    }
+
+    /// GET, reading the body as it streams; returns its length and the
+    /// `x-originstore-origin` header.
+    pub async fn get(&self, path: &str) -> Result<(u64, Option<String>), String> {
+        drain(self.request(Method::GET, path), path).await
+    }
+
+    /// An unsigned GET of any URL (the stub origin, read directly for a baseline).
+    pub async fn get_url(&self, url: &str) -> Result<(u64, Option<String>), String> {
+        drain(self.http.get(url), url).await
+    }
+}
+
+async fn drain(
+    request: reqwest::RequestBuilder,
+    what: &str,
+) -> Result<(u64, Option<String>), String> {
+    let mut resp = request.send().await.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let tag = resp
+        .headers()
+        .get("x-originstore-origin")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut len = 0u64;
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        len += chunk.len() as u64;
+    }
+    if !status.is_success() {
+        return Err(format!("GET {what}: {status}"));
+    }
+    Ok((len, tag))
+}
