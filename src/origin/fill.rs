@@ -18,6 +18,13 @@ use super::document::OriginRule;
 use super::fetch::Fetched;
 use super::flight::{Failure, FlightGuard, FlightState, StreamInfo};
 
+/// How long the origin may pause before the bytes received so far are written out for the
+/// flight's readers (a slow origin still streams to clients promptly).
+const IDLE_FLUSH: std::time::Duration = std::time::Duration::from_millis(20);
+/// The longest readers wait for news of bytes already received from an origin that sends a
+/// little at a time without pausing.
+const MAX_LAG: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// A committed fill.
 pub(super) struct Filled {
     pub(super) size: u64,
@@ -63,7 +70,22 @@ pub(super) async fn write(
         written: 0,
     });
     let mut stream = fetched.response.bytes_stream();
-    while let Some(item) = stream.next().await {
+    let mut published = 0;
+    let mut last_news = std::time::Instant::now();
+    loop {
+        // While the origin keeps sending, buffers are written behind the network (never one
+        // blocking write per chunk); when it pauses, everything received is made visible.
+        let item = match tokio::time::timeout(IDLE_FLUSH, stream.next()).await {
+            Ok(item) => item,
+            Err(_) => {
+                writer.flush().await.map_err(fill_error)?;
+                if publish(guard, &info, &mut published, writer.written()) {
+                    last_news = std::time::Instant::now();
+                }
+                stream.next().await
+            }
+        };
+        let Some(item) = item else { break };
         let chunk = item.map_err(|e| Failure::Fill(format!("origin body: {e}")))?;
         writer.write(&chunk).await.map_err(fill_error)?;
         pulled.inc_by(chunk.len() as u64);
@@ -72,12 +94,15 @@ pub(super) async fn write(
                 "origin object larger than {max_size} bytes"
             )));
         }
-        // Readers stream the temp file: make the bytes visible, then say so.
-        writer.flush().await.map_err(fill_error)?;
-        guard.publish(FlightState::Streaming {
-            info: info.clone(),
-            written: writer.written(),
-        });
+        let mut visible = writer.visible().await.map_err(fill_error)?;
+        if visible == published && last_news.elapsed() >= MAX_LAG {
+            // A trickling origin that never pauses long enough for the idle flush.
+            writer.flush().await.map_err(fill_error)?;
+            visible = writer.written();
+        }
+        if publish(guard, &info, &mut published, visible) {
+            last_news = std::time::Instant::now();
+        }
     }
     let size = writer.written();
     let committed = writer.commit(attrs, &expect).await.map_err(fill_error)?;
@@ -86,6 +111,20 @@ pub(super) async fn write(
         etag: committed.map(|meta| meta.etag),
         url: fetched_url,
     })
+}
+
+/// Tells the flight's readers that `visible` bytes of the temp file are readable, if that is
+/// news (returns whether it was).
+fn publish(guard: &FlightGuard, info: &Arc<StreamInfo>, published: &mut u64, visible: u64) -> bool {
+    if visible <= *published {
+        return false;
+    }
+    *published = visible;
+    guard.publish(FlightState::Streaming {
+        info: info.clone(),
+        written: visible,
+    });
+    true
 }
 
 /// Length and digests the origin's body must match before it is committed.

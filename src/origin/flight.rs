@@ -16,13 +16,15 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+use std::os::unix::fs::FileExt as _;
+
+use bytes::Bytes;
 use tokio::sync::watch;
 
 use super::fetch::FetchError;
 
-/// Largest piece a reader hands to the HTTP layer.
+/// Largest piece a reader hands to the HTTP layer. Small enough that 64 clients of one
+/// flight hold little memory (each has about two pieces in flight).
 const READ_CHUNK: u64 = 256 * 1024;
 
 type FlightKey = (String, String);
@@ -180,12 +182,12 @@ pub async fn growing_file(
     start: u64,
     end: Option<u64>,
 ) -> std::io::Result<impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static> {
-    let mut file = tokio::fs::File::open(&info.temp_path).await?;
-    if start > 0 {
-        file.seek(std::io::SeekFrom::Start(start)).await?;
-    }
+    let path = info.temp_path.clone();
+    let file = tokio::task::spawn_blocking(move || std::fs::File::open(path))
+        .await
+        .map_err(std::io::Error::other)??;
     let reader = Reader {
-        file,
+        file: Some(file),
         rx,
         pos: start,
         end,
@@ -198,7 +200,8 @@ pub async fn growing_file(
 }
 
 struct Reader {
-    file: tokio::fs::File,
+    /// `None` only while a read has it on the blocking pool.
+    file: Option<std::fs::File>,
     rx: watch::Receiver<FlightState>,
     pos: u64,
     end: Option<u64>,
@@ -243,13 +246,24 @@ impl Reader {
         }
     }
 
+    /// Reads up to `READ_CHUNK` bytes at the reader's position with `pread`.
     async fn read(&mut self, limit: u64) -> std::io::Result<Bytes> {
         let n = (limit - self.pos).min(READ_CHUNK);
-        // n <= READ_CHUNK, which fits in usize.
-        let mut buf = BytesMut::zeroed(n as usize);
-        self.file.read_exact(&mut buf).await?;
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| std::io::Error::other("growing file read after a failed read"))?;
+        let pos = self.pos;
+        let (file, buf) = tokio::task::spawn_blocking(move || {
+            // n <= READ_CHUNK, which fits in usize.
+            let mut buf = vec![0u8; n as usize];
+            file.read_exact_at(&mut buf, pos).map(|()| (file, buf))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        self.file = Some(file);
         self.pos += n;
-        Ok(buf.freeze())
+        Ok(Bytes::from(buf))
     }
 }
 

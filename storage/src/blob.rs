@@ -86,6 +86,8 @@ pub struct BlobWriter {
     buf: Vec<u8>,
     capacity: usize,
     written: u64,
+    /// Bytes known to be in the temp file (drains that completed).
+    visible: u64,
     guard: FileGuard,
     /// While there is no file: the most the buffer may hold before it becomes one.
     inline_max: usize,
@@ -125,6 +127,7 @@ impl BlobWriter {
             buf: Vec::with_capacity(capacity.min(inline_max.max(4096))),
             capacity,
             written: 0,
+            visible: 0,
             guard: FileGuard { path, armed: false },
             inline_max,
             in_flight: None,
@@ -210,6 +213,7 @@ impl BlobWriter {
     async fn settle(&mut self) -> Result<()> {
         if let Some(task) = self.in_flight.take() {
             let (sink, mut buf) = task.await.map_err(join_err)??;
+            self.visible += buf.len() as u64;
             buf.clear();
             self.spare = buf;
             self.sink = Some(sink);
@@ -222,9 +226,20 @@ impl BlobWriter {
         self.written
     }
 
+    /// How many bytes a reader of [`BlobWriter::temp_path`] can see now, without waiting:
+    /// a buffer still being written counts once its write has finished. Behind
+    /// [`BlobWriter::written`] by at most two buffers.
+    pub async fn visible(&mut self) -> Result<u64> {
+        if self.in_flight.as_ref().is_some_and(|t| t.is_finished()) {
+            self.settle().await?;
+        }
+        Ok(self.visible)
+    }
+
     /// Write out what is buffered, without any fsync: afterwards a reader of
     /// [`BlobWriter::temp_path`] sees every byte written so far (origin fills stream their
-    /// temp file to clients while it grows).
+    /// temp file to clients while it grows). This waits for the write: call it when the
+    /// source has nothing new to give, not after every chunk.
     pub async fn flush(&mut self) -> Result<()> {
         self.settle().await?;
         self.open_file()?;

@@ -26,7 +26,13 @@ impl FillWriter {
         self.writer.written()
     }
 
-    /// Make every byte written so far visible to readers of [`FillWriter::temp_path`].
+    /// Bytes readers of [`FillWriter::temp_path`] can see now (see [`BlobWriter::visible`]).
+    pub async fn visible(&mut self) -> Result<u64> {
+        self.writer.visible().await
+    }
+
+    /// Make every byte written so far visible to readers of [`FillWriter::temp_path`]
+    /// (waits for the write).
     pub async fn flush(&mut self) -> Result<()> {
         self.writer.flush().await
     }

@@ -32,6 +32,13 @@ pub enum Behavior {
     Status(u16),
     /// A redirect with `Location`.
     Redirect { status: u16, location: String },
+    /// 200 without Content-Length: sends `piece` every `every` until `gate` opens, then ends
+    /// (an origin that never pauses, yet never sends much at once).
+    Trickle {
+        piece: Vec<u8>,
+        every: Duration,
+        gate: Arc<tokio::sync::Notify>,
+    },
     /// 200 with Content-Length: sends `first` bytes, then waits for `gate` before the rest.
     Gated {
         body: Vec<u8>,
@@ -182,6 +189,22 @@ async fn answer(state: Shared, req: Request) -> Response {
                 .map(|c| Ok(Bytes::copy_from_slice(c)))
                 .collect();
             Body::from_stream(futures::stream::iter(pieces))
+        }
+        Some(Behavior::Trickle { piece, every, gate }) => {
+            let piece = Bytes::from(piece);
+            let stream = futures::stream::unfold(false, move |ended| {
+                let (piece, gate) = (piece.clone(), gate.clone());
+                async move {
+                    if ended {
+                        return None;
+                    }
+                    tokio::select! {
+                        () = gate.notified() => None,
+                        () = tokio::time::sleep(every) => Some((Ok::<_, std::io::Error>(piece), false)),
+                    }
+                }
+            });
+            Body::from_stream(stream)
         }
         Some(Behavior::Gated { body, first, gate }) => {
             builder = builder.header("content-length", body.len());

@@ -5,6 +5,7 @@
 //! Range requests) streams live from it, and conditional or ranged misses are answered after
 //! the fill.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{document, get, read_at_least, setup, signed_to, Rule, STATUS};
@@ -117,11 +118,15 @@ async fn head_miss_answers_from_the_origin_and_stores_nothing() {
 #[tokio::test]
 async fn miss_without_origin_etag_still_has_an_etag() {
     let data = pattern(200_000, 21);
+    // The origin holds back the rest of the body until the gate opens, so the GET below
+    // streams before the body's MD5 is known.
+    let gate = Arc::new(tokio::sync::Notify::new());
     let origin = StubOrigin::serving(
         "/plain.bin",
-        Behavior::Ok {
+        Behavior::Gated {
             body: data.clone(),
-            headers: vec![("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+            first: 100_000,
+            gate: gate.clone(),
         },
     )
     .await;
@@ -149,6 +154,7 @@ async fn miss_without_origin_etag_still_has_an_etag() {
         Some(made_up.as_str()),
         "GET = HEAD"
     );
+    gate.notify_one();
     assert_eq!(resp.bytes().await.expect("body").as_ref(), data.as_slice());
 
     let resp = get(&s, "/site/plain.bin").await;
@@ -511,6 +517,36 @@ async fn concurrent_misses_share_one_origin_request() {
         1,
         "32 concurrent misses, one origin request"
     );
+}
+
+/// An origin that sends a little every few milliseconds, never pausing long enough for the
+/// fill's idle flush, still reaches the client while it sends (bytes written behind the
+/// network are published at least every 100 ms), not only when it ends.
+#[tokio::test]
+async fn a_trickling_origin_streams_before_it_ends() {
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let origin = StubOrigin::serving(
+        "/drip.txt",
+        Behavior::Trickle {
+            piece: b"drip ".to_vec(),
+            every: Duration::from_millis(5),
+            gate: gate.clone(),
+        },
+    )
+    .await;
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    let mut resp = tokio::time::timeout(Duration::from_secs(10), get(&s, "/site/drip.txt"))
+        .await
+        .expect("the head arrives while the origin still trickles");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()[STATUS], "miss-filled");
+    let first = read_at_least(&mut resp, 50).await;
+    assert!(first.starts_with(b"drip drip "), "{first:?}");
+    gate.notify_one();
+    let rest = resp.bytes().await.expect("body");
+    let body = [first, rest.to_vec()].concat();
+    assert_eq!(body.len() % 5, 0);
+    assert!(body.chunks(5).all(|c| c == b"drip "));
 }
 
 /// Every client of one fetch is streamed live: the first one, one that joins while the
