@@ -25,17 +25,20 @@ pub struct S3 {
 
 impl S3 {
     pub fn new(addr: SocketAddr, credentials: Credentials) -> S3 {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            // A wedged server fails the run instead of hanging it.
-            .timeout(Duration::from_secs(120))
-            .build()
-            .expect("http client");
         S3 {
-            http,
+            http: http_client(),
             base: format!("http://{addr}"),
             credentials: Arc::new(credentials),
+        }
+    }
+
+    /// The same server and credentials over new connections (a workload then does not
+    /// inherit the previous one's connections and their TCP state).
+    pub fn fresh(&self) -> S3 {
+        S3 {
+            http: http_client(),
+            base: self.base.clone(),
+            credentials: self.credentials.clone(),
         }
     }
 
@@ -84,6 +87,16 @@ impl S3 {
     pub async fn get_url(&self, url: &str) -> Result<(u64, Option<String>), String> {
         drain(self.http.get(url), url).await
     }
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .tcp_nodelay(true)
+        // A wedged server fails the run instead of hanging it.
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("http client")
 }
 
 async fn drain(

@@ -385,7 +385,7 @@ async fn large_objects(bench: &Bench, options: &Options) {
     let mut written_64m = 0;
     if options.wants("put64m") {
         let body = Bytes::from(pattern(64 * MIB, 3));
-        let c = bench.s3.clone();
+        let c = bench.s3.fresh();
         written_64m = bench
             .workload("put64m", 1, 5, secs * 4, move |i| {
                 let (c, body) = (c.clone(), body.clone());

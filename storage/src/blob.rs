@@ -106,6 +106,14 @@ fn join_err(e: tokio::task::JoinError) -> Error {
     Error::Io(std::io::Error::other(e))
 }
 
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        // Full-size buffers go back to the pool (a small first buffer is just freed).
+        self.shared.buffers.give(std::mem::take(&mut self.buf));
+        self.shared.buffers.give(std::mem::take(&mut self.spare));
+    }
+}
+
 impl BlobWriter {
     /// A writer whose bytes may stay in memory up to `inline_max` (0: a file from the start).
     pub(crate) fn create(
@@ -116,7 +124,12 @@ impl BlobWriter {
         shared.check_writable()?;
         let id = BlobId::random();
         let path = shared.dirs.temp_path(id);
-        let capacity = shared.options.write_buffer.max(4096);
+        // Never more than a pool buffer holds (the pool's size is at least this).
+        let capacity = shared
+            .options
+            .write_buffer
+            .max(4096)
+            .min(shared.buffers.size());
         let mut writer = BlobWriter {
             shared,
             id,
@@ -174,8 +187,13 @@ impl BlobWriter {
         }
         let mut rest = chunk;
         while !rest.is_empty() {
-            if self.buf.capacity() == 0 {
-                self.buf.reserve_exact(self.capacity);
+            if self.buf.len() + rest.len() > self.buf.capacity()
+                && self.buf.capacity() < self.capacity
+            {
+                // Outgrowing the small first buffer (or none): a full-size one from the pool.
+                let mut full = self.shared.buffers.take();
+                full.extend_from_slice(&self.buf);
+                self.buf = full;
             }
             let room = self.capacity - self.buf.len();
             let (now, later) = rest.split_at(room.min(rest.len()));

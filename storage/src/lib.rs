@@ -125,6 +125,7 @@
 
 mod blob;
 mod bucket;
+mod buffers;
 mod checksum;
 mod crc_combine;
 mod events;
@@ -244,6 +245,9 @@ pub struct StoreOptions {
     /// The metadata store's page cache (sled's `cache_capacity`), the main term of the
     /// server's memory beyond its buffers.
     pub meta_cache_bytes: u64,
+    /// Large I/O buffers (of the bigger of `write_buffer` and `read_chunk`) kept for reuse
+    /// when idle; memory beyond the live buffers is at most this many of them.
+    pub idle_buffers: usize,
 }
 
 impl Default for StoreOptions {
@@ -254,6 +258,7 @@ impl Default for StoreOptions {
             write_buffer: 1024 * 1024,
             inline_max: DEFAULT_INLINE_MAX,
             meta_cache_bytes: 64 * 1024 * 1024,
+            idle_buffers: 32,
         }
     }
 }

@@ -238,6 +238,7 @@ impl Store {
                     |b| dirs.blob_path(b.id),
                     resolved,
                     self.shared.options.read_chunk,
+                    self.shared.buffers.clone(),
                     lease,
                 ),
             };

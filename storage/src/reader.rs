@@ -1,6 +1,7 @@
 //! [`ObjectReader`]: streams a byte range of an object's blobs in sequence (a multipart
 //! object is several blobs; ranges may straddle part boundaries), in chunks of at most
-//! `read_chunk` bytes, reading with `pread` on the blocking pool. Files are opened lazily;
+//! `read_chunk` bytes, reading with `pread` on the blocking pool into buffers reused from the
+//! store's pool. Files are opened lazily;
 //! the reader's lease keeps every blob it may still open from being deleted.
 
 use std::collections::VecDeque;
@@ -9,10 +10,12 @@ use std::future::Future;
 use std::os::unix::fs::FileExt as _;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 
+use crate::buffers::BufferPool;
 use crate::lease::Lease;
 use crate::records::BlobRef;
 
@@ -35,10 +38,15 @@ pub struct ObjectReader {
     file: Option<File>,
     pending: Option<Pending>,
     chunk: usize,
+    /// Where reads of at least `POOLED_READ` bytes get their buffers.
+    buffers: Option<Arc<BufferPool>>,
     range: Option<(u64, u64)>,
     len: u64,
     _lease: Lease,
 }
+
+/// Reads this big or bigger use a pool buffer; smaller ones a buffer of their size.
+const POOLED_READ: usize = 64 * 1024;
 
 impl ObjectReader {
     /// `blobs` in object order; `range` inclusive, already resolved against the size.
@@ -47,8 +55,11 @@ impl ObjectReader {
         paths: impl Fn(&BlobRef) -> PathBuf,
         range: Option<(u64, u64)>,
         chunk: usize,
+        buffers: Arc<BufferPool>,
         lease: Lease,
     ) -> ObjectReader {
+        // A read fits in one pool buffer.
+        let chunk = chunk.min(buffers.size());
         let mut segments = VecDeque::new();
         if let Some((first, last)) = range {
             let mut start = 0u64;
@@ -72,6 +83,7 @@ impl ObjectReader {
             file: None,
             pending: None,
             chunk: chunk.max(1),
+            buffers: Some(buffers),
             range,
             len: range.map_or(0, |(a, b)| b - a + 1),
             _lease: lease,
@@ -87,6 +99,7 @@ impl ObjectReader {
             file: None,
             pending: None,
             chunk: 1,
+            buffers: None,
             range,
             len: range.map_or(0, |(a, b)| b - a + 1),
             _lease: lease,
@@ -165,14 +178,24 @@ impl futures::Stream for ObjectReader {
             let offset = seg.offset;
             let path = seg.path.clone();
             let file = this.file.take();
+            let buffers = this.buffers.clone().filter(|_| n >= POOLED_READ);
             this.pending = Some(tokio::task::spawn_blocking(move || {
                 let file = match file {
                     Some(f) => f,
                     None => File::open(&path)?,
                 };
-                let mut buf = vec![0u8; n];
-                file.read_exact_at(&mut buf, offset)?;
-                Ok((file, Bytes::from(buf)))
+                Ok(match buffers {
+                    Some(pool) => {
+                        let mut buf = pool.take_filled(n);
+                        file.read_exact_at(&mut buf, offset)?;
+                        (file, pool.into_bytes(buf))
+                    }
+                    None => {
+                        let mut buf = vec![0u8; n];
+                        file.read_exact_at(&mut buf, offset)?;
+                        (file, Bytes::from(buf))
+                    }
+                })
             }));
         }
     }

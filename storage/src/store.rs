@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::buffers::BufferPool;
 use crate::layout::{BlobId, Dirs};
 use crate::lease::Leases;
 use crate::meta::Meta;
@@ -22,6 +23,8 @@ pub(crate) struct Shared {
     pub meta: Meta,
     pub options: StoreOptions,
     pub leases: Arc<Leases>,
+    /// The writers' and readers' large buffers.
+    pub buffers: Arc<BufferPool>,
     poisoned: AtomicBool,
     /// Object commits and upload creation hold it shared; `delete_bucket` holds it
     /// exclusively so no object appears between its emptiness check and its removal.
@@ -114,6 +117,10 @@ impl Store {
                 leases: Arc::new(Leases::new(dirs.clone())),
                 dirs,
                 meta,
+                buffers: BufferPool::new(
+                    options.write_buffer.max(options.read_chunk).max(4096),
+                    options.idle_buffers,
+                ),
                 options,
                 poisoned: AtomicBool::new(false),
                 bucket_gate: RwLock::new(()),

@@ -40,6 +40,7 @@ pub fn small_options() -> StoreOptions {
         write_buffer: 8192,
         inline_max: 0,
         meta_cache_bytes: 8 * 1024 * 1024,
+        ..Default::default()
     }
 }
 

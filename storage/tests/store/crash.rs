@@ -30,6 +30,7 @@ fn options() -> StoreOptions {
         write_buffer: 16 * 1024,
         inline_max: INLINE_MAX,
         meta_cache_bytes: 8 * 1024 * 1024,
+        ..Default::default()
     }
 }
 

@@ -1,0 +1,148 @@
+//! [`BufferPool`]: the large I/O buffers of blob writers and object readers, reused instead
+//! of allocated per request.
+//!
+//! Why: a 1 MiB buffer per request, allocated on one thread and freed on another, leaves the
+//! system allocator's per-thread arenas holding far more than is live (measured: 16 clients
+//! of 1 MiB GETs peaked at 97 MiB of RSS for ~32 MiB of live buffers; making every such
+//! buffer an `mmap` instead halved GET throughput on page faults). Reusing the buffers keeps
+//! both: no allocator churn, and the memory is what is live plus a bounded number of idle
+//! buffers.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+/// Fixed-size buffers, handed out empty and taken back when their user is done with them.
+#[derive(Debug)]
+pub(crate) struct BufferPool {
+    size: usize,
+    /// The most idle buffers kept; more are freed.
+    max_idle: usize,
+    idle: Mutex<Vec<Vec<u8>>>,
+}
+
+impl BufferPool {
+    pub(crate) fn new(size: usize, max_idle: usize) -> Arc<BufferPool> {
+        Arc::new(BufferPool {
+            size,
+            max_idle,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The size of every buffer of the pool.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// An empty buffer with capacity `size` (for writers).
+    pub(crate) fn take(&self) -> Vec<u8> {
+        let mut buf = self.take_any();
+        buf.clear();
+        buf
+    }
+
+    /// A buffer of length `len` (at most `size`) to read into: its contents are whatever
+    /// its previous user left (only bytes never used before are zeroed).
+    pub(crate) fn take_filled(&self, len: usize) -> Vec<u8> {
+        let mut buf = self.take_any();
+        buf.resize(len.min(self.size), 0);
+        buf
+    }
+
+    fn take_any(&self) -> Vec<u8> {
+        self.lock()
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(self.size))
+    }
+
+    /// Takes a buffer back; buffers of another capacity, or beyond `max_idle`, are freed.
+    pub(crate) fn give(&self, buf: Vec<u8>) {
+        if buf.capacity() != self.size {
+            return;
+        }
+        let mut idle = self.lock();
+        if idle.len() < self.max_idle {
+            idle.push(buf);
+        }
+    }
+
+    /// `buf` as [`Bytes`] that return it to the pool when the last clone is dropped (once
+    /// the HTTP layer has sent them).
+    pub(crate) fn into_bytes(self: &Arc<Self>, buf: Vec<u8>) -> Bytes {
+        Bytes::from_owner(Pooled {
+            buf,
+            pool: self.clone(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        // The list is valid whatever a panicking holder did: recover it.
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    #[cfg(test)]
+    fn idle(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// A pool buffer lent to a [`Bytes`].
+struct Pooled {
+    buf: Vec<u8>,
+    pool: Arc<BufferPool>,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        self.pool.give(std::mem::take(&mut self.buf));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_come_back_when_their_bytes_are_dropped_and_idle_ones_are_bounded() {
+        let pool = BufferPool::new(1024, 2);
+        let mut a = pool.take();
+        assert_eq!((a.len(), a.capacity()), (0, 1024));
+        a.extend_from_slice(b"hello");
+        let ptr = a.as_ptr();
+        let bytes = pool.into_bytes(a);
+        let clone = bytes.slice(1..3);
+        drop(bytes);
+        assert_eq!(pool.idle(), 0, "a clone still holds it");
+        assert_eq!(&clone[..], b"el");
+        drop(clone);
+        assert_eq!(pool.idle(), 1);
+        let again = pool.take();
+        assert_eq!(again.as_ptr(), ptr, "the same buffer, reused");
+        assert!(again.is_empty());
+        pool.give(again);
+        let filled = pool.take_filled(4096);
+        assert_eq!(
+            (filled.as_ptr(), filled.len()),
+            (ptr, 1024),
+            "capped at the size"
+        );
+        pool.give(filled);
+
+        assert_eq!(pool.idle(), 1);
+        pool.give(Vec::with_capacity(10)); // not one of ours: freed
+        assert_eq!(pool.idle(), 1);
+        for _ in 0..3 {
+            pool.give(Vec::with_capacity(1024));
+        }
+        assert_eq!(pool.idle(), 2, "at most max_idle kept");
+    }
+}
