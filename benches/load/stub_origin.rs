@@ -1,7 +1,8 @@
 //! An HTTP origin on 127.0.0.1:0 for the origin-pull workloads, counting requests per path:
 //! `/obj/<n>` is 1 MiB sent at once; `/big/<n>` is 16 MiB in 1 MiB pieces 10 ms apart (a
 //! slow origin, so concurrent misses really overlap); `/huge/<n>` is 256 MiB streamed as
-//! fast as the socket takes it (the cold-miss throughput case).
+//! fast as the socket takes it, and `/wan/<n>` the same paced at 1 MiB per 8 ms (125 MiB/s,
+//! a remote origin on a 1 Gbit/s link): the cold-miss throughput cases.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,6 +15,8 @@ pub const SMALL: usize = 1024 * 1024;
 pub const BIG: usize = 16 * 1024 * 1024;
 pub const HUGE: usize = 256 * 1024 * 1024;
 const PIECE: usize = 1024 * 1024;
+/// `/wan/`'s delay before each MiB.
+const WAN_PACE: Duration = Duration::from_millis(8);
 
 pub struct StubOrigin {
     pub addr: SocketAddr,
@@ -61,11 +64,18 @@ impl StubOrigin {
                         .header("content-length", BIG)
                         .body(axum::body::Body::from_stream(stream))
                         .expect("response")
-                } else if path.starts_with("/huge/") {
-                    // The first MiB of the slow object, 256 times: cheap clones, full speed.
+                } else if path.starts_with("/huge/") || path.starts_with("/wan/") {
+                    // The first MiB of the slow object, 256 times (cheap clones).
                     let piece = big.slice(0..PIECE);
-                    let stream = futures::stream::iter(
-                        (0..HUGE / PIECE).map(move |_| Ok::<_, std::io::Error>(piece.clone())),
+                    let pace = path.starts_with("/wan/").then_some(WAN_PACE);
+                    let stream = futures::StreamExt::then(
+                        futures::stream::iter((0..HUGE / PIECE).map(move |_| piece.clone())),
+                        move |piece| async move {
+                            if let Some(pace) = pace {
+                                tokio::time::sleep(pace).await;
+                            }
+                            Ok::<_, std::io::Error>(piece)
+                        },
                     );
                     response
                         .header("content-length", HUGE)
