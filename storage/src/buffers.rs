@@ -8,6 +8,7 @@
 //! both: no allocator churn, and the memory is what is live plus a bounded number of idle
 //! buffers.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -16,9 +17,13 @@ use bytes::Bytes;
 #[derive(Debug)]
 pub(crate) struct BufferPool {
     size: usize,
-    /// The most idle buffers kept; more are freed.
+    /// The most idle buffers kept; more are freed. Also the most buffers lent to readers'
+    /// [`Bytes`] at once: past it, readers read small pieces into buffers of their own, so
+    /// many concurrent large GETs do not hold a large buffer each.
     max_idle: usize,
     idle: Mutex<Vec<Vec<u8>>>,
+    /// Buffers lent out with [`BufferPool::lend`] and not yet back.
+    lent: AtomicUsize,
 }
 
 impl BufferPool {
@@ -27,6 +32,7 @@ impl BufferPool {
             size,
             max_idle,
             idle: Mutex::new(Vec::new()),
+            lent: AtomicUsize::new(0),
         })
     }
 
@@ -42,12 +48,25 @@ impl BufferPool {
         buf
     }
 
-    /// A buffer of length `len` (at most `size`) to read into: its contents are whatever
-    /// its previous user left (only bytes never used before are zeroed).
-    pub(crate) fn take_filled(&self, len: usize) -> Vec<u8> {
+    /// A buffer of length `len` (at most `size`) to read into and hand to
+    /// [`BufferPool::into_bytes`] (or back with [`BufferPool::unlend`]), unless `max_idle`
+    /// buffers are lent out already. Its contents are whatever its previous user left (only
+    /// bytes never used before are zeroed).
+    pub(crate) fn lend(&self, len: usize) -> Option<Vec<u8>> {
+        let lent = self.lent.fetch_add(1, Ordering::AcqRel);
+        if lent >= self.max_idle {
+            self.lent.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
         let mut buf = self.take_any();
         buf.resize(len.min(self.size), 0);
-        buf
+        Some(buf)
+    }
+
+    /// Takes back a lent buffer that was not turned into [`Bytes`].
+    pub(crate) fn unlend(&self, buf: Vec<u8>) {
+        self.lent.fetch_sub(1, Ordering::AcqRel);
+        self.give(buf);
     }
 
     fn take_any(&self) -> Vec<u8> {
@@ -67,8 +86,8 @@ impl BufferPool {
         }
     }
 
-    /// `buf` as [`Bytes`] that return it to the pool when the last clone is dropped (once
-    /// the HTTP layer has sent them).
+    /// A lent `buf` as [`Bytes`] that return it to the pool when the last clone is dropped
+    /// (once the HTTP layer has sent them).
     pub(crate) fn into_bytes(self: &Arc<Self>, buf: Vec<u8>) -> Bytes {
         Bytes::from_owner(Pooled {
             buf,
@@ -103,7 +122,7 @@ impl AsRef<[u8]> for Pooled {
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        self.pool.give(std::mem::take(&mut self.buf));
+        self.pool.unlend(std::mem::take(&mut self.buf));
     }
 }
 
@@ -114,9 +133,9 @@ mod tests {
     #[test]
     fn buffers_come_back_when_their_bytes_are_dropped_and_idle_ones_are_bounded() {
         let pool = BufferPool::new(1024, 2);
-        let mut a = pool.take();
-        assert_eq!((a.len(), a.capacity()), (0, 1024));
-        a.extend_from_slice(b"hello");
+        let mut a = pool.lend(5).expect("nothing lent yet");
+        assert_eq!((a.len(), a.capacity()), (5, 1024));
+        a.copy_from_slice(b"hello");
         let ptr = a.as_ptr();
         let bytes = pool.into_bytes(a);
         let clone = bytes.slice(1..3);
@@ -129,17 +148,25 @@ mod tests {
         assert_eq!(again.as_ptr(), ptr, "the same buffer, reused");
         assert!(again.is_empty());
         pool.give(again);
-        let filled = pool.take_filled(4096);
+        let filled = pool.lend(4096).expect("one lent");
         assert_eq!(
             (filled.as_ptr(), filled.len()),
             (ptr, 1024),
             "capped at the size"
         );
-        pool.give(filled);
+        let second = pool.lend(10).expect("two lent");
+        assert!(pool.lend(10).is_none(), "max_idle buffers lent already");
+        pool.unlend(second);
+        let kept = pool.into_bytes(filled);
+        assert!(pool.lend(10).map(|b| pool.unlend(b)).is_some());
+        drop(kept);
+        assert_eq!(pool.idle(), 2, "both came back");
 
-        assert_eq!(pool.idle(), 1);
+        let taken = (pool.take(), pool.take());
+        assert_eq!(pool.idle(), 0);
+        drop(taken);
         pool.give(Vec::with_capacity(10)); // not one of ours: freed
-        assert_eq!(pool.idle(), 1);
+        assert_eq!(pool.idle(), 0);
         for _ in 0..3 {
             pool.give(Vec::with_capacity(1024));
         }

@@ -184,18 +184,28 @@ impl futures::Stream for ObjectReader {
                     Some(f) => f,
                     None => File::open(&path)?,
                 };
-                Ok(match buffers {
-                    Some(pool) => {
-                        let mut buf = pool.take_filled(n);
-                        file.read_exact_at(&mut buf, offset)?;
-                        (file, pool.into_bytes(buf))
+                if let Some(pool) = &buffers {
+                    if let Some(mut buf) = pool.lend(n) {
+                        return match file.read_exact_at(&mut buf, offset) {
+                            Ok(()) => Ok((file, pool.into_bytes(buf))),
+                            Err(e) => {
+                                pool.unlend(buf);
+                                Err(e)
+                            }
+                        };
                     }
-                    None => {
-                        let mut buf = vec![0u8; n];
-                        file.read_exact_at(&mut buf, offset)?;
-                        (file, Bytes::from(buf))
-                    }
-                })
+                }
+                // Small, or the pool has lent all it may: a buffer of its own, and no larger
+                // than a small read when the pool is exhausted (the stream goes on with
+                // what was read).
+                let n = if buffers.is_some() {
+                    n.min(POOLED_READ)
+                } else {
+                    n
+                };
+                let mut buf = vec![0u8; n];
+                file.read_exact_at(&mut buf, offset)?;
+                Ok((file, Bytes::from(buf)))
             }));
         }
     }
