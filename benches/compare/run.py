@@ -236,6 +236,8 @@ def main():
     parser.add_argument("--secs", type=float, default=5.0, help="time cap per workload")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--servers", default="originstore,garage,s3s-fs")
+    parser.add_argument("--families", default=";".join(FAMILIES),
+                        help="';'-separated workload families, each on a fresh server")
     parser.add_argument("--out", type=Path, default=Path("target/compare"),
                         help="directory for the JSON outputs (default target/compare)")
     args = parser.parse_args()
@@ -249,7 +251,7 @@ def main():
     for r in range(args.rounds):
         order = servers[r % len(servers):] + servers[:r % len(servers)]
         log(f"=== round {r + 1}/{args.rounds}: {', '.join(order)}")
-        for family in FAMILIES:
+        for family in args.families.split(";"):
             for name in order:
                 run_family(load, name, family, args, raw)
     lines = [json.loads(l) for l in raw.read_text().splitlines() if l.strip()]
