@@ -19,7 +19,10 @@
 //!
 //! 1. [`Store::blob_writer`] creates a temp file under `<dir>/tmp` (same filesystem as blobs).
 //! 2. [`BlobWriter::write`] streams chunks through a large buffer into the file while hashing
-//!    them (MD5 always; CRC32 / CRC32C / CRC64NVME / SHA-1 / SHA-256 when asked).
+//!    them (MD5 always; CRC32 / CRC32C / CRC64NVME / SHA-1 / SHA-256 when asked): one
+//!    buffer is hashed and written on the blocking pool while the next fills, and once 4 MiB
+//!    are in the file unsynced a background `fdatasync` starts (so step 4 finds little
+//!    left). Buffers come from, and go back to, the store's pool (`buffers.rs`).
 //! 3. [`BlobWriter::finish`] flushes the buffer and verifies the length and digests the caller
 //!    expected (Content-Length, Content-MD5, x-amz-checksum-*): on mismatch the temp file is
 //!    deleted and nothing else changes. Verification comes before `sync_all` so a rejected
