@@ -25,17 +25,9 @@ use originstore::xml;
 const ACCESS_KEY: &str = "BENCHACCESSKEY000001";
 const SECRET_KEY: &str = "benchsecretkey/00000000000000000000001";
 
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    let mut x: u32 = 0x9E37_79B9 ^ u32::from(seed);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+#[path = "../tests/support/pattern.rs"]
+mod pattern_source;
+use pattern_source::pattern;
 
 // ---------------------------------------------------------------- auth
 

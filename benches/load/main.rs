@@ -29,6 +29,8 @@
 
 mod client;
 mod origin_workloads;
+#[path = "../../tests/support/pattern.rs"]
+mod pattern_source;
 mod runner;
 mod server;
 mod stub_origin;
@@ -43,9 +45,9 @@ use clap::Parser;
 use http::Method;
 
 use client::{Credentials, S3};
+use pattern_source::pattern;
 use runner::{run, Measured, Reporter};
 use server::Server;
-use stub_origin::pattern;
 
 /// Keys the listing workload walks (ListObjectsV2 pages of 1000).
 const LIST_KEYS: u64 = 10_000;

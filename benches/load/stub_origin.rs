@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::pattern_source::pattern;
+
 pub const SMALL: usize = 1024 * 1024;
 pub const BIG: usize = 16 * 1024 * 1024;
 pub const HUGE: usize = 256 * 1024 * 1024;
@@ -115,17 +117,4 @@ impl Drop for StubOrigin {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// Deterministic pseudo-random bytes (xorshift), so bodies do not compress or dedupe.
-pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    let mut x: u32 = 0x9E37_79B9 ^ u32::from(seed);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
 }

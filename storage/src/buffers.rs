@@ -133,6 +133,7 @@ impl Drop for Pooled {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -302,18 +302,9 @@ pub fn xml_code(body: &str) -> String {
         .to_owned()
 }
 
-/// Deterministic pseudo-random bytes.
-pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    let mut x: u32 = 0x9E37_79B9 ^ u32::from(seed);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+#[path = "../support/pattern.rs"]
+mod pattern_source;
+pub use pattern_source::pattern;
 
 /// One user metadata value (`x-amz-meta-<name>`) of a GetObject or HeadObject answer.
 pub fn user_meta<'a>(
