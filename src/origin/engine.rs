@@ -204,11 +204,14 @@ impl OriginEngine {
             }
             _ => (StatusCode::OK, 0, None),
         };
-        let body = match flight::growing_file(&info, rx.clone(), start, end).await {
-            Ok(body) => body,
-            // The file was renamed into place (committed) or removed (failed) meanwhile.
-            Err(_) => return self.wait(rx, rule).await,
-        };
+        let body =
+            match flight::growing_file(&info, rx.clone(), start, end, self.store.read_buffers())
+                .await
+            {
+                Ok(body) => body,
+                // The file was renamed into place (committed) or removed (failed) meanwhile.
+                Err(_) => return self.wait(rx, rule).await,
+            };
         let mut response =
             stream_response(&info.head, Body::from_stream(body), status::MISS_FILLED)?;
         if let (Some(total), Some(end)) = (info.total, end) {

@@ -16,16 +16,15 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use std::os::unix::fs::FileExt as _;
-
 use bytes::Bytes;
+use storage::ReadBuffers;
 use tokio::sync::watch;
 
 use super::fetch::FetchError;
 
-/// Largest piece a reader hands to the HTTP layer. Small enough that 64 clients of one
-/// flight hold little memory (each has about two pieces in flight).
-const READ_CHUNK: u64 = 256 * 1024;
+/// Largest piece a reader hands to the HTTP layer: a pool buffer, as for a local object
+/// (the pool caps how many are out; past that, readers get small pieces).
+const READ_CHUNK: u64 = 1024 * 1024;
 
 type FlightKey = (String, String);
 
@@ -181,12 +180,14 @@ pub async fn growing_file(
     rx: watch::Receiver<FlightState>,
     start: u64,
     end: Option<u64>,
+    buffers: ReadBuffers,
 ) -> std::io::Result<impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static> {
     let path = info.temp_path.clone();
     let file = tokio::task::spawn_blocking(move || std::fs::File::open(path))
         .await
         .map_err(std::io::Error::other)??;
     let reader = Reader {
+        buffers,
         file: Some(file),
         rx,
         pos: start,
@@ -200,6 +201,7 @@ pub async fn growing_file(
 }
 
 struct Reader {
+    buffers: ReadBuffers,
     /// `None` only while a read has it on the blocking pool.
     file: Option<std::fs::File>,
     rx: watch::Receiver<FlightState>,
@@ -246,24 +248,24 @@ impl Reader {
         }
     }
 
-    /// Reads up to `READ_CHUNK` bytes at the reader's position with `pread`.
+    /// Reads up to `READ_CHUNK` bytes at the reader's position with `pread`, into the
+    /// store's pooled buffers (fewer bytes when the pool has lent all it may).
     async fn read(&mut self, limit: u64) -> std::io::Result<Bytes> {
         let n = (limit - self.pos).min(READ_CHUNK);
         let file = self
             .file
             .take()
             .ok_or_else(|| std::io::Error::other("growing file read after a failed read"))?;
-        let pos = self.pos;
-        let (file, buf) = tokio::task::spawn_blocking(move || {
+        let (pos, buffers) = (self.pos, self.buffers.clone());
+        let (file, bytes) = tokio::task::spawn_blocking(move || {
             // n <= READ_CHUNK, which fits in usize.
-            let mut buf = vec![0u8; n as usize];
-            file.read_exact_at(&mut buf, pos).map(|()| (file, buf))
+            buffers.read_at(&file, pos, n as usize).map(|b| (file, b))
         })
         .await
         .map_err(std::io::Error::other)??;
         self.file = Some(file);
-        self.pos += n;
-        Ok(Bytes::from(buf))
+        self.pos += bytes.len() as u64;
+        Ok(bytes)
     }
 }
 
@@ -274,6 +276,10 @@ mod tests {
     use futures::StreamExt as _;
 
     use super::*;
+
+    fn test_buffers() -> ReadBuffers {
+        ReadBuffers::new(1024 * 1024, 4)
+    }
 
     fn lead(flights: &Flights) -> FlightGuard {
         match flights.lead_or_join("b", "k") {
@@ -393,11 +399,11 @@ mod tests {
             written,
         };
         guard.publish(streaming(0));
-        let early = growing_file(&info, guard.subscribe(), 0, None)
+        let early = growing_file(&info, guard.subscribe(), 0, None, test_buffers())
             .await
             .expect("opens");
         let early = tokio::spawn(collect(early));
-        let joiner = growing_file(&info, join(&flights), 0, None)
+        let joiner = growing_file(&info, join(&flights), 0, None, test_buffers())
             .await
             .expect("opens");
         let joiner = tokio::spawn(collect(joiner));
@@ -405,9 +411,15 @@ mod tests {
         // The whole body is written, but the flight is not done: nobody gets the last byte.
         std::fs::write(&path, &body).expect("write");
         guard.publish(streaming(body.len() as u64));
-        let late = growing_file(&info, join(&flights), 10, Some(body.len() as u64))
-            .await
-            .expect("opens");
+        let late = growing_file(
+            &info,
+            join(&flights),
+            10,
+            Some(body.len() as u64),
+            test_buffers(),
+        )
+        .await
+        .expect("opens");
         let late = tokio::spawn(collect(late));
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!early.is_finished() && !joiner.is_finished() && !late.is_finished());
@@ -438,7 +450,7 @@ mod tests {
             info: info.clone(),
             written: 7,
         });
-        let reader = growing_file(&info, guard.subscribe(), 0, None)
+        let reader = growing_file(&info, guard.subscribe(), 0, None, test_buffers())
             .await
             .expect("opens");
         let reader = tokio::spawn(collect(reader));

@@ -8,10 +8,15 @@
 //! both: no allocator churn, and the memory is what is live plus a bounded number of idle
 //! buffers.
 
+use std::fs::File;
+use std::os::unix::fs::FileExt as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+
+/// Reads this big or bigger use a pool buffer; smaller ones a buffer of their size.
+const POOLED_READ: usize = 64 * 1024;
 
 /// Fixed-size buffers, handed out empty and taken back when their user is done with them.
 #[derive(Debug)]
@@ -101,6 +106,35 @@ impl BufferPool {
         })
     }
 
+    /// Reads `len` bytes of `file` at `offset` (blocking: call it on the blocking pool) into
+    /// a pool buffer when `len` is large; fewer (64 KiB) when the pool has lent all it may,
+    /// so callers advance by the length they get.
+    pub(crate) fn read_at(
+        self: &Arc<Self>,
+        file: &File,
+        offset: u64,
+        len: usize,
+    ) -> std::io::Result<Bytes> {
+        let mut len = len;
+        if len >= POOLED_READ {
+            match self.lend(len) {
+                Some(mut buf) => {
+                    return match file.read_exact_at(&mut buf, offset) {
+                        Ok(()) => Ok(self.into_bytes(buf)),
+                        Err(e) => {
+                            self.unlend(buf);
+                            Err(e)
+                        }
+                    };
+                }
+                None => len = POOLED_READ,
+            }
+        }
+        let mut buf = vec![0u8; len];
+        file.read_exact_at(&mut buf, offset)?;
+        Ok(Bytes::from(buf))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
         // The list is valid whatever a panicking holder did: recover it.
         self.idle
@@ -111,6 +145,30 @@ impl BufferPool {
     #[cfg(test)]
     fn idle(&self) -> usize {
         self.lock().len()
+    }
+}
+
+/// The store's buffer pool, for readers outside this crate (the server's origin flights read
+/// a growing temp file): see [`crate::Store::read_buffers`].
+#[derive(Debug, Clone)]
+pub struct ReadBuffers(Arc<BufferPool>);
+
+impl ReadBuffers {
+    /// A pool of its own (tests): `size`-byte buffers, `max_idle` kept.
+    pub fn new(size: usize, max_idle: usize) -> ReadBuffers {
+        ReadBuffers(BufferPool::new(size, max_idle))
+    }
+
+    pub(crate) fn of(pool: Arc<BufferPool>) -> ReadBuffers {
+        ReadBuffers(pool)
+    }
+
+    /// Reads up to `len` bytes of `file` at `offset`, blocking (run it on the blocking
+    /// pool): `len` when it fits the pool's budget, fewer (at least 1 unless `len` is 0)
+    /// when the pool has lent all it may. Errors as `pread` (a short file is
+    /// `UnexpectedEof`).
+    pub fn read_at(&self, file: &File, offset: u64, len: usize) -> std::io::Result<Bytes> {
+        self.0.read_at(file, offset, len.min(self.0.size()))
     }
 }
 
@@ -183,5 +241,38 @@ mod tests {
             pool.give(Vec::with_capacity(1024));
         }
         assert_eq!(pool.idle(), 2, "at most max_idle kept");
+    }
+
+    #[test]
+    fn reads_fall_back_to_small_pieces_when_the_pool_has_lent_all_it_may() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::tempfile().expect("temp file");
+        std::io::Write::write_all(&mut file, &data).expect("write");
+        let pool = BufferPool::new(128 * 1024, 2); // 3 may be lent
+        let reads = ReadBuffers::of(pool.clone());
+
+        let whole = reads.read_at(&file, 1000, 200_000).expect("read");
+        assert_eq!(
+            &whole[..],
+            &data[1000..1000 + 128 * 1024],
+            "capped at the size"
+        );
+        let small = reads.read_at(&file, 5, 100).expect("read");
+        assert_eq!(&small[..], &data[5..105], "a small read");
+
+        let held: Vec<Vec<u8>> = (0..2).map(|_| pool.lend(1).expect("lend")).collect();
+        let piece = reads.read_at(&file, 7, 128 * 1024).expect("read");
+        assert_eq!(piece.len(), POOLED_READ, "the pool is out: a small piece");
+        assert_eq!(&piece[..], &data[7..7 + POOLED_READ]);
+        for buf in held {
+            pool.unlend(buf);
+        }
+        drop(whole);
+        let again = reads.read_at(&file, 0, 128 * 1024).expect("read");
+        assert_eq!(again.len(), 128 * 1024, "buffers are back");
+        assert!(
+            reads.read_at(&file, 290_000, 20_000).is_err(),
+            "past the end"
+        );
     }
 }

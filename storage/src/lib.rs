@@ -151,6 +151,7 @@ mod versions;
 
 pub use blob::{Blob, BlobWriter};
 pub use bucket::validate_bucket_name;
+pub use buffers::ReadBuffers;
 pub use checksum::Checksummer;
 pub use fill::FillWriter;
 pub use reader::ObjectReader;

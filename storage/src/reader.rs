@@ -38,15 +38,12 @@ pub struct ObjectReader {
     file: Option<File>,
     pending: Option<Pending>,
     chunk: usize,
-    /// Where reads of at least `POOLED_READ` bytes get their buffers.
+    /// Where large reads get their buffers (`None` for an inline object).
     buffers: Option<Arc<BufferPool>>,
     range: Option<(u64, u64)>,
     len: u64,
     _lease: Lease,
 }
-
-/// Reads this big or bigger use a pool buffer; smaller ones a buffer of their size.
-const POOLED_READ: usize = 64 * 1024;
 
 impl ObjectReader {
     /// `blobs` in object order; `range` inclusive, already resolved against the size.
@@ -178,34 +175,22 @@ impl futures::Stream for ObjectReader {
             let offset = seg.offset;
             let path = seg.path.clone();
             let file = this.file.take();
-            let buffers = this.buffers.clone().filter(|_| n >= POOLED_READ);
+            let buffers = this.buffers.clone();
             this.pending = Some(tokio::task::spawn_blocking(move || {
                 let file = match file {
                     Some(f) => f,
                     None => File::open(&path)?,
                 };
-                if let Some(pool) = &buffers {
-                    if let Some(mut buf) = pool.lend(n) {
-                        return match file.read_exact_at(&mut buf, offset) {
-                            Ok(()) => Ok((file, pool.into_bytes(buf))),
-                            Err(e) => {
-                                pool.unlend(buf);
-                                Err(e)
-                            }
-                        };
+                let bytes = match buffers {
+                    // May be shorter than n: the stream goes on with what was read.
+                    Some(pool) => pool.read_at(&file, offset, n)?,
+                    None => {
+                        let mut buf = vec![0u8; n];
+                        file.read_exact_at(&mut buf, offset)?;
+                        Bytes::from(buf)
                     }
-                }
-                // Small, or the pool has lent all it may: a buffer of its own, and no larger
-                // than a small read when the pool is exhausted (the stream goes on with
-                // what was read).
-                let n = if buffers.is_some() {
-                    n.min(POOLED_READ)
-                } else {
-                    n
                 };
-                let mut buf = vec![0u8; n];
-                file.read_exact_at(&mut buf, offset)?;
-                Ok((file, Bytes::from(buf)))
+                Ok((file, bytes))
             }));
         }
     }

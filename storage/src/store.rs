@@ -104,6 +104,12 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
+    /// The pool readers of the store's files share (origin flights read a growing temp file
+    /// through it).
+    pub fn read_buffers(&self) -> crate::ReadBuffers {
+        crate::ReadBuffers::of(self.shared.buffers.clone())
+    }
+
     /// Open (creating if needed) the store in `dir`, then run the recovery sweep.
     /// A corrupt database is a clear error, never silently recreated.
     pub fn open(dir: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
