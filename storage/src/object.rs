@@ -230,9 +230,12 @@ impl Store {
                 _ => None,
             };
             let reader = match inline {
-                Some(bytes) => {
-                    ObjectReader::inline(Bytes::copy_from_slice(&bytes), resolved, lease)
-                }
+                Some(bytes) => ObjectReader::inline(
+                    Bytes::copy_from_slice(&bytes),
+                    resolved,
+                    self.shared.buffers.clone(),
+                    lease,
+                ),
                 None => ObjectReader::new(
                     &rec.blobs,
                     |b| dirs.blob_path(b.id),

@@ -1,13 +1,12 @@
 //! [`ObjectReader`]: streams a byte range of an object's blobs in sequence (a multipart
 //! object is several blobs; ranges may straddle part boundaries), in chunks of at most
 //! `read_chunk` bytes, reading with `pread` on the blocking pool into buffers reused from the
-//! store's pool. Files are opened lazily;
-//! the reader's lease keeps every blob it may still open from being deleted.
+//! store's pool. Files are opened lazily; the reader's lease keeps every blob it may still
+//! open from being deleted.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::future::Future;
-use std::os::unix::fs::FileExt as _;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -38,8 +37,8 @@ pub struct ObjectReader {
     file: Option<File>,
     pending: Option<Pending>,
     chunk: usize,
-    /// Where large reads get their buffers (`None` for an inline object).
-    buffers: Option<Arc<BufferPool>>,
+    /// Where reads get their buffers.
+    buffers: Arc<BufferPool>,
     range: Option<(u64, u64)>,
     len: u64,
     _lease: Lease,
@@ -80,7 +79,7 @@ impl ObjectReader {
             file: None,
             pending: None,
             chunk: chunk.max(1),
-            buffers: Some(buffers),
+            buffers,
             range,
             len: range.map_or(0, |(a, b)| b - a + 1),
             _lease: lease,
@@ -88,7 +87,12 @@ impl ObjectReader {
     }
 
     /// A reader of `range` of an inline object's bytes, yielded as one chunk.
-    pub(crate) fn inline(bytes: Bytes, range: Option<(u64, u64)>, lease: Lease) -> ObjectReader {
+    pub(crate) fn inline(
+        bytes: Bytes,
+        range: Option<(u64, u64)>,
+        buffers: Arc<BufferPool>,
+        lease: Lease,
+    ) -> ObjectReader {
         let slice = range.map(|(first, last)| bytes.slice(first as usize..=last as usize));
         ObjectReader {
             inline: slice.filter(|s| !s.is_empty()),
@@ -96,7 +100,7 @@ impl ObjectReader {
             file: None,
             pending: None,
             chunk: 1,
-            buffers: None,
+            buffers,
             range,
             len: range.map_or(0, |(a, b)| b - a + 1),
             _lease: lease,
@@ -181,15 +185,8 @@ impl futures::Stream for ObjectReader {
                     Some(f) => f,
                     None => File::open(&path)?,
                 };
-                let bytes = match buffers {
-                    // May be shorter than n: the stream goes on with what was read.
-                    Some(pool) => pool.read_at(&file, offset, n)?,
-                    None => {
-                        let mut buf = vec![0u8; n];
-                        file.read_exact_at(&mut buf, offset)?;
-                        Bytes::from(buf)
-                    }
-                };
+                // May be shorter than n: the stream goes on with what was read.
+                let bytes = buffers.read_at(&file, offset, n)?;
                 Ok((file, bytes))
             }));
         }

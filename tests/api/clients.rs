@@ -22,15 +22,7 @@ async fn sdk_default_put_get_round_trips_every_size() {
     {
         let data = pattern(size, i as u8);
         let key = format!("size-{size}");
-        let put = s
-            .client
-            .put_object()
-            .bucket("bkt")
-            .key(&key)
-            .body(data.clone().into())
-            .send()
-            .await
-            .expect("put");
+        let put = s.put("bkt", &key, data.clone()).await;
         // The SDK's default CRC32 was verified and is echoed back.
         assert_eq!(
             put.checksum_crc32(),

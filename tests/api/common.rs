@@ -80,7 +80,12 @@ impl TestServer {
             .expect("create bucket");
     }
 
-    pub async fn put(&self, bucket: &str, key: &str, body: impl Into<Vec<u8>>) {
+    pub async fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> aws_sdk_s3::operation::put_object::PutObjectOutput {
         self.client
             .put_object()
             .bucket(bucket)
@@ -88,7 +93,7 @@ impl TestServer {
             .body(body.into().into())
             .send()
             .await
-            .expect("put object");
+            .expect("put object")
     }
 
     pub async fn get_object(

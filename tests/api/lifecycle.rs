@@ -163,15 +163,7 @@ async fn current_versions_expire_inside_the_filter_only() {
         ],
     )
     .await;
-    let put = s
-        .client
-        .put_object()
-        .bucket(BUCKET)
-        .key("logs/a")
-        .body(b"a".to_vec().into())
-        .send()
-        .await
-        .expect("put");
+    let put = s.put(BUCKET, "logs/a", b"a".to_vec()).await;
     let expiration = put
         .expiration()
         .expect("x-amz-expiration on PUT")

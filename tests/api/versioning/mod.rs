@@ -26,15 +26,7 @@ pub(super) async fn set_versioning(s: &TestServer, status: BucketVersioningStatu
 
 /// PutObject, answering the new version's id.
 pub(super) async fn put_version(s: &TestServer, key: &str, body: &str) -> String {
-    let out = s
-        .client
-        .put_object()
-        .bucket(BUCKET)
-        .key(key)
-        .body(body.as_bytes().to_vec().into())
-        .send()
-        .await
-        .expect("put");
+    let out = s.put(BUCKET, key, body.as_bytes().to_vec()).await;
     out.version_id().expect("x-amz-version-id").to_owned()
 }
 
@@ -102,15 +94,7 @@ async fn a_new_bucket_is_unversioned_and_versioning_states_round_trip() {
     let get = || s.client.get_bucket_versioning().bucket(BUCKET).send();
     assert_eq!(get().await.expect("get").status(), None);
     // An unversioned bucket's objects have no version id, and `null` addresses them.
-    let put = s
-        .client
-        .put_object()
-        .bucket(BUCKET)
-        .key("k")
-        .body(b"plain".to_vec().into())
-        .send()
-        .await
-        .expect("put");
+    let put = s.put(BUCKET, "k", b"plain".to_vec()).await;
     assert_eq!(put.version_id(), None);
     let null = s
         .client
