@@ -1,7 +1,9 @@
-//! Blob files: the one writer every byte goes through ([`BlobWriter`]: temp file -> hash ->
-//! verify -> `sync_all` -> rename -> fsync dir) and the uncommitted [`Blob`] guard.
-//! Knows nothing of keys or metadata: a blob is an immutable file named by a random id
-//! (`layout.rs`).
+//! Blob files: the one writer every byte goes through ([`BlobWriter`]: mark `pending` ->
+//! temp file -> hash -> verify -> `sync_all` and flush the mark -> rename -> fsync dir) and
+//! the uncommitted [`Blob`] guard. Knows nothing of keys: a blob is an immutable file named
+//! by a random id (`layout.rs`); its only metadata is the `pending` mark (`meta.rs`), which
+//! is durable before the file can reach `blobs/`, so a crash never strands an unmarked,
+//! unreferenced blob file.
 //!
 //! A writer allowed to inline (`inline_max` > 0) keeps the bytes in memory until they
 //! outgrow that size, and only then creates its temp file: a body that stays small becomes an
@@ -118,6 +120,12 @@ fn join_err(e: tokio::task::JoinError) -> Error {
 
 impl Drop for BlobWriter {
     fn drop(&mut self) {
+        if self.guard.armed {
+            // Its file never left tmp/ (which every start empties): the mark can go now.
+            if let Err(e) = self.shared.meta.pending().clear(self.id) {
+                tracing::warn!(error = %e, "clearing the pending mark of an abandoned blob");
+            }
+        }
         // Full-size buffers go back to the pool (a small first buffer is just freed).
         self.shared.buffers.give(std::mem::take(&mut self.buf));
         self.shared.buffers.give(std::mem::take(&mut self.spare));
@@ -168,6 +176,7 @@ impl BlobWriter {
     fn open_file(&mut self) -> Result<()> {
         let sink = self.sink.as_mut().ok_or_else(broken)?;
         if sink.file.is_none() {
+            self.shared.meta.pending().mark(self.id)?;
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -380,7 +389,8 @@ impl BlobWriter {
             });
         }
 
-        // Steps 4-5: sync the file, rename it into place, sync the fan-out directory.
+        // Steps 4-5: sync the file (and flush the pending mark), rename it into place, sync
+        // the fan-out directory.
         let temp = self.guard.path.clone();
         let fan_out = self.shared.dirs.fan_out(self.id);
         let dest = self.shared.dirs.blob_path(self.id);
@@ -394,9 +404,14 @@ impl BlobWriter {
                 armed: false,
             },
         );
+        let synced = tokio::task::spawn_blocking({
+            let shared = shared.clone();
+            move || shared.fsync(|| file.sync_all())
+        });
+        let (flushed, synced) = tokio::join!(self.shared.flush_meta(), synced);
+        synced.map_err(join_err)??;
+        flushed?;
         let guard = tokio::task::spawn_blocking(move || -> Result<FileGuard> {
-            shared.fsync(|| file.sync_all())?;
-            drop(file);
             std::fs::rename(&temp, &dest2)?;
             // From here on the file lives at its final path; the guard follows it.
             guard.path = dest2;

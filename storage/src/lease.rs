@@ -45,15 +45,17 @@ impl Leases {
     }
 
     /// Delete a blob that metadata no longer references; deferred while it is leased.
-    pub(crate) fn delete_blob(&self, id: BlobId) {
+    /// True when the file was unlinked now.
+    pub(crate) fn delete_blob(&self, id: BlobId) -> bool {
         {
             let mut table = self.table.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(entry) = table.get_mut(&id) {
                 entry.doomed = true;
-                return;
+                return false;
             }
         }
         self.remove_blob_file(id);
+        true
     }
 
     fn remove_blob_file(&self, id: BlobId) {

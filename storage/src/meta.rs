@@ -13,12 +13,21 @@
 //! | `tombstones` | `bucket 0x00 key`                     | [`TombstoneRec`] |
 //! | `events`     | `id(u64 BE)`                          | opaque bytes   |
 //! | `inline`     | `blob id (16 bytes)`                  | a small object's bytes |
+//! | `pending`    | `blob id (16 bytes)`                  | empty: a blob that may be unreferenced |
 //! | `store`      | `format`                              | format number (u32 BE) |
 //!
 //! The current version of a key is in `objects` when it is an object; when it is a delete
 //! marker, `objects` has no entry and the marker is the key's newest entry in `versions`.
-//! Format 1 (before versioning) had no `versions` tree and no format record; [`Meta::open`]
-//! migrates it (rewriting object records in format 2) and refuses a newer format.
+//! `pending` is the intent log that spares [`crate::Store::open`] a walk of every record and
+//! blob: a blob is marked before its file can reach `blobs/` (the mark is flushed before the
+//! rename) and unmarked by the transaction that makes a record reference it; a transaction
+//! that drops a reference marks the blob in the same commit. So every unreferenced blob is
+//! marked, and no referenced one is: the sweep deletes exactly the marked blobs.
+//!
+//! Format 1 (before versioning) had no `versions` tree and no format record; format 2 had no
+//! `pending` tree, so its orphans are unmarked. [`Meta::open`] reports the format found
+//! (rewriting format-1 object records in format 2 first); the store runs the full sweep
+//! once for a format below 3, then [`Meta::set_current_format`]. A newer format is refused.
 //!
 //! Keys preserve order: bucket names and object keys never contain NUL (validated), so
 //! `bucket 0x00 key` sorts by bucket, then by key bytes (= S3 order); integers are
@@ -42,7 +51,7 @@ use crate::records::{
 use crate::{Error, Result};
 
 /// The metadata format this build writes; [`Meta::open`] migrates older ones.
-pub(crate) const FORMAT: u32 = 2;
+pub(crate) const FORMAT: u32 = 3;
 
 fn part_key(upload_id: &str, part_number: u32) -> Vec<u8> {
     let mut k = upload_id.as_bytes().to_vec();
@@ -84,6 +93,8 @@ pub(crate) struct Change {
     pub upload: Option<(String, Vec<u32>)>,
     /// An inline object's bytes, stored with the record that names them.
     pub inline: Option<(BlobId, Vec<u8>)>,
+    /// The blob file the change makes a record reference: its `pending` mark goes.
+    pub adopted: Option<BlobId>,
 }
 
 /// A raw range-scan row: key bytes and value bytes.
@@ -103,6 +114,36 @@ pub(crate) struct Meta {
     versions: sled::Tree,
     store: sled::Tree,
     inline: sled::Tree,
+    pending: PendingLog,
+    /// The format the database was in when opened (before any migration).
+    found_format: u32,
+}
+
+/// The `pending` tree: blobs that may be unreferenced (see the module header). Shared with
+/// the lease table, which unmarks a blob once its deferred delete happened.
+#[derive(Clone)]
+pub(crate) struct PendingLog(sled::Tree);
+
+impl PendingLog {
+    /// Mark `id` (not flushed: [`Meta::flush`] makes it durable).
+    pub fn mark(&self, id: BlobId) -> Result<()> {
+        self.0.insert(id.0, &[]).map(drop).map_err(sled_err)
+    }
+
+    /// Unmark `id`: its blob is referenced, or gone for good.
+    pub fn clear(&self, id: BlobId) -> Result<()> {
+        self.0.remove(id.0).map(drop).map_err(sled_err)
+    }
+
+    /// Every marked blob.
+    pub fn ids(&self) -> impl Iterator<Item = Result<BlobId>> + '_ {
+        self.0.iter().keys().map(|k| {
+            let k = k.map_err(sled_err)?;
+            <[u8; 16]>::try_from(k.as_ref())
+                .map(BlobId)
+                .map_err(|_| Error::Corrupt("pending blob id is not 16 bytes".into()))
+        })
+    }
 }
 
 impl Meta {
@@ -135,7 +176,7 @@ impl Meta {
             other => Error::Meta(format!("opening {}: {other}", path.display())),
         })?;
         let tree = |name: &str| db.open_tree(name).map_err(sled_err);
-        let meta = Meta {
+        let mut meta = Meta {
             buckets: tree("buckets")?,
             objects: tree("objects")?,
             uploads: tree("uploads")?,
@@ -146,18 +187,22 @@ impl Meta {
             versions: tree("versions")?,
             store: tree("store")?,
             inline: tree("inline")?,
+            pending: PendingLog(tree("pending")?),
+            found_format: 0,
             flusher: std::sync::Arc::new(GroupFlush::new({
                 let db = db.clone();
                 move || db.flush().map(drop).map_err(|e| e.to_string())
             })),
             db,
         };
-        meta.check_format(path)?;
+        meta.found_format = meta.check_format(path)?;
         Ok(meta)
     }
 
-    /// Refuse a format newer than [`FORMAT`]; bring an older one up to it (with a log line).
-    fn check_format(&self, path: &Path) -> Result<()> {
+    /// Refuse a format newer than [`FORMAT`]; rewrite format-1 records in format 2 (with a
+    /// log line). Returns the format found; the store records [`FORMAT`] once its sweep for
+    /// that format is done.
+    fn check_format(&self, path: &Path) -> Result<u32> {
         let found = match self.store.get("format").map_err(sled_err)? {
             Some(raw) => <[u8; 4]>::try_from(raw.as_ref())
                 .map(u32::from_be_bytes)
@@ -172,21 +217,36 @@ impl Meta {
                 path.display()
             )));
         }
-        if found < FORMAT {
+        if found < 2 {
             let rewritten = self.migrate_objects_to_format_2()?;
             if rewritten > 0 {
                 tracing::info!(
                     path = %path.display(),
                     objects = rewritten,
-                    "metadata migrated from format {found} to {FORMAT}"
+                    "metadata migrated from format {found} to 2"
                 );
             }
         }
+        Ok(found)
+    }
+
+    /// The format the database was in when opened.
+    pub fn found_format(&self) -> u32 {
+        self.found_format
+    }
+
+    /// Record that the database is in [`FORMAT`] (after the migration's sweep), durably.
+    pub fn set_current_format(&self) -> Result<()> {
         self.store
             .insert("format", &FORMAT.to_be_bytes())
             .map_err(sled_err)?;
         self.db.flush().map_err(sled_err)?;
         Ok(())
+    }
+
+    /// The intent log of blobs that may be unreferenced.
+    pub fn pending(&self) -> &PendingLog {
+        &self.pending
     }
 
     /// Format 1 -> 2: object records gain a version id (`null`), a sequence number and an
@@ -273,9 +333,9 @@ impl Meta {
         Ok(false)
     }
 
-    /// Remove a bucket with its uploads, parts, settings and tombstones in one transaction.
-    /// The caller checked it holds no object (under the bucket gate). Returns the blobs of
-    /// the staged parts, to delete after the flush.
+    /// Remove a bucket with its uploads, parts, settings and tombstones in one transaction,
+    /// which marks the staged parts' blobs `pending`. The caller checked it holds no object
+    /// (under the bucket gate). Returns those blobs, to delete after the flush.
     pub fn delete_bucket(&self, name: &str) -> Result<Vec<BlobId>> {
         let prefix = join_key(name, "");
         let mut uploads = sled::Batch::default();
@@ -304,8 +364,12 @@ impl Meta {
             &self.parts,
             &self.settings,
             &self.tombstones,
+            &self.pending.0,
         )
-            .transaction(|(b, u, p, s, t)| {
+            .transaction(|(b, u, p, s, t, pd)| {
+                for id in &blobs {
+                    pd.insert(id.0.as_slice(), &[])?;
+                }
                 b.remove(name)?;
                 u.apply_batch(&uploads)?;
                 p.apply_batch(&parts)?;
@@ -412,8 +476,15 @@ impl Meta {
     }
 
     /// Apply `change` to `bucket/key` in one transaction that also checks the bucket exists
-    /// (and, for a completion, that the upload still does).
-    pub fn apply(&self, bucket: &str, key: &str, change: &Change) -> Result<()> {
+    /// (and, for a completion, that the upload still does) and marks `released`, the blobs
+    /// no record references after the change, `pending`.
+    pub fn apply(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: &Change,
+        released: &[BlobId],
+    ) -> Result<()> {
         let ok = join_key(bucket, key);
         let current = match &change.current {
             Some(Some(rec)) => Some(Some(encode_object(rec)?)),
@@ -450,10 +521,17 @@ impl Meta {
             &self.uploads,
             &self.parts,
             &self.inline,
+            &self.pending.0,
         )
-            .transaction(|(b, o, v, t, u, p, i)| {
+            .transaction(|(b, o, v, t, u, p, i, pd)| {
                 if let Some((id, bytes)) = &change.inline {
                     i.insert(id.0.as_slice(), bytes.as_slice())?;
+                }
+                if let Some(id) = &change.adopted {
+                    pd.remove(id.0.as_slice())?;
+                }
+                for id in released {
+                    pd.insert(id.0.as_slice(), &[])?;
                 }
                 if b.get(bucket)?.is_none() {
                     return abort(Error::NoSuchBucket);
@@ -521,16 +599,17 @@ impl Meta {
             .map(|row| row.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err))
     }
 
-    /// Every blob id some object version or staged part references (the recovery sweep's
-    /// live set).
     /// The bytes of inline blob `id`, if they are (still) there.
     pub fn inline_bytes(&self, id: BlobId) -> Result<Option<sled::IVec>> {
         self.inline.get(id.0).map_err(sled_err)
     }
 
-    /// Forget inline blob `id` (nothing happens when it is not one).
-    pub fn remove_inline(&self, id: BlobId) -> Result<()> {
-        self.inline.remove(id.0).map(drop).map_err(sled_err)
+    /// Forget inline blob `id`; false when it is not one.
+    pub fn remove_inline(&self, id: BlobId) -> Result<bool> {
+        self.inline
+            .remove(id.0)
+            .map(|old| old.is_some())
+            .map_err(sled_err)
     }
 
     /// Every inline blob id.
@@ -543,6 +622,8 @@ impl Meta {
         })
     }
 
+    /// Every blob id some object version or staged part references: the full sweep's live
+    /// set, built once when a format-2 directory is upgraded (O(objects) memory).
     pub fn referenced_blobs(&self) -> Result<HashSet<BlobId>> {
         let mut live = HashSet::new();
         for row in self.objects.iter() {
@@ -603,7 +684,8 @@ impl Meta {
             .map(|row| row.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err))
     }
 
-    /// Stage a part if the upload still exists; returns the part it replaced.
+    /// Stage a part if the upload still exists, in one transaction that unmarks the part's
+    /// blob and marks the blob of the part it replaced (returned).
     pub fn put_part(
         &self,
         bucket: &str,
@@ -615,15 +697,23 @@ impl Meta {
         let uk = upload_key(bucket, key, upload_id);
         let pk = part_key(upload_id, part_number);
         let value = encode(rec)?;
-        let old = (&self.uploads, &self.parts)
-            .transaction(|(u, p)| {
+        (&self.uploads, &self.parts, &self.pending.0)
+            .transaction(|(u, p, pd)| {
                 if u.get(uk.as_slice())?.is_none() {
                     return abort(Error::NoSuchUpload);
                 }
-                Ok(p.insert(pk.as_slice(), value.as_slice())?)
+                pd.remove(rec.blob.0.as_slice())?;
+                let Some(old) = p.insert(pk.as_slice(), value.as_slice())? else {
+                    return Ok(None);
+                };
+                let old: PartRec = match decode("part", &old) {
+                    Ok(old) => old,
+                    Err(e) => return abort(e),
+                };
+                pd.insert(old.blob.0.as_slice(), &[])?;
+                Ok(Some(old))
             })
-            .map_err(txn_err)?;
-        old.map(|v| decode("part", &v)).transpose()
+            .map_err(txn_err)
     }
 
     /// Parts of an upload with a number greater than `after`, ascending.
@@ -657,25 +747,30 @@ impl Meta {
         })
     }
 
-    /// Remove an upload and the given part records in one transaction.
+    /// Remove an upload and the given part records in one transaction, which marks the
+    /// parts' blobs (`released`) `pending`.
     pub fn remove_upload(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
         parts: &[u32],
+        released: &[BlobId],
     ) -> Result<()> {
         let uk = upload_key(bucket, key, upload_id);
         let mut batch = sled::Batch::default();
         for &n in parts {
             batch.remove(part_key(upload_id, n));
         }
-        (&self.uploads, &self.parts)
-            .transaction(|(u, p)| {
+        (&self.uploads, &self.parts, &self.pending.0)
+            .transaction(|(u, p, pd)| {
                 if u.remove(uk.as_slice())?.is_none() {
                     return abort(Error::NoSuchUpload);
                 }
                 p.apply_batch(&batch)?;
+                for id in released {
+                    pd.insert(id.0.as_slice(), &[])?;
+                }
                 Ok(())
             })
             .map_err(txn_err)

@@ -17,6 +17,7 @@ use crate::records::{
     decode_upload, from_ns, join_key, now_ns, split_upload_key, to_ns, upload_key, BlobRef,
     ObjectRec, PartRec, UploadRec,
 };
+use crate::versions::NewContent;
 use crate::{
     CommitCondition, CompletedPart, Error, ObjectAttrs, ObjectMeta, PartMeta, PartsPage, Result,
     Store, StoredChecksum, Upload, UploadChecksum, UploadQuery, UploadsPage,
@@ -177,10 +178,11 @@ impl Store {
             let _parts = self.shared.part_gate();
             let parts = self.shared.meta.parts(upload_id, 0)?;
             let numbers: Vec<u32> = parts.iter().map(|(n, _)| *n).collect();
+            let blobs: Vec<BlobId> = parts.into_iter().map(|(_, p)| p.blob).collect();
             self.shared
                 .meta
-                .remove_upload(bucket, key, upload_id, &numbers)?;
-            parts.into_iter().map(|(_, p)| p.blob).collect()
+                .remove_upload(bucket, key, upload_id, &numbers, &blobs)?;
+            blobs
         };
         self.flush_then_delete(released).await
     }
@@ -317,22 +319,22 @@ impl Store {
                 part_checksums,
                 inline: false,
             };
-            let numbers: Vec<u32> = staged.keys().copied().collect();
-            let upload = Some((upload_id.to_owned(), numbers));
-            let (rec, old_blobs) = self
-                .write_version(bucket, key, rec, condition, upload, None)?
-                .ok_or_else(|| {
-                    Error::Meta("a completion's commit reported a lost fill race".into())
-                })?;
             let listed: std::collections::HashSet<u32> =
                 parts.iter().map(|p| p.part_number).collect();
-            let mut released: Vec<BlobId> = staged
-                .iter()
-                .filter(|(n, _)| !listed.contains(n))
-                .map(|(_, p)| p.blob)
-                .collect();
-            released.extend(old_blobs);
-            (rec, released)
+            let content = NewContent::Completion {
+                upload_id: upload_id.to_owned(),
+                parts: staged.keys().copied().collect(),
+                unlisted: staged
+                    .iter()
+                    .filter(|(n, _)| !listed.contains(n))
+                    .map(|(_, p)| p.blob)
+                    .collect(),
+            };
+            // The released blobs: the unlisted parts, and what the new version replaced.
+            self.write_version(bucket, key, rec, condition, content)?
+                .ok_or_else(|| {
+                    Error::Meta("a completion's commit reported a lost fill race".into())
+                })?
         };
         self.flush_then_delete(released).await?;
         Ok(object_meta(key.to_owned(), rec))

@@ -11,6 +11,7 @@ use crate::blob::{Blob, BlobWriter};
 use crate::checksum::{parse_md5_etag, to_base64};
 use crate::reader::ObjectReader;
 use crate::records::{from_ns, now_ns, BlobRef, ObjectRec};
+use crate::versions::NewContent;
 use crate::{
     ByteRange, ChecksumAlgorithm, CommitCondition, Error, Expect, ObjectAttrs, ObjectMeta, Result,
     Store, StoredChecksum,
@@ -86,7 +87,10 @@ impl Store {
     ) -> Result<Option<ObjectMeta>> {
         self.shared.check_writable()?;
         validate_key(key)?;
-        let inline = blob.take_inline().map(|bytes| (blob.id, bytes));
+        let content = match blob.take_inline() {
+            Some(bytes) => NewContent::Inline(blob.id, bytes),
+            None => NewContent::File(blob.id),
+        };
         let rec = ObjectRec {
             size: blob.size(),
             etag: hex::encode(blob.md5()),
@@ -110,11 +114,11 @@ impl Store {
             seq: 0,
             upload_id: None,
             part_checksums: Vec::new(),
-            inline: inline.is_some(),
+            inline: matches!(content, NewContent::Inline(..)),
         };
         let outcome = {
             let _gate = self.shared.bucket_gate_shared();
-            self.write_version(bucket, key, rec, condition, None, inline)?
+            self.write_version(bucket, key, rec, condition, content)?
         };
         match outcome {
             // `blob` drops here: its file is deleted.

@@ -57,6 +57,18 @@ impl Shared {
         })
     }
 
+    /// Make every metadata write so far durable (shared with concurrent writers); a failure
+    /// poisons the store.
+    pub async fn flush_meta(&self) -> Result<()> {
+        match self.meta.flush().await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.poison(&format!("metadata flush failed: {e}"));
+                Err(e)
+            }
+        }
+    }
+
     pub fn poison(&self, why: &str) {
         if !self.poisoned.swap(true, Ordering::AcqRel) {
             tracing::error!(
@@ -110,7 +122,8 @@ impl Store {
         crate::ReadBuffers::of(self.shared.buffers.clone())
     }
 
-    /// Open (creating if needed) the store in `dir`, then run the recovery sweep.
+    /// Open (creating if needed) the store in `dir`, then run the recovery sweep (of the
+    /// `pending` log; of every record and blob once, when upgrading a format-2 directory).
     /// A corrupt database is a clear error, never silently recreated.
     pub fn open(dir: impl AsRef<Path>, options: StoreOptions) -> Result<Store> {
         let dir = dir.as_ref();
@@ -149,36 +162,69 @@ impl Store {
 
     /// Flush metadata to disk (also done by every write before it returns).
     pub async fn flush(&self) -> Result<()> {
-        match self.shared.meta.flush().await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.shared.poison(&format!("metadata flush failed: {e}"));
-                Err(e)
-            }
-        }
+        self.shared.flush_meta().await
     }
 
-    /// Make a committed change durable, then delete the blobs it released. The order
-    /// matters: deleting first could leave durable metadata pointing at a deleted blob.
+    /// Make a committed change durable, then delete the blobs it released (which the
+    /// change marked `pending`). The order matters: deleting first could leave durable
+    /// metadata pointing at a deleted blob.
     pub(crate) async fn flush_then_delete(
         &self,
         released: impl IntoIterator<Item = BlobId>,
     ) -> Result<()> {
         // Its own task: a caller dropped mid-way (a client that disconnects) must not skip
-        // the deletes, or the released blobs would linger until the next sweep.
+        // the deletes, or the released blobs would linger until the next start.
         let released: Vec<BlobId> = released.into_iter().collect();
+        if released.is_empty() {
+            return self.flush().await;
+        }
         let store = self.clone();
         let task = tokio::spawn(async move {
             store.flush().await?;
+            let mut unlinked = Vec::new();
             for id in released {
+                let shared = &store.shared;
                 // An inline blob is a metadata entry, any other a file.
-                store.shared.meta.remove_inline(id)?;
-                store.shared.leases.delete_blob(id);
+                if shared.meta.remove_inline(id)? {
+                    // Written after the removal: never durable without it.
+                    shared.meta.pending().clear(id)?;
+                } else if shared.leases.delete_blob(id) {
+                    unlinked.push(id);
+                }
+                // A leased blob is deleted when its last reader goes; its mark stays
+                // until the next start's sweep.
+            }
+            if !unlinked.is_empty() {
+                // Off the caller's path: the unlinks are made durable before the marks
+                // go, or a crash could keep a file nothing marks.
+                let shared = store.shared.clone();
+                tokio::task::spawn_blocking(move || clear_after_unlink(&shared, &unlinked));
             }
             Ok(())
         });
         task.await
             .map_err(|e| Error::Io(std::io::Error::other(e)))?
+    }
+}
+
+/// Sync the fan-out directories the `unlinked` blob files were in, then unmark them. A
+/// failure only leaves marks for the next start's sweep.
+pub(crate) fn clear_after_unlink(shared: &Shared, unlinked: &[BlobId]) {
+    let mut dirs: Vec<std::path::PathBuf> =
+        unlinked.iter().map(|id| shared.dirs.fan_out(*id)).collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in &dirs {
+        if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+            tracing::warn!(dir = %dir.display(), error = %e, "syncing a blob directory");
+            return;
+        }
+    }
+    for id in unlinked {
+        if let Err(e) = shared.meta.pending().clear(*id) {
+            tracing::warn!(error = %e, "clearing a pending mark");
+            return;
+        }
     }
 }
 

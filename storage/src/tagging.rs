@@ -39,7 +39,7 @@ impl Store {
                     .put_versions
                     .push((rec.seq, VersionRec::Object(Box::new(rec))));
             }
-            meta.apply(bucket, key, &change)?;
+            meta.apply(bucket, key, &change, &[])?;
             version
         };
         self.flush().await?;

@@ -119,6 +119,21 @@ fn blobs(rec: &ObjectRec) -> impl Iterator<Item = BlobId> + '_ {
     rec.blobs.iter().map(|b| b.id)
 }
 
+/// What a new current version's bytes are, for [`Store::write_version`].
+pub(crate) enum NewContent {
+    /// A blob file: the commit unmarks it in the `pending` log.
+    File(BlobId),
+    /// Bytes kept in the metadata store, written with the record.
+    Inline(BlobId, Vec<u8>),
+    /// A multipart completion: the upload and its part records go in the same transaction,
+    /// and the staged parts the client did not list are released.
+    Completion {
+        upload_id: String,
+        parts: Vec<u32>,
+        unlisted: Vec<BlobId>,
+    },
+}
+
 impl Store {
     pub fn versioning(&self, bucket: &str) -> Result<Versioning> {
         Ok(
@@ -165,8 +180,8 @@ impl Store {
         Ok(None)
     }
 
-    /// Make `rec` the key's current version, as the bucket's versioning state says; with
-    /// `upload`, the multipart upload is removed in the same transaction. `Ok(None)` when
+    /// Make `rec` the key's current version, as the bucket's versioning state says; for a
+    /// completion, the multipart upload is removed in the same transaction. `Ok(None)` when
     /// [`CommitCondition::IfAbsent`] found the key present (an object, a delete marker or a
     /// tombstone). Returns the committed record and the blobs it released.
     pub(crate) fn write_version(
@@ -175,8 +190,7 @@ impl Store {
         key: &str,
         mut rec: ObjectRec,
         condition: CommitCondition,
-        upload: Option<(String, Vec<u32>)>,
-        inline: Option<(BlobId, Vec<u8>)>,
+        content: NewContent,
     ) -> Result<Option<(ObjectRec, Vec<BlobId>)>> {
         let meta = &self.shared.meta;
         let mode = self.versioning(bucket)?;
@@ -206,11 +220,21 @@ impl Store {
         rec.version_id = (mode == Versioning::Enabled).then(|| new_version_id(rec.seq));
         let mut change = Change {
             tombstone: Some(None),
-            upload,
-            inline,
             ..Change::default()
         };
         let mut released = Vec::new();
+        match content {
+            NewContent::File(id) => change.adopted = Some(id),
+            NewContent::Inline(id, bytes) => change.inline = Some((id, bytes)),
+            NewContent::Completion {
+                upload_id,
+                parts,
+                unlisted,
+            } => {
+                change.upload = Some((upload_id, parts));
+                released.extend(unlisted);
+            }
+        }
         if let Some(old) = current {
             if mode == Versioning::Unversioned
                 || old.version_id.is_none() && rec.version_id.is_none()
@@ -231,7 +255,7 @@ impl Store {
             }
         }
         change.current = Some(Some(rec.clone()));
-        meta.apply(bucket, key, &change)?;
+        meta.apply(bucket, key, &change, &released)?;
         Ok(Some((rec, released)))
     }
 
@@ -300,7 +324,7 @@ impl Store {
                 released.extend(blobs(&old));
                 object_meta(key.to_owned(), old)
             });
-            meta.apply(bucket, key, &change)?;
+            meta.apply(bucket, key, &change, &released)?;
             let deleted = Deleted {
                 version_id: None,
                 delete_marker: false,
@@ -338,7 +362,7 @@ impl Store {
         change
             .put_versions
             .push((seq, VersionRec::DeleteMarker(marker)));
-        meta.apply(bucket, key, &change)?;
+        meta.apply(bucket, key, &change, &released)?;
         let deleted = Deleted {
             version_id: Some(version_id),
             delete_marker: true,
@@ -413,7 +437,7 @@ impl Store {
                 change.current = Some(Some(*o));
             }
         }
-        meta.apply(bucket, key, &change)?;
+        meta.apply(bucket, key, &change, &released)?;
         Ok((deleted, released))
     }
 

@@ -775,33 +775,46 @@ fn corrupt_database_is_a_clear_error_and_kept() {
     assert!(db.exists(), "the database is never deleted");
 }
 
+/// What a crash can leave, made without one: a temp file, a blob renamed into place but never
+/// committed (its writer's `Blob` forgotten), and a released blob whose delete waited for a
+/// reader (forgotten too). The next start removes exactly those, through the `pending` log.
 #[tokio::test]
 async fn recovery_sweeps_temp_and_orphans() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(dir.path());
     s.create_bucket("bkt", "me", "r").await.unwrap();
     put(&s, "bkt", "keep", b"kept").await;
+    put(&s, "bkt", "replaced", b"old").await;
+    let mut writer = s.blob_writer(&[]).unwrap();
+    writer.write(b"never committed").await.unwrap();
+    std::mem::forget(writer.finish(&Expect::default()).await.unwrap());
+    let (_, reader) = s.get_object("bkt", "replaced", None).unwrap();
+    put(&s, "bkt", "replaced", b"new").await;
+    std::mem::forget(reader);
+    assert_eq!(
+        blob_files(dir.path()).len(),
+        4,
+        "kept, old, new, uncommitted"
+    );
     drop(s);
     std::fs::write(dir.path().join("tmp").join("leftover"), b"x").unwrap();
-    std::fs::write(
-        dir.path()
-            .join("blobs")
-            .join("ab")
-            .join("ab000000000000000000000000000000"),
-        b"x",
-    )
-    .unwrap();
     let s = open(dir.path());
     assert_eq!(
         s.recovery_report(),
         storage::RecoveryReport {
             temp_files_removed: 1,
-            orphan_blobs_removed: 1
+            orphan_blobs_removed: 2
         }
     );
     assert_eq!(temp_files(dir.path()), 0);
-    assert_eq!(blob_files(dir.path()).len(), 1);
+    assert_eq!(blob_files(dir.path()).len(), 2);
     assert_eq!(get(&s, "bkt", "keep").await.unwrap(), b"kept");
+    assert_eq!(get(&s, "bkt", "replaced").await.unwrap(), b"new");
+    drop(s);
+    // The marks went with the blobs: the next start finds nothing.
+    let s = open(dir.path());
+    assert_eq!(s.recovery_report(), storage::RecoveryReport::default());
+    assert_eq!(blob_files(dir.path()).len(), 2);
 }
 
 /// Regression: sled 0.34's `flush_async` futures, awaited by several writers at once, were

@@ -335,11 +335,13 @@ proptest! {
     }
 }
 
-/// Copy the format-1 fixture (written by the release before versioning: see
-/// `storage/tests/fixtures/format1/README.md`) to a scratch directory.
-fn format1_copy() -> tempfile::TempDir {
+/// Copy a fixture (`storage/tests/fixtures/<name>/README.md` says what wrote it) to a
+/// scratch directory.
+fn fixture_copy(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format1");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     copy_tree(&src, dir.path());
     dir
 }
@@ -359,7 +361,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[tokio::test]
 async fn a_format_1_data_directory_opens_and_keeps_everything() {
-    let dir = format1_copy();
+    let dir = fixture_copy("format1");
     for round in 0..2 {
         // The first open migrates; the second opens the migrated directory.
         let s = open(dir.path());
@@ -470,4 +472,55 @@ async fn a_newer_format_is_refused_with_a_clear_message() {
         message.contains("format 99") && message.contains("newer"),
         "{message}"
     );
+}
+
+/// Format 2 had no `pending` log: its upgrade runs the full sweep once, which removes the
+/// orphan blob the fixture holds and keeps every object (inline or file, every version).
+#[tokio::test]
+async fn a_format_2_data_directory_opens_swept_once() {
+    let dir = fixture_copy("format2");
+    let orphan = dir.path().join("blobs/ab/ab5e0c1d2e3f40516273849a0b1c2d3e");
+    assert!(orphan.exists());
+    for round in 0..2 {
+        let s = open(dir.path());
+        assert_eq!(
+            s.recovery_report().orphan_blobs_removed,
+            if round == 0 { 1 } else { 0 },
+            "round {round}: the orphan, once"
+        );
+        assert!(!orphan.exists());
+        assert_eq!(
+            get(&s, "docs", "notes.txt").await.unwrap(),
+            b"second version"
+        );
+        assert_eq!(
+            get(&s, "docs", "small.txt").await.unwrap(),
+            b"inline in format 2"
+        );
+        assert_eq!(
+            get(&s, "big", "file.bin").await.unwrap(),
+            vec![42u8; 10_000]
+        );
+        let listing = s
+            .list_versions(
+                "docs",
+                &VersionQuery {
+                    max_keys: 1000,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let notes: Vec<_> = listing
+            .versions
+            .iter()
+            .filter(|v| v.key == "notes.txt")
+            .collect();
+        assert_eq!(notes.len(), 2, "round {round}");
+        let old = notes.iter().find(|v| !v.is_latest).unwrap();
+        assert_eq!(
+            read_version_in(&s, "docs", "notes.txt", old.version_id.as_deref().unwrap()).await,
+            b"first version"
+        );
+        drop(s);
+    }
 }
