@@ -4,13 +4,18 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub struct Server {
     pub addr: SocketAddr,
     pid: Option<u32>,
-    /// The spawned child and its data directory; `None` for an external server.
+    /// The spawned child and its scratch directory (logs, and the data unless the caller
+    /// named one); `None` for an external server.
     child: Option<(Child, tempfile::TempDir)>,
+    /// From spawning the child to its "listening on" line.
+    pub startup: Duration,
 }
 
 impl Server {
@@ -19,14 +24,21 @@ impl Server {
     /// baseline); the child inherits the environment, so `ORIGINSTORE_CONFIG=file` (or any
     /// other `ORIGINSTORE_*` setting) configures it.
     pub fn spawn(access_key: &str, secret_key: &str) -> Server {
+        Server::spawn_on(None, access_key, secret_key)
+    }
+
+    /// [`Server::spawn`] on `data_dir` when given (kept when the server goes).
+    pub fn spawn_on(data_dir: Option<&Path>, access_key: &str, secret_key: &str) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
         let bin = std::env::var_os("ORIGINSTORE_BIN")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_originstore").into());
+        let data = data_dir.map_or_else(|| dir.path().join("data"), Path::to_path_buf);
+        let started = Instant::now();
         let mut child = Command::new(bin)
             .arg("serve")
             .arg("--data-dir")
-            .arg(dir.path().join("data"))
+            .arg(data)
             .args(["--listen", "127.0.0.1:0"])
             .args(["--access-key", access_key, "--secret-key", secret_key])
             .stdin(Stdio::null())
@@ -48,7 +60,20 @@ impl Server {
             addr,
             pid: Some(child.id()),
             child: Some((child, dir)),
+            startup: started.elapsed(),
         }
+    }
+
+    /// SIGTERM (a clean shutdown, as an operator's restart does), then wait for the exit.
+    pub fn stop(mut self) -> Duration {
+        let started = Instant::now();
+        if let Some((child, _)) = &mut self.child {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+        started.elapsed()
     }
 
     /// A server someone else started; `pid` (if known) is used for its RSS only.
@@ -57,6 +82,7 @@ impl Server {
             addr,
             pid,
             child: None,
+            startup: Duration::ZERO,
         }
     }
 
