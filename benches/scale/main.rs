@@ -2,9 +2,9 @@
 //! millions of small objects (issue: "ten million objects in bounded memory and time").
 //!
 //! For each scale, ascending, on one data directory:
-//! 1. **bulk**: objects are added straight through the storage API (this process opens the
-//!    directory; `--clients` tasks; no HTTP path bounding the rate), this process's RSS
-//!    sampled: the engine's memory while writing;
+//! 1. **bulk**: objects are added straight through the storage API by a child process (this
+//!    binary with `--bulk-only`, which opens the directory; `--clients` tasks; no HTTP path
+//!    bounding the rate), its peak RSS reported: the engine's memory while writing;
 //! 2. **start**: `originstore serve` (the release binary, `ORIGINSTORE_BIN` for another) on
 //!    the directory; time to its "listening" line, and its RSS then;
 //! 3. **cost**: one client, one request at a time: PUT (new key), GET and HEAD (random
@@ -87,6 +87,9 @@ struct Options {
     /// Append one JSON object per scale to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Only load (for a later run with `--dir`, or to watch the engine alone).
+    #[arg(long)]
+    bulk_only: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -169,27 +172,24 @@ fn main() {
     );
     let mut rows: Vec<Row> = Vec::new();
     for &scale in &options.scales {
-        let bulk = (held < scale).then(|| {
-            runtime.block_on(async {
-                let store = storage::Store::open(&data, store_options.clone()).expect("open");
-                if store.head_bucket("scale").is_err() {
-                    store
-                        .create_bucket("scale", ACCESS_KEY, "us-east-1")
-                        .await
-                        .expect("bucket");
-                }
-                let done =
-                    bulk::write(&store, "scale", held, scale, options.size, options.clients)
-                        .await;
-                store.flush().await.expect("flush");
-                done
-            })
-        });
+        if options.bulk_only {
+            // The child of `bulk_in_child`: load, report on the last line, and go.
+            if held < scale {
+                let b = runtime.block_on(load(&data, &store_options, held, scale, &options));
+                println!(
+                    "BULK {} {} {}",
+                    b.written,
+                    b.wall.as_secs_f64(),
+                    b.rss.peak_kib
+                );
+                held += b.written;
+                std::fs::write(&count_file, held.to_string()).expect("count file");
+            }
+            continue;
+        }
+        let bulk = (held < scale).then(|| bulk_in_child(&root, scale, &options));
         if let Some(b) = &bulk {
             held += b.written;
-            std::fs::write(&count_file, held.to_string()).expect("count file");
-            // sled's threads let go of the directory's lock a moment after the last handle.
-            std::thread::sleep(Duration::from_millis(500));
         }
         let server = Server::spawn_on(Some(&data), ACCESS_KEY, SECRET_KEY);
         let startup = server.startup;
@@ -231,6 +231,59 @@ fn main() {
             writeln!(file, "{}", json(&row, &options, held)).expect("json line");
         }
         rows.push(row);
+    }
+}
+
+/// Adds objects `held..scale` through the storage API.
+async fn load(
+    data: &std::path::Path,
+    store_options: &storage::StoreOptions,
+    held: u64,
+    scale: u64,
+    options: &Options,
+) -> bulk::Bulk {
+    let store = storage::Store::open(data, store_options.clone()).expect("open the store");
+    if store.head_bucket("scale").is_err() {
+        store
+            .create_bucket("scale", ACCESS_KEY, "us-east-1")
+            .await
+            .expect("bucket");
+    }
+    let done = bulk::write(&store, "scale", held, scale, options.size, options.clients).await;
+    store.flush().await.expect("flush");
+    done
+}
+
+/// The bulk phase in a child process (this binary with `--bulk-only`), so its RSS is the
+/// storage engine's alone, not mixed with this process's HTTP clients and their history.
+fn bulk_in_child(root: &std::path::Path, scale: u64, options: &Options) -> bulk::Bulk {
+    let output = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .arg("--bulk-only")
+        .arg("--dir")
+        .arg(root)
+        .arg(format!("--scales={scale}"))
+        .arg(format!("--size={}", options.size))
+        .arg(format!("--clients={}", options.clients))
+        .arg(format!("--inline-max={}", options.inline_max))
+        .arg(format!("--meta-cache-mib={}", options.meta_cache_mib))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run the bulk loader");
+    assert!(output.status.success(), "bulk loader failed");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BULK "))
+        .expect("the bulk loader's report");
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let number = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).expect("bulk field");
+    bulk::Bulk {
+        written: number(0) as u64,
+        wall: Duration::from_secs_f64(number(1)),
+        rss: rss::Rss {
+            peak_kib: number(2) as u64,
+            current_kib: 0,
+        },
     }
 }
 

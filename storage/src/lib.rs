@@ -17,7 +17,9 @@
 //!
 //! # The write path (PUT, CopyObject, UploadPart, origin fill)
 //!
-//! 1. [`Store::blob_writer`] creates a temp file under `<dir>/tmp` (same filesystem as blobs).
+//! 1. [`Store::blob_writer`] marks the new blob's id in the metadata store's `pending` log
+//!    (the intent log of blobs that may be unreferenced, see Invariants), then creates a temp
+//!    file under `<dir>/tmp` (same filesystem as blobs).
 //! 2. [`BlobWriter::write`] streams chunks through a large buffer into the file while hashing
 //!    them (MD5 always; CRC32 / CRC32C / CRC64NVME / SHA-1 / SHA-256 when asked): one
 //!    buffer is hashed and written on the blocking pool while the next fills, and once 4 MiB
@@ -27,11 +29,13 @@
 //!    expected (Content-Length, Content-MD5, x-amz-checksum-*): on mismatch the temp file is
 //!    deleted and nothing else changes. Verification comes before `sync_all` so a rejected
 //!    body never costs an fsync.
-//! 4. `sync_all` on the file.
+//! 4. `sync_all` on the file and, at the same time, a metadata flush that makes step 1's
+//!    mark durable: the file cannot reach `blobs/` unmarked.
 //! 5. rename into `<dir>/blobs/xx/<id>`, then fsync the `xx` directory. The blob is durable.
 //! 6. [`Store::commit_object`] (the one commit routine shared by PUT, copy and origin fill)
 //!    swaps the key's metadata in one sled transaction that also checks the bucket exists
-//!    and, for a fill ([`CommitCondition::IfAbsent`]), that no object or tombstone appeared.
+//!    and, for a fill ([`CommitCondition::IfAbsent`]), that no object or tombstone appeared,
+//!    removes the new blob's mark and marks the blobs of the metadata it replaced.
 //!    UploadPart commits the blob as a staged part instead ([`Store::commit_part`]).
 //! 7. sled's blocking `flush`, run on the blocking pool (sled 0.34's `flush_async` never wakes
 //!    concurrent waiters: sled #1241, #1308) and shared by the writers that commit while one
@@ -39,8 +43,8 @@
 //!    commit has finished does the call return and the server answer 2xx. A failed flush
 //!    poisons the store like a failed fsync.
 //! 8. The blobs of the metadata that was replaced are deleted (deferred while a reader
-//!    still streams them). Deleting after the flush matters: deleting first could leave
-//!    durable metadata naming a deleted blob.
+//!    still streams them), then unmarked once their directory is synced. Deleting after the
+//!    flush matters: deleting first could leave durable metadata naming a deleted blob.
 //!
 //! Small objects skip steps 1 and 4-5: a writer made by [`Store::object_writer`] keeps up to
 //! [`StoreOptions::inline_max`] bytes in memory, and the commit stores them in the metadata
@@ -88,9 +92,12 @@
 //!
 //! # Upgrades
 //!
-//! The metadata records its format. [`Store::open`] migrates a directory written by the
-//! previous release (format 1: no versions tree) in place, with a log line, and refuses one
-//! written by a newer release with an error naming both formats. `storage/tests/fixtures/format1` is such a directory, opened by a test.
+//! The metadata records its format. [`Store::open`] migrates a directory written by an
+//! earlier release in place, with a log line: format 1 (no versions tree) has its object
+//! records rewritten; formats 1 and 2 (no `pending` log) get one full sweep of every record
+//! and blob. A directory written by a newer release is refused with an error naming both
+//! formats. `storage/tests/fixtures/format1` and `format2` are such directories, opened by
+//! tests.
 //!
 //! # Readers and deletes
 //!
@@ -102,8 +109,12 @@
 //! # Invariants
 //!
 //! - Metadata never points at a blob that is not durable (steps 4-5 precede step 6).
-//! - A blob that no metadata references is garbage; every temp file is garbage. [`Store::open`]
-//!   sweeps both and logs the counts.
+//! - A blob that no metadata references is garbage; every temp file is garbage. Every such
+//!   blob is marked in the `pending` log (marked before its file is renamed into place, and
+//!   by the transaction that drops its last reference; unmarked by the one that adds it), so
+//!   [`Store::open`] deletes the marked blobs and empties `tmp/`, and logs the counts, without
+//!   reading every record or listing every blob: a start costs the same at any store size.
+//!   No referenced blob is ever marked.
 //! - A reader never sees a partial object, including after kill -9: readers only ever reach
 //!   blobs through committed metadata, and blobs are immutable once renamed.
 //! - Concurrent writers to one key end with one complete object (last commit wins) and no
@@ -120,7 +131,7 @@
 //! `object` (commit routine, put / get / delete / copy, tombstones), `records` (the
 //! metadata records and their encodings), `versions` (versioning state, what a write or a
 //! delete does to a key's versions), `list`, `list_versions`, `bucket`,
-//! `multipart`, `fill`, `group_flush` (writers share metadata flushes), `tagging` (a version's tags rewritten in place), `recovery` (the open-time sweep), `events` (a durable queue of
+//! `multipart`, `fill`, `group_flush` (writers share metadata flushes), `tagging` (a version's tags rewritten in place), `recovery` (the open-time sweep of the `pending` log), `events` (a durable queue of
 //! records waiting for delivery: origin notifications), `store` (the handle, poisoning,
 //! gates).
 
@@ -246,8 +257,12 @@ pub struct StoreOptions {
     /// record: no blob file, no file or directory fsync; the metadata flush makes them
     /// durable. 0 turns inlining off. Parts and origin fills always become blob files.
     pub inline_max: usize,
-    /// The metadata store's page cache (sled's `cache_capacity`), the main term of the
-    /// server's memory beyond its buffers.
+    /// The metadata store's page cache (sled's `cache_capacity`), the term of the server's
+    /// memory that a setting bounds. sled counts it in serialized bytes, so it costs about
+    /// three times this much once full (measured, `benches/RESULTS.md`: 64 MiB plateaued at
+    /// ~240 MiB of RSS, 16 MiB at ~105 MiB); the default, 16 MiB, keeps per-request cost at
+    /// one million objects within a few percent of the 64 MiB figure. What no setting bounds
+    /// is sled's page table, ~25 bytes per object.
     pub meta_cache_bytes: u64,
     /// Large I/O buffers (of the bigger of `write_buffer` and `read_chunk`) kept for reuse
     /// when idle; memory beyond the live buffers is at most this many of them.
@@ -261,7 +276,7 @@ impl Default for StoreOptions {
             read_chunk: 1024 * 1024,
             write_buffer: 1024 * 1024,
             inline_max: DEFAULT_INLINE_MAX,
-            meta_cache_bytes: 64 * 1024 * 1024,
+            meta_cache_bytes: 16 * 1024 * 1024,
             idle_buffers: 32,
         }
     }
