@@ -50,6 +50,10 @@ use client::{Credentials, S3};
 use probe::{Cost, Plan};
 use server::Server;
 
+/// The server's allocator, so the bulk loader measures the engine as the server runs it.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const ACCESS_KEY: &str = "scale-bench";
 const SECRET_KEY: &str = "scale-bench-secret";
 
