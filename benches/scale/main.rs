@@ -146,7 +146,10 @@ fn main() {
         .build()
         .expect("runtime");
     let temp = tempfile::tempdir().expect("temp dir");
-    let root = options.dir.clone().unwrap_or_else(|| temp.path().to_owned());
+    let root = options
+        .dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_owned());
     let data = root.join("data");
     let count_file = root.join("scale-count");
     let mut held: u64 = std::fs::read_to_string(&count_file)
@@ -280,7 +283,12 @@ fn bulk_in_child(root: &std::path::Path, scale: u64, options: &Options) -> bulk:
         .find_map(|l| l.strip_prefix("BULK "))
         .expect("the bulk loader's report");
     let fields: Vec<&str> = line.split_whitespace().collect();
-    let number = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).expect("bulk field");
+    let number = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .expect("bulk field")
+    };
     bulk::Bulk {
         written: number(0) as u64,
         wall: Duration::from_secs_f64(number(1)),
@@ -297,7 +305,10 @@ fn mib(kib: u64) -> u64 {
 
 fn print_row(row: &Row, first: Option<&Row>, held: u64) {
     let p = &row.probe;
-    println!("\n== {} objects (then {held} after the write phase)", row.scale);
+    println!(
+        "\n== {} objects (then {held} after the write phase)",
+        row.scale
+    );
     if let Some(b) = &row.bulk {
         println!(
             "bulk   {} objects in {:.1} s ({:.0}/s), loader RSS peak {} MiB",

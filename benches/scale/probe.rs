@@ -210,7 +210,10 @@ async fn walk(c: &S3, expected: u64) -> Walk {
         let mut path = "/scale?list-type=2&max-keys=1000".to_owned();
         if let Some(t) = &token {
             path.push_str("&continuation-token=");
-            path.push_str(&percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC).to_string());
+            path.push_str(
+                &percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string(),
+            );
         }
         let t = Instant::now();
         let text = list_page(c, &path).await;
@@ -224,7 +227,9 @@ async fn walk(c: &S3, expected: u64) -> Walk {
     assert_eq!(keys, expected, "the walk saw every key once");
     let pages = page_times.len() as u64;
     let tenth = (page_times.len() / 10).max(1);
-    let rate = |ts: &[Duration]| ts.len() as f64 / ts.iter().map(Duration::as_secs_f64).sum::<f64>().max(1e-9);
+    let rate = |ts: &[Duration]| {
+        ts.len() as f64 / ts.iter().map(Duration::as_secs_f64).sum::<f64>().max(1e-9)
+    };
     Walk {
         keys,
         pages,
