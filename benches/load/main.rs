@@ -31,6 +31,7 @@ mod client;
 mod origin_workloads;
 #[path = "../../tests/support/pattern.rs"]
 mod pattern_source;
+mod rss;
 mod runner;
 mod server;
 mod stub_origin;

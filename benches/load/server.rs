@@ -93,25 +93,13 @@ impl Server {
     /// Resets the kernel's peak-RSS counter of the server (`VmHWM`); false if not allowed
     /// or the pid is unknown.
     pub fn reset_peak_rss(&self) -> bool {
-        self.pid
-            .is_some_and(|pid| std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok())
+        self.pid.is_some_and(crate::rss::reset_peak)
     }
 
     /// `VmHWM` (peak) and `VmRSS` (now) of the server, in KiB; zeros if the pid is unknown.
     pub fn rss_kib(&self) -> (u64, u64) {
-        let Some(pid) = self.pid else {
-            return (0, 0);
-        };
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        (field("VmHWM:"), field("VmRSS:"))
+        let rss = self.pid.map(crate::rss::of).unwrap_or_default();
+        (rss.peak_kib, rss.current_kib)
     }
 }
 

@@ -32,6 +32,7 @@ mod client;
 #[path = "../../tests/support/pattern.rs"]
 mod pattern_source;
 mod probe;
+#[path = "../load/rss.rs"]
 mod rss;
 #[path = "../load/runner.rs"]
 #[allow(dead_code)]
