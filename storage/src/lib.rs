@@ -113,7 +113,7 @@
 //!   blob is marked in the `pending` log (marked before its file is renamed into place, and
 //!   by the transaction that drops its last reference; unmarked by the one that adds it), so
 //!   [`Store::open`] deletes the marked blobs and empties `tmp/`, and logs the counts, without
-//!   reading every record or listing every blob: a start costs the same at any store size.
+//!   reading every record or listing every blob: the sweep costs the same at any store size.
 //!   No referenced blob is ever marked.
 //! - A reader never sees a partial object, including after kill -9: readers only ever reach
 //!   blobs through committed metadata, and blobs are immutable once renamed.

@@ -1,7 +1,7 @@
 //! The recovery sweep run by [`crate::Store::open`]. Every temp file is garbage, and so is
 //! every blob the `pending` log marks (see `meta.rs`): written but never committed, or
-//! released but not yet deleted when the process stopped. Only those are visited, so a
-//! start costs the same at ten objects and at ten million.
+//! released but not yet deleted when the process stopped. Only those are visited, so the
+//! sweep costs the same at ten objects and at ten million.
 //!
 //! A directory written before the `pending` log (format 2 or older) gets the full sweep
 //! once, at its upgrade: every record is read (into a set of live ids) and every blob file
