@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::Method;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 
 use crate::bulk::key;
 use crate::client::S3;
@@ -73,19 +75,6 @@ pub struct Plan {
     pub walk: bool,
 }
 
-/// A deterministic stream of indices in `0..n` (no `rand` dependency needed).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
 pub async fn run(server: &Server, s3: &S3, plan: &Plan) -> Probe {
     server.reset_peak_rss();
     let after_start_kib = server.rss_kib().1;
@@ -93,7 +82,7 @@ pub async fn run(server: &Server, s3: &S3, plan: &Plan) -> Probe {
 
     // (1) One client, one request at a time.
     let c = s3.fresh();
-    let mut rng = Lcg(plan.held ^ 0x5eed);
+    let mut rng = StdRng::seed_from_u64(plan.held);
     let time = |samples: &mut Vec<Duration>, t: Instant| samples.push(t.elapsed());
     let (mut put, mut get, mut head, mut delete, mut list) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -104,22 +93,22 @@ pub async fn run(server: &Server, s3: &S3, plan: &Plan) -> Probe {
             .expect("probe PUT");
         time(&mut put, t);
 
-        let path = format!("/scale/{}", key(rng.below(plan.held)));
+        let path = format!("/scale/{}", key(rng.random_range(0..plan.held.max(1))));
         let t = Instant::now();
         let (len, _) = c.get(&path).await.expect("probe GET");
         time(&mut get, t);
         assert_eq!(len, plan.size as u64, "GET {path}");
 
-        let path = format!("/scale/{}", key(rng.below(plan.held)));
+        let path = format!("/scale/{}", key(rng.random_range(0..plan.held.max(1))));
         let t = Instant::now();
         let resp = c.request(Method::HEAD, &path).send().await.expect("HEAD");
         time(&mut head, t);
         assert!(resp.status().is_success(), "HEAD {path}: {}", resp.status());
 
         // A page that starts at a random key of the first 90 prefixes is always full.
-        let mut start = rng.below(plan.held);
+        let mut start = rng.random_range(0..plan.held.max(1));
         start -= start % 100;
-        start += rng.below(90);
+        start += rng.random_range(0..90);
         let path = format!(
             "/scale?list-type=2&max-keys=1000&start-after={}",
             key(start.min(plan.held.saturating_sub(1)))

@@ -48,6 +48,18 @@ impl Dirs {
     pub fn temp_path(&self, id: BlobId) -> PathBuf {
         self.tmp.join(id.hex())
     }
+    /// fsync the fan-out directories of `ids` (each once): renames into them, or unlinks
+    /// from them, are then durable.
+    pub fn sync_fan_outs(&self, ids: &[BlobId]) -> std::io::Result<()> {
+        let mut dirs: Vec<PathBuf> = ids.iter().map(|id| self.fan_out(*id)).collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
     /// Create tmp/ and the 256 fan-out directories.
     pub fn create(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.tmp)?;

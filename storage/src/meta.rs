@@ -119,12 +119,22 @@ pub(crate) struct Meta {
     found_format: u32,
 }
 
-/// The `pending` tree: blobs that may be unreferenced (see the module header). Shared with
-/// the lease table, which unmarks a blob once its deferred delete happened.
-#[derive(Clone)]
+/// The `pending` tree: blobs that may be unreferenced (see the module header).
 pub(crate) struct PendingLog(sled::Tree);
 
 impl PendingLog {
+    /// Mark `ids` within a transaction over the `pending` tree (the one that drops their
+    /// last reference).
+    fn mark_in(
+        pd: &sled::transaction::TransactionalTree,
+        ids: &[BlobId],
+    ) -> sled::transaction::ConflictableTransactionResult<(), Error> {
+        for id in ids {
+            pd.insert(id.0.as_slice(), &[])?;
+        }
+        Ok(())
+    }
+
     /// Mark `id` (not flushed: [`Meta::flush`] makes it durable).
     pub fn mark(&self, id: BlobId) -> Result<()> {
         self.0.insert(id.0, &[]).map(drop).map_err(sled_err)
@@ -367,9 +377,7 @@ impl Meta {
             &self.pending.0,
         )
             .transaction(|(b, u, p, s, t, pd)| {
-                for id in &blobs {
-                    pd.insert(id.0.as_slice(), &[])?;
-                }
+                PendingLog::mark_in(pd, &blobs)?;
                 b.remove(name)?;
                 u.apply_batch(&uploads)?;
                 p.apply_batch(&parts)?;
@@ -530,9 +538,7 @@ impl Meta {
                 if let Some(id) = &change.adopted {
                     pd.remove(id.0.as_slice())?;
                 }
-                for id in released {
-                    pd.insert(id.0.as_slice(), &[])?;
-                }
+                PendingLog::mark_in(pd, released)?;
                 if b.get(bucket)?.is_none() {
                     return abort(Error::NoSuchBucket);
                 }
@@ -768,9 +774,7 @@ impl Meta {
                     return abort(Error::NoSuchUpload);
                 }
                 p.apply_batch(&batch)?;
-                for id in released {
-                    pd.insert(id.0.as_slice(), &[])?;
-                }
+                PendingLog::mark_in(pd, released)?;
                 Ok(())
             })
             .map_err(txn_err)

@@ -56,12 +56,7 @@ fn pending_sweep(dirs: &Dirs, meta: &Meta) -> Result<u64> {
         return Ok(0);
     }
     // The unlinks are durable before the marks go.
-    let mut fan_outs: Vec<_> = marked.iter().map(|id| dirs.fan_out(*id)).collect();
-    fan_outs.sort();
-    fan_outs.dedup();
-    for dir in fan_outs {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
+    dirs.sync_fan_outs(&marked)?;
     for id in marked {
         meta.pending().clear(id)?;
     }

@@ -209,16 +209,10 @@ impl Store {
 
 /// Sync the fan-out directories the `unlinked` blob files were in, then unmark them. A
 /// failure only leaves marks for the next start's sweep.
-pub(crate) fn clear_after_unlink(shared: &Shared, unlinked: &[BlobId]) {
-    let mut dirs: Vec<std::path::PathBuf> =
-        unlinked.iter().map(|id| shared.dirs.fan_out(*id)).collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in &dirs {
-        if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
-            tracing::warn!(dir = %dir.display(), error = %e, "syncing a blob directory");
-            return;
-        }
+fn clear_after_unlink(shared: &Shared, unlinked: &[BlobId]) {
+    if let Err(e) = shared.dirs.sync_fan_outs(unlinked) {
+        tracing::warn!(error = %e, "syncing blob directories after unlinks");
+        return;
     }
     for id in unlinked {
         if let Err(e) = shared.meta.pending().clear(*id) {
