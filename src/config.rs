@@ -63,6 +63,45 @@ struct FileConfig {
     /// The `[origin]` section: limits and policy of origin-pull.
     #[serde(default)]
     origin: OriginSettings,
+    /// The `[cors]` section: a CORS rule for buckets without a configuration of their own.
+    cors: Option<DefaultCorsRule>,
+}
+
+/// A server-wide CORS rule (the `[cors]` TOML section), answering for every bucket that has
+/// no `CORSConfiguration` and for requests outside buckets: for local development and the
+/// console. Off unless configured. Validated like a bucket's rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultCorsRule {
+    pub allowed_origins: Vec<String>,
+    #[serde(default = "all_cors_methods")]
+    pub allowed_methods: Vec<String>,
+    #[serde(default)]
+    pub allowed_headers: Vec<String>,
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    pub max_age_seconds: Option<u32>,
+}
+
+fn all_cors_methods() -> Vec<String> {
+    ["GET", "PUT", "HEAD", "POST", "DELETE"]
+        .map(String::from)
+        .to_vec()
+}
+
+impl DefaultCorsRule {
+    pub fn to_cors(&self) -> anyhow::Result<crate::cors::Cors> {
+        let wire = crate::cors::document::CorsRuleWire {
+            id: Some("server default".into()),
+            allowed_headers: self.allowed_headers.clone(),
+            allowed_methods: self.allowed_methods.clone(),
+            allowed_origins: self.allowed_origins.clone(),
+            expose_headers: self.expose_headers.clone(),
+            max_age_seconds: self.max_age_seconds,
+        };
+        crate::cors::document::validate(crate::cors::CorsConfiguration { rules: vec![wire] })
+            .map_err(|e| anyhow::anyhow!("the [cors] section: {}", e.message))
+    }
 }
 
 /// Server-side limits and policy for origin requests (the `[origin]` TOML section). A
@@ -155,6 +194,8 @@ pub struct Config {
     pub lifecycle_day: Duration,
     pub storage: storage::StoreOptions,
     pub origin: OriginSettings,
+    /// The server-wide CORS rule (`[cors]`), if any.
+    pub default_cors: Option<std::sync::Arc<crate::cors::Cors>>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -175,6 +216,7 @@ impl Config {
             lifecycle_day: Duration::from_secs(86_400),
             storage: storage::StoreOptions::default(),
             origin: OriginSettings::default(),
+            default_cors: None,
         }
     }
 
@@ -245,6 +287,10 @@ impl Config {
             None => {}
         }
         config.origin = file.origin;
+        config.default_cors = file
+            .cors
+            .map(|c| c.to_cors().map(std::sync::Arc::new))
+            .transpose()?;
         Ok(config)
     }
 

@@ -28,6 +28,7 @@ macro_rules! codes {
 
 codes! {
     AccessDenied => StatusCode::FORBIDDEN,
+    AccessForbidden => StatusCode::FORBIDDEN,
     AuthorizationHeaderMalformed => StatusCode::BAD_REQUEST,
     AuthorizationQueryParametersError => StatusCode::BAD_REQUEST,
     BadDigest => StatusCode::BAD_REQUEST,
@@ -56,6 +57,7 @@ codes! {
     MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
     MissingContentLength => StatusCode::LENGTH_REQUIRED,
     NoSuchBucket => StatusCode::NOT_FOUND,
+    NoSuchCORSConfiguration => StatusCode::NOT_FOUND,
     NoSuchKey => StatusCode::NOT_FOUND,
     NoSuchLifecycleConfiguration => StatusCode::NOT_FOUND,
     NoSuchOriginConfiguration => StatusCode::NOT_FOUND,

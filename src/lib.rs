@@ -14,6 +14,7 @@ pub mod auth;
 pub mod body;
 pub mod bucket_setting;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod handlers;
 pub mod lifecycle;

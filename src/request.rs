@@ -1,5 +1,6 @@
 //! The per-request envelope, around every S3 operation: a request id, routing
-//! ([`Operation::from_parts`]), authentication (its body wrapped by [`crate::body`]),
+//! ([`Operation::from_parts`]), CORS preflights (before authentication) and the CORS
+//! headers of a browser's requests, authentication (its body wrapped by [`crate::body`]),
 //! dispatch to the handlers, error rendering (`<Error>` XML; none for HEAD and 304), the
 //! request metric and one log line.
 
@@ -27,12 +28,21 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
     let request_id = new_request_id();
     let method = req.method().clone();
     let resource = req.uri().path().to_owned();
+    // Only a browser's request (with `Origin`) gets CORS headers; keep what they depend on.
+    let cors_request = req
+        .headers()
+        .contains_key(http::header::ORIGIN)
+        .then(|| req.headers().clone());
     let mut log = LogFields::default();
 
     let mut response = match serve_request(&state, req, &request_id, &mut log).await {
         Ok(response) => response,
         Err(err) => render_error(&err, &method, &resource, &request_id, &log),
     };
+    if let Some(headers) = cors_request.filter(|_| method != Method::OPTIONS) {
+        let bucket = log.bucket.as_deref();
+        handlers::cors::decorate(&state, bucket, &method, &headers, &mut response);
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amz-request-id", v);
     }
@@ -109,6 +119,9 @@ async fn serve_request(
                 )
                 .body(Body::from(state.metrics.encode()))
                 .map_err(S3Error::internal)
+        }
+        Operation::Preflight { bucket } => {
+            return handlers::cors::handle_preflight(state, bucket.as_deref(), &parts.headers)
         }
         _ => {}
     }

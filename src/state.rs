@@ -1,5 +1,5 @@
 //! [`AppState`]: everything a handler may need, shared by all requests — the store, the
-//! configuration, the origin engine, the metrics and the buckets' lifecycle rules — and [`AppState::open`], which builds it
+//! configuration, the origin engine, the metrics and the buckets' lifecycle and CORS rules — and [`AppState::open`], which builds it
 //! from a configuration without binding a socket (the server, benchmarks and tests use it).
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::Config;
+use crate::cors::CorsConfigs;
 use crate::lifecycle::Lifecycles;
 use crate::metrics::Metrics;
 use crate::origin::OriginEngine;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Buckets' lifecycle configurations, parsed once.
     pub lifecycle: Lifecycles,
+    /// Buckets' CORS configurations, parsed once.
+    pub cors: CorsConfigs,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
         )?);
         Ok(Arc::new(AppState {
             lifecycle: Lifecycles::new(store.clone()),
+            cors: CorsConfigs::new(store.clone()),
             store,
             config,
             origin,

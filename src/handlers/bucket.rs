@@ -136,6 +136,7 @@ pub async fn handle_delete_bucket(
     // A bucket created again under this name starts without the old origin configuration.
     state.origin.forget_bucket(bucket);
     state.lifecycle.forget(bucket);
+    state.cors.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

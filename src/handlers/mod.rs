@@ -19,6 +19,7 @@ use crate::state::AppState;
 pub mod attributes;
 pub mod bucket;
 pub mod conditions;
+pub mod cors;
 pub mod headers;
 pub mod lifecycle;
 pub mod list;
@@ -81,7 +82,9 @@ pub async fn dispatch(
             dispatch_object(state, &bucket, &key, op, &mut ctx).await
         }
         // Answered by the request envelope before authentication.
-        Operation::Health | Operation::Metrics => Err(S3Error::not_implemented(op.name())),
+        Operation::Health | Operation::Metrics | Operation::Preflight { .. } => {
+            Err(S3Error::not_implemented(op.name()))
+        }
     }
 }
 
@@ -111,6 +114,9 @@ async fn dispatch_bucket(
             lifecycle::handle_put_bucket_lifecycle(state, ctx, b).await
         }
         Op::DeleteBucketLifecycle => lifecycle::handle_delete_bucket_lifecycle(state, b).await,
+        Op::GetBucketCors => cors::handle_get_bucket_cors(state, b).await,
+        Op::PutBucketCors => cors::handle_put_bucket_cors(state, ctx, b).await,
+        Op::DeleteBucketCors => cors::handle_delete_bucket_cors(state, b).await,
         Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, ctx, b).await,
         Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, b).await,
         Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, b).await,

@@ -64,6 +64,10 @@ impl Operation {
             _ => {}
         }
 
+        // A browser's CORS preflight, whatever it addresses: answered without credentials.
+        if method == Method::OPTIONS {
+            return Ok(Operation::Preflight { bucket });
+        }
         match (bucket, key) {
             (None, _) => service_operation(method, &query),
             (Some(bucket), None) => Ok(Operation::Bucket {
@@ -123,6 +127,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::GET if q.has("acl") => Op::GetBucketAcl,
         Method::GET if q.has("tagging") => Op::GetBucketTagging,
         Method::GET if q.has("lifecycle") => Op::GetBucketLifecycleConfiguration,
+        Method::GET if q.has("cors") => Op::GetBucketCors,
         Method::GET if q.has("uploads") => Op::ListMultipartUploads(ListUploadsParams::parse(q)?),
         Method::GET if q.has("versions") => {
             Op::ListObjectVersions(ListObjectVersionsParams::parse(q)?)
@@ -136,11 +141,13 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::PUT if q.has("acl") => Op::PutBucketAcl,
         Method::PUT if q.has("tagging") => Op::PutBucketTagging,
         Method::PUT if q.has("lifecycle") => Op::PutBucketLifecycleConfiguration,
+        Method::PUT if q.has("cors") => Op::PutBucketCors,
         Method::PUT if q.has("versioning") => Op::PutBucketVersioning,
         Method::PUT => Op::CreateBucket,
         Method::DELETE if q.has("origin") => Op::DeleteBucketOrigin,
         Method::DELETE if q.has("tagging") => Op::DeleteBucketTagging,
         Method::DELETE if q.has("lifecycle") => Op::DeleteBucketLifecycle,
+        Method::DELETE if q.has("cors") => Op::DeleteBucketCors,
         Method::DELETE => Op::DeleteBucket,
         Method::POST if q.has("delete") => Op::DeleteObjects,
         _ => return Err(method_not_allowed(method)),

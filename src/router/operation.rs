@@ -17,6 +17,10 @@ pub enum Operation {
     /// `GET /metrics`: Prometheus text exposition, no auth.
     Metrics,
     ListBuckets(ListBucketsParams),
+    /// `OPTIONS`: a browser's CORS preflight for the bucket (or outside any bucket).
+    Preflight {
+        bucket: Option<String>,
+    },
     /// An operation on a bucket (`/{bucket}`).
     Bucket {
         bucket: String,
@@ -47,6 +51,9 @@ pub enum BucketOperation {
     GetBucketLifecycleConfiguration,
     PutBucketLifecycleConfiguration,
     DeleteBucketLifecycle,
+    GetBucketCors,
+    PutBucketCors,
+    DeleteBucketCors,
     PutBucketOrigin,
     GetBucketOrigin,
     DeleteBucketOrigin,
@@ -115,6 +122,7 @@ impl Operation {
             Operation::Health => "Health",
             Operation::Metrics => "Metrics",
             Operation::ListBuckets(_) => "ListBuckets",
+            Operation::Preflight { .. } => "PreflightRequest",
             Operation::Bucket { op, .. } => op.name(),
             Operation::Object { op, .. } => op.name(),
         }
@@ -124,6 +132,7 @@ impl Operation {
     pub fn bucket(&self) -> Option<&str> {
         match self {
             Operation::Bucket { bucket, .. } | Operation::Object { bucket, .. } => Some(bucket),
+            Operation::Preflight { bucket } => bucket.as_deref(),
             Operation::Health | Operation::Metrics | Operation::ListBuckets(_) => None,
         }
     }
@@ -182,6 +191,9 @@ impl BucketOperation {
             Op::GetBucketLifecycleConfiguration => "GetBucketLifecycleConfiguration",
             Op::PutBucketLifecycleConfiguration => "PutBucketLifecycleConfiguration",
             Op::DeleteBucketLifecycle => "DeleteBucketLifecycle",
+            Op::GetBucketCors => "GetBucketCors",
+            Op::PutBucketCors => "PutBucketCors",
+            Op::DeleteBucketCors => "DeleteBucketCors",
             Op::PutBucketOrigin => "PutBucketOrigin",
             Op::GetBucketOrigin => "GetBucketOrigin",
             Op::DeleteBucketOrigin => "DeleteBucketOrigin",

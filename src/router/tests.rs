@@ -75,7 +75,10 @@ fn variant(op: &Operation) -> &'static str {
     use BucketOperation as B;
     use ObjectOperation as O;
     match op {
-        Operation::Health | Operation::Metrics | Operation::ListBuckets(_) => op.name(),
+        Operation::Health
+        | Operation::Metrics
+        | Operation::ListBuckets(_)
+        | Operation::Preflight { .. } => op.name(),
         Operation::Bucket { op, .. } => match op {
             B::CreateBucket
             | B::HeadBucket
@@ -91,6 +94,9 @@ fn variant(op: &Operation) -> &'static str {
             | B::GetBucketLifecycleConfiguration
             | B::PutBucketLifecycleConfiguration
             | B::DeleteBucketLifecycle
+            | B::GetBucketCors
+            | B::PutBucketCors
+            | B::DeleteBucketCors
             | B::PutBucketOrigin
             | B::GetBucketOrigin
             | B::DeleteBucketOrigin
@@ -124,7 +130,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 3 + 23 + 18;
+const ALL_VARIANTS: usize = 4 + 26 + 18;
 
 #[rustfmt::skip]
 #[test]
@@ -166,7 +172,11 @@ fn aws_reference_requests_route_to_their_operation() {
         ("PUT /b?lifecycle", NONE, bucket(B::PutBucketLifecycleConfiguration)),
         ("GET /b?lifecycle", NONE, bucket(B::GetBucketLifecycleConfiguration)),
         ("DELETE /b?lifecycle", NONE, bucket(B::DeleteBucketLifecycle)),
-        ("DELETE /b?cors", NONE, bucket(B::NotImplemented("DeleteBucketCors"))),
+        ("DELETE /b?cors", NONE, bucket(B::DeleteBucketCors)),
+        ("PUT /b?cors", NONE, bucket(B::PutBucketCors)),
+        ("GET /b?cors", NONE, bucket(B::GetBucketCors)),
+        ("OPTIONS /b/k?X-Amz-Signature=x", NONE, Operation::Preflight { bucket: Some("b".into()) }),
+        ("OPTIONS /", NONE, Operation::Preflight { bucket: None }),
         ("PUT /b/k", NONE, object(O::PutObject)),
         ("PUT /b/k", COPY, object(O::CopyObject { source: copy_source() })),
         ("GET /b/k", NONE, object(O::GetObject(read()))),

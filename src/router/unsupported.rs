@@ -16,7 +16,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "PutBucketPolicy",
         "DeleteBucketPolicy",
     ),
-    ("cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors"),
     (
         "website",
         "GetBucketWebsite",

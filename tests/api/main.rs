@@ -13,6 +13,7 @@ mod cli;
 mod clients;
 mod compat;
 mod conditional;
+mod cors;
 mod lifecycle;
 mod list;
 mod multipart;
