@@ -20,6 +20,7 @@ pub mod handlers;
 pub mod lifecycle;
 pub mod metrics;
 pub mod origin;
+pub mod post_policy;
 pub mod request;
 pub mod router;
 pub mod server;

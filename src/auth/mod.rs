@@ -18,6 +18,7 @@
 //! Reference: <https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html>
 
 pub mod chunked;
+pub mod post_form;
 pub mod sigv2;
 pub mod sigv4;
 

@@ -189,7 +189,7 @@ fn decode(s: &str) -> String {
 }
 
 /// base64(HMAC-SHA1(secret, string_to_sign))
-fn sign(secret: &str, string_to_sign: &str) -> String {
+pub fn sign(secret: &str, string_to_sign: &str) -> String {
     let mut mac = match <Hmac<Sha1> as KeyInit>::new_from_slice(secret.as_bytes()) {
         Ok(mac) => mac,
         // HMAC is defined for keys of any length; RustCrypto never refuses one.

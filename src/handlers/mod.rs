@@ -26,6 +26,7 @@ pub mod list;
 pub mod multipart;
 pub mod object;
 pub mod origin;
+pub mod post_object;
 pub mod tagging;
 pub mod versioning;
 
@@ -74,7 +75,17 @@ pub async fn dispatch(
     if let Some(name) = op.not_implemented() {
         return Err(S3Error::not_implemented(name));
     }
-    authorize(state, &op, &ctx)?;
+    // A form upload is signed inside its body: its handler authorizes it once it has read
+    // the signature.
+    if !matches!(
+        op,
+        Operation::Bucket {
+            op: BucketOperation::PostObject,
+            ..
+        }
+    ) {
+        authorize_user(state, &op, ctx.user.as_deref())?;
+    }
     match op {
         Operation::ListBuckets(params) => bucket::handle_list_buckets(state, &ctx, params).await,
         Operation::Bucket { bucket, op } => dispatch_bucket(state, &bucket, op, &mut ctx).await,
@@ -125,6 +136,7 @@ async fn dispatch_bucket(
         Op::ListObjectVersions(p) => list::handle_list_object_versions(state, b, p).await,
         Op::ListMultipartUploads(p) => multipart::handle_list_multipart_uploads(state, b, p).await,
         Op::DeleteObjects => object::handle_delete_objects(state, ctx, b).await,
+        Op::PostObject => post_object::handle_post_object(state, ctx, b).await,
         Op::NotImplemented(name) => Err(S3Error::not_implemented(name)),
     }
 }
@@ -200,9 +212,9 @@ async fn dispatch_object(
 ///
 /// A missing bucket is reported as NoSuchBucket to authenticated users (as AWS does) and
 /// AccessDenied to anonymous ones (who may not learn which buckets exist).
-fn authorize(state: &AppState, op: &Operation, ctx: &RequestContext) -> Result<(), S3Error> {
+pub fn authorize_user(state: &AppState, op: &Operation, user: Option<&str>) -> Result<(), S3Error> {
     let Some(bucket) = op.bucket() else {
-        ctx.user()?;
+        user.ok_or_else(access_denied)?;
         return Ok(());
     };
     if matches!(
@@ -212,18 +224,18 @@ fn authorize(state: &AppState, op: &Operation, ctx: &RequestContext) -> Result<(
             ..
         }
     ) {
-        ctx.user()?;
+        user.ok_or_else(access_denied)?;
         return Ok(());
     }
     let meta = match state.store.head_bucket(bucket) {
         Ok(meta) => meta,
-        Err(storage::Error::NoSuchBucket) if ctx.user.is_some() => {
+        Err(storage::Error::NoSuchBucket) if user.is_some() => {
             return Err(storage::Error::NoSuchBucket.into())
         }
         Err(storage::Error::NoSuchBucket) => return Err(access_denied()),
         Err(e) => return Err(e.into()),
     };
-    match ctx.user.as_deref() {
+    match user {
         Some(user) if user == meta.owner => Ok(()),
         Some(_) => Err(access_denied()),
         None if op.is_public_read() && is_public_read(state, bucket)? => Ok(()),

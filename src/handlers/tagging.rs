@@ -120,7 +120,12 @@ fn to_document(tags: &Tags) -> xml::Tagging {
 /// Read and check a `Tagging` request document.
 async fn read_tagging(ctx: &mut RequestContext, owner: Owner) -> Result<Tags, S3Error> {
     let body = read_small_body(ctx, MAX_XML_BODY).await?;
-    let doc: xml::Tagging = xml::from_xml_document(&body, "Tagging")?;
+    parse_tagging(&body, owner)
+}
+
+/// Parse and check a `Tagging` document (a request body, or a form upload's `tagging`).
+pub fn parse_tagging(body: &[u8], owner: Owner) -> Result<Tags, S3Error> {
+    let doc: xml::Tagging = xml::from_xml_document(body, "Tagging")?;
     let tags: Tags = doc
         .tag_set
         .tag

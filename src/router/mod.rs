@@ -150,6 +150,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::DELETE if q.has("cors") => Op::DeleteBucketCors,
         Method::DELETE => Op::DeleteBucket,
         Method::POST if q.has("delete") => Op::DeleteObjects,
+        Method::POST => Op::PostObject,
         _ => return Err(method_not_allowed(method)),
     };
     Ok(op)

@@ -62,6 +62,8 @@ pub enum BucketOperation {
     ListObjectVersions(ListObjectVersionsParams),
     ListMultipartUploads(ListUploadsParams),
     DeleteObjects,
+    /// A browser's form upload (`POST /{bucket}`, multipart/form-data).
+    PostObject,
     /// A recognised S3 operation that originstore does not implement (answered 501).
     NotImplemented(&'static str),
 }
@@ -202,6 +204,7 @@ impl BucketOperation {
             Op::ListObjectVersions(_) => "ListObjectVersions",
             Op::ListMultipartUploads(_) => "ListMultipartUploads",
             Op::DeleteObjects => "DeleteObjects",
+            Op::PostObject => "PostObject",
             Op::NotImplemented(name) => name,
         }
     }

@@ -104,7 +104,8 @@ fn variant(op: &Operation) -> &'static str {
             | B::ListObjectsV2(_)
             | B::ListObjectVersions(_)
             | B::ListMultipartUploads(_)
-            | B::DeleteObjects => op.name(),
+            | B::DeleteObjects
+            | B::PostObject => op.name(),
             B::NotImplemented(_) => "bucket NotImplemented",
         },
         Operation::Object { op, .. } => match op {
@@ -130,7 +131,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 4 + 26 + 18;
+const ALL_VARIANTS: usize = 4 + 27 + 18;
 
 #[rustfmt::skip]
 #[test]
@@ -167,6 +168,7 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b?versions&key-marker=k&version-id-marker=null", NONE, bucket(B::ListObjectVersions(ListObjectVersionsParams { common: list_common(), key_marker: Some("k".into()), version_id_marker: "null".into() }))),
         ("GET /b?uploads&max-uploads=3", NONE, bucket(B::ListMultipartUploads(ListUploadsParams { prefix: String::new(), delimiter: None, key_marker: None, upload_id_marker: None, max_uploads: 3, url_encode: false }))),
         ("POST /b?delete", NONE, bucket(B::DeleteObjects)),
+        ("POST /b", NONE, bucket(B::PostObject)),
         ("PUT /b?versioning", NONE, bucket(B::PutBucketVersioning)),
         ("GET /b?policy", NONE, bucket(B::NotImplemented("GetBucketPolicy"))),
         ("PUT /b?lifecycle", NONE, bucket(B::PutBucketLifecycleConfiguration)),

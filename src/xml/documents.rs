@@ -596,3 +596,14 @@ impl Serialize for Checksum {
         map.end()
     }
 }
+
+/// The answer to a form upload (PostObject) with `success_action_status` 201.
+#[derive(Serialize, Debug)]
+#[serde(rename = "PostResponse", rename_all = "PascalCase")]
+pub struct PostResponse {
+    pub location: String,
+    pub bucket: String,
+    pub key: String,
+    #[serde(rename = "ETag")]
+    pub etag: String,
+}

@@ -16,8 +16,8 @@ mod tests;
 pub use documents::{
     AccessControlList, AccessControlPolicy, AccessControlPolicyRequest, BucketEntry, Buckets,
     CreateBucketConfiguration, Grant, Grantee, ListAllMyBucketsResult, LocationConstraint, Owner,
-    Tag, TagSet, Tagging, VersioningConfiguration, VersioningConfigurationRequest, ALL_USERS,
-    XSI_NS,
+    PostResponse, Tag, TagSet, Tagging, VersioningConfiguration, VersioningConfigurationRequest,
+    ALL_USERS, XSI_NS,
 };
 pub use documents::{
     AttributesChecksum, CopyObjectResult, CopyPartResult, Delete, DeleteError, DeleteResult,

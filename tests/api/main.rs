@@ -19,6 +19,7 @@ mod list;
 mod multipart;
 mod object;
 mod origin;
+mod post_object;
 mod process;
 mod stub_origin;
 mod tagging;

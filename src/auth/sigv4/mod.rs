@@ -28,7 +28,7 @@ pub use canonical::{
     constant_time_eq, hmac_sha256, normalize_header_value, sha256, sha256_hex, signing_key,
     string_to_sign,
 };
-pub use parse::is_presigned;
+pub use parse::{is_presigned, parse_credential, Credential};
 pub use verify::{anonymous, verify_header, verify_header_with_body_hash, verify_presigned};
 
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";

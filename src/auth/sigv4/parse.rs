@@ -14,7 +14,7 @@ use crate::auth::AuthError;
 
 /// The parts of `Credential=AK/date/region/service/aws4_request`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Credential {
+pub struct Credential {
     pub access_key: String,
     pub date: String,
     pub region: String,
@@ -32,7 +32,7 @@ impl Credential {
 
 /// Parses a credential. Any region is accepted (lenient: originstore serves every region
 /// name a client is configured with, including the empty one); the service must be `s3`.
-pub(super) fn parse_credential(value: &str) -> Result<Credential, String> {
+pub fn parse_credential(value: &str) -> Result<Credential, String> {
     let mut it = value.rsplitn(5, '/');
     let (Some(terminal), Some(service), Some(region), Some(date), Some(access_key)) =
         (it.next(), it.next(), it.next(), it.next(), it.next())
