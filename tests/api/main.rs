@@ -6,6 +6,7 @@
 mod common;
 
 mod auth;
+mod browser;
 mod bucket;
 mod checksums;
 mod chunked;
