@@ -347,6 +347,9 @@ pub struct ObjectAttrs {
     pub tags: Vec<(String, String)>,
     /// `x-amz-storage-class` as given; `None` is STANDARD.
     pub storage_class: Option<String>,
+    /// The object's access control list, encoded by the server (opaque here); `None`: the
+    /// default (the bucket owner's, private). Added by record format 3.
+    pub acl: Option<String>,
 }
 
 /// Provenance of an object copied from an origin.

@@ -12,8 +12,9 @@ use crate::{ChecksumAlgorithm, Error, ObjectAttrs, Result, StoredChecksum};
 
 /// Record format of every record but objects and versions.
 const VERSION: u8 = 1;
-/// Record format of [`ObjectRec`] and [`VersionRec`] (1: before versioning).
-pub(crate) const OBJECT_VERSION: u8 = 2;
+/// Record format of [`ObjectRec`], [`VersionRec`] and [`UploadRec`] (1: before
+/// versioning; 2: before object ACLs).
+pub(crate) const OBJECT_VERSION: u8 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BucketRec {
@@ -96,8 +97,95 @@ impl From<ObjectAttrsV1> for ObjectAttrs {
             origin: v1.origin,
             tags: Vec::new(),
             storage_class: None,
+            acl: None,
         }
     }
+}
+
+/// [`ObjectAttrs`] as format 2 wrote it: no ACL.
+#[derive(Deserialize)]
+struct ObjectAttrsV2 {
+    content_type: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    expires: Option<String>,
+    user_metadata: std::collections::BTreeMap<String, String>,
+    origin: Option<crate::OriginStamp>,
+    tags: Vec<(String, String)>,
+    storage_class: Option<String>,
+}
+
+impl From<ObjectAttrsV2> for ObjectAttrs {
+    fn from(v2: ObjectAttrsV2) -> ObjectAttrs {
+        ObjectAttrs {
+            content_type: v2.content_type,
+            cache_control: v2.cache_control,
+            content_disposition: v2.content_disposition,
+            content_encoding: v2.content_encoding,
+            content_language: v2.content_language,
+            expires: v2.expires,
+            user_metadata: v2.user_metadata,
+            origin: v2.origin,
+            tags: v2.tags,
+            storage_class: v2.storage_class,
+            acl: None,
+        }
+    }
+}
+
+/// [`ObjectRec`] as format 2 wrote it.
+#[derive(Deserialize)]
+struct ObjectRecV2 {
+    size: u64,
+    etag: String,
+    modified_ns: u64,
+    attrs: ObjectAttrsV2,
+    checksums: Vec<StoredChecksum>,
+    blobs: Vec<BlobRef>,
+    multipart: bool,
+    version_id: Option<String>,
+    seq: u64,
+    upload_id: Option<String>,
+    part_checksums: Vec<Vec<u8>>,
+    inline: bool,
+}
+
+impl From<ObjectRecV2> for ObjectRec {
+    fn from(v2: ObjectRecV2) -> ObjectRec {
+        ObjectRec {
+            size: v2.size,
+            etag: v2.etag,
+            modified_ns: v2.modified_ns,
+            attrs: v2.attrs.into(),
+            checksums: v2.checksums,
+            blobs: v2.blobs,
+            multipart: v2.multipart,
+            version_id: v2.version_id,
+            seq: v2.seq,
+            upload_id: v2.upload_id,
+            part_checksums: v2.part_checksums,
+            inline: v2.inline,
+        }
+    }
+}
+
+/// [`VersionRec`] as format 2 wrote it.
+#[derive(Deserialize)]
+enum VersionRecV2 {
+    Object(Box<ObjectRecV2>),
+    DeleteMarker(MarkerRec),
+}
+
+/// [`UploadRec`] as format 2 wrote it.
+#[derive(Deserialize)]
+struct UploadRecV2 {
+    initiated_ns: u64,
+    owner: String,
+    attrs: ObjectAttrsV2,
+    checksum_algorithm: Option<ChecksumAlgorithm>,
+    full_object: bool,
 }
 
 /// A delete marker: a version that says "deleted".
@@ -153,6 +241,16 @@ pub(crate) fn decode_upload(raw: &[u8]) -> Result<UploadRec> {
     let corrupt = |e: postcard::Error| Error::Corrupt(format!("upload record: {e}"));
     match raw.split_first() {
         Some((&OBJECT_VERSION, body)) => postcard::from_bytes(body).map_err(corrupt),
+        Some((&2, body)) => {
+            let v2: UploadRecV2 = postcard::from_bytes(body).map_err(corrupt)?;
+            Ok(UploadRec {
+                initiated_ns: v2.initiated_ns,
+                owner: v2.owner,
+                attrs: v2.attrs.into(),
+                checksum_algorithm: v2.checksum_algorithm,
+                full_object: v2.full_object,
+            })
+        }
         Some((&1, body)) => {
             let v1: UploadRecV1 = postcard::from_bytes(body).map_err(corrupt)?;
             Ok(UploadRec {
@@ -224,6 +322,11 @@ pub(crate) fn decode_object(raw: &[u8]) -> Result<ObjectRec> {
         Some((&OBJECT_VERSION, body)) => {
             postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("object record: {e}")))
         }
+        Some((&2, body)) => {
+            let v2: ObjectRecV2 = postcard::from_bytes(body)
+                .map_err(|e| Error::Corrupt(format!("object record (format 2): {e}")))?;
+            Ok(v2.into())
+        }
         Some((&1, body)) => {
             let v1: ObjectRecV1 = postcard::from_bytes(body)
                 .map_err(|e| Error::Corrupt(format!("object record (format 1): {e}")))?;
@@ -257,6 +360,14 @@ pub(crate) fn decode_version(raw: &[u8]) -> Result<VersionRec> {
     match raw.split_first() {
         Some((&OBJECT_VERSION, body)) => {
             postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("version record: {e}")))
+        }
+        Some((&2, body)) => {
+            let v2: VersionRecV2 = postcard::from_bytes(body)
+                .map_err(|e| Error::Corrupt(format!("version record (format 2): {e}")))?;
+            Ok(match v2 {
+                VersionRecV2::Object(o) => VersionRec::Object(Box::new((*o).into())),
+                VersionRecV2::DeleteMarker(m) => VersionRec::DeleteMarker(m),
+            })
         }
         Some((v, _)) => Err(Error::Corrupt(format!(
             "version record: unknown version {v}"

@@ -1,7 +1,8 @@
-//! Object tags: rewriting one version's tag set in place. Tagging is not a write of the
-//! object (AWS keeps the version id and the last-modified time), so the version's record is
-//! replaced where it is: the key's current record or its entry in the version history.
-//! Tags written with the object travel in [`crate::ObjectAttrs::tags`].
+//! Object tags and object ACLs: rewriting one version's tag set or ACL in place. Neither is
+//! a write of the object (AWS keeps the version id and the last-modified time), so the
+//! version's record is replaced where it is: the key's current record or its entry in the
+//! version history. Tags and ACLs written with the object travel in
+//! [`crate::ObjectAttrs::tags`] and [`crate::ObjectAttrs::acl`].
 
 use crate::meta::Change;
 use crate::object::validate_key;
@@ -19,6 +20,30 @@ impl Store {
         version_id: Option<&str>,
         tags: Vec<(String, String)>,
     ) -> Result<Option<String>> {
+        self.update_version_attrs(bucket, key, version_id, |attrs| attrs.tags = tags)
+            .await
+    }
+
+    /// Replace the ACL (encoded by the server) of `version_id` of `bucket/key`, as
+    /// [`Store::set_object_tags`] replaces its tags.
+    pub async fn set_object_acl(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        acl: Option<String>,
+    ) -> Result<Option<String>> {
+        self.update_version_attrs(bucket, key, version_id, |attrs| attrs.acl = acl)
+            .await
+    }
+
+    async fn update_version_attrs(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        update: impl FnOnce(&mut crate::ObjectAttrs),
+    ) -> Result<Option<String>> {
         self.shared.check_writable()?;
         validate_key(key)?;
         let version = {
@@ -29,7 +54,7 @@ impl Store {
             let is_current = meta
                 .object(bucket, key)?
                 .is_some_and(|(_, current)| current.seq == rec.seq);
-            rec.attrs.tags = tags;
+            update(&mut rec.attrs);
             let version = rec.version_id.clone();
             let mut change = Change::default();
             if is_current {
