@@ -65,6 +65,10 @@ struct FileConfig {
     origin: OriginSettings,
     /// The `[cors]` section: a CORS rule for buckets without a configuration of their own.
     cors: Option<DefaultCorsRule>,
+    /// The object ownership of new buckets that do not ask for one: `ObjectWriter` (ACLs
+    /// enabled, the default) or `BucketOwnerEnforced` (ACLs disabled, AWS's default since
+    /// 2023), or `BucketOwnerPreferred`.
+    default_object_ownership: Option<crate::access::ObjectOwnership>,
 }
 
 /// A server-wide CORS rule (the `[cors]` TOML section), answering for every bucket that has
@@ -196,6 +200,8 @@ pub struct Config {
     pub origin: OriginSettings,
     /// The server-wide CORS rule (`[cors]`), if any.
     pub default_cors: Option<std::sync::Arc<crate::cors::Cors>>,
+    /// The object ownership of a new bucket that does not ask for one.
+    pub default_object_ownership: crate::access::ObjectOwnership,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -217,6 +223,7 @@ impl Config {
             storage: storage::StoreOptions::default(),
             origin: OriginSettings::default(),
             default_cors: None,
+            default_object_ownership: crate::access::ObjectOwnership::ObjectWriter,
         }
     }
 
@@ -287,6 +294,7 @@ impl Config {
             None => {}
         }
         config.origin = file.origin;
+        config.default_object_ownership = file.default_object_ownership.unwrap_or_default();
         config.default_cors = file
             .cors
             .map(|c| c.to_cors().map(std::sync::Arc::new))

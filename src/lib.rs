@@ -10,6 +10,7 @@
 //! the background expirer that applies them) and [`bucket_setting`] (per-bucket documents
 //! parsed once and cached).
 
+pub mod access;
 pub mod auth;
 pub mod body;
 pub mod bucket_setting;

@@ -91,6 +91,10 @@ async fn serve_request(
     request_id: &str,
     log: &mut LogFields,
 ) -> Result<Response, S3Error> {
+    let source_ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let (parts, body) = req.into_parts();
     let host = parts
         .headers
@@ -154,6 +158,7 @@ async fn serve_request(
         user: auth.access_key,
         body: std::sync::Mutex::new(Some(body)),
         request_id: request_id.to_owned(),
+        source_ip,
     };
     handlers::dispatch(state, operation, ctx).await
 }

@@ -1,11 +1,12 @@
 //! [`AppState`]: everything a handler may need, shared by all requests — the store, the
-//! configuration, the origin engine, the metrics and the buckets' lifecycle and CORS rules — and [`AppState::open`], which builds it
+//! configuration, the origin engine, the metrics and the buckets' lifecycle, CORS and access settings — and [`AppState::open`], which builds it
 //! from a configuration without binding a socket (the server, benchmarks and tests use it).
 
 use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::access::Access;
 use crate::config::Config;
 use crate::cors::CorsConfigs;
 use crate::lifecycle::Lifecycles;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub lifecycle: Lifecycles,
     /// Buckets' CORS configurations, parsed once.
     pub cors: CorsConfigs,
+    /// Buckets' ACLs, policies and object ownership, parsed once.
+    pub access: Access,
 }
 
 impl AppState {
@@ -33,6 +36,9 @@ impl AppState {
             .await
             .context("opening the store")?
             .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+        crate::access::legacy::migrate_public_read_buckets(&store)
+            .await
+            .context("migrating public-read buckets")?;
         let metrics = Arc::new(Metrics::new());
         let origin = Arc::new(OriginEngine::new(
             store.clone(),
@@ -43,6 +49,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             lifecycle: Lifecycles::new(store.clone()),
             cors: CorsConfigs::new(store.clone()),
+            access: Access::new(store.clone()),
             store,
             config,
             origin,

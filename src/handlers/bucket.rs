@@ -1,13 +1,13 @@
-//! Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
-//! GetBucketLocation, GetBucketAcl, PutBucketAcl (versioning: `versioning.rs`).
+//! Bucket operations: ListBuckets, CreateBucket (with its ACL and object ownership),
+//! HeadBucket, DeleteBucket, GetBucketLocation (ACLs: `acl.rs`; versioning: `versioning.rs`).
 
 use std::sync::Arc;
 
 use axum::response::Response;
 use http::StatusCode;
 
-use super::{empty_response, xml_response, RequestContext, ACL_SETTING};
-use crate::error::{S3Error, S3ErrorCode};
+use super::{empty_response, xml_response, RequestContext};
+use crate::error::S3Error;
 use crate::router::{ListBucketsParams, MAX_BUCKETS};
 use crate::state::AppState;
 use crate::xml;
@@ -72,7 +72,7 @@ pub async fn handle_create_bucket(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     let user = ctx.user()?.to_owned();
-    let acl = canned_acl(ctx.header("x-amz-acl"))?;
+    let access = super::acl::new_bucket_access(state, &ctx.parts.headers, &user)?;
     let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
     let mut region = state.config.region.clone();
     if !body.iter().all(u8::is_ascii_whitespace) {
@@ -93,11 +93,14 @@ pub async fn handle_create_bucket(
         }
         Err(e) => return Err(e.into()),
     };
-    if acl || recreated {
-        let acl = acl.then_some(b"public-read".as_slice());
+    if access.acl.is_some() || recreated {
+        state.access.acls.set(bucket, access.acl.as_ref()).await?;
+    }
+    if access.store_ownership {
         state
-            .store
-            .set_bucket_setting(bucket, ACL_SETTING, acl)
+            .access
+            .ownership
+            .set(bucket, Some(&access.ownership))
             .await?;
     }
     Response::builder()
@@ -105,18 +108,6 @@ pub async fn handle_create_bucket(
         .header(http::header::LOCATION, format!("/{bucket}"))
         .body(axum::body::Body::empty())
         .map_err(S3Error::internal)
-}
-
-/// `private` (false) or `public-read` (true); other canned ACLs are not supported.
-fn canned_acl(value: Option<&str>) -> Result<bool, S3Error> {
-    match value {
-        None | Some("private") => Ok(false),
-        Some("public-read") => Ok(true),
-        Some(other) => Err(S3Error::new(
-            S3ErrorCode::NotImplemented,
-            format!("canned ACL {other} is not supported (private and public-read are)"),
-        )),
-    }
 }
 
 pub async fn handle_head_bucket(state: &Arc<AppState>, bucket: &str) -> Result<Response, S3Error> {
@@ -137,6 +128,7 @@ pub async fn handle_delete_bucket(
     state.origin.forget_bucket(bucket);
     state.lifecycle.forget(bucket);
     state.cors.forget(bucket);
+    state.access.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
@@ -152,73 +144,4 @@ pub async fn handle_get_bucket_location(
         meta.region
     };
     xml_response(StatusCode::OK, &xml::LocationConstraint { region })
-}
-
-pub async fn handle_get_bucket_acl(
-    state: &Arc<AppState>,
-    bucket: &str,
-) -> Result<Response, S3Error> {
-    let meta = state.store.head_bucket(bucket)?;
-    let public = super::is_public_read(state, bucket)?;
-    xml_response(
-        StatusCode::OK,
-        &xml::AccessControlPolicy::canned(&meta.owner, public),
-    )
-}
-
-/// Canned ACL through `x-amz-acl`, or an AccessControlPolicy body: public-read when it
-/// grants READ to AllUsers.
-pub async fn handle_put_bucket_acl(
-    state: &Arc<AppState>,
-    ctx: &mut RequestContext,
-    bucket: &str,
-) -> Result<Response, S3Error> {
-    let public = match ctx.header("x-amz-acl") {
-        Some(v) => canned_acl(Some(v))?,
-        None => {
-            let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
-            let text =
-                std::str::from_utf8(&body).map_err(|_| S3Error::malformed_xml("not UTF-8"))?;
-            if !text.contains("AccessControlPolicy") {
-                return Err(S3Error::malformed_xml(
-                    "expected an AccessControlPolicy document or an x-amz-acl header",
-                ));
-            }
-            grants_public_read(text)?
-        }
-    };
-    let value = public.then_some(b"public-read".as_slice());
-    state
-        .store
-        .set_bucket_setting(bucket, ACL_SETTING, value)
-        .await?;
-    Ok(empty_response(StatusCode::OK))
-}
-
-/// Does an AccessControlPolicy grant READ to the AllUsers group?
-fn grants_public_read(text: &str) -> Result<bool, S3Error> {
-    let policy: xml::AccessControlPolicyRequest = xml::from_xml(text.as_bytes())?;
-    Ok(policy.access_control_list.is_some_and(|l| {
-        l.grants.iter().any(|g| {
-            g.grantee.uri.as_deref() == Some(xml::ALL_USERS)
-                && matches!(g.permission.as_str(), "READ" | "FULL_CONTROL")
-        })
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn acl_documents_are_read() {
-        let public = r#"<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>a</ID></Owner><AccessControlList>
-            <Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>a</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>
-            <Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>
-            </AccessControlList></AccessControlPolicy>"#;
-        assert!(grants_public_read(public).expect("parses"));
-        let private = r#"<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>a</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>"#;
-        assert!(!grants_public_read(private).expect("parses"));
-        assert!(canned_acl(Some("authenticated-read")).is_err());
-    }
 }

@@ -61,7 +61,7 @@ fn list_result(
     c: &ListCommon,
     page: &ListPage,
     enc: &impl Fn(&str) -> String,
-    owner: Option<&str>,
+    owner: Option<(&str, &[crate::config::User])>,
 ) -> xml::ListBucketResult {
     let contents = page
         .objects
@@ -71,7 +71,9 @@ fn list_result(
             last_modified: xml::timestamp(o.last_modified),
             etag: super::headers::quoted_etag(&o.etag),
             size: o.size,
-            owner: owner.map(xml::Owner::new),
+            owner: owner.map(|(bucket_owner, users)| {
+                super::acl::listed_owner(&o.attrs, bucket_owner, users)
+            }),
             storage_class: super::headers::storage_class_name(&o.attrs),
         })
         .collect();
@@ -104,7 +106,8 @@ pub async fn handle_list_objects(
     let page = scan(state, bucket, &c, marker.clone()).await?;
     let enc = encoder(c.url_encode);
     let owner = state.store.head_bucket(bucket)?.owner;
-    let base = list_result(bucket, &c, &page, &enc, Some(&owner));
+    let users = state.config.users.as_slice();
+    let base = list_result(bucket, &c, &page, &enc, Some((&owner, users)));
     // NextMarker is only returned with a delimiter; without one, clients resume from the
     // last key (AWS ListObjects reference).
     let next_marker = if page.is_truncated && c.delimiter.is_some() {
@@ -161,7 +164,14 @@ pub async fn handle_list_objects_v2(
     } else {
         None
     };
-    let base = list_result(bucket, &c, &page, &enc, owner.as_deref());
+    let users = state.config.users.as_slice();
+    let base = list_result(
+        bucket,
+        &c,
+        &page,
+        &enc,
+        owner.as_deref().map(|o| (o, users)),
+    );
     let next_token = if page.is_truncated {
         page.next_after.as_deref().map(encode_token)
     } else {
@@ -202,7 +212,8 @@ pub async fn handle_list_object_versions(
         .await
         .map_err(S3Error::internal)??;
     let enc = encoder(c.url_encode);
-    let owner = xml::Owner::new(&state.store.head_bucket(bucket)?.owner);
+    let bucket_owner = state.store.head_bucket(bucket)?.owner;
+    let users = state.config.users.as_slice();
     let entries = page
         .versions
         .iter()
@@ -217,7 +228,7 @@ pub async fn handle_list_object_versions(
                     last_modified,
                     etag: super::headers::quoted_etag(&o.etag),
                     size: o.size,
-                    owner: owner.clone(),
+                    owner: super::acl::listed_owner(&o.attrs, &bucket_owner, users),
                     storage_class: super::headers::storage_class_name(&o.attrs),
                 }),
                 None => xml::VersionListEntry::DeleteMarker(xml::DeleteMarkerEntry {
@@ -225,7 +236,7 @@ pub async fn handle_list_object_versions(
                     version_id,
                     is_latest: v.is_latest,
                     last_modified,
-                    owner: owner.clone(),
+                    owner: xml::Owner::new(&bucket_owner),
                 }),
             }
         })

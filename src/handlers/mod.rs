@@ -11,11 +11,13 @@ use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 
+use crate::access::{self, decide::RequestInfo, Principal};
 use crate::body::RequestBody;
 use crate::error::{S3Error, S3ErrorCode};
 use crate::router::{BucketOperation, ObjectOperation, Operation};
 use crate::state::AppState;
 
+pub mod acl;
 pub mod attributes;
 pub mod bucket;
 pub mod conditions;
@@ -26,6 +28,7 @@ pub mod list;
 pub mod multipart;
 pub mod object;
 pub mod origin;
+pub mod policy;
 pub mod post_object;
 pub mod tagging;
 pub mod versioning;
@@ -39,6 +42,8 @@ pub struct RequestContext {
     /// is `Sync` and handlers can hold `&RequestContext` across awaits: bodies are not.)
     pub body: std::sync::Mutex<Option<RequestBody>>,
     pub request_id: String,
+    /// The client's address (bucket policies' `aws:SourceIp`).
+    pub source_ip: Option<std::net::IpAddr>,
 }
 
 impl RequestContext {
@@ -58,14 +63,23 @@ impl RequestContext {
     pub fn user(&self) -> Result<&str, S3Error> {
         self.user.as_deref().ok_or_else(access_denied)
     }
+
+    pub fn principal(&self) -> Principal<'_> {
+        Principal::from_user(self.user.as_deref())
+    }
+
+    /// What the access decision reads of the request.
+    pub fn request_info(&self) -> RequestInfo<'_> {
+        RequestInfo {
+            headers: &self.parts.headers,
+            source_ip: self.source_ip,
+        }
+    }
 }
 
 pub fn access_denied() -> S3Error {
     S3Error::new(S3ErrorCode::AccessDenied, "Access Denied")
 }
-
-/// Bucket setting holding the canned ACL (`public-read` or absent).
-pub const ACL_SETTING: &str = "acl";
 
 pub async fn dispatch(
     state: &Arc<AppState>,
@@ -76,15 +90,16 @@ pub async fn dispatch(
         return Err(S3Error::not_implemented(name));
     }
     // A form upload is signed inside its body: its handler authorizes it once it has read
-    // the signature.
+    // the signature. DeleteObjects is authorized key by key by its handler, as AWS does.
     if !matches!(
         op,
         Operation::Bucket {
-            op: BucketOperation::PostObject,
+            op: BucketOperation::PostObject | BucketOperation::DeleteObjects,
             ..
         }
     ) {
-        authorize_user(state, &op, ctx.user.as_deref())?;
+        access::authorize(state, &op, ctx.principal(), &ctx.request_info())?;
+        authorize_copy_source(state, &op, &ctx)?;
     }
     match op {
         Operation::ListBuckets(params) => bucket::handle_list_buckets(state, &ctx, params).await,
@@ -113,8 +128,19 @@ async fn dispatch_bucket(
         Op::GetBucketLocation => bucket::handle_get_bucket_location(state, b).await,
         Op::GetBucketVersioning => versioning::handle_get_bucket_versioning(state, b).await,
         Op::PutBucketVersioning => versioning::handle_put_bucket_versioning(state, ctx, b).await,
-        Op::GetBucketAcl => bucket::handle_get_bucket_acl(state, b).await,
-        Op::PutBucketAcl => bucket::handle_put_bucket_acl(state, ctx, b).await,
+        Op::GetBucketAcl => acl::handle_get_bucket_acl(state, b).await,
+        Op::PutBucketAcl => acl::handle_put_bucket_acl(state, ctx, b).await,
+        Op::GetBucketPolicy => policy::handle_get_bucket_policy(state, b).await,
+        Op::PutBucketPolicy => policy::handle_put_bucket_policy(state, ctx, b).await,
+        Op::DeleteBucketPolicy => policy::handle_delete_bucket_policy(state, b).await,
+        Op::GetBucketPolicyStatus => policy::handle_get_bucket_policy_status(state, b).await,
+        Op::GetBucketOwnershipControls => acl::handle_get_bucket_ownership_controls(state, b).await,
+        Op::PutBucketOwnershipControls => {
+            acl::handle_put_bucket_ownership_controls(state, ctx, b).await
+        }
+        Op::DeleteBucketOwnershipControls => {
+            acl::handle_delete_bucket_ownership_controls(state, b).await
+        }
         Op::GetBucketTagging => tagging::handle_get_bucket_tagging(state, b).await,
         Op::PutBucketTagging => tagging::handle_put_bucket_tagging(state, ctx, b).await,
         Op::DeleteBucketTagging => tagging::handle_delete_bucket_tagging(state, b).await,
@@ -158,7 +184,10 @@ async fn dispatch_object(
             object::handle_delete_object(state, ctx, b, k, version_id.as_deref()).await
         }
         Op::GetObjectAcl { version_id } => {
-            object::handle_get_object_acl(state, b, k, version_id.as_deref()).await
+            acl::handle_get_object_acl(state, b, k, version_id.as_deref()).await
+        }
+        Op::PutObjectAcl { version_id } => {
+            acl::handle_put_object_acl(state, ctx, b, k, version_id.as_deref()).await
         }
         Op::GetObjectAttributes(p) => {
             attributes::handle_get_object_attributes(state, b, k, &p).await
@@ -205,47 +234,29 @@ async fn dispatch_object(
     }
 }
 
-/// The access rule, checked once before dispatch:
-/// - ListBuckets and CreateBucket need an authenticated user;
-/// - every other operation needs the bucket's owner, except anonymous GetObject/HeadObject
-///   on a `public-read` bucket.
-///
-/// A missing bucket is reported as NoSuchBucket to authenticated users (as AWS does) and
-/// AccessDenied to anonymous ones (who may not learn which buckets exist).
-pub fn authorize_user(state: &AppState, op: &Operation, user: Option<&str>) -> Result<(), S3Error> {
-    let Some(bucket) = op.bucket() else {
-        user.ok_or_else(access_denied)?;
-        return Ok(());
-    };
-    if matches!(
-        op,
-        Operation::Bucket {
-            op: BucketOperation::CreateBucket,
+/// CopyObject and UploadPartCopy also read their source: the caller needs GetObject on it.
+fn authorize_copy_source(
+    state: &AppState,
+    op: &Operation,
+    ctx: &RequestContext,
+) -> Result<(), S3Error> {
+    let source = match op {
+        Operation::Object {
+            op:
+                ObjectOperation::CopyObject { source } | ObjectOperation::UploadPartCopy { source, .. },
             ..
-        }
-    ) {
-        user.ok_or_else(access_denied)?;
-        return Ok(());
-    }
-    let meta = match state.store.head_bucket(bucket) {
-        Ok(meta) => meta,
-        Err(storage::Error::NoSuchBucket) if user.is_some() => {
-            return Err(storage::Error::NoSuchBucket.into())
-        }
-        Err(storage::Error::NoSuchBucket) => return Err(access_denied()),
-        Err(e) => return Err(e.into()),
+        } => source,
+        _ => return Ok(()),
     };
-    match user {
-        Some(user) if user == meta.owner => Ok(()),
-        Some(_) => Err(access_denied()),
-        None if op.is_public_read() && is_public_read(state, bucket)? => Ok(()),
-        None => Err(access_denied()),
-    }
-}
-
-pub fn is_public_read(state: &AppState, bucket: &str) -> Result<bool, S3Error> {
-    Ok(state.store.bucket_setting(bucket, ACL_SETTING)?.as_deref()
-        == Some(b"public-read".as_slice()))
+    let read = Operation::Object {
+        bucket: source.bucket.clone(),
+        key: source.key.clone(),
+        op: ObjectOperation::GetObject(crate::router::ReadParams {
+            version_id: source.version_id.clone(),
+            ..Default::default()
+        }),
+    };
+    access::authorize(state, &read, ctx.principal(), &ctx.request_info())
 }
 
 /// A response carrying an XML document.

@@ -32,7 +32,10 @@ pub async fn handle_create_multipart_upload(
     bucket: &str,
     key: &str,
 ) -> Result<Response, S3Error> {
-    let attrs = headers::object_attrs(&ctx.parts.headers)?;
+    let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
+    attrs.acl =
+        super::acl::acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers)
+            .await?;
     let checksum = upload_checksum(ctx)?;
     let upload = state
         .store

@@ -1,5 +1,5 @@
 //! Object operations: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects,
-//! CopyObject, GetObjectAcl.
+//! CopyObject.
 //!
 //! Bodies stream: request chunks go straight into a storage `BlobWriter`, object bytes go
 //! straight from an `ObjectReader` into the response.
@@ -14,9 +14,10 @@ use storage::{Blob, ByteRange, ObjectMeta};
 use super::conditions;
 use super::headers::{self, ChecksumPlan};
 use super::{empty_response, xml_response, RequestContext};
+use crate::access;
 use crate::body::RequestBody;
 use crate::error::{S3Error, S3ErrorCode, DELETE_MARKER_HEADER};
-use crate::router::{CopySource, ReadParams};
+use crate::router::{CopySource, ObjectOperation, Operation, ReadParams};
 use crate::state::AppState;
 use crate::xml;
 
@@ -94,8 +95,11 @@ pub async fn handle_put_object(
     bucket: &str,
     key: &str,
 ) -> Result<Response, S3Error> {
-    let attrs = headers::object_attrs(&ctx.parts.headers)?;
+    let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
     let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
+    attrs.acl =
+        super::acl::acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers)
+            .await?;
     let (blob, announced) = receive_blob(state, ctx, BodyKind::Object, None).await?;
     let meta = state
         .store
@@ -293,6 +297,7 @@ pub async fn handle_delete_objects(
     ctx: &mut RequestContext,
     bucket: &str,
 ) -> Result<Response, S3Error> {
+    state.store.head_bucket(bucket)?;
     let body = super::read_small_body(ctx, 2 * 1024 * 1024).await?;
     let request: xml::Delete = xml::from_xml_document(&body, "Delete")?;
     // The schema wants 1 to 1000 Object entries.
@@ -306,12 +311,21 @@ pub async fn handle_delete_objects(
         ..Default::default()
     };
     for object in request.objects {
+        // Each key is its own DeleteObject to the access decision, as in AWS.
+        let one = Operation::Object {
+            bucket: bucket.to_owned(),
+            key: object.key.clone(),
+            op: ObjectOperation::DeleteObject {
+                version_id: object.version_id.clone(),
+            },
+        };
+        let allowed = access::authorize(state, &one, ctx.principal(), &ctx.request_info());
         let condition = conditions::entry_condition(
             object.etag.as_deref(),
             object.last_modified_time.as_deref(),
             object.size,
         );
-        let outcome = match condition {
+        let outcome = match allowed.and(condition) {
             Ok(condition) => {
                 let version = object.version_id.as_deref();
                 let store = &state.store;
@@ -356,10 +370,8 @@ pub async fn open_copy_source(
 ) -> Result<(ObjectMeta, storage::ObjectReader), S3Error> {
     let (src_bucket, src_key) = (source.bucket.as_str(), source.key.as_str());
     let version = source.version_id.as_deref();
-    let owner = state.store.head_bucket(src_bucket)?.owner;
-    if ctx.user.as_deref() != Some(owner.as_str()) {
-        return Err(super::access_denied());
-    }
+    // The caller's read access to the source was decided with the request's (dispatch).
+    let _ = ctx;
     let read =
         |store: &storage::Store| store.get_object_version(src_bucket, src_key, version, range);
     let (meta, reader) = match read(&state.store) {
@@ -455,6 +467,10 @@ pub async fn handle_copy_object(
         (true, None) => Vec::new(),
     };
     attrs.storage_class = storage_class;
+    // A copy never takes its source's ACL: it gets the one this request asks for.
+    attrs.acl =
+        super::acl::acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers)
+            .await?;
     let source_version =
         super::versioning::version_header(state, &source.bucket, meta.version_id.as_deref())?;
     let copied = state
@@ -475,21 +491,6 @@ pub async fn handle_copy_object(
     }
     let response = super::lifecycle::with_expiration(state, bucket, &copied, response)?;
     super::versioning::with_version(state, bucket, copied.version_id.as_deref(), response)
-}
-
-pub async fn handle_get_object_acl(
-    state: &Arc<AppState>,
-    bucket: &str,
-    key: &str,
-    version_id: Option<&str>,
-) -> Result<Response, S3Error> {
-    state.store.head_object_version(bucket, key, version_id)?;
-    let owner = state.store.head_bucket(bucket)?.owner;
-    let public = super::is_public_read(state, bucket)?;
-    xml_response(
-        StatusCode::OK,
-        &xml::AccessControlPolicy::canned(&owner, public),
-    )
 }
 
 #[cfg(test)]

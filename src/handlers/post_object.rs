@@ -21,6 +21,7 @@ use super::headers::{self, ChecksumPlan};
 use super::object::MAX_PUT_SIZE;
 use super::tagging::{self, Owner};
 use super::RequestContext;
+use crate::access::{self, decide::RequestInfo, Principal};
 use crate::auth::post_form::{self, FormSignature};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::post_policy::PostPolicy;
@@ -42,7 +43,6 @@ const HEADER_FIELDS: &[&str] = &[
     "expires",
     "content-md5",
     "x-amz-storage-class",
-    "x-amz-acl",
 ];
 
 fn invalid_argument(message: &str) -> S3Error {
@@ -134,10 +134,20 @@ pub async fn handle_post_object(
         key: key.clone(),
         op: ObjectOperation::PutObject,
     };
-    super::authorize_user(state, &target, user.as_deref())?;
-
     let headers = form_headers(&fields)?;
+    let request = RequestInfo {
+        headers: &headers,
+        source_ip: ctx.source_ip,
+    };
+    access::authorize(
+        state,
+        &target,
+        Principal::from_user(user.as_deref()),
+        &request,
+    )?;
+
     let mut attrs = headers::object_attrs(&headers)?;
+    attrs.acl = super::acl::acl_for_new_object(state, bucket, user.as_deref(), &headers).await?;
     if let Some(tagging) = field("tagging") {
         attrs.tags = tagging::parse_tagging(tagging.as_bytes(), Owner::Object)?;
     }
@@ -277,12 +287,19 @@ fn form_headers(fields: &[(String, String)]) -> Result<HeaderMap, S3Error> {
     let mut map = HeaderMap::new();
     for (name, value) in fields {
         let is_header = HEADER_FIELDS.contains(&name.as_str())
+            || name == "acl"
             || name.starts_with("x-amz-meta-")
             || name.starts_with("x-amz-checksum-")
             || name.starts_with("x-amz-grant-");
         if !is_header {
             continue;
         }
+        // The form's `acl` field is the `x-amz-acl` of a PutObject.
+        let name = if name == "acl" {
+            "x-amz-acl"
+        } else {
+            name.as_str()
+        };
         let (Ok(n), Ok(v)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),

@@ -128,6 +128,9 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::GET if q.has("tagging") => Op::GetBucketTagging,
         Method::GET if q.has("lifecycle") => Op::GetBucketLifecycleConfiguration,
         Method::GET if q.has("cors") => Op::GetBucketCors,
+        Method::GET if q.has("policyStatus") => Op::GetBucketPolicyStatus,
+        Method::GET if q.has("policy") => Op::GetBucketPolicy,
+        Method::GET if q.has("ownershipControls") => Op::GetBucketOwnershipControls,
         Method::GET if q.has("uploads") => Op::ListMultipartUploads(ListUploadsParams::parse(q)?),
         Method::GET if q.has("versions") => {
             Op::ListObjectVersions(ListObjectVersionsParams::parse(q)?)
@@ -142,12 +145,16 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::PUT if q.has("tagging") => Op::PutBucketTagging,
         Method::PUT if q.has("lifecycle") => Op::PutBucketLifecycleConfiguration,
         Method::PUT if q.has("cors") => Op::PutBucketCors,
+        Method::PUT if q.has("policy") => Op::PutBucketPolicy,
+        Method::PUT if q.has("ownershipControls") => Op::PutBucketOwnershipControls,
         Method::PUT if q.has("versioning") => Op::PutBucketVersioning,
         Method::PUT => Op::CreateBucket,
         Method::DELETE if q.has("origin") => Op::DeleteBucketOrigin,
         Method::DELETE if q.has("tagging") => Op::DeleteBucketTagging,
         Method::DELETE if q.has("lifecycle") => Op::DeleteBucketLifecycle,
         Method::DELETE if q.has("cors") => Op::DeleteBucketCors,
+        Method::DELETE if q.has("policy") => Op::DeleteBucketPolicy,
+        Method::DELETE if q.has("ownershipControls") => Op::DeleteBucketOwnershipControls,
         Method::DELETE => Op::DeleteBucket,
         Method::POST if q.has("delete") => Op::DeleteObjects,
         Method::POST => Op::PostObject,
@@ -186,7 +193,9 @@ fn object_operation(
         }
         Method::GET => Op::GetObject(ReadParams::parse(q)?),
         Method::HEAD => Op::HeadObject(ReadParams::parse(q)?),
-        Method::PUT if q.has("acl") => Op::NotImplemented("PutObjectAcl"),
+        Method::PUT if q.has("acl") => Op::PutObjectAcl {
+            version_id: version(),
+        },
         Method::PUT if q.has("tagging") => Op::PutObjectTagging {
             version_id: version(),
         },

@@ -54,6 +54,13 @@ pub enum BucketOperation {
     GetBucketCors,
     PutBucketCors,
     DeleteBucketCors,
+    GetBucketPolicy,
+    PutBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketPolicyStatus,
+    GetBucketOwnershipControls,
+    PutBucketOwnershipControls,
+    DeleteBucketOwnershipControls,
     PutBucketOrigin,
     GetBucketOrigin,
     DeleteBucketOrigin,
@@ -81,6 +88,9 @@ pub enum ObjectOperation {
         version_id: Option<String>,
     },
     GetObjectAcl {
+        version_id: Option<String>,
+    },
+    PutObjectAcl {
         version_id: Option<String>,
     },
     GetObjectTagging {
@@ -161,18 +171,6 @@ impl Operation {
             _ => None,
         }
     }
-
-    /// Operations that only read object data: the only ones an anonymous client may perform,
-    /// and only on a public-read bucket.
-    pub fn is_public_read(&self) -> bool {
-        matches!(
-            self,
-            Operation::Object {
-                op: ObjectOperation::GetObject(_) | ObjectOperation::HeadObject(_),
-                ..
-            }
-        )
-    }
 }
 
 impl BucketOperation {
@@ -196,6 +194,13 @@ impl BucketOperation {
             Op::GetBucketCors => "GetBucketCors",
             Op::PutBucketCors => "PutBucketCors",
             Op::DeleteBucketCors => "DeleteBucketCors",
+            Op::GetBucketPolicy => "GetBucketPolicy",
+            Op::PutBucketPolicy => "PutBucketPolicy",
+            Op::DeleteBucketPolicy => "DeleteBucketPolicy",
+            Op::GetBucketPolicyStatus => "GetBucketPolicyStatus",
+            Op::GetBucketOwnershipControls => "GetBucketOwnershipControls",
+            Op::PutBucketOwnershipControls => "PutBucketOwnershipControls",
+            Op::DeleteBucketOwnershipControls => "DeleteBucketOwnershipControls",
             Op::PutBucketOrigin => "PutBucketOrigin",
             Op::GetBucketOrigin => "GetBucketOrigin",
             Op::DeleteBucketOrigin => "DeleteBucketOrigin",
@@ -220,6 +225,7 @@ impl ObjectOperation {
             Op::HeadObject(_) => "HeadObject",
             Op::DeleteObject { .. } => "DeleteObject",
             Op::GetObjectAcl { .. } => "GetObjectAcl",
+            Op::PutObjectAcl { .. } => "PutObjectAcl",
             Op::GetObjectTagging { .. } => "GetObjectTagging",
             Op::GetObjectAttributes(_) => "GetObjectAttributes",
             Op::PutObjectTagging { .. } => "PutObjectTagging",

@@ -97,6 +97,13 @@ fn variant(op: &Operation) -> &'static str {
             | B::GetBucketCors
             | B::PutBucketCors
             | B::DeleteBucketCors
+            | B::GetBucketPolicy
+            | B::PutBucketPolicy
+            | B::DeleteBucketPolicy
+            | B::GetBucketPolicyStatus
+            | B::GetBucketOwnershipControls
+            | B::PutBucketOwnershipControls
+            | B::DeleteBucketOwnershipControls
             | B::PutBucketOrigin
             | B::GetBucketOrigin
             | B::DeleteBucketOrigin
@@ -115,6 +122,7 @@ fn variant(op: &Operation) -> &'static str {
             | O::HeadObject(_)
             | O::DeleteObject { .. }
             | O::GetObjectAcl { .. }
+            | O::PutObjectAcl { .. }
             | O::GetObjectTagging { .. }
             | O::GetObjectAttributes(_)
             | O::PutObjectTagging { .. }
@@ -131,7 +139,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 4 + 27 + 18;
+const ALL_VARIANTS: usize = 4 + 34 + 19;
 
 #[rustfmt::skip]
 #[test]
@@ -170,7 +178,14 @@ fn aws_reference_requests_route_to_their_operation() {
         ("POST /b?delete", NONE, bucket(B::DeleteObjects)),
         ("POST /b", NONE, bucket(B::PostObject)),
         ("PUT /b?versioning", NONE, bucket(B::PutBucketVersioning)),
-        ("GET /b?policy", NONE, bucket(B::NotImplemented("GetBucketPolicy"))),
+        ("GET /b?policy", NONE, bucket(B::GetBucketPolicy)),
+        ("GET /b?website", NONE, bucket(B::NotImplemented("GetBucketWebsite"))),
+        ("PUT /b?policy", NONE, bucket(B::PutBucketPolicy)),
+        ("DELETE /b?policy", NONE, bucket(B::DeleteBucketPolicy)),
+        ("GET /b?policyStatus", NONE, bucket(B::GetBucketPolicyStatus)),
+        ("GET /b?ownershipControls", NONE, bucket(B::GetBucketOwnershipControls)),
+        ("PUT /b?ownershipControls", NONE, bucket(B::PutBucketOwnershipControls)),
+        ("DELETE /b?ownershipControls", NONE, bucket(B::DeleteBucketOwnershipControls)),
         ("PUT /b?lifecycle", NONE, bucket(B::PutBucketLifecycleConfiguration)),
         ("GET /b?lifecycle", NONE, bucket(B::GetBucketLifecycleConfiguration)),
         ("DELETE /b?lifecycle", NONE, bucket(B::DeleteBucketLifecycle)),
@@ -194,7 +209,7 @@ fn aws_reference_requests_route_to_their_operation() {
         ("POST /b/k?uploadId=u", NONE, object(O::CompleteMultipartUpload { upload_id: "u".into() })),
         ("DELETE /b/k?uploadId=u", NONE, object(O::AbortMultipartUpload { upload_id: "u".into() })),
         ("GET /b/k?uploadId=u&max-parts=2&part-number-marker=3", NONE, object(O::ListParts(ListPartsParams { upload_id: "u".into(), part_number_marker: 3, max_parts: 2 }))),
-        ("PUT /b/k?acl", NONE, object(O::NotImplemented("PutObjectAcl"))),
+        ("PUT /b/k?acl&versionId=v1", NONE, object(O::PutObjectAcl { version_id: Some("v1".into()) })),
         ("POST /b/k", NONE, object(O::NotImplemented("PostObject"))),
         ("GET /b/k?tagging&versionId=v1", NONE, object(O::GetObjectTagging { version_id: Some("v1".into()) })),
         ("PUT /b/k?tagging", NONE, object(O::PutObjectTagging { version_id: None })),

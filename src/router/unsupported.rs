@@ -11,12 +11,6 @@ use super::params::Query;
 pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
     // (query name, GET action, PUT action, DELETE action)
     (
-        "policy",
-        "GetBucketPolicy",
-        "PutBucketPolicy",
-        "DeleteBucketPolicy",
-    ),
-    (
         "website",
         "GetBucketWebsite",
         "PutBucketWebsite",
@@ -51,12 +45,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "GetObjectLockConfiguration",
         "PutObjectLockConfiguration",
         "PutObjectLockConfiguration",
-    ),
-    (
-        "ownershipControls",
-        "GetBucketOwnershipControls",
-        "PutBucketOwnershipControls",
-        "DeleteBucketOwnershipControls",
     ),
     (
         "publicAccessBlock",

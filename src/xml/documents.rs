@@ -18,9 +18,10 @@ pub struct Owner {
 }
 
 impl Owner {
+    /// The user of `access_key`: its canonical id, its access key as display name.
     pub fn new(access_key: &str) -> Owner {
         Owner {
-            id: access_key.to_owned(),
+            id: crate::access::canonical_id(access_key),
             display_name: access_key.to_owned(),
         }
     }
@@ -143,47 +144,21 @@ pub struct Grantee {
 }
 
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
-pub const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 
-impl AccessControlPolicy {
-    /// The owner's FULL_CONTROL, plus READ for everyone when `public_read`.
-    pub fn canned(owner: &str, public_read: bool) -> AccessControlPolicy {
-        let mut grants = vec![Grant {
-            grantee: Grantee {
-                xmlns_xsi: XSI_NS,
-                kind: "CanonicalUser",
-                id: Some(owner.to_owned()),
-                display_name: Some(owner.to_owned()),
-                uri: None,
-            },
-            permission: "FULL_CONTROL",
-        }];
-        if public_read {
-            grants.push(Grant {
-                grantee: Grantee {
-                    xmlns_xsi: XSI_NS,
-                    kind: "Group",
-                    id: None,
-                    display_name: None,
-                    uri: Some(ALL_USERS),
-                },
-                permission: "READ",
-            });
-        }
-        AccessControlPolicy {
-            owner: Owner::new(owner),
-            acl: AccessControlList { grants },
-        }
-    }
-}
-
-/// A PutBucketAcl / PutObjectAcl request body. Only the grants are read: who (`URI` of a
-/// group) gets which permission.
+/// A PutBucketAcl / PutObjectAcl request body.
 #[derive(Deserialize, Debug, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessControlPolicyRequest {
     #[serde(default)]
+    pub owner: Option<OwnerRequest>,
+    #[serde(default)]
     pub access_control_list: Option<GrantList>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+pub struct OwnerRequest {
+    #[serde(rename = "ID", default)]
+    pub id: Option<String>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -205,6 +180,8 @@ pub struct GranteeRequest {
     pub id: Option<String>,
     #[serde(rename = "URI", default)]
     pub uri: Option<String>,
+    #[serde(rename = "EmailAddress", default)]
+    pub email_address: Option<String>,
 }
 
 // Listing
@@ -606,4 +583,11 @@ pub struct PostResponse {
     pub key: String,
     #[serde(rename = "ETag")]
     pub etag: String,
+}
+
+/// GetBucketPolicyStatus.
+#[derive(Serialize, Debug)]
+#[serde(rename = "PolicyStatus", rename_all = "PascalCase")]
+pub struct PolicyStatus {
+    pub is_public: bool,
 }

@@ -16,8 +16,8 @@ mod tests;
 pub use documents::{
     AccessControlList, AccessControlPolicy, AccessControlPolicyRequest, BucketEntry, Buckets,
     CreateBucketConfiguration, Grant, Grantee, ListAllMyBucketsResult, LocationConstraint, Owner,
-    PostResponse, Tag, TagSet, Tagging, VersioningConfiguration, VersioningConfigurationRequest,
-    ALL_USERS, XSI_NS,
+    PolicyStatus, PostResponse, Tag, TagSet, Tagging, VersioningConfiguration,
+    VersioningConfigurationRequest, XSI_NS,
 };
 pub use documents::{
     AttributesChecksum, CopyObjectResult, CopyPartResult, Delete, DeleteError, DeleteResult,

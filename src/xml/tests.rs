@@ -83,7 +83,10 @@ fn timestamps_have_milliseconds() {
 }
 
 fn owner() -> Owner {
-    Owner::new("AK")
+    Owner {
+        id: "AK".into(),
+        display_name: "AK".into(),
+    }
 }
 
 const T: &str = "2009-10-12T17:50:30.000Z";
@@ -168,11 +171,18 @@ fn create_bucket_configuration_request_parses() {
 
 #[test]
 fn access_control_policy_golden() {
-    let xml = to_xml(&AccessControlPolicy::canned("AK", true));
+    use crate::access::acl::{Acl, ALL_USERS};
+    let users = [crate::config::User {
+        access_key: "AK".into(),
+        secret_key: "SK".into(),
+    }];
+    let id = crate::access::canonical_id("AK");
+    let acl = Acl::canned("public-read", &id, &id).expect("canned");
+    let xml = to_xml(&acl.to_document(&users));
     assert_eq!(
         xml,
-        format!("{DECL}<AccessControlPolicy xmlns=\"{S3_NS}\">{OWNER}<AccessControlList>\
-<Grant><Grantee xmlns:xsi=\"{XSI_NS}\" xsi:type=\"CanonicalUser\"><ID>AK</ID><DisplayName>AK</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>\
+        format!("{DECL}<AccessControlPolicy xmlns=\"{S3_NS}\"><Owner><ID>{id}</ID><DisplayName>AK</DisplayName></Owner><AccessControlList>\
+<Grant><Grantee xmlns:xsi=\"{XSI_NS}\" xsi:type=\"CanonicalUser\"><ID>{id}</ID><DisplayName>AK</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>\
 <Grant><Grantee xmlns:xsi=\"{XSI_NS}\" xsi:type=\"Group\"><URI>{ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant>\
 </AccessControlList></AccessControlPolicy>")
     );
@@ -180,6 +190,7 @@ fn access_control_policy_golden() {
 
 #[test]
 fn access_control_policy_request_parses() {
+    use crate::access::acl::ALL_USERS;
     let body = format!(
         "<AccessControlPolicy xmlns=\"{S3_NS}\"><Owner><ID>AK</ID></Owner><AccessControlList>\
 <Grant><Grantee xmlns:xsi=\"{XSI_NS}\" xsi:type=\"CanonicalUser\"><ID>AK</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>\

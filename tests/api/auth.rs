@@ -31,8 +31,10 @@ async fn wrong_secret_and_unknown_key_are_refused() {
     );
 }
 
+/// As in AWS: a public-read bucket ACL lets anyone list the bucket, not read its objects;
+/// an object is readable by anyone when its own ACL says so.
 #[tokio::test]
-async fn anonymous_requests_are_denied_unless_public_read() {
+async fn anonymous_requests_are_denied_unless_an_acl_allows_them() {
     let s = TestServer::with_bucket("private").await;
     s.put("private", "k", "secret").await;
     let resp = reqwest::get(s.url("/private/k")).await.expect("sent");
@@ -48,10 +50,31 @@ async fn anonymous_requests_are_denied_unless_public_read() {
         .send()
         .await
         .expect("create public");
-    s.put("pub", "img.png", "pixels").await;
+    s.client
+        .put_object()
+        .bucket("pub")
+        .key("img.png")
+        .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+        .body(b"pixels".to_vec().into())
+        .send()
+        .await
+        .expect("put public object");
+    s.put("pub", "own.txt", "the owner's").await;
     let resp = reqwest::get(s.url("/pub/img.png")).await.expect("sent");
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.expect("body"), "pixels");
+    let resp = reqwest::get(s.url("/pub/own.txt")).await.expect("sent");
+    assert_eq!(
+        resp.status(),
+        403,
+        "an object without a public ACL stays private"
+    );
+    let resp = reqwest::get(s.url("/pub/missing")).await.expect("sent");
+    assert_eq!(
+        resp.status(),
+        404,
+        "who may list the bucket learns a key is missing"
+    );
     let resp = reqwest::Client::new()
         .put(s.url("/pub/new"))
         .body("x")
@@ -60,7 +83,11 @@ async fn anonymous_requests_are_denied_unless_public_read() {
         .expect("sent");
     assert_eq!(resp.status(), 403, "anonymous writes stay refused");
     let resp = reqwest::get(s.url("/pub")).await.expect("sent");
-    assert_eq!(resp.status(), 403, "anonymous listing stays refused");
+    assert_eq!(
+        resp.status(),
+        200,
+        "the bucket's READ grant lets anyone list it"
+    );
     let acl = s
         .client
         .get_bucket_acl()
@@ -69,7 +96,7 @@ async fn anonymous_requests_are_denied_unless_public_read() {
         .await
         .expect("acl");
     assert_eq!(acl.grants().len(), 2);
-    // PutBucketAcl back to private.
+    // PutBucketAcl back to private: no listing; the object keeps its own ACL.
     s.client
         .put_bucket_acl()
         .bucket("pub")
@@ -77,6 +104,19 @@ async fn anonymous_requests_are_denied_unless_public_read() {
         .send()
         .await
         .expect("acl");
+    let resp = reqwest::get(s.url("/pub")).await.expect("sent");
+    assert_eq!(resp.status(), 403);
+    let resp = reqwest::get(s.url("/pub/img.png")).await.expect("sent");
+    assert_eq!(resp.status(), 200);
+    // PutObjectAcl back to private.
+    s.client
+        .put_object_acl()
+        .bucket("pub")
+        .key("img.png")
+        .acl(aws_sdk_s3::types::ObjectCannedAcl::Private)
+        .send()
+        .await
+        .expect("object acl");
     let resp = reqwest::get(s.url("/pub/img.png")).await.expect("sent");
     assert_eq!(resp.status(), 403);
 }

@@ -318,12 +318,16 @@ async fn versioning_acl_and_unimplemented_subresources() {
         .expect("acl");
     assert_eq!(acl.grants().len(), 1);
     expect_code(
-        s.client.get_bucket_policy().bucket("bkt").send().await,
+        s.client.get_bucket_website().bucket("bkt").send().await,
         "NotImplemented",
     );
-    let resp = s.send_signed(http::Method::GET, "/bkt?cors").await;
+    let resp = s.send_signed(http::Method::GET, "/bkt?replication").await;
     assert_eq!(resp.status(), 501);
-    assert!(resp.text().await.expect("body").contains("GetBucketCors"));
+    assert!(resp
+        .text()
+        .await
+        .expect("body")
+        .contains("GetBucketReplication"));
 }
 
 #[tokio::test]

@@ -464,7 +464,15 @@ async fn sigv2_presigned_urls_are_verified_not_served_anonymously() {
         .send()
         .await
         .expect("create public");
-    s.put("pub", "k", "public bytes").await;
+    s.client
+        .put_object()
+        .bucket("pub")
+        .key("k")
+        .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+        .body(b"public bytes".to_vec().into())
+        .send()
+        .await
+        .expect("put public object");
     let url = s.url("/pub/k?AWSAccessKeyId=TESTACCESSKEY0000001&Signature=bm90LWNoZWNrZWQ%3D&Expires=4102444800");
     let resp = reqwest::get(&url).await.expect("sent");
     assert_eq!(resp.status(), 403);
@@ -472,7 +480,7 @@ async fn sigv2_presigned_urls_are_verified_not_served_anonymously() {
         xml_code(&resp.text().await.expect("body")),
         "SignatureDoesNotMatch"
     );
-    // Plain anonymous reads of the public-read bucket are unaffected.
+    // Plain anonymous reads of the public-read object are unaffected.
     let resp = reqwest::get(s.url("/pub/k")).await.expect("sent");
     assert_eq!(resp.text().await.expect("body"), "public bytes");
 }

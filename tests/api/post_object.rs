@@ -260,6 +260,42 @@ async fn js_sdk_shaped_forms_upload_and_answer_as_asked() {
     let owner = client_for(s.addr, AK, SK);
     assert_eq!(s_get(&owner, "js/a.txt").await, b"hello");
 
+    // The form's `acl` field is the object's canned ACL.
+    let fields = js_sdk_form(
+        (AK, SK),
+        "js/public.txt",
+        vec![json!({"acl": "public-read"})],
+        &[("acl", "public-read")],
+        LATER,
+    );
+    let resp = post(&url, form_body(&fields, Some(("p.txt", b"for all")), &[])).await;
+    assert_eq!(resp.status(), 204);
+    let anonymous = reqwest::get(s.url("/forms/js/public.txt"))
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status(), 200);
+    assert_eq!(anonymous.text().await.expect("body"), "for all");
+
+    // A form without a policy is anonymous: allowed only into a bucket anyone may write.
+    owner_client(&s)
+        .create_bucket()
+        .bucket("open-drop")
+        .acl(aws_sdk_s3::types::BucketCannedAcl::PublicReadWrite)
+        .send()
+        .await
+        .expect("public-read-write bucket");
+    let anonymous_form = [("key".to_owned(), "dropped".to_owned())];
+    let resp = post(
+        &s.url("/open-drop"),
+        form_body(&anonymous_form, Some(("d", b"d")), &[]),
+    )
+    .await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(
+        s_get_in(&owner_client(&s), "open-drop", "dropped").await,
+        b"d"
+    );
+
     // success_action_redirect: 303 to the page, with bucket, key and ETag.
     let fields = js_sdk_form(
         (AK, SK),
@@ -553,9 +589,13 @@ fn resign(mut fields: Vec<(String, String)>) -> Vec<(String, String)> {
 }
 
 async fn s_get(client: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
+    s_get_in(client, BUCKET, key).await
+}
+
+async fn s_get_in(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
     let out = client
         .get_object()
-        .bucket(BUCKET)
+        .bucket(bucket)
         .key(key)
         .send()
         .await
@@ -566,6 +606,10 @@ async fn s_get(client: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
         .expect("body")
         .into_bytes()
         .to_vec()
+}
+
+fn owner_client(s: &TestServer) -> aws_sdk_s3::Client {
+    client_for(s.addr, AK, SK)
 }
 
 /// A 1 GiB file through a form, streamed into the server with its peak RSS watched: the

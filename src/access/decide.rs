@@ -1,0 +1,470 @@
+//! The access decision every S3 request goes through, before its handler runs
+//! ([`authorize`]), and the per-bucket access settings it reads ([`Access`]).
+//!
+//! Each operation needs an IAM action on a resource ARN (for the bucket policy) and one of:
+//! the bucket owner; a permission in the bucket's ACL; a permission in the object's ACL; the
+//! object's owner. The order is AWS's: an explicit Deny in the bucket policy refuses (but
+//! never locks the owner out of the policy itself); then the owner's rights, an Allow in the
+//! policy, or a grant in the ACL (ACLs count only while the bucket's object ownership
+//! leaves them enabled). An object without an ACL of its own is the bucket owner's, private;
+//! a bucket records that some object has one (`object-acls`), so reads in buckets where none
+//! does never look the object up here.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use http::HeaderMap;
+
+use super::acl::{Acl, Permission};
+use super::ownership::{ObjectOwnership, OWNERSHIP_SETTING};
+use super::policy::{BucketPolicy, RequestFacts, Verdict};
+use super::{canonical_id, Principal};
+use crate::bucket_setting::{CachedSetting, SettingDocument};
+use crate::error::{S3Error, S3ErrorCode};
+use crate::router::{BucketOperation as B, ObjectOperation as O, Operation};
+use crate::state::AppState;
+
+/// The bucket settings access depends on, each parsed once and cached.
+pub struct Access {
+    pub acls: CachedSetting<Acl>,
+    pub policies: CachedSetting<BucketPolicy>,
+    pub ownership: CachedSetting<ObjectOwnership>,
+    object_acls: CachedSetting<ObjectAclsInUse>,
+}
+
+/// Set on a bucket before the first object ACL is stored in it.
+pub struct ObjectAclsInUse;
+
+impl SettingDocument for ObjectAclsInUse {
+    const SETTING: &'static str = "object-acls";
+    fn parse_stored(_: &[u8]) -> Result<Self, String> {
+        Ok(ObjectAclsInUse)
+    }
+    fn to_stored(&self) -> Vec<u8> {
+        b"1".to_vec()
+    }
+}
+
+impl SettingDocument for Acl {
+    const SETTING: &'static str = "acl";
+    fn parse_stored(stored: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(stored).map_err(|e| e.to_string())
+    }
+    fn to_stored(&self) -> Vec<u8> {
+        self.encode().into_bytes()
+    }
+}
+
+impl SettingDocument for ObjectOwnership {
+    const SETTING: &'static str = OWNERSHIP_SETTING;
+    fn parse_stored(stored: &[u8]) -> Result<Self, String> {
+        std::str::from_utf8(stored)
+            .ok()
+            .and_then(ObjectOwnership::parse)
+            .ok_or_else(|| "unknown object ownership".to_owned())
+    }
+    fn to_stored(&self) -> Vec<u8> {
+        self.as_str().as_bytes().to_vec()
+    }
+}
+
+impl Access {
+    pub fn new(store: storage::Store) -> Access {
+        Access {
+            acls: CachedSetting::new(store.clone()),
+            policies: CachedSetting::new(store.clone()),
+            ownership: CachedSetting::new(store.clone()),
+            object_acls: CachedSetting::new(store),
+        }
+    }
+
+    /// Drop what is cached of a deleted bucket.
+    pub fn forget(&self, bucket: &str) {
+        self.acls.forget(bucket);
+        self.policies.forget(bucket);
+        self.ownership.forget(bucket);
+        self.object_acls.forget(bucket);
+    }
+
+    pub fn ownership_of(&self, bucket: &str) -> Result<ObjectOwnership, S3Error> {
+        Ok(self.ownership.get(bucket)?.map(|o| *o).unwrap_or_default())
+    }
+
+    /// The bucket's ACL (the owner's private one when none was set).
+    pub fn bucket_acl(&self, bucket: &str, owner: &str) -> Result<Arc<Acl>, S3Error> {
+        Ok(self
+            .acls
+            .get(bucket)?
+            .unwrap_or_else(|| Arc::new(Acl::private(&canonical_id(owner)))))
+    }
+
+    /// Record, durably, that `bucket` holds an object ACL; before the first is stored.
+    pub async fn note_object_acl(&self, bucket: &str) -> Result<(), S3Error> {
+        if self.object_acls.get(bucket)?.is_none() {
+            self.object_acls.set(bucket, Some(&ObjectAclsInUse)).await?;
+        }
+        Ok(())
+    }
+
+    fn has_object_acls(&self, bucket: &str) -> Result<bool, S3Error> {
+        Ok(self.object_acls.get(bucket)?.is_some())
+    }
+}
+
+/// What an operation needs of the caller, besides what the bucket policy says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Any authenticated user (ListBuckets, CreateBucket).
+    Authenticated,
+    /// The bucket's owner (its configuration, its deletion).
+    BucketOwner,
+    Bucket(Permission),
+    Object(Permission),
+    /// The object's owner or the bucket's (tagging).
+    ObjectOwner,
+}
+
+/// The action, the resource and the need of one operation.
+struct Requirement {
+    action: &'static str,
+    need: Need,
+    version_id: Option<String>,
+}
+
+fn requirement(op: &Operation) -> Requirement {
+    let plain = |action, need| Requirement {
+        action,
+        need,
+        version_id: None,
+    };
+    let versioned = |action, versioned_action, need, version: &Option<String>| Requirement {
+        action: if version.is_some() {
+            versioned_action
+        } else {
+            action
+        },
+        need,
+        version_id: version.clone(),
+    };
+    use Need::{Bucket as InBucket, BucketOwner, Object as InObject, ObjectOwner};
+    use Permission::{Read, ReadAcp, Write, WriteAcp};
+    match op {
+        Operation::Health | Operation::Metrics | Operation::Preflight { .. } => {
+            plain("s3:ListAllMyBuckets", Need::Authenticated)
+        }
+        Operation::ListBuckets(_) => plain("s3:ListAllMyBuckets", Need::Authenticated),
+        Operation::Bucket { op, .. } => match op {
+            B::CreateBucket => plain("s3:CreateBucket", Need::Authenticated),
+            B::HeadBucket | B::ListObjects(_) | B::ListObjectsV2(_) => {
+                plain("s3:ListBucket", InBucket(Read))
+            }
+            B::ListObjectVersions(_) => plain("s3:ListBucketVersions", InBucket(Read)),
+            B::ListMultipartUploads(_) => plain("s3:ListBucketMultipartUploads", InBucket(Read)),
+            B::GetBucketAcl => plain("s3:GetBucketAcl", InBucket(ReadAcp)),
+            B::PutBucketAcl => plain("s3:PutBucketAcl", InBucket(WriteAcp)),
+            B::PostObject => plain("s3:PutObject", InBucket(Write)),
+            B::DeleteObjects => plain("s3:DeleteObject", InBucket(Write)),
+            B::DeleteBucket => plain("s3:DeleteBucket", BucketOwner),
+            B::GetBucketLocation => plain("s3:GetBucketLocation", BucketOwner),
+            B::GetBucketVersioning => plain("s3:GetBucketVersioning", BucketOwner),
+            B::PutBucketVersioning => plain("s3:PutBucketVersioning", BucketOwner),
+            B::GetBucketTagging => plain("s3:GetBucketTagging", BucketOwner),
+            B::PutBucketTagging | B::DeleteBucketTagging => {
+                plain("s3:PutBucketTagging", BucketOwner)
+            }
+            B::GetBucketLifecycleConfiguration => {
+                plain("s3:GetLifecycleConfiguration", BucketOwner)
+            }
+            B::PutBucketLifecycleConfiguration | B::DeleteBucketLifecycle => {
+                plain("s3:PutLifecycleConfiguration", BucketOwner)
+            }
+            B::GetBucketCors => plain("s3:GetBucketCORS", BucketOwner),
+            B::PutBucketCors | B::DeleteBucketCors => plain("s3:PutBucketCORS", BucketOwner),
+            B::GetBucketPolicy => plain("s3:GetBucketPolicy", BucketOwner),
+            B::PutBucketPolicy => plain("s3:PutBucketPolicy", BucketOwner),
+            B::DeleteBucketPolicy => plain("s3:DeleteBucketPolicy", BucketOwner),
+            B::GetBucketPolicyStatus => plain("s3:GetBucketPolicyStatus", BucketOwner),
+            B::GetBucketOwnershipControls => plain("s3:GetBucketOwnershipControls", BucketOwner),
+            B::PutBucketOwnershipControls | B::DeleteBucketOwnershipControls => {
+                plain("s3:PutBucketOwnershipControls", BucketOwner)
+            }
+            B::GetBucketOrigin => plain("s3:GetBucketOrigin", BucketOwner),
+            B::PutBucketOrigin | B::DeleteBucketOrigin => plain("s3:PutBucketOrigin", BucketOwner),
+            B::NotImplemented(_) => plain("s3:*", BucketOwner),
+        },
+        Operation::Object { op, .. } => match op {
+            O::GetObject(p) | O::HeadObject(p) => versioned(
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                InObject(Read),
+                &p.version_id,
+            ),
+            O::GetObjectAttributes(p) => versioned(
+                "s3:GetObjectAttributes",
+                "s3:GetObjectVersionAttributes",
+                InObject(Read),
+                &p.version_id,
+            ),
+            O::GetObjectAcl { version_id } => versioned(
+                "s3:GetObjectAcl",
+                "s3:GetObjectVersionAcl",
+                InObject(ReadAcp),
+                version_id,
+            ),
+            O::PutObjectAcl { version_id } => versioned(
+                "s3:PutObjectAcl",
+                "s3:PutObjectVersionAcl",
+                InObject(WriteAcp),
+                version_id,
+            ),
+            O::GetObjectTagging { version_id } => versioned(
+                "s3:GetObjectTagging",
+                "s3:GetObjectVersionTagging",
+                ObjectOwner,
+                version_id,
+            ),
+            O::PutObjectTagging { version_id } => versioned(
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+                ObjectOwner,
+                version_id,
+            ),
+            O::DeleteObjectTagging { version_id } => versioned(
+                "s3:DeleteObjectTagging",
+                "s3:DeleteObjectVersionTagging",
+                ObjectOwner,
+                version_id,
+            ),
+            O::DeleteObject { version_id } => versioned(
+                "s3:DeleteObject",
+                "s3:DeleteObjectVersion",
+                InBucket(Write),
+                version_id,
+            ),
+            O::DeleteObjectTombstone => plain("s3:DeleteObject", InBucket(Write)),
+            O::PutObject
+            | O::CopyObject { .. }
+            | O::CreateMultipartUpload
+            | O::UploadPart { .. }
+            | O::UploadPartCopy { .. }
+            | O::CompleteMultipartUpload { .. } => plain("s3:PutObject", InBucket(Write)),
+            O::AbortMultipartUpload { .. } => plain("s3:AbortMultipartUpload", InBucket(Write)),
+            O::ListParts(_) => plain("s3:ListMultipartUploadParts", InBucket(Read)),
+            O::NotImplemented(_) => plain("s3:*", BucketOwner),
+        },
+    }
+}
+
+/// What the request says about itself that policies and ownership checks read.
+pub struct RequestInfo<'a> {
+    pub headers: &'a HeaderMap,
+    pub source_ip: Option<IpAddr>,
+}
+
+fn access_denied() -> S3Error {
+    S3Error::new(S3ErrorCode::AccessDenied, "Access Denied")
+}
+
+/// May `principal` perform `op`? `Ok` lets the handler run (which may still answer
+/// NoSuchKey); refusals are AccessDenied, or NoSuchBucket to an authenticated user asking
+/// for a bucket that does not exist (anonymous callers may not learn which buckets exist).
+pub fn authorize(
+    state: &AppState,
+    op: &Operation,
+    principal: Principal<'_>,
+    request: &RequestInfo<'_>,
+) -> Result<(), S3Error> {
+    let requirement = requirement(op);
+    let Some(bucket) = op.bucket() else {
+        return authenticated(principal);
+    };
+    if requirement.need == Need::Authenticated {
+        return authenticated(principal);
+    }
+    let meta = match state.store.head_bucket(bucket) {
+        Ok(meta) => meta,
+        Err(storage::Error::NoSuchBucket) if principal != Principal::Anonymous => {
+            return Err(storage::Error::NoSuchBucket.into())
+        }
+        Err(storage::Error::NoSuchBucket) => return Err(access_denied()),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(expected) = request
+        .headers
+        .get("x-amz-expected-bucket-owner")
+        .and_then(|v| v.to_str().ok())
+    {
+        let owner = &meta.owner;
+        if expected != super::account_id(owner) && expected != canonical_id(owner) {
+            return Err(access_denied());
+        }
+    }
+    let is_owner = principal == Principal::User(&meta.owner);
+    let resource = match op.key() {
+        Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
+        None => format!("arn:aws:s3:::{bucket}"),
+    };
+    let verdict = match state.access.policies.get(bucket)? {
+        Some(policy) => policy.evaluate(
+            principal,
+            requirement.action,
+            &resource,
+            &facts(op, request, &requirement),
+        ),
+        None => Verdict::Silent,
+    };
+    let policy_op = matches!(
+        op,
+        Operation::Bucket {
+            op: B::GetBucketPolicy | B::PutBucketPolicy | B::DeleteBucketPolicy,
+            ..
+        }
+    );
+    if verdict == Verdict::Deny && !(is_owner && policy_op) {
+        return Err(access_denied());
+    }
+    if verdict == Verdict::Allow {
+        return Ok(());
+    }
+    let acls_enabled = state.access.ownership_of(bucket)?.acls_enabled();
+    let allowed = match requirement.need {
+        Need::Authenticated => principal != Principal::Anonymous,
+        Need::BucketOwner => is_owner,
+        Need::Bucket(permission) => {
+            is_owner
+                || (acls_enabled
+                    && state
+                        .access
+                        .bucket_acl(bucket, &meta.owner)?
+                        .allows(principal, permission))
+        }
+        Need::Object(_) | Need::ObjectOwner => {
+            let key = op.key().unwrap_or_default();
+            let acl = if !acls_enabled || !state.access.has_object_acls(bucket)? {
+                None
+            } else {
+                object_acl(state, bucket, key, requirement.version_id.as_deref())?
+            };
+            match (acl, requirement.need) {
+                // No ACL of its own: the bucket owner's, private.
+                (None, _) => {
+                    is_owner
+                        || (acls_enabled
+                            && permission_of(requirement.need).is_some_and(|p| {
+                                p == Permission::Read
+                                    && missing_but_listable(
+                                        state,
+                                        bucket,
+                                        key,
+                                        &requirement,
+                                        principal,
+                                        &meta.owner,
+                                    )
+                            }))
+                }
+                (Some(acl), Need::ObjectOwner) => is_owner || principal_is(principal, &acl.owner),
+                (Some(acl), _) => {
+                    permission_of(requirement.need).is_some_and(|p| acl.allows(principal, p))
+                }
+            }
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(access_denied())
+    }
+}
+
+fn permission_of(need: Need) -> Option<Permission> {
+    match need {
+        Need::Bucket(p) | Need::Object(p) => Some(p),
+        _ => None,
+    }
+}
+
+fn principal_is(principal: Principal<'_>, canonical: &str) -> bool {
+    matches!(principal, Principal::User(ak) if canonical_id(ak) == canonical)
+}
+
+/// A read of a key that has no object, by a caller who may list the bucket: let the handler
+/// answer NoSuchKey (or pull it from the origin), as AWS answers 404 rather than 403 to
+/// those with `s3:ListBucket`.
+fn missing_but_listable(
+    state: &AppState,
+    bucket: &str,
+    key: &str,
+    requirement: &Requirement,
+    principal: Principal<'_>,
+    owner: &str,
+) -> bool {
+    let exists = state
+        .store
+        .head_object_version(bucket, key, requirement.version_id.as_deref())
+        .is_ok();
+    !exists
+        && state
+            .access
+            .bucket_acl(bucket, owner)
+            .is_ok_and(|acl| acl.allows(principal, Permission::Read))
+}
+
+/// The ACL an object (version) carries, if it has one of its own; a missing object has
+/// none.
+fn object_acl(
+    state: &AppState,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<Option<Acl>, S3Error> {
+    match state.store.head_object_version(bucket, key, version_id) {
+        Ok(meta) => match meta.attrs.acl {
+            Some(stored) => Ok(Some(Acl::decode(&stored)?)),
+            None => Ok(None),
+        },
+        Err(_) => Ok(None),
+    }
+}
+
+fn authenticated(principal: Principal<'_>) -> Result<(), S3Error> {
+    match principal {
+        Principal::User(_) => Ok(()),
+        Principal::Anonymous => Err(access_denied()),
+    }
+}
+
+fn facts(op: &Operation, request: &RequestInfo<'_>, requirement: &Requirement) -> RequestFacts {
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let list = match op {
+        Operation::Bucket {
+            op: B::ListObjects(p),
+            ..
+        } => Some(&p.common),
+        Operation::Bucket {
+            op: B::ListObjectsV2(p),
+            ..
+        } => Some(&p.common),
+        Operation::Bucket {
+            op: B::ListObjectVersions(p),
+            ..
+        } => Some(&p.common),
+        _ => None,
+    };
+    RequestFacts {
+        source_ip: request.source_ip,
+        secure_transport: false,
+        referer: header("referer"),
+        user_agent: header("user-agent"),
+        prefix: list.map(|l| l.prefix.clone()),
+        delimiter: list.and_then(|l| l.delimiter.clone()),
+        max_keys: list.map(|l| l.max_keys.to_string()),
+        canned_acl: header("x-amz-acl"),
+        version_id: requirement.version_id.clone(),
+    }
+}
