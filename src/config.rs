@@ -410,6 +410,36 @@ mod tests {
     }
 
     #[test]
+    fn cors_and_ownership_defaults_come_from_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "default_object_ownership = \"BucketOwnerEnforced\"\n[cors]\nallowed_origins = [\"http://localhost:3000\"]\nallowed_headers = [\"*\"]\n",
+        )
+        .expect("write");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            data_dir: Some(dir.path().join("d")),
+            ..Default::default()
+        };
+        let c = Config::resolve(args.clone()).expect("resolves");
+        assert_eq!(
+            c.default_object_ownership,
+            crate::access::ObjectOwnership::BucketOwnerEnforced
+        );
+        let cors = c.default_cors.expect("a default rule");
+        assert_eq!(cors.rules[0].methods.len(), 5, "all methods by default");
+        std::fs::write(&file, "[cors]\nallowed_origins = [\"http://*.*\"]\n").expect("write");
+        assert!(
+            Config::resolve(args.clone()).is_err(),
+            "validated like a bucket's rule"
+        );
+        std::fs::write(&file, "default_object_ownership = \"Nobody\"\n").expect("write");
+        assert!(Config::resolve(args).is_err());
+    }
+
+    #[test]
     fn half_a_credential_is_an_error() {
         let args = ServeArgs {
             access_key: Some("U1".into()),

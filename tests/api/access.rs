@@ -953,3 +953,43 @@ async fn a_public_read_bucket_of_an_older_version_is_migrated_on_open() {
         .policy()
         .is_some_and(|p| p.contains("arn:aws:s3:::legacy/*")));
 }
+
+/// The ACL asked for at CreateMultipartUpload is the completed object's.
+#[tokio::test]
+async fn a_multipart_upload_keeps_the_acl_it_was_created_with() {
+    let s = server().await;
+    s.create_bucket("parts").await;
+    let upload = s
+        .client
+        .create_multipart_upload()
+        .bucket("parts")
+        .key("big")
+        .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+        .send()
+        .await
+        .expect("create");
+    let upload_id = upload.upload_id().expect("id");
+    let etag = s
+        .upload_part("parts", "big", upload_id, 1, b"one part".to_vec())
+        .await;
+    let part = aws_sdk_s3::types::CompletedPart::builder()
+        .part_number(1)
+        .e_tag(etag)
+        .build();
+    s.client
+        .complete_multipart_upload()
+        .bucket("parts")
+        .key("big")
+        .upload_id(upload_id)
+        .multipart_upload(
+            aws_sdk_s3::types::CompletedMultipartUpload::builder()
+                .parts(part)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    let resp = reqwest::get(s.url("/parts/big")).await.expect("sent");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.expect("body"), "one part");
+}
