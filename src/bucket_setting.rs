@@ -6,7 +6,7 @@
 //! setting and invalidates the cache in one call, so no caller can do one and forget the other.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use storage::Store;
 
@@ -23,7 +23,8 @@ pub trait SettingDocument: Sized + Send + Sync + 'static {
 
 pub struct CachedSetting<T> {
     store: Store,
-    cache: Mutex<Cache<T>>,
+    /// Read on every request that needs the document; written on a miss or a change.
+    cache: RwLock<Cache<T>>,
 }
 
 struct Cache<T> {
@@ -37,23 +38,29 @@ impl<T: SettingDocument> CachedSetting<T> {
     pub fn new(store: Store) -> CachedSetting<T> {
         CachedSetting {
             store,
-            cache: Mutex::new(Cache {
+            cache: RwLock::new(Cache {
                 by_bucket: HashMap::new(),
                 generation: 0,
             }),
         }
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, Cache<T>> {
+    fn read(&self) -> RwLockReadGuard<'_, Cache<T>> {
         self.cache
-            .lock()
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Cache<T>> {
+        self.cache
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The bucket's document, if it has one (a missing bucket has none).
     pub fn get(&self, bucket: &str) -> Result<Option<Arc<T>>, S3Error> {
         let generation = {
-            let cache = self.cache();
+            let cache = self.read();
             if let Some(doc) = cache.by_bucket.get(bucket) {
                 return Ok(doc.clone());
             }
@@ -69,7 +76,7 @@ impl<T: SettingDocument> CachedSetting<T> {
             Ok(None) | Err(storage::Error::NoSuchBucket) => None,
             Err(e) => return Err(e.into()),
         };
-        let mut cache = self.cache();
+        let mut cache = self.write();
         if cache.generation == generation {
             cache.by_bucket.insert(bucket.to_owned(), doc.clone());
         }
@@ -91,7 +98,7 @@ impl<T: SettingDocument> CachedSetting<T> {
 
     /// Drop what is cached of the bucket (its document changed or it went away).
     pub fn forget(&self, bucket: &str) {
-        let mut cache = self.cache();
+        let mut cache = self.write();
         cache.by_bucket.remove(bucket);
         cache.generation += 1;
     }

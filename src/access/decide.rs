@@ -300,17 +300,15 @@ pub fn authorize(
         }
     }
     let is_owner = principal == Principal::User(&meta.owner);
-    let resource = match op.key() {
-        Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
-        None => format!("arn:aws:s3:::{bucket}"),
-    };
     let verdict = match state.access.policies.get(bucket)? {
-        Some(policy) => policy.evaluate(
-            principal,
-            requirement.action,
-            &resource,
-            &facts(op, request, &requirement),
-        ),
+        Some(policy) => {
+            let resource = match op.key() {
+                Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
+                None => format!("arn:aws:s3:::{bucket}"),
+            };
+            let facts = facts(op, request, &requirement);
+            policy.evaluate(principal, requirement.action, &resource, &facts)
+        }
         None => Verdict::Silent,
     };
     let policy_op = matches!(
@@ -326,13 +324,15 @@ pub fn authorize(
     if verdict == Verdict::Allow {
         return Ok(());
     }
-    let acls_enabled = state.access.ownership_of(bucket)?.acls_enabled();
+    let acls_enabled = || -> Result<bool, S3Error> {
+        Ok(state.access.ownership_of(bucket)?.acls_enabled())
+    };
     let allowed = match requirement.need {
         Need::Authenticated => principal != Principal::Anonymous,
         Need::BucketOwner => is_owner,
         Need::Bucket(permission) => {
             is_owner
-                || (acls_enabled
+                || (acls_enabled()?
                     && state
                         .access
                         .bucket_acl(bucket, &meta.owner)?
@@ -340,7 +340,9 @@ pub fn authorize(
         }
         Need::Object(_) | Need::ObjectOwner => {
             let key = op.key().unwrap_or_default();
-            let acl = if !acls_enabled || !state.access.has_object_acls(bucket)? {
+            // The owner's reads in a bucket where no object has an ACL of its own (the
+            // common case) are decided without looking the object up.
+            let acl = if !state.access.has_object_acls(bucket)? || !acls_enabled()? {
                 None
             } else {
                 object_acl(state, bucket, key, requirement.version_id.as_deref())?
@@ -349,18 +351,16 @@ pub fn authorize(
                 // No ACL of its own: the bucket owner's, private.
                 (None, _) => {
                     is_owner
-                        || (acls_enabled
-                            && permission_of(requirement.need).is_some_and(|p| {
-                                p == Permission::Read
-                                    && missing_but_listable(
-                                        state,
-                                        bucket,
-                                        key,
-                                        &requirement,
-                                        principal,
-                                        &meta.owner,
-                                    )
-                            }))
+                        || (permission_of(requirement.need) == Some(Permission::Read)
+                            && acls_enabled()?
+                            && missing_but_listable(
+                                state,
+                                bucket,
+                                key,
+                                &requirement,
+                                principal,
+                                &meta.owner,
+                            ))
                 }
                 (Some(acl), Need::ObjectOwner) => is_owner || principal_is(principal, &acl.owner),
                 (Some(acl), _) => {
