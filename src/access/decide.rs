@@ -324,9 +324,8 @@ pub fn authorize(
     if verdict == Verdict::Allow {
         return Ok(());
     }
-    let acls_enabled = || -> Result<bool, S3Error> {
-        Ok(state.access.ownership_of(bucket)?.acls_enabled())
-    };
+    let acls_enabled =
+        || -> Result<bool, S3Error> { Ok(state.access.ownership_of(bucket)?.acls_enabled()) };
     let allowed = match requirement.need {
         Need::Authenticated => principal != Principal::Anonymous,
         Need::BucketOwner => is_owner,

@@ -853,6 +853,17 @@ async fn expected_bucket_owner_and_copy_sources_are_checked() {
     );
 
     // The third user may write into its own bucket but not copy from one it cannot read.
+    let copy_source = [("x-amz-copy-source", "/mine/k")];
+    let copy_as_third = || {
+        send(
+            &s,
+            Who::Third,
+            Method::PUT,
+            "/theirs/copy",
+            &copy_source,
+            "",
+        )
+    };
     let third = client_for(s.addr, THIRD_ACCESS_KEY, THIRD_SECRET_KEY);
     third
         .create_bucket()
@@ -860,15 +871,7 @@ async fn expected_bucket_owner_and_copy_sources_are_checked() {
         .send()
         .await
         .expect("bucket");
-    let copy = send(
-        &s,
-        Who::Third,
-        Method::PUT,
-        "/theirs/copy",
-        &[("x-amz-copy-source", "/mine/k")],
-        "",
-    )
-    .await;
+    let copy = copy_as_third().await;
     assert_eq!(copy, (403, "AccessDenied".to_owned()));
     s.client
         .put_object_acl()
@@ -878,15 +881,7 @@ async fn expected_bucket_owner_and_copy_sources_are_checked() {
         .send()
         .await
         .expect("grant");
-    let copy = send(
-        &s,
-        Who::Third,
-        Method::PUT,
-        "/theirs/copy",
-        &[("x-amz-copy-source", "/mine/k")],
-        "",
-    )
-    .await;
+    let copy = copy_as_third().await;
     assert_eq!(copy.0, 200, "{copy:?}");
     // The copy is the third user's, private: it does not take the source's grants.
     assert!(allowed(&s, Who::Third, Method::GET, "/theirs/copy", &[]).await);

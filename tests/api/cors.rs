@@ -165,30 +165,16 @@ async fn preflights_are_answered_from_the_first_matching_rule() {
     )
     .await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(
-        header(&resp, "access-control-allow-origin").as_deref(),
-        Some(APP)
-    );
-    assert_eq!(
-        header(&resp, "access-control-allow-methods").as_deref(),
-        Some("PUT, POST")
-    );
-    assert_eq!(
-        header(&resp, "access-control-allow-headers").as_deref(),
-        Some("content-type, x-amz-date")
-    );
-    assert_eq!(
-        header(&resp, "access-control-expose-headers").as_deref(),
-        Some("ETag, x-amz-version-id")
-    );
-    assert_eq!(
-        header(&resp, "access-control-max-age").as_deref(),
-        Some("300")
-    );
-    assert_eq!(
-        header(&resp, "access-control-allow-credentials").as_deref(),
-        Some("true")
-    );
+    for (name, value) in [
+        ("access-control-allow-origin", APP),
+        ("access-control-allow-methods", "PUT, POST"),
+        ("access-control-allow-headers", "content-type, x-amz-date"),
+        ("access-control-expose-headers", "ETag, x-amz-version-id"),
+        ("access-control-max-age", "300"),
+        ("access-control-allow-credentials", "true"),
+    ] {
+        assert_eq!(header(&resp, name).as_deref(), Some(value), "{name}");
+    }
     assert!(header(&resp, "vary").is_some_and(|v| v.contains("Origin")));
 
     // The second rule: any origin, GET only; answered `*` without credentials.

@@ -66,7 +66,7 @@ fn form_body(
     body
 }
 
-async fn post(url: &str, body: Vec<u8>) -> reqwest::Response {
+async fn post_form(url: &str, body: Vec<u8>) -> reqwest::Response {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -170,7 +170,7 @@ async fn boto3_presigned_posts_upload_unchanged() {
         let (url, fields) = boto3_form(&s.endpoint(), &key, version, None, None);
         assert!(url.ends_with("/forms"), "{url}");
         let data = pattern(100_000, 3);
-        let resp = post(&url, form_body(&fields, Some(("cat.jpg", &data)), &[])).await;
+        let resp = post_form(&url, form_body(&fields, Some(("cat.jpg", &data)), &[])).await;
         assert_eq!(
             resp.status(),
             204,
@@ -205,7 +205,7 @@ async fn boto3_presigned_posts_upload_unchanged() {
         Some(conditions.clone()),
         Some(fields.clone()),
     );
-    let resp = post(&url, form_body(&form, Some(("x.png", b"png bytes")), &[])).await;
+    let resp = post_form(&url, form_body(&form, Some(("x.png", b"png bytes")), &[])).await;
     assert_eq!(resp.status(), 201);
     let text = resp.text().await.expect("body");
     assert!(text.contains("<PostResponse><Location>http://"), "{text}");
@@ -236,7 +236,7 @@ async fn boto3_presigned_posts_upload_unchanged() {
         Some(conditions),
         Some(fields),
     );
-    let resp = post(&url, form_body(&form, Some(("x.png", &[7; 1001])), &[])).await;
+    let resp = post_form(&url, form_body(&form, Some(("x.png", &[7; 1001])), &[])).await;
     assert_eq!(resp.status(), 400);
     assert_eq!(
         xml_code(&resp.text().await.expect("body")),
@@ -245,12 +245,73 @@ async fn boto3_presigned_posts_upload_unchanged() {
     assert_eq!(s_get(&owner, "pic.png").await, b"png bytes");
 }
 
+/// The AWS SDK for JavaScript v3's createPresignedPost (tests/clients/js), posted unchanged.
+#[tokio::test]
+async fn js_sdk_presigned_posts_upload_unchanged() {
+    let s = server().await;
+    let script = format!(
+        "{}/tests/clients/js/presigned_post.mjs",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let conditions = json!([
+        ["content-length-range", 1, 1000],
+        ["starts-with", "$Content-Type", "text/"]
+    ]);
+    let fields = json!({"Content-Type": "text/plain"});
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(script)
+        .arg(s.endpoint())
+        .arg(BUCKET)
+        .arg("from-js/${filename}")
+        .arg(conditions.to_string())
+        .arg(fields.to_string());
+    crate::process::aws_env(&mut cmd);
+    let out = crate::process::succeeded(
+        "presigned_post.mjs",
+        cmd.output()
+            .expect("node with the AWS SDK is installed (.ci/install-test-tools)"),
+    );
+    let post: Value = serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    let fields: Vec<(String, String)> = post["fields"]
+        .as_object()
+        .expect("fields")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().expect("string").to_owned()))
+        .collect();
+    assert!(
+        fields.iter().any(|(k, _)| k == "X-Amz-Signature"),
+        "{fields:?}"
+    );
+    let url = post["url"].as_str().expect("url");
+    let resp = post_form(
+        url,
+        form_body(&fields, Some(("hello.txt", b"from javascript")), &[]),
+    )
+    .await;
+    assert_eq!(
+        resp.status(),
+        204,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    let owner = owner_client(&s);
+    let head = owner
+        .head_object()
+        .bucket(BUCKET)
+        .key("from-js/hello.txt")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.content_type(), Some("text/plain"));
+    assert_eq!(s_get(&owner, "from-js/hello.txt").await, b"from javascript");
+}
+
 #[tokio::test]
 async fn js_sdk_shaped_forms_upload_and_answer_as_asked() {
     let s = server().await;
     let url = s.url("/forms");
     let fields = js_sdk_form((AK, SK), "js/a.txt", vec![], &[], LATER);
-    let resp = post(&url, form_body(&fields, Some(("a.txt", b"hello")), &[])).await;
+    let resp = post_form(&url, form_body(&fields, Some(("a.txt", b"hello")), &[])).await;
     assert_eq!(
         resp.status(),
         204,
@@ -268,7 +329,7 @@ async fn js_sdk_shaped_forms_upload_and_answer_as_asked() {
         &[("acl", "public-read")],
         LATER,
     );
-    let resp = post(&url, form_body(&fields, Some(("p.txt", b"for all")), &[])).await;
+    let resp = post_form(&url, form_body(&fields, Some(("p.txt", b"for all")), &[])).await;
     assert_eq!(resp.status(), 204);
     let anonymous = reqwest::get(s.url("/forms/js/public.txt"))
         .await
@@ -285,7 +346,7 @@ async fn js_sdk_shaped_forms_upload_and_answer_as_asked() {
         .await
         .expect("public-read-write bucket");
     let anonymous_form = [("key".to_owned(), "dropped".to_owned())];
-    let resp = post(
+    let resp = post_form(
         &s.url("/open-drop"),
         form_body(&anonymous_form, Some(("d", b"d")), &[]),
     )
@@ -307,7 +368,7 @@ async fn js_sdk_shaped_forms_upload_and_answer_as_asked() {
         )],
         LATER,
     );
-    let resp = post(&url, form_body(&fields, Some(("b.txt", b"b")), &[])).await;
+    let resp = post_form(&url, form_body(&fields, Some(("b.txt", b"b")), &[])).await;
     assert_eq!(resp.status(), 303);
     let location = resp.headers()["location"]
         .to_str()
@@ -327,7 +388,7 @@ async fn js_sdk_shaped_forms_upload_and_answer_as_asked() {
         &[("success_action_status", "200")],
         LATER,
     );
-    let resp = post(
+    let resp = post_form(
         &url,
         form_body(
             &fields,
@@ -537,9 +598,22 @@ async fn policy_violations_are_refused_with_aws_errors_and_write_nothing() {
             403,
             "AccessDenied",
         ),
+        (
+            "a checksum field the file does not match",
+            form_body(
+                &form(
+                    vec![json!({"x-amz-checksum-crc32": "AAAAAA=="})],
+                    &[("x-amz-checksum-crc32", "AAAAAA==")],
+                ),
+                file,
+                &[],
+            ),
+            400,
+            "BadDigest",
+        ),
     ];
     for (what, body, status, code) in cases {
-        let resp = post(&url, body).await;
+        let resp = post_form(&url, body).await;
         assert_eq!(resp.status(), status, "{what}");
         assert_eq!(xml_code(&resp.text().await.expect("body")), code, "{what}");
         assert_eq!(
@@ -549,6 +623,36 @@ async fn policy_violations_are_refused_with_aws_errors_and_write_nothing() {
         );
     }
 
+    // The same checksum field, right: stored, and answered by a checksum-mode read.
+    let crc = crate::wire::crc32_b64(b"after");
+    let fields = form(
+        vec![json!({"x-amz-checksum-crc32": crc})],
+        &[("x-amz-checksum-crc32", &crc)],
+    );
+    assert_eq!(
+        post_form(&url, form_body(&fields, file, &[]))
+            .await
+            .status(),
+        204
+    );
+    let got = owner
+        .head_object()
+        .bucket(BUCKET)
+        .key("k")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(got.checksum_crc32(), Some(crc.as_str()));
+    owner
+        .put_object()
+        .bucket(BUCKET)
+        .key("k")
+        .body(b"before".to_vec().into())
+        .send()
+        .await
+        .expect("put back");
+
     let not_a_form = reqwest::Client::new()
         .post(&url)
         .header("content-type", "text/plain")
@@ -557,7 +661,7 @@ async fn policy_violations_are_refused_with_aws_errors_and_write_nothing() {
         .await
         .expect("sent");
     assert_eq!(not_a_form.status(), 412);
-    let cut = post(
+    let cut = post_form(
         &url,
         form_body(&form(vec![], &[]), file, &[])[..300].to_vec(),
     )
