@@ -106,48 +106,50 @@ fn flags(row: &str) -> Vec<bool> {
 #[tokio::test]
 async fn bucket_canned_acls_table() {
     let s = server().await;
+    let other = format!("id=\"{}\"", canonical(OTHER_ACCESS_KEY));
+    let third = format!("id=\"{}\"", canonical(THIRD_ACCESS_KEY));
+    let owner = format!("id=\"{}\"", canonical(ACCESS_KEY));
+    let everyone = "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\"".to_owned();
+    let canned = |name: &str| vec![("x-amz-acl".to_owned(), name.to_owned())];
+    // Grants: READ to the other user, WRITE to the third, READ_ACP to everyone, WRITE_ACP to
+    // the other user, FULL_CONTROL kept by the owner.
+    let grants = vec![
+        ("x-amz-grant-read".to_owned(), other.clone()),
+        ("x-amz-grant-write".to_owned(), third),
+        ("x-amz-grant-read-acp".to_owned(), everyone),
+        ("x-amz-grant-write-acp".to_owned(), other),
+        ("x-amz-grant-full-control".to_owned(), owner),
+    ];
     #[rustfmt::skip]
     let table = [
-        // canned ACL           owner     other     third     anonymous
-        ("private",            ["YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"]),
-        ("public-read",        ["YYYYYY", "YNNNNN", "YNNNNN", "YNNNNN"]),
-        ("public-read-write",  ["YYYYYY", "YYNNNY", "YYNNNY", "YYNNNY"]),
-        ("authenticated-read", ["YYYYYY", "YNNNNN", "YNNNNN", "NNNNNN"]),
+        // ACL headers                    owner     other     third     anonymous
+        (canned("private"),            ["YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"]),
+        (canned("public-read"),        ["YYYYYY", "YNNNNN", "YNNNNN", "YNNNNN"]),
+        (canned("public-read-write"),  ["YYYYYY", "YYNNNY", "YYNNNY", "YYNNNY"]),
+        (canned("authenticated-read"), ["YYYYYY", "YNNNNN", "YNNNNN", "NNNNNN"]),
+        (grants,                       ["YYYYYY", "YNNYYN", "NYNYNY", "NNNYNN"]),
     ];
-    for (i, (canned, rows)) in table.iter().enumerate() {
-        let bucket = format!("canned{i}");
-        let create = send(
-            &s,
-            Who::Owner,
-            Method::PUT,
-            &format!("/{bucket}"),
-            &[("x-amz-acl", canned)],
-            "",
-        )
-        .await;
-        assert_eq!(create.0, 200, "{canned}: {create:?}");
+    for (i, (acl, rows)) in table.iter().enumerate() {
+        let bucket = format!("acl-table-{i}");
+        let acl: Vec<(&str, &str)> = acl.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let create = send(&s, Who::Owner, Method::PUT, &format!("/{bucket}"), &acl, "").await;
+        assert_eq!(create.0, 200, "{acl:?}: {create:?}");
         s.put(&bucket, "k", "owner's").await;
         for (who, row) in EVERYONE.iter().zip(rows) {
-            let expected = flags(row);
             s.put(&bucket, "victim", "to delete").await;
+            let at = |path: &str| format!("/{bucket}{path}");
             let got = vec![
-                allowed(&s, *who, Method::GET, &format!("/{bucket}"), &[]).await,
-                allowed(&s, *who, Method::PUT, &format!("/{bucket}/by-{who:?}"), &[]).await,
-                allowed(&s, *who, Method::GET, &format!("/{bucket}/k"), &[]).await,
-                allowed(&s, *who, Method::GET, &format!("/{bucket}?acl"), &[]).await,
-                allowed(
-                    &s,
-                    *who,
-                    Method::PUT,
-                    &format!("/{bucket}?acl"),
-                    &[("x-amz-acl", canned)],
-                )
-                .await,
-                allowed(&s, *who, Method::DELETE, &format!("/{bucket}/victim"), &[]).await,
+                allowed(&s, *who, Method::GET, &at(""), &[]).await,
+                allowed(&s, *who, Method::PUT, &at(&format!("/by-{who:?}")), &[]).await,
+                allowed(&s, *who, Method::GET, &at("/k"), &[]).await,
+                allowed(&s, *who, Method::GET, &at("?acl"), &[]).await,
+                allowed(&s, *who, Method::PUT, &at("?acl"), &acl).await,
+                allowed(&s, *who, Method::DELETE, &at("/victim"), &[]).await,
             ];
             assert_eq!(
-                got, expected,
-                "bucket ACL {canned}, caller {who:?} (List Put Get GetAcl PutAcl Delete)"
+                got,
+                flags(row),
+                "bucket ACL {acl:?}, caller {who:?} (List Put Get GetAcl PutAcl Delete)"
             );
         }
     }
