@@ -178,8 +178,14 @@ async fn dispatch_object(
     match op {
         Op::PutObject => object::handle_put_object(state, ctx, b, k).await,
         Op::CopyObject { source } => object::handle_copy_object(state, ctx, b, k, &source).await,
-        Op::GetObject(p) => object::handle_get_object(state, ctx, b, k, &p, false).await,
-        Op::HeadObject(p) => object::handle_get_object(state, ctx, b, k, &p, true).await,
+        Op::GetObject(p) => {
+            let read = object::handle_get_object(state, ctx, b, k, &p, false).await;
+            missing_unless_listable(state, b, ctx, read)
+        }
+        Op::HeadObject(p) => {
+            let read = object::handle_get_object(state, ctx, b, k, &p, true).await;
+            missing_unless_listable(state, b, ctx, read)
+        }
         Op::DeleteObject { version_id } => {
             object::handle_delete_object(state, ctx, b, k, version_id.as_deref()).await
         }
@@ -231,6 +237,28 @@ async fn dispatch_object(
         }
         Op::ListParts(p) => multipart::handle_list_parts(state, b, k, &p).await,
         Op::NotImplemented(name) => Err(S3Error::not_implemented(name)),
+    }
+}
+
+/// A read of a missing key answers NoSuchKey only to a caller who may list the bucket; to
+/// the others AccessDenied, so that they cannot probe which keys exist (as AWS answers).
+fn missing_unless_listable(
+    state: &AppState,
+    bucket: &str,
+    ctx: &RequestContext,
+    read: Result<Response, S3Error>,
+) -> Result<Response, S3Error> {
+    match read {
+        Err(e) if e.code == S3ErrorCode::NoSuchKey && !e.is_delete_marker() => {
+            // HeadBucket needs what listing needs: s3:ListBucket, the bucket's READ.
+            let list = Operation::Bucket {
+                bucket: bucket.to_owned(),
+                op: BucketOperation::HeadBucket,
+            };
+            access::authorize(state, &list, ctx.principal(), &ctx.request_info())?;
+            Err(e)
+        }
+        other => other,
     }
 }
 

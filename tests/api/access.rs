@@ -702,6 +702,17 @@ async fn bucket_policies_share_as_aws_does() {
         .await
     );
     assert!(!allowed(&s, Who::Anonymous, Method::GET, "/site", &[]).await);
+    // A missing key: 403 to who may not list the bucket, 404 to who may (below).
+    let missing = send(
+        &s,
+        Who::Anonymous,
+        Method::GET,
+        "/site/public/none",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(missing, (403, "AccessDenied".to_owned()));
     let got = s
         .client
         .get_bucket_policy()
@@ -737,6 +748,16 @@ async fn bucket_policies_share_as_aws_does() {
         .await
     );
     assert!(!allowed(&s, Who::Anonymous, Method::PUT, "/site/x", &[]).await);
+    let missing = send(
+        &s,
+        Who::Anonymous,
+        Method::GET,
+        "/site/public/none",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(missing, (404, "NoSuchKey".to_owned()));
 
     // A user principal, a Deny that binds even the owner (but never locks it out of the
     // policy), conditions on the source address and the listed prefix.
