@@ -189,7 +189,9 @@ fn requirement(op: &Operation) -> Requirement {
                 plain("s3:PutBucketOwnershipControls", BucketOwner)
             }
             B::GetBucketOrigin => plain("s3:GetBucketOrigin", BucketOwner),
-            B::PutBucketOrigin | B::DeleteBucketOrigin => plain("s3:PutBucketOrigin", BucketOwner),
+            B::PutBucketOrigin | B::DeleteBucketOrigin | B::PurgeBucketOrigin => {
+                plain("s3:PutBucketOrigin", BucketOwner)
+            }
             B::NotImplemented(_) => plain("s3:*", BucketOwner),
         },
         Operation::Object { op, .. } => match op {

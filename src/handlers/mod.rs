@@ -30,6 +30,7 @@ pub mod object;
 pub mod origin;
 pub mod policy;
 pub mod post_object;
+pub mod purge;
 pub mod tagging;
 pub mod versioning;
 
@@ -157,6 +158,7 @@ async fn dispatch_bucket(
         Op::PutBucketOrigin => origin::handle_put_bucket_origin(state, ctx, b).await,
         Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, b).await,
         Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, b).await,
+        Op::PurgeBucketOrigin => purge::handle_purge_bucket_origin(state, ctx, b).await,
         Op::ListObjects(p) => list::handle_list_objects(state, b, p).await,
         Op::ListObjectsV2(p) => list::handle_list_objects_v2(state, b, p).await,
         Op::ListObjectVersions(p) => list::handle_list_object_versions(state, b, p).await,

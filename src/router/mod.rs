@@ -157,6 +157,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::DELETE if q.has("ownershipControls") => Op::DeleteBucketOwnershipControls,
         Method::DELETE => Op::DeleteBucket,
         Method::POST if q.has("delete") => Op::DeleteObjects,
+        Method::POST if q.has("origin-purge") => Op::PurgeBucketOrigin,
         Method::POST => Op::PostObject,
         _ => return Err(method_not_allowed(method)),
     };

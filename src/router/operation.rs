@@ -64,6 +64,9 @@ pub enum BucketOperation {
     PutBucketOrigin,
     GetBucketOrigin,
     DeleteBucketOrigin,
+    /// originstore extension: `POST /{bucket}?origin-purge` drops local copies of
+    /// origin-filled objects.
+    PurgeBucketOrigin,
     ListObjects(ListObjectsParams),
     ListObjectsV2(ListObjectsV2Params),
     ListObjectVersions(ListObjectVersionsParams),
@@ -204,6 +207,7 @@ impl BucketOperation {
             Op::PutBucketOrigin => "PutBucketOrigin",
             Op::GetBucketOrigin => "GetBucketOrigin",
             Op::DeleteBucketOrigin => "DeleteBucketOrigin",
+            Op::PurgeBucketOrigin => "PurgeBucketOrigin",
             Op::ListObjects(_) => "ListObjects",
             Op::ListObjectsV2(_) => "ListObjectsV2",
             Op::ListObjectVersions(_) => "ListObjectVersions",

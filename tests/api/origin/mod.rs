@@ -13,6 +13,7 @@ mod failures;
 mod modes;
 mod notifications;
 mod private;
+mod purge;
 mod versioning;
 
 pub(super) const STATUS: &str = "x-originstore-origin";
