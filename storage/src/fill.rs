@@ -15,6 +15,8 @@ pub struct FillWriter {
     bucket: String,
     key: String,
     writer: BlobWriter,
+    /// A refresh: the fill replaces the origin copy with this ETag, and only it.
+    replacing: Option<String>,
 }
 
 impl FillWriter {
@@ -43,18 +45,30 @@ impl FillWriter {
         self.writer.temp_path()
     }
 
+    /// Make this fill a refresh of the origin copy whose ETag is `etag`: it commits only
+    /// over that copy (a local write or delete meanwhile wins).
+    pub fn replacing(&mut self, etag: &str) {
+        self.replacing = Some(etag.to_owned());
+    }
+
     /// `Ok(None)` when a local write or delete won the race and the fill was discarded.
     pub async fn commit(self, attrs: ObjectAttrs, expect: &Expect) -> Result<Option<ObjectMeta>> {
         let blob = self.writer.finish(expect).await?;
-        self.store
-            .commit_object(
-                &self.bucket,
-                &self.key,
-                attrs,
-                blob,
-                CommitCondition::IfAbsent,
-            )
+        let condition = match self.replacing {
+            Some(etag) => CommitCondition::IfMatch(etag),
+            None => CommitCondition::IfAbsent,
+        };
+        let replacing = matches!(condition, CommitCondition::IfMatch(_));
+        match self
+            .store
+            .commit_object(&self.bucket, &self.key, attrs, blob, condition)
             .await
+        {
+            Err(crate::Error::PreconditionFailed | crate::Error::NoSuchKey) if replacing => {
+                Ok(None)
+            }
+            other => other,
+        }
     }
 }
 
@@ -72,6 +86,7 @@ impl Store {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
             writer: self.blob_writer(algorithms)?,
+            replacing: None,
         })
     }
 }

@@ -359,6 +359,12 @@ pub struct OriginStamp {
     pub last_modified: Option<String>,
     /// The URL it was fetched from.
     pub url: String,
+    /// When the origin last vouched for this copy (the fill, or a later `304`), in
+    /// nanoseconds since the epoch; 0: at the object's last-modified time. Format 3.
+    pub validated_ns: u64,
+    /// How long the origin said the copy stays fresh (`Cache-Control: max-age` /
+    /// `s-maxage`, `Expires`; 0 for `no-cache`), as of `validated_ns`. Format 3.
+    pub max_age_secs: Option<u64>,
 }
 
 /// One committed object's metadata.

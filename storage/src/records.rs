@@ -13,7 +13,7 @@ use crate::{ChecksumAlgorithm, Error, ObjectAttrs, Result, StoredChecksum};
 /// Record format of every record but objects and versions.
 const VERSION: u8 = 1;
 /// Record format of [`ObjectRec`], [`VersionRec`] and [`UploadRec`] (1: before
-/// versioning; 2: before object ACLs).
+/// versioning; 2: before object ACLs and the origin stamp's revalidation fields).
 pub(crate) const OBJECT_VERSION: u8 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ struct ObjectAttrsV1 {
     content_language: Option<String>,
     expires: Option<String>,
     user_metadata: std::collections::BTreeMap<String, String>,
-    origin: Option<crate::OriginStamp>,
+    origin: Option<OriginStampV2>,
 }
 
 impl From<ObjectAttrsV1> for ObjectAttrs {
@@ -94,10 +94,30 @@ impl From<ObjectAttrsV1> for ObjectAttrs {
             content_language: v1.content_language,
             expires: v1.expires,
             user_metadata: v1.user_metadata,
-            origin: v1.origin,
+            origin: v1.origin.map(Into::into),
             tags: Vec::new(),
             storage_class: None,
             acl: None,
+        }
+    }
+}
+
+/// [`crate::OriginStamp`] as formats 1 and 2 wrote it: no revalidation time, no max-age.
+#[derive(Deserialize)]
+struct OriginStampV2 {
+    etag: Option<String>,
+    last_modified: Option<String>,
+    url: String,
+}
+
+impl From<OriginStampV2> for crate::OriginStamp {
+    fn from(v2: OriginStampV2) -> crate::OriginStamp {
+        crate::OriginStamp {
+            etag: v2.etag,
+            last_modified: v2.last_modified,
+            url: v2.url,
+            validated_ns: 0,
+            max_age_secs: None,
         }
     }
 }
@@ -112,7 +132,7 @@ struct ObjectAttrsV2 {
     content_language: Option<String>,
     expires: Option<String>,
     user_metadata: std::collections::BTreeMap<String, String>,
-    origin: Option<crate::OriginStamp>,
+    origin: Option<OriginStampV2>,
     tags: Vec<(String, String)>,
     storage_class: Option<String>,
 }
@@ -127,7 +147,7 @@ impl From<ObjectAttrsV2> for ObjectAttrs {
             content_language: v2.content_language,
             expires: v2.expires,
             user_metadata: v2.user_metadata,
-            origin: v2.origin,
+            origin: v2.origin.map(Into::into),
             tags: v2.tags,
             storage_class: v2.storage_class,
             acl: None,

@@ -1,5 +1,5 @@
-//! Object tags and object ACLs: rewriting one version's tag set or ACL in place. Neither is
-//! a write of the object (AWS keeps the version id and the last-modified time), so the
+//! Object tags, object ACLs and an origin copy's revalidation stamp: rewriting one version's
+//! attributes in place. None is a write of the object (AWS keeps the version id and the last-modified time), so the
 //! version's record is replaced where it is: the key's current record or its entry in the
 //! version history. Tags and ACLs written with the object travel in
 //! [`crate::ObjectAttrs::tags`] and [`crate::ObjectAttrs::acl`].
@@ -35,6 +35,41 @@ impl Store {
     ) -> Result<Option<String>> {
         self.update_version_attrs(bucket, key, version_id, |attrs| attrs.acl = acl)
             .await
+    }
+
+    /// Record that the origin vouched again for the current version of `bucket/key`
+    /// (`stamp`), if that is still the origin copy whose ETag is `etag`; returns whether it
+    /// was. A local write that replaced the copy meanwhile is left alone.
+    pub async fn set_origin_stamp(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: &str,
+        stamp: crate::OriginStamp,
+    ) -> Result<bool> {
+        self.shared.check_writable()?;
+        validate_key(key)?;
+        let updated = {
+            let _gate = self.shared.bucket_gate_shared();
+            let _key = self.shared.lock_key(bucket, key);
+            let meta = &self.shared.meta;
+            match meta.object(bucket, key)? {
+                Some((_, mut rec)) if rec.etag == etag && rec.attrs.origin.is_some() => {
+                    rec.attrs.origin = Some(stamp);
+                    let change = Change {
+                        current: Some(Some(rec)),
+                        ..Change::default()
+                    };
+                    meta.apply(bucket, key, &change, &[])?;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if updated {
+            self.flush().await?;
+        }
+        Ok(updated)
     }
 
     async fn update_version_attrs(
