@@ -131,6 +131,27 @@ pub async fn handle_get_object(
     let Some(config) = state.origin.bucket_config(bucket)? else {
         return serve_local(state, ctx, &read);
     };
+    // A copy filled from the origin may be stale by its rule's Freshness.
+    let has_freshness = config
+        .rule_for(key)
+        .is_some_and(|r| r.parameter.freshness.is_some());
+    if has_freshness && params.version_id.is_none() {
+        if let Ok(meta) = state.store.head_object(bucket, key) {
+            if let Some(stale) = state.origin.stale_for(&config, key, &meta) {
+                let target = (bucket, key);
+                let answer = super::origin::on_stale(
+                    state, ctx, target, params, head, &config, &meta, stale,
+                )
+                .await?;
+                return match answer {
+                    crate::origin::StaleAnswer::Respond(response) => Ok(response),
+                    crate::origin::StaleAnswer::Local(tag) => {
+                        serve_local(state, ctx, &read).map(|r| super::origin::tag(r, tag))
+                    }
+                };
+            }
+        }
+    }
     match serve_local(state, ctx, &read) {
         Ok(response) => {
             state

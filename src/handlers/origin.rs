@@ -11,7 +11,7 @@ use http::{HeaderValue, StatusCode};
 use super::{empty_response, RequestContext};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::origin::{ConfigErrorCode, OriginConfiguration};
-use crate::origin::{Miss, Outcome, ORIGIN_STATUS_HEADER};
+use crate::origin::{Miss, Outcome, StaleAnswer, ORIGIN_STATUS_HEADER};
 use crate::router::ReadParams;
 use crate::state::AppState;
 
@@ -101,6 +101,35 @@ pub async fn on_miss(
     head: bool,
     config: &OriginConfiguration,
 ) -> Result<Outcome, S3Error> {
+    let miss = miss(ctx, (bucket, key), params, head, config);
+    state.origin.on_miss(miss).await
+}
+
+/// A GET/HEAD found a local copy from the origin that its rule says is stale `stale`:
+/// revalidate it.
+#[allow(clippy::too_many_arguments)]
+pub async fn on_stale(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+    (bucket, key): (&str, &str),
+    params: &ReadParams,
+    head: bool,
+    config: &OriginConfiguration,
+    meta: &storage::ObjectMeta,
+    stale: std::time::Duration,
+) -> Result<StaleAnswer, S3Error> {
+    let miss = miss(ctx, (bucket, key), params, head, config);
+    state.origin.on_stale(miss, meta, stale).await
+}
+
+/// What the engine needs of a read that goes to the origin.
+fn miss<'a>(
+    ctx: &'a RequestContext,
+    (bucket, key): (&'a str, &'a str),
+    params: &ReadParams,
+    head: bool,
+    config: &'a OriginConfiguration,
+) -> Miss<'a> {
     let headers = &ctx.parts.headers;
     let needs_local = [
         "if-match",
@@ -116,7 +145,7 @@ pub async fn on_miss(
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    let miss = Miss {
+    Miss {
         bucket,
         key,
         config,
@@ -133,8 +162,7 @@ pub async fn on_miss(
         query: ctx.parts.uri.query(),
         headers,
         https,
-    };
-    state.origin.on_miss(miss).await
+    }
 }
 
 /// Tag a response of an origin bucket with how it was served.

@@ -29,6 +29,13 @@ pub mod status {
     pub const REDIRECTED: &str = "redirected";
     /// A miss the origin could not serve (404 or failure).
     pub const MISS: &str = "miss";
+    /// A stale copy the origin confirmed unchanged (304), served.
+    pub const REVALIDATED: &str = "revalidated";
+    /// A stale copy replaced by the origin's changed object, served.
+    pub const REFRESHED: &str = "refreshed";
+    /// A stale copy served as it is (stale-while-revalidate, stale-if-error, an origin 404
+    /// with `OnOriginDelete` Keep).
+    pub const STALE: &str = "stale";
 }
 
 /// Origin response headers kept on the stored object and passed to the client.
@@ -225,4 +232,15 @@ fn unavailable(settings: &OriginSettings) -> S3Error {
     )
     .with_header("retry-after", settings.retry_after_secs.to_string())
     .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+}
+
+/// Replace how a response says it was served.
+pub fn retag(
+    mut response: axum::response::Response,
+    value: &'static str,
+) -> axum::response::Response {
+    response
+        .headers_mut()
+        .insert(ORIGIN_STATUS_HEADER, http::HeaderValue::from_static(value));
+    response
 }

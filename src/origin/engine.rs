@@ -62,8 +62,18 @@ impl Miss<'_> {
             client_query: self.query,
             client_headers: self.headers,
             client_https: self.https,
+            if_none_match: None,
+            if_modified_since: None,
         }
     }
+}
+
+/// How a stale hit is answered (see [`OriginEngine::on_stale`]).
+pub enum StaleAnswer {
+    /// Serve the local copy, tagged so.
+    Local(&'static str),
+    /// The changed object, streamed from the refresh.
+    Respond(axum::response::Response),
 }
 
 pub struct OriginEngine {
@@ -274,7 +284,11 @@ impl OriginEngine {
             .get_or_create(&labels)
             .observe(started.elapsed().as_secs_f64());
         let fetched = fetched.map_err(|e| self.fetch_failure(bucket, request.key, e))?;
-        check_redirect(&fetched)?;
+        // A revalidation's 304 is an answer, not a redirect.
+        let revalidation = request.if_none_match.is_some() || request.if_modified_since.is_some();
+        if !(revalidation && fetched.response.status() == StatusCode::NOT_MODIFIED) {
+            check_redirect(&fetched)?;
+        }
         Ok(fetched)
     }
 
@@ -322,6 +336,134 @@ impl OriginEngine {
         }
     }
 
+    /// Delete a copy whose object the origin no longer has (`OnOriginDelete` Delete), if it
+    /// is still that copy; no tombstone, so the key may be pulled again later.
+    async fn drop_copy(&self, job: &FillJob, refresh: &super::fill::Refresh) {
+        let condition = storage::DeleteCondition {
+            if_match: Some(refresh.local_etag.clone()),
+            ..Default::default()
+        };
+        if let Err(e) = self
+            .store
+            .delete_if(&job.bucket, &job.key, None, false, &condition)
+            .await
+        {
+            tracing::debug!(bucket = %job.bucket, key = %job.key, error = %e, "stale copy not dropped");
+        }
+    }
+
+    /// How long past fresh the local copy `meta` of `key` is by its rule's `Freshness`;
+    /// `None` when fresh, not an origin copy, or the rule has no `Freshness`.
+    pub fn stale_for(
+        &self,
+        config: &OriginConfiguration,
+        key: &str,
+        meta: &storage::ObjectMeta,
+    ) -> Option<Duration> {
+        let freshness = config.rule_for(key)?.parameter.freshness.as_ref()?;
+        super::freshness::stale_for(meta, freshness, std::time::SystemTime::now())
+    }
+
+    /// A hit on a copy `stale` past fresh: revalidate it with the origin (one conditional
+    /// request per key, however many readers), then answer by the rule's `Freshness`.
+    pub async fn on_stale(
+        self: &Arc<Self>,
+        miss: Miss<'_>,
+        meta: &storage::ObjectMeta,
+        stale: Duration,
+    ) -> Result<StaleAnswer, S3Error> {
+        let Some(rule) = miss.config.rule_for(miss.key) else {
+            return Ok(StaleAnswer::Local(status::HIT));
+        };
+        let Some(freshness) = rule.parameter.freshness.clone() else {
+            return Ok(StaleAnswer::Local(status::HIT));
+        };
+        let labels = Metrics::bucket(miss.bucket);
+        let Some(stamp) = meta.attrs.origin.as_ref() else {
+            return Ok(StaleAnswer::Local(status::HIT));
+        };
+        let rx = match self.flights.lead_or_join(miss.bucket, miss.key) {
+            Flight::Join(rx) => rx,
+            Flight::Lead(guard) => {
+                let rx = guard.subscribe();
+                let mut refresh_job = job(&miss, rule);
+                refresh_job.refresh = Some(super::fill::Refresh {
+                    local_etag: meta.etag.clone(),
+                    origin_etag: stamp.etag.clone(),
+                    origin_last_modified: stamp.last_modified.clone(),
+                    url: stamp.url.clone(),
+                    delete_on_404: freshness.on_origin_delete
+                        == super::document::OnOriginDelete::Delete,
+                });
+                self.spawn_fill(guard, refresh_job);
+                rx
+            }
+        };
+        if freshness.stale_while_revalidate {
+            self.metrics.origin_stale.get_or_create(&labels).inc();
+            return Ok(StaleAnswer::Local(status::STALE));
+        }
+        let mut probe = rx.clone();
+        let state = probe
+            .wait_for(|s| match s {
+                FlightState::Fetching => false,
+                FlightState::Streaming { written, .. } => *written > 0,
+                FlightState::Done { .. } | FlightState::Failed(_) => true,
+            })
+            .await
+            .map(|s| s.clone())
+            .unwrap_or(FlightState::Failed(Failure::Fill(
+                "the revalidation was abandoned".into(),
+            )));
+        match state {
+            FlightState::Streaming { .. } if miss.method != Method::HEAD => {
+                match self.answer_from_flight(rx, &miss, rule).await? {
+                    Outcome::Respond(response) => Ok(StaleAnswer::Respond(answer::retag(
+                        response,
+                        status::REFRESHED,
+                    ))),
+                    Outcome::Local => Ok(StaleAnswer::Local(status::REFRESHED)),
+                }
+            }
+            FlightState::Fetching | FlightState::Streaming { .. } => {
+                match flight::final_state(rx).await {
+                    FlightState::Failed(f) => {
+                        self.stale_failure(f, &freshness, rule, stale, &labels)
+                    }
+                    FlightState::Done { written: 0 } => Ok(StaleAnswer::Local(status::REVALIDATED)),
+                    _ => Ok(StaleAnswer::Local(status::REFRESHED)),
+                }
+            }
+            FlightState::Done { written: 0 } => Ok(StaleAnswer::Local(status::REVALIDATED)),
+            FlightState::Done { .. } => Ok(StaleAnswer::Local(status::REFRESHED)),
+            FlightState::Failed(f) => self.stale_failure(f, &freshness, rule, stale, &labels),
+        }
+    }
+
+    /// The revalidation of a stale copy failed: an origin 404 keeps or drops the copy
+    /// (`OnOriginDelete`); any other failure serves the copy within `StaleIfErrorSeconds`,
+    /// else answers the usual origin error.
+    fn stale_failure(
+        &self,
+        failure: Failure,
+        freshness: &super::document::Freshness,
+        rule: &OriginRule,
+        stale: Duration,
+        labels: &crate::metrics::BucketLabels,
+    ) -> Result<StaleAnswer, S3Error> {
+        let serve_stale = match failure {
+            Failure::NotFound => {
+                freshness.on_origin_delete == super::document::OnOriginDelete::Keep
+            }
+            _ => super::freshness::within_stale_if_error(freshness, stale),
+        };
+        if serve_stale {
+            self.metrics.origin_stale.get_or_create(labels).inc();
+            return Ok(StaleAnswer::Local(status::STALE));
+        }
+        Err(failure_error(&failure, rule, &self.settings))
+    }
+
     /// The bucket's origin configuration, if it has one.
     pub fn bucket_config(&self, bucket: &str) -> Result<Option<Arc<OriginConfiguration>>, S3Error> {
         self.configs.get(bucket)
@@ -358,8 +500,22 @@ impl OriginEngine {
             let outcome = engine.fill(&job, &guard).await;
             let labels = Metrics::bucket(&job.bucket);
             match &outcome {
+                Ok(filled) if filled.revalidated => {
+                    engine
+                        .metrics
+                        .origin_revalidated
+                        .get_or_create(&labels)
+                        .inc();
+                    guard.publish(FlightState::Done { written: 0 });
+                    return;
+                }
                 Ok(filled) => {
-                    engine.metrics.origin_fills.get_or_create(&labels).inc();
+                    let counter = if job.refresh.is_some() {
+                        &engine.metrics.origin_refreshed
+                    } else {
+                        &engine.metrics.origin_fills
+                    };
+                    counter.get_or_create(&labels).inc();
                     guard.publish(FlightState::Done {
                         written: filled.size,
                     });
@@ -422,8 +578,42 @@ impl OriginEngine {
             client_query: job.query.as_deref(),
             client_headers: &job.headers,
             client_https: job.https,
+            if_none_match: job.refresh.as_ref().and_then(|r| r.origin_etag.as_deref()),
+            if_modified_since: job
+                .refresh
+                .as_ref()
+                .and_then(|r| r.origin_last_modified.as_deref()),
         };
-        let fetched = self.fetch(&job.bucket, request).await?;
+        let fetched = match self.fetch(&job.bucket, request).await {
+            Err(Failure::NotFound) => {
+                if let Some(refresh) = job.refresh.as_ref().filter(|r| r.delete_on_404) {
+                    self.drop_copy(job, refresh).await;
+                }
+                return Err(Failure::NotFound);
+            }
+            other => other?,
+        };
+        if let Some(refresh) = &job.refresh {
+            if fetched.response.status() == StatusCode::NOT_MODIFIED {
+                let stamp = super::freshness::stamp(
+                    refresh.origin_etag.clone(),
+                    refresh.origin_last_modified.clone(),
+                    refresh.url.clone(),
+                    fetched.response.headers(),
+                    std::time::SystemTime::now(),
+                );
+                self.store
+                    .set_origin_stamp(&job.bucket, &job.key, &refresh.local_etag, stamp)
+                    .await
+                    .map_err(|e| Failure::Fill(e.to_string()))?;
+                return Ok(Filled {
+                    size: 0,
+                    etag: None,
+                    url: fetched.url,
+                    revalidated: true,
+                });
+            }
+        }
         let pulled = self
             .metrics
             .origin_bytes_pulled
@@ -449,6 +639,7 @@ fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
         query: miss.query.map(str::to_owned),
         headers: miss.headers.clone(),
         https: miss.https,
+        refresh: None,
     }
 }
 

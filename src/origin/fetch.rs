@@ -27,6 +27,9 @@ pub struct FetchRequest<'a> {
     pub client_query: Option<&'a str>,
     pub client_headers: &'a HeaderMap,
     pub client_https: bool,
+    /// A revalidation: `If-None-Match` and `If-Modified-Since` for the origin.
+    pub if_none_match: Option<&'a str>,
+    pub if_modified_since: Option<&'a str>,
 }
 
 /// Why no usable origin response was obtained.
@@ -178,7 +181,15 @@ impl OriginClient {
         host: &HostEntry<'_>,
         mut url: String,
     ) -> Result<Fetched, HostError> {
-        let base_headers = rules::origin_request_headers(req.rule, req.client_headers);
+        let mut base_headers = rules::origin_request_headers(req.rule, req.client_headers);
+        for (name, value) in [
+            (http::header::IF_NONE_MATCH, req.if_none_match),
+            (http::header::IF_MODIFIED_SINCE, req.if_modified_since),
+        ] {
+            if let Some(v) = value.and_then(|v| http::HeaderValue::from_str(v).ok()) {
+                base_headers.insert(name, v);
+            }
+        }
         let private_origin = host.private.map(|p| (url_authority(&url), p));
         for _hop in 0..=MAX_REDIRECTS {
             let parsed =

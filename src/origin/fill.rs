@@ -11,7 +11,7 @@ use base64::Engine as _;
 use futures::StreamExt as _;
 use http::HeaderMap;
 use prometheus_client::metrics::counter::Counter;
-use storage::{Expect, ObjectAttrs, OriginStamp, Store};
+use storage::{Expect, ObjectAttrs, Store};
 
 use super::answer::stream_head;
 use super::document::OriginRule;
@@ -31,6 +31,8 @@ pub(super) struct Filled {
     /// `None` when a local write won the race and the fill was discarded.
     pub(super) etag: Option<String>,
     pub(super) url: String,
+    /// A revalidation the origin answered 304: nothing was written.
+    pub(super) revalidated: bool,
 }
 
 /// Everything a fill task needs, owned (it outlives the request).
@@ -41,6 +43,23 @@ pub(super) struct FillJob {
     pub(super) query: Option<String>,
     pub(super) headers: HeaderMap,
     pub(super) https: bool,
+    /// A refresh of a stale copy: what it is (its validators and ETag) and what an origin
+    /// 404 then does.
+    pub(super) refresh: Option<Refresh>,
+}
+
+/// The copy a refresh revalidates.
+#[derive(Clone)]
+pub(super) struct Refresh {
+    /// The local copy's ETag: the refresh replaces that copy only.
+    pub(super) local_etag: String,
+    /// The origin's ETag and Last-Modified kept at fill, sent as `If-None-Match` and
+    /// `If-Modified-Since`.
+    pub(super) origin_etag: Option<String>,
+    pub(super) origin_last_modified: Option<String>,
+    /// The stamp the copy carries (its URL is kept when a 304 renews it).
+    pub(super) url: String,
+    pub(super) delete_on_404: bool,
 }
 
 /// Write `fetched`'s body into a fill of `job`'s key, publishing progress on the flight;
@@ -60,6 +79,9 @@ pub(super) async fn write(
     let mut writer = store
         .fill_writer(&job.bucket, &job.key, &[])
         .map_err(fill_error)?;
+    if let Some(refresh) = &job.refresh {
+        writer.replacing(&refresh.local_etag);
+    }
     let info = Arc::new(StreamInfo {
         head: stream_head(&fetched, expect.md5),
         temp_path: writer.temp_path().to_owned(),
@@ -110,6 +132,7 @@ pub(super) async fn write(
         size,
         etag: committed.map(|meta| meta.etag),
         url: fetched_url,
+        revalidated: false,
     })
 }
 
@@ -170,11 +193,13 @@ fn attrs_of(fetched: &Fetched) -> ObjectAttrs {
         content_encoding: text("content-encoding"),
         content_language: text("content-language"),
         expires: text("expires"),
-        origin: Some(OriginStamp {
-            etag: text("etag"),
-            last_modified: text("last-modified"),
-            url: fetched.url.clone(),
-        }),
+        origin: Some(super::freshness::stamp(
+            text("etag"),
+            text("last-modified"),
+            fetched.url.clone(),
+            headers,
+            std::time::SystemTime::now(),
+        )),
         ..Default::default()
     };
     for (name, value) in headers {

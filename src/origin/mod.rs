@@ -19,6 +19,7 @@ mod engine;
 pub mod fetch;
 mod fill;
 mod flight;
+mod freshness;
 pub mod notify;
 pub mod rules;
 pub mod sign;
@@ -26,12 +27,12 @@ pub mod sign;
 pub use answer::{status, Outcome, ORIGIN_STATUS_HEADER};
 pub use configs::ORIGIN_SETTING;
 pub use document::{
-    parse, ConfigError, ConfigErrorCode, CredentialProvider, FileInfo, HostInfo, HttpHeaderRules,
-    LegacyFileInfo, NewHttpHeader, OriginCondition, OriginConfiguration, OriginParameter,
-    OriginRule, OriginType, PrefixConfiguration, PrivateHost, Protocol, StandbyHost,
-    SuffixConfiguration, MAX_CONFIG_BYTES, REDACTED_SECRET,
+    parse, ConfigError, ConfigErrorCode, CredentialProvider, FileInfo, Freshness, HostInfo,
+    HttpHeaderRules, LegacyFileInfo, NewHttpHeader, OnOriginDelete, OriginCondition,
+    OriginConfiguration, OriginParameter, OriginRule, OriginType, PrefixConfiguration, PrivateHost,
+    Protocol, StandbyHost, SuffixConfiguration, MAX_CONFIG_BYTES, REDACTED_SECRET,
 };
-pub use engine::{Miss, OriginEngine};
+pub use engine::{Miss, OriginEngine, StaleAnswer};
 pub use rules::{
     forwarded_query, is_pullable_key, origin_path, origin_request_headers, origin_url,
     should_failover, HostEntry,

@@ -159,6 +159,18 @@ async fn answer(state: Shared, req: Request) -> Response {
                 .expect("response")
         }
         Some(Behavior::Ok { body, headers }) => {
+            // A conditional request for the ETag it has: 304, as HTTP origins answer.
+            let etag = headers
+                .iter()
+                .find(|(n, _)| *n == "etag")
+                .map(|(_, v)| v.clone());
+            let wanted = req
+                .headers()
+                .get("if-none-match")
+                .and_then(|v| v.to_str().ok());
+            if etag.is_some() && wanted == etag.as_deref() {
+                return status(304);
+            }
             for (name, value) in headers {
                 builder = builder.header(name, value);
             }

@@ -185,6 +185,34 @@ pub struct OriginParameter {
     pub http_redirect_code: u16,
     /// Default true: keep the fetched object in the bucket.
     pub copy_origin_data: bool,
+    /// originstore extension: when a filled copy goes stale and what then. `None`: never
+    /// (COS behaviour).
+    pub freshness: Option<Freshness>,
+}
+
+/// `OriginParameter/Freshness` (an originstore extension): revalidation of filled copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Freshness {
+    /// A filled copy older than this is revalidated; `None`: only the origin's
+    /// Cache-Control decides (with `use_origin_cache_control`), or never.
+    pub max_age_secs: Option<u64>,
+    /// The origin's `Cache-Control` (`max-age`, `s-maxage`, `no-cache`) and `Expires`
+    /// decide instead of `max_age_secs` when the origin sent them.
+    pub use_origin_cache_control: bool,
+    /// Serve a stale copy at once and refresh it in the background.
+    pub stale_while_revalidate: bool,
+    /// The origin failing (down, 5xx): keep serving a stale copy this long past stale.
+    pub stale_if_error_secs: Option<u64>,
+    pub on_origin_delete: OnOriginDelete,
+}
+
+/// What an origin 404 at revalidation does to the local copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnOriginDelete {
+    /// Keep serving it.
+    Keep,
+    /// Delete it (the next GET is a miss).
+    Delete,
 }
 
 impl Default for OriginParameter {
@@ -197,6 +225,7 @@ impl Default for OriginParameter {
             follow_redirection: true,
             http_redirect_code: 302,
             copy_origin_data: true,
+            freshness: None,
         }
     }
 }

@@ -812,3 +812,50 @@ fn rejects_a_repeated_single_element_as_malformed() {
         with_host_info("<HostName>a.example.com</HostName><HostName>b.example.com</HostName>");
     rejects(&xml, ConfigErrorCode::MalformedXML, "HostName");
 }
+
+#[test]
+fn freshness_parses_round_trips_and_is_validated() {
+    let xml = with_parameter(
+        "<Freshness><MaxAgeSeconds>300</MaxAgeSeconds><UseOriginCacheControl>true</UseOriginCacheControl>\
+         <StaleWhileRevalidate>false</StaleWhileRevalidate><StaleIfErrorSeconds>86400</StaleIfErrorSeconds>\
+         <OnOriginDelete>Delete</OnOriginDelete></Freshness>",
+    );
+    let config = parse(xml.as_bytes()).expect("valid");
+    let freshness = config.rules[0]
+        .parameter
+        .freshness
+        .clone()
+        .expect("freshness");
+    assert_eq!(
+        freshness,
+        Freshness {
+            max_age_secs: Some(300),
+            use_origin_cache_control: true,
+            stale_while_revalidate: false,
+            stale_if_error_secs: Some(86_400),
+            on_origin_delete: OnOriginDelete::Delete,
+        }
+    );
+    let again = parse(config.to_xml(false).as_bytes()).expect("round trip");
+    assert_eq!(again, config);
+    // Absent: never revalidated (COS behaviour).
+    let plain = parse(with_parameter("").as_bytes()).expect("valid");
+    assert_eq!(plain.rules[0].parameter.freshness, None);
+
+    let bad = |inner: &str| with_parameter(&format!("<Freshness>{inner}</Freshness>"));
+    rejects(
+        &bad("<MaxAgeSeconds>soon</MaxAgeSeconds>"),
+        ConfigErrorCode::InvalidArgument,
+        "MaxAgeSeconds",
+    );
+    rejects(
+        &bad("<MaxAgeSeconds>1</MaxAgeSeconds><OnOriginDelete>Maybe</OnOriginDelete>"),
+        ConfigErrorCode::InvalidArgument,
+        "OnOriginDelete",
+    );
+    rejects(
+        &bad("<StaleWhileRevalidate>true</StaleWhileRevalidate>"),
+        ConfigErrorCode::InvalidArgument,
+        "Freshness",
+    );
+}

@@ -198,7 +198,57 @@ fn validate_parameter(ctx: &Ctx, w: Option<WireParameter>) -> Result<OriginParam
             w.copy_origin_data,
             defaults.copy_origin_data,
         )?,
+        freshness: w
+            .freshness
+            .map(|f| validate_freshness(ctx, f))
+            .transpose()?,
     })
+}
+
+fn validate_freshness(ctx: &Ctx, w: WireFreshness) -> Result<Freshness, ConfigError> {
+    let seconds = |element: &str, value: Option<String>| match value.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some(text) => text.parse::<u64>().map(Some).map_err(|_| {
+            ctx.invalid(
+                &format!("Freshness/{element}"),
+                format!("{text:?} is not a number of seconds"),
+            )
+        }),
+    };
+    let on_origin_delete = match w.on_origin_delete.as_deref().map(str::trim) {
+        None | Some("Keep") => OnOriginDelete::Keep,
+        Some("Delete") => OnOriginDelete::Delete,
+        Some(other) => {
+            return Err(ctx.invalid(
+                "Freshness/OnOriginDelete",
+                format!("{other:?} is not Keep or Delete"),
+            ))
+        }
+    };
+    let freshness = Freshness {
+        max_age_secs: seconds("MaxAgeSeconds", w.max_age_seconds)?,
+        use_origin_cache_control: parse_bool(
+            ctx,
+            "Freshness/UseOriginCacheControl",
+            w.use_origin_cache_control,
+            false,
+        )?,
+        stale_while_revalidate: parse_bool(
+            ctx,
+            "Freshness/StaleWhileRevalidate",
+            w.stale_while_revalidate,
+            false,
+        )?,
+        stale_if_error_secs: seconds("StaleIfErrorSeconds", w.stale_if_error_seconds)?,
+        on_origin_delete,
+    };
+    if freshness.max_age_secs.is_none() && !freshness.use_origin_cache_control {
+        return Err(ctx.invalid(
+            "Freshness",
+            "needs MaxAgeSeconds or UseOriginCacheControl true, or nothing would ever go stale",
+        ));
+    }
+    Ok(freshness)
 }
 
 fn parse_bool(

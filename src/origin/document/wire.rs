@@ -59,6 +59,23 @@ pub(super) struct WireParameter {
     pub(super) http_redirect_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) copy_origin_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) freshness: Option<WireFreshness>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct WireFreshness {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) max_age_seconds: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) use_origin_cache_control: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) stale_while_revalidate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) stale_if_error_seconds: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) on_origin_delete: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -313,6 +330,19 @@ impl WireRule {
                 follow_redirection: bool_text(p.follow_redirection),
                 http_redirect_code: Some(p.http_redirect_code.to_string()),
                 copy_origin_data: bool_text(p.copy_origin_data),
+                freshness: p.freshness.as_ref().map(|f| WireFreshness {
+                    max_age_seconds: f.max_age_secs.map(|s| s.to_string()),
+                    use_origin_cache_control: bool_text(f.use_origin_cache_control),
+                    stale_while_revalidate: bool_text(f.stale_while_revalidate),
+                    stale_if_error_seconds: f.stale_if_error_secs.map(|s| s.to_string()),
+                    on_origin_delete: Some(
+                        match f.on_origin_delete {
+                            super::OnOriginDelete::Keep => "Keep",
+                            super::OnOriginDelete::Delete => "Delete",
+                        }
+                        .to_owned(),
+                    ),
+                }),
             }),
             http_standby_code: (!r.standby_status_codes.is_empty()).then(|| WireStandbyCode {
                 status_code: r.standby_status_codes.iter().map(u16::to_string).collect(),

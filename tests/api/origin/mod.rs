@@ -10,6 +10,7 @@ use crate::stub_origin::StubOrigin;
 mod configuration;
 mod crash;
 mod failures;
+mod freshness;
 mod modes;
 mod notifications;
 mod private;
