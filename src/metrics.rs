@@ -37,13 +37,9 @@ pub struct Metrics {
     /// Objects filled from the origin and committed.
     pub origin_fills: Family<BucketLabels, Counter>,
     pub origin_fill_failures: Family<BucketLabels, Counter>,
-    /// Stale copies the origin vouched for again (304).
-    pub origin_revalidated: Family<BucketLabels, Counter>,
-    /// Stale copies replaced by a changed origin object (200).
-    pub origin_refreshed: Family<BucketLabels, Counter>,
-    /// Answers served from a stale copy (stale-while-revalidate, stale-if-error, kept on an
-    /// origin 404).
-    pub origin_stale: Family<BucketLabels, Counter>,
+    /// Per-rule migration counters (hits, misses, fills, bytes, revalidations, refreshes,
+    /// stale answers) and each rule's last fill and failure.
+    pub origin_rules: crate::origin::stats::RuleStats,
     pub origin_bytes_pulled: Family<BucketLabels, Counter>,
     /// Misses that joined a fill already in flight instead of fetching again.
     pub origin_joined_waiters: Family<BucketLabels, Counter>,
@@ -92,24 +88,7 @@ impl Metrics {
             "Origin fills that failed",
             origin_fill_failures.clone(),
         );
-        let origin_revalidated = Family::default();
-        registry.register(
-            "origin_revalidated",
-            "Stale origin copies the origin confirmed unchanged (304)",
-            origin_revalidated.clone(),
-        );
-        let origin_refreshed = Family::default();
-        registry.register(
-            "origin_refreshed",
-            "Stale origin copies replaced by the origin's changed object",
-            origin_refreshed.clone(),
-        );
-        let origin_stale = Family::default();
-        registry.register(
-            "origin_stale",
-            "Answers served from a stale origin copy",
-            origin_stale.clone(),
-        );
+        let origin_rules = crate::origin::stats::RuleStats::register(&mut registry);
         let origin_bytes_pulled = Family::default();
         registry.register(
             "origin_pulled_bytes",
@@ -144,9 +123,7 @@ impl Metrics {
             origin_misses,
             origin_fills,
             origin_fill_failures,
-            origin_revalidated,
-            origin_refreshed,
-            origin_stale,
+            origin_rules,
             origin_bytes_pulled,
             origin_joined_waiters,
             origin_requests,

@@ -188,7 +188,9 @@ fn requirement(op: &Operation) -> Requirement {
             B::PutBucketOwnershipControls | B::DeleteBucketOwnershipControls => {
                 plain("s3:PutBucketOwnershipControls", BucketOwner)
             }
-            B::GetBucketOrigin => plain("s3:GetBucketOrigin", BucketOwner),
+            B::GetBucketOrigin | B::GetBucketOriginStatus => {
+                plain("s3:GetBucketOrigin", BucketOwner)
+            }
             B::PutBucketOrigin | B::DeleteBucketOrigin | B::PurgeBucketOrigin => {
                 plain("s3:PutBucketOrigin", BucketOwner)
             }

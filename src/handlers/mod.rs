@@ -28,6 +28,7 @@ pub mod list;
 pub mod multipart;
 pub mod object;
 pub mod origin;
+pub mod origin_status;
 pub mod policy;
 pub mod post_object;
 pub mod purge;
@@ -159,6 +160,7 @@ async fn dispatch_bucket(
         Op::GetBucketOrigin => origin::handle_get_bucket_origin(state, b).await,
         Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, b).await,
         Op::PurgeBucketOrigin => purge::handle_purge_bucket_origin(state, ctx, b).await,
+        Op::GetBucketOriginStatus => origin_status::handle_get_bucket_origin_status(state, b).await,
         Op::ListObjects(p) => list::handle_list_objects(state, b, p).await,
         Op::ListObjectsV2(p) => list::handle_list_objects_v2(state, b, p).await,
         Op::ListObjectVersions(p) => list::handle_list_object_versions(state, b, p).await,

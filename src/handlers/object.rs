@@ -159,6 +159,7 @@ pub async fn handle_get_object(
                 .origin_hits
                 .get_or_create(&crate::metrics::Metrics::bucket(bucket))
                 .inc();
+            state.origin.record_hit(bucket, &config, key);
             Ok(super::origin::tag(response, status::HIT))
         }
         // A key whose current version is a delete marker was deleted here: it stays deleted.

@@ -33,6 +33,7 @@ use super::fill::{self, FillJob, Filled};
 use super::flight::{self, Failure, Flight, FlightGuard, FlightState, Flights};
 use super::notify::{EventOutcome, Notifier, OriginEvent};
 use super::rules;
+use super::stats::Event;
 use crate::config::OriginSettings;
 use crate::error::S3Error;
 use crate::metrics::Metrics;
@@ -120,6 +121,9 @@ impl OriginEngine {
             Some(rule) if rules::is_pullable_key(miss.key) => rule,
             _ => return Err(no_such_key()),
         };
+        self.metrics
+            .origin_rules
+            .count(miss.bucket, rule.priority, Event::Miss);
         // A key deleted locally stays deleted.
         if self.store.tombstone(miss.bucket, miss.key)?.is_some() {
             return Err(no_such_key());
@@ -352,6 +356,20 @@ impl OriginEngine {
         }
     }
 
+    /// Count a read served from the local copy of `key`, for its rule.
+    pub fn record_hit(&self, bucket: &str, config: &OriginConfiguration, key: &str) {
+        if let Some(rule) = config.rule_for(key) {
+            self.metrics
+                .origin_rules
+                .count(bucket, rule.priority, Event::Hit);
+        }
+    }
+
+    /// The breaker state of an origin host: `open` (skipped) or `closed`.
+    pub fn host_state(&self, host: &str) -> &'static str {
+        self.client.host_state(host)
+    }
+
     /// How long past fresh the local copy `meta` of `key` is by its rule's `Freshness`;
     /// `None` when fresh, not an origin copy, or the rule has no `Freshness`.
     pub fn stale_for(
@@ -378,7 +396,6 @@ impl OriginEngine {
         let Some(freshness) = rule.parameter.freshness.clone() else {
             return Ok(StaleAnswer::Local(status::HIT));
         };
-        let labels = Metrics::bucket(miss.bucket);
         let Some(stamp) = meta.attrs.origin.as_ref() else {
             return Ok(StaleAnswer::Local(status::HIT));
         };
@@ -400,7 +417,9 @@ impl OriginEngine {
             }
         };
         if freshness.stale_while_revalidate {
-            self.metrics.origin_stale.get_or_create(&labels).inc();
+            self.metrics
+                .origin_rules
+                .count(miss.bucket, rule.priority, Event::Stale);
             return Ok(StaleAnswer::Local(status::STALE));
         }
         let mut probe = rx.clone();
@@ -428,7 +447,7 @@ impl OriginEngine {
             FlightState::Fetching | FlightState::Streaming { .. } => {
                 match flight::final_state(rx).await {
                     FlightState::Failed(f) => {
-                        self.stale_failure(f, &freshness, rule, stale, &labels)
+                        self.stale_failure(f, &freshness, miss.bucket, rule, stale)
                     }
                     FlightState::Done { written: 0 } => Ok(StaleAnswer::Local(status::REVALIDATED)),
                     _ => Ok(StaleAnswer::Local(status::REFRESHED)),
@@ -436,7 +455,7 @@ impl OriginEngine {
             }
             FlightState::Done { written: 0 } => Ok(StaleAnswer::Local(status::REVALIDATED)),
             FlightState::Done { .. } => Ok(StaleAnswer::Local(status::REFRESHED)),
-            FlightState::Failed(f) => self.stale_failure(f, &freshness, rule, stale, &labels),
+            FlightState::Failed(f) => self.stale_failure(f, &freshness, miss.bucket, rule, stale),
         }
     }
 
@@ -447,9 +466,9 @@ impl OriginEngine {
         &self,
         failure: Failure,
         freshness: &super::document::Freshness,
+        bucket: &str,
         rule: &OriginRule,
         stale: Duration,
-        labels: &crate::metrics::BucketLabels,
     ) -> Result<StaleAnswer, S3Error> {
         let serve_stale = match failure {
             Failure::NotFound => {
@@ -458,7 +477,9 @@ impl OriginEngine {
             _ => super::freshness::within_stale_if_error(freshness, stale),
         };
         if serve_stale {
-            self.metrics.origin_stale.get_or_create(labels).inc();
+            self.metrics
+                .origin_rules
+                .count(bucket, rule.priority, Event::Stale);
             return Ok(StaleAnswer::Local(status::STALE));
         }
         Err(failure_error(&failure, rule, &self.settings))
@@ -499,23 +520,19 @@ impl OriginEngine {
         tokio::spawn(async move {
             let outcome = engine.fill(&job, &guard).await;
             let labels = Metrics::bucket(&job.bucket);
+            let (rules, rule) = (&engine.metrics.origin_rules, job.rule.priority);
             match &outcome {
                 Ok(filled) if filled.revalidated => {
-                    engine
-                        .metrics
-                        .origin_revalidated
-                        .get_or_create(&labels)
-                        .inc();
+                    rules.count(&job.bucket, rule, Event::Revalidated);
                     guard.publish(FlightState::Done { written: 0 });
                     return;
                 }
                 Ok(filled) => {
-                    let counter = if job.refresh.is_some() {
-                        &engine.metrics.origin_refreshed
-                    } else {
-                        &engine.metrics.origin_fills
-                    };
-                    counter.get_or_create(&labels).inc();
+                    if job.refresh.is_some() {
+                        rules.count(&job.bucket, rule, Event::Refreshed);
+                    }
+                    engine.metrics.origin_fills.get_or_create(&labels).inc();
+                    rules.filled(&job.bucket, rule, &job.key, filled.size);
                     guard.publish(FlightState::Done {
                         written: filled.size,
                     });
@@ -528,6 +545,7 @@ impl OriginEngine {
                             .get_or_create(&labels)
                             .inc();
                         tracing::warn!(bucket = %job.bucket, key = %job.key, %failure, "origin fill failed");
+                        rules.failed(&job.bucket, rule, &job.key, failure.to_string());
                     }
                     guard.publish(FlightState::Failed(failure.clone()));
                 }

@@ -271,6 +271,18 @@ impl OriginClient {
         )))
     }
 
+    /// `open` while the breaker skips the host, else `closed`.
+    pub fn host_state(&self, host: &str) -> &'static str {
+        let map = self
+            .breaker
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match map.get(host).and_then(|h| h.open_until) {
+            Some(until) if Instant::now() < until => "open",
+            _ => "closed",
+        }
+    }
+
     fn breaker_open(&self, host: &str) -> bool {
         let mut map = self
             .breaker

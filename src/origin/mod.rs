@@ -23,6 +23,7 @@ mod freshness;
 pub mod notify;
 pub mod rules;
 pub mod sign;
+pub mod stats;
 
 pub use answer::{status, Outcome, ORIGIN_STATUS_HEADER};
 pub use configs::ORIGIN_SETTING;

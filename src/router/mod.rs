@@ -122,6 +122,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
     }
     let op = match *method {
         Method::GET if q.has("origin") => Op::GetBucketOrigin,
+        Method::GET if q.has("origin-status") => Op::GetBucketOriginStatus,
         Method::GET if q.has("location") => Op::GetBucketLocation,
         Method::GET if q.has("versioning") => Op::GetBucketVersioning,
         Method::GET if q.has("acl") => Op::GetBucketAcl,

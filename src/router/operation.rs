@@ -67,6 +67,8 @@ pub enum BucketOperation {
     /// originstore extension: `POST /{bucket}?origin-purge` drops local copies of
     /// origin-filled objects.
     PurgeBucketOrigin,
+    /// originstore extension: `GET /{bucket}?origin-status`, the migration's counters.
+    GetBucketOriginStatus,
     ListObjects(ListObjectsParams),
     ListObjectsV2(ListObjectsV2Params),
     ListObjectVersions(ListObjectVersionsParams),
@@ -208,6 +210,7 @@ impl BucketOperation {
             Op::GetBucketOrigin => "GetBucketOrigin",
             Op::DeleteBucketOrigin => "DeleteBucketOrigin",
             Op::PurgeBucketOrigin => "PurgeBucketOrigin",
+            Op::GetBucketOriginStatus => "GetBucketOriginStatus",
             Op::ListObjects(_) => "ListObjects",
             Op::ListObjectsV2(_) => "ListObjectsV2",
             Op::ListObjectVersions(_) => "ListObjectVersions",

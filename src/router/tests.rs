@@ -108,6 +108,7 @@ fn variant(op: &Operation) -> &'static str {
             | B::GetBucketOrigin
             | B::DeleteBucketOrigin
             | B::PurgeBucketOrigin
+            | B::GetBucketOriginStatus
             | B::ListObjects(_)
             | B::ListObjectsV2(_)
             | B::ListObjectVersions(_)
@@ -140,7 +141,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 4 + 35 + 19;
+const ALL_VARIANTS: usize = 4 + 36 + 19;
 
 #[rustfmt::skip]
 #[test]
@@ -173,6 +174,7 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b?origin", NONE, bucket(B::GetBucketOrigin)),
         ("DELETE /b?origin", NONE, bucket(B::DeleteBucketOrigin)),
         ("POST /b?origin-purge", NONE, bucket(B::PurgeBucketOrigin)),
+        ("GET /b?origin-status", NONE, bucket(B::GetBucketOriginStatus)),
         ("GET /b?prefix=a&delimiter=%2F&marker=m", NONE, bucket(B::ListObjects(ListObjectsParams { common: ListCommon { prefix: "a".into(), delimiter: Some("/".into()), ..list_common() }, marker: Some("m".into()) }))),
         ("GET /b?list-type=2&max-keys=5&encoding-type=url&start-after=s&fetch-owner=true", NONE, bucket(B::ListObjectsV2(ListObjectsV2Params { common: ListCommon { max_keys: 5, url_encode: true, ..list_common() }, continuation_token: None, start_after: Some("s".into()), fetch_owner: true }))),
         ("GET /b?versions&key-marker=k&version-id-marker=null", NONE, bucket(B::ListObjectVersions(ListObjectVersionsParams { common: list_common(), key_marker: Some("k".into()), version_id_marker: "null".into() }))),

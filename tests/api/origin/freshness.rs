@@ -109,11 +109,11 @@ async fn stale_copies_are_revalidated_or_refreshed_and_local_writes_never() {
         .await
         .expect("body");
     assert!(
-        metrics.contains("origin_revalidated_total{bucket=\"site\"} 1"),
+        metrics.contains("origin_rule_revalidated_total{bucket=\"site\",rule=\"1\"} 1"),
         "{metrics}"
     );
     assert!(
-        metrics.contains("origin_refreshed_total{bucket=\"site\"} 1"),
+        metrics.contains("origin_rule_refreshed_total{bucket=\"site\",rule=\"1\"} 1"),
         "{metrics}"
     );
 }

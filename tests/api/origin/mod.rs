@@ -15,6 +15,7 @@ mod modes;
 mod notifications;
 mod private;
 mod purge;
+mod status;
 mod versioning;
 
 pub(super) const STATUS: &str = "x-originstore-origin";

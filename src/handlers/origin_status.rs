@@ -1,0 +1,121 @@
+//! `GET /{bucket}?origin-status` (an originstore extension, bucket owner only): how the
+//! migration of each origin rule is going, since the server started — hits, misses, fills and
+//! the bytes they pulled, revalidations, refreshes, stale answers, the last fill and the last
+//! failure, and the breaker state of each origin host. The same counters are in `/metrics`
+//! (`originstore_origin_rule_*`, labelled by bucket and rule).
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use http::StatusCode;
+use serde::Serialize;
+
+use super::xml_response;
+use crate::error::{S3Error, S3ErrorCode};
+use crate::origin::stats::Moment;
+use crate::state::AppState;
+use crate::xml;
+
+#[derive(Serialize)]
+#[serde(rename = "OriginStatus", rename_all = "PascalCase")]
+struct OriginStatus {
+    #[serde(rename = "Rule")]
+    rules: Vec<RuleStatus>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RuleStatus {
+    rule_priority: u32,
+    prefix: String,
+    hits: u64,
+    misses: u64,
+    filled: u64,
+    bytes_pulled: u64,
+    revalidated: u64,
+    refreshed: u64,
+    stale: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_fill: Option<MomentXml>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_failure: Option<MomentXml>,
+    #[serde(rename = "Host")]
+    hosts: Vec<HostStatus>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct MomentXml {
+    key: String,
+    time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct HostStatus {
+    name: String,
+    breaker: &'static str,
+}
+
+impl From<Moment> for MomentXml {
+    fn from(m: Moment) -> MomentXml {
+        MomentXml {
+            key: m.key,
+            time: xml::timestamp(m.at),
+            reason: m.reason,
+        }
+    }
+}
+
+pub async fn handle_get_bucket_origin_status(
+    state: &Arc<AppState>,
+    bucket: &str,
+) -> Result<Response, S3Error> {
+    let config = state.origin.bucket_config(bucket)?.ok_or_else(|| {
+        S3Error::new(
+            S3ErrorCode::NoSuchOriginConfiguration,
+            "The origin configuration does not exist",
+        )
+    })?;
+    let stats = &state.metrics.origin_rules;
+    let rules = config
+        .rules
+        .iter()
+        .map(|rule| {
+            let report = stats.report(bucket, rule.priority);
+            let mut hosts = Vec::new();
+            for info in &rule.hosts {
+                let names = info
+                    .private_host
+                    .as_ref()
+                    .map(|p| p.host.clone())
+                    .or_else(|| info.host_name.clone())
+                    .into_iter()
+                    .chain(info.standby.iter().map(|s| s.host_name.clone()));
+                for name in names {
+                    hosts.push(HostStatus {
+                        breaker: state.origin.host_state(&name),
+                        name,
+                    });
+                }
+            }
+            RuleStatus {
+                rule_priority: rule.priority,
+                prefix: rule.condition.prefix.clone(),
+                hits: report.hits,
+                misses: report.misses,
+                filled: report.fills,
+                bytes_pulled: report.bytes_pulled,
+                revalidated: report.revalidated,
+                refreshed: report.refreshed,
+                stale: report.stale,
+                last_fill: report.last_fill.map(Into::into),
+                last_failure: report.last_failure.map(Into::into),
+                hosts,
+            }
+        })
+        .collect();
+    xml_response(StatusCode::OK, &OriginStatus { rules })
+}
