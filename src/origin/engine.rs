@@ -356,6 +356,24 @@ impl OriginEngine {
         }
     }
 
+    /// One listing page of `bucket`: merged with its origins when a rule says `ListThrough`,
+    /// else `None` (the caller scans locally).
+    pub async fn list_through(
+        &self,
+        bucket: &str,
+        query: &storage::ListQuery,
+    ) -> Result<Option<storage::ListPage>, S3Error> {
+        let Some(config) = self.bucket_config(bucket)? else {
+            return Ok(None);
+        };
+        if !config.rules.iter().any(|r| r.parameter.list_through) {
+            return Ok(None);
+        }
+        super::list_through::list(&self.client, &self.store, bucket, &config, query)
+            .await
+            .map(Some)
+    }
+
     /// Count a read served from the local copy of `key`, for its rule.
     pub fn record_hit(&self, bucket: &str, config: &OriginConfiguration, key: &str) {
         if let Some(rule) = config.rule_for(key) {

@@ -271,6 +271,47 @@ impl OriginClient {
         )))
     }
 
+    /// A SigV4-signed request to a private origin (a listing), under the same network policy
+    /// as fills; redirects are not followed.
+    pub async fn get_signed(
+        &self,
+        method: &Method,
+        url: &str,
+        private: &super::document::PrivateHost,
+    ) -> Result<reqwest::Response, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+        if let Some(ip) = parsed
+            .host_str()
+            .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+        {
+            if denied(&self.deny, ip) {
+                return Err(format!(
+                    "{url}: address {ip} is forbidden by the server's network policy"
+                ));
+            }
+        }
+        let mut headers = HeaderMap::new();
+        let c = &private.credentials;
+        super::sign::sign_origin_request(
+            method,
+            url,
+            &mut headers,
+            &super::sign::SigningKeys {
+                region: &c.region,
+                access_key: &c.secret_id,
+                secret_key: &c.secret_key,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| format!("signing {url}: {e}"))?;
+        self.http
+            .request(method.clone(), parsed)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))
+    }
+
     /// `open` while the breaker skips the host, else `closed`.
     pub fn host_state(&self, host: &str) -> &'static str {
         let map = self

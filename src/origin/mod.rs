@@ -20,6 +20,8 @@ pub mod fetch;
 mod fill;
 mod flight;
 mod freshness;
+pub mod list;
+pub mod list_through;
 pub mod notify;
 pub mod rules;
 pub mod sign;

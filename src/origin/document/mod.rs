@@ -188,6 +188,10 @@ pub struct OriginParameter {
     /// originstore extension: when a filled copy goes stale and what then. `None`: never
     /// (COS behaviour).
     pub freshness: Option<Freshness>,
+    /// originstore extension `ListThrough`: listings of the bucket merge in the origin's
+    /// keys under this rule. Only on rules whose hosts are all `PrivateHost` (S3-compatible
+    /// origins) and that do not rewrite keys (`FileInfo`).
+    pub list_through: bool,
 }
 
 /// `OriginParameter/Freshness` (an originstore extension): revalidation of filled copies.
@@ -226,6 +230,7 @@ impl Default for OriginParameter {
             http_redirect_code: 302,
             copy_origin_data: true,
             freshness: None,
+            list_through: false,
         }
     }
 }

@@ -859,3 +859,33 @@ fn freshness_parses_round_trips_and_is_validated() {
         "Freshness",
     );
 }
+
+#[test]
+fn list_through_needs_a_private_host_and_no_rewrite() {
+    let private = "<PrivateHost><Host>s3.example.com/source</Host><CredentialProvider>\
+        <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
+        <SecretId>AK</SecretId><SecretKey>SK</SecretKey></CredentialProvider></PrivateHost>";
+    let rule = |file_info: &str| {
+        doc(&format!(
+            "<RulePriority>1</RulePriority><OriginType>Mirror</OriginType>\
+             <OriginParameter><ListThrough>true</ListThrough></OriginParameter>\
+             <OriginInfo><HostInfo>{private}</HostInfo>{file_info}</OriginInfo>"
+        ))
+    };
+    let config = parse(rule("").as_bytes()).expect("valid");
+    assert!(config.rules[0].parameter.list_through);
+    assert_eq!(
+        parse(config.to_xml(false).as_bytes()).expect("round trip"),
+        config
+    );
+    rejects(
+        &rule("<FileInfo><PrefixConfiguration><Prefix>a/</Prefix><ReplacedWithPrefix>b/</ReplacedWithPrefix></PrefixConfiguration></FileInfo>"),
+        ConfigErrorCode::InvalidArgument,
+        "ListThrough",
+    );
+    rejects(
+        &with_parameter("<ListThrough>true</ListThrough>"),
+        ConfigErrorCode::InvalidArgument,
+        "ListThrough",
+    );
+}

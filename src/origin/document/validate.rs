@@ -113,6 +113,20 @@ fn validate_rule(n: usize, w: WireRule) -> Result<OriginRule, ConfigError> {
         hosts.push(validate_host_info(&ctx, h)?);
     }
     let file_info = validate_file_info(&ctx, info.file_info)?;
+    if parameter.list_through {
+        if hosts.iter().any(|h| h.private_host.is_none()) {
+            return Err(ctx.invalid(
+                "ListThrough",
+                "needs a PrivateHost (an S3-compatible origin to list) on every HostInfo",
+            ));
+        }
+        if file_info != FileInfo::default() {
+            return Err(ctx.invalid(
+                "ListThrough",
+                "cannot be combined with FileInfo key rewriting",
+            ));
+        }
+    }
 
     Ok(OriginRule {
         priority,
@@ -202,6 +216,7 @@ fn validate_parameter(ctx: &Ctx, w: Option<WireParameter>) -> Result<OriginParam
             .freshness
             .map(|f| validate_freshness(ctx, f))
             .transpose()?,
+        list_through: parse_bool(ctx, "ListThrough", w.list_through, false)?,
     })
 }
 

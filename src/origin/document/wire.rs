@@ -61,6 +61,8 @@ pub(super) struct WireParameter {
     pub(super) copy_origin_data: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) freshness: Option<WireFreshness>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) list_through: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -343,6 +345,7 @@ impl WireRule {
                         .to_owned(),
                     ),
                 }),
+                list_through: p.list_through.then(|| "true".to_owned()),
             }),
             http_standby_code: (!r.standby_status_codes.is_empty()).then(|| WireStandbyCode {
                 status_code: r.standby_status_codes.iter().map(u16::to_string).collect(),

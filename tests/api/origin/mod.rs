@@ -11,6 +11,7 @@ mod configuration;
 mod crash;
 mod failures;
 mod freshness;
+mod list_through;
 mod modes;
 mod notifications;
 mod private;
