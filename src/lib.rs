@@ -14,6 +14,7 @@ pub mod access;
 pub mod auth;
 pub mod body;
 pub mod bucket_setting;
+pub mod cli;
 pub mod config;
 pub mod cors;
 pub mod error;

@@ -27,10 +27,12 @@ struct Cli {
 enum Command {
     /// Run the server (defaults: ./data, 127.0.0.1:9000, us-east-1).
     Serve(ServeArgs),
+    /// Copy a bucket's origin into it (a backfill job on a running server) and follow it.
+    Backfill(originstore::cli::backfill::BackfillArgs),
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -42,7 +44,8 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(args).await.map(|()| std::process::ExitCode::SUCCESS),
+        Command::Backfill(args) => originstore::cli::backfill::run(args).await,
     }
 }
 

@@ -31,6 +31,11 @@ impl Server {
             .with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
         spawn_upload_sweeper(&state);
+        match crate::origin::backfill::resume_all(&state.origin).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resumed origin backfills"),
+            Err(e) => tracing::warn!(error = %e, "origin backfills not resumed"),
+        }
         crate::lifecycle::expirer::spawn(&state);
 
         let app = axum::Router::new()

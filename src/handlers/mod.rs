@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 pub mod acl;
 pub mod attributes;
+pub mod backfill;
 pub mod bucket;
 pub mod conditions;
 pub mod cors;
@@ -161,6 +162,13 @@ async fn dispatch_bucket(
         Op::DeleteBucketOrigin => origin::handle_delete_bucket_origin(state, b).await,
         Op::PurgeBucketOrigin => purge::handle_purge_bucket_origin(state, ctx, b).await,
         Op::GetBucketOriginStatus => origin_status::handle_get_bucket_origin_status(state, b).await,
+        Op::PutBucketOriginBackfill => {
+            backfill::handle_put_bucket_origin_backfill(state, ctx, b).await
+        }
+        Op::GetBucketOriginBackfill => backfill::handle_get_bucket_origin_backfill(state, b).await,
+        Op::DeleteBucketOriginBackfill => {
+            backfill::handle_delete_bucket_origin_backfill(state, b).await
+        }
         Op::ListObjects(p) => list::handle_list_objects(state, b, p).await,
         Op::ListObjectsV2(p) => list::handle_list_objects_v2(state, b, p).await,
         Op::ListObjectVersions(p) => list::handle_list_object_versions(state, b, p).await,

@@ -1,7 +1,8 @@
 //! `GET /{bucket}?origin-status` (an originstore extension, bucket owner only): how the
 //! migration of each origin rule is going, since the server started — hits, misses, fills and
 //! the bytes they pulled, revalidations, refreshes, stale answers, the last fill and the last
-//! failure, and the breaker state of each origin host. The same counters are in `/metrics`
+//! failure, the breaker state of each origin host, and the backfill job's status. The same
+//! counters are in `/metrics`
 //! (`originstore_origin_rule_*`, labelled by bucket and rule).
 
 use std::sync::Arc;
@@ -21,6 +22,9 @@ use crate::xml;
 struct OriginStatus {
     #[serde(rename = "Rule")]
     rules: Vec<RuleStatus>,
+    /// The bucket's backfill job, if it ever had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backfill: Option<crate::origin::backfill::BackfillStatus>,
 }
 
 #[derive(Serialize)]
@@ -117,5 +121,6 @@ pub async fn handle_get_bucket_origin_status(
             }
         })
         .collect();
-    xml_response(StatusCode::OK, &OriginStatus { rules })
+    let backfill = state.origin.backfill(bucket)?.map(|job| job.status());
+    xml_response(StatusCode::OK, &OriginStatus { rules, backfill })
 }

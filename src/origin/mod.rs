@@ -13,6 +13,7 @@
 //! notifications of fills, queued durably ([`notify`]).
 
 mod answer;
+pub mod backfill;
 mod configs;
 pub mod document;
 mod engine;

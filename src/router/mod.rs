@@ -123,6 +123,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
     let op = match *method {
         Method::GET if q.has("origin") => Op::GetBucketOrigin,
         Method::GET if q.has("origin-status") => Op::GetBucketOriginStatus,
+        Method::GET if q.has("origin-backfill") => Op::GetBucketOriginBackfill,
         Method::GET if q.has("location") => Op::GetBucketLocation,
         Method::GET if q.has("versioning") => Op::GetBucketVersioning,
         Method::GET if q.has("acl") => Op::GetBucketAcl,
@@ -142,6 +143,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::GET => Op::ListObjects(ListObjectsParams::parse(q)?),
         Method::HEAD => Op::HeadBucket,
         Method::PUT if q.has("origin") => Op::PutBucketOrigin,
+        Method::PUT if q.has("origin-backfill") => Op::PutBucketOriginBackfill,
         Method::PUT if q.has("acl") => Op::PutBucketAcl,
         Method::PUT if q.has("tagging") => Op::PutBucketTagging,
         Method::PUT if q.has("lifecycle") => Op::PutBucketLifecycleConfiguration,
@@ -151,6 +153,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::PUT if q.has("versioning") => Op::PutBucketVersioning,
         Method::PUT => Op::CreateBucket,
         Method::DELETE if q.has("origin") => Op::DeleteBucketOrigin,
+        Method::DELETE if q.has("origin-backfill") => Op::DeleteBucketOriginBackfill,
         Method::DELETE if q.has("tagging") => Op::DeleteBucketTagging,
         Method::DELETE if q.has("lifecycle") => Op::DeleteBucketLifecycle,
         Method::DELETE if q.has("cors") => Op::DeleteBucketCors,

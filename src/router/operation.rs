@@ -69,6 +69,11 @@ pub enum BucketOperation {
     PurgeBucketOrigin,
     /// originstore extension: `GET /{bucket}?origin-status`, the migration's counters.
     GetBucketOriginStatus,
+    /// originstore extension: `?origin-backfill` starts (PUT), reads (GET) and cancels
+    /// (DELETE) the bucket's backfill job.
+    PutBucketOriginBackfill,
+    GetBucketOriginBackfill,
+    DeleteBucketOriginBackfill,
     ListObjects(ListObjectsParams),
     ListObjectsV2(ListObjectsV2Params),
     ListObjectVersions(ListObjectVersionsParams),
@@ -211,6 +216,9 @@ impl BucketOperation {
             Op::DeleteBucketOrigin => "DeleteBucketOrigin",
             Op::PurgeBucketOrigin => "PurgeBucketOrigin",
             Op::GetBucketOriginStatus => "GetBucketOriginStatus",
+            Op::PutBucketOriginBackfill => "PutBucketOriginBackfill",
+            Op::GetBucketOriginBackfill => "GetBucketOriginBackfill",
+            Op::DeleteBucketOriginBackfill => "DeleteBucketOriginBackfill",
             Op::ListObjects(_) => "ListObjects",
             Op::ListObjectsV2(_) => "ListObjectsV2",
             Op::ListObjectVersions(_) => "ListObjectVersions",

@@ -109,6 +109,9 @@ fn variant(op: &Operation) -> &'static str {
             | B::DeleteBucketOrigin
             | B::PurgeBucketOrigin
             | B::GetBucketOriginStatus
+            | B::PutBucketOriginBackfill
+            | B::GetBucketOriginBackfill
+            | B::DeleteBucketOriginBackfill
             | B::ListObjects(_)
             | B::ListObjectsV2(_)
             | B::ListObjectVersions(_)
@@ -141,7 +144,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 4 + 36 + 19;
+const ALL_VARIANTS: usize = 4 + 39 + 19;
 
 #[rustfmt::skip]
 #[test]
@@ -175,6 +178,9 @@ fn aws_reference_requests_route_to_their_operation() {
         ("DELETE /b?origin", NONE, bucket(B::DeleteBucketOrigin)),
         ("POST /b?origin-purge", NONE, bucket(B::PurgeBucketOrigin)),
         ("GET /b?origin-status", NONE, bucket(B::GetBucketOriginStatus)),
+        ("PUT /b?origin-backfill", NONE, bucket(B::PutBucketOriginBackfill)),
+        ("GET /b?origin-backfill", NONE, bucket(B::GetBucketOriginBackfill)),
+        ("DELETE /b?origin-backfill", NONE, bucket(B::DeleteBucketOriginBackfill)),
         ("GET /b?prefix=a&delimiter=%2F&marker=m", NONE, bucket(B::ListObjects(ListObjectsParams { common: ListCommon { prefix: "a".into(), delimiter: Some("/".into()), ..list_common() }, marker: Some("m".into()) }))),
         ("GET /b?list-type=2&max-keys=5&encoding-type=url&start-after=s&fetch-owner=true", NONE, bucket(B::ListObjectsV2(ListObjectsV2Params { common: ListCommon { max_keys: 5, url_encode: true, ..list_common() }, continuation_token: None, start_after: Some("s".into()), fetch_owner: true }))),
         ("GET /b?versions&key-marker=k&version-id-marker=null", NONE, bucket(B::ListObjectVersions(ListObjectVersionsParams { common: list_common(), key_marker: Some("k".into()), version_id_marker: "null".into() }))),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::common::TestServer;
 use crate::stub_origin::StubOrigin;
 
+mod backfill;
 mod configuration;
 mod crash;
 mod failures;

@@ -1,0 +1,251 @@
+//! `originstore backfill BUCKET`: start a bucket's origin backfill on a running server and
+//! follow it with a live progress bar (objects, bytes, rate, failures), or `--detach` to
+//! start and return, or `--status` to show the job. Credentials and endpoint come from the
+//! aws CLI's environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL`
+//! (default `http://127.0.0.1:9000`) and `AWS_REGION` / `AWS_DEFAULT_REGION`.
+//!
+//! Exit status 0 only when the job completed without failures (safe to cut over).
+
+use std::io::IsTerminal as _;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use http::{HeaderMap, Method};
+use serde::Deserialize;
+
+use crate::origin::sign::{sign_origin_request, SigningKeys};
+
+#[derive(Debug, clap::Args)]
+pub struct BackfillArgs {
+    /// The bucket whose origin to copy.
+    pub bucket: String,
+    /// Only keys under this prefix.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// Objects filled at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Read the keys from this object of the bucket (one per line) instead of listing the
+    /// origin (for plain HTTP origins).
+    #[arg(long)]
+    pub manifest: Option<String>,
+    /// Start the job and return.
+    #[arg(long)]
+    pub detach: bool,
+    /// Show the job and return.
+    #[arg(long, conflicts_with_all = ["detach", "manifest"])]
+    pub status: bool,
+}
+
+/// The server's `<BackfillStatus>`.
+#[derive(Deserialize, Debug, Default)]
+#[serde(rename_all = "PascalCase")]
+struct Status {
+    state: String,
+    #[serde(default)]
+    listed: u64,
+    #[serde(default)]
+    filled: u64,
+    #[serde(default)]
+    already_local: u64,
+    #[serde(default)]
+    failed: u64,
+    #[serde(default)]
+    bytes: u64,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(rename = "Failure", default)]
+    failures: Vec<FailureXml>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(rename_all = "PascalCase")]
+struct FailureXml {
+    key: String,
+    reason: String,
+}
+
+struct Client {
+    http: reqwest::Client,
+    endpoint: String,
+    access_key: String,
+    secret_key: String,
+    region: String,
+}
+
+impl Client {
+    fn from_env() -> anyhow::Result<Client> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Ok(Client {
+            http: reqwest::Client::new(),
+            endpoint: var("AWS_ENDPOINT_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:9000".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            access_key: var("AWS_ACCESS_KEY_ID").context("AWS_ACCESS_KEY_ID is not set")?,
+            secret_key: var("AWS_SECRET_ACCESS_KEY").context("AWS_SECRET_ACCESS_KEY is not set")?,
+            region: var("AWS_REGION")
+                .or_else(|| var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+        })
+    }
+
+    async fn send(&self, method: Method, bucket: &str, body: String) -> anyhow::Result<String> {
+        let url = format!("{}/{bucket}?origin-backfill", self.endpoint);
+        let mut headers = HeaderMap::new();
+        let keys = SigningKeys {
+            region: &self.region,
+            access_key: &self.access_key,
+            secret_key: &self.secret_key,
+        };
+        sign_origin_request(
+            &method,
+            &url,
+            &mut headers,
+            &keys,
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| anyhow::anyhow!("signing the request: {e}"))?;
+        let response = self
+            .http
+            .request(method, &url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .with_context(|| format!("sending to {url}"))?;
+        let status = response.status();
+        let text = response.text().await.context("reading the answer")?;
+        if !status.is_success() {
+            bail!("{url}: {status}: {}", error_message(&text));
+        }
+        Ok(text)
+    }
+
+    async fn status(&self, bucket: &str) -> anyhow::Result<Status> {
+        let text = self.send(Method::GET, bucket, String::new()).await?;
+        quick_xml::de::from_str(&text).context("reading the backfill status")
+    }
+}
+
+/// `Code: Message` of an S3 error document, or the text as it came.
+fn error_message(text: &str) -> String {
+    let field = |name: &str| {
+        text.split(&format!("<{name}>"))
+            .nth(1)
+            .and_then(|s| s.split(&format!("</{name}>")).next())
+    };
+    match (field("Code"), field("Message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        _ => text.to_owned(),
+    }
+}
+
+pub async fn run(args: BackfillArgs) -> anyhow::Result<std::process::ExitCode> {
+    let client = Client::from_env()?;
+    if !args.status {
+        let source = match &args.manifest {
+            Some(key) => format!(
+                "<Source>Manifest</Source><ManifestKey>{}</ManifestKey>",
+                xml_escape(key)
+            ),
+            None => "<Source>List</Source>".to_owned(),
+        };
+        let body = format!(
+            "<Backfill><Prefix>{}</Prefix><Concurrency>{}</Concurrency>{source}</Backfill>",
+            xml_escape(&args.prefix),
+            args.concurrency
+        );
+        client.send(Method::PUT, &args.bucket, body).await?;
+        if args.detach {
+            println!("backfill of {} started", args.bucket);
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+    }
+    let status = if args.status {
+        client.status(&args.bucket).await?
+    } else {
+        follow(&client, &args.bucket).await?
+    };
+    Ok(report(&status))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn progress_line(s: &Status, rate: f64) -> String {
+    format!(
+        "{} listed, {} filled, {} already local, {} failed, {:.1} MiB, {rate:.0} objects/s",
+        s.listed,
+        s.filled,
+        s.already_local,
+        s.failed,
+        s.bytes as f64 / (1024.0 * 1024.0)
+    )
+}
+
+/// Poll the job until it ends, with a live bar on a terminal and a plain line every two
+/// seconds otherwise.
+async fn follow(client: &Client, bucket: &str) -> anyhow::Result<Status> {
+    let started = Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::new_spinner();
+    if terminal {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+    }
+    let mut last_line = Instant::now();
+    loop {
+        let status = client.status(bucket).await?;
+        let done = status.filled + status.already_local + status.failed;
+        let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
+        let line = progress_line(&status, rate);
+        if terminal {
+            bar.set_message(line);
+        } else if last_line.elapsed() >= Duration::from_secs(2) || status.state != "Running" {
+            eprintln!("{line}");
+            last_line = Instant::now();
+        }
+        if status.state != "Running" {
+            bar.finish_and_clear();
+            return Ok(status);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Print the outcome; success only for a job that completed without failures.
+fn report(status: &Status) -> std::process::ExitCode {
+    println!(
+        "{}: {} listed, {} filled, {} already local, {} failed, {} bytes",
+        status.state,
+        status.listed,
+        status.filled,
+        status.already_local,
+        status.failed,
+        status.bytes
+    );
+    for failure in &status.failures {
+        println!("failed: {} ({})", failure.key, failure.reason);
+    }
+    if let Some(error) = &status.error {
+        println!("error: {error}");
+    }
+    match status.state.as_str() {
+        "Completed" => {
+            println!("safe to cut over: every key is local");
+            std::process::ExitCode::SUCCESS
+        }
+        "Running" => std::process::ExitCode::SUCCESS,
+        _ => {
+            println!("not safe to cut over");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
