@@ -122,28 +122,36 @@ async fn a_listed_backfill_copies_a_thousand_objects_with_exact_totals() {
 #[tokio::test]
 async fn a_manifest_backfill_one_job_at_a_time_cancel_and_a_joining_get() {
     let origin = StubOrigin::start().await;
-    for i in 0..30 {
+    for i in 0..1000 {
         origin.ok(&format!("/m/{i}"), format!("object {i}"));
     }
     let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
-    let mut manifest: String = (0..30).map(|i| format!("m/{i}\n")).collect();
+    let mut manifest: String = (0..1000).map(|i| format!("m/{i}\n")).collect();
     manifest.push_str("m/missing\n\nelsewhere/x\n");
     s.put("site", "manifest.txt", manifest).await;
+    // A key written here and one deleted here: skipped and counted.
     s.put("site", "m/0", "written here").await;
+    s.client
+        .delete_object()
+        .bucket("site")
+        .key("m/1")
+        .send()
+        .await
+        .expect("delete");
 
     let (status, text) = backfill(
         &s,
         "site",
         http::Method::PUT,
-        "<Backfill><Prefix>m/</Prefix><Concurrency>4</Concurrency><Source>Manifest</Source><ManifestKey>manifest.txt</ManifestKey></Backfill>",
+        "<Backfill><Prefix>m/</Prefix><Concurrency>8</Concurrency><Source>Manifest</Source><ManifestKey>manifest.txt</ManifestKey></Backfill>",
     )
     .await;
     assert_eq!(status, 200, "{text}");
     let text = finished(&s, "site").await;
     assert_eq!(field(&text, "State"), "CompletedWithFailures", "{text}");
-    assert_eq!(field(&text, "Listed"), "31", "keys under m/ only");
-    assert_eq!(field(&text, "Filled"), "29");
-    assert_eq!(field(&text, "AlreadyLocal"), "1");
+    assert_eq!(field(&text, "Listed"), "1001", "keys under m/ only");
+    assert_eq!(field(&text, "Filled"), "998");
+    assert_eq!(field(&text, "AlreadyLocal"), "2");
     assert_eq!(field(&text, "Failed"), "1");
     assert!(
         text.contains(
@@ -153,6 +161,7 @@ async fn a_manifest_backfill_one_job_at_a_time_cancel_and_a_joining_get() {
     );
     assert_eq!(s.get_bytes("site", "m/0").await, b"written here");
     assert_eq!(s.get_bytes("site", "m/7").await, b"object 7");
+    assert_eq!(origin.count("/m/1"), 0, "a key deleted here is not pulled");
 
     // A slow job: a second start is refused; a cancel ends it.
     for i in 0..40 {

@@ -221,3 +221,48 @@ async fn failures_and_deletions_at_the_origin() {
     }
     assert!(refreshed, "refreshed in the background");
 }
+
+/// `UseOriginCacheControl`: the origin's `Cache-Control: max-age` decides instead of the
+/// rule's `MaxAgeSeconds`.
+#[tokio::test]
+async fn the_origins_cache_control_decides_when_asked_to() {
+    let origin = StubOrigin::start().await;
+    let short = |path: &str, body: &str| {
+        origin.route(
+            path,
+            Behavior::Ok {
+                body: body.as_bytes().to_vec(),
+                headers: vec![
+                    ("etag", "\"e1\"".to_owned()),
+                    ("cache-control", "public, max-age=1".to_owned()),
+                ],
+            },
+        )
+    };
+    short("/cc/a", "v1");
+    short("/rule/a", "v1");
+    let follow = "<Protocol>HTTP</Protocol><Freshness><MaxAgeSeconds>3600</MaxAgeSeconds>\
+                  <UseOriginCacheControl>true</UseOriginCacheControl></Freshness>";
+    let ignore =
+        "<Protocol>HTTP</Protocol><Freshness><MaxAgeSeconds>3600</MaxAgeSeconds></Freshness>";
+    let rule = |priority, prefix, parameter| Rule {
+        priority,
+        prefix,
+        parameter,
+        ..Rule::mirror(&origin.host())
+    };
+    let s = setup(&origin, &[rule(1, "cc/", follow), rule(2, "rule/", ignore)]).await;
+    assert_eq!(read(&s, "/site/cc/a").await.1, "miss-filled");
+    assert_eq!(read(&s, "/site/rule/a").await.1, "miss-filled");
+    tokio::time::sleep(STALE_AFTER).await;
+    assert_eq!(
+        read(&s, "/site/cc/a").await.1,
+        "revalidated",
+        "max-age=1 has passed"
+    );
+    assert_eq!(
+        read(&s, "/site/rule/a").await.1,
+        "hit",
+        "the rule's hour has not"
+    );
+}
