@@ -8,6 +8,8 @@
 //!   prefix is deeper than the request's is regrouped here, and skipped past in one step).
 //! - A key on both sides is listed once, the local entry winning; an origin key deleted
 //!   locally (tombstone, delete marker) or served by another rule is left out.
+//! - A rule's prefix replacement (`PrefixConfiguration` with `ReplacedWithPrefix`) is undone:
+//!   the origin is listed under the replaced prefix and its keys are shown as local keys.
 //! - The resume point (marker, start-after, continuation token) is the last entry of the
 //!   page, key or common prefix, which both sides can resume after exactly.
 
@@ -204,6 +206,36 @@ pub struct OriginCursor<'a> {
     page_size: usize,
     buffer: VecDeque<Item>,
     done: bool,
+    /// The rule's prefix replacement (local prefix, origin prefix), if it rewrites keys.
+    swap: Option<(String, String)>,
+}
+
+/// A rule's prefix replacement, as (local prefix, origin prefix).
+fn prefix_swap(rule: &OriginRule) -> Option<(String, String)> {
+    let p = rule.file_info.prefix.as_ref()?;
+    Some((p.prefix.clone(), p.replaced_with.clone()?))
+}
+
+/// A local name in the origin's terms (`None`: it sorts after every key of the rule).
+fn to_origin(swap: &Option<(String, String)>, local: &str) -> Option<String> {
+    match swap {
+        None => Some(local.to_owned()),
+        Some((from, to)) => match local.strip_prefix(from.as_str()) {
+            Some(rest) => Some(format!("{to}{rest}")),
+            None if local < from.as_str() => Some(String::new()),
+            None => None,
+        },
+    }
+}
+
+/// An origin name in local terms (`None`: not one of the rule's keys).
+fn to_local(swap: &Option<(String, String)>, origin: String) -> Option<String> {
+    match swap {
+        None => Some(origin),
+        Some((from, to)) => origin
+            .strip_prefix(to.as_str())
+            .map(|rest| format!("{from}{rest}")),
+    }
 }
 
 impl<'a> OriginCursor<'a> {
@@ -225,17 +257,28 @@ impl<'a> OriginCursor<'a> {
             return None;
         };
         let delimiter = query.delimiter.clone().filter(|d| !d.is_empty());
+        let swap = prefix_swap(rule);
+        let prefix = to_origin(&swap, &prefix)?;
         // Resuming after a common prefix skips its keys.
-        let start_after = query.after.as_ref().map(|a| {
-            let is_group = delimiter.as_deref().is_some_and(|d| {
-                a.starts_with(&query.prefix) && a.ends_with(d) && a.len() > query.prefix.len()
-            });
-            if is_group {
-                format!("{a}{PAST}")
-            } else {
-                a.clone()
+        let mut done = false;
+        let start_after = match &query.after {
+            None => None,
+            Some(a) => {
+                let is_group = delimiter.as_deref().is_some_and(|d| {
+                    a.starts_with(&query.prefix) && a.ends_with(d) && a.len() > query.prefix.len()
+                });
+                match to_origin(&swap, a) {
+                    // After every key of the rule.
+                    None => {
+                        done = true;
+                        None
+                    }
+                    Some(o) if o.is_empty() => None,
+                    Some(o) if is_group => Some(format!("{o}{PAST}")),
+                    Some(o) => Some(o),
+                }
             }
-        });
+        };
         Some(OriginCursor {
             client,
             store,
@@ -248,7 +291,8 @@ impl<'a> OriginCursor<'a> {
             token: None,
             page_size: query.max_keys.clamp(1, 1000),
             buffer: VecDeque::new(),
-            done: false,
+            done,
+            swap,
         })
     }
 
@@ -271,13 +315,20 @@ impl<'a> OriginCursor<'a> {
             })?;
         for entry in page.entries {
             match entry {
-                OriginEntry::Prefix(p) => self.buffer.push_back(Item::Prefix(p)),
+                OriginEntry::Prefix(p) => {
+                    if let Some(p) = to_local(&self.swap, p) {
+                        self.buffer.push_back(Item::Prefix(p));
+                    }
+                }
                 OriginEntry::Object {
                     key,
                     size,
                     etag,
                     last_modified,
                 } => {
+                    let Some(key) = to_local(&self.swap, key) else {
+                        continue;
+                    };
                     if self.belongs(&key)? {
                         self.buffer.push_back(Item::Object(Box::new(ObjectMeta {
                             key,
@@ -337,8 +388,14 @@ impl Cursor for OriginCursor<'_> {
             self.buffer.pop_front();
         }
         if self.buffer.is_empty() && !self.done {
-            self.start_after = Some(format!("{prefix}{PAST}"));
-            self.token = None;
+            match to_origin(&self.swap, prefix) {
+                Some(o) if !o.is_empty() => {
+                    self.start_after = Some(format!("{o}{PAST}"));
+                    self.token = None;
+                }
+                Some(_) => {}
+                None => self.done = true,
+            }
         }
     }
 }

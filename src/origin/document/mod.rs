@@ -190,7 +190,8 @@ pub struct OriginParameter {
     pub freshness: Option<Freshness>,
     /// originstore extension `ListThrough`: listings of the bucket merge in the origin's
     /// keys under this rule. Only on rules whose hosts are all `PrivateHost` (S3-compatible
-    /// origins) and that do not rewrite keys (`FileInfo`).
+    /// origins) and whose key rewrite, if any, is a prefix replacement covering the rule's
+    /// keys (so origin keys map back to local ones in order).
     pub list_through: bool,
 }
 

@@ -888,4 +888,13 @@ fn list_through_needs_a_private_host_and_no_rewrite() {
         ConfigErrorCode::InvalidArgument,
         "ListThrough",
     );
+    // A prefix replacement that covers the rule's keys can be undone: accepted.
+    let swap = doc(&format!(
+        "<RulePriority>1</RulePriority><OriginType>Mirror</OriginType>\
+         <OriginCondition><HTTPStatusCode>404</HTTPStatusCode><Prefix>a/</Prefix></OriginCondition>\
+         <OriginParameter><ListThrough>true</ListThrough></OriginParameter>\
+         <OriginInfo><HostInfo>{private}</HostInfo><FileInfo><PrefixConfiguration><Prefix>a/</Prefix>\
+         <ReplacedWithPrefix>b/</ReplacedWithPrefix></PrefixConfiguration></FileInfo></OriginInfo>"
+    ));
+    assert!(parse(swap.as_bytes()).is_ok());
 }

@@ -120,10 +120,19 @@ fn validate_rule(n: usize, w: WireRule) -> Result<OriginRule, ConfigError> {
                 "needs a PrivateHost (an S3-compatible origin to list) on every HostInfo",
             ));
         }
-        if file_info != FileInfo::default() {
+        // Listing maps origin keys back to local ones: only a prefix replacement that
+        // covers every key of the rule can be undone in order.
+        let prefix_swap = file_info.prefix.as_ref().is_some_and(|p| {
+            p.replaced_with.is_some() && condition.prefix.starts_with(p.prefix.as_str())
+        });
+        let rewrites = FileInfo {
+            prefix: None,
+            ..file_info.clone()
+        } != FileInfo::default();
+        if rewrites || (file_info.prefix.is_some() && !prefix_swap) {
             return Err(ctx.invalid(
                 "ListThrough",
-                "cannot be combined with FileInfo key rewriting",
+                "works with key rewriting only as a PrefixConfiguration with a ReplacedWithPrefix whose Prefix starts the rule's OriginCondition Prefix",
             ));
         }
     }

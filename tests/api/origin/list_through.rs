@@ -151,3 +151,53 @@ async fn listings_merge_the_origin_exactly() {
     let missing = edge.client.list_objects_v2().bucket("nope").send().await;
     assert_eq!(code(&missing.expect_err("no bucket")), "NoSuchBucket");
 }
+
+/// A rule that replaces a prefix toward the origin lists the origin's keys back under the
+/// local prefix.
+#[tokio::test]
+async fn a_prefix_replacement_is_undone_in_listings() {
+    let upstream = TestServer::start().await;
+    upstream.create_bucket("source").await;
+    for key in ["v2/a.css", "v2/b/c.js", "other/x"] {
+        upstream.put("source", key, "origin").await;
+    }
+    let edge = TestServer::start().await;
+    edge.create_bucket("edge").await;
+    let mut rule = private_rule(
+        &upstream,
+        "<Protocol>HTTP</Protocol><ListThrough>true</ListThrough>",
+    );
+    rule.prefix = "static/";
+    rule.file_info = "<FileInfo><PrefixConfiguration><Prefix>static/</Prefix><ReplacedWithPrefix>v2/</ReplacedWithPrefix></PrefixConfiguration></FileInfo>";
+    let resp = put_origin(&edge, "edge", &document(&[rule])).await;
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    edge.put("edge", "index.html", "local").await;
+    let keys: Vec<_> = all_keys(&edge.client, "", 1)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, ["index.html", "static/a.css", "static/b/c.js"]);
+    let top = edge
+        .client
+        .list_objects_v2()
+        .bucket("edge")
+        .prefix("static/")
+        .delimiter("/")
+        .send()
+        .await
+        .expect("list");
+    let prefixes: Vec<_> = top
+        .common_prefixes()
+        .iter()
+        .filter_map(|p| p.prefix())
+        .collect();
+    assert_eq!(prefixes, ["static/b/"]);
+    // And a listed key reads through the same rewrite.
+    assert_eq!(edge.get_bytes("edge", "static/b/c.js").await, b"origin");
+}
