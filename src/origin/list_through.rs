@@ -122,6 +122,15 @@ pub async fn merge<C: Cursor>(
     Ok(page)
 }
 
+/// Drop the buffered entries under `prefix`; true when that emptied the buffer (the side
+/// must then resume its walk past `prefix`).
+fn drop_under(buffer: &mut VecDeque<Item>, prefix: &str) -> bool {
+    while buffer.front().is_some_and(|i| i.name().starts_with(prefix)) {
+        buffer.pop_front();
+    }
+    buffer.is_empty()
+}
+
 /// The local side: the bucket's range scan.
 pub struct LocalCursor {
     store: Store,
@@ -179,14 +188,7 @@ impl Cursor for LocalCursor {
     }
 
     fn skip_under(&mut self, prefix: &str) {
-        while self
-            .buffer
-            .front()
-            .is_some_and(|i| i.name().starts_with(prefix))
-        {
-            self.buffer.pop_front();
-        }
-        if self.buffer.is_empty() && !self.done {
+        if drop_under(&mut self.buffer, prefix) && !self.done {
             self.query.after = Some(prefix.to_owned());
         }
     }
@@ -380,14 +382,7 @@ impl Cursor for OriginCursor<'_> {
     }
 
     fn skip_under(&mut self, prefix: &str) {
-        while self
-            .buffer
-            .front()
-            .is_some_and(|i| i.name().starts_with(prefix))
-        {
-            self.buffer.pop_front();
-        }
-        if self.buffer.is_empty() && !self.done {
+        if drop_under(&mut self.buffer, prefix) && !self.done {
             match to_origin(&self.swap, prefix) {
                 Some(o) if !o.is_empty() => {
                     self.start_after = Some(format!("{o}{PAST}"));
