@@ -44,6 +44,8 @@ pub struct RequestBody {
     eof: bool,
     progress: Progress,
     trailers: Vec<(String, String)>,
+    /// The longest wait for the next piece of the body before the request fails.
+    idle_timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for RequestBody {
@@ -109,7 +111,15 @@ impl RequestBody {
             eof: false,
             progress: Progress::Reading,
             trailers: Vec::new(),
+            idle_timeout: None,
         }
+    }
+
+    /// Fail the body with [`AuthError::RequestTimeout`] when the client sends nothing for
+    /// `idle` (a stalled or hostile client cannot hold a request open).
+    pub fn with_idle_timeout(mut self, idle: std::time::Duration) -> Self {
+        self.idle_timeout = Some(idle);
+        self
     }
 
     /// The length the decoded body must have, when the request declared one.
@@ -165,7 +175,13 @@ impl RequestBody {
     /// Reads the next frame into `pending`, or notes the end of the body.
     async fn read_frame(&mut self) -> Result<(), AuthError> {
         loop {
-            match self.body.frame().await {
+            let frame = match self.idle_timeout {
+                Some(idle) => tokio::time::timeout(idle, self.body.frame())
+                    .await
+                    .map_err(|_| AuthError::RequestTimeout)?,
+                None => self.body.frame().await,
+            };
+            match frame {
                 None => {
                     self.eof = true;
                     return Ok(());

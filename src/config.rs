@@ -65,10 +65,54 @@ struct FileConfig {
     origin: OriginSettings,
     /// The `[cors]` section: a CORS rule for buckets without a configuration of their own.
     cors: Option<DefaultCorsRule>,
+    /// The `[limits]` section: connection bounds and timeouts.
+    #[serde(default)]
+    limits: Limits,
     /// The object ownership of new buckets that do not ask for one: `ObjectWriter` (ACLs
     /// enabled, the default) or `BucketOwnerEnforced` (ACLs disabled, AWS's default since
     /// 2023), or `BucketOwnerPreferred`.
     default_object_ownership: Option<crate::access::ObjectOwnership>,
+}
+
+/// Bounds on clients (the `[limits]` TOML section, in seconds): a slow or hostile client
+/// cannot hold the server's connections or a request open.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Open connections at once; beyond, new connections wait in the listen backlog while
+    /// those already open keep being served.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this, and an idle keep-alive connection is
+    /// closed after it (one timer, hyper's).
+    #[serde(rename = "header_timeout_secs", with = "secs")]
+    pub header_timeout: Duration,
+    /// The longest pause between two pieces of a request body (`400 RequestTimeout`).
+    #[serde(rename = "body_idle_timeout_secs", with = "secs")]
+    pub body_idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(30),
+            body_idle_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Durations written as whole seconds.
+mod secs {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = u64::deserialize(d)?;
+        if secs == 0 {
+            return Err(serde::de::Error::custom("must be at least 1 second"));
+        }
+        Ok(Duration::from_secs(secs))
+    }
 }
 
 /// A server-wide CORS rule (the `[cors]` TOML section), answering for every bucket that has
@@ -202,6 +246,8 @@ pub struct Config {
     pub default_cors: Option<std::sync::Arc<crate::cors::Cors>>,
     /// The object ownership of a new bucket that does not ask for one.
     pub default_object_ownership: crate::access::ObjectOwnership,
+    /// Connection bounds and timeouts.
+    pub limits: Limits,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -224,6 +270,7 @@ impl Config {
             origin: OriginSettings::default(),
             default_cors: None,
             default_object_ownership: crate::access::ObjectOwnership::ObjectWriter,
+            limits: Limits::default(),
         }
     }
 
@@ -295,6 +342,10 @@ impl Config {
         }
         config.origin = file.origin;
         config.default_object_ownership = file.default_object_ownership.unwrap_or_default();
+        if file.limits.max_connections == 0 {
+            bail!("limits.max_connections must be at least 1");
+        }
+        config.limits = file.limits;
         config.default_cors = file
             .cors
             .map(|c| c.to_cors().map(std::sync::Arc::new))
@@ -437,6 +488,38 @@ mod tests {
         );
         std::fs::write(&file, "default_object_ownership = \"Nobody\"\n").expect("write");
         assert!(Config::resolve(args).is_err());
+    }
+
+    #[test]
+    fn limits_come_from_the_file_and_are_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            data_dir: Some(dir.path().join("d")),
+            ..Default::default()
+        };
+        std::fs::write(&file, "").expect("write");
+        let defaults = Config::resolve(args.clone()).expect("resolves").limits;
+        assert_eq!(defaults.max_connections, 1024);
+        assert_eq!(defaults.header_timeout, Duration::from_secs(30));
+        std::fs::write(
+            &file,
+            "[limits]\nmax_connections = 8\nheader_timeout_secs = 5\nbody_idle_timeout_secs = 7\n",
+        )
+        .expect("write");
+        let limits = Config::resolve(args.clone()).expect("resolves").limits;
+        assert_eq!(limits.max_connections, 8);
+        assert_eq!(limits.header_timeout, Duration::from_secs(5));
+        assert_eq!(limits.body_idle_timeout, Duration::from_secs(7));
+        for bad in [
+            "[limits]\nheader_timeout_secs = 0\n",
+            "[limits]\nmax_connections = 0\n",
+            "[limits]\nnope = 1\n",
+        ] {
+            std::fs::write(&file, bad).expect("write");
+            assert!(Config::resolve(args.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

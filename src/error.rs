@@ -79,6 +79,7 @@ codes! {
     OwnershipControlsNotFoundError => StatusCode::NOT_FOUND,
     PreconditionFailed => StatusCode::PRECONDITION_FAILED,
     RequestTimeTooSkewed => StatusCode::FORBIDDEN,
+    RequestTimeout => StatusCode::BAD_REQUEST,
     ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     SignatureDoesNotMatch => StatusCode::FORBIDDEN,
     SlowDown => StatusCode::SERVICE_UNAVAILABLE,
@@ -297,6 +298,10 @@ impl From<AuthError> for S3Error {
                 S3Error::new(C::MissingContentLength, "You must provide the Content-Length HTTP header.")
             }
             AuthError::Io(why) => S3Error::new(C::IncompleteBody, format!("The request body could not be read: {why}")),
+            AuthError::RequestTimeout => S3Error::new(
+                C::RequestTimeout,
+                "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+            ),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod origin;
 pub mod post_policy;
 pub mod request;
 pub mod router;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub mod xml;

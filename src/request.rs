@@ -152,7 +152,8 @@ async fn serve_request(
     // Content-Length of an aws-chunked body (its *encoded* size) made a well-formed body
     // fail late with a misleading IncompleteBody.
     let declared_len = crate::body::declared_len(&parts.headers, &auth.payload)?;
-    let body = RequestBody::new(body, auth.payload, declared_len);
+    let body = RequestBody::new(body, auth.payload, declared_len)
+        .with_idle_timeout(state.config.limits.body_idle_timeout);
     let ctx = RequestContext {
         parts,
         user: auth.access_key,

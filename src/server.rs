@@ -1,12 +1,12 @@
-//! The HTTP server: the listener (TCP_NODELAY), the single axum fallback route into the
-//! request envelope ([`crate::request`]), background sweeps, and graceful shutdown.
+//! The HTTP server: the listener, the single axum fallback route into the request envelope
+//! ([`crate::request`]) served by the bounded accept loop ([`crate::serve`]), background
+//! sweeps, and graceful shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -41,21 +41,9 @@ impl Server {
         let app = axum::Router::new()
             .fallback(crate::request::handle)
             .with_state(state.clone());
-        // Nagle + delayed ACK stalls small responses by ~40 ms on loopback; disable Nagle.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
+        let limits = state.config.limits.clone();
+        let task = tokio::spawn(crate::serve::serve(listener, app, limits, rx));
         Ok(Server {
             addr,
             shutdown: Some(tx),

@@ -57,6 +57,8 @@ pub enum AuthError {
     MissingContentLength,
     #[error("Error reading the request body: {0}")]
     Io(String),
+    #[error("Your socket connection to the server was not read from or written to within the timeout period.")]
+    RequestTimeout,
 }
 
 /// How the request body is protected, as announced by `x-amz-content-sha256`.

@@ -15,6 +15,7 @@ mod cli;
 mod clients;
 mod compat;
 mod conditional;
+mod connections;
 mod cors;
 mod lifecycle;
 mod list;
