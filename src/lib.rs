@@ -18,6 +18,8 @@ pub mod cli;
 pub mod config;
 pub mod cors;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod handlers;
 pub mod lifecycle;
 pub mod metrics;

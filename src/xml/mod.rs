@@ -83,10 +83,37 @@ fn serialise<T: Serialize>(value: &T, namespace: Option<&str>, root: Option<&str
     out
 }
 
+/// No request document S3 defines nests deeper than this; a deeper one is refused before
+/// it is deserialised (unknown elements would otherwise be skipped silently, however many).
+pub const MAX_DEPTH: usize = 32;
+
 /// Parse a request document.
 pub fn from_xml<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, XmlError> {
     let text = std::str::from_utf8(body).map_err(|_| XmlError("not UTF-8".into()))?;
+    check_depth(body)?;
     quick_xml::de::from_str(text).map_err(|e| XmlError(e.to_string()))
+}
+
+/// Refuse a document whose elements nest deeper than [`MAX_DEPTH`].
+pub fn check_depth(body: &[u8]) -> Result<(), XmlError> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(XmlError(format!(
+                        "elements nest deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(quick_xml::events::Event::Eof) => return Ok(()),
+            Ok(_) => {}
+            Err(e) => return Err(XmlError(e.to_string())),
+        }
+    }
 }
 
 /// [`from_xml`] of a document whose root element must be `root` (quick-xml's serde reads

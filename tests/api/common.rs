@@ -11,6 +11,8 @@ pub const ACCESS_KEY: &str = "TESTACCESSKEY0000001";
 pub const SECRET_KEY: &str = "testsecretkey/0000000000000000000000001";
 pub const OTHER_ACCESS_KEY: &str = "TESTACCESSKEY0000002";
 pub const OTHER_SECRET_KEY: &str = "testsecretkey/0000000000000000000000002";
+/// One level deeper than request documents may nest (`originstore::xml::MAX_DEPTH`).
+pub const XML_DEPTH_PAST_LIMIT: usize = originstore::xml::MAX_DEPTH;
 
 pub struct TestServer {
     server: Option<Server>,
