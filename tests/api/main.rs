@@ -25,6 +25,7 @@ mod object;
 mod origin;
 mod post_object;
 mod process;
+mod security;
 mod stub_origin;
 mod tagging;
 mod versioning;

@@ -22,6 +22,15 @@ impl ServeProcess {
 
     /// [`ServeProcess::start`] with a configuration file (`--config`).
     pub fn start_with_config(data_dir: &Path, config: Option<&Path>) -> ServeProcess {
+        Self::spawn(data_dir, config, None)
+    }
+
+    /// [`ServeProcess::start`] logging everything (`RUST_LOG=debug`) to `log`.
+    pub fn start_logging_to(data_dir: &Path, log: &Path) -> ServeProcess {
+        Self::spawn(data_dir, None, Some(log))
+    }
+
+    fn spawn(data_dir: &Path, config: Option<&Path>, log: Option<&Path>) -> ServeProcess {
         // ORIGINSTORE_BIN lets a measurement run a release server from a debug test.
         let bin = std::env::var_os("ORIGINSTORE_BIN")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_originstore").into());
@@ -42,9 +51,12 @@ impl ServeProcess {
                 "--data-dir",
             ])
             .arg(data_dir)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", if log.is_some() { "debug" } else { "warn" })
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("spawn originstore");
         let stdout = child.stdout.take().expect("stdout");
