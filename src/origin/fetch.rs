@@ -53,6 +53,9 @@ pub struct Fetched {
     pub private: bool,
 }
 
+/// Idle connections kept open to one origin host for reuse.
+pub const IDLE_CONNECTIONS_PER_HOST: usize = 16;
+
 /// The origin HTTP client shared by every bucket.
 pub struct OriginClient {
     http: reqwest::Client,
@@ -115,6 +118,9 @@ impl OriginClient {
             .read_timeout(Duration::from_secs(settings.read_timeout_secs))
             .dns_resolver(Arc::new(PolicyResolver { deny: deny.clone() }))
             .user_agent(concat!("originstore/", env!("CARGO_PKG_VERSION")))
+            // Idle keep-alive connections to an origin are reused, within bounds.
+            .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
         Ok(OriginClient {
             http,

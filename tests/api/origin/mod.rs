@@ -11,6 +11,7 @@ mod backfill;
 mod configuration;
 mod crash;
 mod failures;
+mod faults;
 mod freshness;
 mod list_through;
 mod modes;

@@ -1,0 +1,186 @@
+//! Faulty origins against the real server process: an origin that refuses connections, one
+//! that accepts and never answers, one that stalls mid-body, and many slow misses at once.
+//! Every client gets a clear error within the configured timeouts, nothing partial is
+//! stored, and the server's open file descriptors come back to their baseline.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{document, signed_to, Rule};
+use crate::process::ServeProcess;
+use crate::stub_origin::{Behavior, StubOrigin};
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// A TCP server that accepts connections and never answers.
+async fn black_hole() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn faulty_origins_fail_cleanly_and_release_their_resources() {
+    let stalled = Arc::new(tokio::sync::Notify::new());
+    let origin = StubOrigin::start().await;
+    origin.route(
+        "/stall/a",
+        Behavior::Gated {
+            body: vec![5u8; 100_000],
+            first: 1000,
+            gate: stalled.clone(),
+        },
+    );
+    for i in 0..20 {
+        origin.route(
+            &format!("/slow/{i}"),
+            Behavior::Slow {
+                body: vec![i as u8; 50_000],
+                chunks: 5,
+                delay: Duration::from_millis(100),
+            },
+        );
+    }
+    let (hole, _hole_task) = black_hole().await;
+    let refused = {
+        // A port nobody listens on (bound, then released).
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr")
+    };
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[origin]\nconnect_timeout_secs = 1\nread_timeout_secs = 1\nnegative_cache_secs = 0\n",
+    )
+    .expect("config");
+    let server = ServeProcess::start_with_config(&tmp.path().join("data"), Some(&config));
+    let pid = server.pid();
+    let ep = server.endpoint.clone();
+    let request = |method: http::Method, path: &str| signed_to(&ep, method, path);
+    assert_eq!(
+        request(http::Method::PUT, "/faults")
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        200
+    );
+    let rule = |priority, prefix, host: String| Rule {
+        priority,
+        prefix,
+        ..Rule::mirror(&host)
+    };
+    let doc = document(&[
+        rule(1, "refused/", refused.to_string()),
+        rule(2, "hole/", hole.to_string()),
+        rule(3, "stall/", origin.host()),
+        rule(4, "slow/", origin.host()),
+    ]);
+    let resp = request(http::Method::PUT, "/faults?origin")
+        .body(doc)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+    // Warm up (connections, buffers), then take the baseline.
+    let _ = request(http::Method::GET, "/faults/slow/0")
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let baseline = open_fds(pid);
+
+    // Ten rounds of the three faults at once: a leak per failure would show.
+    for _ in 0..10 {
+        let started = Instant::now();
+        let faults = ["/faults/refused/a", "/faults/hole/a", "/faults/stall/a"].map(|path| {
+            let req = request(http::Method::GET, path);
+            async move {
+                let resp = req.send().await.expect("sent");
+                let status = resp.status();
+                let body = resp.bytes().await;
+                (path, status, body.map(|b| b.len()).unwrap_or(0))
+            }
+        });
+        for (path, status, len) in futures::future::join_all(faults).await {
+            if path.contains("stall") {
+                // Streamed from the fill, then cut when the origin stalls: never whole.
+                assert!(len < 100_000, "{path}: {len} bytes");
+            } else {
+                assert!(status.is_server_error(), "{path}: {status}");
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    // Many slow misses at once all complete.
+    let slow = (0..20).map(|i| {
+        let path = format!("/faults/slow/{i}");
+        let req = request(http::Method::GET, &path);
+        async move {
+            req.send()
+                .await
+                .expect("sent")
+                .bytes()
+                .await
+                .expect("body")
+                .len()
+        }
+    });
+    for len in futures::future::join_all(slow).await {
+        assert_eq!(len, 50_000);
+    }
+
+    // Nothing partial was stored.
+    for key in ["refused/a", "hole/a", "stall/a"] {
+        let resp = request(http::Method::HEAD, &format!("/faults/{key}?versionId=null"))
+            .send()
+            .await
+            .expect("sent");
+        assert!(!resp.status().is_success(), "{key} was stored");
+    }
+    let listing = request(http::Method::GET, "/faults?list-type=2&prefix=stall/")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    assert!(listing.contains("<KeyCount>0</KeyCount>"), "{listing}");
+
+    // File descriptors come back, but for the idle connections the origin client keeps
+    // for reuse.
+    let allowed = baseline + originstore::origin::fetch::IDLE_CONNECTIONS_PER_HOST + 4;
+    let started = Instant::now();
+    loop {
+        let now = open_fds(pid);
+        if now <= allowed {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "open fds {now}, baseline {baseline}, allowed {allowed}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stalled.notify_waiters();
+}
