@@ -60,3 +60,47 @@ async fn deeply_nested_documents_are_malformed_everywhere() {
         "NoSuchCORSConfiguration"
     );
 }
+
+/// Keys that look like paths out of the data directory are just keys: stored, listed and
+/// read back exactly, and no file appears outside the data directory.
+#[tokio::test]
+async fn path_traversal_keys_never_touch_the_filesystem_outside() {
+    let s = TestServer::with_bucket("paths").await;
+    let keys = [
+        "../escape",
+        "../../../../../../tmp/escape",
+        "a/../../escape",
+        "..\\..\\escape",
+        "%2e%2e%2fescape",
+        "./.",
+        "....//....//escape",
+    ];
+    for key in keys {
+        s.put("paths", key, format!("content of {key}")).await;
+    }
+    for key in keys {
+        assert_eq!(
+            s.get_bytes("paths", key).await,
+            format!("content of {key}").into_bytes(),
+            "{key}"
+        );
+    }
+    let listed = s
+        .client
+        .list_objects_v2()
+        .bucket("paths")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.key_count(), Some(keys.len() as i32));
+    // The server's temporary root holds its data directory and nothing else.
+    let entries: Vec<String> = std::fs::read_dir(s.dir.path())
+        .expect("temp root")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries, ["data"]);
+    // A raw request whose path climbs out is still a key of the bucket.
+    let resp = s.send_signed(http::Method::GET, "/paths/..%2Fescape").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.expect("body"), "content of ../escape");
+}
