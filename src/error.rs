@@ -41,6 +41,7 @@ codes! {
     EntityTooLarge => StatusCode::BAD_REQUEST,
     EntityTooSmall => StatusCode::BAD_REQUEST,
     IncompleteBody => StatusCode::BAD_REQUEST,
+    InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
     InternalError => StatusCode::INTERNAL_SERVER_ERROR,
     InvalidAccessKeyId => StatusCode::FORBIDDEN,
     InvalidArgument => StatusCode::BAD_REQUEST,
@@ -249,9 +250,23 @@ impl From<storage::Error> for S3Error {
                 source: Some("storage poisoned after a failed fsync".into()),
                 ..S3Error::new(C::ServiceUnavailable, "The server cannot accept writes right now.")
             },
+            // A full disk (or quota) is the operator's to fix, not a retryable fault: 507,
+            // which SDKs do not retry. Nothing was written; writes work again once space is
+            // freed.
+            E::Io(e) if is_disk_full(&e) => S3Error {
+                source: Some(e.to_string()),
+                ..S3Error::new(C::InsufficientStorage, "The server has no space left to store this object.")
+            },
             e @ (E::Meta(_) | E::Corrupt(_) | E::Io(_)) => S3Error::internal(e),
         }
     }
+}
+
+/// ENOSPC or EDQUOT.
+fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || e.kind() == std::io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 /// Set on answers about a delete marker.

@@ -172,7 +172,15 @@ fn render_error(
     log: &LogFields,
 ) -> Response {
     let status = err.status();
-    if status.is_server_error() {
+    if err.code == crate::error::S3ErrorCode::InsufficientStorage {
+        // One line per minute while the disk stays full, not one per refused write.
+        if disk_full_log_due() {
+            tracing::error!(
+                source = err.source.as_deref().unwrap_or(""),
+                "the data directory's disk is full: writes are refused until space is freed"
+            );
+        }
+    } else if status.is_server_error() {
         tracing::error!(
             request_id,
             operation = log.operation,
@@ -198,6 +206,21 @@ fn render_error(
         *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
         r
     })
+}
+
+/// Whether a disk-full error should be logged now: at most once a minute.
+fn disk_full_log_due() -> bool {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let last = LAST.load(Ordering::Relaxed);
+    now >= last + 60
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 /// 16 upper-case hex characters, like AWS's request ids.

@@ -1,0 +1,132 @@
+//! A full disk, for real: the server's data directory on a small tmpfs (mounting needs root
+//! or CAP_SYS_ADMIN; without them the test says SKIP and returns). PUTs and multipart parts
+//! that do not fit answer `507 InsufficientStorage` (not retried by SDKs), objects stored
+//! before stay readable, no temp file is left behind, and once space is freed writes work
+//! again — the store is not poisoned by a full disk.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::origin::signed_to;
+use crate::common::xml_code;
+use crate::process::ServeProcess;
+
+/// A tmpfs mounted for the test, unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then(|| Tmpfs(at.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_cleanly_and_recovers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "16m") else {
+        eprintln!(
+            "SKIP a_full_disk_refuses_writes_cleanly_and_recovers: cannot mount a tmpfs here"
+        );
+        return;
+    };
+    let data = disk.0.join("data");
+    let server = ServeProcess::start(&data);
+    let ep = server.endpoint.clone();
+    let put = |key: String, body: Vec<u8>| {
+        signed_to(&ep, http::Method::PUT, &format!("/full/{key}"))
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        signed_to(&ep, http::Method::PUT, "/full")
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        200
+    );
+    let mib = vec![7u8; 1024 * 1024];
+    let mut stored = Vec::new();
+    let mut refusal = None;
+    for i in 0..40 {
+        let resp = put(format!("k{i}"), mib.clone()).await.expect("sent");
+        if resp.status().is_success() {
+            stored.push(format!("k{i}"));
+        } else {
+            refusal = Some((
+                resp.status().as_u16(),
+                xml_code(&resp.text().await.expect("body")),
+            ));
+            break;
+        }
+    }
+    assert_eq!(
+        refusal,
+        Some((507, "InsufficientStorage".to_owned())),
+        "after {} objects",
+        stored.len()
+    );
+    assert!(stored.len() >= 5, "only {} objects fitted", stored.len());
+    // A multipart part that does not fit is refused the same way.
+    let create = signed_to(&ep, http::Method::POST, "/full/mp?uploads")
+        .send()
+        .await
+        .expect("sent");
+    let text = create.text().await.expect("body");
+    let upload_id = text
+        .split("<UploadId>")
+        .nth(1)
+        .and_then(|s| s.split("</UploadId>").next())
+        .expect("upload id")
+        .to_owned();
+    let part = signed_to(
+        &ep,
+        http::Method::PUT,
+        &format!("/full/mp?partNumber=1&uploadId={upload_id}"),
+    )
+    .body(vec![1u8; 8 * 1024 * 1024])
+    .send()
+    .await
+    .expect("sent");
+    assert_eq!(part.status().as_u16(), 507);
+    // What was stored is intact; no temp file is left.
+    let first = signed_to(&ep, http::Method::GET, "/full/k0")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(first.bytes().await.expect("body").as_ref(), mib.as_slice());
+    let leftovers = std::fs::read_dir(data.join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "temp files left behind");
+
+    // Free space: writes work again.
+    for key in &stored[..3] {
+        let resp = signed_to(&ep, http::Method::DELETE, &format!("/full/{key}"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), 204);
+    }
+    let again = put("again".into(), mib.clone()).await.expect("sent");
+    assert_eq!(
+        again.status(),
+        200,
+        "{}",
+        again.text().await.unwrap_or_default()
+    );
+    drop(server);
+    drop(disk);
+}
