@@ -408,3 +408,13 @@ pub fn completed(etags: &[String]) -> aws_sdk_s3::types::CompletedMultipartUploa
         .set_parts(Some(parts))
         .build()
 }
+
+/// A seed from the clock, printed so a failing run can be told apart.
+pub fn clock_seed() -> u64 {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    eprintln!("seed {seed}");
+    seed
+}

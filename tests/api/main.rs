@@ -17,6 +17,7 @@ mod compat;
 mod conditional;
 mod connections;
 mod cors;
+mod crash_server;
 mod disk_full;
 mod hostile;
 mod lifecycle;
