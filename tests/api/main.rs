@@ -28,6 +28,7 @@ mod origin;
 mod post_object;
 mod process;
 mod security;
+mod soak;
 mod stub_origin;
 mod tagging;
 mod versioning;
