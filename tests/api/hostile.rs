@@ -104,3 +104,61 @@ async fn path_traversal_keys_never_touch_the_filesystem_outside() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.expect("body"), "content of ../escape");
 }
+
+/// Malformed framing, lengths and names over raw TCP: each refused with a 4xx, nothing
+/// stored, the object already there untouched.
+#[tokio::test]
+async fn bad_lengths_names_and_oversized_heads_are_refused() {
+    use crate::wire::{send, Head};
+    let s = TestServer::with_bucket("wire").await;
+    s.put("wire", "k", "original").await;
+    let host = s.addr.to_string();
+    let signed_put = |path: &str| {
+        let mut head = Head::new("PUT", path, &host);
+        head.sign("UNSIGNED-PAYLOAD");
+        head
+    };
+    // Content-Length: negative, not a number, beyond u64, and several that disagree.
+    for length in ["-1", "ten", "99999999999999999999999"] {
+        let head = signed_put("/wire/k").header("content-length", length);
+        let resp = send(s.addr, &head, b"overwrite").await;
+        assert_eq!(resp.status, 400, "content-length {length}: {resp:?}");
+    }
+    let head = signed_put("/wire/k")
+        .header("content-length", "3")
+        .header("content-length", "9");
+    assert_eq!(send(s.addr, &head, b"overwrite").await.status, 400);
+    // Over the single-PUT limit: refused from the declaration alone.
+    let head = signed_put("/wire/big").header("content-length", ((5u64 << 30) + 1).to_string());
+    let resp = send(s.addr, &head, b"").await;
+    assert_eq!((resp.status, resp.code().as_str()), (400, "EntityTooLarge"));
+    // A body running past its declared length: the declared bytes are the body, the rest
+    // is not taken for anything (it is not a request).
+    let head = signed_put("/wire/exact").header("content-length", "4");
+    let resp = send(s.addr, &head, b"fourEXTRA BYTES THAT ARE NO REQUEST\r\n\r\n").await;
+    assert_eq!(resp.status, 200, "{resp:?}");
+    assert_eq!(s.get_bytes("wire", "exact").await, b"four");
+    // Keys and names that are not valid once decoded.
+    for path in ["/wire/%ff%fe", "/wire/a%00b", "/%ff/k"] {
+        let head = signed_put(path).header("content-length", "1");
+        let resp = send(s.addr, &head, b"x").await;
+        assert!((400..500).contains(&resp.status), "{path}: {resp:?}");
+    }
+    // Oversized heads: a huge header, too many headers, a huge URL.
+    let mut head = Head::new("GET", "/wire/k", &host).header("x-big", "a".repeat(512 * 1024));
+    head.headers.push(("connection".into(), "close".into()));
+    let resp = send(s.addr, &head, b"").await;
+    assert!(resp.status == 431 || resp.status == 400 || resp.status == 0, "{resp:?}");
+    let mut many = Head::new("GET", "/wire/k", &host);
+    for i in 0..200 {
+        many = many.header(&format!("x-h{i}"), "v");
+    }
+    let resp = send(s.addr, &many, b"").await;
+    assert!(resp.status == 431 || resp.status == 400 || resp.status == 0, "{resp:?}");
+    let long = Head::new("GET", &format!("/wire/{}", "k".repeat(600 * 1024)), &host);
+    let resp = send(s.addr, &long, b"").await;
+    assert!(resp.status >= 400 || resp.status == 0, "{resp:?}");
+    // Through all of it the object stayed as it was.
+    assert_eq!(s.get_bytes("wire", "k").await, b"original");
+    assert_eq!(s.get_error("wire", "big").await, "NoSuchKey");
+}
