@@ -135,7 +135,12 @@ async fn bad_lengths_names_and_oversized_heads_are_refused() {
     // A body running past its declared length: the declared bytes are the body, the rest
     // is not taken for anything (it is not a request).
     let head = signed_put("/wire/exact").header("content-length", "4");
-    let resp = send(s.addr, &head, b"fourEXTRA BYTES THAT ARE NO REQUEST\r\n\r\n").await;
+    let resp = send(
+        s.addr,
+        &head,
+        b"fourEXTRA BYTES THAT ARE NO REQUEST\r\n\r\n",
+    )
+    .await;
     assert_eq!(resp.status, 200, "{resp:?}");
     assert_eq!(s.get_bytes("wire", "exact").await, b"four");
     // Keys and names that are not valid once decoded.
@@ -148,13 +153,19 @@ async fn bad_lengths_names_and_oversized_heads_are_refused() {
     let mut head = Head::new("GET", "/wire/k", &host).header("x-big", "a".repeat(512 * 1024));
     head.headers.push(("connection".into(), "close".into()));
     let resp = send(s.addr, &head, b"").await;
-    assert!(resp.status == 431 || resp.status == 400 || resp.status == 0, "{resp:?}");
+    assert!(
+        resp.status == 431 || resp.status == 400 || resp.status == 0,
+        "{resp:?}"
+    );
     let mut many = Head::new("GET", "/wire/k", &host);
     for i in 0..200 {
         many = many.header(&format!("x-h{i}"), "v");
     }
     let resp = send(s.addr, &many, b"").await;
-    assert!(resp.status == 431 || resp.status == 400 || resp.status == 0, "{resp:?}");
+    assert!(
+        resp.status == 431 || resp.status == 400 || resp.status == 0,
+        "{resp:?}"
+    );
     let long = Head::new("GET", &format!("/wire/{}", "k".repeat(600 * 1024)), &host);
     let resp = send(s.addr, &long, b"").await;
     assert!(resp.status >= 400 || resp.status == 0, "{resp:?}");

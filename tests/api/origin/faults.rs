@@ -184,3 +184,62 @@ async fn faulty_origins_fail_cleanly_and_release_their_resources() {
     }
     stalled.notify_waiters();
 }
+
+/// An origin that redirects into a denied network (cloud metadata) is refused, and one that
+/// sends more bytes than its Content-Length is framed by it: the object is the declared
+/// bytes, never the extra ones.
+#[tokio::test]
+async fn redirects_into_denied_networks_and_overlong_bodies() {
+    let origin = StubOrigin::start().await;
+    origin.route(
+        "/meta",
+        Behavior::Redirect {
+            status: 302,
+            location: "http://169.254.169.254/latest/meta-data/".into(),
+        },
+    );
+    // A raw origin whose body runs past its Content-Length.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let raw = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfive!AND MORE THAT IS NOT THE BODY")
+                .await;
+        }
+    });
+    let rule = |priority, prefix, host: String| Rule {
+        priority,
+        prefix,
+        ..Rule::mirror(&host)
+    };
+    let s = super::setup(
+        &origin,
+        &[
+            rule(1, "meta", origin.host()),
+            rule(2, "long", raw.to_string()),
+        ],
+    )
+    .await;
+    let resp = super::get(&s, "/site/meta").await;
+    assert!(
+        resp.status().is_client_error() || resp.status().is_server_error(),
+        "{}",
+        resp.status()
+    );
+    let listed = s
+        .client
+        .list_objects_v2()
+        .bucket("site")
+        .prefix("meta")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.key_count(), Some(0), "nothing stored");
+    assert_eq!(s.get_bytes("site", "long").await, b"five!");
+}
