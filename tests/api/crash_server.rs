@@ -1,8 +1,10 @@
 //! kill -9 of the real server, many times (50 per run; `ORIGINSTORE_CRASH_KILLS` for a long
 //! run by hand), while several clients PUT, overwrite, DELETE, copy and complete multipart
-//! uploads on keys of their own. After every restart: each key holds its last acknowledged
+//! uploads on keys of their own, in a plain and in a versioned bucket, and read keys that
+//! slow origin fills bring in. After every restart: each key holds its last acknowledged
 //! content or one still in flight at the kill (never anything else, never a resurrected
-//! delete), no temp file is left, and the blob files are exactly those of the live objects.
+//! delete), origin keys are whole, no temp file is left, and the blob files are exactly those
+//! of the versions and incomplete uploads.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,12 +17,69 @@ use crate::process::ServeProcess;
 
 const CLIENTS: usize = 4;
 const KEYS_PER_CLIENT: usize = 6;
+/// Keys the origin of bucket `crash` serves under `o/`, slowly.
+const ORIGIN_KEYS: usize = 12;
+const ORIGIN_SIZE: usize = 200_000;
+
+/// A client's key `n`: the first half in the plain bucket, the rest in the versioned one.
+fn key_name(client: usize, n: u64) -> String {
+    let bucket = if (n as usize) < KEYS_PER_CLIENT / 2 {
+        "crash"
+    } else {
+        "crashv"
+    };
+    format!("{bucket}/c{client}-k{n}")
+}
+
+fn origin_body(i: usize) -> Vec<u8> {
+    (0..ORIGIN_SIZE).map(|j| (i * 7 + j) as u8).collect()
+}
+
+/// The blob files the store should hold: every version of both buckets (an unversioned
+/// object is its null version) and every part of an upload a kill left incomplete.
+async fn expected_blobs(ep: &str) -> usize {
+    let mut blobs = 0;
+    for bucket in ["crash", "crashv"] {
+        let versions =
+            crate::origin::signed_to(ep, http::Method::GET, &format!("/{bucket}?versions"))
+                .send()
+                .await
+                .expect("sent")
+                .text()
+                .await
+                .expect("body");
+        assert!(
+            !versions.contains("<IsTruncated>true"),
+            "one page of versions"
+        );
+        blobs += versions.matches("<Version>").count() + pending_parts(ep, bucket).await;
+    }
+    blobs
+}
+
+/// Every origin key is absent or whole (read through a fill if absent).
+async fn verify_origin_keys(ep: &str, round: usize) {
+    for i in 0..ORIGIN_KEYS {
+        let resp = crate::origin::signed_to(ep, http::Method::GET, &format!("/crash/o/{i}"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), 200, "round {round}: o/{i}");
+        let body = resp.bytes().await.expect("body");
+        assert!(
+            body.as_ref() == origin_body(i).as_slice(),
+            "round {round}: o/{i} is not whole"
+        );
+    }
+}
 
 /// What a key may hold: an MD5 of its content, or `None` (absent).
 type Content = Option<[u8; 16]>;
 
 #[derive(Default, Clone)]
 struct KeyState {
+    /// What happened to the key, for a failure's message.
+    history: Vec<String>,
     acknowledged: Content,
     /// Writes sent but not acknowledged when the server died: any may have landed.
     in_flight: Vec<Content>,
@@ -62,14 +121,22 @@ async fn client(ep: String, id: usize, model: Model, seed: u64) {
         x % n
     };
     loop {
-        let key = format!("c{id}-k{}", next(KEYS_PER_CLIENT as u64));
+        let key = key_name(id, next(KEYS_PER_CLIENT as u64));
+        // Now and then a read of an origin key: a fill the kill may interrupt.
+        if next(8) == 0 {
+            let path = format!("/crash/o/{}", next(ORIGIN_KEYS as u64));
+            let _ = crate::origin::signed_to(&ep, http::Method::GET, &path)
+                .send()
+                .await;
+            continue;
+        }
         let op = next(10);
         let size = next(64 * 1024) as usize;
         let body: Vec<u8> = (0..size)
             .map(|i| (i as u64 ^ x_of(&key, op)) as u8)
             .collect();
         // A copy from another key of this client's (settled: this client writes it alone).
-        let source = format!("c{id}-k{}", next(KEYS_PER_CLIENT as u64));
+        let source = key_name(id, next(KEYS_PER_CLIENT as u64));
         let source_content = model
             .lock()
             .expect("model")
@@ -94,23 +161,22 @@ async fn client(ep: String, id: usize, model: Model, seed: u64) {
             .push(expected);
         let ok = match op {
             5 | 6 => {
-                let resp =
-                    crate::origin::signed_to(&ep, http::Method::DELETE, &format!("/crash/{key}"))
-                        .send()
-                        .await;
+                let resp = crate::origin::signed_to(&ep, http::Method::DELETE, &format!("/{key}"))
+                    .send()
+                    .await;
                 resp.is_ok_and(|r| r.status().is_success())
             }
             7 => {
                 let mut headers = http::HeaderMap::new();
                 headers.insert(
                     "x-amz-copy-source",
-                    format!("/crash/{source}").parse().expect("header"),
+                    format!("/{source}").parse().expect("header"),
                 );
                 let resp = crate::common::signed_request(
                     &ep,
                     (crate::process::AK, crate::process::SK),
                     http::Method::PUT,
-                    &format!("/crash/{key}"),
+                    &format!("/{key}"),
                     headers,
                 )
                 .send()
@@ -126,6 +192,9 @@ async fn client(ep: String, id: usize, model: Model, seed: u64) {
         ACKNOWLEDGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut model = model.lock().expect("model");
         let state = model.entry(key).or_default();
+        state
+            .history
+            .push(format!("op {op} acked {:?}", expected.map(|d| d[0])));
         state.acknowledged = expected;
         state.in_flight.clear();
     }
@@ -137,7 +206,7 @@ fn x_of(key: &str, op: u64) -> u64 {
 }
 
 async fn put(ep: &str, key: &str, body: Vec<u8>) -> bool {
-    crate::origin::signed_to(ep, http::Method::PUT, &format!("/crash/{key}"))
+    crate::origin::signed_to(ep, http::Method::PUT, &format!("/{key}"))
         .body(body)
         .send()
         .await
@@ -145,7 +214,7 @@ async fn put(ep: &str, key: &str, body: Vec<u8>) -> bool {
 }
 
 async fn multipart(ep: &str, key: &str, body: Vec<u8>) -> bool {
-    let path = format!("/crash/{key}");
+    let path = format!("/{key}");
     let Ok(created) = crate::origin::signed_to(ep, http::Method::POST, &format!("{path}?uploads"))
         .send()
         .await
@@ -196,8 +265,8 @@ async fn multipart(ep: &str, key: &str, body: Vec<u8>) -> bool {
 }
 
 /// Parts held by multipart uploads a kill left incomplete (their blobs are live too).
-async fn pending_parts(ep: &str) -> usize {
-    let listing = crate::origin::signed_to(ep, http::Method::GET, "/crash?uploads")
+async fn pending_parts(ep: &str, bucket: &str) -> usize {
+    let listing = crate::origin::signed_to(ep, http::Method::GET, &format!("/{bucket}?uploads"))
         .send()
         .await
         .expect("sent")
@@ -214,7 +283,7 @@ async fn pending_parts(ep: &str) -> usize {
                 .unwrap_or_default()
                 .to_owned()
         };
-        let path = format!("/crash/{}?uploadId={}", field("Key"), field("UploadId"));
+        let path = format!("/{bucket}/{}?uploadId={}", field("Key"), field("UploadId"));
         let listed = crate::origin::signed_to(ep, http::Method::GET, &path)
             .send()
             .await
@@ -232,7 +301,7 @@ async fn verify(ep: &str, model: &Model, round: usize) -> usize {
     let keys: Vec<String> = model.lock().expect("model").keys().cloned().collect();
     let mut live = 0;
     for key in keys {
-        let resp = crate::origin::signed_to(ep, http::Method::GET, &format!("/crash/{key}"))
+        let resp = crate::origin::signed_to(ep, http::Method::GET, &format!("/{key}"))
             .send()
             .await
             .expect("the restarted server answers");
@@ -245,8 +314,15 @@ async fn verify(ep: &str, model: &Model, round: usize) -> usize {
         let state = model.get_mut(&key).expect("known key");
         assert!(
             found == state.acknowledged || state.in_flight.contains(&found),
-            "round {round}: {key} holds neither its acknowledged content nor one in flight"
+            "round {round}: {key} holds neither its acknowledged content nor one in flight: found {:?}, acknowledged {:?}, in flight {:?}, history {:?}",
+            found.map(|d| d[0]),
+            state.acknowledged.map(|d| d[0]),
+            state.in_flight,
+            state.history
         );
+        state
+            .history
+            .push(format!("round {round}: found {:?}", found.map(|d| d[0])));
         state.acknowledged = found;
         state.in_flight.clear();
         if found.is_some() {
@@ -265,28 +341,65 @@ async fn fifty_kills_keep_every_acknowledged_write() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");
     let model: Model = Arc::default();
+    let origin = crate::stub_origin::StubOrigin::start().await;
+    for i in 0..ORIGIN_KEYS {
+        origin.route(
+            &format!("/o/{i}"),
+            crate::stub_origin::Behavior::Slow {
+                body: origin_body(i),
+                chunks: 8,
+                delay: std::time::Duration::from_millis(15),
+            },
+        );
+    }
     let mut seed = crate::common::clock_seed();
     let started = Instant::now();
     for round in 0..kills {
         let server = ServeProcess::start(&data);
         let ep = server.endpoint.clone();
         if round == 0 {
+            let resp = crate::origin::signed_to(&ep, http::Method::PUT, "/crashv")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(resp.status(), 200);
+            let enable =
+                "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
+            let resp = crate::origin::signed_to(&ep, http::Method::PUT, "/crashv?versioning")
+                .body(enable)
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(resp.status(), 200);
             let resp = crate::origin::signed_to(&ep, http::Method::PUT, "/crash")
                 .send()
                 .await
                 .expect("sent");
             assert_eq!(resp.status(), 200);
+            let rule = super::origin::Rule {
+                prefix: "o/",
+                ..super::origin::Rule::mirror(&origin.host())
+            };
+            let resp = crate::origin::signed_to(&ep, http::Method::PUT, "/crash?origin")
+                .body(super::origin::document(&[rule]))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(resp.status(), 200);
         } else {
-            let live = verify(&ep, &model, round).await + pending_parts(&ep).await;
             assert_eq!(
                 count_files(&data.join("tmp")),
                 0,
                 "round {round}: temp files left"
             );
+            verify(&ep, &model, round).await;
+            if round % 10 == 0 {
+                verify_origin_keys(&ep, round).await;
+            }
             assert_eq!(
                 count_files(&data.join("blobs")),
-                live,
-                "round {round}: blob files are exactly those of the live objects and parts"
+                expected_blobs(&ep).await,
+                "round {round}: blob files are exactly those of the versions and parts"
             );
         }
         let tasks: Vec<_> = (0..CLIENTS)
@@ -305,12 +418,15 @@ async fn fifty_kills_keep_every_acknowledged_write() {
         }
     }
     let server = ServeProcess::start(&data);
-    let live =
-        verify(&server.endpoint, &model, kills).await + pending_parts(&server.endpoint).await;
-    assert_eq!(count_files(&data.join("blobs")), live);
+    let live = verify(&server.endpoint, &model, kills).await;
+    verify_origin_keys(&server.endpoint, kills).await;
+    assert_eq!(
+        count_files(&data.join("blobs")),
+        expected_blobs(&server.endpoint).await
+    );
     let acknowledged = ACKNOWLEDGED.load(std::sync::atomic::Ordering::Relaxed);
     eprintln!(
-        "crash: {kills} kills in {:?}: {acknowledged} acknowledged writes and deletes checked, {live} live objects and parts at the end",
+        "crash: {kills} kills in {:?}: {acknowledged} acknowledged writes and deletes checked, {live} live keys at the end",
         started.elapsed()
     );
     assert!(
