@@ -50,6 +50,25 @@ async fn deeply_nested_documents_are_malformed_everywhere() {
             );
         }
     }
+    // Entity-laden documents (a "billion laughs" shape): entities are never expanded.
+    for (method, path, root) in targets {
+        let bomb = format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE {root} [<!ENTITY a \"{}\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]><{root}>{}</{root}>",
+            "x".repeat(64),
+            "&b;".repeat(64)
+        );
+        let method: http::Method = method.parse().expect("method");
+        let md5 = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            <md5::Md5 as md5::Digest>::digest(bomb.as_bytes()),
+        );
+        let (status, code) = s.refusal(method, path, &[("content-md5", &md5)], &bomb).await;
+        assert_eq!(status, 400, "{path}: {code}");
+        assert!(
+            code == "MalformedXML" || code == "InvalidArgument",
+            "{path}: {code}"
+        );
+    }
     // Nothing changed.
     assert_eq!(s.get_bytes("hostile", "k").await, b"kept");
     let tags = s.client.get_bucket_tagging().bucket("hostile").send().await;
