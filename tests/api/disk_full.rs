@@ -1,8 +1,9 @@
 //! A full disk, for real: the server's data directory on a small tmpfs (mounting needs root
 //! or CAP_SYS_ADMIN; without them the test says SKIP and returns). PUTs and multipart parts
-//! that do not fit answer `507 InsufficientStorage` (not retried by SDKs), objects stored
-//! before stay readable, no temp file is left behind, and once space is freed writes work
-//! again — the store is not poisoned by a full disk.
+//! that do not fit answer `507 InsufficientStorage` (not retried by SDKs), an origin fill
+//! that does not fit fails and stores nothing, objects stored before stay readable, no temp
+//! file is left behind, and once space is freed writes work again — the store is not
+//! poisoned by a full disk.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,6 +45,9 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers() {
     let data = disk.0.join("data");
     let server = ServeProcess::start(&data);
     let ep = server.endpoint.clone();
+    // An origin whose objects will not fit either.
+    let origin = crate::stub_origin::StubOrigin::start().await;
+    origin.ok("/o/big", vec![3u8; 6 * 1024 * 1024]);
     let put = |key: String, body: Vec<u8>| {
         signed_to(&ep, http::Method::PUT, &format!("/full/{key}"))
             .body(body)
@@ -101,6 +105,35 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers() {
     .await
     .expect("sent");
     assert_eq!(part.status().as_u16(), 507);
+    // An origin fill that does not fit fails cleanly and stores nothing.
+    let rule = super::origin::Rule {
+        prefix: "o/",
+        ..super::origin::Rule::mirror(&origin.host())
+    };
+    let resp = signed_to(&ep, http::Method::PUT, "/full?origin")
+        .body(super::origin::document(&[rule]))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+    let fill = signed_to(&ep, http::Method::GET, "/full/o/big")
+        .send()
+        .await
+        .expect("sent");
+    let fill_status = fill.status();
+    let fill_body = fill.bytes().await.map(|b| b.len()).unwrap_or(0);
+    assert!(
+        fill_status.is_server_error() || fill_body < 6 * 1024 * 1024,
+        "the fill did not fit: {fill_status}, {fill_body} bytes"
+    );
+    let listed = signed_to(&ep, http::Method::GET, "/full?list-type=2&prefix=o/")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    assert!(listed.contains("<KeyCount>0</KeyCount>"), "{listed}");
     // What was stored is intact; no temp file is left.
     let first = signed_to(&ep, http::Method::GET, "/full/k0")
         .send()

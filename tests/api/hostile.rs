@@ -62,7 +62,9 @@ async fn deeply_nested_documents_are_malformed_everywhere() {
             &base64::engine::general_purpose::STANDARD,
             <md5::Md5 as md5::Digest>::digest(bomb.as_bytes()),
         );
-        let (status, code) = s.refusal(method, path, &[("content-md5", &md5)], &bomb).await;
+        let (status, code) = s
+            .refusal(method, path, &[("content-md5", &md5)], &bomb)
+            .await;
         assert_eq!(status, 400, "{path}: {code}");
         assert!(
             code == "MalformedXML" || code == "InvalidArgument",
