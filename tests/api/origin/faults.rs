@@ -1,7 +1,7 @@
 //! Faulty origins against the real server process: an origin that refuses connections, one
 //! that accepts and never answers, one that stalls mid-body, and many slow misses at once.
 //! Every client gets a clear error within the configured timeouts, nothing partial is
-//! stored, and the server's open file descriptors come back to their baseline.
+//! stored, and the server's open file descriptors and memory come back to their baseline.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -105,6 +105,7 @@ async fn faulty_origins_fail_cleanly_and_release_their_resources() {
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let baseline = open_fds(pid);
+    let rss_before = server.rss_kib();
 
     // Ten rounds of the three faults at once: a leak per failure would show.
     for _ in 0..10 {
@@ -182,6 +183,12 @@ async fn faulty_origins_fail_cleanly_and_release_their_resources() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // And memory: what the faults held is given back (jemalloc returns freed pages).
+    let rss_after = server.rss_kib();
+    assert!(
+        rss_after <= rss_before + 32 * 1024,
+        "server RSS {rss_before} KiB before the faults, {rss_after} KiB after"
+    );
     stalled.notify_waiters();
 }
 
