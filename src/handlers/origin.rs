@@ -60,12 +60,7 @@ pub async fn handle_get_bucket_origin(
     state: &Arc<AppState>,
     bucket: &str,
 ) -> Result<Response, S3Error> {
-    let config = state.origin.bucket_config(bucket)?.ok_or_else(|| {
-        S3Error::new(
-            S3ErrorCode::NoSuchOriginConfiguration,
-            "The origin configuration does not exist",
-        )
-    })?;
+    let config = state.origin.required_config(bucket)?;
     Response::builder()
         .status(StatusCode::OK)
         .header(http::header::CONTENT_TYPE, "application/xml")

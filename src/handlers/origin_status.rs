@@ -12,7 +12,7 @@ use http::StatusCode;
 use serde::Serialize;
 
 use super::xml_response;
-use crate::error::{S3Error, S3ErrorCode};
+use crate::error::S3Error;
 use crate::origin::stats::Moment;
 use crate::state::AppState;
 use crate::xml;
@@ -77,12 +77,7 @@ pub async fn handle_get_bucket_origin_status(
     state: &Arc<AppState>,
     bucket: &str,
 ) -> Result<Response, S3Error> {
-    let config = state.origin.bucket_config(bucket)?.ok_or_else(|| {
-        S3Error::new(
-            S3ErrorCode::NoSuchOriginConfiguration,
-            "The origin configuration does not exist",
-        )
-    })?;
+    let config = state.origin.required_config(bucket)?;
     let stats = &state.metrics.origin_rules;
     let rules = config
         .rules

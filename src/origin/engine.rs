@@ -416,12 +416,7 @@ impl OriginEngine {
         bucket: &str,
         request: BackfillRequest,
     ) -> Result<BackfillJob, S3Error> {
-        let config = self.bucket_config(bucket)?.ok_or_else(|| {
-            S3Error::new(
-                crate::error::S3ErrorCode::NoSuchOriginConfiguration,
-                "The origin configuration does not exist",
-            )
-        })?;
+        let config = self.required_config(bucket)?;
         if request.source == BackfillSource::List
             && super::backfill::listable_rule(&config, &request.prefix).is_none()
         {
@@ -635,6 +630,16 @@ impl OriginEngine {
             return Ok(StaleAnswer::Local(status::STALE));
         }
         Err(failure_error(&failure, rule, &self.settings))
+    }
+
+    /// The bucket's origin configuration, or NoSuchOriginConfiguration.
+    pub fn required_config(&self, bucket: &str) -> Result<Arc<OriginConfiguration>, S3Error> {
+        self.bucket_config(bucket)?.ok_or_else(|| {
+            S3Error::new(
+                crate::error::S3ErrorCode::NoSuchOriginConfiguration,
+                "The origin configuration does not exist",
+            )
+        })
     }
 
     /// The bucket's origin configuration, if it has one.
