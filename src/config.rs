@@ -68,6 +68,8 @@ struct FileConfig {
     /// The `[limits]` section: connection bounds and timeouts.
     #[serde(default)]
     limits: Limits,
+    /// Serve the web console at `/console` (default: when listening on a loopback address).
+    console: Option<bool>,
     /// The object ownership of new buckets that do not ask for one: `ObjectWriter` (ACLs
     /// enabled, the default) or `BucketOwnerEnforced` (ACLs disabled, AWS's default since
     /// 2023), or `BucketOwnerPreferred`.
@@ -248,6 +250,8 @@ pub struct Config {
     pub default_object_ownership: crate::access::ObjectOwnership,
     /// Connection bounds and timeouts.
     pub limits: Limits,
+    /// Serve the web console at `/console`.
+    pub console: bool,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -271,6 +275,7 @@ impl Config {
             default_cors: None,
             default_object_ownership: crate::access::ObjectOwnership::ObjectWriter,
             limits: Limits::default(),
+            console: true,
         }
     }
 
@@ -346,6 +351,8 @@ impl Config {
             bail!("limits.max_connections must be at least 1");
         }
         config.limits = file.limits;
+        // On by default only where nobody else can reach it; the README says how to expose it.
+        config.console = file.console.unwrap_or(config.listen.ip().is_loopback());
         config.default_cors = file
             .cors
             .map(|c| c.to_cors().map(std::sync::Arc::new))

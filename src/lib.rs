@@ -16,6 +16,7 @@ pub mod body;
 pub mod bucket_setting;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod cors;
 pub mod error;
 #[cfg(test)]

@@ -95,6 +95,10 @@ async fn serve_request(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
+    if crate::console::is_console_path(state, req.uri().path()) {
+        log.operation = "Console";
+        return crate::console::handle(state, req, request_id, source_ip).await;
+    }
     let (parts, body) = req.into_parts();
     let host = parts
         .headers

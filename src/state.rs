@@ -24,6 +24,8 @@ pub struct AppState {
     pub cors: CorsConfigs,
     /// Buckets' ACLs, policies and object ownership, parsed once.
     pub access: Access,
+    /// Signed-in web console users.
+    pub console_sessions: crate::console::session::Sessions,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             lifecycle: Lifecycles::new(store.clone()),
             cors: CorsConfigs::new(store.clone()),
             access: Access::new(store.clone()),
+            console_sessions: Default::default(),
             store,
             config,
             origin,

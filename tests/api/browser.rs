@@ -256,3 +256,267 @@ async fn a_browser_uploads_and_reads_back_only_with_a_cors_rule() {
     assert_eq!(head.content_type(), Some("text/plain"));
     browser.close().await.expect("close");
 }
+
+/// Poll `check` (a JavaScript expression) in the page until it is true.
+async fn until(browser: &fantoccini::Client, what: &str, check: &str) {
+    let started = Instant::now();
+    loop {
+        let script = format!("return Boolean({check});");
+        if browser.execute(&script, vec![]).await.ok() == Some(json!(true)) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what}: never true: {check}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Save a screenshot of the page under `docs/` when asked to (`ORIGINSTORE_SCREENSHOTS=1`),
+/// for the README.
+async fn screenshot(browser: &fantoccini::Client, name: &str) {
+    if std::env::var_os("ORIGINSTORE_SCREENSHOTS").is_none() {
+        return;
+    }
+    let png = browser.screenshot().await.expect("screenshot");
+    let path = format!("{}/docs/{name}.png", env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(path, png).expect("write the screenshot");
+}
+
+/// The console end to end in headless Chromium: a wrong secret refused, sign in, create a
+/// bucket, upload a 20 MiB file by the file input and see its progress reach 100%, browse
+/// into a folder, download and compare the bytes, a share link fetched without credentials,
+/// delete, sign out.
+#[tokio::test]
+async fn the_console_in_a_real_browser() {
+    use fantoccini::Locator;
+    let s = TestServer::start().await;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let big = tmp.path().join("big.bin");
+    let data = crate::common::pattern(20 * 1024 * 1024, 42);
+    std::fs::write(&big, &data).expect("write the file");
+    let driver = Driver::start();
+    let browser = driver.session().await;
+    browser.goto(&s.url("/console")).await.expect("page loads");
+    until(
+        &browser,
+        "the sign-in form",
+        "!document.getElementById('sign-in-view').hidden",
+    )
+    .await;
+    screenshot(&browser, "console-sign-in").await;
+
+    let field = |id: &'static str| browser.find(Locator::Id(id));
+    field("access-key")
+        .await
+        .expect("field")
+        .send_keys(crate::common::ACCESS_KEY)
+        .await
+        .expect("type");
+    field("secret-key")
+        .await
+        .expect("field")
+        .send_keys("not the secret")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("#sign-in button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "a refusal",
+        "document.getElementById('message').textContent.includes('wrong')",
+    )
+    .await;
+    field("access-key")
+        .await
+        .expect("field")
+        .clear()
+        .await
+        .expect("clear");
+    field("access-key")
+        .await
+        .expect("field")
+        .send_keys(crate::common::ACCESS_KEY)
+        .await
+        .expect("type");
+    field("secret-key")
+        .await
+        .expect("field")
+        .send_keys(crate::common::SECRET_KEY)
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("#sign-in button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "the buckets",
+        "!document.getElementById('buckets-view').hidden",
+    )
+    .await;
+
+    field("bucket-name")
+        .await
+        .expect("field")
+        .send_keys("console-demo")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("#create-bucket button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    until(&browser, "the new bucket", "[...document.querySelectorAll('.open-bucket')].some(b => b.textContent === 'console-demo')").await;
+    s.put("console-demo", "docs/readme.txt", "in a folder")
+        .await;
+    screenshot(&browser, "console-buckets").await;
+    browser
+        .execute("[...document.querySelectorAll('.open-bucket')].find(b => b.textContent === 'console-demo').click()", vec![])
+        .await
+        .expect("open the bucket");
+    until(
+        &browser,
+        "the bucket's objects",
+        "!document.getElementById('objects-view').hidden && document.querySelector('.open-folder')",
+    )
+    .await;
+
+    // Upload by the file input, with its progress bar.
+    field("files")
+        .await
+        .expect("input")
+        .send_keys(big.to_str().expect("utf-8 path"))
+        .await
+        .expect("choose the file");
+    browser
+        .find(Locator::Css("#upload button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "the upload at 100%",
+        "document.querySelector('progress[data-file=\"big.bin\"]')?.value === 100",
+    )
+    .await;
+    until(
+        &browser,
+        "the uploaded file listed",
+        "document.querySelector('tr[data-name=\"big.bin\"]')",
+    )
+    .await;
+    screenshot(&browser, "console-objects").await;
+    assert_eq!(
+        s.get_bytes("console-demo", "big.bin").await,
+        data,
+        "the stored bytes"
+    );
+
+    // Download through the page's link and compare.
+    let digest = browser
+        .execute_async(
+            "const [done] = arguments; const a = document.querySelector('tr[data-name=\"big.bin\"] a');
+             fetch(a.href).then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))
+               .then(d => done([...new Uint8Array(d)].map(x => x.toString(16).padStart(2, '0')).join('')));",
+            vec![],
+        )
+        .await
+        .expect("download");
+    assert_eq!(digest, json!(originstore::auth::sigv4::sha256_hex(&data)));
+
+    // A share link, fetched without credentials.
+    browser
+        .execute(
+            "document.querySelector('button[aria-label=\"Share big.bin\"]').click()",
+            vec![],
+        )
+        .await
+        .expect("share");
+    until(
+        &browser,
+        "the share link",
+        "document.getElementById('share-url').value.startsWith('http')",
+    )
+    .await;
+    let url = browser
+        .execute("return document.getElementById('share-url').value", vec![])
+        .await
+        .expect("share url");
+    let shared = reqwest::get(url.as_str().expect("a url"))
+        .await
+        .expect("sent");
+    assert_eq!(shared.bytes().await.expect("body").len(), data.len());
+
+    // Into the folder, then delete the big file.
+    browser
+        .execute("document.querySelector('.open-folder').click()", vec![])
+        .await
+        .expect("open the folder");
+    until(
+        &browser,
+        "the folder's file",
+        "document.querySelector('tr[data-name=\"docs/readme.txt\"]')",
+    )
+    .await;
+    browser
+        .find(Locator::Id("back-to-buckets"))
+        .await
+        .expect("back")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .execute("[...document.querySelectorAll('.open-bucket')].find(b => b.textContent === 'console-demo').click()", vec![])
+        .await
+        .expect("open the bucket");
+    until(
+        &browser,
+        "the file again",
+        "document.querySelector('button[aria-label=\"Delete big.bin\"]')",
+    )
+    .await;
+    browser
+        .execute(
+            "document.querySelector('button[aria-label=\"Delete big.bin\"]').click()",
+            vec![],
+        )
+        .await
+        .expect("delete");
+    browser.accept_alert().await.expect("confirm");
+    until(
+        &browser,
+        "the file gone",
+        "document.getElementById('message').textContent.includes('Deleted big.bin')",
+    )
+    .await;
+    assert_eq!(s.get_error("console-demo", "big.bin").await, "NoSuchKey");
+
+    browser
+        .find(Locator::Id("sign-out"))
+        .await
+        .expect("sign out")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "signed out",
+        "!document.getElementById('sign-in-view').hidden",
+    )
+    .await;
+    browser.close().await.expect("close");
+}

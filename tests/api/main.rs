@@ -16,6 +16,7 @@ mod clients;
 mod compat;
 mod conditional;
 mod connections;
+mod console;
 mod cors;
 mod crash_server;
 mod disk_full;

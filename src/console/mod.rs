@@ -1,0 +1,326 @@
+//! The web console, served by the same binary at `/console`: a page (embedded at compile
+//! time, no build step, works offline) and its API.
+//!
+//! - `POST /console/api/session` signs in with an access key and secret key (checked once,
+//!   in constant time) and sets the session cookie; `GET` tells who is signed in (and the
+//!   CSRF token); `DELETE` signs out.
+//! - `/console/s3/{bucket}/{key}?...` is the S3 API itself, authenticated by the session
+//!   instead of a signature: the same router, access decision and handlers as S3 (there is
+//!   no second implementation of listing, uploads or access rules). Requests that change
+//!   anything need the session's `x-csrf-token`.
+//! - `GET /console/api/presign?bucket=&key=&expires=` makes a share link: a SigV4 presigned
+//!   GET URL signed with the signed-in user's secret, if that user may read the object.
+//!
+//! Enabled by `console` in the configuration (on by default when the server listens on a
+//! loopback address).
+
+pub mod session;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::response::Response;
+use http::{HeaderValue, Method, StatusCode};
+
+use crate::error::{S3Error, S3ErrorCode};
+use crate::handlers::{self, RequestContext};
+use crate::router::Operation;
+use crate::state::AppState;
+use session::{cookie_of, set_cookie};
+
+/// The page and its script, embedded.
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const CONSOLE_JS: &str = include_str!("assets/console.js");
+const CONSOLE_CSS: &str = include_str!("assets/console.css");
+
+/// Is this a console request (the console being enabled)?
+pub fn is_console_path(state: &AppState, path: &str) -> bool {
+    state.config.console && (path == "/console" || path.starts_with("/console/"))
+}
+
+/// Answer a console request.
+pub async fn handle(
+    state: &Arc<AppState>,
+    req: axum::extract::Request,
+    request_id: &str,
+    source_ip: Option<std::net::IpAddr>,
+) -> Result<Response, S3Error> {
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    match (method.clone(), path.as_str()) {
+        (Method::GET, "/console" | "/console/") => asset(INDEX_HTML, "text/html; charset=utf-8"),
+        (Method::GET, "/console/console.js") => asset(CONSOLE_JS, "text/javascript; charset=utf-8"),
+        (Method::GET, "/console/console.css") => asset(CONSOLE_CSS, "text/css; charset=utf-8"),
+        (_, "/console/api/session") => session_endpoint(state, req).await,
+        (Method::GET, "/console/api/presign") => presign(state, req, request_id, source_ip),
+        (_, p) if p.starts_with("/console/s3/") || p == "/console/s3" => {
+            s3(state, req, request_id, source_ip).await
+        }
+        _ => Err(S3Error::new(S3ErrorCode::NoSuchKey, "No such console page")),
+    }
+}
+
+fn asset(text: &'static str, content_type: &'static str) -> Result<Response, S3Error> {
+    Response::builder()
+        .header(http::header::CONTENT_TYPE, content_type)
+        .header(http::header::CACHE_CONTROL, "no-cache")
+        .header("x-frame-options", "DENY")
+        .header(
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        )
+        .body(Body::from(text))
+        .map_err(S3Error::internal)
+}
+
+fn json(status: StatusCode, value: &serde_json::Value) -> Response {
+    let mut response = Response::new(Body::from(value.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The signed-in user of a request, if its cookie names a live session.
+fn signed_in(state: &AppState, headers: &http::HeaderMap) -> Option<session::Session> {
+    cookie_of(headers).and_then(|id| state.console_sessions.get(id))
+}
+
+fn denied() -> S3Error {
+    S3Error::new(S3ErrorCode::AccessDenied, "Sign in to the console first")
+}
+
+async fn session_endpoint(
+    state: &Arc<AppState>,
+    req: axum::extract::Request,
+) -> Result<Response, S3Error> {
+    let (parts, body) = req.into_parts();
+    match parts.method {
+        Method::GET => {
+            let session = signed_in(state, &parts.headers).ok_or_else(denied)?;
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"accessKey": session.access_key, "csrf": session.csrf}),
+            ))
+        }
+        Method::POST => {
+            let body = axum::body::to_bytes(body, 16 * 1024).await.map_err(|_| {
+                S3Error::new(S3ErrorCode::InvalidRequest, "The sign-in body is too large")
+            })?;
+            let form: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|_| S3Error::new(S3ErrorCode::InvalidRequest, "Expected JSON"))?;
+            let access_key = form["accessKey"].as_str().unwrap_or_default();
+            let secret = form["secretKey"].as_str().unwrap_or_default();
+            let known = state.config.secret_for(access_key);
+            let valid = known.is_some_and(|k| {
+                crate::auth::sigv4::constant_time_eq(k.as_bytes(), secret.as_bytes())
+            });
+            if !valid {
+                return Err(S3Error::new(
+                    S3ErrorCode::AccessDenied,
+                    "The access key or the secret key is wrong",
+                ));
+            }
+            let (id, session) = state.console_sessions.open(access_key);
+            let mut response = json(
+                StatusCode::OK,
+                &serde_json::json!({"accessKey": session.access_key, "csrf": session.csrf}),
+            );
+            if let Ok(v) = HeaderValue::from_str(&set_cookie(Some(&id))) {
+                response.headers_mut().insert(http::header::SET_COOKIE, v);
+            }
+            Ok(response)
+        }
+        Method::DELETE => {
+            if let Some(id) = cookie_of(&parts.headers) {
+                let session = state.console_sessions.get(id);
+                check_csrf(session.as_ref(), &parts.headers)?;
+                state.console_sessions.close(id);
+            }
+            let mut response = json(StatusCode::OK, &serde_json::json!({}));
+            if let Ok(v) = HeaderValue::from_str(&set_cookie(None)) {
+                response.headers_mut().insert(http::header::SET_COOKIE, v);
+            }
+            Ok(response)
+        }
+        _ => Err(S3Error::new(S3ErrorCode::MethodNotAllowed, "Not allowed")),
+    }
+}
+
+/// A state-changing request must carry its session's CSRF token.
+fn check_csrf(
+    session: Option<&session::Session>,
+    headers: &http::HeaderMap,
+) -> Result<(), S3Error> {
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    match (session, sent) {
+        (Some(s), Some(token))
+            if crate::auth::sigv4::constant_time_eq(s.csrf.as_bytes(), token.as_bytes()) =>
+        {
+            Ok(())
+        }
+        _ => Err(S3Error::new(
+            S3ErrorCode::AccessDenied,
+            "Missing or wrong CSRF token",
+        )),
+    }
+}
+
+/// The S3 API as the signed-in user: `/console/s3/...` routed as `/...`.
+async fn s3(
+    state: &Arc<AppState>,
+    req: axum::extract::Request,
+    request_id: &str,
+    source_ip: Option<std::net::IpAddr>,
+) -> Result<Response, S3Error> {
+    let (mut parts, body) = req.into_parts();
+    let session = signed_in(state, &parts.headers).ok_or_else(denied)?;
+    if !matches!(parts.method, Method::GET | Method::HEAD) {
+        check_csrf(Some(&session), &parts.headers)?;
+    }
+    let path = parts.uri.path().strip_prefix("/console/s3").unwrap_or("/");
+    let path = if path.is_empty() { "/" } else { path };
+    let path_and_query = match parts.uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    parts.uri = path_and_query
+        .parse()
+        .map_err(|_| S3Error::new(S3ErrorCode::InvalidURI, "Invalid console path"))?;
+    let operation = Operation::from_parts(
+        &parts.method,
+        None,
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+        None,
+    )?;
+    let payload = crate::auth::Payload::Unsigned;
+    let declared = crate::body::declared_len(&parts.headers, &payload)?;
+    let body = crate::body::RequestBody::new(body, payload, declared)
+        .with_idle_timeout(state.config.limits.body_idle_timeout);
+    let ctx = RequestContext {
+        parts,
+        user: Some(session.access_key),
+        body: std::sync::Mutex::new(Some(body)),
+        request_id: request_id.to_owned(),
+        source_ip,
+    };
+    handlers::dispatch(state, operation, ctx).await
+}
+
+/// A share link: a presigned GET URL, if the signed-in user may read the object.
+fn presign(
+    state: &Arc<AppState>,
+    req: axum::extract::Request,
+    request_id: &str,
+    source_ip: Option<std::net::IpAddr>,
+) -> Result<Response, S3Error> {
+    let (parts, _) = req.into_parts();
+    let session = signed_in(state, &parts.headers).ok_or_else(denied)?;
+    let query = crate::router::Query::parse(parts.uri.query());
+    let bucket = query.get("bucket").unwrap_or_default().to_owned();
+    let key = query.get("key").unwrap_or_default().to_owned();
+    let expires: u64 = query
+        .get("expires")
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(3600)
+        .clamp(1, 604_800);
+    let read = Operation::Object {
+        bucket: bucket.clone(),
+        key: key.clone(),
+        op: crate::router::ObjectOperation::GetObject(Default::default()),
+    };
+    let info = crate::access::decide::RequestInfo {
+        headers: &parts.headers,
+        source_ip,
+    };
+    crate::access::authorize(
+        state,
+        &read,
+        crate::access::Principal::User(&session.access_key),
+        &info,
+    )?;
+    let secret = state
+        .config
+        .secret_for(&session.access_key)
+        .ok_or_else(denied)?;
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_owned();
+    let url = presigned_url(
+        &host,
+        &bucket,
+        &key,
+        (&session.access_key, &secret),
+        &state.config.region,
+        expires,
+        SystemTime::now(),
+    );
+    let _ = request_id;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"url": url, "expires": expires}),
+    ))
+}
+
+/// A SigV4 presigned GET URL of `bucket/key` on `host` (path style, http).
+pub fn presigned_url(
+    host: &str,
+    bucket: &str,
+    key: &str,
+    (access_key, secret): (&str, &str),
+    region: &str,
+    expires: u64,
+    now: SystemTime,
+) -> String {
+    use crate::auth::sigv4;
+    let t = time::OffsetDateTime::from(now);
+    let datetime = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let date = &datetime[..8];
+    let scope = format!("{date}/{region}/s3/aws4_request");
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY).to_string();
+    let path = format!(
+        "/{bucket}/{}",
+        percent_encoding::utf8_percent_encode(key, PATH)
+    );
+    let query = format!(
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={}&X-Amz-Date={datetime}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host",
+        enc(&format!("{access_key}/{scope}"))
+    );
+    let canonical = format!(
+        "GET\n{path}\n{query}\nhost:{host}\n\nhost\n{}",
+        sigv4::UNSIGNED_PAYLOAD
+    );
+    let string_to_sign = format!(
+        "{}\n{datetime}\n{scope}\n{}",
+        sigv4::ALGORITHM,
+        sigv4::sha256_hex(canonical.as_bytes())
+    );
+    let key = sigv4::signing_key(secret, date, region, "s3");
+    let signature = hex::encode(sigv4::hmac_sha256(&key, string_to_sign.as_bytes()));
+    format!("http://{host}{path}?{query}&X-Amz-Signature={signature}")
+}
+
+/// Query values: all but the unreserved characters encoded (SigV4).
+const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+/// Path segments: as query values, keeping `/`.
+const PATH: &percent_encoding::AsciiSet = &QUERY.remove(b'/');
