@@ -35,6 +35,9 @@ pub struct ServeArgs {
     /// Base domain for virtual-hosted-style addressing (`bucket.<domain>`).
     #[arg(long, env = "ORIGINSTORE_DOMAIN")]
     pub domain: Option<String>,
+    /// Serve the web console at /console [default: only on a loopback listener].
+    #[arg(long, env = "ORIGINSTORE_CONSOLE")]
+    pub console: Option<bool>,
 }
 
 /// The TOML file's shape; every field optional.
@@ -352,7 +355,10 @@ impl Config {
         }
         config.limits = file.limits;
         // On by default only where nobody else can reach it; the README says how to expose it.
-        config.console = file.console.unwrap_or(config.listen.ip().is_loopback());
+        config.console = args
+            .console
+            .or(file.console)
+            .unwrap_or(config.listen.ip().is_loopback());
         config.default_cors = file
             .cors
             .map(|c| c.to_cors().map(std::sync::Arc::new))

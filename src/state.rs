@@ -26,6 +26,8 @@ pub struct AppState {
     pub access: Access,
     /// Signed-in web console users.
     pub console_sessions: crate::console::session::Sessions,
+    /// When the server started (the console shows its uptime).
+    pub started: std::time::Instant,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             cors: CorsConfigs::new(store.clone()),
             access: Access::new(store.clone()),
             console_sessions: Default::default(),
+            started: std::time::Instant::now(),
             store,
             config,
             origin,

@@ -54,6 +54,7 @@ pub async fn handle(
         (Method::GET, "/console/console.css") => asset(CONSOLE_CSS, "text/css; charset=utf-8"),
         (_, "/console/api/session") => session_endpoint(state, req).await,
         (Method::GET, "/console/api/presign") => presign(state, req, request_id, source_ip),
+        (Method::GET, "/console/api/server") => server_info(state, req),
         (_, p) if p.starts_with("/console/s3/") || p == "/console/s3" => {
             s3(state, req, request_id, source_ip).await
         }
@@ -210,6 +211,33 @@ async fn s3(
         source_ip,
     };
     handlers::dispatch(state, operation, ctx).await
+}
+
+/// The server page: version, uptime, the data directory's disk, requests served so far.
+fn server_info(state: &Arc<AppState>, req: axum::extract::Request) -> Result<Response, S3Error> {
+    signed_in(state, req.headers()).ok_or_else(denied)?;
+    let dir = &state.config.data_dir;
+    let (free, total) = match fs4::statvfs(dir) {
+        Ok(stats) => (stats.available_space(), stats.total_space()),
+        Err(_) => (0, 0),
+    };
+    let metrics = state.metrics.encode();
+    let requests: f64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("originstore_requests_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "uptimeSeconds": state.started.elapsed().as_secs(),
+            "dataDirectory": dir.display().to_string(),
+            "diskFreeBytes": free,
+            "diskTotalBytes": total,
+            "requests": requests,
+        }),
+    ))
 }
 
 /// A share link: a presigned GET URL, if the signed-in user may read the object.

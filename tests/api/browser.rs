@@ -520,3 +520,179 @@ async fn the_console_in_a_real_browser() {
     .await;
     browser.close().await.expect("close");
 }
+
+/// The console's origin and migration pages in headless Chromium: a bad host refused with
+/// the server's message next to the field, a good origin saved, a miss moving the counters,
+/// a backfill started from the page and watched to completion, the server page.
+#[tokio::test]
+async fn the_console_configures_an_origin_and_watches_a_migration() {
+    use fantoccini::Locator;
+    let origin = crate::stub_origin::StubOrigin::start().await;
+    for i in 0..10 {
+        origin.ok(&format!("/m/{i}"), format!("object {i}"));
+    }
+    let s = TestServer::start().await;
+    s.create_bucket("mig").await;
+    let manifest: String = (0..10).map(|i| format!("m/{i}\n")).collect();
+    s.put("mig", "list.txt", manifest).await;
+    let driver = Driver::start();
+    let browser = driver.session().await;
+    browser.goto(&s.url("/console")).await.expect("page loads");
+    until(
+        &browser,
+        "the sign-in form",
+        "!document.getElementById('sign-in-view').hidden",
+    )
+    .await;
+    let field = |id: &'static str| browser.find(Locator::Id(id));
+    field("access-key")
+        .await
+        .expect("field")
+        .send_keys(crate::common::ACCESS_KEY)
+        .await
+        .expect("type");
+    field("secret-key")
+        .await
+        .expect("field")
+        .send_keys(crate::common::SECRET_KEY)
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("#sign-in button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "the server page",
+        "document.getElementById('server').textContent.includes('Version')",
+    )
+    .await;
+    browser
+        .execute("[...document.querySelectorAll('.open-bucket')].find(b => b.textContent === 'mig').click()", vec![])
+        .await
+        .expect("open the bucket");
+    until(
+        &browser,
+        "the origin form",
+        "!document.getElementById('objects-view').hidden",
+    )
+    .await;
+
+    // A host with a path is refused by the server, its message shown by the host field.
+    field("origin-host")
+        .await
+        .expect("field")
+        .send_keys("origin.example.com/path")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("#origin-form button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "the host error",
+        "document.getElementById('origin-host-error').textContent.includes('HostName')",
+    )
+    .await;
+    field("origin-host")
+        .await
+        .expect("field")
+        .clear()
+        .await
+        .expect("clear");
+    field("origin-host")
+        .await
+        .expect("field")
+        .send_keys(&origin.host())
+        .await
+        .expect("type");
+    browser
+        .execute(
+            "document.getElementById('origin-protocol').value = 'HTTP'",
+            vec![],
+        )
+        .await
+        .expect("protocol");
+    browser
+        .find(Locator::Css("#origin-form button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "the origin saved",
+        "document.getElementById('message').textContent.includes('Origin saved')",
+    )
+    .await;
+    let stored = s
+        .send_signed(http::Method::GET, "/mig?origin")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(stored.contains(&origin.host()), "{stored}");
+
+    // A miss through the console moves the counters.
+    let body = browser
+        .execute_async("const [done] = arguments; fetch('/console/s3/mig/m/3').then(r => r.text()).then(done);", vec![])
+        .await
+        .expect("a miss");
+    assert_eq!(body, json!("object 3"));
+    until(&browser, "the fill counted", "[...document.querySelectorAll('#migration tr')].some(r => r.children[3].textContent === '1')").await;
+
+    // A backfill from the page, watched to completion.
+    field("backfill-manifest")
+        .await
+        .expect("field")
+        .send_keys("list.txt")
+        .await
+        .expect("type");
+    field("backfill-prefix")
+        .await
+        .expect("field")
+        .send_keys("m/")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("#backfill-form button[type=submit]"))
+        .await
+        .expect("start")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &browser,
+        "the backfill completed",
+        "document.getElementById('backfill-state').textContent.includes('safe to cut over')",
+    )
+    .await;
+    until(
+        &browser,
+        "its bar full",
+        "document.getElementById('backfill-progress').value === 100",
+    )
+    .await;
+    screenshot(&browser, "console-migration").await;
+    let text = browser
+        .execute(
+            "return document.getElementById('backfill-state').textContent",
+            vec![],
+        )
+        .await
+        .expect("state");
+    assert!(
+        text.as_str()
+            .is_some_and(|t| t.contains("9 filled, 1 already local")),
+        "{text}"
+    );
+    browser.close().await.expect("close");
+}
