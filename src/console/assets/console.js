@@ -225,6 +225,38 @@ async function showDetails(key) {
   $("details").hidden = false;
 }
 
+/** Every version and delete marker under the prefix (a versioned bucket's history). */
+async function listVersions() {
+  const doc = xml(await s3("GET", `/${bucket}?versions&prefix=${encodeURIComponent(prefix)}`));
+  const rows = $("versions");
+  rows.replaceChildren();
+  const entries = [...doc.documentElement.children].filter((e) => e.tagName === "Version" || e.tagName === "DeleteMarker");
+  for (const v of entries) {
+    const key = text(v, "Key");
+    const id = text(v, "VersionId");
+    const marker = v.tagName === "DeleteMarker";
+    const tr = document.createElement("tr");
+    tr.dataset.name = key;
+    tr.dataset.kind = marker ? "marker" : "version";
+    const name = document.createElement(marker ? "span" : "a");
+    name.textContent = key.slice(prefix.length) + (text(v, "IsLatest") === "true" ? " (latest)" : "");
+    if (!marker) name.href = `/console/s3/${bucket}/${enc(key)}?versionId=${encodeURIComponent(id)}`;
+    const del = document.createElement("button");
+    del.type = "button";
+    del.textContent = "Delete version";
+    del.setAttribute("aria-label", `Delete version ${id} of ${key}`);
+    del.addEventListener("click", async () => {
+      if (!confirm(`Delete version ${id} of ${key} for good?`)) return;
+      try { await s3("DELETE", `/${bucket}/${enc(key)}?versionId=${encodeURIComponent(id)}`); await listVersions(); }
+      catch (e) { say(e.message); }
+    });
+    const cells = [name, document.createTextNode(marker ? `${id} (delete marker)` : id),
+                   document.createTextNode(marker ? "" : text(v, "Size")), document.createTextNode(text(v, "LastModified")), del];
+    for (const c of cells) { const td = document.createElement("td"); td.append(c); tr.append(td); }
+    rows.append(tr);
+  }
+}
+
 function applyFilter() {
   const f = $("filter").value.toLowerCase();
   for (const tr of $("objects").children) {
@@ -422,6 +454,11 @@ async function init() {
   $("back-to-buckets").addEventListener("click", () => listBuckets());
   $("more").addEventListener("click", () => listObjects());
   $("filter").addEventListener("input", applyFilter);
+  $("show-versions").addEventListener("change", async () => {
+    const on = $("show-versions").checked;
+    $("versions-table").hidden = !on;
+    if (on) { try { await listVersions(); } catch (e) { say(e.message); } }
+  });
   $("copy-share").addEventListener("click", () => navigator.clipboard?.writeText($("share-url").value));
   const drop = $("drop-zone");
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
