@@ -31,4 +31,6 @@ pub mod router;
 pub mod serve;
 pub mod server;
 pub mod state;
+#[cfg(test)]
+mod test_support;
 pub mod xml;

@@ -53,7 +53,7 @@ pub async fn handle(
         (Method::GET, "/console/console.js") => asset(CONSOLE_JS, "text/javascript; charset=utf-8"),
         (Method::GET, "/console/console.css") => asset(CONSOLE_CSS, "text/css; charset=utf-8"),
         (_, "/console/api/session") => session_endpoint(state, req).await,
-        (Method::GET, "/console/api/presign") => presign(state, req, request_id, source_ip),
+        (Method::GET, "/console/api/presign") => presign(state, req, source_ip),
         (Method::GET, "/console/api/server") => server_info(state, req),
         (_, p) if p.starts_with("/console/s3/") || p == "/console/s3" => {
             s3(state, req, request_id, source_ip).await
@@ -244,7 +244,6 @@ fn server_info(state: &Arc<AppState>, req: axum::extract::Request) -> Result<Res
 fn presign(
     state: &Arc<AppState>,
     req: axum::extract::Request,
-    request_id: &str,
     source_ip: Option<std::net::IpAddr>,
 ) -> Result<Response, S3Error> {
     let (parts, _) = req.into_parts();
@@ -290,8 +289,8 @@ fn presign(
         &state.config.region,
         expires,
         SystemTime::now(),
-    );
-    let _ = request_id;
+    )
+    .ok_or_else(|| S3Error::internal("the clock is outside the years SigV4 can sign"))?;
     Ok(json(
         StatusCode::OK,
         &serde_json::json!({"url": url, "expires": expires}),
@@ -307,48 +306,34 @@ pub fn presigned_url(
     region: &str,
     expires: u64,
     now: SystemTime,
-) -> String {
+) -> Option<String> {
     use crate::auth::sigv4;
-    let t = time::OffsetDateTime::from(now);
-    let datetime = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    use percent_encoding::utf8_percent_encode;
+    let datetime = sigv4::format_amz_date(now)?;
     let date = &datetime[..8];
     let scope = format!("{date}/{region}/s3/aws4_request");
-    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY).to_string();
     let path = format!(
         "/{bucket}/{}",
-        percent_encoding::utf8_percent_encode(key, PATH)
+        utf8_percent_encode(key, sigv4::URI_ENCODE_PATH)
     );
+    // Already in canonical order (sorted by name) and encoding.
     let query = format!(
-        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={}&X-Amz-Date={datetime}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host",
-        enc(&format!("{access_key}/{scope}"))
-    );
-    let canonical = format!(
-        "GET\n{path}\n{query}\nhost:{host}\n\nhost\n{}",
-        sigv4::UNSIGNED_PAYLOAD
-    );
-    let string_to_sign = format!(
-        "{}\n{datetime}\n{scope}\n{}",
+        "X-Amz-Algorithm={}&X-Amz-Credential={}&X-Amz-Date={datetime}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host",
         sigv4::ALGORITHM,
-        sigv4::sha256_hex(canonical.as_bytes())
+        utf8_percent_encode(&format!("{access_key}/{scope}"), sigv4::URI_ENCODE)
     );
+    let canonical = sigv4::canonical_request(
+        "GET",
+        &path,
+        &query,
+        format!("host:{host}\n").as_bytes(),
+        "host",
+        sigv4::UNSIGNED_PAYLOAD,
+    );
+    let string_to_sign = sigv4::string_to_sign(&datetime, &scope, &canonical);
     let key = sigv4::signing_key(secret, date, region, "s3");
     let signature = hex::encode(sigv4::hmac_sha256(&key, string_to_sign.as_bytes()));
-    format!("http://{host}{path}?{query}&X-Amz-Signature={signature}")
+    Some(format!(
+        "http://{host}{path}?{query}&X-Amz-Signature={signature}"
+    ))
 }
-
-/// Query values: all but the unreserved characters encoded (SigV4).
-const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-/// Path segments: as query values, keeping `/`.
-const PATH: &percent_encoding::AsciiSet = &QUERY.remove(b'/');

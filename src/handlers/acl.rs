@@ -112,19 +112,16 @@ pub async fn handle_put_bucket_acl(
     Ok(empty_response(StatusCode::OK))
 }
 
-/// An object version's ACL (its own, or the bucket owner's private default).
+/// An object version's ACL: its own while the bucket has ACLs enabled, else (or if it has
+/// none) the bucket owner's private default.
 fn object_acl_of(
-    state: &AppState,
-    bucket: &str,
+    bucket_owner: &str,
+    acls_enabled: bool,
     meta: &storage::ObjectMeta,
 ) -> Result<Acl, S3Error> {
-    let bucket_owner = canonical_id(&state.store.head_bucket(bucket)?.owner);
-    if !state.access.ownership_of(bucket)?.acls_enabled() {
-        return Ok(Acl::private(&bucket_owner));
-    }
     match &meta.attrs.acl {
-        Some(stored) => Acl::decode(stored),
-        None => Ok(Acl::private(&bucket_owner)),
+        Some(stored) if acls_enabled => Acl::decode(stored),
+        _ => Ok(Acl::private(bucket_owner)),
     }
 }
 
@@ -155,7 +152,9 @@ pub async fn handle_get_object_acl(
     version_id: Option<&str>,
 ) -> Result<Response, S3Error> {
     let meta = state.store.head_object_version(bucket, key, version_id)?;
-    let acl = object_acl_of(state, bucket, &meta)?;
+    let bucket_owner = canonical_id(&state.store.head_bucket(bucket)?.owner);
+    let acls_enabled = state.access.ownership_of(bucket)?.acls_enabled();
+    let acl = object_acl_of(&bucket_owner, acls_enabled, &meta)?;
     let response = xml_response(StatusCode::OK, &acl.to_document(&state.config.users))?;
     super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
@@ -169,9 +168,10 @@ pub async fn handle_put_object_acl(
 ) -> Result<Response, S3Error> {
     let meta = state.store.head_object_version(bucket, key, version_id)?;
     let bucket_owner = canonical_id(&state.store.head_bucket(bucket)?.owner);
-    let current = object_acl_of(state, bucket, &meta)?;
+    let acls_enabled = state.access.ownership_of(bucket)?.acls_enabled();
+    let current = object_acl_of(&bucket_owner, acls_enabled, &meta)?;
     let acl = requested_acl(state, ctx, &current.owner, &bucket_owner).await?;
-    if !state.access.ownership_of(bucket)?.acls_enabled() {
+    if !acls_enabled {
         // Only the bucket-owner-full-control ACL (which changes nothing) is accepted.
         if ctx.header("x-amz-acl") != Some(BUCKET_OWNER_FULL_CONTROL) {
             return Err(acls_not_supported());

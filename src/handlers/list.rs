@@ -20,13 +20,8 @@ fn encoder(url_encode: bool) -> impl Fn(&str) -> String {
     move |s: &str| {
         if url_encode {
             // Every byte but the unreserved ones and '/' is percent-encoded, as AWS does.
-            const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-                .remove(b'-')
-                .remove(b'.')
-                .remove(b'_')
-                .remove(b'~')
-                .remove(b'/');
-            percent_encoding::utf8_percent_encode(s, SET).to_string()
+            percent_encoding::utf8_percent_encode(s, crate::auth::sigv4::URI_ENCODE_PATH)
+                .to_string()
         } else {
             s.to_owned()
         }

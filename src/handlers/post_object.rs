@@ -183,7 +183,7 @@ pub async fn handle_post_object(
     let location = format!(
         "http://{}/{bucket}/{}",
         ctx.header("host").unwrap_or("localhost"),
-        percent_encoding::utf8_percent_encode(&key, KEY_IN_URL)
+        percent_encoding::utf8_percent_encode(&key, crate::auth::sigv4::URI_ENCODE_PATH)
     );
     let etag = headers::quoted_etag(&meta.etag);
     let redirect = field("success_action_redirect").or_else(|| field("redirect"));
@@ -191,7 +191,9 @@ pub async fn handle_post_object(
     {
         Some(url) => {
             let separator = if url.contains('?') { '&' } else { '?' };
-            let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string();
+            let enc = |s: &str| {
+                percent_encoding::utf8_percent_encode(s, crate::auth::sigv4::URI_ENCODE).to_string()
+            };
             Response::builder()
                 .status(StatusCode::SEE_OTHER)
                 .header(
@@ -312,17 +314,3 @@ fn form_headers(fields: &[(String, String)]) -> Result<HeaderMap, S3Error> {
     }
     Ok(map)
 }
-
-/// A key in the `Location` URL: path characters kept, the rest percent-encoded.
-const KEY_IN_URL: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');

@@ -101,17 +101,7 @@ pub fn within_stale_if_error(freshness: &Freshness, stale: Duration) -> bool {
 mod tests {
     use super::*;
     use crate::origin::OnOriginDelete;
-
-    fn headers(list: &[(&str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (n, v) in list {
-            map.insert(
-                http::HeaderName::from_bytes(n.as_bytes()).expect("name"),
-                v.parse().expect("value"),
-            );
-        }
-        map
-    }
+    use crate::test_support::headers;
 
     #[test]
     fn cache_control_and_expires() {

@@ -5,18 +5,13 @@
 use std::time::SystemTime;
 
 use http::Method;
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
+
+use crate::auth::sigv4;
 
 use super::document::{OriginRule, Protocol};
 use super::fetch::OriginClient;
-
-/// Query values: everything but the unreserved characters is percent-encoded (SigV4's rule).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// One entry of an origin listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +117,7 @@ pub async fn list_page(
     params.sort();
     let query_string: Vec<String> = params
         .iter()
-        .map(|(n, v)| format!("{n}={}", utf8_percent_encode(v, QUERY_VALUE)))
+        .map(|(n, v)| format!("{n}={}", utf8_percent_encode(v, sigv4::URI_ENCODE)))
         .collect();
     let url = format!(
         "{scheme}://{}/?{}",

@@ -6,19 +6,9 @@
 //! host choice hashes the key, so one key always starts at the same origin).
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION};
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 
 use super::document::{OriginConfiguration, OriginRule, PrivateHost, Protocol, HOP_BY_HOP};
-
-/// Bytes escaped in an origin path: everything but RFC 3986 unreserved characters and `/`,
-/// which is S3's own canonical-URI encoding, so the same string serves the request line and
-/// the SigV4 canonical request.
-const PATH_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
 
 impl OriginConfiguration {
     /// The rule for `key`: rules in ascending `RulePriority`, the first whose condition prefix
@@ -214,7 +204,10 @@ pub fn origin_url(
         Protocol::Follow if client_scheme_is_https => "https",
         Protocol::Follow => "http",
     };
-    let path = utf8_percent_encode(&origin_path(rule, key), PATH_ESCAPE).to_string();
+    // S3's own canonical-URI encoding: the same string serves the request line and the SigV4
+    // canonical request.
+    let path = utf8_percent_encode(&origin_path(rule, key), crate::auth::sigv4::URI_ENCODE_PATH)
+        .to_string();
     let mut url = format!("{scheme}://{}/{path}", host.host.trim_end_matches('/'));
     if rule.parameter.follow_query_string {
         if let Some(q) = client_query.and_then(forwarded_query) {

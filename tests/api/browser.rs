@@ -284,6 +284,26 @@ async fn screenshot(browser: &fantoccini::Client, name: &str) {
     std::fs::write(path, png).expect("write the screenshot");
 }
 
+/// Fills the console's sign-in form with `secret_key` for the test user and submits it.
+async fn sign_in(browser: &fantoccini::Client, secret_key: &str) {
+    use fantoccini::Locator;
+    for (id, value) in [
+        ("access-key", crate::common::ACCESS_KEY),
+        ("secret-key", secret_key),
+    ] {
+        let field = browser.find(Locator::Id(id)).await.expect("field");
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+    browser
+        .find(Locator::Css("#sign-in button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+}
+
 /// The console end to end in headless Chromium: a wrong secret refused, sign in, create a
 /// bucket, upload a 20 MiB file by the file input and see its progress reach 100%, browse
 /// into a folder, download and compare the bytes, a share link fetched without credentials,
@@ -307,57 +327,15 @@ async fn the_console_in_a_real_browser() {
     .await;
     screenshot(&browser, "console-sign-in").await;
 
-    let field = |id: &'static str| browser.find(Locator::Id(id));
-    field("access-key")
-        .await
-        .expect("field")
-        .send_keys(crate::common::ACCESS_KEY)
-        .await
-        .expect("type");
-    field("secret-key")
-        .await
-        .expect("field")
-        .send_keys("not the secret")
-        .await
-        .expect("type");
-    browser
-        .find(Locator::Css("#sign-in button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    sign_in(&browser, "not the secret").await;
     until(
         &browser,
         "a refusal",
         "document.getElementById('message').textContent.includes('wrong')",
     )
     .await;
-    field("access-key")
-        .await
-        .expect("field")
-        .clear()
-        .await
-        .expect("clear");
-    field("access-key")
-        .await
-        .expect("field")
-        .send_keys(crate::common::ACCESS_KEY)
-        .await
-        .expect("type");
-    field("secret-key")
-        .await
-        .expect("field")
-        .send_keys(crate::common::SECRET_KEY)
-        .await
-        .expect("type");
-    browser
-        .find(Locator::Css("#sign-in button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    sign_in(&browser, crate::common::SECRET_KEY).await;
+    let field = |id: &'static str| browser.find(Locator::Id(id));
     until(
         &browser,
         "the buckets",
@@ -544,26 +522,8 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
         "!document.getElementById('sign-in-view').hidden",
     )
     .await;
+    sign_in(&browser, crate::common::SECRET_KEY).await;
     let field = |id: &'static str| browser.find(Locator::Id(id));
-    field("access-key")
-        .await
-        .expect("field")
-        .send_keys(crate::common::ACCESS_KEY)
-        .await
-        .expect("type");
-    field("secret-key")
-        .await
-        .expect("field")
-        .send_keys(crate::common::SECRET_KEY)
-        .await
-        .expect("type");
-    browser
-        .find(Locator::Css("#sign-in button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
     until(
         &browser,
         "the server page",

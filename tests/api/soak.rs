@@ -17,12 +17,6 @@ const CLIENTS: usize = 64;
 /// The stated bound on the server's peak RSS under this load (README "Guarantees").
 const MAX_RSS_MIB: u64 = 512;
 
-fn open_fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
 async fn one_client(
     ep: String,
     id: usize,
@@ -172,14 +166,13 @@ async fn sixty_seconds_of_mixed_traffic_at_concurrency_64() {
         .unwrap_or(60);
     let tmp = tempfile::tempdir().expect("tempdir");
     let server = ServeProcess::start(&tmp.path().join("data"));
-    let pid = server.pid();
     let ep = server.endpoint.clone();
     let resp = crate::origin::signed_to(&ep, http::Method::PUT, "/soak")
         .send()
         .await
         .expect("sent");
     assert_eq!(resp.status(), 200);
-    let baseline = open_fds(pid);
+    let baseline = server.open_fds();
     let ops = Arc::new(AtomicUsize::new(0));
     let until = Instant::now() + Duration::from_secs(secs);
     let clients: Vec<_> = (0..CLIENTS)
@@ -200,7 +193,7 @@ async fn sixty_seconds_of_mixed_traffic_at_concurrency_64() {
     assert!(peak_mib < MAX_RSS_MIB, "server peak RSS {peak_mib} MiB");
     let started = Instant::now();
     loop {
-        let now = open_fds(pid);
+        let now = server.open_fds();
         if now <= baseline + 4 {
             break;
         }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::test_support::headers;
 
 fn users() -> Vec<User> {
     ["ALICE", "BOB"]
@@ -8,17 +9,6 @@ fn users() -> Vec<User> {
             secret_key: "s".into(),
         })
         .collect()
-}
-
-fn headers(list: &[(&str, &str)]) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (n, v) in list {
-        map.insert(
-            http::HeaderName::from_bytes(n.as_bytes()).expect("name"),
-            v.parse().expect("value"),
-        );
-    }
-    map
 }
 
 #[test]

@@ -28,8 +28,19 @@ pub use canonical::{
     constant_time_eq, hmac_sha256, normalize_header_value, sha256, sha256_hex, signing_key,
     string_to_sign,
 };
-pub use parse::{is_presigned, parse_credential, Credential};
+pub use parse::{format_amz_date, is_presigned, parse_credential, Credential};
 pub use verify::{anonymous, verify_header, verify_header_with_body_hash, verify_presigned};
+
+/// SigV4's `UriEncode` for query names and values: every byte but the RFC 3986 unreserved
+/// characters (`A-Z a-z 0-9 - . _ ~`) is percent-encoded.
+pub const URI_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+/// SigV4's `UriEncode` for paths: as [`URI_ENCODE`], keeping `/`. S3 keys encoded with it are
+/// what S3 itself puts in request lines, `Location` URLs and canonical requests.
+pub const URI_ENCODE_PATH: &percent_encoding::AsciiSet = &URI_ENCODE.remove(b'/');
 
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// Hex SHA-256 of the empty string.

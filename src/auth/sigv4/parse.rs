@@ -137,7 +137,8 @@ pub(super) fn parse_amz_date(value: &str) -> Option<i64> {
     Some(parsed.assume_utc().unix_timestamp())
 }
 
-pub(super) fn format_amz_date(time: SystemTime) -> Option<String> {
+/// `time` as `YYYYMMDDTHHMMSSZ` (UTC); `None` only for years outside 0..=9999.
+pub fn format_amz_date(time: SystemTime) -> Option<String> {
     let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
     time::OffsetDateTime::from(time).format(format).ok()
 }

@@ -10,12 +10,6 @@ use super::{document, signed_to, Rule};
 use crate::process::ServeProcess;
 use crate::stub_origin::{Behavior, StubOrigin};
 
-fn open_fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
 /// A TCP server that accepts connections and never answers.
 async fn black_hole() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -68,7 +62,6 @@ async fn faulty_origins_fail_cleanly_and_release_their_resources() {
     )
     .expect("config");
     let server = ServeProcess::start_with_config(&tmp.path().join("data"), Some(&config));
-    let pid = server.pid();
     let ep = server.endpoint.clone();
     let request = |method: http::Method, path: &str| signed_to(&ep, method, path);
     assert_eq!(
@@ -104,7 +97,7 @@ async fn faulty_origins_fail_cleanly_and_release_their_resources() {
         .bytes()
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let baseline = open_fds(pid);
+    let baseline = server.open_fds();
     let rss_before = server.rss_kib();
 
     // Ten rounds of the three faults at once: a leak per failure would show.
@@ -173,7 +166,7 @@ async fn faulty_origins_fail_cleanly_and_release_their_resources() {
     let allowed = baseline + originstore::origin::fetch::IDLE_CONNECTIONS_PER_HOST + 4;
     let started = Instant::now();
     loop {
-        let now = open_fds(pid);
+        let now = server.open_fds();
         if now <= allowed {
             break;
         }
