@@ -284,6 +284,17 @@ async fn screenshot(browser: &fantoccini::Client, name: &str) {
     std::fs::write(path, png).expect("write the screenshot");
 }
 
+/// Finds an element and clicks it.
+async fn click(browser: &fantoccini::Client, element: fantoccini::Locator<'_>) {
+    browser
+        .find(element)
+        .await
+        .expect("the element")
+        .click()
+        .await
+        .expect("click");
+}
+
 /// Fills the console's sign-in form with `secret_key` for the test user and submits it.
 async fn sign_in(browser: &fantoccini::Client, secret_key: &str) {
     use fantoccini::Locator;
@@ -295,13 +306,7 @@ async fn sign_in(browser: &fantoccini::Client, secret_key: &str) {
         field.clear().await.expect("clear");
         field.send_keys(value).await.expect("type");
     }
-    browser
-        .find(Locator::Css("#sign-in button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(browser, Locator::Css("#sign-in button")).await;
 }
 
 /// The console end to end in headless Chromium: a wrong secret refused, sign in, create a
@@ -349,13 +354,7 @@ async fn the_console_in_a_real_browser() {
         .send_keys("console-demo")
         .await
         .expect("type");
-    browser
-        .find(Locator::Css("#create-bucket button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, Locator::Css("#create-bucket button")).await;
     until(&browser, "the new bucket", "[...document.querySelectorAll('.open-bucket')].some(b => b.textContent === 'console-demo')").await;
     s.put("console-demo", "docs/readme.txt", "in a folder")
         .await;
@@ -378,13 +377,7 @@ async fn the_console_in_a_real_browser() {
         .send_keys(big.to_str().expect("utf-8 path"))
         .await
         .expect("choose the file");
-    browser
-        .find(Locator::Css("#upload button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, Locator::Css("#upload button")).await;
     until(
         &browser,
         "the upload at 100%",
@@ -450,13 +443,7 @@ async fn the_console_in_a_real_browser() {
         "document.querySelector('tr[data-name=\"docs/readme.txt\"]')",
     )
     .await;
-    browser
-        .find(Locator::Id("back-to-buckets"))
-        .await
-        .expect("back")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, Locator::Id("back-to-buckets")).await;
     browser
         .execute("[...document.querySelectorAll('.open-bucket')].find(b => b.textContent === 'console-demo').click()", vec![])
         .await
@@ -483,13 +470,7 @@ async fn the_console_in_a_real_browser() {
     .await;
     assert_eq!(s.get_error("console-demo", "big.bin").await, "NoSuchKey");
 
-    browser
-        .find(Locator::Id("sign-out"))
-        .await
-        .expect("sign out")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, Locator::Id("sign-out")).await;
     until(
         &browser,
         "signed out",
@@ -548,13 +529,7 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
         .send_keys("origin.example.com/path")
         .await
         .expect("type");
-    browser
-        .find(Locator::Css("#origin-form button[type=submit]"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, Locator::Css("#origin-form button[type=submit]")).await;
     until(
         &browser,
         "the host error",
@@ -580,13 +555,7 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
         )
         .await
         .expect("protocol");
-    browser
-        .find(Locator::Css("#origin-form button[type=submit]"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, Locator::Css("#origin-form button[type=submit]")).await;
     until(
         &browser,
         "the origin saved",
@@ -622,13 +591,7 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
         .send_keys("m/")
         .await
         .expect("type");
-    browser
-        .find(Locator::Css("#backfill-form button[type=submit]"))
-        .await
-        .expect("start")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, Locator::Css("#backfill-form button[type=submit]")).await;
     until(
         &browser,
         "the backfill completed",
