@@ -562,6 +562,81 @@ mod tests {
     }
 
     #[test]
+    fn format_2_upload_records_decode_without_an_acl() {
+        #[derive(serde::Serialize)]
+        struct StampV2<'a> {
+            etag: Option<&'a str>,
+            last_modified: Option<&'a str>,
+            url: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct AttrsV2<'a> {
+            content_type: Option<&'a str>,
+            cache_control: Option<&'a str>,
+            content_disposition: Option<&'a str>,
+            content_encoding: Option<&'a str>,
+            content_language: Option<&'a str>,
+            expires: Option<&'a str>,
+            user_metadata: std::collections::BTreeMap<String, String>,
+            origin: Option<StampV2<'a>>,
+            tags: Vec<(&'a str, &'a str)>,
+            storage_class: Option<&'a str>,
+        }
+        #[derive(serde::Serialize)]
+        struct UploadV2<'a> {
+            initiated_ns: u64,
+            owner: &'a str,
+            attrs: AttrsV2<'a>,
+            checksum_algorithm: Option<ChecksumAlgorithm>,
+            full_object: bool,
+        }
+        let mut raw = vec![2u8];
+        raw.extend(
+            postcard::to_stdvec(&UploadV2 {
+                initiated_ns: 7,
+                owner: "ALICE",
+                attrs: AttrsV2 {
+                    content_type: Some("text/plain"),
+                    cache_control: None,
+                    content_disposition: None,
+                    content_encoding: None,
+                    content_language: None,
+                    expires: None,
+                    user_metadata: [("k".to_owned(), "v".to_owned())].into(),
+                    origin: Some(StampV2 {
+                        etag: Some("\"e\""),
+                        last_modified: None,
+                        url: "http://origin/a",
+                    }),
+                    tags: vec![("team", "red")],
+                    storage_class: Some("STANDARD_IA"),
+                },
+                checksum_algorithm: None,
+                full_object: true,
+            })
+            .unwrap(),
+        );
+        let rec = decode_upload(&raw).unwrap();
+        assert_eq!((rec.initiated_ns, rec.owner.as_str()), (7, "ALICE"));
+        assert!(rec.full_object);
+        assert_eq!(rec.attrs.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(
+            rec.attrs.user_metadata.get("k").map(String::as_str),
+            Some("v")
+        );
+        assert_eq!(rec.attrs.tags, vec![("team".to_owned(), "red".to_owned())]);
+        assert_eq!(rec.attrs.storage_class.as_deref(), Some("STANDARD_IA"));
+        assert_eq!(rec.attrs.acl, None);
+        let origin = rec.attrs.origin.as_ref().unwrap();
+        assert_eq!(
+            (origin.url.as_str(), origin.validated_ns),
+            ("http://origin/a", 0)
+        );
+        let again = decode_upload(&encode_upload(&rec).unwrap()).unwrap();
+        assert_eq!(again, rec);
+    }
+
+    #[test]
     fn times_round_trip() {
         let t = SystemTime::now();
         assert_eq!(from_ns(to_ns(t)), t);
