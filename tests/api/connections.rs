@@ -2,7 +2,8 @@
 //! head and an idle keep-alive connection are closed within the header timeout; a body
 //! that stalls is answered `400 RequestTimeout` and stores nothing; beyond
 //! `max_connections` new connections wait while open ones keep being served; pipelined
-//! requests are answered in order; `Expect: 100-continue` gets its `100 Continue`.
+//! requests are answered in order; `Expect: 100-continue` gets its `100 Continue`; a
+//! client still sending a body the server refused reads the error, not a reset.
 
 use std::time::{Duration, Instant};
 
@@ -94,6 +95,34 @@ async fn a_stalled_body_is_a_request_timeout_and_stores_nothing() {
     );
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_eq!(s.get_error("conn", "stalled").await, "NoSuchKey");
+}
+
+/// An upload refused before its body is read (here: a bucket that does not exist) is
+/// answered at once; the client, still sending its 32 MiB, must get to read that answer
+/// instead of a connection reset (the server lingers: it reads and drops the rest).
+#[tokio::test]
+async fn a_client_still_sending_a_refused_body_reads_the_error() {
+    let s = server(64).await;
+    for attempt in 0..5 {
+        let mut head = Head::new("PUT", "/no-such-bucket/k", &s.addr.to_string());
+        head.sign("UNSIGNED-PAYLOAD");
+        let head = head.header("content-length", (32 * 1024 * 1024).to_string());
+        let mut stream = TcpStream::connect(s.addr).await.expect("connect");
+        stream
+            .write_all(head.to_http().as_bytes())
+            .await
+            .expect("head");
+        let chunk = vec![b'x'; 1024 * 1024];
+        for i in 0..32 {
+            if let Err(e) = stream.write_all(&chunk).await {
+                panic!("attempt {attempt}: sending MiB {i} failed: {e}");
+            }
+        }
+        let (raw, _) = until_closed(&mut stream, Duration::from_secs(10)).await;
+        let response = parse_response(&raw);
+        assert_eq!(response.status, 404, "attempt {attempt}: {response:?}");
+        assert_eq!(response.code(), "NoSuchBucket");
+    }
 }
 
 #[tokio::test]

@@ -3,11 +3,14 @@
 //! (the others wait in the listen backlog while open ones keep being served), a header read
 //! timeout that also closes idle keep-alive connections — `TCP_NODELAY`, the client's
 //! address for the request envelope, and a graceful shutdown that lets in-flight requests
-//! finish.
+//! finish. A connection closed with part of a request body unread lingers
+//! ([`linger`]) so that the client reads the response instead of a reset.
 //!
 //! Pipelined requests and `Expect: 100-continue` are hyper's: requests on one connection
 //! are answered in order, and `100 Continue` is sent when the handler starts reading the
 //! body.
+
+mod linger;
 
 use std::sync::Arc;
 
@@ -64,7 +67,7 @@ pub async fn serve(
             .header_read_timeout(limits.header_timeout)
             .keep_alive(true)
             .serve_connection(
-                TokioIo::new(stream),
+                TokioIo::new(linger::Lingering::new(stream)),
                 hyper_util::service::TowerToHyperService::new(service),
             );
         let connection = graceful.watch(connection);
