@@ -11,6 +11,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use serde::Deserialize;
 
+use crate::identity::User;
+
 /// Flags of `originstore serve`. Every flag can also come from the environment.
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct ServeArgs {
@@ -211,22 +213,6 @@ impl Default for OriginSettings {
             webhooks: Vec::new(),
             webhook_max_attempts: 20,
         }
-    }
-}
-
-/// One user: an access key and its secret.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-pub struct User {
-    pub access_key: String,
-    pub secret_key: String,
-}
-
-impl std::fmt::Debug for User {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("access_key", &self.access_key)
-            .field("secret_key", &"<redacted>")
-            .finish()
     }
 }
 

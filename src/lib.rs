@@ -22,6 +22,7 @@ pub mod error;
 #[cfg(test)]
 mod fuzz;
 pub mod handlers;
+pub mod identity;
 pub mod lifecycle;
 pub mod metrics;
 pub mod origin;

@@ -31,12 +31,12 @@ impl Server {
             .with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
         spawn_upload_sweeper(&state);
-        match crate::origin::backfill::resume_all(&state.origin).await {
+        match state.backfills.resume_all().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resumed origin backfills"),
             Err(e) => tracing::warn!(error = %e, "origin backfills not resumed"),
         }
-        crate::lifecycle::expirer::spawn(&state);
+        crate::lifecycle::expirer::spawn(&state, expiry_scope);
 
         let app = axum::Router::new()
             .fallback(crate::request::handle)
@@ -105,4 +105,13 @@ fn spawn_upload_sweeper(state: &Arc<AppState>) {
             }
         }
     });
+}
+
+/// What the lifecycle expirer reads of the server's state.
+fn expiry_scope(state: &AppState) -> crate::lifecycle::expirer::Scope<'_> {
+    crate::lifecycle::expirer::Scope {
+        store: &state.store,
+        lifecycles: &state.lifecycle,
+        day: state.config.lifecycle_day,
+    }
 }

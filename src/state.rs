@@ -11,12 +11,15 @@ use crate::config::Config;
 use crate::cors::CorsConfigs;
 use crate::lifecycle::Lifecycles;
 use crate::metrics::Metrics;
+use crate::origin::backfill::Backfills;
 use crate::origin::OriginEngine;
 
 pub struct AppState {
     pub store: storage::Store,
     pub config: Config,
     pub origin: Arc<OriginEngine>,
+    /// Origin backfill jobs, one per bucket.
+    pub backfills: Arc<Backfills>,
     pub metrics: Arc<Metrics>,
     /// Buckets' lifecycle configurations, parsed once.
     pub lifecycle: Lifecycles,
@@ -25,7 +28,7 @@ pub struct AppState {
     /// Buckets' ACLs, policies and object ownership, parsed once.
     pub access: Access,
     /// Signed-in web console users.
-    pub console_sessions: crate::console::session::Sessions,
+    pub console_sessions: crate::auth::session::Sessions,
     /// When the server started (the console shows its uptime).
     pub started: std::time::Instant,
 }
@@ -50,7 +53,9 @@ impl AppState {
             &config.region,
             metrics.clone(),
         )?);
+        let backfills = Backfills::new(origin.clone(), store.clone());
         Ok(Arc::new(AppState {
+            backfills,
             lifecycle: Lifecycles::new(store.clone()),
             cors: CorsConfigs::new(store.clone()),
             access: Access::new(store.clone()),

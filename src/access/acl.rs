@@ -11,9 +11,10 @@
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
-use super::{canonical_id, Principal};
-use crate::config::User;
+use super::Principal;
 use crate::error::{S3Error, S3ErrorCode};
+use crate::identity::canonical_id;
+use crate::identity::User;
 use crate::xml;
 
 pub const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";

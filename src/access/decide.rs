@@ -1,5 +1,5 @@
 //! The access decision every S3 request goes through, before its handler runs
-//! ([`authorize`]), and the per-bucket access settings it reads ([`Access`]).
+//! ([`authorize`]), reading the bucket's access settings ([`Access`]).
 //!
 //! Each operation needs an IAM action on a resource ARN (for the bucket policy) and one of:
 //! the bucket owner; a permission in the bucket's ACL; a permission in the object's ACL; the
@@ -11,105 +11,16 @@
 //! does never look the object up here.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use http::HeaderMap;
 
 use super::acl::{Acl, Permission};
-use super::ownership::{ObjectOwnership, OWNERSHIP_SETTING};
-use super::policy::{BucketPolicy, RequestFacts, Verdict};
-use super::{canonical_id, Principal};
-use crate::bucket_setting::{CachedSetting, SettingDocument};
+use super::policy::{RequestFacts, Verdict};
+use super::settings::Access;
+use super::Principal;
 use crate::error::{S3Error, S3ErrorCode};
+use crate::identity::canonical_id;
 use crate::router::{BucketOperation as B, ObjectOperation as O, Operation};
-use crate::state::AppState;
-
-/// The bucket settings access depends on, each parsed once and cached.
-pub struct Access {
-    pub acls: CachedSetting<Acl>,
-    pub policies: CachedSetting<BucketPolicy>,
-    pub ownership: CachedSetting<ObjectOwnership>,
-    object_acls: CachedSetting<ObjectAclsInUse>,
-}
-
-/// Set on a bucket before the first object ACL is stored in it.
-pub struct ObjectAclsInUse;
-
-impl SettingDocument for ObjectAclsInUse {
-    const SETTING: &'static str = "object-acls";
-    fn parse_stored(_: &[u8]) -> Result<Self, String> {
-        Ok(ObjectAclsInUse)
-    }
-    fn to_stored(&self) -> Vec<u8> {
-        b"1".to_vec()
-    }
-}
-
-impl SettingDocument for Acl {
-    const SETTING: &'static str = "acl";
-    fn parse_stored(stored: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice(stored).map_err(|e| e.to_string())
-    }
-    fn to_stored(&self) -> Vec<u8> {
-        self.encode().into_bytes()
-    }
-}
-
-impl SettingDocument for ObjectOwnership {
-    const SETTING: &'static str = OWNERSHIP_SETTING;
-    fn parse_stored(stored: &[u8]) -> Result<Self, String> {
-        std::str::from_utf8(stored)
-            .ok()
-            .and_then(ObjectOwnership::parse)
-            .ok_or_else(|| "unknown object ownership".to_owned())
-    }
-    fn to_stored(&self) -> Vec<u8> {
-        self.as_str().as_bytes().to_vec()
-    }
-}
-
-impl Access {
-    pub fn new(store: storage::Store) -> Access {
-        Access {
-            acls: CachedSetting::new(store.clone()),
-            policies: CachedSetting::new(store.clone()),
-            ownership: CachedSetting::new(store.clone()),
-            object_acls: CachedSetting::new(store),
-        }
-    }
-
-    /// Drop what is cached of a deleted bucket.
-    pub fn forget(&self, bucket: &str) {
-        self.acls.forget(bucket);
-        self.policies.forget(bucket);
-        self.ownership.forget(bucket);
-        self.object_acls.forget(bucket);
-    }
-
-    pub fn ownership_of(&self, bucket: &str) -> Result<ObjectOwnership, S3Error> {
-        Ok(self.ownership.get(bucket)?.map(|o| *o).unwrap_or_default())
-    }
-
-    /// The bucket's ACL (the owner's private one when none was set).
-    pub fn bucket_acl(&self, bucket: &str, owner: &str) -> Result<Arc<Acl>, S3Error> {
-        Ok(self
-            .acls
-            .get(bucket)?
-            .unwrap_or_else(|| Arc::new(Acl::private(&canonical_id(owner)))))
-    }
-
-    /// Record, durably, that `bucket` holds an object ACL; before the first is stored.
-    pub async fn note_object_acl(&self, bucket: &str) -> Result<(), S3Error> {
-        if self.object_acls.get(bucket)?.is_none() {
-            self.object_acls.set(bucket, Some(&ObjectAclsInUse)).await?;
-        }
-        Ok(())
-    }
-
-    fn has_object_acls(&self, bucket: &str) -> Result<bool, S3Error> {
-        Ok(self.object_acls.get(bucket)?.is_some())
-    }
-}
 
 /// What an operation needs of the caller, besides what the bucket policy says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,7 +186,7 @@ fn access_denied() -> S3Error {
 /// NoSuchKey); refusals are AccessDenied, or NoSuchBucket to an authenticated user asking
 /// for a bucket that does not exist (anonymous callers may not learn which buckets exist).
 pub fn authorize(
-    state: &AppState,
+    access: &Access,
     op: &Operation,
     principal: Principal<'_>,
     request: &RequestInfo<'_>,
@@ -287,7 +198,7 @@ pub fn authorize(
     if requirement.need == Need::Authenticated {
         return authenticated(principal);
     }
-    let meta = match state.store.head_bucket(bucket) {
+    let meta = match access.store.head_bucket(bucket) {
         Ok(meta) => meta,
         Err(storage::Error::NoSuchBucket) if principal != Principal::Anonymous => {
             return Err(storage::Error::NoSuchBucket.into())
@@ -301,12 +212,12 @@ pub fn authorize(
         .and_then(|v| v.to_str().ok())
     {
         let owner = &meta.owner;
-        if expected != super::account_id(owner) && expected != canonical_id(owner) {
+        if expected != crate::identity::account_id(owner) && expected != canonical_id(owner) {
             return Err(access_denied());
         }
     }
     let is_owner = principal == Principal::User(&meta.owner);
-    let verdict = match state.access.policies.get(bucket)? {
+    let verdict = match access.policies.get(bucket)? {
         Some(policy) => {
             let resource = match op.key() {
                 Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
@@ -331,15 +242,14 @@ pub fn authorize(
         return Ok(());
     }
     let acls_enabled =
-        || -> Result<bool, S3Error> { Ok(state.access.ownership_of(bucket)?.acls_enabled()) };
+        || -> Result<bool, S3Error> { Ok(access.ownership_of(bucket)?.acls_enabled()) };
     let allowed = match requirement.need {
         Need::Authenticated => principal != Principal::Anonymous,
         Need::BucketOwner => is_owner,
         Need::Bucket(permission) => {
             is_owner
                 || (acls_enabled()?
-                    && state
-                        .access
+                    && access
                         .bucket_acl(bucket, &meta.owner)?
                         .allows(principal, permission))
         }
@@ -347,10 +257,10 @@ pub fn authorize(
             let key = op.key().unwrap_or_default();
             // The owner's reads in a bucket where no object has an ACL of its own (the
             // common case) are decided without looking the object up.
-            let acl = if !state.access.has_object_acls(bucket)? || !acls_enabled()? {
+            let acl = if !access.has_object_acls(bucket)? || !acls_enabled()? {
                 None
             } else {
-                object_acl(state, bucket, key, requirement.version_id.as_deref())?
+                object_acl(access, bucket, key, requirement.version_id.as_deref())?
             };
             match (acl, requirement.need) {
                 // No ACL of its own: the bucket owner's, private.
@@ -359,7 +269,7 @@ pub fn authorize(
                         || (permission_of(requirement.need) == Some(Permission::Read)
                             && acls_enabled()?
                             && missing_but_listable(
-                                state,
+                                access,
                                 bucket,
                                 key,
                                 &requirement,
@@ -396,20 +306,19 @@ fn principal_is(principal: Principal<'_>, canonical: &str) -> bool {
 /// answer NoSuchKey (or pull it from the origin), as AWS answers 404 rather than 403 to
 /// those with `s3:ListBucket`.
 fn missing_but_listable(
-    state: &AppState,
+    access: &Access,
     bucket: &str,
     key: &str,
     requirement: &Requirement,
     principal: Principal<'_>,
     owner: &str,
 ) -> bool {
-    let exists = state
+    let exists = access
         .store
         .head_object_version(bucket, key, requirement.version_id.as_deref())
         .is_ok();
     !exists
-        && state
-            .access
+        && access
             .bucket_acl(bucket, owner)
             .is_ok_and(|acl| acl.allows(principal, Permission::Read))
 }
@@ -417,12 +326,12 @@ fn missing_but_listable(
 /// The ACL an object (version) carries, if it has one of its own; a missing object has
 /// none.
 fn object_acl(
-    state: &AppState,
+    access: &Access,
     bucket: &str,
     key: &str,
     version_id: Option<&str>,
 ) -> Result<Option<Acl>, S3Error> {
-    match state.store.head_object_version(bucket, key, version_id) {
+    match access.store.head_object_version(bucket, key, version_id) {
         Ok(meta) => match meta.attrs.acl {
             Some(stored) => Ok(Some(Acl::decode(&stored)?)),
             None => Ok(None),

@@ -4,8 +4,9 @@
 //! ACL, and, unless it has a policy already, a bucket policy that lets anyone read its
 //! objects. Idempotent: a migrated bucket no longer holds the bare text.
 
-use super::{canonical_id, Acl, BucketPolicy};
+use super::{Acl, BucketPolicy};
 use crate::bucket_setting::SettingDocument;
+use crate::identity::canonical_id;
 
 /// What the old setting held.
 const LEGACY_PUBLIC_READ: &[u8] = b"public-read";

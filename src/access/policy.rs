@@ -17,9 +17,10 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use super::{account_id, canonical_id, Principal};
-use crate::config::User;
+use super::Principal;
 use crate::error::{S3Error, S3ErrorCode};
+use crate::identity::User;
+use crate::identity::{account_id, canonical_id};
 
 /// AWS's limit on a bucket policy's size.
 pub const MAX_POLICY_BYTES: usize = 20 * 1024;

@@ -19,6 +19,7 @@
 
 pub mod chunked;
 pub mod post_form;
+pub mod session;
 pub mod sigv2;
 pub mod sigv4;
 

@@ -14,8 +14,6 @@
 //! Enabled by `console` in the configuration (on by default when the server listens on a
 //! loopback address).
 
-pub mod session;
-
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -23,11 +21,11 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, Method, StatusCode};
 
+use crate::auth::session::{self, cookie_of, set_cookie};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::handlers::{self, RequestContext};
 use crate::router::Operation;
 use crate::state::AppState;
-use session::{cookie_of, set_cookie};
 
 /// The page and its script, embedded.
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -261,12 +259,12 @@ fn presign(
         key: key.clone(),
         op: crate::router::ObjectOperation::GetObject(Default::default()),
     };
-    let info = crate::access::decide::RequestInfo {
+    let info = crate::access::RequestInfo {
         headers: &parts.headers,
         source_ip,
     };
     crate::access::authorize(
-        state,
+        &state.access,
         &read,
         crate::access::Principal::User(&session.access_key),
         &info,

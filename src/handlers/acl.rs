@@ -11,8 +11,9 @@ use http::{HeaderMap, StatusCode};
 use super::bucket::MAX_XML_BODY;
 use super::{empty_response, read_small_body, xml_response, RequestContext};
 use crate::access::ownership::acls_not_supported;
-use crate::access::{canonical_id, Acl, ObjectOwnership};
+use crate::access::{Acl, ObjectOwnership};
 use crate::error::{S3Error, S3ErrorCode};
+use crate::identity::canonical_id;
 use crate::state::AppState;
 
 /// The canned ACL a bucket with ACLs disabled still accepts on writes.
@@ -129,7 +130,7 @@ fn object_acl_of(
 pub fn listed_owner(
     attrs: &storage::ObjectAttrs,
     bucket_owner: &str,
-    users: &[crate::config::User],
+    users: &[crate::identity::User],
 ) -> crate::xml::Owner {
     let owner = attrs
         .acl

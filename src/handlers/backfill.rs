@@ -19,7 +19,7 @@ pub async fn handle_put_bucket_origin_backfill(
 ) -> Result<Response, S3Error> {
     let body = read_small_body(ctx, 64 * 1024).await?;
     let request = BackfillRequest::parse(&body)?;
-    let job = state.origin.start_backfill(bucket, request).await?;
+    let job = state.backfills.start(bucket, request).await?;
     xml_response(StatusCode::OK, &job.status())
 }
 
@@ -28,7 +28,7 @@ pub async fn handle_get_bucket_origin_backfill(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     state.store.head_bucket(bucket)?;
-    match state.origin.backfill(bucket)? {
+    match state.backfills.get(bucket)? {
         Some(job) => xml_response(StatusCode::OK, &job.status()),
         None => Err(S3Error::new(
             S3ErrorCode::NoSuchBackfill,
@@ -42,6 +42,6 @@ pub async fn handle_delete_bucket_origin_backfill(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     state.store.head_bucket(bucket)?;
-    state.origin.cancel_backfill(bucket).await?;
+    state.backfills.cancel(bucket).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

@@ -61,7 +61,7 @@ fn list_result(
     c: &ListCommon,
     page: &ListPage,
     enc: &impl Fn(&str) -> String,
-    owner: Option<(&str, &[crate::config::User])>,
+    owner: Option<(&str, &[crate::identity::User])>,
 ) -> xml::ListBucketResult {
     let contents = page
         .objects

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 
-use crate::access::{self, decide::RequestInfo, Principal};
+use crate::access::{self, Principal, RequestInfo};
 use crate::body::RequestBody;
 use crate::error::{S3Error, S3ErrorCode};
 use crate::router::{BucketOperation, ObjectOperation, Operation};
@@ -101,7 +101,7 @@ pub async fn dispatch(
             ..
         }
     ) {
-        access::authorize(state, &op, ctx.principal(), &ctx.request_info())?;
+        access::authorize(&state.access, &op, ctx.principal(), &ctx.request_info())?;
         authorize_copy_source(state, &op, &ctx)?;
     }
     match op {
@@ -267,7 +267,7 @@ fn missing_unless_listable(
                 bucket: bucket.to_owned(),
                 op: BucketOperation::HeadBucket,
             };
-            access::authorize(state, &list, ctx.principal(), &ctx.request_info())?;
+            access::authorize(&state.access, &list, ctx.principal(), &ctx.request_info())?;
             Err(e)
         }
         other => other,
@@ -296,7 +296,7 @@ fn authorize_copy_source(
             ..Default::default()
         }),
     };
-    access::authorize(state, &read, ctx.principal(), &ctx.request_info())
+    access::authorize(&state.access, &read, ctx.principal(), &ctx.request_info())
 }
 
 /// A response carrying an XML document.

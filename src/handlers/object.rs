@@ -341,7 +341,7 @@ pub async fn handle_delete_objects(
                 version_id: object.version_id.clone(),
             },
         };
-        let allowed = access::authorize(state, &one, ctx.principal(), &ctx.request_info());
+        let allowed = access::authorize(&state.access, &one, ctx.principal(), &ctx.request_info());
         let condition = conditions::entry_condition(
             object.etag.as_deref(),
             object.last_modified_time.as_deref(),

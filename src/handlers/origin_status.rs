@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::xml_response;
 use crate::error::S3Error;
-use crate::origin::stats::Moment;
+use crate::metrics::origin_rules::Moment;
 use crate::state::AppState;
 use crate::xml;
 
@@ -116,6 +116,6 @@ pub async fn handle_get_bucket_origin_status(
             }
         })
         .collect();
-    let backfill = state.origin.backfill(bucket)?.map(|job| job.status());
+    let backfill = state.backfills.get(bucket)?.map(|job| job.status());
     xml_response(StatusCode::OK, &OriginStatus { rules, backfill })
 }

@@ -21,7 +21,7 @@ use super::headers::{self, ChecksumPlan};
 use super::object::MAX_PUT_SIZE;
 use super::tagging::{self, Owner};
 use super::RequestContext;
-use crate::access::{self, decide::RequestInfo, Principal};
+use crate::access::{self, Principal, RequestInfo};
 use crate::auth::post_form::{self, FormSignature};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::post_policy::PostPolicy;
@@ -140,7 +140,7 @@ pub async fn handle_post_object(
         source_ip: ctx.source_ip,
     };
     access::authorize(
-        state,
+        &state.access,
         &target,
         Principal::from_user(user.as_deref()),
         &request,

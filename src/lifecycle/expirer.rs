@@ -26,8 +26,7 @@ use std::time::{Duration, SystemTime};
 use storage::{DeleteCondition, Store, UploadQuery, VersionEntry, VersionQuery};
 
 use super::expiry::after_days;
-use super::Lifecycle;
-use crate::state::AppState;
+use super::{Lifecycle, Lifecycles};
 
 /// Entries of a version listing page.
 pub const PAGE: usize = 1000;
@@ -170,20 +169,27 @@ impl KeyState {
     }
 }
 
-/// Run the expirer in the background until the state is dropped: a pass every quarter of
-/// a lifecycle day, at least every minute and at most ten times a second.
-pub fn spawn(state: &Arc<AppState>) {
-    let weak: Weak<AppState> = Arc::downgrade(state);
-    let every =
-        (state.config.lifecycle_day / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
+/// What a pass reads: the store, the buckets' lifecycle rules, and the length of a day.
+pub struct Scope<'a> {
+    pub store: &'a Store,
+    pub lifecycles: &'a Lifecycles,
+    pub day: Duration,
+}
+
+/// Run the expirer in the background for as long as `owner` lives (it reads through
+/// `scope`): a pass every quarter of a lifecycle day, at least every minute and at most ten
+/// times a second.
+pub fn spawn<S: Send + Sync + 'static>(owner: &Arc<S>, scope: for<'a> fn(&'a S) -> Scope<'a>) {
+    let weak: Weak<S> = Arc::downgrade(owner);
+    let every = (scope(owner).day / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
     tokio::spawn(async move {
         let mut cursors = Cursors::default();
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let Some(state) = weak.upgrade() else { return };
-            match run_pass(&state, &mut cursors, SystemTime::now()).await {
+            let Some(owner) = weak.upgrade() else { return };
+            match run_pass(scope(&owner), &mut cursors, SystemTime::now()).await {
                 Ok(report) if report.acted() => tracing::info!(?report, "lifecycle pass"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "lifecycle pass failed"),
@@ -194,17 +200,17 @@ pub fn spawn(state: &Arc<AppState>) {
 
 /// One pass over every bucket with a lifecycle configuration.
 pub async fn run_pass(
-    state: &AppState,
+    scope: Scope<'_>,
     cursors: &mut Cursors,
     now: SystemTime,
 ) -> Result<PassReport, storage::Error> {
     let mut report = PassReport::default();
-    let buckets = state.store.list_buckets()?;
+    let buckets = scope.store.list_buckets()?;
     cursors
         .0
         .retain(|name, _| buckets.iter().any(|b| &b.name == name));
     for bucket in buckets {
-        let rules = match state.lifecycle.get(&bucket.name) {
+        let rules = match scope.lifecycles.get(&bucket.name) {
             Ok(Some(rules)) if rules.rules.iter().any(|r| r.enabled) => rules,
             Ok(_) => {
                 cursors.0.remove(&bucket.name);
@@ -217,11 +223,11 @@ pub async fn run_pass(
         };
         let cursor = cursors.0.entry(bucket.name.clone()).or_default();
         let walk = Walk {
-            store: &state.store,
+            store: scope.store,
             bucket: &bucket.name,
             rules: &rules,
             now,
-            day: state.config.lifecycle_day,
+            day: scope.day,
         };
         walk.versions(cursor, &mut report).await?;
         walk.uploads(cursor, &mut report).await?;

@@ -14,7 +14,6 @@
 //!   is never pulled again.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,7 +26,6 @@ use tokio::sync::{watch, Semaphore};
 use super::answer::{
     self, failure_error, no_such_key, status, stream_head, stream_response, Outcome,
 };
-use super::backfill::{BackfillJob, BackfillRequest, BackfillSource, BackfillState};
 use super::configs::BucketConfigs;
 use super::document::{OriginConfiguration, OriginRule, OriginType};
 use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
@@ -35,9 +33,9 @@ use super::fill::{self, FillJob, Filled};
 use super::flight::{self, Failure, Flight, FlightGuard, FlightState, Flights};
 use super::notify::{EventOutcome, Notifier, OriginEvent};
 use super::rules;
-use super::stats::Event;
 use crate::config::OriginSettings;
 use crate::error::S3Error;
+use crate::metrics::origin_rules::Event;
 use crate::metrics::Metrics;
 
 /// One missed request, as the engine needs it.
@@ -90,10 +88,6 @@ pub struct OriginEngine {
     configs: BucketConfigs,
     metrics: Arc<Metrics>,
     notifier: Option<Arc<Notifier>>,
-    /// Backfill jobs, one per bucket (a bucket setting, cached).
-    backfills: crate::bucket_setting::CachedSetting<BackfillJob>,
-    /// The cancel flag of each backfill running in this process.
-    running_backfills: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 impl OriginEngine {
@@ -104,7 +98,6 @@ impl OriginEngine {
         region: &str,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<OriginEngine> {
-        let store_for_backfills = store.clone();
         Ok(OriginEngine {
             client: OriginClient::new(settings)?,
             notifier: Notifier::start(store.clone(), settings, region)?,
@@ -115,8 +108,6 @@ impl OriginEngine {
             negative: Mutex::new(HashMap::new()),
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
             metrics,
-            backfills: crate::bucket_setting::CachedSetting::new(store_for_backfills),
-            running_backfills: Mutex::new(HashMap::new()),
         })
     }
 
@@ -377,10 +368,6 @@ impl OriginEngine {
         &self.flights
     }
 
-    pub(super) fn backfills(&self) -> &crate::bucket_setting::CachedSetting<BackfillJob> {
-        &self.backfills
-    }
-
     pub(super) fn fetch_permits_free(&self) -> usize {
         self.permits.available_permits()
     }
@@ -407,82 +394,6 @@ impl OriginEngine {
             refresh: None,
         };
         self.spawn_fill(guard, job);
-    }
-
-    /// Start a backfill of `bucket`: refused while one runs (409), without an origin
-    /// configuration, or with a List source and no rule that can be listed.
-    pub async fn start_backfill(
-        self: &Arc<Self>,
-        bucket: &str,
-        request: BackfillRequest,
-    ) -> Result<BackfillJob, S3Error> {
-        let config = self.required_config(bucket)?;
-        if request.source == BackfillSource::List
-            && super::backfill::listable_rule(&config, &request.prefix).is_none()
-        {
-            return Err(S3Error::new(
-                crate::error::S3ErrorCode::InvalidRequest,
-                "A List backfill needs a rule whose hosts are S3-compatible (PrivateHost) and that does not rewrite keys; use a Manifest",
-            ));
-        }
-        let running = self.running().contains_key(bucket)
-            || self
-                .backfills
-                .get(bucket)?
-                .is_some_and(|j| j.state == BackfillState::Running);
-        if running {
-            return Err(S3Error::new(
-                crate::error::S3ErrorCode::OperationAborted,
-                "A backfill of this bucket is running; cancel it or wait for it to end",
-            ));
-        }
-        let job = BackfillJob::start(request);
-        self.backfills.set(bucket, Some(&job)).await?;
-        self.spawn_backfill(bucket);
-        Ok(job)
-    }
-
-    /// The bucket's backfill job (running or ended), if it ever had one.
-    pub fn backfill(&self, bucket: &str) -> Result<Option<Arc<BackfillJob>>, S3Error> {
-        self.backfills.get(bucket)
-    }
-
-    /// Cancel the bucket's running backfill (the runner records `Cancelled` after its
-    /// current batch); a job left running by a stopped server is marked so at once.
-    pub async fn cancel_backfill(&self, bucket: &str) -> Result<(), S3Error> {
-        if let Some(flag) = self.running().get(bucket) {
-            flag.store(true, Ordering::SeqCst);
-            return Ok(());
-        }
-        if let Some(job) = self.backfills.get(bucket)? {
-            if job.state == BackfillState::Running {
-                let mut job = (*job).clone();
-                job.state = BackfillState::Cancelled;
-                self.backfills.set(bucket, Some(&job)).await?;
-            }
-        }
-        Ok(())
-    }
-
-    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<AtomicBool>>> {
-        self.running_backfills
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Run the bucket's backfill job in its own task.
-    pub(super) fn spawn_backfill(self: &Arc<Self>, bucket: &str) {
-        let flag = Arc::new(AtomicBool::new(false));
-        self.running().insert(bucket.to_owned(), flag.clone());
-        tokio::spawn(super::backfill::runner::run(
-            self.clone(),
-            bucket.to_owned(),
-            flag,
-        ));
-    }
-
-    pub(super) fn backfill_ended(&self, bucket: &str) {
-        self.running().remove(bucket);
     }
 
     /// One listing page of `bucket`: merged with its origins when a rule says `ListThrough`,

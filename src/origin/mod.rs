@@ -26,7 +26,6 @@ pub mod list_through;
 pub mod notify;
 pub mod rules;
 pub mod sign;
-pub mod stats;
 
 pub use answer::{status, Outcome, ORIGIN_STATUS_HEADER};
 pub use configs::ORIGIN_SETTING;

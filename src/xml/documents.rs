@@ -21,7 +21,7 @@ impl Owner {
     /// The user of `access_key`: its canonical id, its access key as display name.
     pub fn new(access_key: &str) -> Owner {
         Owner {
-            id: crate::access::canonical_id(access_key),
+            id: crate::identity::canonical_id(access_key),
             display_name: access_key.to_owned(),
         }
     }

@@ -172,11 +172,11 @@ fn create_bucket_configuration_request_parses() {
 #[test]
 fn access_control_policy_golden() {
     use crate::access::acl::{Acl, ALL_USERS};
-    let users = [crate::config::User {
+    let users = [crate::identity::User {
         access_key: "AK".into(),
         secret_key: "SK".into(),
     }];
-    let id = crate::access::canonical_id("AK");
+    let id = crate::identity::canonical_id("AK");
     let acl = Acl::canned("public-read", &id, &id).expect("canned");
     let xml = to_xml(&acl.to_document(&users));
     assert_eq!(

@@ -41,7 +41,7 @@ impl Who {
 
 async fn server() -> TestServer {
     TestServer::start_with(|c| {
-        c.users.push(originstore::config::User {
+        c.users.push(originstore::identity::User {
             access_key: THIRD_ACCESS_KEY.into(),
             secret_key: THIRD_SECRET_KEY.into(),
         })
@@ -50,7 +50,7 @@ async fn server() -> TestServer {
 }
 
 fn canonical(access_key: &str) -> String {
-    originstore::access::canonical_id(access_key)
+    originstore::identity::canonical_id(access_key)
 }
 
 /// Send a request as `who` (signed, or unsigned for anonymous): its status and error code.
@@ -761,7 +761,7 @@ async fn bucket_policies_share_as_aws_does() {
 
     // A user principal, a Deny that binds even the owner (but never locks it out of the
     // policy), conditions on the source address and the listed prefix.
-    let account = originstore::access::account_id(OTHER_ACCESS_KEY);
+    let account = originstore::identity::account_id(OTHER_ACCESS_KEY);
     let shared = format!(
         r#"{{"Version":"2012-10-17","Statement":[
         {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:user/{OTHER_ACCESS_KEY}"}},"Action":["s3:PutObject","s3:GetObject"],"Resource":"arn:aws:s3:::site/drop/*"}},
@@ -853,7 +853,7 @@ async fn expected_bucket_owner_and_copy_sources_are_checked() {
     let s = server().await;
     s.create_bucket("mine").await;
     s.put("mine", "k", "data").await;
-    let account = originstore::access::account_id(ACCESS_KEY);
+    let account = originstore::identity::account_id(ACCESS_KEY);
     assert!(
         allowed(
             &s,

@@ -178,7 +178,7 @@ async fn run_page(
 #[tokio::test]
 async fn a_browser_uploads_and_reads_back_only_with_a_cors_rule() {
     let s = TestServer::start_with(|c| {
-        c.users.push(originstore::config::User {
+        c.users.push(originstore::identity::User {
             access_key: AK.into(),
             secret_key: SK.into(),
         })

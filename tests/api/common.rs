@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use originstore::config::{Config, User};
+use originstore::config::Config;
+use originstore::identity::User;
 use originstore::server::Server;
 
 pub const ACCESS_KEY: &str = "TESTACCESSKEY0000001";

@@ -16,7 +16,7 @@ const BOUNDARY: &str = "----originstoreFormBoundary7MA4YWxkTrZu0gW";
 /// A server with the boto3 user (AK) owning BUCKET.
 async fn server() -> TestServer {
     let s = TestServer::start_with(|c| {
-        c.users.push(originstore::config::User {
+        c.users.push(originstore::identity::User {
             access_key: AK.into(),
             secret_key: SK.into(),
         })

@@ -1,7 +1,7 @@
 use std::net::IpAddr;
 
 use super::*;
-use crate::access::account_id;
+use crate::identity::account_id;
 
 fn users() -> Vec<User> {
     ["ALICE", "BOB"]

@@ -15,7 +15,8 @@
 //!   fetch permits are free.
 
 mod document;
-pub(super) mod runner;
+mod jobs;
+mod runner;
 
 pub use document::{BackfillJob, BackfillRequest, BackfillSource, BackfillState, BackfillStatus};
-pub use runner::{listable_rule, resume_all};
+pub use jobs::Backfills;

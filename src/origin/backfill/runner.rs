@@ -1,4 +1,5 @@
-//! The backfill runner: one task per running job, batch by batch, checkpointing after each.
+//! The backfill runner: one task per running job, batch by batch, checkpointing after each;
+//! every key is filled through the origin engine's single flight.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,6 +9,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 
 use super::document::{now_ns, BackfillJob, BackfillSource, BackfillState};
+use crate::bucket_setting::CachedSetting;
 use crate::error::S3Error;
 use crate::origin::document::{OriginConfiguration, OriginRule};
 use crate::origin::engine::OriginEngine;
@@ -26,40 +28,27 @@ enum Done {
     Failed(String),
 }
 
-/// Resume every job that was running when the server stopped.
-pub async fn resume_all(engine: &Arc<OriginEngine>) -> Result<usize, S3Error> {
-    let mut resumed = 0;
-    for bucket in engine.store().list_buckets()? {
-        if let Some(job) = engine.backfills().get(&bucket.name)? {
-            if job.state == BackfillState::Running {
-                engine.spawn_backfill(&bucket.name);
-                resumed += 1;
-            }
-        }
-    }
-    Ok(resumed)
-}
-
 /// Run the job of `bucket` until it ends or `cancel` is set.
-pub async fn run(engine: Arc<OriginEngine>, bucket: String, cancel: Arc<AtomicBool>) {
-    let Ok(Some(job)) = engine.backfills().get(&bucket) else {
-        return;
-    };
-    let mut job = (*job).clone();
-    let outcome = drive(&engine, &bucket, &mut job, &cancel).await;
-    if let Err(e) = outcome {
+/// Run `job` of `bucket` until it ends or `cancel` is set, checkpointing it in `jobs` after
+/// each batch; returns the job as it ended.
+pub(super) async fn run(
+    engine: &Arc<OriginEngine>,
+    jobs: &CachedSetting<BackfillJob>,
+    bucket: &str,
+    mut job: BackfillJob,
+    cancel: &AtomicBool,
+) -> BackfillJob {
+    if let Err(e) = drive(engine, jobs, bucket, &mut job, cancel).await {
         job.state = BackfillState::Failed;
         job.error = Some(e.source.clone().unwrap_or(e.message));
     }
     job.updated_ns = now_ns();
-    if let Err(e) = engine.backfills().set(&bucket, Some(&job)).await {
-        tracing::warn!(%bucket, error = %e, "backfill state not saved");
-    }
-    engine.backfill_ended(&bucket);
+    job
 }
 
 async fn drive(
     engine: &Arc<OriginEngine>,
+    jobs: &CachedSetting<BackfillJob>,
     bucket: &str,
     job: &mut BackfillJob,
     cancel: &AtomicBool,
@@ -132,14 +121,17 @@ async fn drive(
         job.updated_ns = now_ns();
         // The checkpoint: everything up to here is done and counted.
         if !cancel.load(Ordering::SeqCst) {
-            engine.backfills().set(bucket, Some(job)).await?;
+            jobs.set(bucket, Some(job)).await?;
         }
     }
 }
 
 /// The rule a List backfill walks: the first (by priority) that can be listed (its hosts are
 /// S3-compatible, no key rewrite) and can hold keys under `prefix`.
-pub fn listable_rule<'a>(config: &'a OriginConfiguration, prefix: &str) -> Option<&'a OriginRule> {
+pub(super) fn listable_rule<'a>(
+    config: &'a OriginConfiguration,
+    prefix: &str,
+) -> Option<&'a OriginRule> {
     let mut rules: Vec<&OriginRule> = config.rules.iter().collect();
     rules.sort_by_key(|r| r.priority);
     rules.into_iter().find(|r| {

@@ -351,7 +351,7 @@ async fn the_backfill_command_shows_progress_and_the_verdict() {
         origin.ok(&format!("/c/{i}"), "x");
     }
     let s = TestServer::start_with(|c| {
-        c.users.push(originstore::config::User {
+        c.users.push(originstore::identity::User {
             access_key: AK.into(),
             secret_key: SK.into(),
         })

@@ -39,7 +39,7 @@ pub struct Metrics {
     pub origin_fill_failures: Family<BucketLabels, Counter>,
     /// Per-rule migration counters (hits, misses, fills, bytes, revalidations, refreshes,
     /// stale answers) and each rule's last fill and failure.
-    pub origin_rules: crate::origin::stats::RuleStats,
+    pub origin_rules: super::origin_rules::RuleStats,
     pub origin_bytes_pulled: Family<BucketLabels, Counter>,
     /// Misses that joined a fill already in flight instead of fetching again.
     pub origin_joined_waiters: Family<BucketLabels, Counter>,
@@ -88,7 +88,7 @@ impl Metrics {
             "Origin fills that failed",
             origin_fill_failures.clone(),
         );
-        let origin_rules = crate::origin::stats::RuleStats::register(&mut registry);
+        let origin_rules = super::origin_rules::RuleStats::register(&mut registry);
         let origin_bytes_pulled = Family::default();
         registry.register(
             "origin_pulled_bytes",
