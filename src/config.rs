@@ -146,7 +146,7 @@ fn all_cors_methods() -> Vec<String> {
 
 impl DefaultCorsRule {
     pub fn to_cors(&self) -> anyhow::Result<crate::cors::Cors> {
-        let wire = crate::cors::document::CorsRuleWire {
+        let wire = crate::cors::CorsRuleWire {
             id: Some("server default".into()),
             allowed_headers: self.allowed_headers.clone(),
             allowed_methods: self.allowed_methods.clone(),

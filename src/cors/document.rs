@@ -1,11 +1,10 @@
-//! The `CORSConfiguration` document: its XML (both ways) and AWS's validation of it, each
-//! refusal with the error AWS sends.
+//! The `CORSConfiguration` document: parsing it and AWS's validation of it (into [`Cors`]),
+//! each refusal with the error AWS sends; its stored form.
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html>
 
-use serde::{Deserialize, Serialize};
-
-use super::{Cors, CorsRule, Pattern};
+use super::rules::{Cors, CorsRule, Pattern};
+use super::wire::{CorsConfiguration, CorsRuleWire};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::xml;
 
@@ -13,38 +12,6 @@ const MAX_RULES: usize = 100;
 const MAX_ID_CHARS: usize = 255;
 /// The methods a rule may allow.
 const METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];
-
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
-#[serde(rename = "CORSConfiguration", rename_all = "PascalCase")]
-pub struct CorsConfiguration {
-    #[serde(rename = "CORSRule", default)]
-    pub rules: Vec<CorsRuleWire>,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct CorsRuleWire {
-    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(
-        rename = "AllowedHeader",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub allowed_headers: Vec<String>,
-    #[serde(rename = "AllowedMethod", default)]
-    pub allowed_methods: Vec<String>,
-    #[serde(rename = "AllowedOrigin", default)]
-    pub allowed_origins: Vec<String>,
-    #[serde(
-        rename = "ExposeHeader",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub expose_headers: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_age_seconds: Option<u32>,
-}
 
 /// Parse and validate a PutBucketCors body.
 pub fn parse(body: &[u8]) -> Result<Cors, S3Error> {

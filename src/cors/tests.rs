@@ -1,5 +1,6 @@
 use super::*;
 use crate::error::S3ErrorCode;
+use http::HeaderMap;
 
 const DOC: &str = r#"<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
   <CORSRule><ID>app</ID><AllowedOrigin>https://*.example.com</AllowedOrigin>

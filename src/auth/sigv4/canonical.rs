@@ -1,56 +1,12 @@
-//! The SigV4 canonical request (URI, query, headers), the string to sign, the signing key
-//! and the primitives under them (HMAC-SHA256, SHA-256, constant-time comparison). Pure
-//! functions; shared by request verification, the aws-chunked chunk signer and the origin
-//! client's signer, so every signature is computed one way.
+//! The SigV4 canonical request (URI, query, headers) and the string to sign. Pure
+//! functions; shared by request verification and the origin client's signer, so every
+//! canonical request is built one way.
 
-use hmac::{Hmac, KeyInit, Mac};
 use http::request::Parts;
 use http::HeaderMap;
-use sha2::{Digest, Sha256};
 
-use super::ALGORITHM;
-
-/// HMAC-SHA256 of `data` under `key`.
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mac) => mac,
-        // HMAC is defined for keys of any length; RustCrypto never refuses one.
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    };
-    mac.update(data);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&mac.finalize().into_bytes());
-    out
-}
-
-/// SHA-256 of `data`.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&Sha256::digest(data));
-    out
-}
-
-/// Lower-case hex SHA-256 of `data`.
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(sha256(data))
-}
-
-/// Compares two byte strings without an early exit, so the time taken does not tell an
-/// attacker how many leading bytes of a guessed signature were right.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
-pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac_sha256(&k_date, region.as_bytes());
-    let k_service = hmac_sha256(&k_region, service.as_bytes());
-    hmac_sha256(&k_service, b"aws4_request")
-}
+use super::scheme::ALGORITHM;
+use crate::auth::signing::sha256_hex;
 
 /// `UriEncode()` of the AWS docs: every byte except the unreserved characters
 /// `A-Za-z0-9-._~` becomes `%XX` (upper-case hex); `/` is kept when `keep_slash`.
@@ -308,12 +264,5 @@ mod tests {
             canonical_headers(&request, &["host".to_owned()]),
             b"host:h.example:9000\n"
         );
-    }
-
-    #[test]
-    fn constant_time_eq_basics() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

@@ -8,15 +8,16 @@ use std::time::SystemTime;
 use http::request::Parts;
 
 use super::canonical::{
-    canonical_headers, canonical_query, canonical_request, canonical_uri, constant_time_eq,
-    hmac_sha256, parse_query, signing_key, string_to_sign,
+    canonical_headers, canonical_query, canonical_request, canonical_uri, parse_query,
+    string_to_sign,
 };
 use super::parse::{
     check_amz_headers_signed, content_sha256_header, parse_amz_date, parse_authorization,
     parse_content_sha256, parse_credential, parse_signed_headers, request_datetime, unix_seconds,
     ContentSha256, Credential,
 };
-use super::{ALGORITHM, MAX_EXPIRES_SECS, MAX_SKEW_SECS, UNSIGNED_PAYLOAD};
+use super::scheme::{ALGORITHM, MAX_EXPIRES_SECS, MAX_SKEW_SECS, UNSIGNED_PAYLOAD};
+use crate::auth::signing::{constant_time_eq, hmac_sha256, signing_key};
 use crate::auth::{AuthContext, AuthError, ChunkSigner, Payload};
 
 /// What a request claims about its signature, wherever it was found (header or query).

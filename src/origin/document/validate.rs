@@ -1,8 +1,15 @@
 //! Validation: wire structs -> domain types. Every rejection names the element (and the
 //! rule, by document order) and the reason; messages never contain a `SecretKey`.
 
+use super::model::{
+    ConfigError, CredentialProvider, FileInfo, Freshness, HostInfo, HttpHeaderRules,
+    LegacyFileInfo, NewHttpHeader, OnOriginDelete, OriginCondition, OriginConfiguration,
+    OriginParameter, OriginRule, OriginType, PrefixConfiguration, PrivateHost, Protocol,
+    StandbyHost, SuffixConfiguration, AWS4_HMAC_SHA256, HOP_BY_HOP, MAX_HOST_INFOS,
+    MAX_NEW_HTTP_HEADERS, MAX_STANDBY_HOSTS,
+};
 use super::wire::*;
-use super::*;
+use std::fmt;
 
 pub(super) fn validate(wire: WireConfiguration) -> Result<OriginConfiguration, ConfigError> {
     if wire.rules.is_empty() {

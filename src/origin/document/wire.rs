@@ -6,7 +6,10 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::*;
+use super::model::{
+    FileInfo, HostInfo, OriginConfiguration, OriginRule, AWS4_HMAC_SHA256, REDACTED_SECRET,
+};
+use std::fmt;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub(super) struct WireConfiguration {
