@@ -4,7 +4,7 @@
 //! writer's guard deletes the temp file).
 
 use crate::blob::BlobWriter;
-use crate::object::validate_key;
+use crate::key::validate_key;
 use crate::{ChecksumAlgorithm, CommitCondition, Expect, ObjectAttrs, ObjectMeta, Result, Store};
 
 /// A writer for an origin fill: bytes go through a [`BlobWriter`]; the object appears only

@@ -145,6 +145,7 @@ mod crc_combine;
 mod events;
 mod fill;
 mod group_flush;
+mod key;
 mod layout;
 mod lease;
 mod list;

@@ -6,7 +6,7 @@
 
 use std::ops::Bound;
 
-use crate::object::object_meta;
+use crate::records::object_meta;
 use crate::records::{decode_object, join_key};
 use crate::{Error, ListPage, ListQuery, Result, Store};
 

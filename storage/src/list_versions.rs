@@ -10,7 +10,7 @@
 use std::ops::Bound;
 
 use crate::list::past;
-use crate::object::object_meta;
+use crate::records::object_meta;
 use crate::records::{decode_object, from_ns, join_key, split_version_key, VersionRec};
 use crate::{Error, Result, Store, VersionEntry, VersionPage, VersionQuery};
 

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use crate::blob::Blob;
 use crate::checksum::{composite_checksum, multipart_etag, parse_md5_etag, to_base64};
+use crate::key::validate_key;
 use crate::layout::BlobId;
 use crate::list::past;
-use crate::object::{object_meta, validate_key};
+use crate::records::object_meta;
 use crate::records::{
     decode_upload, from_ns, join_key, now_ns, split_upload_key, to_ns, upload_key, BlobRef,
     ObjectRec, PartRec, UploadRec,

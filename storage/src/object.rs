@@ -1,4 +1,4 @@
-//! Objects: key validation, the one commit routine ([`Store::commit_object`]) shared by PUT,
+//! Objects: the one commit routine ([`Store::commit_object`]) shared by PUT,
 //! copy and origin fill, put / head / get / delete / copy, and tombstones. Bytes go through
 //! [`BlobWriter`]; metadata through meta.rs; old blobs are deleted only after the flush.
 
@@ -9,53 +9,14 @@ use futures::StreamExt as _;
 
 use crate::blob::{Blob, BlobWriter};
 use crate::checksum::{parse_md5_etag, to_base64};
+use crate::key::validate_key;
 use crate::reader::ObjectReader;
-use crate::records::{from_ns, now_ns, BlobRef, ObjectRec};
+use crate::records::{from_ns, now_ns, object_meta, BlobRef, ObjectRec};
 use crate::versions::NewContent;
 use crate::{
     ByteRange, ChecksumAlgorithm, CommitCondition, Error, Expect, ObjectAttrs, ObjectMeta, Result,
     Store, StoredChecksum,
 };
-
-/// Longest key S3 accepts, in bytes of UTF-8.
-pub const MAX_KEY_LEN: usize = 1024;
-
-/// Keys are 1..=1024 bytes of UTF-8 without NUL (NUL separates bucket and key in the
-/// metadata key encoding). Keys never become file paths, so nothing else is forbidden.
-pub(crate) fn validate_key(key: &str) -> Result<()> {
-    if key.is_empty() {
-        return Err(Error::InvalidKey("the key is empty".into()));
-    }
-    if key.len() > MAX_KEY_LEN {
-        return Err(Error::KeyTooLong);
-    }
-    if key.contains('\0') {
-        return Err(Error::InvalidKey("the key contains a NUL character".into()));
-    }
-    Ok(())
-}
-
-pub(crate) fn object_meta(key: String, rec: ObjectRec) -> ObjectMeta {
-    ObjectMeta {
-        key,
-        size: rec.size,
-        etag: rec.etag,
-        last_modified: from_ns(rec.modified_ns),
-        attrs: rec.attrs,
-        checksums: rec.checksums,
-        part_sizes: if rec.multipart {
-            rec.blobs.iter().map(|b| b.size).collect()
-        } else {
-            Vec::new()
-        },
-        version_id: rec.version_id,
-        part_checksums: rec
-            .part_checksums
-            .iter()
-            .map(|raw| (!raw.is_empty()).then(|| to_base64(raw)))
-            .collect(),
-    }
-}
 
 /// Readers retry when the object changes between reading its metadata and leasing its
 /// blobs; this bounds the retries under a storm of overwrites.

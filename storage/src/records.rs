@@ -7,8 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::checksum::to_base64;
 use crate::layout::BlobId;
-use crate::{ChecksumAlgorithm, Error, ObjectAttrs, Result, StoredChecksum};
+use crate::{ChecksumAlgorithm, Error, ObjectAttrs, ObjectMeta, Result, StoredChecksum};
 
 /// Record format of every record but objects and versions.
 const VERSION: u8 = 1;
@@ -447,6 +448,29 @@ pub(crate) fn split_upload_key(rest: &[u8]) -> Result<(String, String)> {
     let key = std::str::from_utf8(&rest[..cut]).map_err(|_| bad())?;
     let id = std::str::from_utf8(&rest[cut + 1..]).map_err(|_| bad())?;
     Ok((key.to_owned(), id.to_owned()))
+}
+
+/// The metadata `rec`, the record of `key`, reads back as.
+pub(crate) fn object_meta(key: String, rec: ObjectRec) -> ObjectMeta {
+    ObjectMeta {
+        key,
+        size: rec.size,
+        etag: rec.etag,
+        last_modified: from_ns(rec.modified_ns),
+        attrs: rec.attrs,
+        checksums: rec.checksums,
+        part_sizes: if rec.multipart {
+            rec.blobs.iter().map(|b| b.size).collect()
+        } else {
+            Vec::new()
+        },
+        version_id: rec.version_id,
+        part_checksums: rec
+            .part_checksums
+            .iter()
+            .map(|raw| (!raw.is_empty()).then(|| to_base64(raw)))
+            .collect(),
+    }
 }
 
 #[cfg(test)]

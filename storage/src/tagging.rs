@@ -4,8 +4,8 @@
 //! version history. Tags and ACLs written with the object travel in
 //! [`crate::ObjectAttrs::tags`] and [`crate::ObjectAttrs::acl`].
 
+use crate::key::validate_key;
 use crate::meta::Change;
-use crate::object::validate_key;
 use crate::records::VersionRec;
 use crate::{Result, Store};
 

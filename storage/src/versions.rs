@@ -16,9 +16,10 @@
 
 use std::time::SystemTime;
 
+use crate::key::validate_key;
 use crate::layout::BlobId;
 use crate::meta::Change;
-use crate::object::{object_meta, validate_key};
+use crate::records::object_meta;
 use crate::records::{from_ns, now_ns, MarkerRec, ObjectRec, TombstoneRec, VersionRec};
 use crate::{CommitCondition, DeleteCondition, Error, ObjectMeta, Result, Store};
 
