@@ -450,6 +450,14 @@ pub(crate) fn split_upload_key(rest: &[u8]) -> Result<(String, String)> {
     Ok((key.to_owned(), id.to_owned()))
 }
 
+/// The `parts` tree's key: the upload id, then the part number big-endian (so parts sort
+/// numerically).
+pub(crate) fn part_key(upload_id: &str, part_number: u32) -> Vec<u8> {
+    let mut k = upload_id.as_bytes().to_vec();
+    k.extend_from_slice(&part_number.to_be_bytes());
+    k
+}
+
 /// The metadata `rec`, the record of `key`, reads back as.
 pub(crate) fn object_meta(key: String, rec: ObjectRec) -> ObjectMeta {
     ObjectMeta {
@@ -664,5 +672,11 @@ mod tests {
     fn times_round_trip() {
         let t = SystemTime::now();
         assert_eq!(from_ns(to_ns(t)), t);
+    }
+
+    #[test]
+    fn part_numbers_sort_numerically() {
+        assert!(part_key("u", 2) < part_key("u", 10));
+        assert!(part_key("u", 255) < part_key("u", 256));
     }
 }

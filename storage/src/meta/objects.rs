@@ -1,0 +1,249 @@
+//! Objects and their versions: the current record, the version entries, [`Change`] (every
+//! write to one key's versions, applied in one transaction), tombstones, ordered scans,
+//! inline bytes, and the live set of referenced blobs.
+
+use std::collections::HashSet;
+use std::ops::Bound;
+
+use sled::Transactional;
+
+use super::db::Meta;
+use super::errors::{abort, sled_err, txn_err};
+use super::pending::PendingLog;
+use crate::layout::BlobId;
+use crate::records::{
+    decode, decode_object, decode_version, encode, encode_object, join_key, part_key, upload_key,
+    version_key, ObjectRec, PartRec, TombstoneRec, VersionRec,
+};
+use crate::{Error, Result};
+
+/// Every write to one key's versions, applied in ONE transaction by [`Meta::apply`]. Built
+/// by the callers (object.rs, multipart.rs) from the key's state, read under the key's lock.
+#[derive(Default)]
+pub(crate) struct Change {
+    /// The key's `objects` entry: `Some(Some(rec))` sets it, `Some(None)` removes it.
+    pub current: Option<Option<ObjectRec>>,
+    pub put_versions: Vec<(u64, VersionRec)>,
+    pub remove_versions: Vec<u64>,
+    /// `Some(Some(t))` sets the key's tombstone, `Some(None)` clears it.
+    pub tombstone: Option<Option<TombstoneRec>>,
+    /// A multipart completion: the upload (which must still exist) and its part records
+    /// are removed in the same transaction.
+    pub upload: Option<(String, Vec<u32>)>,
+    /// An inline object's bytes, stored with the record that names them.
+    pub inline: Option<(BlobId, Vec<u8>)>,
+    /// The blob file the change makes a record reference: its `pending` mark goes.
+    pub adopted: Option<BlobId>,
+}
+
+/// A raw range-scan row: key bytes and value bytes.
+pub(crate) type Row = (Vec<u8>, Vec<u8>);
+
+impl Meta {
+    /// The record and its raw bytes (to detect a concurrent change by comparison).
+    pub fn object(&self, bucket: &str, key: &str) -> Result<Option<(Vec<u8>, ObjectRec)>> {
+        match self.objects.get(join_key(bucket, key)).map_err(sled_err)? {
+            Some(v) => {
+                let rec = decode_object(&v)?;
+                Ok(Some((v.to_vec(), rec)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The key's entry of `versions` with sequence `seq`.
+    pub fn version(&self, bucket: &str, key: &str, seq: u64) -> Result<Option<VersionRec>> {
+        self.versions
+            .get(version_key(bucket, key, seq))
+            .map_err(sled_err)?
+            .map(|v| decode_version(&v))
+            .transpose()
+    }
+
+    /// The key's entries of `versions`, newest first.
+    pub fn versions_of(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Iterator<Item = Result<(u64, VersionRec)>> {
+        let mut prefix = join_key(bucket, key);
+        prefix.push(0);
+        let skip = prefix.len();
+        self.versions.scan_prefix(prefix).map(move |row| {
+            let (k, v) = row.map_err(sled_err)?;
+            let inv: [u8; 8] = k
+                .get(skip..)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| Error::Corrupt("version key".into()))?;
+            Ok((u64::MAX - u64::from_be_bytes(inv), decode_version(&v)?))
+        })
+    }
+
+    /// Apply `change` to `bucket/key` in one transaction that also checks the bucket exists
+    /// (and, for a completion, that the upload still does) and marks `released`, the blobs
+    /// no record references after the change, `pending`.
+    pub fn apply(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: &Change,
+        released: &[BlobId],
+    ) -> Result<()> {
+        let ok = join_key(bucket, key);
+        let current = match &change.current {
+            Some(Some(rec)) => Some(Some(encode_object(rec)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut versions = sled::Batch::default();
+        for (seq, rec) in &change.put_versions {
+            versions.insert(
+                version_key(bucket, key, *seq),
+                crate::records::encode_version(rec)?,
+            );
+        }
+        for seq in &change.remove_versions {
+            versions.remove(version_key(bucket, key, *seq));
+        }
+        let tombstone = match &change.tombstone {
+            Some(Some(t)) => Some(Some(encode(t)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let mut parts = sled::Batch::default();
+        let upload = change.upload.as_ref().map(|(upload_id, numbers)| {
+            for &n in numbers {
+                parts.remove(part_key(upload_id, n));
+            }
+            upload_key(bucket, key, upload_id)
+        });
+        (
+            &self.buckets,
+            &self.objects,
+            &self.versions,
+            &self.tombstones,
+            &self.uploads,
+            &self.parts,
+            &self.inline,
+            &self.pending.0,
+        )
+            .transaction(|(b, o, v, t, u, p, i, pd)| {
+                if let Some((id, bytes)) = &change.inline {
+                    i.insert(id.0.as_slice(), bytes.as_slice())?;
+                }
+                if let Some(id) = &change.adopted {
+                    pd.remove(id.0.as_slice())?;
+                }
+                PendingLog::mark_in(pd, released)?;
+                if b.get(bucket)?.is_none() {
+                    return abort(Error::NoSuchBucket);
+                }
+                if let Some(uk) = &upload {
+                    if u.remove(uk.as_slice())?.is_none() {
+                        return abort(Error::NoSuchUpload);
+                    }
+                    p.apply_batch(&parts)?;
+                }
+                match &current {
+                    Some(Some(value)) => {
+                        o.insert(ok.as_slice(), value.as_slice())?;
+                    }
+                    Some(None) => {
+                        o.remove(ok.as_slice())?;
+                    }
+                    None => {}
+                }
+                v.apply_batch(&versions)?;
+                match &tombstone {
+                    Some(Some(value)) => {
+                        t.insert(ok.as_slice(), value.as_slice())?;
+                    }
+                    Some(None) => {
+                        t.remove(ok.as_slice())?;
+                    }
+                    None => {}
+                }
+                Ok(())
+            })
+            .map_err(txn_err)
+    }
+
+    pub fn tombstone(&self, bucket: &str, key: &str) -> Result<Option<TombstoneRec>> {
+        match self
+            .tombstones
+            .get(join_key(bucket, key))
+            .map_err(sled_err)?
+        {
+            Some(v) => Ok(Some(decode("tombstone", &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn clear_tombstone(&self, bucket: &str, key: &str) -> Result<()> {
+        self.tombstones
+            .remove(join_key(bucket, key))
+            .map(drop)
+            .map_err(sled_err)
+    }
+
+    /// Ascending scan of the objects tree from `start`; lazy, so a listing touches only the
+    /// rows it returns (plus one to detect truncation).
+    pub fn scan_objects(&self, start: Bound<Vec<u8>>) -> impl Iterator<Item = Result<Row>> {
+        self.objects
+            .range((start, Bound::Unbounded))
+            .map(|row| row.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err))
+    }
+
+    /// Ascending scan of the versions tree from `start` (see [`Meta::scan_objects`]).
+    pub fn scan_versions(&self, start: Bound<Vec<u8>>) -> impl Iterator<Item = Result<Row>> {
+        self.versions
+            .range((start, Bound::Unbounded))
+            .map(|row| row.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err))
+    }
+
+    /// The bytes of inline blob `id`, if they are (still) there.
+    pub fn inline_bytes(&self, id: BlobId) -> Result<Option<sled::IVec>> {
+        self.inline.get(id.0).map_err(sled_err)
+    }
+
+    /// Forget inline blob `id`; false when it is not one.
+    pub fn remove_inline(&self, id: BlobId) -> Result<bool> {
+        self.inline
+            .remove(id.0)
+            .map(|old| old.is_some())
+            .map_err(sled_err)
+    }
+
+    /// Every inline blob id.
+    pub fn inline_ids(&self) -> impl Iterator<Item = Result<BlobId>> + '_ {
+        self.inline.iter().keys().map(|k| {
+            let k = k.map_err(sled_err)?;
+            <[u8; 16]>::try_from(k.as_ref())
+                .map(BlobId)
+                .map_err(|_| Error::Corrupt("inline blob id is not 16 bytes".into()))
+        })
+    }
+
+    /// Every blob id some object version or staged part references: the full sweep's live
+    /// set, built once when a format-2 directory is upgraded (O(objects) memory).
+    pub fn referenced_blobs(&self) -> Result<HashSet<BlobId>> {
+        let mut live = HashSet::new();
+        for row in self.objects.iter() {
+            let (_, v) = row.map_err(sled_err)?;
+            let rec = decode_object(&v)?;
+            live.extend(rec.blobs.iter().map(|b| b.id));
+        }
+        for row in self.versions.iter() {
+            let (_, v) = row.map_err(sled_err)?;
+            if let VersionRec::Object(rec) = decode_version(&v)? {
+                live.extend(rec.blobs.iter().map(|b| b.id));
+            }
+        }
+        for row in self.parts.iter() {
+            let (_, v) = row.map_err(sled_err)?;
+            let rec: PartRec = decode("part", &v)?;
+            live.insert(rec.blob);
+        }
+        Ok(live)
+    }
+}
