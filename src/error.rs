@@ -178,6 +178,14 @@ impl std::fmt::Display for S3Error {
 /// forgotten here.
 impl From<storage::Error> for S3Error {
     fn from(e: storage::Error) -> S3Error {
+        S3Error::from(&e)
+    }
+}
+
+/// The same mapping for an error shared by several answers (an origin fill's, told to
+/// every client of its flight).
+impl From<&storage::Error> for S3Error {
+    fn from(e: &storage::Error) -> S3Error {
         use storage::Error as E;
         use S3ErrorCode as C;
         match e {
@@ -209,7 +217,7 @@ impl From<storage::Error> for S3Error {
             )
             .with_header(DELETE_MARKER_HEADER, "true")
             .with_header("x-amz-version-id", version_id)
-            .with_header("last-modified", httpdate::fmt_http_date(last_modified))
+            .with_header("last-modified", httpdate::fmt_http_date(*last_modified))
             .with_header("allow", "DELETE"),
             E::PreconditionFailed => S3Error::new(
                 C::PreconditionFailed,

@@ -1,67 +1,22 @@
-//! ACLs and object ownership: Get/PutBucketAcl, Get/PutObjectAcl,
-//! Get/Put/DeleteBucketOwnershipControls, and the ACL a new object is stored with
-//! ([`acl_for_new_object`], for PutObject, CopyObject, CreateMultipartUpload and PostObject).
+//! ACLs and object ownership: Get/PutBucketAcl, Get/PutObjectAcl and
+//! Get/Put/DeleteBucketOwnershipControls. (The ACL a new bucket or object is created with is
+//! `new_acl.rs`'.)
 //! Whether a caller may do these is decided before, by [`crate::access::authorize`].
 
 use std::sync::Arc;
 
 use axum::response::Response;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
-use super::bucket::MAX_XML_BODY;
-use super::{empty_response, read_small_body, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::headers::with_version;
+use super::new_acl::BUCKET_OWNER_FULL_CONTROL;
+use super::reply::{empty_response, read_small_body, xml_response, MAX_XML_BODY};
 use crate::access::ownership::acls_not_supported;
 use crate::access::{Acl, ObjectOwnership};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::identity::canonical_id;
 use crate::state::AppState;
-
-/// The canned ACL a bucket with ACLs disabled still accepts on writes.
-const BUCKET_OWNER_FULL_CONTROL: &str = "bucket-owner-full-control";
-
-/// Does the request set an ACL (`x-amz-acl` or a grant header)?
-fn sets_acl(headers: &HeaderMap) -> bool {
-    headers
-        .keys()
-        .any(|n| n.as_str() == "x-amz-acl" || n.as_str().starts_with("x-amz-grant-"))
-}
-
-/// The ACL a new object written by `writer` (`None`: anonymous) into `bucket` is stored with:
-/// `None` for the default (the bucket owner's, private). The bucket's object ownership
-/// decides who owns it and whether an ACL may be asked for at all.
-pub async fn acl_for_new_object(
-    state: &AppState,
-    bucket: &str,
-    writer: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Option<String>, S3Error> {
-    let bucket_owner = canonical_id(&state.store.head_bucket(bucket)?.owner);
-    let canned = headers.get("x-amz-acl").and_then(|v| v.to_str().ok());
-    let owner = match state.access.ownership_of(bucket)? {
-        ObjectOwnership::BucketOwnerEnforced => {
-            let only_full_control = canned == Some(BUCKET_OWNER_FULL_CONTROL)
-                && !headers
-                    .keys()
-                    .any(|n| n.as_str().starts_with("x-amz-grant-"));
-            if sets_acl(headers) && !only_full_control {
-                return Err(acls_not_supported());
-            }
-            return Ok(None);
-        }
-        ObjectOwnership::BucketOwnerPreferred if canned == Some(BUCKET_OWNER_FULL_CONTROL) => {
-            bucket_owner.clone()
-        }
-        // Anonymous writes (a public-read-write bucket) belong to the bucket's owner.
-        _ => writer.map_or_else(|| bucket_owner.clone(), canonical_id),
-    };
-    let acl = Acl::from_headers(headers, &owner, &bucket_owner, &state.config.users)?
-        .unwrap_or_else(|| Acl::private(&owner));
-    if acl == Acl::private(&bucket_owner) {
-        return Ok(None);
-    }
-    state.access.note_object_acl(bucket).await?;
-    Ok(Some(acl.encode()))
-}
 
 pub async fn handle_get_bucket_acl(
     state: &Arc<AppState>,
@@ -126,26 +81,6 @@ fn object_acl_of(
     }
 }
 
-/// The `Owner` a listing shows for an object: the one its ACL names, else the bucket's.
-pub fn listed_owner(
-    attrs: &storage::ObjectAttrs,
-    bucket_owner: &str,
-    users: &[crate::identity::User],
-) -> crate::xml::Owner {
-    let owner = attrs
-        .acl
-        .as_deref()
-        .and_then(|stored| Acl::decode(stored).ok())
-        .map(|acl| acl.owner);
-    match owner {
-        Some(id) => crate::xml::Owner {
-            display_name: crate::access::acl::display_name(&id, users),
-            id,
-        },
-        None => crate::xml::Owner::new(bucket_owner),
-    }
-}
-
 pub async fn handle_get_object_acl(
     state: &Arc<AppState>,
     bucket: &str,
@@ -157,7 +92,7 @@ pub async fn handle_get_object_acl(
     let acls_enabled = state.access.ownership_of(bucket)?.acls_enabled();
     let acl = object_acl_of(&bucket_owner, acls_enabled, &meta)?;
     let response = xml_response(StatusCode::OK, &acl.to_document(&state.config.users))?;
-    super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
+    with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 
 pub async fn handle_put_object_acl(
@@ -177,7 +112,7 @@ pub async fn handle_put_object_acl(
         if ctx.header("x-amz-acl") != Some(BUCKET_OWNER_FULL_CONTROL) {
             return Err(acls_not_supported());
         }
-        return super::versioning::with_version(
+        return with_version(
             state,
             bucket,
             meta.version_id.as_deref(),
@@ -199,7 +134,7 @@ pub async fn handle_put_object_acl(
             stored,
         )
         .await?;
-    super::versioning::with_version(
+    with_version(
         state,
         bucket,
         version.as_deref(),
@@ -250,45 +185,4 @@ pub async fn handle_delete_bucket_ownership_controls(
     state.store.head_bucket(bucket)?;
     state.access.ownership.set(bucket, None).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
-}
-
-/// CreateBucket's ACL and ownership: `x-amz-object-ownership` (else the server's default)
-/// and `x-amz-acl` / `x-amz-grant-*`, which a bucket with ACLs disabled refuses unless it
-/// asks for `private`.
-pub struct NewBucketAccess {
-    pub ownership: ObjectOwnership,
-    /// `None`: the default, private.
-    pub acl: Option<Acl>,
-    /// The ownership was asked for or differs from the legacy default: stored.
-    pub store_ownership: bool,
-}
-
-pub fn new_bucket_access(
-    state: &AppState,
-    headers: &HeaderMap,
-    owner: &str,
-) -> Result<NewBucketAccess, S3Error> {
-    let asked = headers
-        .get("x-amz-object-ownership")
-        .and_then(|v| v.to_str().ok());
-    let ownership = match asked {
-        Some(name) => ObjectOwnership::parse(name).ok_or_else(|| {
-            S3Error::invalid_argument(format!("Invalid x-amz-object-ownership header: {name}"))
-        })?,
-        None => state.config.default_object_ownership,
-    };
-    let owner = canonical_id(owner);
-    let acl = Acl::from_headers(headers, &owner, &owner, &state.config.users)?
-        .filter(|acl| *acl != Acl::private(&owner));
-    if acl.is_some() && !ownership.acls_enabled() {
-        return Err(S3Error::new(
-            S3ErrorCode::InvalidBucketAclWithObjectOwnership,
-            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
-        ));
-    }
-    Ok(NewBucketAccess {
-        ownership,
-        acl,
-        store_ownership: asked.is_some() || ownership != ObjectOwnership::ObjectWriter,
-    })
 }

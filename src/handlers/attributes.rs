@@ -9,7 +9,7 @@ use axum::response::Response;
 use http::StatusCode;
 
 use super::headers;
-use super::xml_response;
+use super::reply::xml_response;
 use crate::error::S3Error;
 use crate::router::AttributesParams;
 use crate::state::AppState;
@@ -49,7 +49,7 @@ pub async fn handle_get_object_attributes(
             .headers_mut()
             .insert(http::header::LAST_MODIFIED, v);
     }
-    super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
+    headers::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 
 /// One page of a multipart object's parts, after `part_number_marker`.

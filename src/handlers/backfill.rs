@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::response::Response;
 use http::StatusCode;
 
-use super::{empty_response, read_small_body, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::reply::{empty_response, read_small_body, xml_response};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::origin::backfill::BackfillRequest;
 use crate::state::AppState;

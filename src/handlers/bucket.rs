@@ -6,14 +6,14 @@ use std::sync::Arc;
 use axum::response::Response;
 use http::StatusCode;
 
-use super::{empty_response, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::new_acl::new_bucket_access;
+use super::reply::{empty_response, xml_response, MAX_XML_BODY};
+use super::token::{decode_token, encode_token};
 use crate::error::S3Error;
 use crate::router::{ListBucketsParams, MAX_BUCKETS};
 use crate::state::AppState;
 use crate::xml;
-
-/// Small request documents (bucket configuration, ACLs) are read whole, under this cap.
-pub const MAX_XML_BODY: usize = 64 * 1024;
 
 /// The user's buckets in name order, a page at a time: the continuation token is the
 /// base64url of the last name of the page before.
@@ -26,7 +26,7 @@ pub async fn handle_list_buckets(
     let after = params
         .continuation_token
         .as_deref()
-        .map(super::list::decode_token)
+        .map(decode_token)
         .transpose()?;
     let prefix = params.prefix.as_deref().unwrap_or("");
     let page_size = params.max_buckets.unwrap_or(MAX_BUCKETS);
@@ -41,7 +41,7 @@ pub async fn handle_list_buckets(
     });
     let page: Vec<_> = mine.by_ref().take(page_size).collect();
     let continuation_token = match (mine.next(), page.last()) {
-        (Some(_), Some(last)) => Some(super::list::encode_token(&last.name)),
+        (Some(_), Some(last)) => Some(encode_token(&last.name)),
         _ => None,
     };
     let buckets = page
@@ -72,7 +72,7 @@ pub async fn handle_create_bucket(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     let user = ctx.user()?.to_owned();
-    let access = super::acl::new_bucket_access(state, &ctx.parts.headers, &user)?;
+    let access = new_bucket_access(state, &ctx.parts.headers, &user)?;
     let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
     let mut region = state.config.region.clone();
     if !body.iter().all(u8::is_ascii_whitespace) {

@@ -1,6 +1,8 @@
-//! Conditional writes and deletes: `If-None-Match: *` and `If-Match` on PutObject,
-//! CompleteMultipartUpload and CopyObject's destination, and `If-Match`,
-//! `x-amz-if-match-last-modified-time` and `x-amz-if-match-size` on DeleteObject (and their
+//! Every conditional request: reads (`If-Match`, `If-None-Match`, `If-Modified-Since`,
+//! `If-Unmodified-Since` on GetObject and HeadObject, and the `x-amz-copy-source-if-*` of a
+//! copy's source), writes (`If-None-Match: *` and `If-Match` on PutObject,
+//! CompleteMultipartUpload and CopyObject's destination) and deletes (`If-Match`,
+//! `x-amz-if-match-last-modified-time` and `x-amz-if-match-size` on DeleteObject, and their
 //! DeleteObjects equivalents).
 //!
 //! A write's condition is checked twice: here, before any body is received (a doomed
@@ -12,14 +14,108 @@
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html>
 
 use http::HeaderMap;
+use std::time::SystemTime;
+
 use storage::{CommitCondition, DeleteCondition, ObjectMeta};
 
-use super::headers::unquote_etag;
 use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    super::headers::header(headers, name).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// The four conditional headers of GetObject / HeadObject, in AWS's precedence:
+/// If-Match (412) beats If-Unmodified-Since; If-None-Match (304) beats If-Modified-Since.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>
+pub fn check_read_conditions(headers: &HeaderMap, meta: &ObjectMeta) -> Result<(), S3Error> {
+    check_conditions(
+        meta,
+        header(headers, "if-match"),
+        header(headers, "if-none-match"),
+        header(headers, "if-modified-since"),
+        header(headers, "if-unmodified-since"),
+        S3ErrorCode::NotModified,
+    )
+}
+
+/// CopyObject / UploadPartCopy source conditions: every failure is 412.
+pub fn check_copy_source_conditions(headers: &HeaderMap, meta: &ObjectMeta) -> Result<(), S3Error> {
+    check_conditions(
+        meta,
+        header(headers, "x-amz-copy-source-if-match"),
+        header(headers, "x-amz-copy-source-if-none-match"),
+        header(headers, "x-amz-copy-source-if-modified-since"),
+        header(headers, "x-amz-copy-source-if-unmodified-since"),
+        S3ErrorCode::PreconditionFailed,
+    )
+}
+
+fn check_conditions(
+    meta: &ObjectMeta,
+    if_match: Option<&str>,
+    if_none_match: Option<&str>,
+    if_modified_since: Option<&str>,
+    if_unmodified_since: Option<&str>,
+    not_modified: S3ErrorCode,
+) -> Result<(), S3Error> {
+    let failed = || {
+        S3Error::new(
+            S3ErrorCode::PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold",
+        )
+    };
+    let unmodified = || S3Error::new(not_modified, "Not Modified");
+    // HTTP dates have second precision.
+    let modified_secs = meta
+        .last_modified
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let date_secs = |v: &str| {
+        httpdate::parse_http_date(v)
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+    };
+    match if_match {
+        Some(v) if !etag_matches(v, &meta.etag) => return Err(failed()),
+        Some(_) => {}
+        None => {
+            if let Some(since) = if_unmodified_since.and_then(date_secs) {
+                if modified_secs > since {
+                    return Err(failed());
+                }
+            }
+        }
+    }
+    match if_none_match {
+        Some(v) if etag_matches(v, &meta.etag) => return Err(unmodified()),
+        Some(_) => {}
+        None => {
+            if let Some(since) = if_modified_since.and_then(date_secs) {
+                if modified_secs <= since {
+                    return Err(unmodified());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `"a", W/"b", *` against an unquoted ETag.
+pub fn etag_matches(list: &str, etag: &str) -> bool {
+    list.split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || unquote_etag(candidate) == etag)
+}
+
+/// An ETag as a client sends it (`"e"`, `W/"e"`, `e`), unquoted.
+pub fn unquote_etag(etag: &str) -> &str {
+    etag.trim().trim_start_matches("W/").trim_matches('"')
 }
 
 /// The key's current object, if it has one (a current delete marker is none).
@@ -146,5 +242,14 @@ mod tests {
         assert_eq!(e.if_match.as_deref(), Some("*"));
         assert_eq!(e.last_modified, c.last_modified);
         assert!(entry_condition(None, Some("yesterday"), None).is_err());
+    }
+
+    #[test]
+    fn etag_lists_match() {
+        assert!(etag_matches("\"abc\"", "abc"));
+        assert!(etag_matches("\"x\", \"abc\"", "abc"));
+        assert!(etag_matches("*", "abc"));
+        assert!(etag_matches("W/\"abc\"", "abc"));
+        assert!(!etag_matches("\"abd\"", "abc"));
     }
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 
-use super::{empty_response, read_small_body, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::reply::{empty_response, read_small_body, xml_response};
 use crate::cors::{document, Cors, CorsRequest};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;

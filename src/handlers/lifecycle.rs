@@ -7,9 +7,10 @@ use std::sync::Arc;
 use axum::response::Response;
 use http::StatusCode;
 
-use super::{empty_response, read_small_body, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::reply::{empty_response, read_small_body, xml_response};
 use crate::error::{S3Error, S3ErrorCode};
-use crate::lifecycle::{document, expiry};
+use crate::lifecycle::document;
 use crate::state::AppState;
 
 /// A configuration of 1000 rules is well under this.
@@ -45,30 +46,4 @@ pub async fn handle_delete_bucket_lifecycle(
 ) -> Result<Response, S3Error> {
     state.lifecycle.set(bucket, None).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
-}
-
-/// Add `x-amz-expiration` to an answer about the current version `meta` of `bucket` when
-/// one of the bucket's rules will expire it.
-pub fn with_expiration(
-    state: &AppState,
-    bucket: &str,
-    meta: &storage::ObjectMeta,
-    mut response: Response,
-) -> Result<Response, S3Error> {
-    let Some(lifecycle) = state.lifecycle.get(bucket)? else {
-        return Ok(response);
-    };
-    let expires = lifecycle.expiration_of(
-        &meta.key,
-        &meta.attrs.tags,
-        meta.size,
-        meta.last_modified,
-        state.config.lifecycle_day,
-    );
-    if let Some((due, rule)) = expires {
-        if let Ok(v) = http::HeaderValue::from_str(&expiry::header_value(due, rule)) {
-            response.headers_mut().insert("x-amz-expiration", v);
-        }
-    }
-    Ok(response)
 }

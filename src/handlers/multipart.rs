@@ -11,8 +11,14 @@ use axum::response::Response;
 use http::StatusCode;
 use storage::{ChecksumAlgorithm, CompletedPart, UploadQuery};
 
+use super::conditions;
+use super::context::RequestContext;
+use super::copy_source::open_copy_source;
 use super::headers;
-use super::{empty_response, xml_response, xml_text_response, RequestContext};
+use super::new_acl::acl_for_new_object;
+use super::range::parse_range;
+use super::receive::{receive_blob, BodyKind};
+use super::reply::{empty_response, read_small_body, xml_response, xml_text_response};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::router::{CopySource, ListPartsParams, ListUploadsParams};
 use crate::state::AppState;
@@ -33,9 +39,7 @@ pub async fn handle_create_multipart_upload(
     key: &str,
 ) -> Result<Response, S3Error> {
     let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
-    attrs.acl =
-        super::acl::acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers)
-            .await?;
+    attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
     let checksum = upload_checksum(ctx)?;
     let upload = state
         .store
@@ -111,13 +115,7 @@ pub async fn handle_upload_part(
     let upload = state.store.get_upload(bucket, key, upload_id)?;
     // Parts of an upload with a checksum algorithm are always hashed with it, so the
     // composite checksum can be computed at completion.
-    let (blob, _) = super::object::receive_blob(
-        state,
-        ctx,
-        super::object::BodyKind::Part,
-        upload.checksum_algorithm,
-    )
-    .await?;
+    let (blob, _) = receive_blob(state, ctx, BodyKind::Part, upload.checksum_algorithm).await?;
     let part = state
         .store
         .commit_part(bucket, key, upload_id, number, blob)
@@ -146,7 +144,7 @@ pub async fn handle_upload_part_copy(
     let upload = state.store.get_upload(bucket, key, upload_id)?;
     let range = match ctx.header("x-amz-copy-source-range") {
         Some(v) => Some(
-            headers::parse_range(v)
+            parse_range(v)
                 .filter(|r| matches!(r, storage::ByteRange::FromTo(..)))
                 .ok_or_else(|| {
                     S3Error::invalid_argument(
@@ -166,12 +164,13 @@ pub async fn handle_upload_part_copy(
             None => "Range specified is not valid for the source object".to_owned(),
         })
     };
-    let (meta, mut reader) = super::object::open_copy_source(state, ctx, source, range)
-        .await
-        .map_err(|e| match e.code {
-            S3ErrorCode::InvalidRange if range.is_some() => out_of_range(None),
-            _ => e,
-        })?;
+    let (meta, mut reader) =
+        open_copy_source(state, ctx, source, range)
+            .await
+            .map_err(|e| match e.code {
+                S3ErrorCode::InvalidRange if range.is_some() => out_of_range(None),
+                _ => e,
+            })?;
     if let Some(storage::ByteRange::FromTo(_, last)) = range {
         if last >= meta.size {
             return Err(out_of_range(Some(meta.size)));
@@ -205,7 +204,7 @@ pub async fn handle_complete_multipart_upload(
     upload_id: &str,
 ) -> Result<Response, S3Error> {
     // 10000 parts of ~100 bytes of XML each.
-    let body = super::read_small_body(ctx, 4 * 1024 * 1024).await?;
+    let body = read_small_body(ctx, 4 * 1024 * 1024).await?;
     let request: xml::CompleteMultipartUpload = xml::from_xml(&body)?;
     if request.parts.is_empty() {
         return Err(S3Error::malformed_xml(
@@ -218,7 +217,7 @@ pub async fn handle_complete_multipart_upload(
         Ok(upload) => {
             check_listed_part_checksums(state, &upload, &request.parts)?;
             check_object_size(state, ctx, &upload, &request.parts)?;
-            super::conditions::write_condition(state, &ctx.parts.headers, bucket, key)?
+            conditions::write_condition(state, &ctx.parts.headers, bucket, key)?
         }
         Err(storage::Error::NoSuchUpload) => storage::CommitCondition::Always,
         Err(e) => return Err(e.into()),
@@ -259,8 +258,8 @@ pub async fn handle_complete_multipart_upload(
         StatusCode::OK,
         xml::to_xml_with_root("CompleteMultipartUploadResult", &result),
     )?;
-    let response = super::lifecycle::with_expiration(state, bucket, &meta, response)?;
-    super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
+    let response = headers::with_expiration(state, bucket, &meta, response)?;
+    headers::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 
 /// `x-amz-mp-object-size`, when sent, must be the total size of the listed parts (AWS:

@@ -1,18 +1,17 @@
 //! The bucket `origin` subresource (PutBucketOrigin, GetBucketOrigin, DeleteBucketOrigin,
-//! COS's `OriginConfiguration` XML) and the hand-off from a GET/HEAD miss to the origin
-//! engine ([`crate::origin::OriginEngine`]).
+//! COS's `OriginConfiguration` XML) and the `?tombstone` extension. (A GET/HEAD miss goes to
+//! the origin engine from `get.rs`.)
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 
-use super::{empty_response, RequestContext};
+use super::context::RequestContext;
+use super::reply::{empty_response, read_small_body};
 use crate::error::{S3Error, S3ErrorCode};
-use crate::origin::{ConfigErrorCode, OriginConfiguration};
-use crate::origin::{Miss, Outcome, StaleAnswer, ORIGIN_STATUS_HEADER};
-use crate::router::ReadParams;
+use crate::origin::ConfigErrorCode;
 use crate::state::AppState;
 
 fn config_error(e: crate::origin::ConfigError) -> S3Error {
@@ -30,7 +29,7 @@ pub async fn handle_put_bucket_origin(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     // One byte over the cap is enough to reject; the parser names the limit.
-    let body = super::read_small_body(ctx, crate::origin::MAX_CONFIG_BYTES + 1)
+    let body = read_small_body(ctx, crate::origin::MAX_CONFIG_BYTES + 1)
         .await
         .map_err(|e| {
             if e.code == S3ErrorCode::InvalidRequest {
@@ -85,85 +84,4 @@ pub async fn handle_delete_object_tombstone(
 ) -> Result<Response, S3Error> {
     state.store.clear_tombstone(bucket, key).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
-}
-
-/// A GET/HEAD found no local object in a bucket with an origin: pull it.
-pub async fn on_miss(
-    state: &Arc<AppState>,
-    ctx: &RequestContext,
-    (bucket, key): (&str, &str),
-    params: &ReadParams,
-    head: bool,
-    config: &OriginConfiguration,
-) -> Result<Outcome, S3Error> {
-    let miss = miss(ctx, (bucket, key), params, head, config);
-    state.origin.on_miss(miss).await
-}
-
-/// A GET/HEAD found a local copy from the origin that its rule says is stale `stale`:
-/// revalidate it.
-#[allow(clippy::too_many_arguments)]
-pub async fn on_stale(
-    state: &Arc<AppState>,
-    ctx: &RequestContext,
-    (bucket, key): (&str, &str),
-    params: &ReadParams,
-    head: bool,
-    config: &OriginConfiguration,
-    meta: &storage::ObjectMeta,
-    stale: std::time::Duration,
-) -> Result<StaleAnswer, S3Error> {
-    let miss = miss(ctx, (bucket, key), params, head, config);
-    state.origin.on_stale(miss, meta, stale).await
-}
-
-/// What the engine needs of a read that goes to the origin.
-fn miss<'a>(
-    ctx: &'a RequestContext,
-    (bucket, key): (&'a str, &'a str),
-    params: &ReadParams,
-    head: bool,
-    config: &'a OriginConfiguration,
-) -> Miss<'a> {
-    let headers = &ctx.parts.headers;
-    let needs_local = [
-        "if-match",
-        "if-none-match",
-        "if-modified-since",
-        "if-unmodified-since",
-    ]
-    .iter()
-    .any(|h| headers.contains_key(*h))
-        || params.part_number.is_some()
-        || !params.overrides.is_empty();
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    Miss {
-        bucket,
-        key,
-        config,
-        method: if head {
-            http::Method::HEAD
-        } else {
-            http::Method::GET
-        },
-        range: headers
-            .get(http::header::RANGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(super::headers::parse_range),
-        needs_local,
-        query: ctx.parts.uri.query(),
-        headers,
-        https,
-    }
-}
-
-/// Tag a response of an origin bucket with how it was served.
-pub fn tag(mut response: Response, value: &'static str) -> Response {
-    response
-        .headers_mut()
-        .insert(ORIGIN_STATUS_HEADER, HeaderValue::from_static(value));
-    response
 }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use http::StatusCode;
 use serde::Serialize;
 
-use super::xml_response;
+use super::reply::xml_response;
 use crate::error::S3Error;
 use crate::metrics::origin_rules::Moment;
 use crate::state::AppState;

@@ -7,7 +7,8 @@ use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 
-use super::{empty_response, read_small_body, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::reply::{empty_response, read_small_body, xml_response};
 use crate::access::policy::MAX_POLICY_BYTES;
 use crate::access::BucketPolicy;
 use crate::error::{S3Error, S3ErrorCode};

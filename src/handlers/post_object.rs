@@ -17,10 +17,12 @@ use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use storage::CommitCondition;
 
-use super::headers::{self, ChecksumPlan};
-use super::object::MAX_PUT_SIZE;
-use super::tagging::{self, Owner};
-use super::RequestContext;
+use super::checksums::ChecksumPlan;
+use super::context::RequestContext;
+use super::headers;
+use super::new_acl::acl_for_new_object;
+use super::receive::MAX_PUT_SIZE;
+use super::tags::{self, Owner};
 use crate::access::{self, Principal, RequestInfo};
 use crate::auth::post_form::{self, FormSignature};
 use crate::error::{S3Error, S3ErrorCode};
@@ -147,9 +149,9 @@ pub async fn handle_post_object(
     )?;
 
     let mut attrs = headers::object_attrs(&headers)?;
-    attrs.acl = super::acl::acl_for_new_object(state, bucket, user.as_deref(), &headers).await?;
+    attrs.acl = acl_for_new_object(state, bucket, user.as_deref(), &headers).await?;
     if let Some(tagging) = field("tagging") {
-        attrs.tags = tagging::parse_tagging(tagging.as_bytes(), Owner::Object)?;
+        attrs.tags = tags::parse_tagging(tagging.as_bytes(), Owner::Object)?;
     }
     let plan = ChecksumPlan::from_headers(&headers, None)?;
     let (min, max) = policy
@@ -238,7 +240,7 @@ pub async fn handle_post_object(
             out.insert(http::header::LOCATION, v);
         }
     }
-    super::versioning::with_version(state, bucket, meta.version_id.as_deref(), response)
+    headers::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 
 /// Who signed the form: `None` for an anonymous upload (no policy, no signature).

@@ -18,7 +18,8 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use storage::{DeleteCondition, ListQuery, ObjectMeta};
 
-use super::{read_small_body, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::reply::{read_small_body, xml_response};
 use crate::error::S3Error;
 use crate::state::AppState;
 use crate::xml;

@@ -1,5 +1,5 @@
-//! Bucket versioning: PutBucketVersioning and GetBucketVersioning, and the
-//! `x-amz-version-id` every answer about an object of a versioned bucket carries.
+//! Bucket versioning: PutBucketVersioning and GetBucketVersioning. (The `x-amz-version-id`
+//! every answer about an object of a versioned bucket carries is `headers.rs`'.)
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html>
 
@@ -9,14 +9,11 @@ use axum::response::Response;
 use http::StatusCode;
 use storage::Versioning;
 
-use super::bucket::MAX_XML_BODY;
-use super::{empty_response, read_small_body, xml_response, RequestContext};
+use super::context::RequestContext;
+use super::reply::{empty_response, read_small_body, xml_response, MAX_XML_BODY};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;
 use crate::xml;
-
-/// Response header naming the version an answer is about.
-pub const VERSION_ID_HEADER: &str = "x-amz-version-id";
 
 pub async fn handle_put_bucket_versioning(
     state: &Arc<AppState>,
@@ -72,33 +69,4 @@ pub async fn handle_get_bucket_versioning(
         Versioning::Suspended => Some("Suspended"),
     };
     xml_response(StatusCode::OK, &xml::VersioningConfiguration { status })
-}
-
-/// The `x-amz-version-id` of an answer about `version_id` of an object of `bucket`: none
-/// in a bucket that was never versioned, `null` for the null version.
-pub fn version_header(
-    state: &AppState,
-    bucket: &str,
-    version_id: Option<&str>,
-) -> Result<Option<String>, S3Error> {
-    Ok(match version_id {
-        Some(v) => Some(v.to_owned()),
-        None if state.store.versioning(bucket)? == Versioning::Unversioned => None,
-        None => Some("null".to_owned()),
-    })
-}
-
-/// Add `x-amz-version-id` to `response` (see [`version_header`]).
-pub fn with_version(
-    state: &AppState,
-    bucket: &str,
-    version_id: Option<&str>,
-    mut response: Response,
-) -> Result<Response, S3Error> {
-    if let Some(v) = version_header(state, bucket, version_id)? {
-        if let Ok(v) = http::HeaderValue::from_str(&v) {
-            response.headers_mut().insert(VERSION_ID_HEADER, v);
-        }
-    }
-    Ok(response)
 }

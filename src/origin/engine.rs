@@ -17,21 +17,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use futures::StreamExt as _;
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use storage::Store;
 use tokio::sync::{watch, Semaphore};
 
-use super::answer::{
-    self, failure_error, no_such_key, status, stream_head, stream_response, Outcome,
-};
 use super::configs::BucketConfigs;
 use super::document::{OriginConfiguration, OriginRule, OriginType};
+use super::failure::{failure_error, no_such_key};
 use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
 use super::fill::{self, FillJob, Filled};
 use super::flight::{self, Failure, Flight, FlightGuard, FlightState, Flights};
+use super::head::OriginHead;
 use super::notify::{EventOutcome, Notifier, OriginEvent};
+use super::outcome::{status, OriginStream, Outcome};
 use super::rules;
 use crate::config::OriginSettings;
 use crate::error::S3Error;
@@ -69,25 +68,17 @@ impl Miss<'_> {
     }
 }
 
-/// How a stale hit is answered (see [`OriginEngine::on_stale`]).
-pub enum StaleAnswer {
-    /// Serve the local copy, tagged so.
-    Local(&'static str),
-    /// The changed object, streamed from the refresh.
-    Respond(axum::response::Response),
-}
-
 pub struct OriginEngine {
-    client: OriginClient,
-    store: Store,
-    settings: OriginSettings,
-    flights: Flights,
-    negative: Mutex<HashMap<(String, String), Instant>>,
-    permits: Arc<Semaphore>,
+    pub(super) client: OriginClient,
+    pub(super) store: Store,
+    pub(super) settings: OriginSettings,
+    pub(super) flights: Flights,
+    pub(super) negative: Mutex<HashMap<(String, String), Instant>>,
+    pub(super) permits: Arc<Semaphore>,
     /// Parsed configurations per bucket, cached.
-    configs: BucketConfigs,
-    metrics: Arc<Metrics>,
-    notifier: Option<Arc<Notifier>>,
+    pub(super) configs: BucketConfigs,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) notifier: Option<Arc<Notifier>>,
 }
 
 impl OriginEngine {
@@ -136,7 +127,7 @@ impl OriginEngine {
             // before GET); in the redirecting modes HEAD is redirected like GET.
             OriginType::Mirror if miss.method == Method::HEAD => self.head(&miss, rule).await,
             OriginType::Proxy | OriginType::Redirect if miss.method == Method::HEAD => {
-                answer::redirect(rule, miss.key, miss.query, miss.https)
+                redirect(rule, miss.key, miss.query, miss.https)
             }
             OriginType::Mirror if !rule.parameter.copy_origin_data => self.proxy(&miss, rule).await,
             OriginType::Mirror => self.mirror(&miss, rule).await,
@@ -146,7 +137,7 @@ impl OriginEngine {
                         self.spawn_fill(guard, job(&miss, rule));
                     }
                 }
-                answer::redirect(rule, miss.key, miss.query, miss.https)
+                redirect(rule, miss.key, miss.query, miss.https)
             }
         }
     }
@@ -169,24 +160,26 @@ impl OriginEngine {
                 // The object may have been committed between our miss and taking the lead.
                 if self.store.head_object(miss.bucket, miss.key).is_ok() {
                     guard.publish(FlightState::Done { written: 0 });
-                    return Ok(Outcome::Local);
+                    return Ok(Outcome::Local(status::MISS_FILLED));
                 }
                 let rx = guard.subscribe();
                 self.spawn_fill(guard, job(miss, rule));
                 rx
             }
         };
-        self.answer_from_flight(rx, miss, rule).await
+        self.answer_from_flight(rx, miss, rule, status::MISS_FILLED)
+            .await
     }
 
     /// Stream a client's answer from a flight's growing file, or fall back to the stored
     /// object (conditions, partNumber, overrides, a Range of unknown total length, or a
-    /// flight that already finished).
-    async fn answer_from_flight(
+    /// flight that already finished). Either way the answer says it was `served` so.
+    pub(super) async fn answer_from_flight(
         &self,
         mut rx: watch::Receiver<FlightState>,
         miss: &Miss<'_>,
         rule: &OriginRule,
+        served: &'static str,
     ) -> Result<Outcome, S3Error> {
         // Wait for the first readable bytes (or the outcome) before answering 200: a body
         // that fails before any byte could be sent gets a proper error status instead of a
@@ -199,24 +192,24 @@ impl OriginEngine {
             })
             .await
             .map(|s| s.clone())
-            .unwrap_or(FlightState::Failed(Failure::Fill(
-                "the fill was abandoned".into(),
-            )));
+            .unwrap_or(FlightState::Failed(Failure::Abandoned));
         let info = match state {
             FlightState::Streaming { info, .. } => info,
             FlightState::Fetching | FlightState::Done { .. } | FlightState::Failed(_) => {
-                return self.wait(rx, rule).await
+                return self.wait(rx, rule, served).await
             }
         };
-        if miss.needs_local || (miss.range.is_some() && info.total.is_none()) {
-            return self.wait(rx, rule).await;
+        let total = info.head.size;
+        if miss.needs_local || (miss.range.is_some() && total.is_none()) {
+            return self.wait(rx, rule, served).await;
         }
-        let (status, start, end) = match (miss.range, info.total) {
-            (Some(range), Some(total)) => {
-                let (first, last) = range.resolve(total)?;
-                (StatusCode::PARTIAL_CONTENT, first, Some(last + 1))
-            }
-            _ => (StatusCode::OK, 0, None),
+        let range = match (miss.range, total) {
+            (Some(range), Some(total)) => Some(range.resolve(total)?),
+            _ => None,
+        };
+        let (start, end) = match range {
+            Some((first, last)) => (first, Some(last + 1)),
+            None => (0, None),
         };
         let body =
             match flight::growing_file(&info, rx.clone(), start, end, self.store.read_buffers())
@@ -224,19 +217,14 @@ impl OriginEngine {
             {
                 Ok(body) => body,
                 // The file was renamed into place (committed) or removed (failed) meanwhile.
-                Err(_) => return self.wait(rx, rule).await,
+                Err(_) => return self.wait(rx, rule, served).await,
             };
-        let mut response =
-            stream_response(&info.head, Body::from_stream(body), status::MISS_FILLED)?;
-        if let (Some(total), Some(end)) = (info.total, end) {
-            *response.status_mut() = status;
-            let headers = response.headers_mut();
-            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(end - start));
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{total}", end - 1)) {
-                headers.insert(http::header::CONTENT_RANGE, v);
-            }
-        }
-        Ok(Outcome::Respond(response))
+        Ok(Outcome::Stream(OriginStream {
+            head: info.head.clone(),
+            range,
+            body: Some(Box::pin(body)),
+            served,
+        }))
     }
 
     /// Mirror with CopyOriginData=false: stream the origin's answer, store nothing.
@@ -245,16 +233,17 @@ impl OriginEngine {
             .fetch(miss.bucket, miss.request(rule, Method::GET))
             .await
             .map_err(|f| failure_error(&f, rule, &self.settings))?;
-        let head = stream_head(&fetched, None);
-        let stream = fetched
+        let head = OriginHead::of(&fetched, None);
+        let body = fetched
             .response
             .bytes_stream()
             .map(|r| r.map_err(std::io::Error::other));
-        Ok(Outcome::Respond(stream_response(
-            &head,
-            Body::from_stream(stream),
-            status::MISS_PROXIED,
-        )?))
+        Ok(Outcome::Stream(OriginStream {
+            head,
+            range: None,
+            body: Some(Box::pin(body)),
+            served: status::MISS_PROXIED,
+        }))
     }
 
     /// HEAD miss: answer from an origin HEAD, store nothing (`aws s3 cp` sends HEAD first).
@@ -263,19 +252,20 @@ impl OriginEngine {
             .fetch(miss.bucket, miss.request(rule, Method::HEAD))
             .await
             .map_err(|f| failure_error(&f, rule, &self.settings))?;
-        let content_length = fetched
+        let mut head = OriginHead::of(&fetched, None);
+        // A HEAD's body is empty: its length is the header's.
+        head.size = fetched
             .response
             .headers()
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
-        let mut head = stream_head(&fetched, None);
-        head.content_length = content_length;
-        Ok(Outcome::Respond(stream_response(
-            &head,
-            Body::empty(),
-            status::MISS_PROXIED,
-        )?))
+        Ok(Outcome::Stream(OriginStream {
+            head,
+            range: None,
+            body: None,
+            served: status::MISS_PROXIED,
+        }))
     }
 
     async fn fetch(&self, bucket: &str, request: FetchRequest<'_>) -> Result<Fetched, Failure> {
@@ -333,10 +323,11 @@ impl OriginEngine {
         &self,
         rx: watch::Receiver<FlightState>,
         rule: &OriginRule,
+        served: &'static str,
     ) -> Result<Outcome, S3Error> {
         match flight::final_state(rx).await {
             FlightState::Failed(f) => Err(failure_error(&f, rule, &self.settings)),
-            _ => Ok(Outcome::Local),
+            _ => Ok(Outcome::Local(served)),
         }
     }
 
@@ -428,121 +419,6 @@ impl OriginEngine {
         self.client.host_state(host)
     }
 
-    /// How long past fresh the local copy `meta` of `key` is by its rule's `Freshness`;
-    /// `None` when fresh, not an origin copy, or the rule has no `Freshness`.
-    pub fn stale_for(
-        &self,
-        config: &OriginConfiguration,
-        key: &str,
-        meta: &storage::ObjectMeta,
-    ) -> Option<Duration> {
-        let freshness = config.rule_for(key)?.parameter.freshness.as_ref()?;
-        super::freshness::stale_for(meta, freshness, std::time::SystemTime::now())
-    }
-
-    /// A hit on a copy `stale` past fresh: revalidate it with the origin (one conditional
-    /// request per key, however many readers), then answer by the rule's `Freshness`.
-    pub async fn on_stale(
-        self: &Arc<Self>,
-        miss: Miss<'_>,
-        meta: &storage::ObjectMeta,
-        stale: Duration,
-    ) -> Result<StaleAnswer, S3Error> {
-        let Some(rule) = miss.config.rule_for(miss.key) else {
-            return Ok(StaleAnswer::Local(status::HIT));
-        };
-        let Some(freshness) = rule.parameter.freshness.clone() else {
-            return Ok(StaleAnswer::Local(status::HIT));
-        };
-        let Some(stamp) = meta.attrs.origin.as_ref() else {
-            return Ok(StaleAnswer::Local(status::HIT));
-        };
-        let rx = match self.flights.lead_or_join(miss.bucket, miss.key) {
-            Flight::Join(rx) => rx,
-            Flight::Lead(guard) => {
-                let rx = guard.subscribe();
-                let mut refresh_job = job(&miss, rule);
-                refresh_job.refresh = Some(super::fill::Refresh {
-                    local_etag: meta.etag.clone(),
-                    origin_etag: stamp.etag.clone(),
-                    origin_last_modified: stamp.last_modified.clone(),
-                    url: stamp.url.clone(),
-                    delete_on_404: freshness.on_origin_delete
-                        == super::document::OnOriginDelete::Delete,
-                });
-                self.spawn_fill(guard, refresh_job);
-                rx
-            }
-        };
-        if freshness.stale_while_revalidate {
-            self.metrics
-                .origin_rules
-                .count(miss.bucket, rule.priority, Event::Stale);
-            return Ok(StaleAnswer::Local(status::STALE));
-        }
-        let mut probe = rx.clone();
-        let state = probe
-            .wait_for(|s| match s {
-                FlightState::Fetching => false,
-                FlightState::Streaming { written, .. } => *written > 0,
-                FlightState::Done { .. } | FlightState::Failed(_) => true,
-            })
-            .await
-            .map(|s| s.clone())
-            .unwrap_or(FlightState::Failed(Failure::Fill(
-                "the revalidation was abandoned".into(),
-            )));
-        match state {
-            FlightState::Streaming { .. } if miss.method != Method::HEAD => {
-                match self.answer_from_flight(rx, &miss, rule).await? {
-                    Outcome::Respond(response) => Ok(StaleAnswer::Respond(answer::retag(
-                        response,
-                        status::REFRESHED,
-                    ))),
-                    Outcome::Local => Ok(StaleAnswer::Local(status::REFRESHED)),
-                }
-            }
-            FlightState::Fetching | FlightState::Streaming { .. } => {
-                match flight::final_state(rx).await {
-                    FlightState::Failed(f) => {
-                        self.stale_failure(f, &freshness, miss.bucket, rule, stale)
-                    }
-                    FlightState::Done { written: 0 } => Ok(StaleAnswer::Local(status::REVALIDATED)),
-                    _ => Ok(StaleAnswer::Local(status::REFRESHED)),
-                }
-            }
-            FlightState::Done { written: 0 } => Ok(StaleAnswer::Local(status::REVALIDATED)),
-            FlightState::Done { .. } => Ok(StaleAnswer::Local(status::REFRESHED)),
-            FlightState::Failed(f) => self.stale_failure(f, &freshness, miss.bucket, rule, stale),
-        }
-    }
-
-    /// The revalidation of a stale copy failed: an origin 404 keeps or drops the copy
-    /// (`OnOriginDelete`); any other failure serves the copy within `StaleIfErrorSeconds`,
-    /// else answers the usual origin error.
-    fn stale_failure(
-        &self,
-        failure: Failure,
-        freshness: &super::document::Freshness,
-        bucket: &str,
-        rule: &OriginRule,
-        stale: Duration,
-    ) -> Result<StaleAnswer, S3Error> {
-        let serve_stale = match failure {
-            Failure::NotFound => {
-                freshness.on_origin_delete == super::document::OnOriginDelete::Keep
-            }
-            _ => super::freshness::within_stale_if_error(freshness, stale),
-        };
-        if serve_stale {
-            self.metrics
-                .origin_rules
-                .count(bucket, rule.priority, Event::Stale);
-            return Ok(StaleAnswer::Local(status::STALE));
-        }
-        Err(failure_error(&failure, rule, &self.settings))
-    }
-
     /// The bucket's origin configuration, or NoSuchOriginConfiguration.
     pub fn required_config(&self, bucket: &str) -> Result<Arc<OriginConfiguration>, S3Error> {
         self.bucket_config(bucket)?.ok_or_else(|| {
@@ -583,7 +459,7 @@ impl OriginEngine {
             .retain(|(b, _), _| b != bucket);
     }
 
-    fn spawn_fill(self: &Arc<Self>, guard: FlightGuard, job: FillJob) {
+    pub(super) fn spawn_fill(self: &Arc<Self>, guard: FlightGuard, job: FillJob) {
         let engine = self.clone();
         tokio::spawn(async move {
             let outcome = engine.fill(&job, &guard).await;
@@ -656,7 +532,8 @@ impl OriginEngine {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|e| Failure::Fill(e.to_string()))?;
+            // The semaphore is never closed; were it, the fill could not run.
+            .map_err(|_| Failure::Abandoned)?;
         let request = FetchRequest {
             method: Method::GET,
             rule: &job.rule,
@@ -691,7 +568,7 @@ impl OriginEngine {
                 self.store
                     .set_origin_stamp(&job.bucket, &job.key, &refresh.local_etag, stamp)
                     .await
-                    .map_err(|e| Failure::Fill(e.to_string()))?;
+                    .map_err(Failure::of_store)?;
                 return Ok(Filled {
                     size: 0,
                     etag: None,
@@ -717,7 +594,7 @@ impl OriginEngine {
     }
 }
 
-fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
+pub(super) fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
     FillJob {
         bucket: miss.bucket.to_owned(),
         key: miss.key.to_owned(),
@@ -745,4 +622,21 @@ fn check_redirect(fetched: &Fetched) -> Result<(), Failure> {
         });
     }
     Ok(())
+}
+
+/// Proxy / Redirect modes: send the client to the object on the origin.
+fn redirect(
+    rule: &OriginRule,
+    key: &str,
+    query: Option<&str>,
+    https: bool,
+) -> Result<Outcome, S3Error> {
+    let hosts = rule.hosts_in_order(key);
+    let host = hosts
+        .first()
+        .ok_or_else(|| S3Error::internal("origin rule without a host"))?;
+    Ok(Outcome::Redirect {
+        status: rule.parameter.http_redirect_code,
+        location: rules::origin_url(rule, host, key, query, https),
+    })
 }

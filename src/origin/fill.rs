@@ -13,10 +13,10 @@ use http::HeaderMap;
 use prometheus_client::metrics::counter::Counter;
 use storage::{Expect, ObjectAttrs, Store};
 
-use super::answer::stream_head;
 use super::document::OriginRule;
 use super::fetch::Fetched;
 use super::flight::{Failure, FlightGuard, FlightState, StreamInfo};
+use super::head::{attrs_of, OriginHead};
 
 /// How long the origin may pause before the bytes received so far are written out for the
 /// flight's readers (a slow origin still streams to clients promptly).
@@ -74,8 +74,8 @@ pub(super) async fn write(
 ) -> Result<Filled, Failure> {
     let fetched_url = fetched.url.clone();
     let expect = expectation(&fetched);
-    let attrs = attrs_of(&fetched);
-    let fill_error = |e: storage::Error| Failure::Fill(e.to_string());
+    let attrs = attrs_of_fill(&fetched);
+    let fill_error = Failure::of_store;
     let mut writer = store
         .fill_writer(&job.bucket, &job.key, &[])
         .map_err(fill_error)?;
@@ -83,9 +83,8 @@ pub(super) async fn write(
         writer.replacing(&refresh.local_etag);
     }
     let info = Arc::new(StreamInfo {
-        head: stream_head(&fetched, expect.md5),
+        head: OriginHead::of(&fetched, expect.md5),
         temp_path: writer.temp_path().to_owned(),
-        total: expect.size,
     });
     guard.publish(FlightState::Streaming {
         info: info.clone(),
@@ -108,11 +107,11 @@ pub(super) async fn write(
             }
         };
         let Some(item) = item else { break };
-        let chunk = item.map_err(|e| Failure::Fill(format!("origin body: {e}")))?;
+        let chunk = item.map_err(|e| Failure::Body(format!("origin body: {e}")))?;
         writer.write(&chunk).await.map_err(fill_error)?;
         pulled.inc_by(chunk.len() as u64);
         if writer.written() > max_size {
-            return Err(Failure::Fill(format!(
+            return Err(Failure::Body(format!(
                 "origin object larger than {max_size} bytes"
             )));
         }
@@ -178,7 +177,9 @@ fn expectation(fetched: &Fetched) -> Expect {
     }
 }
 
-fn attrs_of(fetched: &Fetched) -> ObjectAttrs {
+/// What the stored copy carries: the origin's headers ([`attrs_of`]) and the origin's
+/// validators, for revalidation.
+fn attrs_of_fill(fetched: &Fetched) -> ObjectAttrs {
     let headers = fetched.response.headers();
     let text = |name: &str| {
         headers
@@ -186,13 +187,7 @@ fn attrs_of(fetched: &Fetched) -> ObjectAttrs {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let mut attrs = ObjectAttrs {
-        content_type: text("content-type"),
-        cache_control: text("cache-control"),
-        content_disposition: text("content-disposition"),
-        content_encoding: text("content-encoding"),
-        content_language: text("content-language"),
-        expires: text("expires"),
+    ObjectAttrs {
         origin: Some(super::freshness::stamp(
             text("etag"),
             text("last-modified"),
@@ -200,15 +195,6 @@ fn attrs_of(fetched: &Fetched) -> ObjectAttrs {
             headers,
             std::time::SystemTime::now(),
         )),
-        ..Default::default()
-    };
-    for (name, value) in headers {
-        if let Some(meta) = name.as_str().strip_prefix("x-amz-meta-") {
-            attrs.user_metadata.insert(
-                meta.to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            );
-        }
+        ..attrs_of(headers)
     }
-    attrs
 }

@@ -21,6 +21,7 @@ use storage::ReadBuffers;
 use tokio::sync::watch;
 
 use super::fetch::FetchError;
+use super::head::OriginHead;
 
 /// Largest piece a reader hands to the HTTP layer: a pool buffer, as for a local object
 /// (the pool caps how many are out; past that, readers get small pieces).
@@ -29,7 +30,7 @@ const READ_CHUNK: u64 = 1024 * 1024;
 type FlightKey = (String, String);
 
 /// Why a pull failed, in a form every waiter of a flight can turn into its own error.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Failure {
     NotFound,
     Fetch(FetchError),
@@ -38,8 +39,27 @@ pub enum Failure {
         status: u16,
         location: String,
     },
-    /// Storage or body problems: cut body, digest mismatch, too large, disk error.
-    Fill(String),
+    /// The origin's body did not check out: cut short, larger than allowed, or not matching
+    /// its declared length or digest.
+    Body(String),
+    /// The store could not keep the fill: a full disk, a poisoned store, an I/O error. Kept
+    /// typed, so the client's error comes from the one storage-error mapping.
+    Store(Arc<storage::Error>),
+    /// The fill ended without an outcome (its task was dropped).
+    Abandoned,
+}
+
+impl Failure {
+    /// A storage error of a fill: the origin's fault when its body failed verification,
+    /// else the store's.
+    pub fn of_store(e: storage::Error) -> Failure {
+        match e {
+            storage::Error::BadDigest
+            | storage::Error::ChecksumMismatch { .. }
+            | storage::Error::IncompleteBody { .. } => Failure::Body(e.to_string()),
+            e => Failure::Store(Arc::new(e)),
+        }
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -48,17 +68,11 @@ impl std::fmt::Display for Failure {
             Failure::NotFound => f.write_str("the origin has no such object"),
             Failure::Fetch(e) => write!(f, "{e:?}"),
             Failure::Redirect { status, .. } => write!(f, "the origin redirected ({status})"),
-            Failure::Fill(reason) => f.write_str(reason),
+            Failure::Body(reason) => f.write_str(reason),
+            Failure::Store(e) => write!(f, "storing the fill: {e}"),
+            Failure::Abandoned => f.write_str("the fill was abandoned"),
         }
     }
-}
-
-/// Head of a streamed origin answer: its length when declared, and the headers every client
-/// of the flight is sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StreamHead {
-    pub content_length: Option<u64>,
-    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,11 +101,11 @@ impl FlightState {
 /// What every client of a streaming flight needs to answer.
 #[derive(Debug)]
 pub struct StreamInfo {
-    pub head: StreamHead,
+    /// What every client is told of the object; `head.size` is the body's length when the
+    /// origin declared it.
+    pub head: OriginHead,
     /// The fill's growing temp file (never the committed object's path).
     pub temp_path: PathBuf,
-    /// The body's length when the origin declared it.
-    pub total: Option<u64>,
 }
 
 /// The flights in progress, by (bucket, key).
@@ -146,9 +160,8 @@ impl FlightGuard {
 impl Drop for FlightGuard {
     fn drop(&mut self) {
         if !self.tx.borrow().is_final() {
-            self.tx.send_replace(FlightState::Failed(Failure::Fill(
-                "the fill was abandoned".into(),
-            )));
+            self.tx
+                .send_replace(FlightState::Failed(Failure::Abandoned));
         }
         let mut map = self
             .flights
@@ -169,7 +182,7 @@ pub async fn final_state(mut rx: watch::Receiver<FlightState>) -> FlightState {
     match rx.wait_for(FlightState::is_final).await {
         Ok(state) => state.clone(),
         // The guard always publishes a final state before the sender goes away.
-        Err(_) => FlightState::Failed(Failure::Fill("the fill was abandoned".into())),
+        Err(_) => FlightState::Failed(Failure::Abandoned),
     }
 }
 
@@ -192,7 +205,7 @@ pub async fn growing_file(
         rx,
         pos: start,
         end,
-        total: info.total,
+        total: info.head.size,
     };
     Ok(futures::stream::unfold(reader, |mut reader| async move {
         let item = reader.next().await?;
@@ -333,15 +346,15 @@ mod tests {
         let flights = Flights::default();
         let guard = lead(&flights);
         let waiters: Vec<_> = (0..4).map(|_| join(&flights)).collect();
-        let failure = Failure::Fetch(FetchError::Unavailable {
+        let fetch_error = FetchError::Unavailable {
             status: Some(502),
             reason: "bad gateway".into(),
-        });
-        guard.publish(FlightState::Failed(failure.clone()));
+        };
+        guard.publish(FlightState::Failed(Failure::Fetch(fetch_error.clone())));
         drop(guard);
         for rx in waiters {
             match final_state(rx).await {
-                FlightState::Failed(f) => assert_eq!(f, failure),
+                FlightState::Failed(Failure::Fetch(e)) => assert_eq!(e, fetch_error),
                 other => panic!("expected the failure, got {other:?}"),
             }
         }
@@ -354,7 +367,7 @@ mod tests {
         let rx = join(&flights);
         drop(guard); // a fill task that panicked or was cancelled
         match final_state(rx).await {
-            FlightState::Failed(Failure::Fill(reason)) => assert!(reason.contains("abandoned")),
+            FlightState::Failed(Failure::Abandoned) => {}
             other => panic!("expected an abandoned fill, got {other:?}"),
         }
         let _again = lead(&flights);
@@ -388,9 +401,11 @@ mod tests {
         let body: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, b"").expect("create");
         let info = Arc::new(StreamInfo {
-            head: StreamHead::default(),
+            head: OriginHead {
+                size: Some(body.len() as u64),
+                ..Default::default()
+            },
             temp_path: path.clone(),
-            total: Some(body.len() as u64),
         });
         let flights = Flights::default();
         let guard = lead(&flights);
@@ -440,9 +455,11 @@ mod tests {
         let path = dir.path().join("fill");
         std::fs::write(&path, b"partial").expect("write");
         let info = Arc::new(StreamInfo {
-            head: StreamHead::default(),
+            head: OriginHead {
+                size: Some(100),
+                ..Default::default()
+            },
             temp_path: path,
-            total: Some(100),
         });
         let flights = Flights::default();
         let guard = lead(&flights);
@@ -454,7 +471,7 @@ mod tests {
             .await
             .expect("opens");
         let reader = tokio::spawn(collect(reader));
-        guard.publish(FlightState::Failed(Failure::Fill("cut".into())));
+        guard.publish(FlightState::Failed(Failure::Body("cut".into())));
         drop(guard);
         let err = reader.await.expect("joins").expect_err("the cut shows");
         assert!(err.to_string().contains("cut"), "{err}");

@@ -12,22 +12,24 @@
 //! the engine that handles a miss in each mode and runs fills (`engine`, `fill`); webhook
 //! notifications of fills, queued durably ([`notify`]).
 
-mod answer;
 pub mod backfill;
 mod configs;
 pub mod document;
 mod engine;
+mod failure;
 pub mod fetch;
 mod fill;
 mod flight;
 mod freshness;
+mod head;
 pub mod list;
 pub mod list_through;
 pub mod notify;
+mod outcome;
+mod revalidate;
 pub mod rules;
 pub mod sign;
 
-pub use answer::{status, Outcome, ORIGIN_STATUS_HEADER};
 pub use configs::ORIGIN_SETTING;
 pub use document::{
     parse, ConfigError, ConfigErrorCode, CredentialProvider, FileInfo, Freshness, HostInfo,
@@ -35,7 +37,9 @@ pub use document::{
     OriginConfiguration, OriginParameter, OriginRule, OriginType, PrefixConfiguration, PrivateHost,
     Protocol, StandbyHost, SuffixConfiguration, MAX_CONFIG_BYTES, REDACTED_SECRET,
 };
-pub use engine::{Miss, OriginEngine, StaleAnswer};
+pub use engine::{Miss, OriginEngine};
+pub use head::OriginHead;
+pub use outcome::{status, OriginBody, OriginStream, Outcome, ORIGIN_STATUS_HEADER};
 pub use rules::{
     forwarded_query, is_pullable_key, origin_path, origin_request_headers, origin_url,
     should_failover, HostEntry,

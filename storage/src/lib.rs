@@ -353,6 +353,34 @@ pub struct ObjectAttrs {
     pub acl: Option<String>,
 }
 
+impl ObjectAttrs {
+    /// The system-defined metadata S3 keeps with an object as it was sent, each under the
+    /// name of the HTTP header that sets it on a write and returns it on a read: the one
+    /// list of them (PUT, GET and origin fills all go through it).
+    pub fn standard(&self) -> [(&'static str, Option<&str>); 6] {
+        [
+            ("content-type", self.content_type.as_deref()),
+            ("cache-control", self.cache_control.as_deref()),
+            ("content-disposition", self.content_disposition.as_deref()),
+            ("content-encoding", self.content_encoding.as_deref()),
+            ("content-language", self.content_language.as_deref()),
+            ("expires", self.expires.as_deref()),
+        ]
+    }
+
+    /// [`ObjectAttrs::standard`], to set.
+    pub fn standard_mut(&mut self) -> [(&'static str, &mut Option<String>); 6] {
+        [
+            ("content-type", &mut self.content_type),
+            ("cache-control", &mut self.cache_control),
+            ("content-disposition", &mut self.content_disposition),
+            ("content-encoding", &mut self.content_encoding),
+            ("content-language", &mut self.content_language),
+            ("expires", &mut self.expires),
+        ]
+    }
+}
+
 /// Provenance of an object copied from an origin.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OriginStamp {

@@ -1,0 +1,121 @@
+//! DeleteObject and DeleteObjects (up to 1000 keys, each decided and conditioned on its
+//! own, as AWS does). In a bucket with an origin a delete leaves a tombstone, so the key is
+//! not pulled again.
+//!
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html>
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use http::StatusCode;
+
+use super::conditions;
+use super::context::RequestContext;
+use super::headers::VERSION_ID_HEADER;
+use super::reply::{empty_response, read_small_body, xml_response};
+use crate::access;
+use crate::error::{S3Error, DELETE_MARKER_HEADER};
+use crate::router::{ObjectOperation, Operation};
+use crate::state::AppState;
+use crate::xml;
+
+/// Does the bucket pull misses from an origin? Deletes then leave tombstones.
+fn origin_configured(state: &AppState, bucket: &str) -> Result<bool, S3Error> {
+    Ok(state.origin.bucket_config(bucket)?.is_some())
+}
+
+pub async fn handle_delete_object(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<Response, S3Error> {
+    let tombstone = origin_configured(state, bucket)?;
+    let condition = conditions::delete_condition(&ctx.parts.headers)?;
+    let deleted = state
+        .store
+        .delete_if(bucket, key, version_id, tombstone, &condition)
+        .await?;
+    let mut response = empty_response(StatusCode::NO_CONTENT);
+    let headers = response.headers_mut();
+    if deleted.delete_marker {
+        headers.insert(DELETE_MARKER_HEADER, http::HeaderValue::from_static("true"));
+    }
+    if let Some(v) = deleted
+        .version_id
+        .as_deref()
+        .and_then(|v| http::HeaderValue::from_str(v).ok())
+    {
+        headers.insert(VERSION_ID_HEADER, v);
+    }
+    Ok(response)
+}
+
+/// DeleteObjects: up to 1000 keys, per-key results; Content-MD5 is optional (new SDKs send
+/// a CRC32 instead), verified when present.
+pub async fn handle_delete_objects(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+    bucket: &str,
+) -> Result<Response, S3Error> {
+    state.store.head_bucket(bucket)?;
+    let body = read_small_body(ctx, 2 * 1024 * 1024).await?;
+    let request: xml::Delete = xml::from_xml_document(&body, "Delete")?;
+    // The schema wants 1 to 1000 Object entries.
+    if request.objects.is_empty() || request.objects.len() > 1000 {
+        return Err(S3Error::malformed_xml(
+            "a DeleteObjects request names 1 to 1000 objects",
+        ));
+    }
+    let tombstone = origin_configured(state, bucket)?;
+    let mut result = xml::DeleteResult {
+        ..Default::default()
+    };
+    for object in request.objects {
+        // Each key is its own DeleteObject to the access decision, as in AWS.
+        let one = Operation::Object {
+            bucket: bucket.to_owned(),
+            key: object.key.clone(),
+            op: ObjectOperation::DeleteObject {
+                version_id: object.version_id.clone(),
+            },
+        };
+        let allowed = access::authorize(&state.access, &one, ctx.principal(), &ctx.request_info());
+        let condition = conditions::entry_condition(
+            object.etag.as_deref(),
+            object.last_modified_time.as_deref(),
+            object.size,
+        );
+        let outcome = match allowed.and(condition) {
+            Ok(condition) => {
+                let version = object.version_id.as_deref();
+                let store = &state.store;
+                store
+                    .delete_if(bucket, &object.key, version, tombstone, &condition)
+                    .await
+                    .map_err(S3Error::from)
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(_) if request.quiet => {}
+            Ok(deleted) => {
+                let marker_id = deleted.delete_marker.then(|| deleted.version_id.clone());
+                result.deleted.push(xml::DeletedEntry {
+                    key: object.key,
+                    // The version the request named (a new marker's id is reported apart).
+                    version_id: object.version_id,
+                    delete_marker: deleted.delete_marker.then_some(true),
+                    delete_marker_version_id: marker_id.flatten(),
+                })
+            }
+            Err(e) => result.errors.push(xml::DeleteError {
+                key: object.key,
+                code: e.code.as_str(),
+                message: e.message,
+            }),
+        }
+    }
+    xml_response(StatusCode::OK, &result)
+}

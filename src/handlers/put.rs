@@ -1,0 +1,56 @@
+//! PutObject: the body streamed into a blob ([`super::receive`]), its conditions checked
+//! before and again at the commit, its ACL decided by the bucket's object ownership.
+//!
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::Response;
+use http::StatusCode;
+use storage::ObjectMeta;
+
+use super::conditions;
+use super::context::RequestContext;
+use super::headers;
+use super::new_acl::acl_for_new_object;
+use super::receive::{receive_blob, BodyKind};
+use crate::error::S3Error;
+use crate::state::AppState;
+
+fn put_response(
+    meta: &ObjectMeta,
+    announced: &[storage::ChecksumAlgorithm],
+) -> Result<Response, S3Error> {
+    let mut builder = Response::builder()
+        .status(StatusCode::OK)
+        .header("etag", headers::quoted_etag(&meta.etag));
+    for c in meta
+        .checksums
+        .iter()
+        .filter(|c| announced.contains(&c.algorithm))
+    {
+        builder = builder.header(c.algorithm.header_name(), &c.value);
+    }
+    builder.body(Body::empty()).map_err(S3Error::internal)
+}
+
+pub async fn handle_put_object(
+    state: &Arc<AppState>,
+    ctx: &mut RequestContext,
+    bucket: &str,
+    key: &str,
+) -> Result<Response, S3Error> {
+    let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
+    let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
+    attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
+    let (blob, announced) = receive_blob(state, ctx, BodyKind::Object, None).await?;
+    let meta = state
+        .store
+        .commit_object(bucket, key, attrs, blob, condition)
+        .await?
+        .ok_or_else(|| S3Error::internal("a client's commit reported a lost fill race"))?;
+    let response = put_response(&meta, &announced)?;
+    let response = headers::with_expiration(state, bucket, &meta, response)?;
+    headers::with_version(state, bucket, meta.version_id.as_deref(), response)
+}

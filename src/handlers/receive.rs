@@ -1,0 +1,62 @@
+//! Receiving an upload's body: streamed into a new durable blob while every checksum the
+//! request announced (headers and trailers) is verified, within S3's 5 GiB limit for one
+//! request. Shared by PutObject, UploadPart and form uploads.
+
+use storage::Blob;
+
+use super::checksums::ChecksumPlan;
+use super::context::RequestContext;
+use crate::body::RequestBody;
+use crate::error::{S3Error, S3ErrorCode};
+use crate::state::AppState;
+
+/// Largest single PUT S3 accepts (5 GiB); bigger objects use multipart.
+pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// What a received body becomes: a whole object (small ones kept inline in the metadata)
+/// or a multipart upload's part (always a blob file).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Object,
+    Part,
+}
+
+/// Stream a request body into a new durable blob, verifying every checksum the request
+/// announced (headers and trailers), and hashing it with `also_hash` too (an upload's
+/// algorithm). Returns the blob and the algorithms the request announced. Shared by
+/// PutObject and UploadPart.
+pub async fn receive_blob(
+    state: &AppState,
+    ctx: &mut RequestContext,
+    kind: BodyKind,
+    also_hash: Option<storage::ChecksumAlgorithm>,
+) -> Result<(Blob, Vec<storage::ChecksumAlgorithm>), S3Error> {
+    let mut body: RequestBody = ctx.take_body()?;
+    let declared = body.declared_len();
+    if declared.is_some_and(|n| n > MAX_PUT_SIZE) {
+        return Err(S3Error::new(
+            S3ErrorCode::EntityTooLarge,
+            "Your proposed upload exceeds the maximum allowed size",
+        ));
+    }
+    let mut plan = ChecksumPlan::from_headers(&ctx.parts.headers, declared)?;
+    let announced = plan.algorithms.clone();
+    if let Some(algorithm) = also_hash {
+        plan.add(algorithm);
+    }
+    let mut writer = match kind {
+        BodyKind::Object => state.store.object_writer(&plan.algorithms)?,
+        BodyKind::Part => state.store.blob_writer(&plan.algorithms)?,
+    };
+    while let Some(chunk) = body.next_chunk().await? {
+        writer.write(&chunk).await?;
+        if writer.written() > MAX_PUT_SIZE {
+            return Err(S3Error::new(
+                S3ErrorCode::EntityTooLarge,
+                "Your proposed upload exceeds the maximum allowed size",
+            ));
+        }
+    }
+    plan.apply_trailers(body.trailers())?;
+    Ok((writer.finish(&plan.expect).await?, announced))
+}

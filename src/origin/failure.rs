@@ -1,0 +1,86 @@
+//! The one mapping from a pull's [`Failure`] to the client's [`S3Error`]: TransparentErrorCode,
+//! the server's failure status and `Retry-After`, an origin redirect not followed, and a
+//! store that could not keep the fill (through the crate's one storage-error mapping, so a
+//! full disk is 507 here as for a PUT).
+
+use http::StatusCode;
+
+use super::document::OriginRule;
+use super::fetch::FetchError;
+use super::flight::Failure;
+use super::outcome::{status, ORIGIN_STATUS_HEADER};
+use crate::config::OriginSettings;
+use crate::error::{S3Error, S3ErrorCode};
+
+pub(super) fn no_such_key() -> S3Error {
+    S3Error::new(S3ErrorCode::NoSuchKey, "The specified key does not exist.")
+        .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+}
+
+/// The client's error for a failed pull, honouring the rule's TransparentErrorCode and the
+/// server's failure status.
+pub(super) fn failure_error(f: &Failure, rule: &OriginRule, settings: &OriginSettings) -> S3Error {
+    match f {
+        Failure::NotFound => no_such_key(),
+        Failure::Redirect { status, location } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND);
+            S3Error::new(
+                S3ErrorCode::NoSuchKey,
+                "The object is at another location on the origin.",
+            )
+            .with_status(status)
+            .with_header("location", location.clone())
+            .with_header(ORIGIN_STATUS_HEADER, status::REDIRECTED)
+        }
+        Failure::Fetch(FetchError::NotFound { status })
+            if rule.parameter.transparent_error_code =>
+        {
+            transparent(*status, "The origin refused the request.")
+        }
+        Failure::Fetch(FetchError::NotFound { .. }) => no_such_key(),
+        Failure::Fetch(FetchError::Unavailable {
+            status: Some(s), ..
+        }) if rule.parameter.transparent_error_code => {
+            transparent(*s, "The origin answered with an error.")
+        }
+        Failure::Fetch(FetchError::Forbidden { reason }) => S3Error::new(
+            S3ErrorCode::AccessDenied,
+            "The origin address is forbidden by the server's network policy.",
+        )
+        .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+        .with_source(reason),
+        Failure::Fetch(FetchError::Unavailable { reason, .. }) => {
+            unavailable(settings).with_source(reason)
+        }
+        Failure::Body(reason) => unavailable(settings).with_source(reason),
+        Failure::Abandoned => unavailable(settings).with_source("the fill was abandoned"),
+        Failure::Store(e) => {
+            S3Error::from(e.as_ref()).with_header(ORIGIN_STATUS_HEADER, status::MISS)
+        }
+    }
+}
+
+fn transparent(status: u16, message: &str) -> S3Error {
+    let code = match status {
+        403 => S3ErrorCode::AccessDenied,
+        404 => S3ErrorCode::NoSuchKey,
+        s if s >= 500 => S3ErrorCode::ServiceUnavailable,
+        _ => S3ErrorCode::InvalidRequest,
+    };
+    S3Error::new(code, format!("{message} (origin status {status})"))
+        .with_status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY))
+        .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+}
+
+/// Every origin host failed: a retryable error clients back off from (`SlowDown`).
+fn unavailable(settings: &OriginSettings) -> S3Error {
+    S3Error::new(
+        S3ErrorCode::SlowDown,
+        "The origin is unavailable; please retry.",
+    )
+    .with_status(
+        StatusCode::from_u16(settings.failure_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+    )
+    .with_header("retry-after", settings.retry_after_secs.to_string())
+    .with_header(ORIGIN_STATUS_HEADER, status::MISS)
+}
