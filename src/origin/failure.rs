@@ -84,3 +84,35 @@ fn unavailable(settings: &OriginSettings) -> S3Error {
     .with_header("retry-after", settings.retry_after_secs.to_string())
     .with_header(ORIGIN_STATUS_HEADER, status::MISS)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn rule() -> OriginRule {
+        let doc = br#"<OriginConfiguration><OriginRule><RulePriority>1</RulePriority><OriginType>Mirror</OriginType><OriginCondition><HTTPStatusCode>404</HTTPStatusCode></OriginCondition><OriginInfo><HostInfo><HostName>origin.example.com</HostName></HostInfo></OriginInfo></OriginRule></OriginConfiguration>"#;
+        let config = crate::origin::document::parse(doc).expect("parses");
+        config.rules[0].clone()
+    }
+
+    #[test]
+    fn a_store_that_cannot_keep_a_fill_answers_as_for_a_put() {
+        let settings = OriginSettings::default();
+        let full = std::io::Error::from_raw_os_error(28);
+        let answer = |f: Failure| failure_error(&f, &rule(), &settings);
+        let e = answer(Failure::of_store(storage::Error::Io(full)));
+        assert_eq!(
+            (e.code, e.status().as_u16()),
+            (S3ErrorCode::InsufficientStorage, 507)
+        );
+        let e = answer(Failure::of_store(storage::Error::Poisoned));
+        assert_eq!(e.code, S3ErrorCode::ServiceUnavailable);
+        // A body that does not check out is the origin's fault: retry later.
+        let e = answer(Failure::of_store(storage::Error::BadDigest));
+        assert_eq!(e.code, S3ErrorCode::SlowDown);
+        let e = answer(Failure::Store(Arc::new(storage::Error::NoSuchBucket)));
+        assert_eq!(e.code, S3ErrorCode::NoSuchBucket);
+    }
+}

@@ -1,9 +1,10 @@
 //! A full disk, for real: the server's data directory on a small tmpfs (mounting needs root
-//! or CAP_SYS_ADMIN; without them the test says SKIP and returns). PUTs and multipart parts
+//! or CAP_SYS_ADMIN, which CI has; without them the test fails). PUTs and multipart parts
 //! that do not fit answer `507 InsufficientStorage` (not retried by SDKs), an origin fill
-//! that does not fit fails and stores nothing, objects stored before stay readable, no temp
-//! file is left behind, and once space is freed writes work again — the store is not
-//! poisoned by a full disk.
+//! that does not fit fails and stores nothing — on a disk with no room at all it answers
+//! 507 too, as a PUT does — objects stored before stay readable, no temp file is left
+//! behind, and once space is freed writes work again: the store is not poisoned by a full
+//! disk.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,12 +37,8 @@ impl Drop for Tmpfs {
 #[tokio::test]
 async fn a_full_disk_refuses_writes_cleanly_and_recovers() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "16m") else {
-        eprintln!(
-            "SKIP a_full_disk_refuses_writes_cleanly_and_recovers: cannot mount a tmpfs here"
-        );
-        return;
-    };
+    let disk = Tmpfs::mount(&tmp.path().join("disk"), "16m")
+        .expect("mounting a tmpfs (the test needs root or CAP_SYS_ADMIN)");
     let data = disk.0.join("data");
     let server = ServeProcess::start(&data);
     let ep = server.endpoint.clone();
@@ -134,6 +131,27 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers() {
         .await
         .expect("body");
     assert!(listed.contains("<KeyCount>0</KeyCount>"), "{listed}");
+    // With no room left at all, a fill fails before its first byte: 507, as for a PUT,
+    // and nothing is stored.
+    origin.ok("/o/small", vec![4u8; 256 * 1024]);
+    let filler = disk.0.join("filler");
+    fill_up(&filler);
+    let fill = signed_to(&ep, http::Method::GET, "/full/o/small")
+        .send()
+        .await
+        .expect("sent");
+    let status = fill.status().as_u16();
+    let code = xml_code(&fill.text().await.expect("body"));
+    assert_eq!((status, code.as_str()), (507, "InsufficientStorage"));
+    let listed = signed_to(&ep, http::Method::GET, "/full?list-type=2&prefix=o/")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    assert!(listed.contains("<KeyCount>0</KeyCount>"), "{listed}");
+    std::fs::remove_file(&filler).expect("filler removed");
     // What was stored is intact; no temp file is left.
     let first = signed_to(&ep, http::Method::GET, "/full/k0")
         .send()
@@ -162,4 +180,15 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers() {
     );
     drop(server);
     drop(disk);
+}
+
+/// Write `path` until the filesystem has no byte left, in ever smaller pieces.
+fn fill_up(path: &Path) {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).expect("filler created");
+    for piece in [1024 * 1024, 64 * 1024, 4096, 512, 1] {
+        let chunk = vec![0u8; piece];
+        while file.write_all(&chunk).and_then(|()| file.flush()).is_ok() {}
+    }
+    let _ = file.sync_all();
 }
