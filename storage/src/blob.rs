@@ -58,6 +58,11 @@ impl Blob {
     pub(crate) fn checksums(&self) -> &[(ChecksumAlgorithm, Vec<u8>)] {
         &self.checksums
     }
+    /// Is the blob where a commit may reference it: its bytes in memory (inline), or its
+    /// file renamed into place (for the write path's assertions).
+    pub(crate) fn is_durable(&self) -> bool {
+        self.inline.is_some() || self.guard.path.exists()
+    }
     /// Metadata now references the blob: it must outlive this handle.
     pub(crate) fn committed(mut self) {
         self.guard.armed = false;
@@ -176,7 +181,16 @@ impl BlobWriter {
     fn open_file(&mut self) -> Result<()> {
         let sink = self.sink.as_mut().ok_or_else(broken)?;
         if sink.file.is_none() {
+            // Step 1: the mark comes before the file exists.
             self.shared.meta.pending().mark(self.id)?;
+            debug_assert!(
+                self.shared
+                    .meta
+                    .pending()
+                    .is_marked(self.id)
+                    .unwrap_or(true),
+                "step 1: a blob file is marked pending before it is created"
+            );
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -416,6 +430,10 @@ impl BlobWriter {
             // From here on the file lives at its final path; the guard follows it.
             guard.path = dest2;
             shared.fsync(|| File::open(&fan_out)?.sync_all())?;
+            debug_assert!(
+                guard.path.exists() && !temp.exists(),
+                "step 5: a durable blob is at its final path and its temp file is gone"
+            );
             Ok(guard)
         })
         .await

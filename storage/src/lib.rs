@@ -51,6 +51,12 @@
 //! store's `inline` tree, in the same transaction as the record that names them; the flush of
 //! step 7 makes both durable. No file, no fsync of a file or a directory.
 //!
+//! Steps 1, 5 and 6 assert what must hold when they are done (`debug_assert!`, so debug
+//! builds and the tests check them on every write): the mark precedes the file, the blob is
+//! at its final path and its temp file gone, and a commit references only durable blobs,
+//! never releases one it references, and leaves the pending log marking exactly what it
+//! released.
+//!
 //! # What the write path assumes of the filesystem
 //!
 //! - `<dir>/tmp`, `<dir>/blobs` and `<dir>/meta` are on one filesystem, where `rename(2)`

@@ -119,6 +119,10 @@ impl Store {
         blob: Blob,
     ) -> Result<PartMeta> {
         self.shared.check_writable()?;
+        debug_assert!(
+            blob.is_durable(),
+            "step 6: a part is committed only once its blob is durable"
+        );
         if !(1..=MAX_PART_NUMBER).contains(&part_number) {
             return Err(Error::InvalidArgument(format!(
                 "part number must be an integer between 1 and {MAX_PART_NUMBER}"

@@ -48,6 +48,10 @@ impl Store {
     ) -> Result<Option<ObjectMeta>> {
         self.shared.check_writable()?;
         validate_key(key)?;
+        debug_assert!(
+            blob.is_durable(),
+            "step 6: metadata is committed only for a durable blob"
+        );
         let content = match blob.take_inline() {
             Some(bytes) => NewContent::Inline(blob.id, bytes),
             None => NewContent::File(blob.id),

@@ -256,7 +256,20 @@ impl Store {
             }
         }
         change.current = Some(Some(rec.clone()));
+        debug_assert!(
+            rec.blobs.iter().all(|b| !released.contains(&b.id)),
+            "step 6: a commit never releases a blob its own record references"
+        );
         meta.apply(bucket, key, &change, &released)?;
+        debug_assert!(
+            change
+                .adopted
+                .is_none_or(|id| !meta.pending().is_marked(id).unwrap_or(false))
+                && released
+                    .iter()
+                    .all(|id| meta.pending().is_marked(*id).unwrap_or(true)),
+            "step 6: the commit unmarks the blob it adopts and marks those it releases"
+        );
         Ok(Some((rec, released)))
     }
 

@@ -31,6 +31,11 @@ impl PendingLog {
         self.0.remove(id.0).map(drop).map_err(sled_err)
     }
 
+    /// Is `id` marked? (For the write path's assertions.)
+    pub fn is_marked(&self, id: BlobId) -> Result<bool> {
+        self.0.contains_key(id.0).map_err(sled_err)
+    }
+
     /// Every marked blob.
     pub fn ids(&self) -> impl Iterator<Item = Result<BlobId>> + '_ {
         self.0.iter().keys().map(|k| {
