@@ -261,7 +261,7 @@ impl From<&storage::Error> for S3Error {
             // A full disk (or quota) is the operator's to fix, not a retryable fault: 507,
             // which SDKs do not retry. Nothing was written; writes work again once space is
             // freed.
-            E::Io(e) if is_disk_full(&e) => S3Error {
+            E::Io(e) if is_disk_full(e) => S3Error {
                 source: Some(e.to_string()),
                 ..S3Error::new(C::InsufficientStorage, "The server has no space left to store this object.")
             },

@@ -198,7 +198,7 @@ fn render_outcome(
             let local = open_local(state, ctx, read)?;
             render_local(state, ctx, read, local).map(|r| tag(r, served))
         }
-        Outcome::Stream(stream) => render_stream(read, stream),
+        Outcome::Stream(stream) => render_stream(read, *stream),
         Outcome::Redirect { status, location } => Response::builder()
             .status(StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND))
             .header(http::header::LOCATION, location)

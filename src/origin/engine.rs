@@ -219,12 +219,12 @@ impl OriginEngine {
                 // The file was renamed into place (committed) or removed (failed) meanwhile.
                 Err(_) => return self.wait(rx, rule, served).await,
             };
-        Ok(Outcome::Stream(OriginStream {
+        Ok(Outcome::Stream(Box::new(OriginStream {
             head: info.head.clone(),
             range,
             body: Some(Box::pin(body)),
             served,
-        }))
+        })))
     }
 
     /// Mirror with CopyOriginData=false: stream the origin's answer, store nothing.
@@ -238,12 +238,12 @@ impl OriginEngine {
             .response
             .bytes_stream()
             .map(|r| r.map_err(std::io::Error::other));
-        Ok(Outcome::Stream(OriginStream {
+        Ok(Outcome::Stream(Box::new(OriginStream {
             head,
             range: None,
             body: Some(Box::pin(body)),
             served: status::MISS_PROXIED,
-        }))
+        })))
     }
 
     /// HEAD miss: answer from an origin HEAD, store nothing (`aws s3 cp` sends HEAD first).
@@ -260,12 +260,12 @@ impl OriginEngine {
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
-        Ok(Outcome::Stream(OriginStream {
+        Ok(Outcome::Stream(Box::new(OriginStream {
             head,
             range: None,
             body: None,
             served: status::MISS_PROXIED,
-        }))
+        })))
     }
 
     async fn fetch(&self, bucket: &str, request: FetchRequest<'_>) -> Result<Fetched, Failure> {

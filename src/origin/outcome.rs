@@ -43,7 +43,7 @@ pub enum Outcome {
     /// local write won the race), or the origin vouched for the stale copy.
     Local(&'static str),
     /// Answer from the origin.
-    Stream(OriginStream),
+    Stream(Box<OriginStream>),
     /// Send the client to the object on the origin (Proxy and Redirect modes).
     Redirect { status: u16, location: String },
 }
