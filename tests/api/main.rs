@@ -1,36 +1,23 @@
 //! Integration tests: the real server on 127.0.0.1:0, driven by aws-sdk-s3 (default
-//! settings), raw HTTP for edge cases, and the aws CLI. One binary, one module per
-//! operation family.
+//! settings), raw HTTP for edge cases, the aws CLI, boto3 and a real browser. One binary;
+//! a test is found by what it checks:
+//!
+//! - `s3/`: the S3 API, one file per operation family (buckets, objects, listing,
+//!   multipart, versioning, tagging, ACLs and policies, CORS, lifecycle, form uploads,
+//!   authentication, checksums, conditional requests);
+//! - `origin/`: origin-pull, one file per theme;
+//! - `clients/`: third-party clients as users run them (the aws CLI, SDK defaults, the
+//!   s3-compat suite);
+//! - `console/`: the web console's API and a real browser;
+//! - `faults/`: what the server survives — kill -9, a full disk, hostile input and
+//!   clients, leaked secrets, a soak;
+//! - `support/`: the shared test server, child processes, the stub origin and a wire-level
+//!   client.
 
-#[allow(dead_code)]
-mod common;
-
-mod access;
-mod auth;
-mod browser;
-mod bucket;
-mod checksums;
-mod chunked;
-mod cli;
 mod clients;
-mod compat;
-mod conditional;
-mod connections;
 mod console;
-mod cors;
-mod crash_server;
-mod disk_full;
-mod hostile;
-mod lifecycle;
-mod list;
-mod multipart;
-mod object;
+mod faults;
 mod origin;
-mod post_object;
-mod process;
-mod security;
-mod soak;
-mod stub_origin;
-mod tagging;
-mod versioning;
-mod wire;
+mod s3;
+#[allow(dead_code)]
+mod support;

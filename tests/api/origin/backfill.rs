@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{document, get, put_origin, setup, signed_to, Rule};
-use crate::common::{TestServer, ACCESS_KEY, SECRET_KEY};
-use crate::process::{ServeProcess, AK, SK};
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::process::{ServeProcess, AK, SK};
+use crate::support::server::{TestServer, ACCESS_KEY, SECRET_KEY};
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 fn field(text: &str, name: &str) -> String {
     text.split(&format!("<{name}>"))
@@ -180,7 +180,7 @@ async fn a_manifest_backfill_one_job_at_a_time_cancel_and_a_joining_get() {
     assert_eq!(backfill(&s, "site", http::Method::PUT, start).await.0, 200);
     let (status, text) = backfill(&s, "site", http::Method::PUT, start).await;
     assert_eq!(
-        (status, crate::common::xml_code(&text).as_str()),
+        (status, crate::support::server::xml_code(&text).as_str()),
         (409, "OperationAborted")
     );
     assert_eq!(backfill(&s, "site", http::Method::DELETE, "").await.0, 204);
@@ -357,7 +357,7 @@ async fn the_backfill_command_shows_progress_and_the_verdict() {
         })
     })
     .await;
-    let owner = crate::common::client_for(s.addr, AK, SK);
+    let owner = crate::support::server::client_for(s.addr, AK, SK);
     owner
         .create_bucket()
         .bucket("cli")
@@ -365,7 +365,7 @@ async fn the_backfill_command_shows_progress_and_the_verdict() {
         .await
         .expect("bucket");
     let config = document(&[Rule::mirror(&origin.host())]);
-    let resp = crate::common::signed_request(
+    let resp = crate::support::server::signed_request(
         &s.endpoint(),
         (AK, SK),
         http::Method::PUT,
@@ -391,7 +391,7 @@ async fn the_backfill_command_shows_progress_and_the_verdict() {
     let run = move |args: &[&str]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_originstore"));
         cmd.arg("backfill").args(args);
-        crate::process::aws_env(&mut cmd).env("AWS_ENDPOINT_URL", &endpoint);
+        crate::support::process::aws_env(&mut cmd).env("AWS_ENDPOINT_URL", &endpoint);
         cmd.output().expect("runs")
     };
     let out = tokio::task::spawn_blocking(move || {

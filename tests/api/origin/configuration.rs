@@ -3,8 +3,8 @@
 //! headers, deletion, and a recreated bucket.
 
 use super::{document, get, put_origin, setup, Rule, STATUS};
-use crate::common::{expect_code, xml_code, TestServer};
-use crate::stub_origin::StubOrigin;
+use crate::support::server::{expect_code, xml_code, TestServer};
+use crate::support::stub_origin::StubOrigin;
 
 #[tokio::test]
 async fn configuration_round_trip_validation_and_persistence() {

@@ -1,14 +1,14 @@
 //! kill -9 of the real server in the middle of a fill.
 
 use super::{document, read_at_least, signed_to, Rule, STATUS};
-use crate::common::pattern;
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::server::pattern;
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 /// kill -9 of the real server in the middle of an origin fill: after a restart nothing
 /// partial is visible, the fill's temp file was swept, and the next GET fills cleanly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_fill_leaves_nothing_partial() {
-    use crate::process::ServeProcess;
+    use crate::support::process::ServeProcess;
     let data = pattern(4 * 1024 * 1024, 22);
     let gate = std::sync::Arc::new(tokio::sync::Notify::new());
     let origin = StubOrigin::serving(

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::{get, setup, setup_with, Rule};
-use crate::common::{pattern, xml_code};
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::server::{pattern, xml_code};
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 #[tokio::test]
 async fn origin_404_is_no_such_key_and_negatively_cached() {

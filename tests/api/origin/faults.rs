@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{document, signed_to, Rule};
-use crate::process::ServeProcess;
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::process::ServeProcess;
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 /// A TCP server that accepts connections and never answers.
 async fn black_hole() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {

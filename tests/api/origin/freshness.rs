@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::{get, setup, Rule, STATUS};
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 /// Copies go stale after one second.
 const STALE_AFTER: Duration = Duration::from_millis(1100);
@@ -31,7 +31,7 @@ fn versioned(origin: &StubOrigin, path: &str, body: &str, etag: &str) {
     );
 }
 
-async fn read(s: &crate::common::TestServer, path: &str) -> (u16, String, String) {
+async fn read(s: &crate::support::server::TestServer, path: &str) -> (u16, String, String) {
     let resp = get(s, path).await;
     let status = resp.status().as_u16();
     let tag = resp

@@ -3,7 +3,7 @@
 //! the SDK's paginator, group by delimiter, and a rule that could not list is refused.
 
 use super::{document, put_origin, Rule};
-use crate::common::{code, TestServer, ACCESS_KEY, SECRET_KEY};
+use crate::support::server::{code, TestServer, ACCESS_KEY, SECRET_KEY};
 
 /// A rule pulling from `upstream`'s bucket `source` with `parameter` (OriginParameter).
 fn private_rule<'a>(upstream: &TestServer, parameter: &'a str) -> Rule<'a> {

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::common::TestServer;
-use crate::stub_origin::StubOrigin;
+use crate::support::server::TestServer;
+use crate::support::stub_origin::StubOrigin;
 
 mod backfill;
 mod configuration;
@@ -123,6 +123,6 @@ pub(super) fn signed_to(
     method: http::Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
-    use crate::process::{AK, SK};
-    crate::common::signed_request(endpoint, (AK, SK), method, path, http::HeaderMap::new())
+    use crate::support::process::{AK, SK};
+    crate::support::server::signed_request(endpoint, (AK, SK), method, path, http::HeaderMap::new())
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{document, get, read_at_least, setup, signed_to, Rule, STATUS};
-use crate::common::{expect_code, pattern, user_meta};
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::server::{expect_code, pattern, user_meta};
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 #[tokio::test]
 async fn mirror_fills_once_then_hits() {
@@ -55,7 +55,7 @@ async fn mirror_fills_once_then_hits() {
         got.expires_string()
     );
     assert_eq!(
-        crate::common::body_of(got).await.as_slice(),
+        crate::support::server::body_of(got).await.as_slice(),
         data.as_slice()
     );
     let resp = get(&s, "/site/img/cat.jpg").await;
@@ -389,7 +389,7 @@ async fn copy_from_an_origin_only_key_pulls_it_first() {
     let got = s.get_object("site", "dst.bin").await;
     assert_eq!(got.content_type(), Some("image/png"));
     assert_eq!(
-        crate::common::body_of(got).await.as_slice(),
+        crate::support::server::body_of(got).await.as_slice(),
         data.as_slice()
     );
     assert_eq!(
@@ -413,7 +413,7 @@ async fn copy_from_an_origin_only_key_pulls_it_first() {
 /// `aws s3 cp s3://bucket/key .` sends HEAD before GET: both must work on a miss.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_cli_copies_a_missed_key() {
-    use crate::process::{aws, ServeProcess};
+    use crate::support::process::{aws, ServeProcess};
     let data = pattern(2 * 1024 * 1024 + 3, 16);
     let origin = StubOrigin::serving(
         "/media/clip.bin",
@@ -634,7 +634,7 @@ async fn range_and_conditional_misses_are_served_after_the_fill() {
         .expect("range");
     assert_eq!(got.content_range(), Some("bytes 1000-1999/100000"));
     assert_eq!(
-        crate::common::body_of(got).await.as_slice(),
+        crate::support::server::body_of(got).await.as_slice(),
         &data[1000..2000]
     );
     assert_eq!(origin.count("/r.bin"), 1);

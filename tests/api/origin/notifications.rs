@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::{get, setup, setup_with, Rule, STATUS};
-use crate::common::{pattern, TestServer};
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::server::{pattern, TestServer};
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 /// `GET /metrics` (unsigned, Prometheus text) counts origin activity per bucket.
 #[tokio::test]
@@ -78,7 +78,7 @@ async fn metrics_count_origin_activity_per_bucket() {
 /// documents; a failing webhook is retried; queued events survive a restart.
 #[tokio::test]
 async fn fill_events_reach_webhooks_with_retries_and_survive_restarts() {
-    use crate::stub_origin::StubWebhook;
+    use crate::support::stub_origin::StubWebhook;
     let origin = StubOrigin::start().await;
     origin.ok("/dir/ok%20file.txt", "filled bytes");
     origin.route("/broken.txt", Behavior::Status(500));

@@ -1,13 +1,13 @@
 //! A private S3-compatible origin reached with SigV4-signed requests.
 
 use super::{document, put_origin, Rule};
-use crate::common::{code, pattern, user_meta, TestServer};
+use crate::support::server::{code, pattern, user_meta, TestServer};
 
 /// A private S3-compatible origin: another originstore bucket, reached with SigV4-signed
 /// requests (PrivateHost + CredentialProvider). Its ETag (an MD5) is verified on fill.
 #[tokio::test]
 async fn private_s3_origin_with_sigv4() {
-    use crate::common::{ACCESS_KEY, SECRET_KEY};
+    use crate::support::server::{ACCESS_KEY, SECRET_KEY};
     let upstream = TestServer::start().await;
     upstream.create_bucket("source").await;
     let data = pattern(1_500_000, 17);
@@ -44,7 +44,7 @@ async fn private_s3_origin_with_sigv4() {
     assert_eq!(user_meta(got.metadata(), "tier"), Some("cold"));
     let etag = got.e_tag().map(str::to_owned);
     assert_eq!(
-        crate::common::body_of(got).await.as_slice(),
+        crate::support::server::body_of(got).await.as_slice(),
         data.as_slice()
     );
     let head = upstream

@@ -3,10 +3,10 @@
 //! locally stay; only the owner may purge; a malformed request is MalformedXML.
 
 use super::{get, setup, Rule, STATUS};
-use crate::common::xml_code;
-use crate::stub_origin::StubOrigin;
+use crate::support::server::xml_code;
+use crate::support::stub_origin::StubOrigin;
 
-async fn purge(s: &crate::common::TestServer, body: &str) -> (u16, String) {
+async fn purge(s: &crate::support::server::TestServer, body: &str) -> (u16, String) {
     let resp = s
         .signed(http::Method::POST, "/site?origin-purge")
         .body(body.to_owned())
@@ -88,11 +88,11 @@ async fn purged_copies_are_pulled_again_and_local_writes_stay() {
         .send()
         .await;
     assert!(other.is_err());
-    let resp = crate::common::signed_request(
+    let resp = crate::support::server::signed_request(
         &s.endpoint(),
         (
-            crate::common::OTHER_ACCESS_KEY,
-            crate::common::OTHER_SECRET_KEY,
+            crate::support::server::OTHER_ACCESS_KEY,
+            crate::support::server::OTHER_SECRET_KEY,
         ),
         http::Method::POST,
         "/site?origin-purge",

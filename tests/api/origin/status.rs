@@ -3,7 +3,7 @@
 //! `/metrics`.
 
 use super::{get, setup, Rule};
-use crate::stub_origin::{Behavior, StubOrigin};
+use crate::support::stub_origin::{Behavior, StubOrigin};
 
 #[tokio::test]
 async fn per_rule_counters_last_fill_and_failure() {
@@ -62,11 +62,11 @@ async fn per_rule_counters_last_fill_and_failure() {
         metrics.contains("origin_rule_fills_total{bucket=\"site\",rule=\"1\"} 1"),
         "{metrics}"
     );
-    let denied = crate::common::signed_request(
+    let denied = crate::support::server::signed_request(
         &s.endpoint(),
         (
-            crate::common::OTHER_ACCESS_KEY,
-            crate::common::OTHER_SECRET_KEY,
+            crate::support::server::OTHER_ACCESS_KEY,
+            crate::support::server::OTHER_SECRET_KEY,
         ),
         http::Method::GET,
         "/site?origin-status",

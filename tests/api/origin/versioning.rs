@@ -4,7 +4,7 @@
 //! origin when there is none, the source again.
 
 use super::{get, setup, Rule, STATUS};
-use crate::stub_origin::StubOrigin;
+use crate::support::stub_origin::StubOrigin;
 
 #[tokio::test]
 async fn a_delete_marker_is_the_tombstone_and_removing_it_restores_the_source() {

@@ -1,0 +1,16 @@
+//! The S3 API through the real server, one file per operation family.
+
+mod access;
+mod auth;
+mod bucket;
+mod checksums;
+mod chunked;
+mod conditional;
+mod cors;
+mod lifecycle;
+mod list;
+mod multipart;
+mod object;
+mod post_object;
+mod tagging;
+mod versioning;
