@@ -1,14 +1,19 @@
 //! originstore: an S3-compatible object server with origin-pull in its read path.
 //!
-//! The data path is visible in the module list: [`server`] accepts connections and hands
-//! every request to the envelope in [`request`], which routes it with [`router`] (an
-//! [`router::Operation`] carrying its typed parameters), authenticates it once with [`auth`]
-//! (its body wrapped by [`body`]) and dispatches it through [`handlers`] to one handler per
-//! operation family; handlers use the shared [`state`] and the `storage` crate, and write
-//! [`xml`] documents or [`error`]s. On a miss in a bucket with an origin, the object
-//! handlers ask [`origin`]. Beside the data path: [`lifecycle`] (bucket lifecycle rules and
-//! the background expirer that applies them) and [`bucket_setting`] (per-bucket documents
-//! parsed once and cached).
+//! The data path is visible in the module list: [`server`] and [`serve`] accept connections
+//! and hand every request to the envelope in [`request`], which routes it with [`router`]
+//! (an [`router::Operation`] carrying its typed parameters), authenticates it once with
+//! [`auth`] (its body wrapped by [`body`]), asks [`access`] whether the caller may do it and
+//! dispatches it through [`handlers`] to one room per operation family; handlers use the
+//! shared [`state`] and the `storage` crate, and write [`xml`] documents or [`error`]s. On a
+//! miss in a bucket with an origin, the GET path asks [`origin`], which answers with data
+//! (serve the local copy, a stream, or a redirect) that the handler renders.
+//!
+//! Beside the data path: [`identity`] (users and their canonical ids, the leaf every other
+//! room may import), [`config`], [`cli`] (the `backfill` client), [`console`] (the web
+//! console), [`cors`], [`lifecycle`] (bucket lifecycle rules and the background expirer),
+//! [`post_policy`] (browser form uploads), [`metrics`] (Prometheus) and [`bucket_setting`]
+//! (per-bucket documents parsed once and cached).
 
 pub mod access;
 pub mod auth;

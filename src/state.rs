@@ -1,6 +1,7 @@
 //! [`AppState`]: everything a handler may need, shared by all requests — the store, the
-//! configuration, the origin engine, the metrics and the buckets' lifecycle, CORS and access settings — and [`AppState::open`], which builds it
-//! from a configuration without binding a socket (the server, benchmarks and tests use it).
+//! configuration, the origin engine and its backfill jobs, the metrics and the buckets'
+//! lifecycle, CORS and access settings — and [`AppState::open`], which builds it from a
+//! configuration without binding a socket (the server, benchmarks and tests use it).
 
 use std::sync::Arc;
 

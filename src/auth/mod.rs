@@ -1,9 +1,12 @@
 //! Request authentication: AWS Signature Version 4 in the `Authorization` header and in
-//! presigned URLs, and the description of how the request body must be verified.
+//! presigned URLs ([`sigv4`]), SigV2 presigned URLs ([`sigv2`]), browser form uploads
+//! ([`post_form`]), aws-chunked bodies and their chunk signatures ([`chunked`],
+//! `chunk_signer`), console sessions ([`session`]), the HMAC and hashing primitives they share
+//! ([`signing`]), and the description of how the request body must be verified.
 //!
 //! This module owns the public API ([`verify_request`], [`AuthContext`], [`Payload`],
 //! [`AuthError`]). It decides *who* signed a request and *how* its body is protected; it does
-//! not decide whether that principal may do the operation (the handlers do), it does not read
+//! not decide whether that principal may do the operation ([`crate::access`] does), it does not read
 //! the body (see [`crate::body::RequestBody`]) and it never logs secrets or signatures.
 //!
 //! Leniencies, each deliberate and documented where it is implemented:

@@ -157,7 +157,7 @@ pub async fn handle_upload_part_copy(
     // S3 never clamps a copy range: one reaching past the source's end is InvalidArgument
     // "Range specified is not valid for source object of size: N" (a read would clamp it,
     // or answer InvalidRange when it starts past the end). Regression test:
-    // tests/api/multipart.rs `upload_part_copy_with_range_and_conditions`.
+    // tests/api/s3/multipart.rs `upload_part_copy_with_range_and_conditions`.
     let out_of_range = |size: Option<u64>| {
         S3Error::invalid_argument(match size {
             Some(size) => format!("Range specified is not valid for source object of size: {size}"),

@@ -2,7 +2,7 @@
 //! (`expiry`, also behind the `x-amz-expiration` header), and the background expirer that
 //! applies the rules (`expirer`).
 //!
-//! "One day" is [`LifecycleSettings::day`] (86 400 s unless a test or a demo shortens it).
+//! "One day" is [`crate::config::Config::lifecycle_day`] (86 400 s unless a test or a demo shortens it).
 //! With the real day, expiration times are rounded up to the next midnight UTC, as AWS does.
 
 pub mod document;

@@ -16,7 +16,7 @@ use super::document::OriginRule;
 use super::rules::{self, HostEntry};
 use crate::config::OriginSettings;
 
-/// At most this many origin redirects are followed (ORIGIN.md).
+/// At most this many origin redirects are followed (then the miss fails as a fetch error).
 const MAX_REDIRECTS: usize = 10;
 
 /// What a pull needs to know to fetch one key.

@@ -13,12 +13,12 @@ use super::fetch::Fetched;
 /// An object as the origin describes it, before (or without) a stored copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginHead {
-    /// Unquoted, as a stored object's ETag (see [`OriginHead::of`]).
+    /// Unquoted, as a stored object's ETag (see `OriginHead::of`).
     pub etag: String,
     pub last_modified: SystemTime,
     /// The body's length, when the origin declared it.
     pub size: Option<u64>,
-    /// What the stored copy will carry: [`attrs_of`] the origin's headers.
+    /// What the stored copy will carry: `attrs_of` the origin's headers.
     pub attrs: ObjectAttrs,
 }
 

@@ -1,16 +1,22 @@
 //! Origin-pull: a GET or HEAD that misses in a bucket with an origin is fetched from that
-//! origin, streamed to its clients and kept. See `../shared/ORIGIN.md` for the behaviour.
+//! origin, streamed to its clients and kept (the README's "Origin-pull" section has the
+//! behaviour). The engine returns data, never a response: an [`Outcome`] (serve the local
+//! copy, stream an [`OriginStream`] with its [`OriginHead`], or redirect) that
+//! `handlers/get.rs` renders with the same header mapping as a local object.
 //!
 //! Pure parts (no I/O): the bucket's `OriginConfiguration` document ([`document`]); what a
 //! rule does with a key — rule choice, origin URL, forwarded headers, host failover order
-//! ([`rules`]); SigV4 signing of requests to private origins ([`sign`]); the answers sent
-//! to clients and the failure-to-error mapping (`answer`).
+//! ([`rules`]); SigV4 signing of requests to private origins ([`sign`]); an origin answer's
+//! head (`head`); the outcome types (`outcome`); a failed miss as an S3 error (`failure`).
 //!
 //! I/O parts: the origin HTTP client with its network policy and circuit breaker
 //! ([`fetch`]); the per-bucket configuration, stored as a bucket setting and cached
 //! (`configs`); single flight per key with live streaming from the growing fill (`flight`);
-//! the engine that handles a miss in each mode and runs fills (`engine`, `fill`); webhook
-//! notifications of fills, queued durably ([`notify`]).
+//! the engine that handles a miss in each mode and runs fills (`engine`, `fill`); freshness
+//! and revalidation of stale copies (`freshness`, `revalidate`); listings of the origin
+//! ([`list`], [`list_through`]); backfill jobs ([`backfill`]); webhook notifications of
+//! fills, queued durably ([`notify`]). The per-rule counters live in
+//! [`crate::metrics::origin_rules`].
 
 pub mod backfill;
 mod configs;

@@ -279,7 +279,7 @@ fn never_forwarded(name: &str, connection_listed: &[String]) -> bool {
 
 /// The headers of the origin request: all client headers less the forbidden ones
 /// (`FollowAllHeaders`), or only the `FollowHttpHeaders` ones; never the headers in
-/// [`NEVER_FORWARDED`], `proxy-*`, `if-*`, `x-amz-*` or those the client's `Connection`
+/// `NEVER_FORWARDED`, `proxy-*`, `if-*`, `x-amz-*` or those the client's `Connection`
 /// header names; then every non-empty `NewHttpHeaders` entry, replacing a forwarded header of
 /// the same name.
 pub fn origin_request_headers(rule: &OriginRule, client_headers: &HeaderMap) -> HeaderMap {

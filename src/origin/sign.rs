@@ -41,7 +41,7 @@ const UNSIGNED_HEADERS: &[&str] = &[
 ///
 /// Sets `host` (from the URL, so what is sent is what was signed), `x-amz-date`,
 /// `x-amz-content-sha256` and `authorization`, replacing any previous value. Every other
-/// header already in `headers` is signed, except [`UNSIGNED_HEADERS`]; the URL's path and
+/// header already in `headers` is signed, except `UNSIGNED_HEADERS`; the URL's path and
 /// query are signed as they are sent (`url` as built by [`super::rules::origin_url`]).
 pub fn sign_origin_request(
     method: &Method,

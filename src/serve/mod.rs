@@ -4,7 +4,7 @@
 //! timeout that also closes idle keep-alive connections — `TCP_NODELAY`, the client's
 //! address for the request envelope, and a graceful shutdown that lets in-flight requests
 //! finish. A connection closed with part of a request body unread lingers
-//! ([`linger`]) so that the client reads the response instead of a reset.
+//! (`linger`) so that the client reads the response instead of a reset.
 //!
 //! Pipelined requests and `Expect: 100-continue` are hyper's: requests on one connection
 //! are answered in order, and `100 Continue` is sent when the handler starts reading the

@@ -1,7 +1,10 @@
-//! Every S3 XML document originstore reads or writes, as serde structs (quick-xml) in
-//! `documents.rs`, each with a golden-string test (`tests.rs`): clients depend on exact
-//! element names. Here: serialisation (the declaration, the S3 namespace) and parsing. Request bodies are parsed under a size cap by the caller;
-//! a document that does not parse is an [`XmlError`] (MalformedXML to the client).
+//! The S3 XML documents the handlers share, as serde structs (quick-xml) in `documents.rs`,
+//! each with a golden-string test (`tests.rs`): clients depend on exact element names. Here:
+//! serialisation (the declaration, the S3 namespace) and parsing. A document that belongs to
+//! one setting lives with it: CORS in `cors/wire.rs`, lifecycle in `lifecycle/document.rs`,
+//! the origin in `origin/document/wire.rs`, backfill in `origin/backfill/document.rs`.
+//! Request bodies are parsed under a size cap by the caller; a document that does not parse
+//! is an [`XmlError`] (MalformedXML to the client).
 //!
 //! Element names and order follow the AWS API reference for each action. Structs use
 //! `rename_all = "PascalCase"`; fields whose AWS name is not the PascalCase of the field

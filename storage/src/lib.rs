@@ -7,7 +7,7 @@
 //! # Layout of a data directory
 //!
 //! ```text
-//! <dir>/meta/          sled database (the only metadata store; named only in meta.rs)
+//! <dir>/meta/          sled database (the only metadata store; named only in meta/)
 //! <dir>/blobs/xx/<id>  object and part bytes, one immutable file per blob, 256 fan-out dirs
 //! <dir>/tmp/<id>       blobs being written; always garbage after a crash
 //! ```
@@ -89,7 +89,7 @@
 //!
 //! A versioned bucket keeps every version of a key: the current one in the `objects` tree,
 //! the others and every delete marker in the `versions` tree under `bucket 0 key 0 !seq`, so
-//! listing a key's versions newest first is one range scan (`meta.rs` has the layout).
+//! listing a key's versions newest first is one range scan (`meta/objects.rs` has the layout).
 //! `versions.rs` decides what a write or delete does to a key's versions (AWS semantics for
 //! Enabled and Suspended buckets); the change is one metadata transaction, and the blobs of
 //! a non-current version are kept until that version is deleted. Version ids are the
@@ -131,15 +131,18 @@
 //!
 //! # Modules
 //!
-//! `meta` (the only file naming sled: trees, key encoding, versioned records, transactions),
-//! `layout` (blob ids and paths), `blob` ([`BlobWriter`], [`Blob`]), `lease` (deletes
-//! deferred while a reader streams a blob), `checksum`, `range`, `reader`,
+//! `meta/` (the only place naming sled: `db` the trees and the format record, `buckets`,
+//! `objects` (current records and versions), `uploads`, `pending` (the intent log),
+//! `errors`), `layout` (blob ids and paths), `key` (object key validation), `blob`
+//! ([`BlobWriter`], [`Blob`]), `buffers` (the write buffer pool), `lease` (deletes deferred
+//! while a reader streams a blob), `checksum` and `crc_combine`, `range`, `reader`,
 //! `object` (commit routine, put / get / delete / copy, tombstones), `records` (the
-//! metadata records and their encodings), `versions` (versioning state, what a write or a
-//! delete does to a key's versions), `list`, `list_versions`, `bucket`,
-//! `multipart`, `fill`, `group_flush` (writers share metadata flushes), `tagging` (a version's tags rewritten in place), `recovery` (the open-time sweep of the `pending` log), `events` (a durable queue of
-//! records waiting for delivery: origin notifications), `store` (the handle, poisoning,
-//! gates).
+//! metadata records, their encodings and their view as [`ObjectMeta`]), `versions`
+//! (versioning state, what a write or a delete does to a key's versions), `list`,
+//! `list_versions`, `bucket`, `multipart`, `fill`, `group_flush` (writers share metadata
+//! flushes), `tagging` (a version's tags rewritten in place), `recovery` (the open-time
+//! sweep of the `pending` log), `events` (a durable queue of records waiting for
+//! delivery: origin notifications), `store` (the handle, poisoning, gates).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 

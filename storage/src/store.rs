@@ -1,8 +1,8 @@
 //! The [`Store`] handle and its shared state: opening a data directory (layout, sled,
 //! recovery sweep), the poison flag set by a failed fsync, and the gates that serialise the
 //! few metadata changes a single sled transaction cannot check (a bucket's emptiness, the
-//! set of an upload's parts). Operation families live in bucket.rs, object.rs, list.rs,
-//! multipart.rs and fill.rs.
+//! set of an upload's parts). Operation families live in bucket.rs, object.rs, versions.rs,
+//! list.rs, list_versions.rs, multipart.rs, tagging.rs and fill.rs.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -11,7 +11,7 @@ every stored checksum is compared with botocore's own computation of the bytes.
 - upload_file / download_file with boto3's defaults round-trip a multipart object.
 
 Usage: boto3_checksums.py ENDPOINT WORKDIR   (credentials from the AWS_* environment)
-Exits non-zero on any mismatch. Run by tests/api/cli.rs.
+Exits non-zero on any mismatch. Run by tests/api/clients/cli.rs.
 """
 
 import base64

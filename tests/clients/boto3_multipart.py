@@ -4,7 +4,7 @@ threads and 5 MiB parts, then download_file, compared by SHA-256. Also checks th
 the S3 multipart formula md5(concat(binary part md5s))-N computed here.
 
 Usage: boto3_multipart.py ENDPOINT WORKDIR   (credentials from AWS_* environment)
-Exits non-zero on any mismatch. Run by tests/api/multipart.rs.
+Exits non-zero on any mismatch. Run by tests/api/s3/multipart.rs.
 """
 
 import hashlib

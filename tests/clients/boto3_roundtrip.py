@@ -9,7 +9,7 @@ fetched with urllib (no boto3 on the reading side): boto3's default SigV2 URL an
 one (signature_version="s3v4") both work; a tampered one is refused.
 
 Usage: boto3_roundtrip.py ENDPOINT WORKDIR   (credentials from the AWS_* environment)
-Exits non-zero on any mismatch. Run by tests/api/clients.rs.
+Exits non-zero on any mismatch. Run by tests/api/clients/defaults.rs.
 """
 
 import hashlib

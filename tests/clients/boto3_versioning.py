@@ -10,7 +10,7 @@ versioning issue, after the aws CLI has left delete markers in bucket BUCKET (ar
   403 AccessDenied.
 
 Usage: boto3_versioning.py ENDPOINT WORKDIR BUCKET   (credentials from the AWS_* environment)
-Exits non-zero on any mismatch. Run by tests/api/cli.rs.
+Exits non-zero on any mismatch. Run by tests/api/clients/cli.rs.
 """
 
 import os

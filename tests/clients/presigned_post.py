@@ -4,7 +4,7 @@
 
 Usage: presigned_post.py ENDPOINT WORKDIR BUCKET KEY SIGNATURE_VERSION [CONDITIONS_JSON [FIELDS_JSON]]
 SIGNATURE_VERSION is s3v4 (boto3's default for POST) or s3 (SigV2). Credentials come from
-the AWS_* environment. Run by tests/api/post_object.rs.
+the AWS_* environment. Run by tests/api/s3/post_object.rs.
 """
 
 import json

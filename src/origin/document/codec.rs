@@ -64,7 +64,7 @@ impl OriginConfiguration {
     /// The configuration as an `OriginConfiguration` document (with an XML declaration),
     /// normalised: rules in priority order, defaults written out, the modern
     /// `ForbidFollowHttpHeaders` spelling. With `redact_secrets`, every `SecretKey` is
-    /// [`REDACTED_SECRET`] (for GET); without, the result is what the metadata store keeps.
+    /// [`super::REDACTED_SECRET`] (for GET); without, the result is what the metadata store keeps.
     pub fn to_xml(&self, redact_secrets: bool) -> String {
         let wire = WireConfiguration::from_domain(self, redact_secrets);
         // Serialising plain structs of strings into a String cannot fail; fall back to an
