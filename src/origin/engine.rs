@@ -181,18 +181,7 @@ impl OriginEngine {
         rule: &OriginRule,
         served: &'static str,
     ) -> Result<Outcome, S3Error> {
-        // Wait for the first readable bytes (or the outcome) before answering 200: a body
-        // that fails before any byte could be sent gets a proper error status instead of a
-        // connection cut before the headers.
-        let state = rx
-            .wait_for(|s| match s {
-                FlightState::Fetching => false,
-                FlightState::Streaming { written, .. } => *written > 0,
-                FlightState::Done { .. } | FlightState::Failed(_) => true,
-            })
-            .await
-            .map(|s| s.clone())
-            .unwrap_or(FlightState::Failed(Failure::Abandoned));
+        let state = flight::first_bytes(&mut rx).await;
         let info = match state {
             FlightState::Streaming { info, .. } => info,
             FlightState::Fetching | FlightState::Done { .. } | FlightState::Failed(_) => {

@@ -186,6 +186,21 @@ pub async fn final_state(mut rx: watch::Receiver<FlightState>) -> FlightState {
     }
 }
 
+/// Wait until a flight has bytes to read (or its final state): what an answer of 200 needs
+/// before it commits to a status, so that a body that fails before its first byte gets a
+/// proper error instead of a connection cut before the headers.
+pub async fn first_bytes(rx: &mut watch::Receiver<FlightState>) -> FlightState {
+    rx.wait_for(|s| match s {
+        FlightState::Fetching => false,
+        FlightState::Streaming { written, .. } => *written > 0,
+        FlightState::Done { .. } | FlightState::Failed(_) => true,
+    })
+    .await
+    .map(|s| s.clone())
+    // The guard always publishes a final state before the sender goes away.
+    .unwrap_or(FlightState::Failed(Failure::Abandoned))
+}
+
 /// Stream bytes `start..end` (to the body's end when `end` is `None`) of a flight's growing
 /// file, waiting for them as the fill writes them. `total` is the declared body length.
 pub async fn growing_file(

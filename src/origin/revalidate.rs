@@ -70,16 +70,7 @@ impl OriginEngine {
                 .count(miss.bucket, rule.priority, Event::Stale);
             return Ok(Outcome::Local(status::STALE));
         }
-        let mut probe = rx.clone();
-        let state = probe
-            .wait_for(|s| match s {
-                FlightState::Fetching => false,
-                FlightState::Streaming { written, .. } => *written > 0,
-                FlightState::Done { .. } | FlightState::Failed(_) => true,
-            })
-            .await
-            .map(|s| s.clone())
-            .unwrap_or(FlightState::Failed(Failure::Abandoned));
+        let state = flight::first_bytes(&mut rx.clone()).await;
         match state {
             FlightState::Streaming { .. } if miss.method != Method::HEAD => {
                 self.answer_from_flight(rx, &miss, rule, status::REFRESHED)
