@@ -539,8 +539,9 @@ pub struct VersionPage {
     pub is_truncated: bool,
     /// When truncated: where the next page starts.
     pub next_key_marker: Option<String>,
-    /// `None` with a `next_key_marker` that is a common prefix; `Some("null")` for the
-    /// null version.
+    /// `None` with a `next_key_marker` that is a common prefix. For the null version, an
+    /// opaque marker holding its place (not `null`: the next page must resume exactly even if
+    /// the null version is deleted in between; `null` is accepted as a marker too).
     pub next_version_id_marker: Option<String>,
 }
 

@@ -12,6 +12,7 @@ use std::ops::Bound;
 use crate::list::past;
 use crate::records::object_meta;
 use crate::records::{decode_object, from_ns, join_key, split_version_key, VersionRec};
+use crate::versions::{null_version_marker, version_seq};
 use crate::{Error, Result, Store, VersionEntry, VersionPage, VersionQuery};
 
 impl Store {
@@ -34,7 +35,11 @@ impl Store {
             });
             from = match query.version_id_marker.as_deref() {
                 Some(v) if !v.is_empty() && !is_common_prefix => {
-                    resume_after_version = Some(v);
+                    if v != "null" {
+                        // A marker we did not make is refused, as AWS refuses it.
+                        version_seq(v)?;
+                    }
+                    resume_after_version = Some((marker, v));
                     Bound::Included(join_key(bucket, marker))
                 }
                 _ if is_common_prefix => past(&join_key(bucket, marker)),
@@ -63,29 +68,24 @@ impl Store {
                 }
             }
             let mut entries = self.versions_of_key(bucket, &key)?;
-            if let Some(marker) = resume_after_version.take() {
-                let wanted = (marker != "null").then_some(marker);
-                match entries
-                    .iter()
-                    .position(|e| e.version_id.as_deref() == wanted)
-                {
-                    Some(i) => {
-                        entries.drain(..=i);
-                    }
-                    // A marker naming no version of the key: resume after the whole key.
-                    None => entries.clear(),
+            if let Some((marker_key, marker)) = resume_after_version.take() {
+                // The marker's key may be gone (a client deleting what it listed): then
+                // this is the next key, to be listed whole.
+                if key == marker_key {
+                    resume_after(&mut entries, marker);
                 }
             }
             from = Bound::Excluded(join_key(bucket, &key));
-            for entry in entries {
+            for (seq, entry) in entries {
                 if emitted == query.max_keys {
                     page.is_truncated = true;
                     break;
                 }
-                last = Some((
-                    entry.key.clone(),
-                    Some(entry.version_id.clone().unwrap_or_else(|| "null".into())),
-                ));
+                let marker = match &entry.version_id {
+                    Some(v) => v.clone(),
+                    None => null_version_marker(seq),
+                };
+                last = Some((entry.key.clone(), Some(marker)));
                 page.versions.push(entry);
                 emitted += 1;
             }
@@ -138,40 +138,68 @@ impl Store {
         })
     }
 
-    /// Every version of one key, newest first, the first one flagged latest.
-    fn versions_of_key(&self, bucket: &str, key: &str) -> Result<Vec<VersionEntry>> {
+    /// Every version of one key, newest first (sequence numbers descending), the first one
+    /// flagged latest; each with its sequence number.
+    fn versions_of_key(&self, bucket: &str, key: &str) -> Result<Vec<(u64, VersionEntry)>> {
         let meta = &self.shared.meta;
         let mut out = Vec::new();
         if let Some((raw, _)) = meta.object(bucket, key)? {
             let rec = decode_object(&raw)?;
-            out.push(VersionEntry {
-                key: key.to_owned(),
-                version_id: rec.version_id.clone(),
-                is_latest: true,
-                last_modified: from_ns(rec.modified_ns),
-                object: Some(object_meta(key.to_owned(), rec)),
-            });
-        }
-        for entry in meta.versions_of(bucket, key) {
-            let (_, v) = entry?;
-            let is_latest = out.is_empty();
-            out.push(match v {
-                VersionRec::Object(rec) => VersionEntry {
+            out.push((
+                rec.seq,
+                VersionEntry {
                     key: key.to_owned(),
                     version_id: rec.version_id.clone(),
-                    is_latest,
+                    is_latest: true,
                     last_modified: from_ns(rec.modified_ns),
-                    object: Some(object_meta(key.to_owned(), *rec)),
+                    object: Some(object_meta(key.to_owned(), rec)),
                 },
-                VersionRec::DeleteMarker(m) => VersionEntry {
-                    key: key.to_owned(),
-                    version_id: m.version_id,
-                    is_latest,
-                    last_modified: from_ns(m.modified_ns),
-                    object: None,
+            ));
+        }
+        for entry in meta.versions_of(bucket, key) {
+            let (seq, v) = entry?;
+            let is_latest = out.is_empty();
+            out.push((
+                seq,
+                match v {
+                    VersionRec::Object(rec) => VersionEntry {
+                        key: key.to_owned(),
+                        version_id: rec.version_id.clone(),
+                        is_latest,
+                        last_modified: from_ns(rec.modified_ns),
+                        object: Some(object_meta(key.to_owned(), *rec)),
+                    },
+                    VersionRec::DeleteMarker(m) => VersionEntry {
+                        key: key.to_owned(),
+                        version_id: m.version_id,
+                        is_latest,
+                        last_modified: from_ns(m.modified_ns),
+                        object: None,
+                    },
                 },
-            });
+            ));
         }
         Ok(out)
+    }
+}
+
+/// Drop a key's versions up to and including the version-id marker `marker`, whether or not
+/// that version still exists (a client may have deleted it since the page that named it):
+/// versions are ordered by sequence number, and a version id carries its own, so the
+/// listing resumes at the first older version. The marker a page hands out for the null
+/// version carries its sequence number too ([`null_version_marker`]). A client that sends
+/// `null` itself (built from the last entry it saw) resumes exactly while the null version
+/// exists; once it is gone its place is unknown and the key's remaining versions are all
+/// listed, so that a version may be listed twice (only if versions newer than it survive)
+/// but none is ever skipped.
+fn resume_after(entries: &mut Vec<(u64, VersionEntry)>, marker: &str) {
+    let wanted = (marker != "null").then_some(marker);
+    if let Some(i) = entries
+        .iter()
+        .position(|(_, e)| e.version_id.as_deref() == wanted)
+    {
+        entries.drain(..=i);
+    } else if let Some(seq) = wanted.and_then(|v| version_seq(v).ok()) {
+        entries.retain(|(s, _)| *s < seq);
     }
 }

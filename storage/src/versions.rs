@@ -84,6 +84,14 @@ pub(crate) fn new_version_id(seq: u64) -> String {
     format!("{seq:016x}{:016x}", rand_u64())
 }
 
+/// The version-id marker a listing that ends at the null version hands out: the null
+/// version's place (its sequence number) in a version id's form, so that the next page
+/// resumes exactly after it even if the null version was deleted meanwhile. No version has
+/// this id: the sequence number is the null version's own.
+pub(crate) fn null_version_marker(seq: u64) -> String {
+    format!("{seq:016x}{:016x}", 0)
+}
+
 fn rand_u64() -> u64 {
     let bytes = uuid::Uuid::new_v4().into_bytes();
     let mut half = [0u8; 8];

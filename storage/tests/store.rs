@@ -22,6 +22,8 @@ mod inline;
 mod memory;
 #[path = "store/model.rs"]
 mod model;
+#[path = "store/resume.rs"]
+mod resume;
 #[path = "store/versions.rs"]
 mod versions;
 

@@ -259,3 +259,60 @@ async fn encoding_type_url_encodes_keys_and_markers() {
     assert!(!rest.entries[0].is_latest);
     assert_eq!(rest.entries[0].key, encoded);
 }
+
+/// A client empties a bucket page by page as cleanup tools do: list 128 versions, delete
+/// them, list on from the last entry (`KeyMarker` = its key, `VersionIdMarker` = its id,
+/// `null` for objects written before versioning). Every key must be reached: the bucket
+/// then deletes. (Before the fix the first key of every later page was skipped.)
+#[tokio::test]
+async fn emptying_a_bucket_from_the_last_listed_entry_reaches_every_key() {
+    let s = TestServer::with_bucket(BUCKET).await;
+    for i in 0..300 {
+        s.put(BUCKET, &format!("k{i:04}"), b"x".to_vec()).await;
+    }
+    set_versioning(&s, BucketVersioningStatus::Enabled).await;
+    for i in (0..300).step_by(7) {
+        put_version(&s, &format!("k{i:04}"), "v2").await;
+    }
+    let mut marker: Option<(String, String)> = None;
+    let mut deleted = 0;
+    loop {
+        let mut req = s.client.list_object_versions().bucket(BUCKET).max_keys(128);
+        if let Some((k, v)) = &marker {
+            req = req.key_marker(k).version_id_marker(v);
+        }
+        let page = req.send().await.unwrap();
+        let listed: Vec<(String, String)> = page
+            .versions()
+            .iter()
+            .map(|v| {
+                (
+                    v.key().unwrap().to_owned(),
+                    v.version_id().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (k, v) in &listed {
+            s.client
+                .delete_object()
+                .bucket(BUCKET)
+                .key(k)
+                .version_id(v)
+                .send()
+                .await
+                .unwrap();
+        }
+        deleted += listed.len();
+        if !page.is_truncated().unwrap_or(false) {
+            break;
+        }
+        marker = listed.last().cloned();
+    }
+    assert_eq!(deleted, 300 + 43);
+    s.client
+        .delete_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
+}
