@@ -183,8 +183,9 @@ fn access_denied() -> S3Error {
 }
 
 /// May `principal` perform `op`? `Ok` lets the handler run (which may still answer
-/// NoSuchKey); refusals are AccessDenied, or NoSuchBucket to an authenticated user asking
-/// for a bucket that does not exist (anonymous callers may not learn which buckets exist).
+/// NoSuchKey); refusals are AccessDenied, or NoSuchBucket to anyone asking for a bucket that
+/// does not exist, anonymous callers included, as AWS answers (a bucket's name is public:
+/// it is a DNS name).
 pub fn authorize(
     access: &Access,
     op: &Operation,
@@ -200,10 +201,7 @@ pub fn authorize(
     }
     let meta = match access.store.head_bucket(bucket) {
         Ok(meta) => meta,
-        Err(storage::Error::NoSuchBucket) if principal != Principal::Anonymous => {
-            return Err(storage::Error::NoSuchBucket.into())
-        }
-        Err(storage::Error::NoSuchBucket) => return Err(access_denied()),
+        Err(storage::Error::NoSuchBucket) => return Err(storage::Error::NoSuchBucket.into()),
         Err(e) => return Err(e.into()),
     };
     if let Some(expected) = request

@@ -1054,3 +1054,26 @@ async fn a_multipart_upload_keeps_the_acl_it_was_created_with() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.expect("body"), "one part");
 }
+
+/// A key in a bucket that does not exist is 404 NoSuchBucket to every caller, anonymous
+/// included, as AWS answers (a public link to a bucket that was deleted); an authenticated
+/// caller without rights on it learns no more than that.
+#[tokio::test]
+async fn a_missing_bucket_is_no_such_bucket_to_everyone() {
+    let s = server().await;
+    for who in EVERYONE {
+        for method in [Method::GET, Method::DELETE, Method::PUT] {
+            let got = send(&s, who, method.clone(), "/missing-bucket/key", &[], "x").await;
+            assert_eq!(got, (404, "NoSuchBucket".to_owned()), "{who:?} {method}");
+        }
+        let got = send(&s, who, Method::GET, "/missing-bucket", &[], "").await;
+        assert_eq!(got, (404, "NoSuchBucket".to_owned()), "{who:?} list");
+    }
+    // HEAD has no body: the status alone.
+    let resp = reqwest::Client::new()
+        .head(s.url("/missing-bucket/key"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status().as_u16(), 404);
+}
