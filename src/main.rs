@@ -64,6 +64,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("export AWS_ENDPOINT_URL=http://{addr}");
         println!("export AWS_DEFAULT_REGION={}", server.state().config.region);
     }
+    if server.state().config.console {
+        println!("console: http://{addr}/console (sign in with an access key and its secret)");
+    }
     shutdown_signal()
         .await
         .context("waiting for a shutdown signal")?;

@@ -61,6 +61,9 @@ impl Meta {
             }
             other => Error::Meta(format!("opening {}: {other}", path.display())),
         })?;
+        // sled says whether the database existed: a new one is written in the current format
+        // from the start, with nothing to migrate or sweep.
+        let created = !db.was_recovered();
         let tree = |name: &str| db.open_tree(name).map_err(sled_err);
         let mut meta = Meta {
             buckets: tree("buckets")?,
@@ -81,7 +84,13 @@ impl Meta {
             })),
             db,
         };
-        meta.found_format = meta.check_format(path)?;
+        meta.found_format = if created {
+            meta.set_current_format()?;
+            tracing::info!(path = %path.display(), format = FORMAT, "created a new metadata store");
+            FORMAT
+        } else {
+            meta.check_format(path)?
+        };
         Ok(meta)
     }
 
@@ -93,7 +102,7 @@ impl Meta {
             Some(raw) => <[u8; 4]>::try_from(raw.as_ref())
                 .map(u32::from_be_bytes)
                 .map_err(|_| Error::Corrupt("the format record is not 4 bytes".into()))?,
-            // No record: format 1, or a new database.
+            // No record in a database that existed: format 1.
             None => 1,
         };
         if found > FORMAT {

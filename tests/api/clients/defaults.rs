@@ -484,3 +484,70 @@ async fn sigv2_presigned_urls_are_verified_not_served_anonymously() {
     let resp = reqwest::get(s.url("/pub/k")).await.expect("sent");
     assert_eq!(resp.text().await.expect("body"), "public bytes");
 }
+
+/// `originstore serve` on a new data directory, with no configuration: stdout gives the
+/// address, the generated credentials and the console's address; the log says a new store
+/// was created (not that a format was upgraded). A restart says neither.
+#[test]
+fn first_start_says_what_it_made() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let start = |log: &std::path::Path| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_originstore"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data)
+            .env("RUST_LOG", "info")
+            .env_remove("ORIGINSTORE_ACCESS_KEY")
+            .env_remove("ORIGINSTORE_SECRET_KEY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut out = Vec::new();
+        while let Some(Ok(line)) = lines.next() {
+            let done = line.starts_with("console: ");
+            out.push(line);
+            if done {
+                break;
+            }
+        }
+        stop(&mut child);
+        out
+    };
+    let first_log = tmp.path().join("first.log");
+    let out = start(&first_log);
+    let addr = out[0]
+        .strip_prefix("originstore listening on ")
+        .unwrap()
+        .to_owned();
+    assert!(
+        out.iter()
+            .any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.last().unwrap(),
+        &format!("console: {addr}/console (sign in with an access key and its secret)")
+    );
+    let log = std::fs::read_to_string(&first_log).unwrap();
+    assert!(log.contains("created a new metadata store"), "{log}");
+    assert!(
+        !log.contains("upgraded") && !log.contains("migrated"),
+        "{log}"
+    );
+
+    let again_log = tmp.path().join("again.log");
+    start(&again_log);
+    let log = std::fs::read_to_string(&again_log).unwrap();
+    assert!(
+        !log.contains("created a new") && !log.contains("upgraded"),
+        "{log}"
+    );
+}
+
+fn stop(child: &mut std::process::Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
