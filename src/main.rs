@@ -55,18 +55,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let user = config.users[0].clone();
     let server = Server::start(config).await?;
     let addr = server.local_addr();
-    // stdout carries exactly what a user (or a test) needs; logs go to stderr.
-    println!("originstore listening on http://{addr}");
+    // stdout carries exactly what a user (or a test) needs; logs go to stderr. A reader
+    // that stopped reading (a closed pipe) must not stop the server: write errors are
+    // ignored, where `println!` would panic.
+    let mut lines = vec![format!("originstore listening on http://{addr}")];
     if generated {
-        println!("credentials (kept in the data directory):");
-        println!("export AWS_ACCESS_KEY_ID={}", user.access_key);
-        println!("export AWS_SECRET_ACCESS_KEY={}", user.secret_key);
-        println!("export AWS_ENDPOINT_URL=http://{addr}");
-        println!("export AWS_DEFAULT_REGION={}", server.state().config.region);
+        lines.push("credentials (kept in the data directory):".into());
+        lines.push(format!("export AWS_ACCESS_KEY_ID={}", user.access_key));
+        lines.push(format!("export AWS_SECRET_ACCESS_KEY={}", user.secret_key));
+        lines.push(format!("export AWS_ENDPOINT_URL=http://{addr}"));
+        let region = &server.state().config.region;
+        lines.push(format!("export AWS_DEFAULT_REGION={region}"));
     }
     if server.state().config.console {
-        println!("console: http://{addr}/console (sign in with an access key and its secret)");
+        let console = format!("http://{addr}/console");
+        lines.push(format!(
+            "console: {console} (sign in with an access key and its secret)"
+        ));
     }
+    let mut stdout = std::io::stdout().lock();
+    for line in lines {
+        use std::io::Write as _;
+        if writeln!(stdout, "{line}").is_err() {
+            break;
+        }
+    }
+    drop(stdout);
     shutdown_signal()
         .await
         .context("waiting for a shutdown signal")?;
