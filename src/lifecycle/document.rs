@@ -369,6 +369,18 @@ fn rule_of(wire: &RuleWire, index: usize) -> Result<Rule, S3Error> {
             )
         }
     };
+    for t in &wire.transitions {
+        // Transitions are kept (there is one storage class here) but validated as AWS does.
+        let date = t.date.as_deref().map(midnight).transpose()?;
+        if date.is_some() == t.days.is_some() {
+            return Err(malformed("a Transition holds one of Days and Date"));
+        }
+        if t.days.is_some_and(|d| d < 0) {
+            return Err(invalid_argument(
+                "'Days' in Transition action must be nonnegative",
+            ));
+        }
+    }
     let acts = expiration.is_some()
         || expired_object_delete_marker
         || noncurrent.is_some()
@@ -391,9 +403,14 @@ fn rule_of(wire: &RuleWire, index: usize) -> Result<Rule, S3Error> {
     })
 }
 
-/// Parse and validate a PutBucketLifecycleConfiguration body.
+/// Parse and validate a PutBucketLifecycleConfiguration body. A rule without an `ID` gets a
+/// unique one, kept in the stored document, as AWS assigns one (GET returns it).
 pub fn parse(body: &[u8]) -> Result<Lifecycle, S3Error> {
-    let document: LifecycleConfiguration = xml::from_xml_document(body, "LifecycleConfiguration")?;
+    let mut document: LifecycleConfiguration =
+        xml::from_xml_document(body, "LifecycleConfiguration")?;
+    for rule in document.rules.iter_mut().filter(|r| r.id.is_none()) {
+        rule.id = Some(uuid::Uuid::new_v4().simple().to_string());
+    }
     validate(document)
 }
 

@@ -121,6 +121,9 @@ async fn configuration_round_trip_and_errors() {
         ("<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status><Expiration><Days>0</Days></Expiration></Rule></LifecycleConfiguration>", "InvalidArgument"),
         ("<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status></Rule></LifecycleConfiguration>", "InvalidRequest"),
         ("<LifecycleConfiguration/>", "MalformedXML"),
+        // A transition Date must be midnight UTC, as an expiration Date.
+        ("<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status><Transition><Date>2030-01-01T10:00:00Z</Date><StorageClass>GLACIER</StorageClass></Transition></Rule></LifecycleConfiguration>", "InvalidArgument"),
+        ("<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status><Transition><Date>next week</Date><StorageClass>GLACIER</StorageClass></Transition></Rule></LifecycleConfiguration>", "InvalidArgument"),
     ] {
         let path = format!("/{BUCKET}?lifecycle");
         assert_eq!(
@@ -130,6 +133,54 @@ async fn configuration_round_trip_and_errors() {
         );
     }
     expect_code(get().await, "NoSuchLifecycleConfiguration");
+}
+
+/// Rules sent without an `ID` get a unique one, which GET returns and a second PUT of the
+/// returned document keeps; a transition at midnight UTC is accepted and returned.
+#[tokio::test]
+async fn rules_without_an_id_get_one() {
+    let s = server().await;
+    let body = "<LifecycleConfiguration>\
+        <Rule><Filter><Prefix>a/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule>\
+        <Rule><Filter><Prefix>b/</Prefix></Filter><Status>Enabled</Status><Transition><Date>2030-01-01T00:00:00Z</Date><StorageClass>GLACIER</StorageClass></Transition></Rule>\
+        </LifecycleConfiguration>";
+    let path = format!("/{BUCKET}?lifecycle");
+    let (status, _) = s.refusal(http::Method::PUT, &path, &[], body).await;
+    assert_eq!(status, 200);
+    let got = s
+        .client
+        .get_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("get");
+    let ids: Vec<&str> = got
+        .rules()
+        .iter()
+        .map(|r| r.id().unwrap_or_default())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(
+        ids.iter().all(|id| !id.is_empty()) && ids[0] != ids[1],
+        "{ids:?}"
+    );
+    let transition = &got.rules()[1].transitions()[0];
+    assert!(transition.date().is_some());
+    // The returned rules, sent back, keep their ids.
+    set_rules(&s.client, BUCKET, got.rules().to_vec()).await;
+    let again = s
+        .client
+        .get_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("get");
+    let again: Vec<&str> = again
+        .rules()
+        .iter()
+        .map(|r| r.id().unwrap_or_default())
+        .collect();
+    assert_eq!(again, ids);
 }
 
 #[tokio::test]
