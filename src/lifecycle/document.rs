@@ -295,6 +295,7 @@ fn rule_of(wire: &RuleWire, index: usize) -> Result<Rule, S3Error> {
     let id = wire
         .id
         .clone()
+        // Only a document stored before ids were assigned at PUT lacks one.
         .unwrap_or_else(|| format!("rule-{}", index + 1));
     if id.chars().count() > MAX_ID_CHARS {
         return Err(invalid_argument(

@@ -51,7 +51,13 @@ fn aws_examples_parse_into_rules() {
             keep_newer: 2
         })
     );
-    assert_eq!(r[2].id, "rule-3", "a rule without an ID gets one");
+    // A rule without an ID gets a unique one, kept in the document GET returns.
+    assert_eq!(r[2].id.len(), 32, "{}", r[2].id);
+    assert_ne!(r[2].id, r[0].id);
+    assert_eq!(
+        lifecycle.document.rules[2].id.as_deref(),
+        Some(r[2].id.as_str())
+    );
     assert!(r[2].expired_object_delete_marker);
     assert_eq!(r[2].abort_upload_days, Some(3));
     assert!(matches!(r[3].expiration, Some(Expiry::Date(_))));
