@@ -3,8 +3,9 @@
 //! serialisation (the declaration, the S3 namespace) and parsing. A document that belongs to
 //! one setting lives with it: CORS in `cors/wire.rs`, lifecycle in `lifecycle/document.rs`,
 //! the origin in `origin/document/wire.rs`, backfill in `origin/backfill/document.rs`.
-//! Request bodies are parsed under a size cap by the caller; a document that does not parse
-//! is an [`XmlError`] (MalformedXML to the client).
+//! Request bodies are parsed under a size cap by the caller; a document that does not parse,
+//! or holds a character XML 1.0 forbids, is an [`XmlError`] (MalformedXML to the client);
+//! answers write such characters as references (`characters.rs`).
 //!
 //! Element names and order follow the AWS API reference for each action. Structs use
 //! `rename_all = "PascalCase"`; fields whose AWS name is not the PascalCase of the field
@@ -12,7 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod characters;
 mod documents;
+pub use characters::check_characters;
 #[cfg(test)]
 mod tests;
 
@@ -82,7 +85,7 @@ fn serialise<T: Serialize>(value: &T, namespace: Option<&str>, root: Option<&str
     ) {
         body.insert_str(end + 1, &format!(" xmlns=\"{ns}\""));
     }
-    out.push_str(&body);
+    out.push_str(&characters::escape_forbidden(body));
     out
 }
 
@@ -93,6 +96,7 @@ pub const MAX_DEPTH: usize = 32;
 /// Parse a request document.
 pub fn from_xml<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, XmlError> {
     let text = std::str::from_utf8(body).map_err(|_| XmlError("not UTF-8".into()))?;
+    check_characters(text)?;
     check_depth(body)?;
     quick_xml::de::from_str(text).map_err(|e| XmlError(e.to_string()))
 }

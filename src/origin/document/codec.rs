@@ -19,6 +19,8 @@ pub fn parse(xml: &[u8]) -> Result<OriginConfiguration, ConfigError> {
         .map_err(|_| ConfigError::malformed("OriginConfiguration: the document is not UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     check_root(text)?;
+    crate::xml::check_characters(text)
+        .map_err(|e| ConfigError::malformed(format!("OriginConfiguration: {e}")))?;
     crate::xml::check_depth(text.as_bytes())
         .map_err(|e| ConfigError::malformed(format!("OriginConfiguration: {e}")))?;
     let wire: WireConfiguration = quick_xml::de::from_str(text).map_err(|e| {

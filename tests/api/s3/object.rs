@@ -404,6 +404,10 @@ async fn delete_is_idempotent_and_delete_objects_reports_per_key() {
         "<Delete></Delete>",
         "<Delete><Quiet>true</Quiet></Delete>",
         "<Other><Object><Key>kept</Key></Object></Other>",
+        // Characters XML 1.0 forbids, raw or as references: the whole body is refused.
+        "<Delete><Object><Key>kept</Key></Object><Object><Key>a\u{1}</Key></Object></Delete>",
+        "<Delete><Object><Key>kept</Key></Object><Object><Key>a&#x1;</Key></Object></Delete>",
+        "<Delete><Object><Key>kept</Key></Object><Object><Key>a&#0;</Key></Object></Delete>",
     ] {
         let resp = s
             .signed(http::Method::POST, "/bkt?delete")
