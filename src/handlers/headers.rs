@@ -43,9 +43,11 @@ pub fn object_attrs(headers: &HeaderMap) -> Result<ObjectAttrs, S3Error> {
     let mut total = 0;
     for (name, value) in headers {
         if let Some(meta_name) = name.as_str().strip_prefix("x-amz-meta-") {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            // The bytes as sent: a value need not be UTF-8 (Python sends latin-1).
             total += meta_name.len() + value.len();
-            attrs.user_metadata.insert(meta_name.to_owned(), value);
+            attrs
+                .user_metadata
+                .insert(meta_name.to_owned(), value.as_bytes().into());
         }
     }
     if total > MAX_USER_METADATA {
@@ -145,38 +147,36 @@ pub fn object_headers(
     head: &ObjectHead<'_>,
     overrides: &ResponseOverrides,
     send_checksums: bool,
-) -> Vec<(String, String)> {
+) -> Vec<(String, Vec<u8>)> {
     let a = head.attrs;
-    let mut out = vec![
-        ("etag".to_owned(), quoted_etag(head.etag)),
-        ("last-modified".to_owned(), http_date(head.last_modified)),
-        ("accept-ranges".to_owned(), "bytes".to_owned()),
-    ];
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut text = |name: &str, value: String| out.push((name.to_owned(), value.into_bytes()));
+    text("etag", quoted_etag(head.etag));
+    text("last-modified", http_date(head.last_modified));
+    text("accept-ranges", "bytes".to_owned());
     for (name, stored) in a.standard() {
         let value = overrides.get(name).or(stored);
         match (name, value) {
-            (_, Some(v)) => out.push((name.to_owned(), v.to_owned())),
-            ("content-type", None) => out.push((name.to_owned(), "binary/octet-stream".to_owned())),
+            (_, Some(v)) => text(name, v.to_owned()),
+            ("content-type", None) => text(name, "binary/octet-stream".to_owned()),
             (_, None) => {}
         }
     }
-    for (name, value) in &a.user_metadata {
-        out.push((format!("x-amz-meta-{name}"), value.clone()));
-    }
     if !a.tags.is_empty() {
-        out.push(("x-amz-tagging-count".to_owned(), a.tags.len().to_string()));
+        text("x-amz-tagging-count", a.tags.len().to_string());
     }
     if let Some(class) = &a.storage_class {
-        out.push(("x-amz-storage-class".to_owned(), class.clone()));
+        text("x-amz-storage-class", class.clone());
     }
     if send_checksums {
         for c in head.checksums {
-            out.push((c.algorithm.header_name().to_owned(), c.value.clone()));
-            out.push((
-                "x-amz-checksum-type".to_owned(),
-                checksum_type(c.composite).to_owned(),
-            ));
+            text(c.algorithm.header_name(), c.value.clone());
+            text("x-amz-checksum-type", checksum_type(c.composite).to_owned());
         }
+    }
+    // User metadata goes back as the bytes that were sent (they need not be UTF-8).
+    for (name, value) in &a.user_metadata {
+        out.push((format!("x-amz-meta-{name}"), value.as_bytes().to_vec()));
     }
     out
 }
@@ -194,10 +194,10 @@ pub fn checksum_type(composite: bool) -> &'static str {
 /// header values (they were validated on the way in, so this only guards old data).
 pub fn with_headers(
     mut builder: http::response::Builder,
-    headers: Vec<(String, String)>,
+    headers: Vec<(String, Vec<u8>)>,
 ) -> http::response::Builder {
     for (name, value) in headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
+        if let Ok(v) = HeaderValue::from_bytes(&value) {
             builder = builder.header(name, v);
         }
     }
@@ -283,7 +283,7 @@ mod tests {
         let a = object_attrs(&h).expect("attrs");
         assert_eq!(a.content_encoding, None);
         assert_eq!(
-            a.user_metadata.get("color").map(String::as_str),
+            a.user_metadata.get("color").and_then(|v| v.as_str()),
             Some("blue")
         );
         h.insert(

@@ -70,10 +70,9 @@ pub(super) fn attrs_of(headers: &HeaderMap) -> ObjectAttrs {
     }
     for (name, value) in headers {
         if let Some(meta) = name.as_str().strip_prefix("x-amz-meta-") {
-            attrs.user_metadata.insert(
-                meta.to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            );
+            attrs
+                .user_metadata
+                .insert(meta.to_owned(), value.as_bytes().into());
         }
     }
     attrs

@@ -160,6 +160,7 @@ mod lease;
 mod list;
 mod list_versions;
 mod meta;
+mod metadata_value;
 mod multipart;
 mod object;
 mod range;
@@ -175,6 +176,7 @@ pub use bucket::validate_bucket_name;
 pub use buffers::ReadBuffers;
 pub use checksum::Checksummer;
 pub use fill::FillWriter;
+pub use metadata_value::MetadataValue;
 pub use reader::ObjectReader;
 pub use store::Store;
 pub use versions::{Deleted, Versioning};
@@ -350,7 +352,7 @@ pub struct ObjectAttrs {
     pub content_language: Option<String>,
     pub expires: Option<String>,
     /// `x-amz-meta-*` without the prefix, lower-cased names, sorted.
-    pub user_metadata: std::collections::BTreeMap<String, String>,
+    pub user_metadata: std::collections::BTreeMap<String, MetadataValue>,
     /// Set when the object was filled from an origin.
     pub origin: Option<OriginStamp>,
     /// Object tags (`x-amz-tagging`, PutObjectTagging), in the order they were given.

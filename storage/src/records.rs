@@ -81,7 +81,7 @@ struct ObjectAttrsV1 {
     content_encoding: Option<String>,
     content_language: Option<String>,
     expires: Option<String>,
-    user_metadata: std::collections::BTreeMap<String, String>,
+    user_metadata: std::collections::BTreeMap<String, crate::MetadataValue>,
     origin: Option<OriginStampV2>,
 }
 
@@ -132,7 +132,7 @@ struct ObjectAttrsV2 {
     content_encoding: Option<String>,
     content_language: Option<String>,
     expires: Option<String>,
-    user_metadata: std::collections::BTreeMap<String, String>,
+    user_metadata: std::collections::BTreeMap<String, crate::MetadataValue>,
     origin: Option<OriginStampV2>,
     tags: Vec<(String, String)>,
     storage_class: Option<String>,
@@ -653,7 +653,7 @@ mod tests {
         assert!(rec.full_object);
         assert_eq!(rec.attrs.content_type.as_deref(), Some("text/plain"));
         assert_eq!(
-            rec.attrs.user_metadata.get("k").map(String::as_str),
+            rec.attrs.user_metadata.get("k").and_then(|v| v.as_str()),
             Some("v")
         );
         assert_eq!(rec.attrs.tags, vec![("team".to_owned(), "red".to_owned())]);

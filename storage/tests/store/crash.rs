@@ -78,7 +78,7 @@ fn crash_child() {
             let mut attrs = ObjectAttrs::default();
             attrs
                 .user_metadata
-                .insert("version".into(), version.to_string());
+                .insert("version".into(), version.to_string().into());
             writeln!(log, "intent {key} {version}").unwrap();
             if is_multipart(version) {
                 let up = store
@@ -191,7 +191,11 @@ async fn verify(dir: &Path) -> usize {
             continue;
         };
         let meta = store.head_object("bkt", &name).unwrap();
-        let version: u64 = meta.attrs.user_metadata["version"].parse().unwrap();
+        let version: u64 = meta.attrs.user_metadata["version"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         let h = h.expect("an object exists only if a write was intended");
         assert!(
             Some(version) == acked || (Some(version) > acked && h.intended.contains(&version)),
@@ -219,10 +223,13 @@ async fn verify(dir: &Path) -> usize {
         let name = key_name(key);
         let h = log.get(&key);
         let acked = h.and_then(|h| h.acked);
-        let current: Option<u64> = store
-            .head_object("bkt", &name)
-            .ok()
-            .map(|m| m.attrs.user_metadata["version"].parse().unwrap());
+        let current: Option<u64> = store.head_object("bkt", &name).ok().map(|m| {
+            m.attrs.user_metadata["version"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        });
         let uploads = store
             .list_uploads(
                 "bkt",
@@ -236,7 +243,11 @@ async fn verify(dir: &Path) -> usize {
         // Versions present after recovery: the object's, and each retried completion.
         let mut present: BTreeSet<u64> = current.into_iter().collect();
         for up in uploads.uploads.iter().filter(|u| u.key == name) {
-            let version: u64 = up.attrs.user_metadata["version"].parse().unwrap();
+            let version: u64 = up.attrs.user_metadata["version"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert_ne!(
                 Some(version),
                 current,

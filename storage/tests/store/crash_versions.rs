@@ -105,7 +105,7 @@ fn versions_crash_child() {
                     writeln!(log, "intent put {key} {n}").unwrap();
                     let data = version_content(key, n);
                     let mut attrs = ObjectAttrs::default();
-                    attrs.user_metadata.insert("n".into(), n.to_string());
+                    attrs.user_metadata.insert("n".into(), n.to_string().into());
                     let meta = store
                         .put_object(BUCKET, &name, attrs, super::body(&data), &Expect::default())
                         .await
@@ -243,7 +243,11 @@ async fn verify(dir: &Path) -> usize {
                     if meta.size > INLINE_MAX as u64 {
                         object_versions += 1;
                     }
-                    let n: u64 = meta.attrs.user_metadata["n"].parse().unwrap();
+                    let n: u64 = meta.attrs.user_metadata["n"]
+                        .as_str()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
                     if let Some((acked_n, marker)) = acked {
                         assert_eq!((*acked_n, *marker), (n, false), "{name}: {id}");
                     }

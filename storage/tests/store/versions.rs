@@ -376,7 +376,10 @@ async fn a_format_1_data_directory_opens_and_keeps_everything() {
         assert_eq!(meta.version_id, None);
         assert_eq!(meta.attrs.content_type.as_deref(), Some("text/plain"));
         assert_eq!(
-            meta.attrs.user_metadata.get("colour").map(String::as_str),
+            meta.attrs
+                .user_metadata
+                .get("colour")
+                .and_then(|v| v.as_str()),
             Some("grey")
         );
         assert_eq!(
