@@ -209,7 +209,7 @@ impl Acl {
             } else if let Some(uri) = g.uri {
                 group_grantee(uri.trim())?
             } else if g.email_address.is_some() {
-                return Err(unresolvable_email());
+                return Err(email_grantee());
             } else {
                 return Err(S3Error::malformed_xml(
                     "a Grantee needs an ID, a URI or an EmailAddress",
@@ -257,28 +257,22 @@ impl Acl {
     }
 
     /// The document GetBucketAcl / GetObjectAcl answer.
-    pub fn to_document(&self, users: &[User]) -> xml::AccessControlPolicy {
+    pub fn to_document(&self) -> xml::AccessControlPolicy {
         let grants = self
             .grants
             .iter()
             .map(|g| {
-                let (kind, id, display_name, uri) = match &g.grantee {
-                    Grantee::User(id) => (
-                        "CanonicalUser",
-                        Some(id.clone()),
-                        Some(display_name(id, users)),
-                        None,
-                    ),
-                    Grantee::AllUsers => ("Group", None, None, Some(ALL_USERS)),
-                    Grantee::AuthenticatedUsers => ("Group", None, None, Some(AUTHENTICATED_USERS)),
-                    Grantee::LogDelivery => ("Group", None, None, Some(LOG_DELIVERY)),
+                let (kind, id, uri) = match &g.grantee {
+                    Grantee::User(id) => ("CanonicalUser", Some(id.clone()), None),
+                    Grantee::AllUsers => ("Group", None, Some(ALL_USERS)),
+                    Grantee::AuthenticatedUsers => ("Group", None, Some(AUTHENTICATED_USERS)),
+                    Grantee::LogDelivery => ("Group", None, Some(LOG_DELIVERY)),
                 };
                 xml::Grant {
                     grantee: xml::Grantee {
                         xmlns_xsi: xml::XSI_NS,
                         kind,
                         id,
-                        display_name,
                         uri,
                     },
                     permission: g.permission.as_str(),
@@ -288,7 +282,6 @@ impl Acl {
         xml::AccessControlPolicy {
             owner: xml::Owner {
                 id: self.owner.clone(),
-                display_name: display_name(&self.owner, users),
             },
             acl: xml::AccessControlList { grants },
         }
@@ -308,14 +301,6 @@ impl Acl {
     }
 }
 
-/// The display name of a canonical id: the configured user's access key.
-pub fn display_name(id: &str, users: &[User]) -> String {
-    users
-        .iter()
-        .find(|u| canonical_id(&u.access_key) == id)
-        .map_or_else(|| id.to_owned(), |u| u.access_key.clone())
-}
-
 fn user_grantee(id: &str, users: &[User]) -> Result<Grantee, S3Error> {
     if users.iter().any(|u| canonical_id(&u.access_key) == id) {
         Ok(Grantee::User(id.to_owned()))
@@ -333,10 +318,11 @@ fn group_grantee(uri: &str) -> Result<Grantee, S3Error> {
     }
 }
 
-fn unresolvable_email() -> S3Error {
+/// A grant to an email address: AWS refuses those with 405 since 1 October 2025.
+fn email_grantee() -> S3Error {
     S3Error::new(
-        S3ErrorCode::UnresolvableGrantByEmailAddress,
-        "The email address you provided does not match any account on record.",
+        S3ErrorCode::MethodNotAllowed,
+        "Email grantees are no longer supported in access control lists; grant to a canonical id.",
     )
 }
 
@@ -350,7 +336,7 @@ fn parse_header_grantee(text: &str, users: &[User]) -> Result<Grantee, S3Error> 
     match kind.trim() {
         "id" => user_grantee(value, users),
         "uri" => group_grantee(value),
-        "emailAddress" => Err(unresolvable_email()),
+        "emailAddress" => Err(email_grantee()),
         other => Err(invalid_argument(format!("Invalid grantee type: {other}"))),
     }
 }

@@ -28,7 +28,7 @@ pub async fn handle_get_bucket_acl(
     } else {
         Arc::new(Acl::private(&canonical_id(&owner)))
     };
-    xml_response(StatusCode::OK, &acl.to_document(&state.config.users))
+    xml_response(StatusCode::OK, &acl.to_document())
 }
 
 /// The ACL a PutBucketAcl / PutObjectAcl asks for: from its headers or its
@@ -91,7 +91,7 @@ pub async fn handle_get_object_acl(
     let bucket_owner = canonical_id(&state.store.head_bucket(bucket)?.owner);
     let acls_enabled = state.access.ownership_of(bucket)?.acls_enabled();
     let acl = object_acl_of(&bucket_owner, acls_enabled, &meta)?;
-    let response = xml_response(StatusCode::OK, &acl.to_document(&state.config.users))?;
+    let response = xml_response(StatusCode::OK, &acl.to_document())?;
     with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 

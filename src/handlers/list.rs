@@ -63,7 +63,7 @@ fn list_result(
     c: &ListCommon,
     page: &ListPage,
     enc: &impl Fn(&str) -> String,
-    owner: Option<(&str, &[crate::identity::User])>,
+    owner: Option<&str>,
 ) -> xml::ListBucketResult {
     let contents = page
         .objects
@@ -73,7 +73,7 @@ fn list_result(
             last_modified: xml::timestamp(o.last_modified),
             etag: quoted_etag(&o.etag),
             size: o.size,
-            owner: owner.map(|(bucket_owner, users)| listed_owner(&o.attrs, bucket_owner, users)),
+            owner: owner.map(|bucket_owner| listed_owner(&o.attrs, bucket_owner)),
             storage_class: storage_class_name(&o.attrs),
         })
         .collect();
@@ -106,8 +106,7 @@ pub async fn handle_list_objects(
     let page = scan(state, bucket, &c, marker.clone()).await?;
     let enc = encoder(c.url_encode);
     let owner = state.store.head_bucket(bucket)?.owner;
-    let users = state.config.users.as_slice();
-    let base = list_result(bucket, &c, &page, &enc, Some((&owner, users)));
+    let base = list_result(bucket, &c, &page, &enc, Some(&owner));
     // NextMarker is only returned with a delimiter; without one, clients resume from the
     // last key (AWS ListObjects reference).
     let next_marker = if page.is_truncated && c.delimiter.is_some() {
@@ -151,14 +150,7 @@ pub async fn handle_list_objects_v2(
     } else {
         None
     };
-    let users = state.config.users.as_slice();
-    let base = list_result(
-        bucket,
-        &c,
-        &page,
-        &enc,
-        owner.as_deref().map(|o| (o, users)),
-    );
+    let base = list_result(bucket, &c, &page, &enc, owner.as_deref());
     let next_token = if page.is_truncated {
         page.next_after.as_deref().map(encode_token)
     } else {
@@ -200,7 +192,6 @@ pub async fn handle_list_object_versions(
         .map_err(S3Error::internal)??;
     let enc = encoder(c.url_encode);
     let bucket_owner = state.store.head_bucket(bucket)?.owner;
-    let users = state.config.users.as_slice();
     let entries = page
         .versions
         .iter()
@@ -215,7 +206,7 @@ pub async fn handle_list_object_versions(
                     last_modified,
                     etag: quoted_etag(&o.etag),
                     size: o.size,
-                    owner: listed_owner(&o.attrs, &bucket_owner, users),
+                    owner: listed_owner(&o.attrs, &bucket_owner),
                     storage_class: storage_class_name(&o.attrs),
                 }),
                 None => xml::VersionListEntry::DeleteMarker(xml::DeleteMarkerEntry {

@@ -2,21 +2,17 @@
 //! ListObjectVersions): the one its ACL names, else the bucket's owner.
 
 use crate::access::Acl;
-use crate::identity::User;
 use crate::xml::Owner;
 
 /// The `Owner` a listing shows for an object: the one its ACL names, else the bucket's.
-pub fn listed_owner(attrs: &storage::ObjectAttrs, bucket_owner: &str, users: &[User]) -> Owner {
+pub fn listed_owner(attrs: &storage::ObjectAttrs, bucket_owner: &str) -> Owner {
     let owner = attrs
         .acl
         .as_deref()
         .and_then(|stored| Acl::decode(stored).ok())
         .map(|acl| acl.owner);
     match owner {
-        Some(id) => Owner {
-            display_name: crate::access::acl::display_name(&id, users),
-            id,
-        },
+        Some(id) => Owner { id },
         None => Owner::new(bucket_owner),
     }
 }

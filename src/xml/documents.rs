@@ -9,20 +9,21 @@ use serde::{Deserialize, Serialize};
 
 // Buckets
 
+/// An `Owner`: the canonical id alone. AWS stopped returning `DisplayName` on 21 November
+/// 2025 (clients use canonical ids), and a display name here would be the user's access
+/// key, which nobody who may list a bucket should learn.
 #[derive(Serialize, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct Owner {
     #[serde(rename = "ID")]
     pub id: String,
-    pub display_name: String,
 }
 
 impl Owner {
-    /// The user of `access_key`: its canonical id, its access key as display name.
+    /// The user of `access_key`, by its canonical id.
     pub fn new(access_key: &str) -> Owner {
         Owner {
             id: crate::identity::canonical_id(access_key),
-            display_name: access_key.to_owned(),
         }
     }
 }
@@ -135,10 +136,9 @@ pub struct Grantee {
     pub xmlns_xsi: &'static str,
     #[serde(rename = "@xsi:type")]
     pub kind: &'static str,
+    /// A user grantee's canonical id (no `DisplayName`: see [`Owner`]).
     #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
     #[serde(rename = "URI", skip_serializing_if = "Option::is_none")]
     pub uri: Option<&'static str>,
 }

@@ -83,16 +83,13 @@ fn timestamps_have_milliseconds() {
 }
 
 fn owner() -> Owner {
-    Owner {
-        id: "AK".into(),
-        display_name: "AK".into(),
-    }
+    Owner { id: "AK".into() }
 }
 
 const T: &str = "2009-10-12T17:50:30.000Z";
 
 /// `<Owner>` as every document carries it.
-const OWNER: &str = "<Owner><ID>AK</ID><DisplayName>AK</DisplayName></Owner>";
+const OWNER: &str = "<Owner><ID>AK</ID></Owner>";
 
 #[test]
 fn error_golden() {
@@ -172,17 +169,13 @@ fn create_bucket_configuration_request_parses() {
 #[test]
 fn access_control_policy_golden() {
     use crate::access::acl::{Acl, ALL_USERS};
-    let users = [crate::identity::User {
-        access_key: "AK".into(),
-        secret_key: "SK".into(),
-    }];
     let id = crate::identity::canonical_id("AK");
     let acl = Acl::canned("public-read", &id, &id).expect("canned");
-    let xml = to_xml(&acl.to_document(&users));
+    let xml = to_xml(&acl.to_document());
     assert_eq!(
         xml,
-        format!("{DECL}<AccessControlPolicy xmlns=\"{S3_NS}\"><Owner><ID>{id}</ID><DisplayName>AK</DisplayName></Owner><AccessControlList>\
-<Grant><Grantee xmlns:xsi=\"{XSI_NS}\" xsi:type=\"CanonicalUser\"><ID>{id}</ID><DisplayName>AK</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>\
+        format!("{DECL}<AccessControlPolicy xmlns=\"{S3_NS}\"><Owner><ID>{id}</ID></Owner><AccessControlList>\
+<Grant><Grantee xmlns:xsi=\"{XSI_NS}\" xsi:type=\"CanonicalUser\"><ID>{id}</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>\
 <Grant><Grantee xmlns:xsi=\"{XSI_NS}\" xsi:type=\"Group\"><URI>{ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant>\
 </AccessControlList></AccessControlPolicy>")
     );
@@ -387,7 +380,7 @@ fn list_parts_golden() {
     });
     assert_eq!(
         xml,
-        format!("{DECL}<ListPartsResult xmlns=\"{S3_NS}\"><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>1</NextPartNumberMarker><MaxParts>1</MaxParts><IsTruncated>true</IsTruncated><ChecksumAlgorithm>SHA256</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType><Initiator><ID>AK</ID><DisplayName>AK</DisplayName></Initiator>{OWNER}<StorageClass>STANDARD</StorageClass><Part><PartNumber>1</PartNumber><LastModified>{T}</LastModified><ETag>\"e\"</ETag><Size>5</Size><ChecksumSHA256>c2hh</ChecksumSHA256></Part></ListPartsResult>")
+        format!("{DECL}<ListPartsResult xmlns=\"{S3_NS}\"><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>1</NextPartNumberMarker><MaxParts>1</MaxParts><IsTruncated>true</IsTruncated><ChecksumAlgorithm>SHA256</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType><Initiator><ID>AK</ID></Initiator>{OWNER}<StorageClass>STANDARD</StorageClass><Part><PartNumber>1</PartNumber><LastModified>{T}</LastModified><ETag>\"e\"</ETag><Size>5</Size><ChecksumSHA256>c2hh</ChecksumSHA256></Part></ListPartsResult>")
     );
 }
 
@@ -419,7 +412,7 @@ fn list_multipart_uploads_golden() {
     });
     assert_eq!(
         xml,
-        format!("{DECL}<ListMultipartUploadsResult xmlns=\"{S3_NS}\"><Bucket>b</Bucket><KeyMarker/><UploadIdMarker/><NextKeyMarker>k</NextKeyMarker><NextUploadIdMarker>u1</NextUploadIdMarker><Prefix/><Delimiter>/</Delimiter><MaxUploads>1</MaxUploads><IsTruncated>true</IsTruncated><Upload><Key>k</Key><UploadId>u1</UploadId><Initiator><ID>AK</ID><DisplayName>AK</DisplayName></Initiator>{OWNER}<StorageClass>STANDARD</StorageClass><Initiated>{T}</Initiated></Upload><CommonPrefixes><Prefix>d/</Prefix></CommonPrefixes></ListMultipartUploadsResult>")
+        format!("{DECL}<ListMultipartUploadsResult xmlns=\"{S3_NS}\"><Bucket>b</Bucket><KeyMarker/><UploadIdMarker/><NextKeyMarker>k</NextKeyMarker><NextUploadIdMarker>u1</NextUploadIdMarker><Prefix/><Delimiter>/</Delimiter><MaxUploads>1</MaxUploads><IsTruncated>true</IsTruncated><Upload><Key>k</Key><UploadId>u1</UploadId><Initiator><ID>AK</ID></Initiator>{OWNER}<StorageClass>STANDARD</StorageClass><Initiated>{T}</Initiated></Upload><CommonPrefixes><Prefix>d/</Prefix></CommonPrefixes></ListMultipartUploadsResult>")
     );
 }
 

@@ -225,10 +225,7 @@ async fn object_canned_acls_table() {
         .await
         .expect("acl");
     assert_eq!(acl.owner().and_then(|o| o.id()), Some(other_id.as_str()));
-    assert_eq!(
-        acl.owner().and_then(|o| o.display_name()),
-        Some(OTHER_ACCESS_KEY)
-    );
+    assert_eq!(acl.owner().and_then(|o| o.display_name()), None);
     let grants: Vec<_> = acl
         .grants()
         .iter()
@@ -332,9 +329,10 @@ async fn grants_by_header_and_by_document() {
             400,
         ),
         (
+            // AWS refuses email grantees with 405 since 1 October 2025.
             vec![("x-amz-grant-read", "emailAddress=\"a@example.com\"")],
-            "UnresolvableGrantByEmailAddress",
-            400,
+            "MethodNotAllowed",
+            405,
         ),
         (
             vec![("x-amz-acl", "world-writable")],
@@ -1076,4 +1074,113 @@ async fn a_missing_bucket_is_no_such_bucket_to_everyone() {
         .await
         .expect("sent");
     assert_eq!(resp.status().as_u16(), 404);
+}
+
+/// AWS stopped returning `DisplayName` on 21 November 2025; here it was the writer's access
+/// key, so anyone who could list a bucket learned the keys of those who wrote into it. No
+/// answer names one now; and an ACL naming an email grantee is 405, as on AWS since
+/// 1 October 2025.
+#[tokio::test]
+async fn no_answer_names_a_display_name_or_an_access_key() {
+    let s = server().await;
+    let owner = (ACCESS_KEY, SECRET_KEY);
+    let other = (OTHER_ACCESS_KEY, OTHER_SECRET_KEY);
+    let call = |keys: (&'static str, &'static str), method: Method, path: String, body: &str| {
+        signed_request(&s.endpoint(), keys, method, &path, http::HeaderMap::new())
+            .body(body.to_owned())
+            .send()
+    };
+    let ok = |resp: reqwest::Response| async move {
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        assert!(status.is_success(), "{status}: {text}");
+        text
+    };
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-amz-acl", "public-read-write".parse().expect("value"));
+    let resp = signed_request(&s.endpoint(), owner, Method::PUT, "/shared", headers)
+        .send()
+        .await
+        .expect("sent");
+    ok(resp).await;
+    // Another user writes an object and starts an upload in the owner's bucket.
+    ok(call(other, Method::PUT, "/shared/k".into(), "x")
+        .await
+        .expect("sent"))
+    .await;
+    let started = ok(call(other, Method::POST, "/shared/up?uploads".into(), "")
+        .await
+        .expect("sent"))
+    .await;
+    let upload_id = started
+        .split("<UploadId>")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .expect("an upload id")
+        .to_owned();
+    ok(call(
+        other,
+        Method::PUT,
+        format!("/shared/up?partNumber=1&uploadId={upload_id}"),
+        "p",
+    )
+    .await
+    .expect("sent"))
+    .await;
+    for path in [
+        "/".to_owned(),
+        "/shared".to_owned(),
+        "/shared?list-type=2&fetch-owner=true".to_owned(),
+        "/shared?versions".to_owned(),
+        "/shared?acl".to_owned(),
+        "/shared/k?acl".to_owned(),
+        "/shared?uploads".to_owned(),
+        format!("/shared/up?uploadId={upload_id}"),
+    ] {
+        // The bucket's ACL is its owner's to read, the object's its writer's.
+        let callers = match path.as_str() {
+            "/shared?acl" => vec![owner],
+            "/shared/k?acl" => vec![other],
+            _ => vec![owner, other],
+        };
+        for who in callers {
+            let body = ok(call(who, Method::GET, path.clone(), "")
+                .await
+                .expect("sent"))
+            .await;
+            assert!(
+                body.contains("<ID>"),
+                "{path}: an owner by canonical id: {body}"
+            );
+            for leak in ["DisplayName", ACCESS_KEY, OTHER_ACCESS_KEY] {
+                assert!(
+                    !body.contains(leak),
+                    "{path} as {}: {leak} in {body}",
+                    who.0
+                );
+            }
+        }
+    }
+    // An email grantee in a document is refused as AWS refuses it; nothing changes.
+    let document = |owner_key: &str| {
+        format!(
+            "<AccessControlPolicy><Owner><ID>{}</ID></Owner><AccessControlList><Grant>\
+             <Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:type=\"AmazonCustomerByEmail\"><EmailAddress>a@example.com</EmailAddress></Grantee>\
+             <Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
+            canonical(owner_key)
+        )
+    };
+    for (who, key, path) in [
+        (Who::Owner, ACCESS_KEY, "/shared?acl"),
+        (Who::Other, OTHER_ACCESS_KEY, "/shared/k?acl"),
+    ] {
+        let got = send(&s, who, Method::PUT, path, &[], &document(key)).await;
+        assert_eq!(got, (405, "MethodNotAllowed".to_owned()), "{path}");
+    }
+    let body = ok(call(owner, Method::GET, "/shared?acl".into(), "")
+        .await
+        .expect("sent"))
+    .await;
+    assert!(body.contains("AllUsers"), "still public-read-write: {body}");
 }
