@@ -39,17 +39,7 @@ impl ChecksumPlan {
             ..Default::default()
         };
         if let Some(md5) = header(headers, "content-md5") {
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(md5.trim())
-                .ok()
-                .and_then(|v| <[u8; 16]>::try_from(v).ok())
-                .ok_or_else(|| {
-                    S3Error::new(
-                        S3ErrorCode::InvalidDigest,
-                        "The Content-MD5 you specified was invalid.",
-                    )
-                })?;
-            plan.expect.md5 = Some(raw);
+            plan.expect.md5 = Some(decode_md5(md5)?);
         }
         for algorithm in ALGORITHMS {
             if let Some(value) = header(headers, algorithm.header_name()) {
@@ -115,6 +105,48 @@ impl ChecksumPlan {
         }
         Ok(())
     }
+}
+
+/// A `Content-MD5` value: the base64 of 16 bytes, else InvalidDigest.
+pub fn decode_md5(value: &str) -> Result<[u8; 16], S3Error> {
+    base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()
+        .and_then(|v| <[u8; 16]>::try_from(v).ok())
+        .ok_or_else(|| {
+            S3Error::new(
+                S3ErrorCode::InvalidDigest,
+                "The Content-MD5 you specified was invalid.",
+            )
+        })
+}
+
+/// A checksum of the whole object sent with CompleteMultipartUpload: the full-object form
+/// (`<base64>`) or the composite form SDKs send (`<base64>-<part count>`). Returns the
+/// base64 and the count, after checking the value's shape as for any checksum header.
+pub fn parse_object_checksum(
+    algorithm: ChecksumAlgorithm,
+    value: &str,
+) -> Result<(String, Option<u32>), S3Error> {
+    let value = value.trim();
+    let (base, parts) = match value.rsplit_once('-') {
+        Some((base, count)) => {
+            let count = count
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    S3Error::new(
+                        S3ErrorCode::InvalidRequest,
+                        format!("Value for {} header is invalid.", algorithm.header_name()),
+                    )
+                })?;
+            (base, Some(count))
+        }
+        None => (value, None),
+    };
+    decode_checksum(algorithm, base)?;
+    Ok((base.to_owned(), parts))
 }
 
 fn decode_checksum(algorithm: ChecksumAlgorithm, value: &str) -> Result<Vec<u8>, S3Error> {

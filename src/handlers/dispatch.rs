@@ -11,8 +11,8 @@ use axum::response::Response;
 
 use super::context::RequestContext;
 use super::{
-    acl, attributes, backfill, bucket, copy, cors, delete, get, lifecycle, list, multipart, origin,
-    origin_status, policy, post_object, purge, put, tagging, versioning,
+    acl, attributes, backfill, bucket, completion, copy, cors, delete, get, lifecycle, list,
+    multipart, origin, origin_status, policy, post_object, purge, put, tagging, versioning,
 };
 use crate::access;
 use crate::error::{S3Error, S3ErrorCode};
@@ -177,7 +177,7 @@ async fn dispatch_object(
             multipart::handle_upload_part_copy(state, ctx, part, &source).await
         }
         Op::CompleteMultipartUpload { upload_id } => {
-            multipart::handle_complete_multipart_upload(state, ctx, b, k, &upload_id).await
+            completion::handle_complete_multipart_upload(state, ctx, b, k, &upload_id).await
         }
         Op::AbortMultipartUpload { upload_id } => {
             multipart::handle_abort_multipart_upload(state, b, k, &upload_id).await

@@ -18,6 +18,7 @@ mod attributes;
 mod backfill;
 mod bucket;
 mod checksums;
+mod completion;
 mod conditions;
 mod context;
 mod copy;

@@ -1,24 +1,21 @@
 //! Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy,
-//! CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
-//!
-//! Parts are staged as blobs by the storage crate; completion validates the part list and
-//! commits the object atomically with the removal of the upload.
+//! AbortMultipartUpload, ListParts, ListMultipartUploads (CompleteMultipartUpload is in
+//! `completion.rs`). Parts are staged as blobs by the storage crate.
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
-use storage::{ChecksumAlgorithm, CompletedPart, UploadQuery};
+use storage::{ChecksumAlgorithm, UploadQuery};
 
-use super::conditions;
 use super::context::RequestContext;
 use super::copy_source::open_copy_source;
 use super::headers;
 use super::new_acl::acl_for_new_object;
 use super::range::parse_range;
 use super::receive::{receive_blob, BodyKind};
-use super::reply::{empty_response, read_small_body, xml_response, xml_text_response};
+use super::reply::{empty_response, xml_response};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::router::{CopySource, ListPartsParams, ListUploadsParams};
 use crate::state::AppState;
@@ -194,142 +191,6 @@ pub async fn handle_upload_part_copy(
             etag: headers::quoted_etag(&part.etag),
         },
     )
-}
-
-pub async fn handle_complete_multipart_upload(
-    state: &Arc<AppState>,
-    ctx: &mut RequestContext,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
-) -> Result<Response, S3Error> {
-    // 10000 parts of ~100 bytes of XML each.
-    let body = read_small_body(ctx, 4 * 1024 * 1024).await?;
-    let request: xml::CompleteMultipartUpload = xml::from_xml(&body)?;
-    if request.parts.is_empty() {
-        return Err(S3Error::malformed_xml(
-            "a CompleteMultipartUpload request must list at least one part",
-        ));
-    }
-    // The upload, read once. Gone: a retried completion, which storage answers from the
-    // object it made (its checks and conditions passed the first time).
-    let condition = match state.store.get_upload(bucket, key, upload_id) {
-        Ok(upload) => {
-            check_listed_part_checksums(state, &upload, &request.parts)?;
-            check_object_size(state, ctx, &upload, &request.parts)?;
-            conditions::write_condition(state, &ctx.parts.headers, bucket, key)?
-        }
-        Err(storage::Error::NoSuchUpload) => storage::CommitCondition::Always,
-        Err(e) => return Err(e.into()),
-    };
-    let parts: Vec<CompletedPart> = request
-        .parts
-        .into_iter()
-        .map(|p| CompletedPart {
-            part_number: p.part_number,
-            etag: p.etag,
-        })
-        .collect();
-    // A checksum of the whole object sent with the completion must be the object's.
-    let claimed: Vec<(ChecksumAlgorithm, String)> = ChecksumAlgorithm::ALL
-        .into_iter()
-        .filter_map(|a| ctx.header(a.header_name()).map(|v| (a, v.to_owned())))
-        .collect();
-    let meta = state
-        .store
-        .complete_upload_if(bucket, key, upload_id, &parts, condition, &claimed)
-        .await?;
-    let checksum_type = meta
-        .checksums
-        .first()
-        .map(|c| headers::checksum_type(c.composite));
-    let result = xml::CompleteMultipartUploadResult {
-        location: format!("/{bucket}/{key}"),
-        bucket: bucket.to_owned(),
-        key: key.to_owned(),
-        etag: headers::quoted_etag(&meta.etag),
-        checksum: meta.checksums.first().map(|c| xml::Checksum {
-            algorithm: c.algorithm,
-            value: c.value.clone(),
-        }),
-        checksum_type,
-    };
-    let response = xml_text_response(
-        StatusCode::OK,
-        xml::to_xml_with_root("CompleteMultipartUploadResult", &result),
-    )?;
-    let response = headers::with_expiration(state, bucket, &meta, response)?;
-    headers::with_version(state, bucket, meta.version_id.as_deref(), response)
-}
-
-/// `x-amz-mp-object-size`, when sent, must be the total size of the listed parts (AWS:
-/// 400 InvalidRequest otherwise), checked before anything is written.
-fn check_object_size(
-    state: &AppState,
-    ctx: &RequestContext,
-    upload: &storage::Upload,
-    listed: &[xml::CompletePart],
-) -> Result<(), S3Error> {
-    let Some(claimed) = ctx.header("x-amz-mp-object-size") else {
-        return Ok(());
-    };
-    let invalid = |m: String| S3Error::new(S3ErrorCode::InvalidRequest, m);
-    let claimed: u64 = claimed
-        .trim()
-        .parse()
-        .map_err(|_| invalid("x-amz-mp-object-size must be a size in bytes".to_owned()))?;
-    let parts = state
-        .store
-        .list_parts(&upload.bucket, &upload.key, &upload.upload_id, 0, 10_000)?
-        .parts;
-    let total: u64 = listed
-        .iter()
-        .filter_map(|l| parts.iter().find(|p| p.part_number == l.part_number))
-        .map(|p| p.size)
-        .sum();
-    if total != claimed {
-        return Err(invalid(format!(
-            "The provided 'x-amz-mp-object-size' header value {claimed} does not match what was computed: {total}"
-        )));
-    }
-    Ok(())
-}
-
-/// Part checksums listed in a CompleteMultipartUpload request must match the stored ones,
-/// for the upload's checksum algorithm (AWS answers InvalidPart otherwise).
-fn check_listed_part_checksums(
-    state: &AppState,
-    upload: &storage::Upload,
-    listed: &[xml::CompletePart],
-) -> Result<(), S3Error> {
-    let Some(algorithm) = upload.checksum_algorithm else {
-        return Ok(());
-    };
-    if !listed.iter().any(|p| p.checksum(algorithm).is_some()) {
-        return Ok(());
-    }
-    let stored = state
-        .store
-        .list_parts(&upload.bucket, &upload.key, &upload.upload_id, 0, 10_000)?
-        .parts;
-    for part in listed {
-        let Some(claimed) = part.checksum(algorithm) else {
-            continue;
-        };
-        let actual = stored
-            .iter()
-            .find(|p| p.part_number == part.part_number)
-            .and_then(|p| p.checksum.as_deref());
-        if actual.is_some_and(|actual| actual != claimed.trim()) {
-            return Err(storage::Error::InvalidPart(format!(
-                "the {} of part {} does not match the uploaded part",
-                algorithm.as_str(),
-                part.part_number
-            ))
-            .into());
-        }
-    }
-    Ok(())
 }
 
 pub async fn handle_abort_multipart_upload(

@@ -34,14 +34,41 @@ pub fn empty_response(status: StatusCode) -> Response {
     r
 }
 
-/// Read a small request document whole (under `limit`), verifying Content-MD5 when sent.
+/// Read a small request document whole (under `limit`), verifying Content-MD5 and any
+/// `x-amz-checksum-*` header, which describe this body.
 pub async fn read_small_body(
     ctx: &mut RequestContext,
     limit: usize,
 ) -> Result<bytes::Bytes, S3Error> {
     let plan = ChecksumPlan::from_headers(&ctx.parts.headers, None)?;
+    let body = read_md5_checked_body(ctx, limit).await?;
+    for (algorithm, expected) in &plan.expect.checksums {
+        if storage::Checksummer::digest(*algorithm, &body) != *expected {
+            return Err(S3Error::new(
+                S3ErrorCode::BadDigest,
+                format!(
+                    "The {} you specified did not match the calculated checksum.",
+                    algorithm.header_name()
+                ),
+            ));
+        }
+    }
+    Ok(body)
+}
+
+/// Read a request document whole (under `limit`), verifying Content-MD5 only: for
+/// CompleteMultipartUpload, whose `x-amz-checksum-*` headers are the object's checksum
+/// (possibly in the composite `<base64>-<parts>` form), not the body's.
+pub async fn read_md5_checked_body(
+    ctx: &mut RequestContext,
+    limit: usize,
+) -> Result<bytes::Bytes, S3Error> {
+    let md5 = match ctx.header("content-md5") {
+        Some(value) => Some(super::checksums::decode_md5(value)?),
+        None => None,
+    };
     let body = ctx.take_body()?.collect(limit).await?;
-    if let Some(expected) = plan.expect.md5 {
+    if let Some(expected) = md5 {
         use md5::Digest as _;
         if md5::Md5::digest(&body).as_slice() != expected.as_slice() {
             return Err(S3Error::new(

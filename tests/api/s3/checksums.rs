@@ -165,16 +165,34 @@ async fn composite_and_full_object_checksums_of_every_allowed_pair() {
                     .set_parts(Some(done))
                     .build(),
             );
-        // A client that knows the whole object's CRC sends it; it is verified.
-        if kind == ChecksumType::FullObject {
-            complete = match algorithm {
-                ChecksumAlgorithm::Crc32 => complete.checksum_crc32(&expected),
-                ChecksumAlgorithm::Crc32c => complete.checksum_crc32_c(&expected),
-                _ => complete.checksum_crc64_nvme(&expected),
-            };
-        }
-        let out = complete.send().await.expect("complete");
+        // A client that knows the object's checksum sends it, in the composite form
+        // (`<base64>-<parts>`, as SDKs send it) or the full-object form, with the type;
+        // it is verified.
+        complete = match algorithm {
+            ChecksumAlgorithm::Crc32 => complete.checksum_crc32(&expected),
+            ChecksumAlgorithm::Crc32c => complete.checksum_crc32_c(&expected),
+            ChecksumAlgorithm::Crc64Nvme => complete.checksum_crc64_nvme(&expected),
+            ChecksumAlgorithm::Sha1 => complete.checksum_sha1(&expected),
+            ChecksumAlgorithm::Sha256 => complete.checksum_sha256(&expected),
+        };
+        let out = complete
+            .checksum_type(kind.clone())
+            .send()
+            .await
+            .expect("complete");
         assert_eq!(out.checksum_type(), Some(&kind), "{key}");
+        let answered = [
+            out.checksum_crc32(),
+            out.checksum_crc32_c(),
+            out.checksum_crc64_nvme(),
+            out.checksum_sha1(),
+            out.checksum_sha256(),
+        ];
+        assert_eq!(
+            answered.into_iter().flatten().collect::<Vec<_>>(),
+            [expected.as_str()],
+            "{key}: the Complete answer"
+        );
         assert_eq!(
             stored_checksum(&s, &key).await,
             (Some(expected), Some(kind)),
@@ -211,6 +229,34 @@ async fn a_wrong_whole_object_checksum_keeps_the_upload() {
         complete().checksum_crc32(b64(&[0, 0, 0, 0])).send().await,
         "BadDigest",
     );
+    // A composite value (`-N`) for a FULL_OBJECT upload, a part count that is not the
+    // list's, a type other than the upload's, a value that is not base64 of the right
+    // length: refused, nothing written.
+    let whole = b64(&Checksummer::digest(
+        ChecksumAlgorithm::Crc32,
+        &parts.concat(),
+    ));
+    expect_code(
+        complete().checksum_crc32(format!("{whole}-2")).send().await,
+        "InvalidRequest",
+    );
+    expect_code(
+        complete().checksum_crc32(format!("{whole}-3")).send().await,
+        "BadDigest",
+    );
+    expect_code(
+        complete()
+            .checksum_type(ChecksumType::Composite)
+            .send()
+            .await,
+        "InvalidRequest",
+    );
+    for bad in ["AAAA", "not base64!", "AAAAAA==-x", "AAAAAA==-0"] {
+        expect_code(
+            complete().checksum_crc32(bad).send().await,
+            "InvalidRequest",
+        );
+    }
     // The expected object size, when sent, is checked too.
     expect_code(
         complete().mpu_object_size(PART as i64).send().await,
