@@ -145,7 +145,7 @@ proptest! {
         let _ = crate::post_policy::PostPolicy::parse(&policy);
         let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, json.as_bytes());
         if let Ok(p) = crate::post_policy::PostPolicy::parse(&encoded) {
-            let _ = p.check("b", &[("key".into(), "k".into())], SystemTime::now());
+            let _ = p.check("b", "k", &[("key".into(), "k".into())], SystemTime::now());
         }
         let signature = crate::auth::post_form::FormSignature::V4 {
             algorithm: "AWS4-HMAC-SHA256",

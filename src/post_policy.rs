@@ -27,13 +27,16 @@ pub enum Condition {
     ContentLengthRange { min: u64, max: u64 },
 }
 
-/// Form fields that are never named by a policy: the signature and the policy itself,
-/// the file, and the `x-ignore-` ones.
+/// Form fields that need no condition of a policy: the signature and the policy itself,
+/// the file, the `x-ignore-` ones, and the integrity checks (`x-amz-checksum-algorithm`
+/// and its `x-amz-checksum-*` value), which can only narrow what is accepted: a file that
+/// does not match is refused with BadDigest. A policy may still name them.
 fn is_exempt(field: &str) -> bool {
     matches!(
         field,
         "policy" | "x-amz-signature" | "signature" | "awsaccesskeyid" | "file"
     ) || field.starts_with("x-ignore-")
+        || field.starts_with("x-amz-checksum-")
 }
 
 fn invalid_policy(why: &str) -> S3Error {
@@ -79,29 +82,39 @@ impl PostPolicy {
     }
 
     /// Check a form's fields (`(lower-cased name, value)`, the file's excepted) for a POST to
-    /// `bucket` at `now`. The file's size is checked by the caller against
+    /// `bucket` at `now`. `key` is the object's key, `${filename}` substituted: conditions
+    /// on `$key` are checked against it (an exact match may also name the field as sent,
+    /// `${filename}` included). The file's size is checked by the caller against
     /// [`PostPolicy::length_range`] while it streams.
     pub fn check(
         &self,
         bucket: &str,
+        key: &str,
         fields: &[(String, String)],
         now: SystemTime,
     ) -> Result<(), S3Error> {
         if now > self.expiration {
             return Err(refused("Policy expired.".into()));
         }
-        let value_of = |field: &str| -> Option<&str> {
-            if field == "bucket" {
-                return Some(bucket);
-            }
+        let sent = |field: &str| -> Option<&str> {
             fields
                 .iter()
                 .find(|(name, _)| name == field)
                 .map(|(_, v)| v.as_str())
         };
+        let value_of = |field: &str| -> Option<&str> {
+            match field {
+                "bucket" => Some(bucket),
+                "key" => Some(key),
+                _ => sent(field),
+            }
+        };
         for condition in &self.conditions {
             let holds = match condition {
-                Condition::Eq { field, value } => value_of(field) == Some(value.as_str()),
+                Condition::Eq { field, value } => {
+                    value_of(field) == Some(value.as_str())
+                        || (field == "key" && sent(field) == Some(value.as_str()))
+                }
                 Condition::StartsWith { field, prefix } => {
                     value_of(field).is_some_and(|v| starts_with(field, v, prefix))
                 }
@@ -226,8 +239,12 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// `2015-12-30T12:00:00.000Z` (ISO 8601, fractional seconds optional).
+/// `2015-12-30T12:00:00.000Z`: ISO 8601 in UTC, as AWS requires it (fractional seconds
+/// optional). A space for the `T` (Python's `str(datetime)`) or an offset is not it.
 fn parse_time(text: &str) -> Option<SystemTime> {
+    if text.as_bytes().get(10) != Some(&b'T') || !text.ends_with('Z') {
+        return None;
+    }
     let t =
         time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
     Some(t.into())

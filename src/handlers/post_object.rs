@@ -129,7 +129,7 @@ pub async fn handle_post_object(
         None => None,
     };
     if let Some(policy) = &policy {
-        policy.check(bucket, &fields, SystemTime::now())?;
+        policy.check(bucket, &key, &fields, SystemTime::now())?;
     }
     let target = Operation::Object {
         bucket: bucket.to_owned(),
@@ -153,7 +153,26 @@ pub async fn handle_post_object(
     if let Some(tagging) = field("tagging") {
         attrs.tags = tags::parse_tagging(tagging.as_bytes(), Owner::Object)?;
     }
-    let plan = ChecksumPlan::from_headers(&headers, None)?;
+    let mut plan = ChecksumPlan::from_headers(&headers, None)?;
+    // The form's checksum algorithm: the object is stored with a checksum of it, whether or
+    // not its value was sent (as PutObject's x-amz-sdk-checksum-algorithm).
+    if let Some(name) = field("x-amz-checksum-algorithm") {
+        let algorithm = storage::ChecksumAlgorithm::parse(name.trim()).ok_or_else(|| {
+            S3Error::new(
+                S3ErrorCode::InvalidRequest,
+                format!("Unsupported checksum algorithm: {name}"),
+            )
+        })?;
+        if plan.expect.checksums.iter().any(|(a, _)| *a != algorithm) {
+            return Err(S3Error::new(
+                S3ErrorCode::InvalidRequest,
+                format!(
+                    "The x-amz-checksum-algorithm {name} does not match the checksum field sent."
+                ),
+            ));
+        }
+        plan.add(algorithm);
+    }
     let (min, max) = policy
         .as_ref()
         .and_then(PostPolicy::length_range)

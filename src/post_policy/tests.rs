@@ -41,7 +41,9 @@ fn a_form_that_meets_every_condition_passes() {
         ("x-amz-signature", "..."),
         ("x-ignore-me", "anything"),
     ]);
-    policy.check("photos", &form, now()).expect("allowed");
+    policy
+        .check("photos", "user/alice/cat.jpg", &form, now())
+        .expect("allowed");
 }
 
 #[test]
@@ -62,7 +64,13 @@ fn each_violation_is_refused_naming_it() {
         f
     };
     let message = |form: Vec<(String, String)>, bucket: &str| {
-        let e = policy.check(bucket, &form, now()).expect_err("refused");
+        let key = form
+            .iter()
+            .find(|(n, _)| n == "key")
+            .map_or("", |(_, v)| v.as_str());
+        let e = policy
+            .check(bucket, key, &form, now())
+            .expect_err("refused");
         assert_eq!(e.code, S3ErrorCode::AccessDenied);
         e.message
     };
@@ -84,7 +92,9 @@ fn each_violation_is_refused_naming_it() {
         r#"{"expiration": "2020-01-01T00:00:00Z", "conditions": [{"bucket": "photos"}]}"#,
     ))
     .expect("parses");
-    let e = expired.check("photos", &[], now()).expect_err("expired");
+    let e = expired
+        .check("photos", "k", &[], now())
+        .expect_err("expired");
     assert_eq!(e.message, "Invalid according to Policy: Policy expired.");
 }
 
@@ -96,6 +106,10 @@ fn malformed_policies_are_invalid_policy_documents() {
         encode(r#"{"conditions": []}"#),
         encode(r#"{"expiration": "2030-01-01T00:00:00Z"}"#),
         encode(r#"{"expiration": "tomorrow", "conditions": []}"#),
+        // Not ISO 8601 in UTC: Python's str(datetime), an HTTP date, an offset.
+        encode(r#"{"expiration": "2030-01-01 00:00:00.123456+00:00", "conditions": []}"#),
+        encode(r#"{"expiration": "Tue, 01 Jan 2030 00:00:00 GMT", "conditions": []}"#),
+        encode(r#"{"expiration": "2030-01-01T00:00:00+02:00", "conditions": []}"#),
         encode(r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["eq", "key", "x"]]}"#),
         encode(r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["like", "$key", "x"]]}"#),
         encode(
@@ -115,9 +129,43 @@ fn content_type_lists_must_each_match() {
     .expect("parses");
     let form = |ct: &str| fields(&[("key", "k"), ("content-type", ct)]);
     assert!(policy
-        .check("b", &form("image/png, image/jpeg"), now())
+        .check("b", "k", &form("image/png, image/jpeg"), now())
         .is_ok());
     assert!(policy
-        .check("b", &form("image/png, text/html"), now())
+        .check("b", "k", &form("image/png, text/html"), now())
         .is_err());
+}
+
+#[test]
+fn key_conditions_see_the_key_after_filename_substitution() {
+    let policy = PostPolicy::parse(&encode(
+        r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["starts-with", "$key", "photo"], {"key": "${filename}"}]}"#,
+    ))
+    .expect("parses");
+    let form = fields(&[("key", "${filename}")]);
+    policy
+        .check("b", "photo.txt", &form, now())
+        .expect("the substituted key starts with photo");
+    let e = policy
+        .check("b", "other.txt", &form, now())
+        .expect_err("refused");
+    assert!(
+        e.message.contains(r#"["starts-with", "$key", "photo"]"#),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn checksum_fields_need_no_condition() {
+    let policy = PostPolicy::parse(&encode(
+        r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["starts-with", "$key", ""]]}"#,
+    ))
+    .expect("parses");
+    let form = fields(&[
+        ("key", "k"),
+        ("x-amz-checksum-algorithm", "SHA256"),
+        ("x-amz-checksum-sha256", "..."),
+    ]);
+    policy.check("b", "k", &form, now()).expect("allowed");
 }

@@ -445,6 +445,7 @@ async fn policy_violations_are_refused_with_aws_errors_and_write_nothing() {
         );
     }
     a_right_checksum_field_is_stored(&url, &owner).await;
+    a_filename_key_is_checked_after_substitution(&url, &owner).await;
     malformed_forms_are_refused(&url, &owner).await;
 }
 
@@ -585,6 +586,73 @@ fn policy_violations() -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
             "InvalidPolicyDocument",
         ),
         (
+            "an expiration that is not ISO 8601 (Python's str(datetime))",
+            form_body(
+                &js_sdk_form(
+                    (AK, SK),
+                    "k",
+                    vec![],
+                    &[],
+                    "2100-01-01 00:00:00.000000+00:00",
+                ),
+                file,
+                &[],
+            ),
+            400,
+            "InvalidPolicyDocument",
+        ),
+        (
+            "an expiration that is an HTTP date",
+            form_body(
+                &js_sdk_form((AK, SK), "k", vec![], &[], "Fri, 01 Jan 2100 00:00:00 GMT"),
+                file,
+                &[],
+            ),
+            400,
+            "InvalidPolicyDocument",
+        ),
+        (
+            "a policy without conditions",
+            form_body(
+                &resign(replace(
+                    form(vec![], &[]),
+                    "Policy",
+                    &base64::engine::general_purpose::STANDARD
+                        .encode(json!({ "expiration": LATER }).to_string()),
+                )),
+                file,
+                &[],
+            ),
+            400,
+            "InvalidPolicyDocument",
+        ),
+        (
+            "a key that does not start as the policy says after ${filename}",
+            form_body(
+                &js_sdk_form(
+                    (AK, SK),
+                    "${filename}",
+                    vec![json!(["starts-with", "$key", "photo"])],
+                    &[],
+                    LATER,
+                ),
+                Some(("other.txt", b"after".as_slice())),
+                &[],
+            ),
+            403,
+            "AccessDenied",
+        ),
+        (
+            "a checksum algorithm that is not one",
+            form_body(
+                &form(vec![], &[("x-amz-checksum-algorithm", "MD4")]),
+                file,
+                &[],
+            ),
+            400,
+            "InvalidRequest",
+        ),
+        (
             "no signature",
             form_body(&remove(form(vec![], &[]), "X-Amz-Signature"), file, &[]),
             400,
@@ -641,9 +709,14 @@ fn policy_violations() -> Vec<(&'static str, Vec<u8>, u16, &'static str)> {
 async fn a_right_checksum_field_is_stored(url: &str, owner: &aws_sdk_s3::Client) {
     let file = FORM_FILE;
     let crc = crate::support::wire::crc32_b64(b"after");
+    // The value and its algorithm field, as AWS's form fields; the policy names neither
+    // (integrity fields can only narrow what is accepted).
     let fields = form(
-        vec![json!({"x-amz-checksum-crc32": crc})],
-        &[("x-amz-checksum-crc32", &crc)],
+        vec![],
+        &[
+            ("x-amz-checksum-algorithm", "CRC32"),
+            ("x-amz-checksum-crc32", &crc),
+        ],
     );
     assert_eq!(
         post_form(url, form_body(&fields, file, &[])).await.status(),
@@ -666,6 +739,30 @@ async fn a_right_checksum_field_is_stored(url: &str, owner: &aws_sdk_s3::Client)
         .send()
         .await
         .expect("put back");
+}
+
+/// `key` = `${filename}` with `["starts-with", "$key", "photo"]`: a file named
+/// `photo.txt` is stored under that name (the condition sees the substituted key).
+async fn a_filename_key_is_checked_after_substitution(url: &str, owner: &aws_sdk_s3::Client) {
+    let fields = js_sdk_form(
+        (AK, SK),
+        "${filename}",
+        vec![json!(["starts-with", "$key", "photo"])],
+        &[],
+        LATER,
+    );
+    let resp = post_form(
+        url,
+        form_body(&fields, Some(("photo.txt", b"pic".as_slice())), &[]),
+    )
+    .await;
+    assert_eq!(
+        resp.status(),
+        204,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    assert_eq!(s_get(owner, "photo.txt").await, b"pic");
 }
 
 /// A body that is not a form is 412; a form cut short is 400 and writes nothing.
