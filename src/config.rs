@@ -86,9 +86,14 @@ struct FileConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
-    /// Open connections at once; beyond, new connections wait in the listen backlog while
-    /// those already open keep being served.
+    /// Open connections at once. When all are taken, the one idle the longest (no request
+    /// in flight) is closed to admit a new one; only when every one is busy do new
+    /// connections wait in the listen backlog.
     pub max_connections: usize,
+    /// Open connections from one client address at once (0: no bound). At the bound, that
+    /// address's own longest-idle connection is closed for a new one; when all of them are
+    /// busy the new one is answered 503 SlowDown.
+    pub max_connections_per_address: usize,
     /// A request's headers must arrive within this, and an idle keep-alive connection is
     /// closed after it (one timer, hyper's).
     #[serde(rename = "header_timeout_secs", with = "secs")]
@@ -102,6 +107,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 1024,
+            max_connections_per_address: 512,
             header_timeout: Duration::from_secs(30),
             body_idle_timeout: Duration::from_secs(30),
         }

@@ -5,11 +5,15 @@
 //! still sending its body gets "connection reset" instead of the error response already
 //! on the wire. So closing first shuts down the write side (the client sees the end of
 //! the response), then reads and discards what the client still sends until it closes
-//! too, for at most [`LINGER_IDLE`] between reads and [`LINGER_TOTAL`] in all.
+//! too, for at most [`LINGER_IDLE`] between reads and [`LINGER_TOTAL`] in all. A connection
+//! closed while idle (to make room for another: it has no request, so no body, in flight)
+//! is closed at once instead ([`Lingering::skip_linger`]): its slot is wanted now.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
@@ -27,6 +31,8 @@ pub struct Lingering<S> {
     idle_bound: Duration,
     total_bound: Duration,
     linger: Option<Linger>,
+    /// Set: shut down without lingering.
+    skip: Arc<AtomicBool>,
 }
 
 /// The draining state, once the write side is shut.
@@ -43,7 +49,13 @@ impl<S> Lingering<S> {
             idle_bound: LINGER_IDLE,
             total_bound: LINGER_TOTAL,
             linger: None,
+            skip: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// A switch that, once set, makes the shutdown close at once (no lingering).
+    pub fn skip_linger(&self) -> Arc<AtomicBool> {
+        self.skip.clone()
     }
 }
 
@@ -86,6 +98,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lingering<S> {
         let this = &mut *self;
         if this.linger.is_none() {
             ready!(Pin::new(&mut this.stream).poll_shutdown(cx))?;
+            if this.skip.load(Ordering::Relaxed) {
+                return Poll::Ready(Ok(()));
+            }
             let now = Instant::now();
             this.linger = Some(Linger {
                 idle: Box::pin(tokio::time::sleep_until(now + this.idle_bound)),
@@ -162,5 +177,16 @@ mod tests {
         server.shutdown().await.expect("lingered");
         let waited = started.elapsed();
         assert!(waited >= idle_bound && waited < LINGER_TOTAL, "{waited:?}");
+    }
+
+    #[tokio::test]
+    async fn a_connection_told_to_skip_lingering_closes_at_once() {
+        let (_client, server) = tokio::io::duplex(64);
+        let mut server = Lingering::new(server);
+        server.skip_linger().store(true, Ordering::Relaxed);
+        tokio::time::timeout(Duration::from_millis(100), server.shutdown())
+            .await
+            .expect("no lingering")
+            .expect("closed");
     }
 }

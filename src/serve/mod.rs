@@ -1,26 +1,34 @@
 //! The accept loop: every connection is served by hyper's HTTP/1.1 server with the
 //! configured bounds ([`crate::config::Limits`]) — at most `max_connections` open at once
-//! (the others wait in the listen backlog while open ones keep being served), a header read
-//! timeout that also closes idle keep-alive connections — `TCP_NODELAY`, the client's
-//! address for the request envelope, and a graceful shutdown that lets in-flight requests
-//! finish. A connection closed with part of a request body unread lingers
-//! (`linger`) so that the client reads the response instead of a reset.
+//! and `max_connections_per_address` from one client address (`slots`: when full, the
+//! connection idle the longest is closed to admit a new one; only busy connections make new
+//! ones wait in the listen backlog), a header read timeout that also closes idle keep-alive
+//! connections — `TCP_NODELAY`, the client's address for the request envelope, and a
+//! graceful shutdown that lets in-flight requests finish. A connection closed with part of
+//! a request body unread lingers (`linger`) so that the client reads the response instead
+//! of a reset.
 //!
 //! Pipelined requests and `Expect: 100-continue` are hyper's: requests on one connection
 //! are answered in order, and `100 Continue` is sent when the handler starts reading the
 //! body.
 
+mod in_flight;
 mod linger;
+mod slots;
 
 use std::sync::Arc;
 
-use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
 
 use crate::config::Limits;
+use slots::{Admission, Slots};
+
+/// How long a connection asked to close may take before, with no request in flight, it is
+/// dropped.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Serve `app` on `listener` until `shutdown` fires, then wait for open connections to
 /// finish their requests.
@@ -30,15 +38,9 @@ pub async fn serve(
     limits: Limits,
     mut shutdown: oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
-    let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let slots = Slots::new(limits.max_connections, limits.max_connections_per_address);
+    let (stopping, stop) = watch::channel(false);
     loop {
-        // A free slot first: beyond the limit, new connections wait in the backlog.
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => slot,
-            _ = &mut shutdown => break,
-        };
-        let Ok(slot) = slot else { break };
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -51,34 +53,91 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
+        // Room for it: made by closing the connection idle the longest; while every one is
+        // busy, it waits (and new connections wait in the listen backlog).
+        let slot = tokio::select! {
+            admission = slots.admit(remote.ip()) => match admission {
+                Admission::Admitted(slot) => Arc::new(slot),
+                Admission::Refused => {
+                    tokio::spawn(refuse(stream));
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
         // Nagle + delayed ACK stalls small responses by ~40 ms on loopback; disable Nagle.
         if let Err(e) = stream.set_nodelay(true) {
             tracing::warn!(error = %e, "could not set TCP_NODELAY");
         }
-        let service = tower::ServiceExt::map_request(
-            app.clone(),
-            move |mut request: http::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(remote));
-                request
-            },
-        );
+        let service = in_flight::Tracked {
+            app: app.clone(),
+            slot: slot.clone(),
+            remote,
+        };
+        let stream = linger::Lingering::new(stream);
+        let skip_linger = stream.skip_linger();
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
             .keep_alive(true)
             .serve_connection(
-                TokioIo::new(linger::Lingering::new(stream)),
+                TokioIo::new(stream),
                 hyper_util::service::TowerToHyperService::new(service),
             );
-        let connection = graceful.watch(connection);
+        let mut stop = stop.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let close = slot.close_requested();
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => Some(ended),
+                _ = close.notified() => {
+                    // Chosen while idle: no body in flight to drain.
+                    skip_linger.store(true, std::sync::atomic::Ordering::Relaxed);
+                    None
+                }
+                _ = stop.wait_for(|stopping| *stopping) => None,
+            };
+            // Asked to close (to make room, or at shutdown): an idle connection ends at
+            // once, a busy one after its answer.
+            let ended = match ended {
+                Some(ended) => ended,
+                None => {
+                    connection.as_mut().graceful_shutdown();
+                    // hyper ends an idle connection at once, but keeps one whose last
+                    // request body it has not yet seen end until a next request. With
+                    // nothing in flight here for a moment, it is closed regardless.
+                    match tokio::time::timeout(CLOSE_GRACE, connection.as_mut()).await {
+                        Ok(ended) => ended,
+                        Err(_) if !slot.busy() => Ok(()),
+                        Err(_) => connection.await,
+                    }
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(%remote, error = %e, "connection ended with an error");
             }
             drop(slot);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stopping.send(true);
+    slots.wait_empty().await;
     Ok(())
+}
+
+/// A connection beyond its address's bound, all of whose connections are busy: told so
+/// (503 SlowDown, as S3 answers a client it throttles) and closed.
+async fn refuse(mut stream: TcpStream) {
+    const BODY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>\
+<Message>Too many connections from your address; reduce your connection count.</Message></Error>";
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/xml\r\n\
+content-length: {}\r\nconnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
 }

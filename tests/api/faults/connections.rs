@@ -1,7 +1,9 @@
 //! Connection bounds against slow and hostile clients, over raw TCP: a half-sent request
 //! head and an idle keep-alive connection are closed within the header timeout; a body
 //! that stalls is answered `400 RequestTimeout` and stores nothing; beyond
-//! `max_connections` new connections wait while open ones keep being served; pipelined
+//! `max_connections` the connection idle the longest makes room (3,000 idle sockets do not
+//! lock a client out), new ones wait only while all are busy, and one address holds at most
+//! `max_connections_per_address` (503 SlowDown beyond, when all are busy); pipelined
 //! requests are answered in order; `Expect: 100-continue` gets its `100 Continue`; a
 //! client still sending a body the server refused reads the error, not a reset.
 
@@ -125,28 +127,36 @@ async fn a_client_still_sending_a_refused_body_reads_the_error() {
     }
 }
 
+/// The head of an unsigned-payload PUT of `length` bytes to `conn/busy`: a connection that
+/// sent it and part of its body has a request in flight.
+fn busy_put(s: &TestServer, length: usize) -> String {
+    let mut head = Head::new("PUT", "/conn/busy", &s.addr.to_string());
+    head.sign("UNSIGNED-PAYLOAD");
+    head.header("content-length", length.to_string()).to_http()
+}
+
 #[tokio::test]
-async fn beyond_max_connections_new_ones_wait_while_open_ones_are_served() {
-    // No SDK client here (its pooled connection would hold a slot), and idle connections
-    // are kept long enough not to free a slot by themselves.
+async fn beyond_max_connections_new_ones_wait_while_open_ones_are_busy() {
+    // No SDK client here (its pooled connection would hold a slot).
     let s = TestServer::start_with(|c| {
         c.limits.header_timeout = Duration::from_secs(30);
         c.limits.max_connections = 2;
     })
     .await;
+    s.create_bucket("conn").await;
     let host = s.addr.to_string();
-    let mut open = Vec::new();
+    // Two connections, each with an upload in flight (half its body sent).
+    let mut busy = Vec::new();
     for _ in 0..2 {
         let mut c = TcpStream::connect(s.addr).await.expect("connect");
-        c.write_all(get(&host, true).as_bytes())
+        c.write_all(busy_put(&s, 10).as_bytes())
             .await
-            .expect("write");
-        let mut status = [0u8; 12];
-        c.read_exact(&mut status).await.expect("served");
-        assert_eq!(&status, b"HTTP/1.1 200");
-        open.push(c);
+            .expect("head");
+        c.write_all(b"12345").await.expect("half the body");
+        busy.push(c);
     }
-    // A third connection waits: no answer while both slots are taken.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A third connection waits: no answer while both slots are busy.
     let mut third = TcpStream::connect(s.addr)
         .await
         .expect("the backlog accepts it");
@@ -157,25 +167,135 @@ async fn beyond_max_connections_new_ones_wait_while_open_ones_are_served() {
     let mut buf = [0u8; 12];
     let early = tokio::time::timeout(Duration::from_millis(400), third.read_exact(&mut buf)).await;
     assert!(early.is_err(), "served beyond the limit");
-    // The open ones keep being served meanwhile.
-    let mut drain = [0u8; 4096];
-    let n = open[0]
-        .read(&mut drain)
-        .await
-        .expect("rest of the first answer");
-    assert!(n > 0);
-    open[0]
-        .write_all(get(&host, true).as_bytes())
-        .await
-        .expect("write");
-    let mut status = [0u8; 12];
-    open[0].read_exact(&mut status).await.expect("still served");
-    assert_eq!(&status, b"HTTP/1.1 200");
-    // A slot frees up: the third is served.
-    drop(open.pop());
+    // The first upload ends: it is answered in full, and its connection, now idle, is the
+    // one closed to admit the third, which is served.
+    busy[0].write_all(b"67890").await.expect("the rest");
+    let (raw, _) = until_closed(&mut busy[0], Duration::from_secs(5)).await;
+    assert_eq!(
+        parse_response(&raw).status,
+        200,
+        "the upload was answered: {:?}",
+        String::from_utf8_lossy(&raw)
+    );
     let served = tokio::time::timeout(Duration::from_secs(5), third.read_exact(&mut buf)).await;
     assert!(served.is_ok(), "the waiting connection was never served");
     assert_eq!(&buf, b"HTTP/1.1 200");
+    // The other upload was never disturbed.
+    busy[1].write_all(b"67890").await.expect("the rest");
+    let mut status = [0u8; 12];
+    busy[1].read_exact(&mut status).await.expect("answered");
+    assert_eq!(&status, b"HTTP/1.1 200");
+}
+
+/// The soft limit on open files of this process, from /proc.
+fn open_file_limit() -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").expect("/proc/self/limits");
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+/// 3,000 idle connections (connected, nothing sent) against 1,024 slots must not lock a
+/// client out: when the slots are full the connection idle the longest is closed, oldest
+/// first, and a new client's GET is answered within a second.
+#[tokio::test]
+async fn thousands_of_idle_connections_do_not_lock_clients_out() {
+    const IDLE: usize = 3000;
+    assert!(
+        open_file_limit() > IDLE + 1024 + 200,
+        "this test needs {} open files (ulimit -n)",
+        IDLE + 1024 + 200
+    );
+    let s = TestServer::start_with(|c| {
+        c.limits.header_timeout = Duration::from_secs(60);
+        c.limits.max_connections = 1024;
+        c.limits.max_connections_per_address = 0;
+    })
+    .await;
+    s.create_bucket("conn").await;
+    s.put("conn", "k", "hello").await;
+    let mut idle = Vec::with_capacity(IDLE);
+    for i in 0..IDLE {
+        let c = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(s.addr))
+            .await
+            .unwrap_or_else(|_| panic!("connection {i} was not accepted within 5 s"))
+            .expect("connect");
+        idle.push(c);
+    }
+    let host = s.addr.to_string();
+    let started = Instant::now();
+    let mut client = TcpStream::connect(s.addr).await.expect("connect");
+    client
+        .write_all(get(&host, false).as_bytes())
+        .await
+        .expect("write");
+    let mut status = [0u8; 12];
+    tokio::time::timeout(Duration::from_secs(1), client.read_exact(&mut status))
+        .await
+        .expect("a GET answered within a second")
+        .expect("read");
+    assert_eq!(&status, b"HTTP/1.1 200", "after {:?}", started.elapsed());
+    // Oldest first: the first idle connections were closed, the last ones are still open.
+    let mut first = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_secs(2), idle[0].read(&mut first)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "the oldest idle one is closed"
+    );
+    let read =
+        tokio::time::timeout(Duration::from_millis(200), idle[IDLE - 1].read(&mut first)).await;
+    assert!(read.is_err(), "the newest idle one is still open");
+}
+
+/// One address holds at most `max_connections_per_address`: at the bound its own idle
+/// connection is closed for a new one; when all of its connections are busy the new one
+/// is answered 503 SlowDown.
+#[tokio::test]
+async fn connections_per_address_are_bounded() {
+    let s = TestServer::start_with(|c| {
+        c.limits.header_timeout = Duration::from_secs(30);
+        c.limits.max_connections = 64;
+        c.limits.max_connections_per_address = 2;
+    })
+    .await;
+    s.create_bucket("conn").await;
+    let host = s.addr.to_string();
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut c = TcpStream::connect(s.addr).await.expect("connect");
+        c.write_all(busy_put(&s, 10).as_bytes())
+            .await
+            .expect("head");
+        c.write_all(b"12345").await.expect("half the body");
+        busy.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut refused = TcpStream::connect(s.addr).await.expect("connect");
+    let (raw, _) = until_closed(&mut refused, Duration::from_secs(5)).await;
+    let response = parse_response(&raw);
+    assert_eq!(response.status, 503, "{response:?}");
+    assert_eq!(response.code(), "SlowDown");
+    // Both uploads end; their connections are idle now: a new one closes the older.
+    for c in &mut busy {
+        c.write_all(b"67890").await.expect("the rest");
+        let mut status = [0u8; 12];
+        c.read_exact(&mut status).await.expect("answered");
+        assert_eq!(&status, b"HTTP/1.1 200");
+    }
+    let mut next = TcpStream::connect(s.addr).await.expect("connect");
+    next.write_all(get(&host, false).as_bytes())
+        .await
+        .expect("write");
+    let mut status = [0u8; 12];
+    tokio::time::timeout(Duration::from_secs(2), next.read_exact(&mut status))
+        .await
+        .expect("admitted")
+        .expect("read");
+    assert_eq!(&status, b"HTTP/1.1 200");
+    let (_, _) = until_closed(&mut busy[0], Duration::from_secs(2)).await;
 }
 
 #[tokio::test]
