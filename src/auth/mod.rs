@@ -1,5 +1,6 @@
 //! Request authentication: AWS Signature Version 4 in the `Authorization` header and in
-//! presigned URLs ([`sigv4`]), SigV2 presigned URLs ([`sigv2`]), browser form uploads
+//! presigned URLs ([`sigv4`]), SigV2 presigned URLs ([`sigv2`]), Tencent COS's signature
+//! (`cos`: what COS SDKs send, in the header or the query), browser form uploads
 //! ([`post_form`]), aws-chunked bodies and their chunk signatures ([`chunked`],
 //! `chunk_signer`), console sessions ([`session`]), the HMAC and hashing primitives they share
 //! ([`signing`]), and the description of how the request body must be verified.
@@ -23,6 +24,7 @@
 mod chunk_signer;
 pub mod chunked;
 mod context;
+mod cos;
 mod error;
 pub mod post_form;
 pub mod session;

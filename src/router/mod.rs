@@ -87,11 +87,20 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// `photos.s3.local:9000` under domain `s3.local` -> `photos`.
+/// `photos.s3.local:9000` under domain `s3.local` -> `photos`; and Tencent COS's form,
+/// `<bucket>-<appid>.cos.<region>.<domain>` (what COS SDKs address), -> `<bucket>-<appid>`.
 fn vhost_bucket(host: &str, domain: &str) -> Option<String> {
     let host = strip_port(host);
     let domain = strip_port(domain);
-    let bucket = host.strip_suffix(domain)?.strip_suffix('.')?;
+    let mut bucket = host.strip_suffix(domain)?.strip_suffix('.')?;
+    if let Some((first, rest)) = bucket.split_once('.') {
+        let cos_region = rest
+            .strip_prefix("cos.")
+            .or_else(|| rest.strip_prefix("cos-internal."));
+        if cos_region.is_some_and(|r| !r.is_empty() && !r.contains('.')) {
+            bucket = first;
+        }
+    }
     (!bucket.is_empty()).then(|| bucket.to_ascii_lowercase())
 }
 

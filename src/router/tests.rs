@@ -336,4 +336,16 @@ fn virtual_hosted_style_takes_the_bucket_from_the_host() {
     .expect("routes");
     assert_eq!(op.bucket(), Some("photos"));
     assert_eq!(op.key(), Some("a"));
+    // Tencent COS's host form: <bucket>-<appid>.cos.<region>.<domain>.
+    let op = Operation::from_parts(
+        &Method::GET,
+        Some("photos-1250000000.cos.ap-guangzhou.myqcloud.com"),
+        "/a",
+        None,
+        &headers,
+        Some("myqcloud.com"),
+    )
+    .expect("routes");
+    assert_eq!(op.bucket(), Some("photos-1250000000"));
+    assert_eq!(op.key(), Some("a"));
 }

@@ -153,6 +153,18 @@ fn boto3_metadata_bytes_and_forbidden_xml_characters() {
     boto3_script("boto3_bytes.py", &server.endpoint, tmp.path(), &[]);
 }
 
+/// Runs `tests/clients/cos_sdk.py`: Tencent COS's own Python SDK, signing with COS's
+/// scheme and addressing `<bucket>-<appid>.cos.<region>.<domain>`, creates a bucket, puts
+/// and gets objects, and puts, gets and deletes an origin configuration that pulls.
+#[test]
+fn cos_python_sdk_signs_and_configures_an_origin() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("originstore.toml");
+    std::fs::write(&config, "domain = \"originstore.test\"\n").expect("config");
+    let server = ServeProcess::start_with_config(&tmp.path().join("data"), Some(&config));
+    boto3_script("cos_sdk.py", &server.endpoint, tmp.path(), &[]);
+}
+
 /// A metadata value that is not UTF-8 (the byte 0xE9: `é` in latin-1, as Python's
 /// http.client sends it) is stored and answered as those bytes (it was stored as U+FFFD).
 #[tokio::test]
