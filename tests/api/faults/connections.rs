@@ -135,6 +135,20 @@ fn busy_put(s: &TestServer, length: usize) -> String {
     head.header("content-length", length.to_string()).to_http()
 }
 
+/// `n` connections, each with an upload of 10 bytes in flight (half its body sent), once
+/// the server has read their heads.
+async fn busy_uploads(s: &TestServer, n: usize) -> Vec<TcpStream> {
+    let mut busy = Vec::new();
+    for _ in 0..n {
+        let mut c = TcpStream::connect(s.addr).await.expect("connect");
+        c.write_all(busy_put(s, 10).as_bytes()).await.expect("head");
+        c.write_all(b"12345").await.expect("half the body");
+        busy.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    busy
+}
+
 #[tokio::test]
 async fn beyond_max_connections_new_ones_wait_while_open_ones_are_busy() {
     // No SDK client here (its pooled connection would hold a slot).
@@ -145,17 +159,7 @@ async fn beyond_max_connections_new_ones_wait_while_open_ones_are_busy() {
     .await;
     s.create_bucket("conn").await;
     let host = s.addr.to_string();
-    // Two connections, each with an upload in flight (half its body sent).
-    let mut busy = Vec::new();
-    for _ in 0..2 {
-        let mut c = TcpStream::connect(s.addr).await.expect("connect");
-        c.write_all(busy_put(&s, 10).as_bytes())
-            .await
-            .expect("head");
-        c.write_all(b"12345").await.expect("half the body");
-        busy.push(c);
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut busy = busy_uploads(&s, 2).await;
     // A third connection waits: no answer while both slots are busy.
     let mut third = TcpStream::connect(s.addr)
         .await
@@ -263,16 +267,7 @@ async fn connections_per_address_are_bounded() {
     .await;
     s.create_bucket("conn").await;
     let host = s.addr.to_string();
-    let mut busy = Vec::new();
-    for _ in 0..2 {
-        let mut c = TcpStream::connect(s.addr).await.expect("connect");
-        c.write_all(busy_put(&s, 10).as_bytes())
-            .await
-            .expect("head");
-        c.write_all(b"12345").await.expect("half the body");
-        busy.push(c);
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut busy = busy_uploads(&s, 2).await;
     let mut refused = TcpStream::connect(s.addr).await.expect("connect");
     let (raw, _) = until_closed(&mut refused, Duration::from_secs(5)).await;
     let response = parse_response(&raw);
