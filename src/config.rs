@@ -73,6 +73,8 @@ struct FileConfig {
     /// The `[limits]` section: connection bounds and timeouts.
     #[serde(default)]
     limits: Limits,
+    /// The `[backend]` section: cluster mode.
+    backend: Option<crate::backend::BackendSettings>,
     /// Serve the web console at `/console` (default: when listening on a loopback address).
     console: Option<bool>,
     /// The object ownership of new buckets that do not ask for one: `ObjectWriter` (ACLs
@@ -247,6 +249,8 @@ pub struct Config {
     pub limits: Limits,
     /// Serve the web console at `/console`.
     pub console: bool,
+    /// Cluster mode: the S3 cluster this node writes through to (`[backend]`).
+    pub backend: Option<crate::backend::BackendSettings>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -271,6 +275,7 @@ impl Config {
             default_object_ownership: crate::access::ObjectOwnership::ObjectWriter,
             limits: Limits::default(),
             console: true,
+            backend: None,
         }
     }
 
@@ -346,6 +351,10 @@ impl Config {
             bail!("limits.max_connections must be at least 1");
         }
         config.limits = file.limits;
+        if let Some(backend) = &file.backend {
+            backend.validate()?;
+        }
+        config.backend = file.backend;
         // On by default only where nobody else can reach it; the README says how to expose it.
         config.console = args
             .console
@@ -492,6 +501,40 @@ mod tests {
             "validated like a bucket's rule"
         );
         std::fs::write(&file, "default_object_ownership = \"Nobody\"\n").expect("write");
+        assert!(Config::resolve(args).is_err());
+    }
+
+    #[test]
+    fn the_backend_section_turns_cluster_mode_on_and_is_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            data_dir: Some(dir.path().join("d")),
+            ..Default::default()
+        };
+        std::fs::write(&file, "").expect("write");
+        assert!(Config::resolve(args.clone())
+            .expect("resolves")
+            .backend
+            .is_none());
+        std::fs::write(
+            &file,
+            "[backend]\nendpoint = \"http://10.0.0.5:3900\"\nregion = \"garage\"\n\
+             access_key = \"GK1\"\nsecret_key = \"s\"\ncache_bytes = 1000\nnode = \"edge-a\"\n",
+        )
+        .expect("write");
+        let backend = Config::resolve(args.clone())
+            .expect("resolves")
+            .backend
+            .expect("cluster mode");
+        assert_eq!(backend.node.as_deref(), Some("edge-a"));
+        assert_eq!(backend.cache_bytes, 1000);
+        std::fs::write(
+            &file,
+            "[backend]\nendpoint = \"nope\"\naccess_key = \"a\"\nsecret_key = \"s\"\n",
+        )
+        .expect("write");
         assert!(Config::resolve(args).is_err());
     }
 

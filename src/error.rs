@@ -22,6 +22,10 @@ macro_rules! codes {
             pub fn status(self) -> StatusCode {
                 match self { $(S3ErrorCode::$name => $status,)* }
             }
+            /// The code named `name` (an error another S3 server answered), if it is one.
+            pub fn parse(name: &str) -> Option<S3ErrorCode> {
+                match name { $(stringify!($name) => Some(S3ErrorCode::$name),)* _ => None }
+            }
         }
     };
 }

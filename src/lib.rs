@@ -7,7 +7,9 @@
 //! dispatches it through [`handlers`] to one room per operation family; handlers use the
 //! shared [`state`] and the `storage` crate, and write [`xml`] documents or [`error`]s. On a
 //! miss in a bucket with an origin, the GET path asks [`origin`], which answers with data
-//! (serve the local copy, a stream, or a redirect) that the handler renders.
+//! (serve the local copy, a stream, or a redirect) that the handler renders. In cluster
+//! mode ([`backend`]) writes go through to an S3 cluster first, and misses are filled from
+//! it by the same origin machinery.
 //!
 //! Beside the data path: [`identity`] (users and their canonical ids, the leaf every other
 //! room may import), [`config`], [`cli`] (the `backfill` client), [`console`] (the web
@@ -17,6 +19,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod backend;
 pub mod body;
 pub mod bucket_setting;
 pub mod cli;

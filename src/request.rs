@@ -50,6 +50,17 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
         http::header::SERVER,
         HeaderValue::from_static("originstore"),
     );
+    // Cluster mode: which node answered (validated as a header value at start).
+    if let Some(node) = state
+        .backend
+        .as_ref()
+        .and_then(|b| b.node())
+        .and_then(|n| HeaderValue::from_str(n).ok())
+    {
+        response
+            .headers_mut()
+            .insert(crate::backend::NODE_HEADER, node);
+    }
     let bytes = response
         .headers()
         .get(http::header::CONTENT_LENGTH)

@@ -1,5 +1,6 @@
 //! [`AppState`]: everything a handler may need, shared by all requests — the store, the
-//! configuration, the origin engine and its backfill jobs, the metrics and the buckets'
+//! configuration, the origin engine and its backfill jobs, the cluster in cluster mode, the
+//! metrics and the buckets'
 //! lifecycle, CORS and access settings — and [`AppState::open`], which builds it from a
 //! configuration without binding a socket (the server, benchmarks and tests use it).
 
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::access::Access;
+use crate::backend::Backend;
 use crate::config::Config;
 use crate::cors::CorsConfigs;
 use crate::lifecycle::Lifecycles;
@@ -19,6 +21,8 @@ pub struct AppState {
     pub store: storage::Store,
     pub config: Config,
     pub origin: Arc<OriginEngine>,
+    /// Cluster mode: the S3 cluster writes go through to (`[backend]`).
+    pub backend: Option<Arc<Backend>>,
     /// Origin backfill jobs, one per bucket.
     pub backfills: Arc<Backfills>,
     pub metrics: Arc<Metrics>,
@@ -48,12 +52,22 @@ impl AppState {
             .await
             .context("migrating public-read buckets")?;
         let metrics = Arc::new(Metrics::new());
-        let origin = Arc::new(OriginEngine::new(
+        let backend = match &config.backend {
+            Some(settings) => Some(Arc::new(Backend::new(settings.clone(), &config.origin)?)),
+            None => None,
+        };
+        let mut origin = OriginEngine::new(
             store.clone(),
             &config.origin,
             &config.region,
             metrics.clone(),
-        )?);
+        )?;
+        if let Some(backend) = &backend {
+            let backend = backend.clone();
+            origin =
+                origin.with_read_configs(Arc::new(move |bucket| backend.origin_config(bucket)));
+        }
+        let origin = Arc::new(origin);
         let backfills = Backfills::new(origin.clone(), store.clone());
         Ok(Arc::new(AppState {
             backfills,
@@ -65,6 +79,7 @@ impl AppState {
             store,
             config,
             origin,
+            backend,
             metrics,
         }))
     }

@@ -43,7 +43,7 @@ pub async fn handle_put_bucket_origin(
         })?;
     let mut config = crate::origin::parse(&body).map_err(config_error)?;
     // A document read back with GET carries redacted secrets: keep the stored ones.
-    let previous = state.origin.bucket_config(bucket)?;
+    let previous = state.origin.stored_config(bucket)?;
     config
         .restore_redacted_secrets(previous.as_deref())
         .map_err(config_error)?;

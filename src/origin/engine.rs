@@ -79,7 +79,13 @@ pub struct OriginEngine {
     pub(super) configs: BucketConfigs,
     pub(super) metrics: Arc<Metrics>,
     pub(super) notifier: Option<Arc<Notifier>>,
+    /// Cluster mode: every bucket's configuration for reads, made by the node (the cluster
+    /// as its origin) instead of the stored one.
+    pub(super) read_configs: Option<ReadConfigs>,
 }
+
+/// The configuration a bucket's reads follow, made by the caller (cluster mode).
+pub type ReadConfigs = Arc<dyn Fn(&str) -> Result<Arc<OriginConfiguration>, S3Error> + Send + Sync>;
 
 impl OriginEngine {
     /// `region` is reported in notifications.
@@ -99,7 +105,20 @@ impl OriginEngine {
             negative: Mutex::new(HashMap::new()),
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
             metrics,
+            read_configs: None,
         })
+    }
+
+    /// Reads follow `configs` instead of each bucket's stored configuration (cluster mode:
+    /// the cluster is every bucket's origin). The stored one is still what `?origin` shows.
+    pub fn with_read_configs(mut self, configs: ReadConfigs) -> OriginEngine {
+        self.read_configs = Some(configs);
+        self
+    }
+
+    /// Whether reads follow configurations made by the node (cluster mode).
+    pub fn reads_from_cluster(&self) -> bool {
+        self.read_configs.is_some()
     }
 
     /// Handle a GET or HEAD of a key with no local object.
@@ -408,9 +427,9 @@ impl OriginEngine {
         self.client.host_state(host)
     }
 
-    /// The bucket's origin configuration, or NoSuchOriginConfiguration.
+    /// The bucket's stored origin configuration, or NoSuchOriginConfiguration.
     pub fn required_config(&self, bucket: &str) -> Result<Arc<OriginConfiguration>, S3Error> {
-        self.bucket_config(bucket)?.ok_or_else(|| {
+        self.stored_config(bucket)?.ok_or_else(|| {
             S3Error::new(
                 crate::error::S3ErrorCode::NoSuchOriginConfiguration,
                 "The origin configuration does not exist",
@@ -418,8 +437,17 @@ impl OriginEngine {
         })
     }
 
-    /// The bucket's origin configuration, if it has one.
+    /// The configuration the bucket's reads follow: the stored one, or in cluster mode the
+    /// one the node makes.
     pub fn bucket_config(&self, bucket: &str) -> Result<Option<Arc<OriginConfiguration>>, S3Error> {
+        match &self.read_configs {
+            Some(make) => make(bucket).map(Some),
+            None => self.configs.get(bucket),
+        }
+    }
+
+    /// The bucket's stored origin configuration (`PUT ?origin`), if it has one.
+    pub fn stored_config(&self, bucket: &str) -> Result<Option<Arc<OriginConfiguration>>, S3Error> {
         self.configs.get(bucket)
     }
 

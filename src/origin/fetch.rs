@@ -98,7 +98,8 @@ impl reqwest::dns::Resolve for PolicyResolver {
     }
 }
 
-fn denied(deny: &[ipnet::IpNet], ip: IpAddr) -> bool {
+/// Whether `ip` is in one of the networks the server forbids (IPv4-mapped IPv6 as IPv4).
+pub fn denied(deny: &[ipnet::IpNet], ip: IpAddr) -> bool {
     let ip = match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
@@ -106,22 +107,33 @@ fn denied(deny: &[ipnet::IpNet], ip: IpAddr) -> bool {
     deny.iter().any(|net| net.contains(&ip))
 }
 
+/// The HTTP client of origin (and backend) requests: no redirects followed by itself, no
+/// proxy from the environment, the server's timeouts, and a resolver that drops every
+/// address of a network the server forbids. `read_timeout` overrides the origin one.
+pub fn policy_client(
+    settings: &OriginSettings,
+    read_timeout: Option<Duration>,
+) -> anyhow::Result<reqwest::Client> {
+    let deny = Arc::new(settings.deny_networks.clone());
+    Ok(reqwest::Client::builder()
+        // Redirects are followed by hand: hop limit, policy check and signing per hop.
+        .redirect(reqwest::redirect::Policy::none())
+        // The origin is named by the bucket's configuration, never by HTTP_PROXY.
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .read_timeout(read_timeout.unwrap_or(Duration::from_secs(settings.read_timeout_secs)))
+        .dns_resolver(Arc::new(PolicyResolver { deny }))
+        .user_agent(concat!("originstore/", env!("CARGO_PKG_VERSION")))
+        // Idle keep-alive connections to an origin are reused, within bounds.
+        .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build()?)
+}
+
 impl OriginClient {
     pub fn new(settings: &OriginSettings) -> anyhow::Result<OriginClient> {
         let deny = Arc::new(settings.deny_networks.clone());
-        let http = reqwest::Client::builder()
-            // Redirects are followed by hand: hop limit, policy check and signing per hop.
-            .redirect(reqwest::redirect::Policy::none())
-            // The origin is named by the bucket's configuration, never by HTTP_PROXY.
-            .no_proxy()
-            .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
-            .read_timeout(Duration::from_secs(settings.read_timeout_secs))
-            .dns_resolver(Arc::new(PolicyResolver { deny: deny.clone() }))
-            .user_agent(concat!("originstore/", env!("CARGO_PKG_VERSION")))
-            // Idle keep-alive connections to an origin are reused, within bounds.
-            .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()?;
+        let http = policy_client(settings, None)?;
         Ok(OriginClient {
             http,
             deny,

@@ -54,7 +54,7 @@ async fn drive(
     cancel: &AtomicBool,
 ) -> Result<(), S3Error> {
     let config = engine
-        .bucket_config(bucket)?
+        .stored_config(bucket)?
         .ok_or_else(|| S3Error::internal("the bucket's origin configuration went away"))?;
     let mut keys = match &job.source {
         BackfillSource::List => {

@@ -1,0 +1,308 @@
+//! Cluster mode: a node in front of an existing S3 cluster (`[backend]`). The cluster is
+//! the durable truth; the node's store is a cache in front of it.
+//!
+//! - **Writes go through** ([`Backend::put_object`], [`Backend::delete_object`], buckets):
+//!   signed with SigV4 by the cluster's credentials, streamed, and acknowledged to the
+//!   client only after the cluster acknowledged them; a refusal is answered with the
+//!   cluster's S3 error, an unreachable cluster with `503` and `Retry-After`, and nothing
+//!   changes locally.
+//! - **Misses are filled from the cluster** by the origin engine, through a Mirror rule the
+//!   node makes for every bucket ([`Backend::origin_config`]): the cluster is each bucket's
+//!   private S3 origin, so single flight, live streaming, verification before commit and
+//!   revalidation (`revalidate_after_secs`) are the origin machinery's.
+//! - **Listings come through from the cluster** (the same rule says `ListThrough`), merged
+//!   with what the node holds.
+//! - Every answer names the node (`x-originstore-node`).
+//!
+//! Requests to the cluster obey the server's network policy (`[origin] deny_networks`).
+
+mod settings;
+
+use std::sync::Arc;
+
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+
+use crate::config::OriginSettings;
+use crate::error::{S3Error, S3ErrorCode};
+use crate::origin::document::{self, OriginConfiguration};
+use crate::origin::sign::{sign_origin_request, SigningKeys};
+
+pub use settings::{Addressing, BackendSettings};
+
+/// Response header naming the node that answered.
+pub const NODE_HEADER: &str = "x-originstore-node";
+
+/// What the cluster answered to a write through.
+#[derive(Debug, Clone)]
+pub struct Acknowledged {
+    /// The cluster's ETag, unquoted (absent for deletes).
+    pub etag: Option<String>,
+}
+
+/// The cluster, as a node reaches it.
+pub struct Backend {
+    settings: BackendSettings,
+    http: reqwest::Client,
+    deny: Vec<ipnet::IpNet>,
+}
+
+impl Backend {
+    pub fn new(settings: BackendSettings, origin: &OriginSettings) -> anyhow::Result<Backend> {
+        settings.validate()?;
+        let http = crate::origin::fetch::policy_client(origin, None)?;
+        Ok(Backend {
+            settings,
+            http,
+            deny: origin.deny_networks.clone(),
+        })
+    }
+
+    pub fn settings(&self) -> &BackendSettings {
+        &self.settings
+    }
+
+    /// The node's name, when configured.
+    pub fn node(&self) -> Option<&str> {
+        self.settings.node.as_deref()
+    }
+
+    /// The rule that makes the cluster `bucket`'s origin: every miss is pulled from it and
+    /// kept, revalidated once older than `revalidate_after_secs`, dropped when the cluster
+    /// no longer has it.
+    pub fn origin_config(&self, bucket: &str) -> Result<Arc<OriginConfiguration>, S3Error> {
+        let s = &self.settings;
+        let host = match s.addressing {
+            Addressing::Path => format!("{}/{}", s.authority(), s.cluster_bucket(bucket)),
+            Addressing::Virtual => format!("{}.{}", s.cluster_bucket(bucket), s.authority()),
+        };
+        let esc = |t: &str| quick_xml::escape::escape(t).into_owned();
+        let xml = format!(
+            "<OriginConfiguration><OriginRule><RulePriority>1</RulePriority>\
+             <OriginType>Mirror</OriginType>\
+             <OriginCondition><HTTPStatusCode>404</HTTPStatusCode></OriginCondition>\
+             <OriginParameter><Protocol>{protocol}</Protocol>\
+             <FollowQueryString>false</FollowQueryString>\
+             <FollowRedirection>false</FollowRedirection>\
+             <CopyOriginData>true</CopyOriginData>\
+             <Freshness><MaxAgeSeconds>{max_age}</MaxAgeSeconds>\
+             <OnOriginDelete>Delete</OnOriginDelete></Freshness>\
+             <ListThrough>true</ListThrough></OriginParameter>\
+             <OriginInfo><HostInfo><PrivateHost><Host>{host}</Host><CredentialProvider>\
+             <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
+             <Region>{region}</Region><SecretId>{id}</SecretId><SecretKey>{key}</SecretKey>\
+             </CredentialProvider></PrivateHost></HostInfo></OriginInfo>\
+             </OriginRule></OriginConfiguration>",
+            protocol = if s.https() { "HTTPS" } else { "HTTP" },
+            max_age = s.revalidate_after_secs.max(1),
+            host = esc(&host),
+            region = esc(&s.region),
+            id = esc(&s.access_key),
+            key = esc(&s.secret_key),
+        );
+        document::parse(xml.as_bytes())
+            .map(Arc::new)
+            .map_err(|e| S3Error::internal(format!("the backend's origin rule: {e}")))
+    }
+
+    /// Send one signed request to the cluster. `headers` are signed too.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        mut headers: HeaderMap,
+        body: Option<reqwest::Body>,
+    ) -> Result<reqwest::Response, S3Error> {
+        let parsed = reqwest::Url::parse(url).map_err(S3Error::internal)?;
+        if let Some(ip) = parsed
+            .host_str()
+            .and_then(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
+        {
+            if crate::origin::fetch::denied(&self.deny, ip) {
+                return Err(unreachable(format!(
+                    "the backend address {ip} is forbidden by the server's network policy"
+                )));
+            }
+        }
+        let s = &self.settings;
+        sign_origin_request(
+            &method,
+            url,
+            &mut headers,
+            &SigningKeys {
+                region: &s.region,
+                access_key: &s.access_key,
+                secret_key: &s.secret_key,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(S3Error::internal)?;
+        let mut request = self.http.request(method, parsed).headers(headers);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| unreachable(format!("the backend did not answer: {e}")))
+    }
+
+    /// PutObject at the cluster: `headers` are the client's object headers to forward,
+    /// `body` streams the bytes (the caller holds back its end until the local copy has
+    /// been verified; `length`, when known, makes a cut body incomplete for the cluster).
+    pub async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        mut headers: HeaderMap,
+        length: Option<u64>,
+        body: reqwest::Body,
+    ) -> Result<Acknowledged, S3Error> {
+        if let Some(length) = length {
+            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+        let response = self
+            .send(
+                Method::PUT,
+                &self.settings.url(bucket, key),
+                headers,
+                Some(body),
+            )
+            .await?;
+        let response = success(response).await?;
+        let etag = response
+            .headers()
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim_matches('"').to_owned());
+        Ok(Acknowledged { etag })
+    }
+
+    /// DeleteObject at the cluster (a key it does not have is deleted too).
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Acknowledged, S3Error> {
+        let response = self
+            .send(
+                Method::DELETE,
+                &self.settings.url(bucket, key),
+                HeaderMap::new(),
+                None,
+            )
+            .await?;
+        match success(response).await {
+            Ok(_) => Ok(Acknowledged { etag: None }),
+            Err(e) if e.code == S3ErrorCode::NoSuchKey => Ok(Acknowledged { etag: None }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// CreateBucket at the cluster; one the nodes' credentials already own is fine.
+    pub async fn create_bucket(&self, bucket: &str) -> Result<(), S3Error> {
+        let response = self
+            .send(
+                Method::PUT,
+                &self.settings.url(bucket, ""),
+                HeaderMap::new(),
+                None,
+            )
+            .await?;
+        match success(response).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == S3ErrorCode::BucketAlreadyOwnedByYou => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// DeleteBucket at the cluster; one it does not have is deleted too.
+    pub async fn delete_bucket(&self, bucket: &str) -> Result<(), S3Error> {
+        let response = self
+            .send(
+                Method::DELETE,
+                &self.settings.url(bucket, ""),
+                HeaderMap::new(),
+                None,
+            )
+            .await?;
+        match success(response).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == S3ErrorCode::NoSuchBucket => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The cluster cannot be reached: 503 with `Retry-After`, so clients retry.
+fn unreachable(why: String) -> S3Error {
+    S3Error::new(
+        S3ErrorCode::ServiceUnavailable,
+        "The storage cluster behind this node is unreachable; please retry.",
+    )
+    .with_header("retry-after", "1")
+    .with_source(why)
+}
+
+/// A 2xx answer, or the cluster's S3 error as the client's.
+async fn success(response: reqwest::Response) -> Result<reqwest::Response, S3Error> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    // Error bodies are small; one that is not is cut short.
+    let text = response.text().await.unwrap_or_default();
+    let text: String = text.chars().take(64 * 1024).collect();
+    Err(cluster_error(status, &text))
+}
+
+/// The cluster's `<Error>`, as originstore answers it: its code and message when the code
+/// is one S3 defines, at the cluster's status.
+fn cluster_error(status: StatusCode, body: &str) -> S3Error {
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let close = format!("</{name}>");
+        body.split_once(&open)
+            .and_then(|(_, rest)| rest.split_once(&close))
+            .map(|(value, _)| {
+                quick_xml::escape::unescape(value).map_or(value.to_owned(), |v| v.into_owned())
+            })
+    };
+    let code = element("Code").and_then(|c| S3ErrorCode::parse(c.trim()));
+    let message =
+        element("Message").unwrap_or_else(|| format!("The storage cluster answered {status}"));
+    match code {
+        Some(code) => S3Error::new(code, message).with_status(status),
+        None if status.is_server_error() => {
+            unreachable(format!("the backend answered {status}: {body}"))
+        }
+        None => S3Error::new(S3ErrorCode::InvalidRequest, message).with_status(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clusters_errors_are_answered_as_its_own() {
+        let e = cluster_error(
+            StatusCode::PRECONDITION_FAILED,
+            "<?xml version=\"1.0\"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>",
+        );
+        assert_eq!(e.code, S3ErrorCode::PreconditionFailed);
+        assert_eq!(e.status, Some(StatusCode::PRECONDITION_FAILED));
+        let e = cluster_error(StatusCode::BAD_GATEWAY, "<html>bad gateway</html>");
+        assert_eq!(e.code, S3ErrorCode::ServiceUnavailable);
+        assert!(e.headers.iter().any(|(n, _)| *n == "retry-after"));
+    }
+
+    #[test]
+    fn every_bucket_gets_the_cluster_as_its_origin() {
+        let settings: BackendSettings = toml::from_str(
+            "endpoint = \"http://127.0.0.1:3900\"\naccess_key = \"GK1\"\nsecret_key = \"s<&\"\n",
+        )
+        .expect("settings");
+        let backend = Backend::new(settings, &OriginSettings::default()).expect("backend");
+        let config = backend.origin_config("photos").expect("a valid rule");
+        let rule = config.rule_for("any/key").expect("every key");
+        let private = rule.hosts[0].private_host.as_ref().expect("private host");
+        assert_eq!(private.host, "127.0.0.1:3900/photos");
+        assert_eq!(private.credentials.secret_key, "s<&");
+    }
+}
