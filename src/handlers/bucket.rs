@@ -82,6 +82,10 @@ pub async fn handle_create_bucket(
             region = constraint;
         }
     }
+    // Cluster mode: the bucket exists at the cluster before it does here.
+    if let Some(backend) = &state.backend {
+        backend.create_bucket(bucket).await?;
+    }
     let recreated = match state.store.create_bucket(bucket, &user, &region).await {
         Ok(_) => false,
         // AWS's legacy behaviour in us-east-1 only: re-creating your own bucket succeeds,
@@ -123,6 +127,11 @@ pub async fn handle_delete_bucket(
     state: &Arc<AppState>,
     bucket: &str,
 ) -> Result<Response, S3Error> {
+    if let Some(backend) = &state.backend {
+        // The cluster refuses a bucket that still holds objects (BucketNotEmpty).
+        state.store.head_bucket(bucket)?;
+        backend.delete_bucket(bucket).await?;
+    }
     state.store.delete_bucket(bucket).await?;
     // A bucket created again under this name starts without the old origin configuration.
     state.origin.forget_bucket(bucket);

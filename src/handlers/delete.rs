@@ -19,8 +19,13 @@ use crate::router::{ObjectOperation, Operation};
 use crate::state::AppState;
 use crate::xml;
 
-/// Does the bucket pull misses from an origin? Deletes then leave tombstones.
+/// Does the bucket pull misses from an origin? Deletes then leave tombstones. Not in cluster
+/// mode: the delete reached the cluster, and a key written again through another node must
+/// be pulled again.
 fn origin_configured(state: &AppState, bucket: &str) -> Result<bool, S3Error> {
+    if state.origin.reads_from_cluster() {
+        return Ok(false);
+    }
     Ok(state.origin.bucket_config(bucket)?.is_some())
 }
 
@@ -33,6 +38,10 @@ pub async fn handle_delete_object(
 ) -> Result<Response, S3Error> {
     let tombstone = origin_configured(state, bucket)?;
     let condition = conditions::delete_condition(&ctx.parts.headers)?;
+    // Cluster mode: deleted at the cluster first (versioned deletes are refused earlier).
+    if let Some(backend) = &state.backend {
+        backend.delete_object(bucket, key).await?;
+    }
     let deleted = state
         .store
         .delete_if(bucket, key, version_id, tombstone, &condition)

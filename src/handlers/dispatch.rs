@@ -12,7 +12,8 @@ use axum::response::Response;
 use super::context::RequestContext;
 use super::{
     acl, attributes, backfill, bucket, completion, copy, cors, delete, get, lifecycle, list,
-    multipart, origin, origin_status, policy, post_object, purge, put, tagging, versioning,
+    multipart, origin, origin_status, policy, post_object, purge, put, tagging, through,
+    versioning,
 };
 use crate::access;
 use crate::error::{S3Error, S3ErrorCode};
@@ -27,6 +28,7 @@ pub async fn dispatch(
     if let Some(name) = op.not_implemented() {
         return Err(S3Error::not_implemented(name));
     }
+    through::refuse_if_not_written_through(state.backend.as_ref(), &op)?;
     // A form upload is signed inside its body: its handler authorizes it once it has read
     // the signature. DeleteObjects is authorized key by key by its handler, as AWS does.
     if !matches!(

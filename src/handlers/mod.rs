@@ -3,7 +3,7 @@
 //!
 //! Families (each imports the ground floor below, never another family): `bucket`,
 //! `versioning`, `acl`, `policy`, `tagging`, `lifecycle`, `cors`, `list`, `get`, `put`,
-//! `copy`, `delete`, `attributes`, `multipart`, `post_object`, and the origin extensions
+//! `copy`, `delete`, `attributes`, `multipart`, `completion`, `post_object`, and the origin extensions
 //! `origin`, `origin_status`, `backfill`, `purge`.
 //!
 //! Ground floor, shared by the families: `context` (the request as handlers see it),
@@ -11,7 +11,9 @@
 //! both directions, the version and expiration headers), `render` (the one renderer of
 //! GetObject / HeadObject answers), `conditions` (every conditional request), `checksums`
 //! (what a body must hash to), `range`, `receive` (an upload body into a blob),
-//! `copy_source`, `new_acl` (the ACL of a new bucket or object), `owner`, `tags`, `token`.
+//! `copy_source`, `new_acl` (the ACL of a new bucket or object), `owner`, `tags`, `token`,
+//! and for cluster mode `tee` (a body streamed to the cluster too) and `through` (what
+//! writes forward, and the ones refused until they go through).
 
 mod acl;
 mod attributes;
@@ -45,6 +47,8 @@ mod render;
 mod reply;
 mod tagging;
 mod tags;
+mod tee;
+mod through;
 mod token;
 mod versioning;
 

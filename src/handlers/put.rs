@@ -1,5 +1,7 @@
 //! PutObject: the body streamed into a blob ([`super::receive`]), its conditions checked
-//! before and again at the commit, its ACL decided by the bucket's object ownership.
+//! before and again at the commit, its ACL decided by the bucket's object ownership. In
+//! cluster mode the body streams to the cluster too, whose acknowledgement (its conditions
+//! held there) comes before the node keeps its copy.
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>
 
@@ -14,8 +16,9 @@ use super::conditions;
 use super::context::RequestContext;
 use super::headers;
 use super::new_acl::acl_for_new_object;
-use super::receive::{receive_blob, BodyKind};
-use crate::error::S3Error;
+use super::receive::{receive_blob, receive_blob_through, BodyKind};
+use super::through;
+use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;
 
 fn put_response(
@@ -42,9 +45,33 @@ pub async fn handle_put_object(
     key: &str,
 ) -> Result<Response, S3Error> {
     let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
-    let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
     attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
-    let (blob, announced) = receive_blob(state, ctx, BodyKind::Object, None).await?;
+    let (blob, announced, condition) = match &state.backend {
+        None => {
+            let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
+            let (blob, announced) = receive_blob(state, ctx, BodyKind::Object, None).await?;
+            (blob, announced, condition)
+        }
+        // Cluster mode: the cluster has the object (its conditions held there) before the
+        // node keeps its copy; a refusal changes nothing here.
+        Some(backend) => {
+            let forwarded = through::forwarded_headers(&ctx.parts.headers);
+            let mut tee = through::put_tee(backend, bucket, key, forwarded);
+            let received = receive_blob_through(state, ctx, BodyKind::Object, None, &mut tee).await;
+            let (blob, announced) = match received {
+                Ok(received) => received,
+                Err(local) => {
+                    // The cluster's own refusal, when it stopped reading, says more.
+                    return Err(match tee.answer().await {
+                        Err(cluster) if local.code == S3ErrorCode::ServiceUnavailable => cluster,
+                        _ => local,
+                    });
+                }
+            };
+            tee.finish().await?;
+            (blob, announced, storage::CommitCondition::Always)
+        }
+    };
     let meta = state
         .store
         .commit_object(bucket, key, attrs, blob, condition)

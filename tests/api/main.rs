@@ -8,6 +8,7 @@
 //! - `origin/`: origin-pull, one file per theme;
 //! - `clients/`: third-party clients as users run them (the aws CLI, SDK defaults, the
 //!   s3-compat suite);
+//! - `cluster/`: cluster mode, a node in front of an S3 cluster;
 //! - `console/`: the web console's API and a real browser;
 //! - `faults/`: what the server survives — kill -9, a full disk, hostile input and
 //!   clients, leaked secrets, a soak;
@@ -15,6 +16,7 @@
 //!   client.
 
 mod clients;
+mod cluster;
 mod console;
 mod faults;
 mod origin;

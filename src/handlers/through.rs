@@ -1,0 +1,108 @@
+//! Cluster mode's write-through as the families use it: which of a client's headers an
+//! object write forwards to the cluster, the [`Tee`] that streams a PutObject body there,
+//! and the writes not yet written through, refused rather than left on one node.
+
+use std::sync::Arc;
+
+use http::HeaderMap;
+
+use super::tee::Tee;
+use crate::backend::Backend;
+use crate::error::S3Error;
+use crate::router::{BucketOperation, ObjectOperation, Operation};
+
+/// The headers of an object write the cluster must see: what is stored with the object,
+/// its integrity check and its conditions. (`aws-chunked` is the client's framing, not
+/// the object's.)
+const FORWARDED: &[&str] = &[
+    "content-type",
+    "cache-control",
+    "content-disposition",
+    "content-language",
+    "expires",
+    "content-md5",
+    "x-amz-tagging",
+    "if-match",
+    "if-none-match",
+];
+
+pub fn forwarded_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        let name_text = name.as_str();
+        if FORWARDED.contains(&name_text) || name_text.starts_with("x-amz-meta-") {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    if let Some(encoding) = headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    {
+        let kept: Vec<&str> = encoding
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
+            .collect();
+        if let Ok(v) = http::HeaderValue::from_str(&kept.join(", ")) {
+            if !kept.is_empty() {
+                out.insert(http::header::CONTENT_ENCODING, v);
+            }
+        }
+    }
+    out
+}
+
+/// The tee of a PutObject of `key` in `bucket`: the cluster request starts with the body.
+pub fn put_tee(backend: &Arc<Backend>, bucket: &str, key: &str, headers: HeaderMap) -> Tee {
+    let backend = backend.clone();
+    let (bucket, key) = (bucket.to_owned(), key.to_owned());
+    Tee::new(Box::new(move |body, length| {
+        tokio::spawn(async move {
+            backend
+                .put_object(&bucket, &key, headers, length, body)
+                .await
+        })
+    }))
+}
+
+/// In cluster mode, the writes that do not yet go through to the cluster are refused
+/// (501), so that no node ever holds a change the cluster does not.
+pub fn refuse_if_not_written_through(
+    backend: Option<&Arc<Backend>>,
+    op: &Operation,
+) -> Result<(), S3Error> {
+    if backend.is_none() {
+        return Ok(());
+    }
+    let through = match op {
+        Operation::Bucket { op, .. } => !matches!(
+            op,
+            BucketOperation::DeleteObjects
+                | BucketOperation::PostObject
+                | BucketOperation::PutBucketVersioning
+        ),
+        Operation::Object { op, .. } => match op {
+            ObjectOperation::DeleteObject { version_id } => version_id.is_none(),
+            ObjectOperation::CopyObject { .. }
+            | ObjectOperation::PutObjectAcl { .. }
+            | ObjectOperation::PutObjectTagging { .. }
+            | ObjectOperation::DeleteObjectTagging { .. }
+            | ObjectOperation::DeleteObjectTombstone
+            | ObjectOperation::CreateMultipartUpload
+            | ObjectOperation::UploadPart { .. }
+            | ObjectOperation::UploadPartCopy { .. }
+            | ObjectOperation::CompleteMultipartUpload { .. }
+            | ObjectOperation::AbortMultipartUpload { .. } => false,
+            _ => true,
+        },
+        _ => true,
+    };
+    if through {
+        Ok(())
+    } else {
+        Err(S3Error::not_implemented(&format!(
+            "{} in cluster mode (not yet written through to the cluster)",
+            op.name()
+        )))
+    }
+}
