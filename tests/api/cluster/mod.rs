@@ -1,5 +1,7 @@
-//! Cluster mode (`[backend]`): a node in front of an S3 cluster. Here the cluster is a
-//! second real originstore server on loopback (a real S3 server, reached with SigV4 by the
-//! node's cluster credentials); the node writes through to it and fills its misses from it.
+//! Cluster mode (`[backend]`): a node in front of an S3 cluster, reached with SigV4 by the
+//! node's cluster credentials. `write_through` uses a second real originstore server on
+//! loopback as the cluster (fast, and it enforces conditions); `garage` a real 3-node
+//! Garage cluster.
 
+mod garage;
 mod write_through;
