@@ -1,7 +1,8 @@
 //! Cluster mode: a node in front of an existing S3 cluster (`[backend]`). The cluster is
 //! the durable truth; the node's store is a cache in front of it.
 //!
-//! - **Writes go through** ([`Backend::put_object`], [`Backend::delete_object`], buckets):
+//! - **Writes go through** ([`Backend::put_object`], [`Backend::delete_object`], buckets,
+//!   multipart uploads one-to-one with the cluster's through [`Backend::forward`]):
 //!   signed with SigV4 by the cluster's credentials, streamed, and acknowledged to the
 //!   client only after the cluster acknowledged them; a refusal is answered with the
 //!   cluster's S3 error, an unreachable cluster with `503` and `Retry-After`, and nothing
@@ -33,10 +34,24 @@ pub use settings::{Addressing, BackendSettings};
 pub const NODE_HEADER: &str = "x-originstore-node";
 
 /// What the cluster answered to a write through.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Acknowledged {
     /// The cluster's ETag, unquoted (absent for deletes).
     pub etag: Option<String>,
+    /// The answer's headers that a relayed answer passes on (ETag, checksums).
+    pub relay: HeaderMap,
+}
+
+/// The headers of a cluster's answer that a relayed answer passes on.
+pub fn relayed_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        let n = name.as_str();
+        if n == "etag" || n == "content-type" || n.starts_with("x-amz-checksum-") {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// The cluster, as a node reaches it.
@@ -174,7 +189,48 @@ impl Backend {
             .get(http::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim_matches('"').to_owned());
-        Ok(Acknowledged { etag })
+        Ok(Acknowledged {
+            etag,
+            relay: relayed_headers(response.headers()),
+        })
+    }
+
+    /// Any request on `key` of `bucket` (empty: the bucket) at the cluster, with the
+    /// client's `query` minus its own authentication parameters: a 2xx answer to relay, or
+    /// the cluster's error. For the operations that map one-to-one to the cluster's
+    /// (multipart uploads).
+    pub async fn forward(
+        &self,
+        method: Method,
+        bucket: &str,
+        key: &str,
+        query: &str,
+        mut headers: HeaderMap,
+        body: Option<(reqwest::Body, Option<u64>)>,
+    ) -> Result<reqwest::Response, S3Error> {
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .filter(|p| {
+                let name = p
+                    .split_once('=')
+                    .map_or(*p, |(n, _)| n)
+                    .to_ascii_lowercase();
+                !name.starts_with("x-amz-") && !name.starts_with("q-")
+            })
+            .collect();
+        let mut url = self.settings.url(bucket, key);
+        if !kept.is_empty() {
+            url = format!("{url}?{}", kept.join("&"));
+        }
+        let body = body.map(|(body, length)| {
+            if let Some(length) = length {
+                headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+            }
+            body
+        });
+        let response = self.send(method, &url, headers, body).await?;
+        success(response).await
     }
 
     /// DeleteObject at the cluster (a key it does not have is deleted too).
@@ -188,8 +244,8 @@ impl Backend {
             )
             .await?;
         match success(response).await {
-            Ok(_) => Ok(Acknowledged { etag: None }),
-            Err(e) if e.code == S3ErrorCode::NoSuchKey => Ok(Acknowledged { etag: None }),
+            Ok(_) => Ok(Acknowledged::default()),
+            Err(e) if e.code == S3ErrorCode::NoSuchKey => Ok(Acknowledged::default()),
             Err(e) => Err(e),
         }
     }
@@ -249,6 +305,19 @@ async fn success(response: reqwest::Response) -> Result<reqwest::Response, S3Err
     let text = response.text().await.unwrap_or_default();
     let text: String = text.chars().take(64 * 1024).collect();
     Err(cluster_error(status, &text))
+}
+
+/// A `200` answer that is an `<Error>` document (S3 sends those for a completion that
+/// failed after it started): the error it holds.
+pub fn error_document(body: &[u8]) -> Option<S3Error> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.trim_start().trim_start_matches(|c| c != '<');
+    let root = start
+        .split('<')
+        .map(str::trim_start)
+        .find(|e| !e.is_empty() && !e.starts_with('?'))?;
+    root.starts_with("Error>")
+        .then(|| cluster_error(StatusCode::INTERNAL_SERVER_ERROR, text))
 }
 
 /// The cluster's `<Error>`, as originstore answers it: its code and message when the code

@@ -12,8 +12,8 @@ use axum::response::Response;
 use super::context::RequestContext;
 use super::{
     acl, attributes, backfill, bucket, completion, copy, cors, delete, get, lifecycle, list,
-    multipart, origin, origin_status, policy, post_object, purge, put, tagging, through,
-    versioning,
+    multipart, multipart_through, origin, origin_status, policy, post_object, purge, put, tagging,
+    through, versioning,
 };
 use crate::access;
 use crate::error::{S3Error, S3ErrorCode};
@@ -61,6 +61,9 @@ async fn dispatch_bucket(
     ctx: &mut RequestContext,
 ) -> Result<Response, S3Error> {
     use BucketOperation as Op;
+    if let (Some(backend), Op::ListMultipartUploads(_)) = (&state.backend, &op) {
+        return multipart_through::handle_bucket(backend, ctx, b, &op).await;
+    }
     match op {
         Op::CreateBucket => bucket::handle_create_bucket(state, ctx, b).await,
         Op::HeadBucket => bucket::handle_head_bucket(state, b).await,
@@ -124,6 +127,13 @@ async fn dispatch_object(
     ctx: &mut RequestContext,
 ) -> Result<Response, S3Error> {
     use ObjectOperation as Op;
+    if let Some(backend) = state
+        .backend
+        .as_ref()
+        .filter(|_| multipart_through::relays(&op))
+    {
+        return multipart_through::handle_object(state, backend, ctx, b, k, &op).await;
+    }
     match op {
         Op::PutObject => put::handle_put_object(state, ctx, b, k).await,
         Op::CopyObject { source } => copy::handle_copy_object(state, ctx, b, k, &source).await,

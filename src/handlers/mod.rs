@@ -3,7 +3,8 @@
 //!
 //! Families (each imports the ground floor below, never another family): `bucket`,
 //! `versioning`, `acl`, `policy`, `tagging`, `lifecycle`, `cors`, `list`, `get`, `put`,
-//! `copy`, `delete`, `attributes`, `multipart`, `completion`, `post_object`, and the origin extensions
+//! `copy`, `delete`, `attributes`, `multipart`, `completion`, `multipart_through` (cluster
+//! mode's), `post_object`, and the origin extensions
 //! `origin`, `origin_status`, `backfill`, `purge`.
 //!
 //! Ground floor, shared by the families: `context` (the request as handlers see it),
@@ -33,6 +34,7 @@ mod headers;
 mod lifecycle;
 mod list;
 mod multipart;
+mod multipart_through;
 mod new_acl;
 mod origin;
 mod origin_status;

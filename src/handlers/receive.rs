@@ -8,6 +8,7 @@ use storage::Blob;
 use super::checksums::ChecksumPlan;
 use super::context::RequestContext;
 use super::tee::Tee;
+use crate::backend::Acknowledged;
 use crate::body::RequestBody;
 use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;
@@ -95,4 +96,81 @@ async fn receive(
     }
     plan.apply_trailers(body.trailers())?;
     Ok((writer.finish(&plan.expect).await?, announced))
+}
+
+/// Stream a request body to the cluster only (no local copy: a multipart part in cluster
+/// mode), verifying its length, Content-MD5 and every announced checksum (headers and
+/// trailers) on the way; the last piece goes out only once they held, so a body that fails
+/// them never completes at the cluster.
+pub async fn stream_through(
+    ctx: &mut RequestContext,
+    mut tee: Tee,
+) -> Result<Acknowledged, S3Error> {
+    use md5::Digest as _;
+    let mut body: RequestBody = ctx.take_body()?;
+    let declared = body.declared_len();
+    if declared.is_some_and(|n| n > MAX_PUT_SIZE) {
+        return Err(S3Error::new(
+            S3ErrorCode::EntityTooLarge,
+            "Your proposed upload exceeds the maximum allowed size",
+        ));
+    }
+    tee.set_length(declared);
+    let mut plan = ChecksumPlan::from_headers(&ctx.parts.headers, declared)?;
+    let mut sums: Vec<storage::Checksummer> = plan
+        .algorithms
+        .iter()
+        .map(|a| storage::Checksummer::new(*a))
+        .collect();
+    let mut md5 = plan.expect.md5.map(|_| md5::Md5::new());
+    let mut received: u64 = 0;
+    while let Some(chunk) = body.next_chunk().await? {
+        received += chunk.len() as u64;
+        if received > MAX_PUT_SIZE {
+            return Err(S3Error::new(
+                S3ErrorCode::EntityTooLarge,
+                "Your proposed upload exceeds the maximum allowed size",
+            ));
+        }
+        for sum in &mut sums {
+            sum.update(&chunk);
+        }
+        if let Some(md5) = md5.as_mut() {
+            md5.update(&chunk);
+        }
+        if tee.send(chunk).await.is_err() {
+            return tee.answer().await;
+        }
+    }
+    plan.apply_trailers(body.trailers())?;
+    if declared.is_some_and(|n| n != received) {
+        return Err(S3Error::new(
+            S3ErrorCode::IncompleteBody,
+            "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+        ));
+    }
+    if let (Some(md5), Some(expected)) = (md5, plan.expect.md5) {
+        if md5.finalize().as_slice() != expected.as_slice() {
+            return Err(S3Error::new(
+                S3ErrorCode::BadDigest,
+                "The Content-MD5 you specified did not match what we received.",
+            ));
+        }
+    }
+    for sum in sums {
+        let algorithm = sum.algorithm();
+        let expected = plan.expect.checksums.iter().find(|(a, _)| *a == algorithm);
+        if let Some((_, expected)) = expected {
+            if sum.finish() != *expected {
+                return Err(S3Error::new(
+                    S3ErrorCode::BadDigest,
+                    format!(
+                        "The {} you specified did not match the calculated checksum.",
+                        algorithm.header_name()
+                    ),
+                ));
+            }
+        }
+    }
+    tee.finish().await
 }

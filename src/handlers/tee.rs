@@ -148,7 +148,7 @@ mod tests {
                     }
                 }
                 out.lock().expect("lock").1 = Some(clean);
-                Ok(Acknowledged { etag: None })
+                Ok(Acknowledged::default())
             })
         });
         (start, seen)

@@ -88,11 +88,7 @@ pub fn refuse_if_not_written_through(
             | ObjectOperation::PutObjectTagging { .. }
             | ObjectOperation::DeleteObjectTagging { .. }
             | ObjectOperation::DeleteObjectTombstone
-            | ObjectOperation::CreateMultipartUpload
-            | ObjectOperation::UploadPart { .. }
-            | ObjectOperation::UploadPartCopy { .. }
-            | ObjectOperation::CompleteMultipartUpload { .. }
-            | ObjectOperation::AbortMultipartUpload { .. } => false,
+            | ObjectOperation::UploadPartCopy { .. } => false,
             _ => true,
         },
         _ => true,

@@ -1,7 +1,8 @@
 //! A node in front of a real distributed engine: a 3-node Garage cluster on loopback
 //! (replication factor 3). What the node acknowledged is in the cluster, read back through
-//! another Garage node; what another writer put in the cluster is filled and listed
-//! through the node; a delete through the node reaches the cluster.
+//! another Garage node, a 3-part multipart upload included; what another writer put in the
+//! cluster is filled and listed through the node; a delete through the node reaches the
+//! cluster.
 //!
 //! Garage does not enforce conditional writes (`If-None-Match: *`), so no conditional
 //! test runs against it here.
@@ -107,6 +108,59 @@ async fn a_node_writes_through_to_garage_and_fills_from_it() {
             "written/2",
             "written/3"
         ]
+    );
+
+    // A 3-part multipart upload through the node is Garage's own upload.
+    let parts = [
+        pattern(5 * 1024 * 1024, 4),
+        pattern(5 * 1024 * 1024, 5),
+        pattern(99, 6),
+    ];
+    let created = node
+        .client
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("multipart")
+        .send()
+        .await
+        .expect("create");
+    let id = created.upload_id().expect("id").to_owned();
+    let mut done = Vec::new();
+    for (i, data) in parts.iter().enumerate() {
+        let out = node
+            .client
+            .upload_part()
+            .bucket(BUCKET)
+            .key("multipart")
+            .upload_id(&id)
+            .part_number(i as i32 + 1)
+            .body(data.clone().into())
+            .send()
+            .await
+            .expect("part");
+        done.push(
+            aws_sdk_s3::types::CompletedPart::builder()
+                .part_number(i as i32 + 1)
+                .e_tag(out.e_tag().expect("etag"))
+                .build(),
+        );
+    }
+    node.client
+        .complete_multipart_upload()
+        .bucket(BUCKET)
+        .key("multipart")
+        .upload_id(&id)
+        .multipart_upload(
+            aws_sdk_s3::types::CompletedMultipartUpload::builder()
+                .set_parts(Some(done))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(
+        cluster_bytes(&garage, 1, "multipart").await,
+        Some(parts.concat())
     );
 
     // A delete through the node reaches the cluster.

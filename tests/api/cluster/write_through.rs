@@ -233,3 +233,136 @@ async fn an_unreachable_cluster_is_503_and_nothing_is_kept() {
         storage::Store::open(node.dir.path().join("data"), Default::default()).expect("opens");
     assert!(store.head_bucket("nowhere").is_err());
 }
+
+/// Multipart uploads are the cluster's, one-to-one: ids, part ETags and the completed
+/// object come from it; no part is kept on the node; a part that fails its Content-MD5
+/// never reaches the cluster; ListParts, ListMultipartUploads and Abort are the cluster's.
+#[tokio::test]
+async fn multipart_uploads_are_the_clusters() {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let (cluster, node) = cluster_and_node().await;
+    let parts = [
+        crate::support::server::pattern(5 * 1024 * 1024, 1),
+        crate::support::server::pattern(5 * 1024 * 1024, 2),
+        crate::support::server::pattern(1234, 3),
+    ];
+    let created = node
+        .client
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("big")
+        .content_type("application/x-big")
+        .send()
+        .await
+        .expect("create");
+    let id = created.upload_id().expect("id").to_owned();
+    // The cluster knows the upload by the same id.
+    let at_cluster = cluster
+        .client
+        .list_multipart_uploads()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("uploads at the cluster");
+    assert_eq!(at_cluster.uploads()[0].upload_id(), Some(id.as_str()));
+    // A part whose Content-MD5 is wrong reaches neither.
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "content-md5",
+        http::HeaderValue::from_static("1B2M2Y8AsgTpgAmY7PhCfg=="),
+    );
+    let bad = signed_request(
+        &node.endpoint(),
+        (ACCESS_KEY, SECRET_KEY),
+        http::Method::PUT,
+        &format!("/{BUCKET}/big?partNumber=9&uploadId={id}"),
+        headers,
+    )
+    .body("not the md5's body")
+    .send()
+    .await
+    .expect("sent");
+    assert_eq!(bad.status(), 400);
+    let mut done = Vec::new();
+    for (i, data) in parts.iter().enumerate() {
+        let out = node
+            .client
+            .upload_part()
+            .bucket(BUCKET)
+            .key("big")
+            .upload_id(&id)
+            .part_number(i as i32 + 1)
+            .body(data.clone().into())
+            .send()
+            .await
+            .expect("part");
+        done.push(
+            CompletedPart::builder()
+                .part_number(i as i32 + 1)
+                .e_tag(out.e_tag().expect("etag"))
+                .build(),
+        );
+    }
+    let listed = node
+        .client
+        .list_parts()
+        .bucket(BUCKET)
+        .key("big")
+        .upload_id(&id)
+        .send()
+        .await
+        .expect("list parts");
+    let numbers: Vec<_> = listed
+        .parts()
+        .iter()
+        .filter_map(|p| p.part_number())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3], "the bad part 9 never arrived");
+    node.client
+        .complete_multipart_upload()
+        .bucket(BUCKET)
+        .key("big")
+        .upload_id(&id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(done))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    let whole = parts.concat();
+    assert_eq!(cluster.get_bytes(BUCKET, "big").await, whole);
+    assert_eq!(
+        node.get_bytes(BUCKET, "big").await,
+        whole,
+        "filled from the cluster"
+    );
+
+    // An aborted upload is gone at the cluster.
+    let other = node
+        .client
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("abandoned")
+        .send()
+        .await
+        .expect("create");
+    let other_id = other.upload_id().expect("id");
+    node.client
+        .abort_multipart_upload()
+        .bucket(BUCKET)
+        .key("abandoned")
+        .upload_id(other_id)
+        .send()
+        .await
+        .expect("abort");
+    let uploads = node
+        .client
+        .list_multipart_uploads()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("uploads");
+    assert!(uploads.uploads().is_empty(), "{uploads:?}");
+}
