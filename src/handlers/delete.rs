@@ -1,6 +1,6 @@
 //! DeleteObject and DeleteObjects (up to 1000 keys, each decided and conditioned on its
 //! own, as AWS does). In a bucket with an origin a delete leaves a tombstone, so the key is
-//! not pulled again.
+//! not pulled again. In cluster mode each key is deleted at the cluster first.
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html>
 
@@ -99,11 +99,25 @@ pub async fn handle_delete_objects(
         let outcome = match allowed.and(condition) {
             Ok(condition) => {
                 let version = object.version_id.as_deref();
-                let store = &state.store;
-                store
-                    .delete_if(bucket, &object.key, version, tombstone, &condition)
-                    .await
-                    .map_err(S3Error::from)
+                // Cluster mode: each key is deleted at the cluster first (a failure there is
+                // that key's error, and the node keeps it).
+                let through = match (&state.backend, version) {
+                    (None, _) => Ok(()),
+                    (Some(_), Some(_)) => Err(S3Error::not_implemented(
+                        "a versioned delete in cluster mode",
+                    )),
+                    (Some(backend), None) => {
+                        backend.delete_object(bucket, &object.key).await.map(|_| ())
+                    }
+                };
+                match through {
+                    Ok(()) => state
+                        .store
+                        .delete_if(bucket, &object.key, version, tombstone, &condition)
+                        .await
+                        .map_err(S3Error::from),
+                    Err(e) => Err(e),
+                }
             }
             Err(e) => Err(e),
         };

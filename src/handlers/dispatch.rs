@@ -12,8 +12,8 @@ use axum::response::Response;
 use super::context::RequestContext;
 use super::{
     acl, attributes, backfill, bucket, completion, copy, cors, delete, get, lifecycle, list,
-    multipart, multipart_through, origin, origin_status, policy, post_object, purge, put, tagging,
-    through, versioning,
+    multipart, origin, origin_status, policy, post_object, purge, put, relayed, tagging, through,
+    versioning,
 };
 use crate::access;
 use crate::error::{S3Error, S3ErrorCode};
@@ -62,7 +62,7 @@ async fn dispatch_bucket(
 ) -> Result<Response, S3Error> {
     use BucketOperation as Op;
     if let (Some(backend), Op::ListMultipartUploads(_)) = (&state.backend, &op) {
-        return multipart_through::handle_bucket(backend, ctx, b, &op).await;
+        return relayed::handle_bucket(backend, ctx, b, &op).await;
     }
     match op {
         Op::CreateBucket => bucket::handle_create_bucket(state, ctx, b).await,
@@ -127,12 +127,8 @@ async fn dispatch_object(
     ctx: &mut RequestContext,
 ) -> Result<Response, S3Error> {
     use ObjectOperation as Op;
-    if let Some(backend) = state
-        .backend
-        .as_ref()
-        .filter(|_| multipart_through::relays(&op))
-    {
-        return multipart_through::handle_object(state, backend, ctx, b, k, &op).await;
+    if let Some(backend) = state.backend.as_ref().filter(|_| relayed::relays(&op)) {
+        return relayed::handle_object(state, backend, ctx, b, k, &op).await;
     }
     match op {
         Op::PutObject => put::handle_put_object(state, ctx, b, k).await,

@@ -3,7 +3,7 @@
 //!
 //! Families (each imports the ground floor below, never another family): `bucket`,
 //! `versioning`, `acl`, `policy`, `tagging`, `lifecycle`, `cors`, `list`, `get`, `put`,
-//! `copy`, `delete`, `attributes`, `multipart`, `completion`, `multipart_through` (cluster
+//! `copy`, `delete`, `attributes`, `multipart`, `completion`, `relayed` (cluster
 //! mode's), `post_object`, and the origin extensions
 //! `origin`, `origin_status`, `backfill`, `purge`.
 //!
@@ -34,7 +34,6 @@ mod headers;
 mod lifecycle;
 mod list;
 mod multipart;
-mod multipart_through;
 mod new_acl;
 mod origin;
 mod origin_status;
@@ -45,6 +44,7 @@ mod purge;
 mod put;
 mod range;
 mod receive;
+mod relayed;
 mod render;
 mod reply;
 mod tagging;

@@ -77,18 +77,14 @@ pub fn refuse_if_not_written_through(
     let through = match op {
         Operation::Bucket { op, .. } => !matches!(
             op,
-            BucketOperation::DeleteObjects
-                | BucketOperation::PostObject
-                | BucketOperation::PutBucketVersioning
+            BucketOperation::PostObject | BucketOperation::PutBucketVersioning
         ),
         Operation::Object { op, .. } => match op {
             ObjectOperation::DeleteObject { version_id } => version_id.is_none(),
-            ObjectOperation::CopyObject { .. }
-            | ObjectOperation::PutObjectAcl { .. }
+            ObjectOperation::PutObjectAcl { .. }
             | ObjectOperation::PutObjectTagging { .. }
             | ObjectOperation::DeleteObjectTagging { .. }
-            | ObjectOperation::DeleteObjectTombstone
-            | ObjectOperation::UploadPartCopy { .. } => false,
+            | ObjectOperation::DeleteObjectTombstone => false,
             _ => true,
         },
         _ => true,

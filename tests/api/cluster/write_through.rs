@@ -2,8 +2,8 @@
 //! DELETE likewise; a refusal of the cluster is answered as its own and changes nothing on
 //! the node, an unreachable cluster is `503` with `Retry-After` and nothing is kept, a cut
 //! upload leaves the cluster without the object; a key the cluster has is filled on a
-//! miss and listed through; writes not yet written through are `501`; every answer names
-//! the node.
+//! miss and listed through; copies and multipart uploads are the cluster's; writes not yet
+//! written through are `501`; every answer names the node.
 
 use std::time::Duration;
 
@@ -95,6 +95,36 @@ async fn writes_reach_the_cluster_before_they_are_acknowledged() {
         .expect("delete through the node");
     assert_eq!(cluster.get_error(BUCKET, "dir/a b.bin").await, "NoSuchKey");
     assert_eq!(node.get_error(BUCKET, "dir/a b.bin").await, "NoSuchKey");
+
+    // DeleteObjects: every key deleted at the cluster too.
+    for k in ["m/1", "m/2", "m/3"] {
+        node.put(BUCKET, k, k).await;
+    }
+    let ids = ["m/1", "m/2", "never"]
+        .iter()
+        .map(|k| {
+            aws_sdk_s3::types::ObjectIdentifier::builder()
+                .key(*k)
+                .build()
+                .expect("id")
+        })
+        .collect();
+    let out = node
+        .client
+        .delete_objects()
+        .bucket(BUCKET)
+        .delete(
+            aws_sdk_s3::types::Delete::builder()
+                .set_objects(Some(ids))
+                .build()
+                .expect("delete"),
+        )
+        .send()
+        .await
+        .expect("delete objects");
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(cluster.keys(BUCKET).await, ["m/3"]);
+    assert_eq!(node.keys(BUCKET).await, ["m/3"]);
 }
 
 #[tokio::test]
@@ -176,13 +206,50 @@ async fn the_clusters_refusal_is_answered_and_changes_nothing() {
     // Writes that do not go through yet are refused, not kept on one node.
     expect_code(
         node.client
-            .copy_object()
+            .put_object_tagging()
             .bucket(BUCKET)
-            .key("copy")
-            .copy_source(format!("{BUCKET}/k"))
+            .key("k")
+            .tagging(
+                aws_sdk_s3::types::Tagging::builder()
+                    .set_tag_set(Some(vec![]))
+                    .build()
+                    .expect("tagging"),
+            )
             .send()
             .await,
         "NotImplemented",
+    );
+    // A copy is the cluster's own, server-side; the node's old copy of the target goes.
+    node.put(BUCKET, "copy", "stale").await;
+    node.client
+        .copy_object()
+        .bucket(BUCKET)
+        .key("copy")
+        .copy_source(format!("{BUCKET}/k"))
+        .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+        .content_type("text/copied")
+        .send()
+        .await
+        .expect("copy through the node");
+    assert_eq!(cluster.get_bytes(BUCKET, "copy").await, b"first");
+    let copied = node
+        .client
+        .get_object()
+        .bucket(BUCKET)
+        .key("copy")
+        .send()
+        .await
+        .expect("get the copy");
+    assert_eq!(copied.content_type(), Some("text/copied"));
+    assert_eq!(
+        copied
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes()
+            .as_ref(),
+        b"first"
     );
     // Every answer names the node.
     let resp = node

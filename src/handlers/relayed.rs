@@ -1,10 +1,11 @@
-//! Multipart uploads in cluster mode, one-to-one with the cluster's: CreateMultipartUpload,
-//! UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts and
-//! ListMultipartUploads are the cluster's own, relayed (upload ids, part ETags and the
-//! answers are the cluster's). No part is staged on the node: a part streams to the
-//! cluster while the node verifies it (length, Content-MD5, checksums, aws-chunked
-//! signatures), its last piece held until those held. A completed object replaces the
-//! node's copy of the key, which the next read fills from the cluster.
+//! The operations cluster mode relays to the cluster one-to-one: multipart uploads
+//! (CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
+//! AbortMultipartUpload, ListParts, ListMultipartUploads) and CopyObject, a server-side copy
+//! inside the cluster. Upload ids, part ETags and the answers are the cluster's. No part is
+//! staged on the node: a part streams to the cluster while the node verifies it (length,
+//! Content-MD5, checksums, aws-chunked signatures), its last piece held until those held. A
+//! completed or copied object replaces the node's copy of the key, which the next read
+//! fills from the cluster.
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use super::tee::Tee;
 use super::through::forwarded_headers;
 use crate::backend::{relayed_headers, Backend};
 use crate::error::S3Error;
-use crate::router::{BucketOperation, ObjectOperation};
+use crate::router::{BucketOperation, CopySource, ObjectOperation};
 use crate::state::AppState;
 
 /// Headers a multipart operation forwards beyond an object write's.
@@ -44,16 +45,86 @@ fn forwarded(headers: &HeaderMap) -> HeaderMap {
     out
 }
 
-/// Whether `op` is a multipart operation relayed to the cluster.
+/// Headers a copy forwards: its source, its conditions on the source, what it does with
+/// the metadata and tags, and (with REPLACE) the new object headers.
+const COPY_FORWARDED: &[&str] = &[
+    "x-amz-copy-source-if-match",
+    "x-amz-copy-source-if-none-match",
+    "x-amz-copy-source-if-modified-since",
+    "x-amz-copy-source-if-unmodified-since",
+    "x-amz-copy-source-range",
+    "x-amz-metadata-directive",
+    "x-amz-tagging-directive",
+];
+
+/// Whether `op` is relayed to the cluster.
 pub fn relays(op: &ObjectOperation) -> bool {
     matches!(
         op,
         ObjectOperation::CreateMultipartUpload
             | ObjectOperation::UploadPart { .. }
+            | ObjectOperation::UploadPartCopy { .. }
             | ObjectOperation::CompleteMultipartUpload { .. }
             | ObjectOperation::AbortMultipartUpload { .. }
             | ObjectOperation::ListParts(_)
+            | ObjectOperation::CopyObject { .. }
     )
+}
+
+/// A copy's headers for the cluster: its source named as the cluster names it.
+fn copy_headers(
+    backend: &Backend,
+    headers: &HeaderMap,
+    source: &CopySource,
+) -> Result<HeaderMap, S3Error> {
+    let mut out = forwarded(headers);
+    for name in COPY_FORWARDED {
+        if let Some(v) = headers.get(*name) {
+            out.insert(*name, v.clone());
+        }
+    }
+    let key =
+        percent_encoding::utf8_percent_encode(&source.key, crate::auth::sigv4::URI_ENCODE_PATH);
+    let mut named = format!(
+        "/{}/{key}",
+        backend.settings().cluster_bucket(&source.bucket)
+    );
+    if let Some(version) = &source.version_id {
+        named.push_str(&format!("?versionId={version}"));
+    }
+    out.insert(
+        "x-amz-copy-source",
+        http::HeaderValue::from_str(&named).map_err(S3Error::internal)?,
+    );
+    Ok(out)
+}
+
+/// The node's copy of `key`, older than what the cluster now holds, is dropped; the next
+/// read fills it again.
+async fn forget_local(state: &AppState, bucket: &str, key: &str) {
+    let _ = state
+        .store
+        .delete_if(bucket, key, None, false, &Default::default())
+        .await;
+}
+
+/// A 200 answer whose document may be an `<Error>` (S3 answers a copy or a completion that
+/// failed after it started so): the document, or its error.
+async fn document(response: reqwest::Response) -> Result<(HeaderMap, bytes::Bytes), S3Error> {
+    let relayed = relayed_headers(response.headers());
+    let text = response.bytes().await.map_err(S3Error::internal)?;
+    match crate::backend::error_document(&text) {
+        Some(error) => Err(error),
+        None => Ok((relayed, text)),
+    }
+}
+
+fn answer(headers: &HeaderMap, body: bytes::Bytes) -> Result<Response, S3Error> {
+    let mut builder = Response::builder().status(http::StatusCode::OK);
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    builder.body(Body::from(body)).map_err(S3Error::internal)
 }
 
 /// The cluster's 2xx answer, relayed: its status, ETag, checksums and body.
@@ -115,23 +186,26 @@ pub async fn handle_object(
                     Some((reqwest::Body::from(body), Some(length))),
                 )
                 .await?;
-            // The cluster can answer 200 with an error document (S3 does, after a slow
-            // completion): read it whole (small) and pass an error on as one.
-            let relayed = relayed_headers(response.headers());
-            let text = response.bytes().await.map_err(S3Error::internal)?;
-            if let Some(error) = crate::backend::error_document(&text) {
-                return Err(error);
-            }
-            // The node's copy of the key, if any, is older than the completed object.
-            let _ = state
-                .store
-                .delete_if(bucket, key, None, false, &Default::default())
-                .await;
-            let mut builder = Response::builder().status(http::StatusCode::OK);
-            for (name, value) in &relayed {
-                builder = builder.header(name, value);
-            }
-            builder.body(Body::from(text)).map_err(S3Error::internal)
+            let (relayed, text) = document(response).await?;
+            forget_local(state, bucket, key).await;
+            answer(&relayed, text)
+        }
+        ObjectOperation::CopyObject { source } => {
+            let headers = copy_headers(backend, &ctx.parts.headers, source)?;
+            let response = backend
+                .forward(Method::PUT, bucket, key, &query, headers, None)
+                .await?;
+            let (relayed, text) = document(response).await?;
+            forget_local(state, bucket, key).await;
+            answer(&relayed, text)
+        }
+        ObjectOperation::UploadPartCopy { source, .. } => {
+            let headers = copy_headers(backend, &ctx.parts.headers, source)?;
+            let response = backend
+                .forward(Method::PUT, bucket, key, &query, headers, None)
+                .await?;
+            let (relayed, text) = document(response).await?;
+            answer(&relayed, text)
         }
         ObjectOperation::CreateMultipartUpload => relay(
             backend
