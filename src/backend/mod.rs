@@ -13,6 +13,8 @@
 //!   revalidation (`revalidate_after_secs`) are the origin machinery's.
 //! - **Listings come through from the cluster** (the same rule says `ListThrough`), merged
 //!   with what the node holds.
+//! - **Buckets are known to every node**: the node that creates one records its owner at the
+//!   cluster (bucket [`SETTINGS_BUCKET`]); another node that meets the bucket adopts it.
 //! - Every answer names the node (`x-originstore-node`).
 //!
 //! Requests to the cluster obey the server's network policy (`[origin] deny_networks`).
@@ -29,6 +31,10 @@ use crate::origin::document::{self, OriginConfiguration};
 use crate::origin::sign::{sign_origin_request, SigningKeys};
 
 pub use settings::{Addressing, BackendSettings};
+
+/// The cluster bucket (after `bucket_prefix`) where nodes share what originstore knows of
+/// each bucket.
+pub const SETTINGS_BUCKET: &str = "originstore-settings";
 
 /// Response header naming the node that answered.
 pub const NODE_HEADER: &str = "x-originstore-node";
@@ -246,6 +252,58 @@ impl Backend {
         match success(response).await {
             Ok(_) => Ok(Acknowledged::default()),
             Err(e) if e.code == S3ErrorCode::NoSuchKey => Ok(Acknowledged::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The cluster bucket where nodes keep what originstore itself knows of a bucket (its
+    /// owner), so that every node learns it: `<bucket_prefix>originstore-settings`.
+    fn settings_bucket(&self) -> String {
+        format!("{}{SETTINGS_BUCKET}", self.settings.bucket_prefix)
+    }
+
+    /// Record that `owner` (an access key) owns `bucket`, for every node.
+    pub async fn record_owner(&self, bucket: &str, owner: &str) -> Result<(), S3Error> {
+        let settings_bucket = self.settings_bucket();
+        let create = self
+            .send(
+                Method::PUT,
+                &self.settings.url_of_cluster_bucket(&settings_bucket, ""),
+                HeaderMap::new(),
+                None,
+            )
+            .await?;
+        match success(create).await {
+            Ok(_) => {}
+            Err(e) if e.code == S3ErrorCode::BucketAlreadyOwnedByYou => {}
+            Err(e) => return Err(e),
+        }
+        let url = self
+            .settings
+            .url_of_cluster_bucket(&settings_bucket, &format!("buckets/{bucket}/owner"));
+        let body = owner.as_bytes().to_vec();
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        let response = self
+            .send(Method::PUT, &url, headers, Some(reqwest::Body::from(body)))
+            .await?;
+        success(response).await.map(|_| ())
+    }
+
+    /// The owner another node recorded for `bucket`, if the cluster has the bucket.
+    pub async fn recorded_owner(&self, bucket: &str) -> Result<Option<String>, S3Error> {
+        let url = self
+            .settings
+            .url_of_cluster_bucket(&self.settings_bucket(), &format!("buckets/{bucket}/owner"));
+        let response = self.send(Method::GET, &url, HeaderMap::new(), None).await?;
+        match success(response).await {
+            Ok(response) => {
+                let owner = response.text().await.map_err(S3Error::internal)?;
+                Ok(Some(owner.trim().to_owned()).filter(|o| !o.is_empty()))
+            }
+            Err(e) if matches!(e.code, S3ErrorCode::NoSuchKey | S3ErrorCode::NoSuchBucket) => {
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }

@@ -128,7 +128,11 @@ impl BackendSettings {
     /// The URL of `key` in `bucket` (`key` empty: the bucket), its path segments encoded as
     /// SigV4 encodes them.
     pub fn url(&self, bucket: &str, key: &str) -> String {
-        let bucket = self.cluster_bucket(bucket);
+        self.url_of_cluster_bucket(&self.cluster_bucket(bucket), key)
+    }
+
+    /// [`BackendSettings::url`] of a bucket named as the cluster names it.
+    pub fn url_of_cluster_bucket(&self, bucket: &str, key: &str) -> String {
         let key = key
             .split('/')
             .map(|segment| {

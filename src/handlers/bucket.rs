@@ -82,9 +82,17 @@ pub async fn handle_create_bucket(
             region = constraint;
         }
     }
-    // Cluster mode: the bucket exists at the cluster before it does here.
+    // Cluster mode: the bucket exists at the cluster before it does here, and every node
+    // can learn its owner there.
     if let Some(backend) = &state.backend {
+        if bucket == crate::backend::SETTINGS_BUCKET {
+            return Err(S3Error::new(
+                crate::error::S3ErrorCode::BucketAlreadyExists,
+                "This bucket name is the cluster's own (originstore keeps bucket settings in it).",
+            ));
+        }
         backend.create_bucket(bucket).await?;
+        backend.record_owner(bucket, &user).await?;
     }
     let recreated = match state.store.create_bucket(bucket, &user, &region).await {
         Ok(_) => false,

@@ -29,6 +29,9 @@ pub async fn dispatch(
         return Err(S3Error::not_implemented(name));
     }
     through::refuse_if_not_written_through(state.backend.as_ref(), &op)?;
+    if let Some(backend) = &state.backend {
+        through::adopt_bucket(state, backend, &op).await?;
+    }
     // A form upload is signed inside its body: its handler authorizes it once it has read
     // the signature. DeleteObjects is authorized key by key by its handler, as AWS does.
     if !matches!(

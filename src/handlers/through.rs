@@ -1,6 +1,7 @@
 //! Cluster mode's write-through as the families use it: which of a client's headers an
 //! object write forwards to the cluster, the [`Tee`] that streams a PutObject body there,
-//! and the writes not yet written through, refused rather than left on one node.
+//! the writes not yet written through, refused rather than left on one node, and the
+//! adoption of a bucket another node created.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use super::tee::Tee;
 use crate::backend::Backend;
 use crate::error::S3Error;
 use crate::router::{BucketOperation, ObjectOperation, Operation};
+use crate::state::AppState;
 
 /// The headers of an object write the cluster must see: what is stored with the object,
 /// its integrity check and its conditions. (`aws-chunked` is the client's framing, not
@@ -97,4 +99,42 @@ pub fn refuse_if_not_written_through(
             op.name()
         )))
     }
+}
+
+/// Cluster mode: a bucket another node created is adopted here (its owner as recorded at
+/// the cluster) the first time a request names it, so that every node knows every bucket.
+pub async fn adopt_bucket(
+    state: &AppState,
+    backend: &Backend,
+    op: &Operation,
+) -> Result<(), S3Error> {
+    let Some(bucket) = op.bucket() else {
+        return Ok(());
+    };
+    let creating = matches!(
+        op,
+        Operation::Bucket {
+            op: BucketOperation::CreateBucket,
+            ..
+        }
+    );
+    if creating
+        || !matches!(
+            state.store.head_bucket(bucket),
+            Err(storage::Error::NoSuchBucket)
+        )
+    {
+        return Ok(());
+    }
+    if let Some(owner) = backend.recorded_owner(bucket).await? {
+        match state
+            .store
+            .create_bucket(bucket, &owner, &state.config.region)
+            .await
+        {
+            Ok(_) | Err(storage::Error::BucketAlreadyOwnedByYou) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }

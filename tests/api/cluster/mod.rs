@@ -3,5 +3,6 @@
 //! loopback as the cluster (fast, and it enforces conditions); `garage` a real 3-node
 //! Garage cluster.
 
+mod balanced;
 mod garage;
 mod write_through;
