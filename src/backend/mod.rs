@@ -19,6 +19,7 @@
 //!
 //! Requests to the cluster obey the server's network policy (`[origin] deny_networks`).
 
+mod key_locks;
 mod settings;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use crate::error::{S3Error, S3ErrorCode};
 use crate::origin::document::{self, OriginConfiguration};
 use crate::origin::sign::{sign_origin_request, SigningKeys};
 
+pub use key_locks::KeyGuard;
 pub use settings::{Addressing, BackendSettings};
 
 /// The cluster bucket (after `bucket_prefix`) where nodes share what originstore knows of
@@ -65,6 +67,7 @@ pub struct Backend {
     settings: BackendSettings,
     http: reqwest::Client,
     deny: Vec<ipnet::IpNet>,
+    locks: Arc<key_locks::KeyLocks>,
 }
 
 impl Backend {
@@ -75,6 +78,7 @@ impl Backend {
             settings,
             http,
             deny: origin.deny_networks.clone(),
+            locks: Arc::default(),
         })
     }
 
@@ -165,6 +169,79 @@ impl Backend {
             .send()
             .await
             .map_err(|e| unreachable(format!("the backend did not answer: {e}")))
+    }
+
+    /// A conditional write of `key` (`If-None-Match: *` or `If-Match`) holds the key while
+    /// its condition is checked at the cluster and the write is made, so that the condition
+    /// holds on this node (which owns the key) even where the cluster does not enforce it.
+    /// Returns the held key, or the condition's failure.
+    pub async fn hold_condition(
+        &self,
+        bucket: &str,
+        key: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<KeyGuard>, S3Error> {
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let (none_match, if_match) = (text("if-none-match"), text("if-match"));
+        if none_match.is_none() && if_match.is_none() {
+            return Ok(None);
+        }
+        let guard = self.locks.lock(bucket, key).await;
+        let response = self
+            .send(
+                Method::HEAD,
+                &self.settings.url(bucket, key),
+                HeaderMap::new(),
+                None,
+            )
+            .await?;
+        let current = match response.status() {
+            s if s.is_success() => Some(
+                response
+                    .headers()
+                    .get(http::header::ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_owned(),
+            ),
+            StatusCode::NOT_FOUND => None,
+            status => return Err(cluster_error(status, "")),
+        };
+        let failed = || {
+            S3Error::new(
+                S3ErrorCode::PreconditionFailed,
+                "At least one of the pre-conditions you specified did not hold",
+            )
+        };
+        if none_match == Some("*") && current.is_some() {
+            return Err(failed());
+        }
+        if let Some(wanted) = if_match {
+            match &current {
+                None => {
+                    return Err(S3Error::new(
+                        S3ErrorCode::NoSuchKey,
+                        "The specified key does not exist.",
+                    ))
+                }
+                Some(etag) => {
+                    let any = wanted == "*";
+                    let listed = wanted
+                        .split(',')
+                        .any(|w| w.trim().trim_matches('"') == etag);
+                    if !any && !listed {
+                        return Err(failed());
+                    }
+                }
+            }
+        }
+        Ok(Some(guard))
     }
 
     /// PutObject at the cluster: `headers` are the client's object headers to forward,

@@ -55,6 +55,10 @@ pub async fn handle_put_object(
         // Cluster mode: the cluster has the object (its conditions held there) before the
         // node keeps its copy; a refusal changes nothing here.
         Some(backend) => {
+            // Held until the node keeps its copy: this node owns the key.
+            let _held = backend
+                .hold_condition(bucket, key, &ctx.parts.headers)
+                .await?;
             let forwarded = through::forwarded_headers(&ctx.parts.headers);
             let mut tee = through::put_tee(backend, bucket, key, forwarded);
             let received = receive_blob_through(state, ctx, BodyKind::Object, None, &mut tee).await;
