@@ -8,16 +8,19 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OwnedMutexGuard;
 
+/// A key of a bucket: `(bucket, key)`.
+type BucketKey = (String, String);
+
 #[derive(Default)]
 pub struct KeyLocks {
-    locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<BucketKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// A held key lock; dropping it releases the key.
 pub struct KeyGuard {
     _guard: OwnedMutexGuard<()>,
     locks: Arc<KeyLocks>,
-    key: (String, String),
+    key: BucketKey,
 }
 
 impl KeyLocks {
