@@ -61,6 +61,20 @@ pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Respons
             .headers_mut()
             .insert(crate::backend::NODE_HEADER, node);
     }
+    // Cluster mode: how an object read was served, in the cache's terms.
+    if state.backend.is_some() {
+        let cache = response
+            .headers()
+            .get(crate::origin::ORIGIN_STATUS_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::backend::cache_status);
+        if let Some(cache) = cache {
+            response.headers_mut().insert(
+                crate::backend::CACHE_HEADER,
+                HeaderValue::from_static(cache),
+            );
+        }
+    }
     let bytes = response
         .headers()
         .get(http::header::CONTENT_LENGTH)

@@ -41,6 +41,21 @@ pub const SETTINGS_BUCKET: &str = "originstore-settings";
 /// Response header naming the node that answered.
 pub const NODE_HEADER: &str = "x-originstore-node";
 
+/// Response header of an object read in cluster mode: `hit`, `miss` or `revalidated`.
+pub const CACHE_HEADER: &str = "x-originstore-cache";
+
+/// The cache status of a read the origin engine served as `origin_status`
+/// (`x-originstore-origin`): a local copy (`hit`, `stale`), one fetched now (`miss`), or
+/// one checked with the cluster first (`revalidated`, kept or refreshed).
+pub fn cache_status(origin_status: &str) -> Option<&'static str> {
+    match origin_status {
+        "hit" | "stale" => Some("hit"),
+        "miss" | "miss-filled" | "miss-proxied" => Some("miss"),
+        "revalidated" | "refreshed" => Some("revalidated"),
+        _ => None,
+    }
+}
+
 /// What the cluster answered to a write through.
 #[derive(Debug, Clone, Default)]
 pub struct Acknowledged {

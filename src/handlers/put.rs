@@ -72,7 +72,22 @@ pub async fn handle_put_object(
                     });
                 }
             };
-            tee.finish().await?;
+            let acknowledged = tee.finish().await?;
+            // The node's copy is the cluster's object as of now: revalidated like a fill
+            // once old (or after a restart).
+            attrs.origin = Some(storage::OriginStamp {
+                etag: acknowledged
+                    .relay
+                    .get(http::header::ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                last_modified: None,
+                url: backend.settings().url(bucket, key),
+                validated_ns: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+                max_age_secs: None,
+            });
             (blob, announced, storage::CommitCondition::Always)
         }
     };

@@ -82,6 +82,10 @@ pub struct OriginEngine {
     /// Cluster mode: every bucket's configuration for reads, made by the node (the cluster
     /// as its origin) instead of the stored one.
     pub(super) read_configs: Option<ReadConfigs>,
+    /// When the engine started, in nanoseconds since the epoch: in cluster mode a copy the
+    /// cluster vouched for before is revalidated before it is served (the node may have
+    /// missed writes while it was down).
+    pub(super) started_ns: u64,
 }
 
 /// The configuration a bucket's reads follow, made by the caller (cluster mode).
@@ -106,6 +110,9 @@ impl OriginEngine {
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
             metrics,
             read_configs: None,
+            started_ns: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
         })
     }
 

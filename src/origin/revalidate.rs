@@ -28,6 +28,15 @@ impl OriginEngine {
         meta: &storage::ObjectMeta,
     ) -> Option<Duration> {
         let freshness = config.rule_for(key)?.parameter.freshness.as_ref()?;
+        // Cluster mode: a copy vouched for before this process started may have missed a
+        // write through another node while this one was down.
+        if self.read_configs.is_some() {
+            if let Some(stamp) = meta.attrs.origin.as_ref() {
+                if stamp.validated_ns < self.started_ns {
+                    return Some(Duration::ZERO);
+                }
+            }
+        }
         freshness::stale_for(meta, freshness, std::time::SystemTime::now())
     }
 

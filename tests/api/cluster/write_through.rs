@@ -433,3 +433,54 @@ async fn multipart_uploads_are_the_clusters() {
         .expect("uploads");
     assert!(uploads.uploads().is_empty(), "{uploads:?}");
 }
+
+/// A node that was down while another node overwrote its keys serves the new bodies once
+/// restarted: every copy the cluster vouched for before the restart is revalidated (one
+/// conditional request) before it is served. Object reads say how they were served.
+#[tokio::test]
+async fn a_restarted_node_revalidates_what_it_holds() {
+    let (cluster, mut a) = cluster_and_node().await;
+    let endpoint = cluster.endpoint();
+    let b = TestServer::start_with(|c| c.backend = Some(settings(endpoint.clone()))).await;
+    a.put(BUCKET, "k", "version 1").await;
+    a.put(BUCKET, "same", "unchanged").await;
+    let cache = |resp: &reqwest::Response| {
+        resp.headers()
+            .get("x-originstore-cache")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let resp = a
+        .send_signed(http::Method::GET, &format!("/{BUCKET}/k"))
+        .await;
+    assert_eq!(cache(&resp).as_deref(), Some("hit"));
+    a.stop().await;
+    // While a is down, b overwrites k.
+    b.put(BUCKET, "k", "version 2").await;
+    let dir = std::mem::replace(&mut a.dir, tempfile::tempdir().expect("tempdir"));
+    let a = TestServer::start_in(dir, |c| c.backend = Some(settings(endpoint))).await;
+    let resp = a
+        .send_signed(http::Method::GET, &format!("/{BUCKET}/k"))
+        .await;
+    assert_eq!(cache(&resp).as_deref(), Some("revalidated"));
+    assert_eq!(resp.text().await.expect("body"), "version 2");
+    let resp = a
+        .send_signed(http::Method::GET, &format!("/{BUCKET}/same"))
+        .await;
+    assert_eq!(cache(&resp).as_deref(), Some("revalidated"));
+    assert_eq!(resp.text().await.expect("body"), "unchanged");
+    // Revalidated once; then a hit.
+    let resp = a
+        .send_signed(http::Method::GET, &format!("/{BUCKET}/same"))
+        .await;
+    assert_eq!(cache(&resp).as_deref(), Some("hit"));
+    let resp = a
+        .send_signed(http::Method::GET, &format!("/{BUCKET}/never"))
+        .await;
+    assert_eq!(resp.status(), 404);
+    b.put(BUCKET, "fresh", "filled").await;
+    let resp = a
+        .send_signed(http::Method::GET, &format!("/{BUCKET}/fresh"))
+        .await;
+    assert_eq!(cache(&resp).as_deref(), Some("miss"));
+}

@@ -30,7 +30,12 @@ impl TestServer {
 
     /// Start with two users; `tweak` may change the configuration first.
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(tempfile::tempdir().expect("tempdir"), tweak).await
+    }
+
+    /// [`TestServer::start_with`] on the data directory under `dir` (a restart, when it
+    /// is a stopped server's).
+    pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::new(
             dir.path().join("data"),
             User {
