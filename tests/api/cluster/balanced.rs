@@ -3,7 +3,8 @@
 //! PUT through the balancer is in the cluster before its 200, and the balancer spreads the
 //! keys over the nodes; ListObjectsV2 with prefix, delimiter and paging is the same through
 //! every node as at the cluster; of 50 racing `If-None-Match: *` PUTs of one key exactly one
-//! wins (Garage does not enforce the condition: the owner node serialises them).
+//! wins (Garage does not enforce the condition: the owner node serialises them); kill -9 of
+//! a node under load loses no acknowledged write.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,7 @@ use originstore::backend::{Addressing, BackendSettings};
 
 use crate::support::garage::{Garage, KEY_ID, REGION, SECRET};
 use crate::support::haproxy::Balancer;
+use crate::support::process::{ServeProcess, AK, SK};
 use crate::support::server::{client_for, pattern, TestServer};
 
 const BUCKET: &str = "balanced";
@@ -211,5 +213,143 @@ async fn three_nodes_behind_haproxy_over_garage() {
             .expect("body")
             .into_bytes();
         assert_eq!(got.as_ref(), pattern(1000 + i * 37, i as u8).as_slice());
+    }
+}
+
+/// `originstore serve` processes as cluster nodes over `garage`, configured by file as an
+/// operator would.
+fn node_processes(garage: &Garage, dir: &std::path::Path) -> Vec<ServeProcess> {
+    (0..3)
+        .map(|n| {
+            let config = dir.join(format!("node-{n}.toml"));
+            std::fs::write(
+                &config,
+                format!(
+                    "[backend]\nendpoint = \"{}\"\nregion = \"{REGION}\"\n\
+                     access_key = \"{KEY_ID}\"\nsecret_key = \"{SECRET}\"\nnode = \"node-{n}\"\n",
+                    garage.endpoints[n]
+                ),
+            )
+            .expect("config");
+            ServeProcess::start_with_config(&dir.join(format!("data-{n}")), Some(&config))
+        })
+        .collect()
+}
+
+/// kill -9 of one of three nodes under mixed load (writers and readers through HAProxy):
+/// afterwards every write that was acknowledged is in the cluster and reads back through
+/// the balancer, the dead node's keys served by the others through fills.
+#[tokio::test]
+async fn killing_a_node_under_load_loses_no_acknowledged_write() {
+    use std::sync::{Arc, Mutex};
+    let garage = Garage::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut nodes = node_processes(&garage, dir.path());
+    let addrs: Vec<std::net::SocketAddr> = nodes
+        .iter()
+        .map(|n| {
+            n.endpoint
+                .trim_start_matches("http://")
+                .parse()
+                .expect("addr")
+        })
+        .collect();
+    let balancer = Balancer::start(&addrs);
+    let through = client_for(balancer.addr, AK, SK);
+    through
+        .create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("create through the balancer");
+    for n in 0..3 {
+        let started = std::time::Instant::now();
+        while garage
+            .client(n)
+            .head_bucket()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    let acknowledged: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for writer in 0..6u8 {
+        let (through, acked, stop) = (through.clone(), acknowledged.clone(), stop.clone());
+        load.push(tokio::spawn(async move {
+            let mut i = 0usize;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let key = format!("w{writer}/{i:04}");
+                let body = pattern(2000 + i * 13, writer.wrapping_add(i as u8));
+                let put = through
+                    .put_object()
+                    .bucket(BUCKET)
+                    .key(&key)
+                    .body(body.clone().into())
+                    .send()
+                    .await;
+                if put.is_ok() {
+                    acked.lock().expect("lock").push((key, body));
+                }
+                // A read of something acknowledged, for mixed traffic.
+                let earlier = {
+                    let acked = acked.lock().expect("lock");
+                    acked.get(i / 2).map(|(k, _)| k.clone())
+                };
+                if let Some(earlier) = earlier {
+                    let _ = through
+                        .get_object()
+                        .bucket(BUCKET)
+                        .key(earlier)
+                        .send()
+                        .await;
+                }
+                i += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    nodes.remove(1).kill9();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in load {
+        task.await.expect("load task");
+    }
+
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    assert!(acknowledged.len() > 50, "load ran: {}", acknowledged.len());
+    let at_cluster = garage.client(2);
+    for (key, body) in &acknowledged {
+        let got = through
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{key} was acknowledged but does not read back: {e:?}"))
+            .body
+            .collect()
+            .await
+            .expect("body")
+            .into_bytes();
+        assert_eq!(got.as_ref(), body.as_slice(), "{key} through the balancer");
+        let in_cluster = at_cluster
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{key} was acknowledged but is not in the cluster: {e:?}"));
+        assert_eq!(
+            in_cluster.content_length(),
+            Some(body.len() as i64),
+            "{key}"
+        );
     }
 }

@@ -101,6 +101,12 @@ impl ServeProcess {
             .unwrap_or(0)
     }
 
+    /// kill -9: the server dies at once, mid-request, as in a crash.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, and the exit status of a graceful shutdown.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
