@@ -277,7 +277,9 @@ async fn killing_a_node_under_load_loses_no_acknowledged_write() {
         }
     }
 
-    let acknowledged: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    // (key, body) of every write the balancer answered 200.
+    type Acked = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+    let acknowledged: Acked = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut load = Vec::new();
     for writer in 0..6u8 {
