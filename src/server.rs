@@ -37,6 +37,9 @@ impl Server {
             Err(e) => tracing::warn!(error = %e, "origin backfills not resumed"),
         }
         crate::lifecycle::expirer::spawn(&state, expiry_scope);
+        if state.backend.is_some() {
+            crate::backend::cache::spawn(&state, cache_scope);
+        }
 
         let app = axum::Router::new()
             .fallback(crate::request::handle)
@@ -105,6 +108,15 @@ fn spawn_upload_sweeper(state: &Arc<AppState>) {
             }
         }
     });
+}
+
+/// What the cache bound's pass reads of the server's state (cluster mode only).
+fn cache_scope(state: &AppState) -> Option<crate::backend::cache::Scope<'_>> {
+    let backend = state.backend.as_ref()?;
+    Some(crate::backend::cache::Scope {
+        store: &state.store,
+        bound: &backend.cache,
+    })
 }
 
 /// What the lifecycle expirer reads of the server's state.

@@ -15,10 +15,13 @@
 //!   with what the node holds.
 //! - **Buckets are known to every node**: the node that creates one records its owner at the
 //!   cluster (bucket [`SETTINGS_BUCKET`]); another node that meets the bucket adopts it.
+//! - **The node's store is a bounded cache** ([`cache`]): above `cache_bytes` the least
+//!   recently used copies go (all are clean), to be filled again on the next read.
 //! - Every answer names the node (`x-originstore-node`).
 //!
 //! Requests to the cluster obey the server's network policy (`[origin] deny_networks`).
 
+pub mod cache;
 mod key_locks;
 mod settings;
 
@@ -83,6 +86,8 @@ pub struct Backend {
     http: reqwest::Client,
     deny: Vec<ipnet::IpNet>,
     locks: Arc<key_locks::KeyLocks>,
+    /// The node's cache bound (`cache_bytes`).
+    pub cache: cache::CacheBound,
 }
 
 impl Backend {
@@ -90,6 +95,7 @@ impl Backend {
         settings.validate()?;
         let http = crate::origin::fetch::policy_client(origin, None)?;
         Ok(Backend {
+            cache: cache::CacheBound::new(settings.cache_bytes),
             settings,
             http,
             deny: origin.deny_networks.clone(),

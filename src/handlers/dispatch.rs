@@ -130,6 +130,10 @@ async fn dispatch_object(
     ctx: &mut RequestContext,
 ) -> Result<Response, S3Error> {
     use ObjectOperation as Op;
+    // Cluster mode: reads keep their objects in the cache longest.
+    if let (Some(backend), Op::GetObject(_) | Op::HeadObject(_)) = (&state.backend, &op) {
+        backend.cache.touch(b, k);
+    }
     if let Some(backend) = state.backend.as_ref().filter(|_| relayed::relays(&op)) {
         return relayed::handle_object(state, backend, ctx, b, k, &op).await;
     }

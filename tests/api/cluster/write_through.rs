@@ -484,3 +484,58 @@ async fn a_restarted_node_revalidates_what_it_holds() {
         .await;
     assert_eq!(cache(&resp).as_deref(), Some("miss"));
 }
+
+/// The cache bound holds while four times its size is written and read through the node:
+/// the least recently used copies go (the cluster fills them again), and every read is
+/// still the object's bytes.
+#[tokio::test]
+async fn the_cache_bound_holds() {
+    const BOUND: u64 = 2 * 1024 * 1024;
+    let cluster = TestServer::start().await;
+    let endpoint = cluster.endpoint();
+    let mut node = TestServer::start_with(|c| {
+        c.backend = Some(BackendSettings {
+            cache_bytes: BOUND,
+            ..settings(endpoint)
+        })
+    })
+    .await;
+    node.create_bucket(BUCKET).await;
+    let body = |i: usize| crate::support::server::pattern(100 * 1024, i as u8);
+    for i in 0..80 {
+        node.put(BUCKET, &format!("k{i:02}"), body(i)).await;
+    }
+    for round in 0..2 {
+        for i in 0..80 {
+            assert_eq!(
+                node.get_bytes(BUCKET, &format!("k{i:02}")).await,
+                body(i),
+                "round {round}, k{i:02}"
+            );
+        }
+    }
+    // A pass runs every second.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    node.stop().await;
+    let store =
+        storage::Store::open(node.dir.path().join("data"), Default::default()).expect("opens");
+    let held: u64 = store
+        .list_objects(
+            BUCKET,
+            &storage::ListQuery {
+                max_keys: 1000,
+                ..Default::default()
+            },
+        )
+        .expect("list")
+        .objects
+        .iter()
+        .map(|m| m.size)
+        .sum();
+    assert!(
+        held <= BOUND,
+        "the node holds {held} bytes, over its bound of {BOUND}"
+    );
+    assert!(held > 0, "the most recently read stay cached");
+    assert_eq!(cluster.keys(BUCKET).await.len(), 80, "all in the cluster");
+}
