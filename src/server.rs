@@ -116,6 +116,7 @@ fn cache_scope(state: &AppState) -> Option<crate::backend::cache::Scope<'_>> {
     Some(crate::backend::cache::Scope {
         store: &state.store,
         bound: &backend.cache,
+        metrics: &state.metrics,
     })
 }
 

@@ -130,10 +130,11 @@ impl CacheBound {
     }
 }
 
-/// What the pass reads of its owner: the store and the bound.
+/// What the pass reads of its owner: the store, the bound, and the metrics it reports to.
 pub struct Scope<'a> {
     pub store: &'a Store,
     pub bound: &'a CacheBound,
+    pub metrics: &'a crate::metrics::Metrics,
 }
 
 /// Run a pass every second for as long as `owner` lives.
@@ -150,8 +151,14 @@ pub fn spawn<S: Send + Sync + 'static>(
             let Some(owner) = weak.upgrade() else { return };
             let Some(scope) = scope(&owner) else { return };
             match scope.bound.pass(scope.store).await {
-                Ok(pass) if pass.evicted > 0 => tracing::info!(?pass, "cache bound pass"),
-                Ok(_) => {}
+                Ok(pass) => {
+                    let held = i64::try_from(pass.bytes_after).unwrap_or(i64::MAX);
+                    scope.metrics.cache_bytes.set(held);
+                    scope.metrics.cache_evictions.inc_by(pass.evicted);
+                    if pass.evicted > 0 {
+                        tracing::info!(?pass, "cache bound pass");
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "cache bound pass failed"),
             }
         }

@@ -406,6 +406,23 @@ impl Backend {
         }
     }
 
+    /// Whether the cluster has `bucket` (HeadBucket).
+    pub async fn has_bucket(&self, bucket: &str) -> Result<bool, S3Error> {
+        let response = self
+            .send(
+                Method::HEAD,
+                &self.settings.url(bucket, ""),
+                HeaderMap::new(),
+                None,
+            )
+            .await?;
+        match response.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => Err(cluster_error(status, "")),
+        }
+    }
+
     /// CreateBucket at the cluster; one the nodes' credentials already own is fine.
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), S3Error> {
         let response = self

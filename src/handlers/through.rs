@@ -126,15 +126,22 @@ pub async fn adopt_bucket(
     {
         return Ok(());
     }
-    if let Some(owner) = backend.recorded_owner(bucket).await? {
-        match state
+    match backend.recorded_owner(bucket).await? {
+        Some(owner) => match state
             .store
             .create_bucket(bucket, &owner, &state.config.region)
             .await
         {
-            Ok(_) | Err(storage::Error::BucketAlreadyOwnedByYou) => {}
-            Err(e) => return Err(e.into()),
-        }
+            Ok(_) | Err(storage::Error::BucketAlreadyOwnedByYou) => Ok(()),
+            Err(e) => Err(e.into()),
+        },
+        // The cluster has the bucket but its owner has not reached the cluster node this
+        // node asks yet (engines spread new buckets within moments): ask to retry.
+        None if backend.has_bucket(bucket).await? => Err(S3Error::new(
+            crate::error::S3ErrorCode::ServiceUnavailable,
+            "This bucket's settings have not reached this node yet; please retry.",
+        )
+        .with_header("retry-after", "1")),
+        None => Ok(()),
     }
-    Ok(())
 }

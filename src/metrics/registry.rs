@@ -1,6 +1,7 @@
 //! Prometheus metrics, served at `GET /metrics` (text exposition format): requests by
-//! operation and status, and origin-pull counters per bucket (hits, misses, fills, fill
-//! failures, bytes pulled, joined waiters) with the origin's response latency.
+//! operation and status, origin-pull counters per bucket (hits, misses, fills, fill
+//! failures, bytes pulled, joined waiters) with the origin's response latency — in cluster
+//! mode the cache's hits and misses — and the cluster cache's bytes held and evictions.
 //!
 //! Counters are lock-free after their first use per label set; nothing here is on a path
 //! that waits.
@@ -8,6 +9,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -47,6 +49,10 @@ pub struct Metrics {
     pub origin_requests: Family<BucketLabels, Counter>,
     /// Seconds from an origin request to its response head (or failure).
     pub origin_latency: Family<BucketLabels, Histogram, fn() -> Histogram>,
+    /// Cluster mode: bytes the node holds, as its last cache pass counted them.
+    pub cache_bytes: Gauge,
+    /// Cluster mode: copies dropped to keep the node under its cache bound.
+    pub cache_evictions: Counter,
 }
 
 impl Default for Metrics {
@@ -116,7 +122,21 @@ impl Metrics {
             "Seconds from an origin request to its response head",
             origin_latency.clone(),
         );
+        let cache_bytes = Gauge::default();
+        registry.register(
+            "cache_bytes",
+            "Cluster mode: bytes the node holds (as of its last cache pass)",
+            cache_bytes.clone(),
+        );
+        let cache_evictions = Counter::default();
+        registry.register(
+            "cache_evictions",
+            "Cluster mode: copies dropped to keep the node under its cache bound",
+            cache_evictions.clone(),
+        );
         Metrics {
+            cache_bytes,
+            cache_evictions,
             registry,
             requests,
             origin_hits,

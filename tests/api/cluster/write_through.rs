@@ -514,8 +514,25 @@ async fn the_cache_bound_holds() {
             );
         }
     }
-    // A pass runs every second.
+    // A pass runs every second; it reports what it did.
     tokio::time::sleep(Duration::from_millis(2500)).await;
+    let metrics = reqwest::get(node.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0, |v| v as u64)
+    };
+    assert!(value("originstore_cache_evictions_total") > 0, "{metrics}");
+    let reported = value("originstore_cache_bytes");
+    assert!(reported > 0 && reported <= BOUND, "{metrics}");
     node.stop().await;
     let store =
         storage::Store::open(node.dir.path().join("data"), Default::default()).expect("opens");
