@@ -339,19 +339,10 @@ impl Backend {
 
     /// DeleteObject at the cluster (a key it does not have is deleted too).
     pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Acknowledged, S3Error> {
-        let response = self
-            .send(
-                Method::DELETE,
-                &self.settings.url(bucket, key),
-                HeaderMap::new(),
-                None,
-            )
-            .await?;
-        match success(response).await {
-            Ok(_) => Ok(Acknowledged::default()),
-            Err(e) if e.code == S3ErrorCode::NoSuchKey => Ok(Acknowledged::default()),
-            Err(e) => Err(e),
-        }
+        let url = self.settings.url(bucket, key);
+        self.bodiless(Method::DELETE, &url, S3ErrorCode::NoSuchKey)
+            .await
+            .map(|()| Acknowledged::default())
     }
 
     /// The cluster bucket where nodes keep what originstore itself knows of a bucket (its
@@ -363,19 +354,13 @@ impl Backend {
     /// Record that `owner` (an access key) owns `bucket`, for every node.
     pub async fn record_owner(&self, bucket: &str, owner: &str) -> Result<(), S3Error> {
         let settings_bucket = self.settings_bucket();
-        let create = self
-            .send(
-                Method::PUT,
-                &self.settings.url_of_cluster_bucket(&settings_bucket, ""),
-                HeaderMap::new(),
-                None,
-            )
-            .await?;
-        match success(create).await {
-            Ok(_) => {}
-            Err(e) if e.code == S3ErrorCode::BucketAlreadyOwnedByYou => {}
-            Err(e) => return Err(e),
-        }
+        let bucket_url = self.settings.url_of_cluster_bucket(&settings_bucket, "");
+        self.bodiless(
+            Method::PUT,
+            &bucket_url,
+            S3ErrorCode::BucketAlreadyOwnedByYou,
+        )
+        .await?;
         let url = self
             .settings
             .url_of_cluster_bucket(&settings_bucket, &format!("buckets/{bucket}/owner"));
@@ -425,34 +410,24 @@ impl Backend {
 
     /// CreateBucket at the cluster; one the nodes' credentials already own is fine.
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), S3Error> {
-        let response = self
-            .send(
-                Method::PUT,
-                &self.settings.url(bucket, ""),
-                HeaderMap::new(),
-                None,
-            )
-            .await?;
-        match success(response).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.code == S3ErrorCode::BucketAlreadyOwnedByYou => Ok(()),
-            Err(e) => Err(e),
-        }
+        let url = self.settings.url(bucket, "");
+        self.bodiless(Method::PUT, &url, S3ErrorCode::BucketAlreadyOwnedByYou)
+            .await
     }
 
     /// DeleteBucket at the cluster; one it does not have is deleted too.
     pub async fn delete_bucket(&self, bucket: &str) -> Result<(), S3Error> {
-        let response = self
-            .send(
-                Method::DELETE,
-                &self.settings.url(bucket, ""),
-                HeaderMap::new(),
-                None,
-            )
-            .await?;
+        let url = self.settings.url(bucket, "");
+        self.bodiless(Method::DELETE, &url, S3ErrorCode::NoSuchBucket)
+            .await
+    }
+
+    /// A request without a body whose error `done` means it is done already.
+    async fn bodiless(&self, method: Method, url: &str, done: S3ErrorCode) -> Result<(), S3Error> {
+        let response = self.send(method, url, HeaderMap::new(), None).await?;
         match success(response).await {
             Ok(_) => Ok(()),
-            Err(e) if e.code == S3ErrorCode::NoSuchBucket => Ok(()),
+            Err(e) if e.code == done => Ok(()),
             Err(e) => Err(e),
         }
     }

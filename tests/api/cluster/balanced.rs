@@ -17,6 +17,15 @@ use crate::support::server::{client_for, pattern, TestServer};
 
 const BUCKET: &str = "balanced";
 
+async fn create_through(through: &aws_sdk_s3::Client) {
+    through
+        .create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("create through the balancer");
+}
+
 async fn node(garage: &Garage, n: usize) -> TestServer {
     let endpoint = garage.endpoints[n].clone();
     TestServer::start_with(|c| {
@@ -89,32 +98,11 @@ async fn three_nodes_behind_haproxy_over_garage() {
         crate::support::server::ACCESS_KEY,
         crate::support::server::SECRET_KEY,
     );
-    through
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("create through the balancer");
+    create_through(&through).await;
 
-    // Garage spreads a new bucket's name to its other nodes within moments; the test
-    // starts once every Garage node knows it (what follows is about objects).
-    for n in 0..3 {
-        let started = std::time::Instant::now();
-        while garage
-            .client(n)
-            .head_bucket()
-            .bucket(BUCKET)
-            .send()
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(10),
-                "Garage node {n} never learned the bucket"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    }
+    // Garage spreads a new bucket's name to its other nodes within moments; what follows
+    // is about objects.
+    garage.await_bucket(BUCKET).await;
     let at_cluster = garage.client(1);
     let mut served_by = BTreeSet::new();
     let mut keys = Vec::new();
@@ -256,26 +244,10 @@ async fn killing_a_node_under_load_loses_no_acknowledged_write() {
         .collect();
     let balancer = Balancer::start(&addrs);
     let through = client_for(balancer.addr, AK, SK);
-    through
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("create through the balancer");
-    for n in 0..3 {
-        let started = std::time::Instant::now();
-        while garage
-            .client(n)
-            .head_bucket()
-            .bucket(BUCKET)
-            .send()
-            .await
-            .is_err()
-        {
-            assert!(started.elapsed() < std::time::Duration::from_secs(10));
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    }
+    create_through(&through).await;
+    // Garage spreads a new bucket's name to its other nodes within moments; what follows
+    // is about objects.
+    garage.await_bucket(BUCKET).await;
 
     // (key, body) of every write the balancer answered 200.
     type Acked = Arc<Mutex<Vec<(String, Vec<u8>)>>>;

@@ -97,6 +97,29 @@ impl Garage {
     }
 }
 
+impl Garage {
+    /// Wait (up to 10 s) until every Garage node knows `bucket`.
+    pub async fn await_bucket(&self, bucket: &str) {
+        for n in 0..self.endpoints.len() {
+            let started = std::time::Instant::now();
+            while self
+                .client(n)
+                .head_bucket()
+                .bucket(bucket)
+                .send()
+                .await
+                .is_err()
+            {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(10),
+                    "Garage node {n} never learned the bucket {bucket}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 impl Drop for Garage {
     fn drop(&mut self) {
         let pids = std::fs::read_to_string(self.dir.path().join("pids")).unwrap_or_default();
