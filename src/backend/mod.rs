@@ -159,15 +159,10 @@ impl Backend {
         body: Option<reqwest::Body>,
     ) -> Result<reqwest::Response, S3Error> {
         let parsed = reqwest::Url::parse(url).map_err(S3Error::internal)?;
-        if let Some(ip) = parsed
-            .host_str()
-            .and_then(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
-        {
-            if crate::origin::fetch::denied(&self.deny, ip) {
-                return Err(unreachable(format!(
-                    "the backend address {ip} is forbidden by the server's network policy"
-                )));
-            }
+        if let Some(ip) = crate::origin::fetch::forbidden_address(&self.deny, &parsed) {
+            return Err(unreachable(format!(
+                "the backend address {ip} is forbidden by the server's network policy"
+            )));
         }
         let s = &self.settings;
         sign_origin_request(
@@ -455,39 +450,37 @@ async fn success(response: reqwest::Response) -> Result<reqwest::Response, S3Err
     Err(cluster_error(status, &text))
 }
 
-/// A `200` answer that is an `<Error>` document (S3 sends those for a completion that
-/// failed after it started): the error it holds.
+/// A `200` answer that is an `<Error>` document (S3 sends those for a completion or a
+/// copy that failed after it started): the error it holds.
 pub fn error_document(body: &[u8]) -> Option<S3Error> {
-    let text = std::str::from_utf8(body).ok()?;
-    let start = text.trim_start().trim_start_matches(|c| c != '<');
-    let root = start
-        .split('<')
-        .map(str::trim_start)
-        .find(|e| !e.is_empty() && !e.starts_with('?'))?;
-    root.starts_with("Error>")
-        .then(|| cluster_error(StatusCode::INTERNAL_SERVER_ERROR, text))
+    crate::xml::ErrorDocument::parse(body)
+        .map(|doc| cluster_error_of(StatusCode::INTERNAL_SERVER_ERROR, Some(doc), body))
 }
 
 /// The cluster's `<Error>`, as originstore answers it: its code and message when the code
 /// is one S3 defines, at the cluster's status.
 fn cluster_error(status: StatusCode, body: &str) -> S3Error {
-    let element = |name: &str| {
-        let open = format!("<{name}>");
-        let close = format!("</{name}>");
-        body.split_once(&open)
-            .and_then(|(_, rest)| rest.split_once(&close))
-            .map(|(value, _)| {
-                quick_xml::escape::unescape(value).map_or(value.to_owned(), |v| v.into_owned())
-            })
+    let doc = crate::xml::ErrorDocument::parse(body.as_bytes());
+    cluster_error_of(status, doc, body.as_bytes())
+}
+
+fn cluster_error_of(
+    status: StatusCode,
+    doc: Option<crate::xml::ErrorDocument>,
+    body: &[u8],
+) -> S3Error {
+    let doc = doc.unwrap_or_default();
+    let message = if doc.message.is_empty() {
+        format!("The storage cluster answered {status}")
+    } else {
+        doc.message
     };
-    let code = element("Code").and_then(|c| S3ErrorCode::parse(c.trim()));
-    let message =
-        element("Message").unwrap_or_else(|| format!("The storage cluster answered {status}"));
-    match code {
+    match S3ErrorCode::parse(doc.code.trim()) {
         Some(code) => S3Error::new(code, message).with_status(status),
-        None if status.is_server_error() => {
-            unreachable(format!("the backend answered {status}: {body}"))
-        }
+        None if status.is_server_error() => unreachable(format!(
+            "the backend answered {status}: {}",
+            String::from_utf8_lossy(body)
+        )),
         None => S3Error::new(S3ErrorCode::InvalidRequest, message).with_status(status),
     }
 }

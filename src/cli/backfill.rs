@@ -130,13 +130,8 @@ impl Client {
 
 /// `Code: Message` of an S3 error document, or the text as it came.
 fn error_message(text: &str) -> String {
-    let field = |name: &str| {
-        text.split(&format!("<{name}>"))
-            .nth(1)
-            .and_then(|s| s.split(&format!("</{name}>")).next())
-    };
-    match (field("Code"), field("Message")) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
+    match crate::xml::ErrorDocument::parse(text.as_bytes()) {
+        Some(e) if !e.code.is_empty() => format!("{}: {}", e.code, e.message),
         _ => text.to_owned(),
     }
 }

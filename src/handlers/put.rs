@@ -75,19 +75,17 @@ pub async fn handle_put_object(
             let acknowledged = tee.finish().await?;
             // The node's copy is the cluster's object as of now: revalidated like a fill
             // once old (or after a restart).
-            attrs.origin = Some(storage::OriginStamp {
-                etag: acknowledged
+            attrs.origin = Some(crate::origin::stamp(
+                acknowledged
                     .relay
                     .get(http::header::ETAG)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
-                last_modified: None,
-                url: backend.settings().url(bucket, key),
-                validated_ns: std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
-                max_age_secs: None,
-            });
+                None,
+                backend.settings().url(bucket, key),
+                &acknowledged.relay,
+                std::time::SystemTime::now(),
+            ));
             (blob, announced, storage::CommitCondition::Always)
         }
     };

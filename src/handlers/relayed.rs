@@ -119,25 +119,19 @@ async fn document(response: reqwest::Response) -> Result<(HeaderMap, bytes::Byte
     }
 }
 
-fn answer(headers: &HeaderMap, body: bytes::Bytes) -> Result<Response, S3Error> {
-    let mut builder = Response::builder().status(http::StatusCode::OK);
-    for (name, value) in headers {
-        builder = builder.header(name, value);
-    }
-    builder.body(Body::from(body)).map_err(S3Error::internal)
-}
-
-/// The cluster's 2xx answer, relayed: its status, ETag, checksums and body.
+/// The cluster's 2xx answer, relayed: its status, ETag, checksums and body (streamed).
 fn relay(response: reqwest::Response) -> Result<Response, S3Error> {
     let status = response.status();
     let headers = relayed_headers(response.headers());
+    answer(status, &headers, Body::from_stream(response.bytes_stream()))
+}
+
+fn answer(status: http::StatusCode, headers: &HeaderMap, body: Body) -> Result<Response, S3Error> {
     let mut builder = Response::builder().status(status);
-    for (name, value) in &headers {
+    for (name, value) in headers {
         builder = builder.header(name, value);
     }
-    builder
-        .body(Body::from_stream(response.bytes_stream()))
-        .map_err(S3Error::internal)
+    builder.body(body).map_err(S3Error::internal)
 }
 
 pub async fn handle_object(
@@ -166,11 +160,7 @@ pub async fn handle_object(
                 })
             }));
             let acknowledged = stream_through(ctx, tee).await?;
-            let mut builder = Response::builder().status(http::StatusCode::OK);
-            for (name, value) in &acknowledged.relay {
-                builder = builder.header(name, value);
-            }
-            builder.body(Body::empty()).map_err(S3Error::internal)
+            answer(http::StatusCode::OK, &acknowledged.relay, Body::empty())
         }
         ObjectOperation::CompleteMultipartUpload { .. } => {
             // 10000 parts of ~100 bytes of XML each.
@@ -188,7 +178,7 @@ pub async fn handle_object(
                 .await?;
             let (relayed, text) = document(response).await?;
             forget_local(state, bucket, key).await;
-            answer(&relayed, text)
+            answer(http::StatusCode::OK, &relayed, Body::from(text))
         }
         ObjectOperation::CopyObject { source } => {
             let headers = copy_headers(backend, &ctx.parts.headers, source)?;
@@ -197,7 +187,7 @@ pub async fn handle_object(
                 .await?;
             let (relayed, text) = document(response).await?;
             forget_local(state, bucket, key).await;
-            answer(&relayed, text)
+            answer(http::StatusCode::OK, &relayed, Body::from(text))
         }
         ObjectOperation::UploadPartCopy { source, .. } => {
             let headers = copy_headers(backend, &ctx.parts.headers, source)?;
@@ -205,7 +195,7 @@ pub async fn handle_object(
                 .forward(Method::PUT, bucket, key, &query, headers, None)
                 .await?;
             let (relayed, text) = document(response).await?;
-            answer(&relayed, text)
+            answer(http::StatusCode::OK, &relayed, Body::from(text))
         }
         ObjectOperation::CreateMultipartUpload => relay(
             backend

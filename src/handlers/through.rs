@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use http::HeaderMap;
 
+use super::headers::stored_content_encoding;
 use super::tee::Tee;
 use crate::backend::Backend;
 use crate::error::S3Error;
@@ -39,17 +40,10 @@ pub fn forwarded_headers(headers: &HeaderMap) -> HeaderMap {
     if let Some(encoding) = headers
         .get(http::header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
+        .and_then(stored_content_encoding)
+        .and_then(|v| http::HeaderValue::from_str(&v).ok())
     {
-        let kept: Vec<&str> = encoding
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
-            .collect();
-        if let Ok(v) = http::HeaderValue::from_str(&kept.join(", ")) {
-            if !kept.is_empty() {
-                out.insert(http::header::CONTENT_ENCODING, v);
-            }
-        }
+        out.insert(http::header::CONTENT_ENCODING, encoding);
     }
     out
 }

@@ -110,9 +110,7 @@ impl OriginEngine {
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
             metrics,
             read_configs: None,
-            started_ns: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+            started_ns: super::freshness::nanos(std::time::SystemTime::now()),
         })
     }
 

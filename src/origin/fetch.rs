@@ -98,6 +98,14 @@ impl reqwest::dns::Resolve for PolicyResolver {
     }
 }
 
+/// The address a URL names literally, when it is in a forbidden network (names are
+/// checked by the resolver instead).
+pub fn forbidden_address(deny: &[ipnet::IpNet], url: &reqwest::Url) -> Option<IpAddr> {
+    url.host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+        .filter(|ip| denied(deny, *ip))
+}
+
 /// Whether `ip` is in one of the networks the server forbids (IPv4-mapped IPv6 as IPv4).
 pub fn denied(deny: &[ipnet::IpNet], ip: IpAddr) -> bool {
     let ip = match ip {
@@ -298,15 +306,10 @@ impl OriginClient {
         private: &super::document::PrivateHost,
     ) -> Result<reqwest::Response, String> {
         let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
-        if let Some(ip) = parsed
-            .host_str()
-            .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
-        {
-            if denied(&self.deny, ip) {
-                return Err(format!(
-                    "{url}: address {ip} is forbidden by the server's network policy"
-                ));
-            }
+        if let Some(ip) = forbidden_address(&self.deny, &parsed) {
+            return Err(format!(
+                "{url}: address {ip} is forbidden by the server's network policy"
+            ));
         }
         let mut headers = HeaderMap::new();
         let c = &private.credentials;

@@ -63,7 +63,8 @@ pub fn stamp(
     }
 }
 
-fn nanos(t: SystemTime) -> u64 {
+/// `t` in nanoseconds since the epoch, as stamps keep times.
+pub fn nanos(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
         .unwrap_or(0)

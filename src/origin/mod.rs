@@ -44,6 +44,7 @@ pub use document::{
     Protocol, StandbyHost, SuffixConfiguration, MAX_CONFIG_BYTES, REDACTED_SECRET,
 };
 pub use engine::{Miss, OriginEngine};
+pub use freshness::{nanos, stamp};
 pub use head::OriginHead;
 pub use outcome::{status, OriginBody, OriginStream, Outcome, ORIGIN_STATUS_HEADER};
 pub use rules::{

@@ -128,12 +128,16 @@ pub async fn serve(
 /// A connection beyond its address's bound, all of whose connections are busy: told so
 /// (503 SlowDown, as S3 answers a client it throttles) and closed.
 async fn refuse(mut stream: TcpStream) {
-    const BODY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>\
-<Message>Too many connections from your address; reduce your connection count.</Message></Error>";
+    let body = crate::xml::to_xml_without_namespace(&crate::xml::ErrorBody {
+        code: "SlowDown",
+        message: "Too many connections from your address; reduce your connection count.",
+        resource: "",
+        request_id: "",
+    });
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/xml\r\n\
-content-length: {}\r\nconnection: close\r\n\r\n{BODY}",
-        BODY.len()
+content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
     );
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         let _ = stream.write_all(answer.as_bytes()).await;

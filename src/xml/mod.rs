@@ -155,6 +155,23 @@ pub fn timestamp(t: std::time::SystemTime) -> String {
     t.format(&format).unwrap_or_default()
 }
 
+/// An `<Error>` document another S3 server sent: its code and message.
+#[derive(Deserialize, Debug, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ErrorDocument {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+impl ErrorDocument {
+    /// The document, if `body` is an `<Error>` document.
+    pub fn parse(body: &[u8]) -> Option<ErrorDocument> {
+        from_xml_document(body, "Error").ok()
+    }
+}
+
 /// The `<Error>` body of every error response.
 #[derive(Serialize)]
 #[serde(rename = "Error", rename_all = "PascalCase")]

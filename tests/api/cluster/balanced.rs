@@ -8,8 +8,6 @@
 
 use std::collections::BTreeSet;
 
-use originstore::backend::{Addressing, BackendSettings};
-
 use crate::support::garage::{Garage, KEY_ID, REGION, SECRET};
 use crate::support::haproxy::Balancer;
 use crate::support::process::{ServeProcess, AK, SK};
@@ -29,17 +27,12 @@ async fn create_through(through: &aws_sdk_s3::Client) {
 async fn node(garage: &Garage, n: usize) -> TestServer {
     let endpoint = garage.endpoints[n].clone();
     TestServer::start_with(|c| {
-        c.backend = Some(BackendSettings {
-            endpoint,
-            region: REGION.into(),
-            access_key: KEY_ID.into(),
-            secret_key: SECRET.into(),
-            cache_bytes: 1 << 30,
-            node: Some(format!("node-{n}")),
-            addressing: Addressing::Path,
-            bucket_prefix: String::new(),
-            revalidate_after_secs: 60,
-        })
+        c.backend = Some(super::backend(
+            &endpoint,
+            REGION,
+            (KEY_ID, SECRET),
+            &format!("node-{n}"),
+        ))
     })
     .await
 }

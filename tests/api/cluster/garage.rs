@@ -7,8 +7,6 @@
 //! Garage does not enforce conditional writes (`If-None-Match: *`), so no conditional
 //! test runs against it here.
 
-use originstore::backend::{Addressing, BackendSettings};
-
 use crate::support::garage::{Garage, KEY_ID, REGION, SECRET};
 use crate::support::server::{pattern, TestServer};
 
@@ -17,17 +15,12 @@ const BUCKET: &str = "through-garage";
 async fn node_over(garage: &Garage) -> TestServer {
     let endpoint = garage.endpoints[0].clone();
     TestServer::start_with(|c| {
-        c.backend = Some(BackendSettings {
-            endpoint,
-            region: REGION.into(),
-            access_key: KEY_ID.into(),
-            secret_key: SECRET.into(),
-            cache_bytes: 1 << 30,
-            node: Some("edge-a".into()),
-            addressing: Addressing::Path,
-            bucket_prefix: String::new(),
-            revalidate_after_secs: 60,
-        })
+        c.backend = Some(super::backend(
+            &endpoint,
+            REGION,
+            (KEY_ID, SECRET),
+            "edge-a",
+        ))
     })
     .await
 }
@@ -111,53 +104,12 @@ async fn a_node_writes_through_to_garage_and_fills_from_it() {
     );
 
     // A 3-part multipart upload through the node is Garage's own upload.
-    let parts = [
+    let parts = vec![
         pattern(5 * 1024 * 1024, 4),
         pattern(5 * 1024 * 1024, 5),
         pattern(99, 6),
     ];
-    let created = node
-        .client
-        .create_multipart_upload()
-        .bucket(BUCKET)
-        .key("multipart")
-        .send()
-        .await
-        .expect("create");
-    let id = created.upload_id().expect("id").to_owned();
-    let mut done = Vec::new();
-    for (i, data) in parts.iter().enumerate() {
-        let out = node
-            .client
-            .upload_part()
-            .bucket(BUCKET)
-            .key("multipart")
-            .upload_id(&id)
-            .part_number(i as i32 + 1)
-            .body(data.clone().into())
-            .send()
-            .await
-            .expect("part");
-        done.push(
-            aws_sdk_s3::types::CompletedPart::builder()
-                .part_number(i as i32 + 1)
-                .e_tag(out.e_tag().expect("etag"))
-                .build(),
-        );
-    }
-    node.client
-        .complete_multipart_upload()
-        .bucket(BUCKET)
-        .key("multipart")
-        .upload_id(&id)
-        .multipart_upload(
-            aws_sdk_s3::types::CompletedMultipartUpload::builder()
-                .set_parts(Some(done))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("complete");
+    super::upload_in_parts(&node.client, BUCKET, "multipart", &parts).await;
     assert_eq!(
         cluster_bytes(&garage, 1, "multipart").await,
         Some(parts.concat())

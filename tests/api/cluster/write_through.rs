@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use originstore::backend::{Addressing, BackendSettings};
+use originstore::backend::BackendSettings;
 use tokio::io::AsyncWriteExt as _;
 
 use crate::support::server::{expect_code, signed_request, TestServer, ACCESS_KEY, SECRET_KEY};
@@ -16,17 +16,7 @@ use crate::support::wire::Head;
 const BUCKET: &str = "shared";
 
 fn settings(endpoint: String) -> BackendSettings {
-    BackendSettings {
-        endpoint,
-        region: "us-east-1".into(),
-        access_key: ACCESS_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        cache_bytes: 1 << 30,
-        node: Some("edge-a".into()),
-        addressing: Addressing::Path,
-        bucket_prefix: String::new(),
-        revalidate_after_secs: 60,
-    }
+    super::backend(&endpoint, "us-east-1", (ACCESS_KEY, SECRET_KEY), "edge-a")
 }
 
 /// A cluster (a plain originstore) and a node in front of it, with BUCKET created through
