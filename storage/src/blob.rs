@@ -67,6 +67,48 @@ impl Blob {
     pub(crate) fn committed(mut self) {
         self.guard.armed = false;
     }
+    /// The blob's bytes, read back before it is committed (to send them on first: cluster
+    /// mode's form uploads), `chunk` bytes at a time. The blob must outlive the stream.
+    pub fn read_back(
+        &self,
+        chunk: usize,
+    ) -> futures::stream::BoxStream<'static, std::io::Result<bytes::Bytes>> {
+        use futures::StreamExt as _;
+        if let Some(bytes) = &self.inline {
+            let bytes = bytes::Bytes::from(bytes.clone());
+            return futures::stream::once(async move { Ok(bytes) }).boxed();
+        }
+        enum Read {
+            Start(PathBuf),
+            From(tokio::fs::File),
+            Done,
+        }
+        futures::stream::unfold(
+            Read::Start(self.guard.path.clone()),
+            move |read| async move {
+                use tokio::io::AsyncReadExt as _;
+                let mut file = match read {
+                    Read::Done => return None,
+                    Read::From(file) => file,
+                    Read::Start(path) => match tokio::fs::File::open(&path).await {
+                        Ok(file) => file,
+                        Err(e) => return Some((Err(e), Read::Done)),
+                    },
+                };
+                let mut buf = vec![0u8; chunk.max(1)];
+                match file.read(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Some((Ok(bytes::Bytes::from(buf)), Read::From(file)))
+                    }
+                    Err(e) => Some((Err(e), Read::Done)),
+                }
+            },
+        )
+        .boxed()
+    }
+
     /// The bytes of an inline blob (which has no file).
     pub(crate) fn take_inline(&mut self) -> Option<Vec<u8>> {
         self.inline.take()

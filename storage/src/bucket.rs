@@ -113,6 +113,12 @@ impl Store {
         self.shared.meta.setting(bucket, name)
     }
 
+    /// The names of the bucket's settings, in order.
+    pub fn bucket_setting_names(&self, bucket: &str) -> Result<Vec<String>> {
+        self.head_bucket(bucket)?;
+        self.shared.meta.setting_names(bucket)
+    }
+
     /// `None` removes the setting.
     pub async fn set_bucket_setting(
         &self,

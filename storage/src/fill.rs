@@ -53,7 +53,36 @@ impl FillWriter {
 
     /// `Ok(None)` when a local write or delete won the race and the fill was discarded.
     pub async fn commit(self, attrs: ObjectAttrs, expect: &Expect) -> Result<Option<ObjectMeta>> {
-        let blob = self.writer.finish(expect).await?;
+        self.verify(expect).await?.commit(attrs).await
+    }
+
+    /// Finish the blob and check it against `expect`, without committing it yet (the caller
+    /// has one more thing to wait for: the cluster's acknowledgement of a fill written
+    /// through to it).
+    pub async fn verify(self, expect: &Expect) -> Result<VerifiedFill> {
+        Ok(VerifiedFill {
+            blob: self.writer.finish(expect).await?,
+            store: self.store,
+            bucket: self.bucket,
+            key: self.key,
+            replacing: self.replacing,
+        })
+    }
+}
+
+/// A fill whose bytes are durable and verified, not yet visible.
+pub struct VerifiedFill {
+    store: Store,
+    bucket: String,
+    key: String,
+    blob: crate::Blob,
+    replacing: Option<String>,
+}
+
+impl VerifiedFill {
+    /// `Ok(None)` when a local write or delete won the race and the fill was discarded.
+    pub async fn commit(self, attrs: ObjectAttrs) -> Result<Option<ObjectMeta>> {
+        let blob = self.blob;
         let condition = match self.replacing {
             Some(etag) => CommitCondition::IfMatch(etag),
             None => CommitCondition::IfAbsent,

@@ -175,7 +175,7 @@ pub use blob::{Blob, BlobWriter};
 pub use bucket::validate_bucket_name;
 pub use buffers::ReadBuffers;
 pub use checksum::Checksummer;
-pub use fill::FillWriter;
+pub use fill::{FillWriter, VerifiedFill};
 pub use metadata_value::MetadataValue;
 pub use reader::ObjectReader;
 pub use store::Store;

@@ -114,6 +114,19 @@ impl Meta {
         }
     }
 
+    /// The names of the bucket's settings, in order.
+    pub fn setting_names(&self, bucket: &str) -> Result<Vec<String>> {
+        let prefix = join_key(bucket, "");
+        let mut names = Vec::new();
+        for row in self.settings.scan_prefix(&prefix) {
+            let (k, _) = row.map_err(sled_err)?;
+            let name = std::str::from_utf8(&k[prefix.len()..])
+                .map_err(|_| Error::Corrupt("a setting name is not UTF-8".into()))?;
+            names.push(name.to_owned());
+        }
+        Ok(names)
+    }
+
     pub fn set_setting(&self, bucket: &str, name: &str, value: Option<&[u8]>) -> Result<()> {
         let k = join_key(bucket, name);
         match value {
