@@ -57,6 +57,17 @@ impl std::fmt::Debug for RequestBody {
     }
 }
 
+/// A `Content-Encoding` as the object keeps it: without `aws-chunked` (the request's
+/// framing, not the object's); `None` when nothing else is left.
+pub fn stored_content_encoding(value: &str) -> Option<String> {
+    let kept: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
 /// The decoded length a body must have: `x-amz-decoded-content-length` for aws-chunked
 /// payloads (required: [`AuthError::MissingContentLength`] without it), else `Content-Length`;
 /// `None` when neither is given (e.g. `Transfer-Encoding: chunked`); the caller decides

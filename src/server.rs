@@ -36,9 +36,19 @@ impl Server {
             Ok(n) => tracing::info!(jobs = n, "resumed origin backfills"),
             Err(e) => tracing::warn!(error = %e, "origin backfills not resumed"),
         }
-        crate::lifecycle::expirer::spawn(&state, expiry_scope);
-        if state.backend.is_some() {
+        // In cluster mode the bucket's lifecycle is the cluster's, which enforces it.
+        if state.backend.is_none() {
+            crate::lifecycle::expirer::spawn(&state, expiry_scope);
+        }
+        if let (Some(backend), Some(shared)) = (&state.backend, &state.shared) {
             crate::backend::cache::spawn(&state, cache_scope);
+            // The cluster's bucket settings are this node's before it answers anyone.
+            match shared.sync(&state.settings, &state.config.region).await {
+                Ok(pass) => tracing::info!(?pass, "bucket settings taken from the cluster"),
+                Err(e) => tracing::warn!(error = %e, "bucket settings not taken from the cluster"),
+            }
+            let every = Duration::from_secs(backend.settings().settings_refresh_secs.max(1));
+            crate::backend::shared::spawn(&state, every, shared_scope);
         }
 
         let app = axum::Router::new()
@@ -118,6 +128,15 @@ fn cache_scope(state: &AppState) -> Option<crate::backend::cache::Scope<'_>> {
         bound: &backend.cache,
         metrics: &state.metrics,
     })
+}
+
+/// What the bucket settings sync reads of the server's state (cluster mode only).
+fn shared_scope(state: &AppState) -> Option<crate::backend::shared::Parts<'_>> {
+    Some((
+        state.shared.as_deref()?,
+        &state.settings,
+        &state.config.region,
+    ))
 }
 
 /// What the lifecycle expirer reads of the server's state.

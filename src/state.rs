@@ -10,6 +10,7 @@ use anyhow::Context;
 
 use crate::access::Access;
 use crate::backend::Backend;
+use crate::bucket_setting::BucketSettings;
 use crate::config::Config;
 use crate::cors::CorsConfigs;
 use crate::lifecycle::Lifecycles;
@@ -23,6 +24,12 @@ pub struct AppState {
     pub origin: Arc<OriginEngine>,
     /// Cluster mode: the S3 cluster writes go through to (`[backend]`).
     pub backend: Option<Arc<Backend>>,
+    /// Cluster mode: the bucket settings every node shares, kept at the cluster.
+    pub shared: Option<Arc<crate::backend::shared::Shared>>,
+    /// The buckets' settings as stored (and, in cluster mode, published to the cluster).
+    pub settings: Arc<BucketSettings>,
+    /// Where object writes go through to (the cluster, or a `WriteThrough` rule's store).
+    pub targets: crate::backend::targets::WriteTargets,
     /// Origin backfill jobs, one per bucket.
     pub backfills: Arc<Backfills>,
     pub metrics: Arc<Metrics>,
@@ -39,6 +46,21 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The S3 server a write of `key` in `bucket` goes through to before it is
+    /// acknowledged: the cluster (cluster mode), or the old store of the bucket's
+    /// `WriteThrough` origin rule for the key; `None`: the node's own write.
+    pub fn write_target(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<Arc<Backend>>, crate::error::S3Error> {
+        let stored = match self.backend {
+            Some(_) => None,
+            None => self.origin.stored_config(bucket)?,
+        };
+        self.targets.for_key(stored.as_deref(), key)
+    }
+
     /// Open the data directory (on the blocking pool: recovery walks it) and start the origin
     /// engine and its notifier.
     pub async fn open(config: Config) -> anyhow::Result<Arc<AppState>> {
@@ -56,24 +78,39 @@ impl AppState {
             Some(settings) => Some(Arc::new(Backend::new(settings.clone(), &config.origin)?)),
             None => None,
         };
-        let mut origin = OriginEngine::new(
+        let publish = backend
+            .as_ref()
+            .map(|b| crate::backend::shared::Shared::new(b.clone()));
+        let settings = BucketSettings::new(
             store.clone(),
-            &config.origin,
-            &config.region,
-            metrics.clone(),
-        )?;
+            publish
+                .clone()
+                .map(|p| p as Arc<dyn crate::bucket_setting::Publish>),
+        );
+        let mut origin =
+            OriginEngine::new(&settings, &config.origin, &config.region, metrics.clone())?;
         if let Some(backend) = &backend {
-            let backend = backend.clone();
-            origin =
-                origin.with_read_configs(Arc::new(move |bucket| backend.origin_config(bucket)));
+            let reads = backend.clone();
+            let fills = backend.clone();
+            origin = origin
+                .with_read_configs(Arc::new(move |bucket, stored| {
+                    reads.origin_config(bucket, stored)
+                }))
+                .with_fill_through(Arc::new(move |bucket, key, headers| {
+                    let tee = crate::backend::tee::put(&fills, bucket, key, headers);
+                    (tee, fills.url(bucket, key))
+                }));
         }
         let origin = Arc::new(origin);
-        let backfills = Backfills::new(origin.clone(), store.clone());
+        let backfills = Backfills::new(origin.clone(), settings.clone());
         Ok(Arc::new(AppState {
             backfills,
-            lifecycle: Lifecycles::new(store.clone()),
-            cors: CorsConfigs::new(store.clone()),
-            access: Access::new(store.clone()),
+            lifecycle: Lifecycles::new(settings.clone()),
+            cors: CorsConfigs::new(settings.clone()),
+            access: Access::new(&settings),
+            settings,
+            targets: crate::backend::targets::WriteTargets::new(backend.clone(), &config.origin),
+            shared: publish,
             console_sessions: Default::default(),
             started: std::time::Instant::now(),
             store,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::acl::Acl;
 use super::ownership::{ObjectOwnership, OWNERSHIP_SETTING};
 use super::policy::BucketPolicy;
-use crate::bucket_setting::{CachedSetting, SettingDocument};
+use crate::bucket_setting::{BucketSettings, CachedSetting, SettingDocument};
 use crate::error::S3Error;
 use crate::identity::canonical_id;
 
@@ -58,13 +58,13 @@ impl SettingDocument for ObjectOwnership {
 }
 
 impl Access {
-    pub fn new(store: storage::Store) -> Access {
+    pub fn new(settings: &Arc<BucketSettings>) -> Access {
         Access {
-            store: store.clone(),
-            acls: CachedSetting::new(store.clone()),
-            policies: CachedSetting::new(store.clone()),
-            ownership: CachedSetting::new(store.clone()),
-            object_acls: CachedSetting::new(store),
+            store: settings.store().clone(),
+            acls: CachedSetting::new(settings.clone()),
+            policies: CachedSetting::new(settings.clone()),
+            ownership: CachedSetting::new(settings.clone()),
+            object_acls: CachedSetting::new(settings.clone()),
         }
     }
 

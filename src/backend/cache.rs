@@ -2,7 +2,7 @@
 //! holds is clean — a write is kept only after the cluster acknowledged it — so any of them
 //! may go; the cluster fills it again on the next read. A background pass (every second)
 //! adds up what the node holds and, above the bound (the high watermark), drops the least
-//! recently used objects until it is under 90% of it (the low watermark). "Used" is the
+//! recently used objects until it is under `cache_low_percent` of it (the low watermark). "Used" is the
 //! last read this process saw, else when the cluster last vouched for the copy. An object
 //! replaced since the pass looked at it is not dropped.
 
@@ -11,9 +11,6 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use storage::{DeleteCondition, ListQuery, Store};
-
-/// The low watermark, as a share of the bound.
-const LOW_WATERMARK: f64 = 0.9;
 
 /// The bound and what was read recently.
 pub struct CacheBound {
@@ -31,10 +28,12 @@ pub struct Pass {
 }
 
 impl CacheBound {
-    pub fn new(cache_bytes: u64) -> CacheBound {
+    /// A bound of `cache_bytes`, evicting down to `low_percent` of it.
+    pub fn new(cache_bytes: u64, low_percent: u8) -> CacheBound {
         CacheBound {
             high: cache_bytes,
-            low: (cache_bytes as f64 * LOW_WATERMARK) as u64,
+            low: cache_bytes / 100 * u64::from(low_percent)
+                + cache_bytes % 100 * u64::from(low_percent) / 100,
             used: Mutex::new(HashMap::new()),
         }
     }
@@ -190,7 +189,7 @@ mod tests {
                 .await
                 .expect("put");
         }
-        let bound = CacheBound::new(5000);
+        let bound = CacheBound::new(5000, 80);
         // k0 was read just now: it stays although it is the oldest write.
         bound.touch("bkt", "k0");
         let pass = bound.pass(&store).await.expect("pass");

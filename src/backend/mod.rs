@@ -13,8 +13,9 @@
 //!   revalidation (`revalidate_after_secs`) are the origin machinery's.
 //! - **Listings come through from the cluster** (the same rule says `ListThrough`), merged
 //!   with what the node holds.
-//! - **Buckets are known to every node**: the node that creates one records its owner at the
-//!   cluster (bucket [`SETTINGS_BUCKET`]); another node that meets the bucket adopts it.
+//! - **Buckets and their settings are every node's** ([`shared`]): kept at the cluster
+//!   (bucket [`SETTINGS_BUCKET`]), published there before a node keeps a change, followed
+//!   by every node; another node that meets a new bucket adopts it.
 //! - **The node's store is a bounded cache** ([`cache`]): above `cache_bytes` the least
 //!   recently used copies go (all are clean), to be filled again on the next read.
 //! - Every answer names the node (`x-originstore-node`).
@@ -24,14 +25,17 @@
 pub mod cache;
 mod key_locks;
 mod settings;
+pub mod shared;
+pub mod targets;
+pub mod tee;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
 use crate::config::OriginSettings;
 use crate::error::{S3Error, S3ErrorCode};
-use crate::origin::document::{self, OriginConfiguration};
+use crate::origin::document::{self, OriginConfiguration, OriginRule, Protocol, CLUSTER_PRIORITY};
 use crate::origin::sign::{sign_origin_request, SigningKeys};
 
 pub use key_locks::KeyGuard;
@@ -68,24 +72,100 @@ pub struct Acknowledged {
     pub relay: HeaderMap,
 }
 
-/// The headers of a cluster's answer that a relayed answer passes on.
+impl Acknowledged {
+    /// The stamp of the node's copy of what the cluster acknowledged at `url`: it is the
+    /// cluster's object as of now, revalidated against it like a fill once old (or after a
+    /// restart).
+    pub fn stamp(&self, url: String) -> storage::OriginStamp {
+        crate::origin::stamp(
+            self.relay
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            None,
+            url,
+            &self.relay,
+            std::time::SystemTime::now(),
+        )
+    }
+}
+
+/// The headers of a cluster's answer that a relayed answer passes on: its ETag, checksums,
+/// document type, and what versioning says of the write (version id, delete marker).
 pub fn relayed_headers(headers: &HeaderMap) -> HeaderMap {
     let mut out = HeaderMap::new();
     for (name, value) in headers {
         let n = name.as_str();
-        if n == "etag" || n == "content-type" || n.starts_with("x-amz-checksum-") {
+        if matches!(
+            n,
+            "etag" | "content-type" | "x-amz-version-id" | "x-amz-delete-marker"
+        ) || n.starts_with("x-amz-checksum-")
+        {
             out.append(name.clone(), value.clone());
         }
     }
     out
 }
 
-/// The cluster, as a node reaches it.
+/// The headers of an object write the cluster must see (of a client's request, or of an
+/// origin's answer being filled): what is stored with the object, its integrity check and
+/// its conditions. (`aws-chunked` is the client's framing, not the object's.)
+const FORWARDED: &[&str] = &[
+    "content-type",
+    "cache-control",
+    "content-disposition",
+    "content-language",
+    "expires",
+    "content-md5",
+    "x-amz-tagging",
+    "if-match",
+    "if-none-match",
+];
+
+pub fn object_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        let name_text = name.as_str();
+        if FORWARDED.contains(&name_text) || name_text.starts_with("x-amz-meta-") {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    if let Some(encoding) = headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::body::stored_content_encoding)
+        .and_then(|v| http::HeaderValue::from_str(&v).ok())
+    {
+        out.insert(http::header::CONTENT_ENCODING, encoding);
+    }
+    out
+}
+
+/// Per bucket: the stored configuration a read configuration was made from, and it.
+type ReadConfigCache = Mutex<
+    std::collections::HashMap<String, (Option<Arc<OriginConfiguration>>, Arc<OriginConfiguration>)>,
+>;
+
+/// What the S3 server behind a [`Backend`] is to the node.
+enum Role {
+    /// The cluster: each bucket is the cluster bucket of its name (after `bucket_prefix`).
+    Cluster,
+    /// The old store one origin rule writes through to (a single node's reversible
+    /// migration): every key of the bucket is `key` in the store's bucket `bucket`, at
+    /// `base/key`.
+    Store { base: String, bucket: String },
+}
+
+/// The cluster (or, for one origin rule of a single node, the old store), as a node
+/// reaches it.
 pub struct Backend {
     settings: BackendSettings,
+    role: Role,
     http: reqwest::Client,
     deny: Vec<ipnet::IpNet>,
     locks: Arc<key_locks::KeyLocks>,
+    /// Each bucket's read configuration, with the stored one it was made from.
+    read_configs: ReadConfigCache,
     /// The node's cache bound (`cache_bytes`).
     pub cache: cache::CacheBound,
 }
@@ -95,16 +175,66 @@ impl Backend {
         settings.validate()?;
         let http = crate::origin::fetch::policy_client(origin, None)?;
         Ok(Backend {
-            cache: cache::CacheBound::new(settings.cache_bytes),
+            cache: cache::CacheBound::new(settings.cache_bytes, settings.cache_low_percent),
             settings,
+            role: Role::Cluster,
             http,
             deny: origin.deny_networks.clone(),
             locks: Arc::default(),
+            read_configs: Mutex::default(),
         })
+    }
+
+    /// The old store `rule` (a `WriteThrough` rule: one `PrivateHost`) writes through to.
+    pub fn for_store(rule: &OriginRule, origin: &OriginSettings) -> Result<Backend, S3Error> {
+        let private = rule
+            .hosts
+            .first()
+            .and_then(|h| h.private_host.as_ref())
+            .ok_or_else(|| S3Error::internal("a WriteThrough rule without a PrivateHost"))?;
+        let scheme = match rule.parameter.protocol {
+            Protocol::Https => "https",
+            Protocol::Http | Protocol::Follow => "http",
+        };
+        let host = private.host.trim_end_matches('/');
+        let (authority, bucket) = match host.split_once('/') {
+            Some((authority, bucket)) => (authority, bucket.to_owned()),
+            None => (host, host.split('.').next().unwrap_or_default().to_owned()),
+        };
+        let settings = BackendSettings {
+            endpoint: format!("{scheme}://{authority}"),
+            region: private.credentials.region.clone(),
+            access_key: private.credentials.secret_id.clone(),
+            secret_key: private.credentials.secret_key.clone(),
+            ..BackendSettings::for_endpoint("http://localhost")
+        };
+        let mut backend = Backend::new(settings, origin).map_err(S3Error::internal)?;
+        backend.role = Role::Store {
+            base: format!("{scheme}://{host}"),
+            bucket,
+        };
+        Ok(backend)
     }
 
     pub fn settings(&self) -> &BackendSettings {
         &self.settings
+    }
+
+    /// The URL of `key` in `bucket` (`key` empty: the bucket) at the cluster or store.
+    pub fn url(&self, bucket: &str, key: &str) -> String {
+        match &self.role {
+            Role::Cluster => self.settings.url(bucket, key),
+            Role::Store { base, .. } => format!("{base}/{}", settings::encode_key(key)),
+        }
+    }
+
+    /// `x-amz-copy-source` naming `key` of `bucket` as the cluster or store names it.
+    pub fn copy_source(&self, bucket: &str, key: &str) -> String {
+        let key = percent_encoding::utf8_percent_encode(key, crate::auth::sigv4::URI_ENCODE_PATH);
+        match &self.role {
+            Role::Cluster => format!("/{}/{key}", self.settings.cluster_bucket(bucket)),
+            Role::Store { bucket, .. } => format!("/{bucket}/{key}"),
+        }
     }
 
     /// The node's name, when configured.
@@ -112,10 +242,46 @@ impl Backend {
         self.settings.node.as_deref()
     }
 
+    /// The configuration `bucket`'s reads follow: the cluster's rule first (priority
+    /// [`CLUSTER_PRIORITY`]), then the bucket's `stored` rules, which a miss falls back on
+    /// when the cluster lacks the key (their listings are the cluster's: what they pull is
+    /// written through to it). Made once per bucket and stored configuration.
+    pub fn origin_config(
+        &self,
+        bucket: &str,
+        stored: Option<&Arc<OriginConfiguration>>,
+    ) -> Result<Arc<OriginConfiguration>, S3Error> {
+        let mut made = self
+            .read_configs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((from, config)) = made.get(bucket) {
+            let same = match (from, stored) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if same {
+                return Ok(config.clone());
+            }
+        }
+        let mut config = (*self.cluster_config(bucket)?).clone();
+        if let Some(stored) = stored {
+            config.rules.extend(stored.rules.iter().map(|rule| {
+                let mut rule = rule.clone();
+                rule.parameter.list_through = false;
+                rule
+            }));
+        }
+        let config = Arc::new(config);
+        made.insert(bucket.to_owned(), (stored.cloned(), config.clone()));
+        Ok(config)
+    }
+
     /// The rule that makes the cluster `bucket`'s origin: every miss is pulled from it and
     /// kept, revalidated once older than `revalidate_after_secs`, dropped when the cluster
     /// no longer has it.
-    pub fn origin_config(&self, bucket: &str) -> Result<Arc<OriginConfiguration>, S3Error> {
+    fn cluster_config(&self, bucket: &str) -> Result<Arc<OriginConfiguration>, S3Error> {
         let s = &self.settings;
         let host = match s.addressing {
             Addressing::Path => format!("{}/{}", s.authority(), s.cluster_bucket(bucket)),
@@ -145,9 +311,12 @@ impl Backend {
             id = esc(&s.access_key),
             key = esc(&s.secret_key),
         );
-        document::parse(xml.as_bytes())
-            .map(Arc::new)
-            .map_err(|e| S3Error::internal(format!("the backend's origin rule: {e}")))
+        let mut config = document::parse(xml.as_bytes())
+            .map_err(|e| S3Error::internal(format!("the backend's origin rule: {e}")))?;
+        for rule in &mut config.rules {
+            rule.priority = CLUSTER_PRIORITY;
+        }
+        Ok(Arc::new(config))
     }
 
     /// Send one signed request to the cluster. `headers` are signed too.
@@ -209,12 +378,7 @@ impl Backend {
         }
         let guard = self.locks.lock(bucket, key).await;
         let response = self
-            .send(
-                Method::HEAD,
-                &self.settings.url(bucket, key),
-                HeaderMap::new(),
-                None,
-            )
+            .send(Method::HEAD, &self.url(bucket, key), HeaderMap::new(), None)
             .await?;
         let current = match response.status() {
             s if s.is_success() => Some(
@@ -275,12 +439,7 @@ impl Backend {
             headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
         }
         let response = self
-            .send(
-                Method::PUT,
-                &self.settings.url(bucket, key),
-                headers,
-                Some(body),
-            )
+            .send(Method::PUT, &self.url(bucket, key), headers, Some(body))
             .await?;
         let response = success(response).await?;
         let etag = response
@@ -318,7 +477,7 @@ impl Backend {
                 !name.starts_with("x-amz-") && !name.starts_with("q-")
             })
             .collect();
-        let mut url = self.settings.url(bucket, key);
+        let mut url = self.url(bucket, key);
         if !kept.is_empty() {
             url = format!("{url}?{}", kept.join("&"));
         }
@@ -332,56 +491,29 @@ impl Backend {
         success(response).await
     }
 
-    /// DeleteObject at the cluster (a key it does not have is deleted too).
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Acknowledged, S3Error> {
-        let url = self.settings.url(bucket, key);
-        self.bodiless(Method::DELETE, &url, S3ErrorCode::NoSuchKey)
-            .await
-            .map(|()| Acknowledged::default())
-    }
-
-    /// The cluster bucket where nodes keep what originstore itself knows of a bucket (its
-    /// owner), so that every node learns it: `<bucket_prefix>originstore-settings`.
-    fn settings_bucket(&self) -> String {
-        format!("{}{SETTINGS_BUCKET}", self.settings.bucket_prefix)
-    }
-
-    /// Record that `owner` (an access key) owns `bucket`, for every node.
-    pub async fn record_owner(&self, bucket: &str, owner: &str) -> Result<(), S3Error> {
-        let settings_bucket = self.settings_bucket();
-        let bucket_url = self.settings.url_of_cluster_bucket(&settings_bucket, "");
-        self.bodiless(
-            Method::PUT,
-            &bucket_url,
-            S3ErrorCode::BucketAlreadyOwnedByYou,
-        )
-        .await?;
-        let url = self
-            .settings
-            .url_of_cluster_bucket(&settings_bucket, &format!("buckets/{bucket}/owner"));
-        let body = owner.as_bytes().to_vec();
-        let mut headers = HeaderMap::new();
-        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    /// DeleteObject at the cluster (a key it does not have is deleted too), of one version
+    /// when `version` names it; the answer's delete-marker and version headers to relay.
+    pub async fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<Acknowledged, S3Error> {
+        let mut url = self.url(bucket, key);
+        if let Some(version) = version {
+            let version =
+                percent_encoding::utf8_percent_encode(version, crate::auth::sigv4::URI_ENCODE);
+            url = format!("{url}?versionId={version}");
+        }
         let response = self
-            .send(Method::PUT, &url, headers, Some(reqwest::Body::from(body)))
+            .send(Method::DELETE, &url, HeaderMap::new(), None)
             .await?;
-        success(response).await.map(|_| ())
-    }
-
-    /// The owner another node recorded for `bucket`, if the cluster has the bucket.
-    pub async fn recorded_owner(&self, bucket: &str) -> Result<Option<String>, S3Error> {
-        let url = self
-            .settings
-            .url_of_cluster_bucket(&self.settings_bucket(), &format!("buckets/{bucket}/owner"));
-        let response = self.send(Method::GET, &url, HeaderMap::new(), None).await?;
         match success(response).await {
-            Ok(response) => {
-                let owner = response.text().await.map_err(S3Error::internal)?;
-                Ok(Some(owner.trim().to_owned()).filter(|o| !o.is_empty()))
-            }
-            Err(e) if matches!(e.code, S3ErrorCode::NoSuchKey | S3ErrorCode::NoSuchBucket) => {
-                Ok(None)
-            }
+            Ok(response) => Ok(Acknowledged {
+                etag: None,
+                relay: relayed_headers(response.headers()),
+            }),
+            Err(e) if e.code == S3ErrorCode::NoSuchKey => Ok(Acknowledged::default()),
             Err(e) => Err(e),
         }
     }
@@ -389,12 +521,7 @@ impl Backend {
     /// Whether the cluster has `bucket` (HeadBucket).
     pub async fn has_bucket(&self, bucket: &str) -> Result<bool, S3Error> {
         let response = self
-            .send(
-                Method::HEAD,
-                &self.settings.url(bucket, ""),
-                HeaderMap::new(),
-                None,
-            )
+            .send(Method::HEAD, &self.url(bucket, ""), HeaderMap::new(), None)
             .await?;
         match response.status() {
             s if s.is_success() => Ok(true),
@@ -405,14 +532,14 @@ impl Backend {
 
     /// CreateBucket at the cluster; one the nodes' credentials already own is fine.
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), S3Error> {
-        let url = self.settings.url(bucket, "");
+        let url = self.url(bucket, "");
         self.bodiless(Method::PUT, &url, S3ErrorCode::BucketAlreadyOwnedByYou)
             .await
     }
 
     /// DeleteBucket at the cluster; one it does not have is deleted too.
     pub async fn delete_bucket(&self, bucket: &str) -> Result<(), S3Error> {
-        let url = self.settings.url(bucket, "");
+        let url = self.url(bucket, "");
         self.bodiless(Method::DELETE, &url, S3ErrorCode::NoSuchBucket)
             .await
     }
@@ -509,7 +636,7 @@ mod tests {
         )
         .expect("settings");
         let backend = Backend::new(settings, &OriginSettings::default()).expect("backend");
-        let config = backend.origin_config("photos").expect("a valid rule");
+        let config = backend.origin_config("photos", None).expect("a valid rule");
         let rule = config.rule_for("any/key").expect("every key");
         let private = rule.hosts[0].private_host.as_ref().expect("private host");
         assert_eq!(private.host, "127.0.0.1:3900/photos");

@@ -7,11 +7,13 @@
 //! region = "garage"
 //! access_key = "GK..."                # the credentials the nodes sign with
 //! secret_key = "..."
-//! cache_bytes = 10737418240           # this node's cache bound
+//! cache_bytes = 10737418240           # this node's cache bound (the high watermark)
+//! cache_low_percent = 90              # an eviction pass stops under this share of it
 //! node = "edge-a"                     # sent as x-originstore-node on every answer
 //! addressing = "path"                 # or "virtual" (bucket.host)
 //! bucket_prefix = ""                  # cluster bucket = prefix + bucket name
 //! revalidate_after_secs = 60          # a cached copy older than this is revalidated
+//! settings_refresh_secs = 2           # how often the node follows the shared bucket settings
 //! ```
 
 use std::fmt;
@@ -41,6 +43,10 @@ pub struct BackendSettings {
     pub secret_key: String,
     #[serde(default = "default_cache_bytes")]
     pub cache_bytes: u64,
+    /// The low watermark, in percent of `cache_bytes`: above the bound, eviction goes on
+    /// until the node holds less than this.
+    #[serde(default = "default_cache_low_percent")]
+    pub cache_low_percent: u8,
     #[serde(default)]
     pub node: Option<String>,
     #[serde(default)]
@@ -49,6 +55,14 @@ pub struct BackendSettings {
     pub bucket_prefix: String,
     #[serde(default = "default_revalidate")]
     pub revalidate_after_secs: u64,
+    /// How often the node lists the bucket settings every node shares (the longest a
+    /// change made through another node takes to reach this one, plus the listing's time).
+    #[serde(default = "default_settings_refresh")]
+    pub settings_refresh_secs: u64,
+}
+
+fn default_settings_refresh() -> u64 {
+    2
 }
 
 fn default_region() -> String {
@@ -57,6 +71,10 @@ fn default_region() -> String {
 
 fn default_cache_bytes() -> u64 {
     10 * 1024 * 1024 * 1024
+}
+
+fn default_cache_low_percent() -> u8 {
+    90
 }
 
 fn default_revalidate() -> u64 {
@@ -71,15 +89,45 @@ impl fmt::Debug for BackendSettings {
             .field("access_key", &self.access_key)
             .field("secret_key", &"(redacted)")
             .field("cache_bytes", &self.cache_bytes)
+            .field("cache_low_percent", &self.cache_low_percent)
             .field("node", &self.node)
             .field("addressing", &self.addressing)
             .field("bucket_prefix", &self.bucket_prefix)
             .field("revalidate_after_secs", &self.revalidate_after_secs)
+            .field("settings_refresh_secs", &self.settings_refresh_secs)
             .finish()
     }
 }
 
+/// A key as a URL path, its segments encoded as SigV4 encodes them.
+pub fn encode_key(key: &str) -> String {
+    key.split('/')
+        .map(|segment| {
+            percent_encoding::utf8_percent_encode(segment, crate::auth::sigv4::URI_ENCODE)
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 impl BackendSettings {
+    /// Settings of `endpoint` with every other key at its default (credentials empty).
+    pub fn for_endpoint(endpoint: &str) -> BackendSettings {
+        BackendSettings {
+            endpoint: endpoint.to_owned(),
+            region: default_region(),
+            access_key: String::new(),
+            secret_key: String::new(),
+            cache_bytes: default_cache_bytes(),
+            cache_low_percent: default_cache_low_percent(),
+            node: None,
+            addressing: Addressing::Path,
+            bucket_prefix: String::new(),
+            revalidate_after_secs: default_revalidate(),
+            settings_refresh_secs: default_settings_refresh(),
+        }
+    }
+
     /// Refuse what cannot work: an endpoint that is not an http(s) URL without a path, empty
     /// credentials, a node name that is not a header value.
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -101,6 +149,9 @@ impl BackendSettings {
         }
         if self.cache_bytes == 0 {
             bail!("backend.cache_bytes must be at least 1");
+        }
+        if !(1..=100).contains(&self.cache_low_percent) {
+            bail!("backend.cache_low_percent must be between 1 and 100");
         }
         Ok(())
     }
@@ -133,14 +184,7 @@ impl BackendSettings {
 
     /// [`BackendSettings::url`] of a bucket named as the cluster names it.
     pub fn url_of_cluster_bucket(&self, bucket: &str, key: &str) -> String {
-        let key = key
-            .split('/')
-            .map(|segment| {
-                percent_encoding::utf8_percent_encode(segment, crate::auth::sigv4::URI_ENCODE)
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
+        let key = encode_key(key);
         let scheme = if self.https() { "https" } else { "http" };
         match self.addressing {
             Addressing::Path => format!("{}/{bucket}/{key}", self.base()),

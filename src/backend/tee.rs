@@ -1,5 +1,5 @@
-//! A request body on its way to the cluster as well as to the local blob (cluster mode's
-//! write-through). The bytes stream to the cluster as they arrive, but the last piece is
+//! A body on its way to the cluster as well as to the local blob (cluster mode's
+//! write-through: a client's upload, or an origin fill the cluster did not have). The bytes stream to the cluster as they arrive, but the last piece is
 //! held back until the local copy has been verified (length, Content-MD5, checksums), so
 //! the cluster can never complete an upload the node refuses: on any failure, or if the
 //! [`Tee`] is dropped unfinished, the cluster's request body ends with an error and the
@@ -19,6 +19,25 @@ use crate::error::S3Error;
 /// Starts the cluster request with its body and the declared length, if known.
 pub type Start =
     Box<dyn FnOnce(reqwest::Body, Option<u64>) -> JoinHandle<Result<Acknowledged, S3Error>> + Send>;
+
+/// The tee of a PutObject of `key` in `bucket` at `backend` (`headers`: the object's): the
+/// cluster request starts with the body.
+pub fn put(
+    backend: &Arc<super::Backend>,
+    bucket: &str,
+    key: &str,
+    headers: http::HeaderMap,
+) -> Tee {
+    let backend = backend.clone();
+    let (bucket, key) = (bucket.to_owned(), key.to_owned());
+    Tee::new(Box::new(move |body, length| {
+        tokio::spawn(async move {
+            backend
+                .put_object(&bucket, &key, headers, length, body)
+                .await
+        })
+    }))
+}
 
 /// Pieces in flight to the cluster at once (backpressure: a slow cluster slows the client).
 const IN_FLIGHT: usize = 4;

@@ -84,7 +84,7 @@ pub async fn handle_create_bucket(
     }
     // Cluster mode: the bucket exists at the cluster before it does here, and every node
     // can learn its owner there.
-    if let Some(backend) = &state.backend {
+    if let (Some(backend), Some(shared)) = (&state.backend, &state.shared) {
         if bucket == crate::backend::SETTINGS_BUCKET {
             return Err(S3Error::new(
                 crate::error::S3ErrorCode::BucketAlreadyExists,
@@ -92,7 +92,7 @@ pub async fn handle_create_bucket(
             ));
         }
         backend.create_bucket(bucket).await?;
-        backend.record_owner(bucket, &user).await?;
+        shared.record_owner(bucket, &user).await?;
     }
     let recreated = match state.store.create_bucket(bucket, &user, &region).await {
         Ok(_) => false,
@@ -135,12 +135,17 @@ pub async fn handle_delete_bucket(
     state: &Arc<AppState>,
     bucket: &str,
 ) -> Result<Response, S3Error> {
-    if let Some(backend) = &state.backend {
+    if let (Some(backend), Some(shared)) = (&state.backend, &state.shared) {
         // The cluster refuses a bucket that still holds objects (BucketNotEmpty).
         state.store.head_bucket(bucket)?;
         backend.delete_bucket(bucket).await?;
+        // Then its owner and settings, so that the other nodes drop it.
+        shared.forget_bucket(bucket).await?;
+        // The node's cached copies go with it.
+        crate::backend::shared::drop_bucket(&state.settings, bucket).await?;
+    } else {
+        state.store.delete_bucket(bucket).await?;
     }
-    state.store.delete_bucket(bucket).await?;
     // A bucket created again under this name starts without the old origin configuration.
     state.origin.forget_bucket(bucket);
     state.backfills.forget(bucket);

@@ -38,9 +38,17 @@ pub async fn handle_delete_object(
 ) -> Result<Response, S3Error> {
     let tombstone = origin_configured(state, bucket)?;
     let condition = conditions::delete_condition(&ctx.parts.headers)?;
-    // Cluster mode: deleted at the cluster first (versioned deletes are refused earlier).
-    if let Some(backend) = &state.backend {
-        backend.delete_object(bucket, key).await?;
+    // Cluster mode: deleted at the cluster first (its condition held there, under the key's
+    // lock on this node, which owns the key); then the node's copy goes.
+    if let Some(backend) = state.write_target(bucket, key)? {
+        let _held = backend
+            .hold_condition(bucket, key, &ctx.parts.headers)
+            .await?;
+        let acknowledged = backend.delete_object(bucket, key, version_id).await?;
+        forget_copy(state, bucket, key).await?;
+        let mut response = empty_response(StatusCode::NO_CONTENT);
+        response.headers_mut().extend(acknowledged.relay);
+        return Ok(response);
     }
     let deleted = state
         .store
@@ -59,6 +67,42 @@ pub async fn handle_delete_object(
         headers.insert(VERSION_ID_HEADER, v);
     }
     Ok(response)
+}
+
+/// Cluster mode: the node's copy of `key`, if any, goes (the cluster changed).
+async fn forget_copy(state: &AppState, bucket: &str, key: &str) -> Result<(), S3Error> {
+    match state
+        .store
+        .delete_if(bucket, key, None, false, &Default::default())
+        .await
+    {
+        Ok(_) | Err(storage::Error::NoSuchKey) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Cluster mode: one key of a DeleteObjects deleted at the cluster, then here.
+async fn delete_through(
+    state: &AppState,
+    backend: &crate::backend::Backend,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) -> Result<storage::Deleted, S3Error> {
+    let acknowledged = backend.delete_object(bucket, key, version).await?;
+    forget_copy(state, bucket, key).await?;
+    let header = |name: &str| {
+        acknowledged
+            .relay
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    Ok(storage::Deleted {
+        delete_marker: header(DELETE_MARKER_HEADER).as_deref() == Some("true"),
+        version_id: header(VERSION_ID_HEADER),
+        removed: None,
+    })
 }
 
 /// DeleteObjects: up to 1000 keys, per-key results; Content-MD5 is optional (new SDKs send
@@ -101,22 +145,16 @@ pub async fn handle_delete_objects(
                 let version = object.version_id.as_deref();
                 // Cluster mode: each key is deleted at the cluster first (a failure there is
                 // that key's error, and the node keeps it).
-                let through = match (&state.backend, version) {
-                    (None, _) => Ok(()),
-                    (Some(_), Some(_)) => Err(S3Error::not_implemented(
-                        "a versioned delete in cluster mode",
-                    )),
-                    (Some(backend), None) => {
-                        backend.delete_object(bucket, &object.key).await.map(|_| ())
-                    }
-                };
-                match through {
-                    Ok(()) => state
+                match state.write_target(bucket, &object.key) {
+                    Err(e) => Err(e),
+                    Ok(None) => state
                         .store
                         .delete_if(bucket, &object.key, version, tombstone, &condition)
                         .await
                         .map_err(S3Error::from),
-                    Err(e) => Err(e),
+                    Ok(Some(backend)) => {
+                        delete_through(state, &backend, bucket, &object.key, version).await
+                    }
                 }
             }
             Err(e) => Err(e),

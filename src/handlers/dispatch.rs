@@ -28,10 +28,8 @@ pub async fn dispatch(
     if let Some(name) = op.not_implemented() {
         return Err(S3Error::not_implemented(name));
     }
-    through::refuse_if_not_written_through(state.backend.as_ref(), &op)?;
-    if let Some(backend) = &state.backend {
-        through::adopt_bucket(state, backend, &op).await?;
-    }
+    through::refuse_if_not_written_through(state.backend.as_ref(), &op, &ctx.parts.headers)?;
+    through::adopt_bucket(state, &op).await?;
     // A form upload is signed inside its body: its handler authorizes it once it has read
     // the signature. DeleteObjects is authorized key by key by its handler, as AWS does.
     if !matches!(
@@ -64,7 +62,11 @@ async fn dispatch_bucket(
     ctx: &mut RequestContext,
 ) -> Result<Response, S3Error> {
     use BucketOperation as Op;
-    if let (Some(backend), Op::ListMultipartUploads(_)) = (&state.backend, &op) {
+    if let Some(backend) = state
+        .backend
+        .as_ref()
+        .filter(|_| relayed::relays_bucket(&op))
+    {
         return relayed::handle_bucket(backend, ctx, b, &op).await;
     }
     match op {
@@ -134,8 +136,10 @@ async fn dispatch_object(
     if let (Some(backend), Op::GetObject(_) | Op::HeadObject(_)) = (&state.backend, &op) {
         backend.cache.touch(b, k);
     }
-    if let Some(backend) = state.backend.as_ref().filter(|_| relayed::relays(&op)) {
-        return relayed::handle_object(state, backend, ctx, b, k, &op).await;
+    if relayed::relays(&op) {
+        if let Some(target) = state.write_target(b, k)? {
+            return relayed::handle_object(state, &target, ctx, b, k, &op).await;
+        }
     }
     match op {
         Op::PutObject => put::handle_put_object(state, ctx, b, k).await,

@@ -35,7 +35,7 @@ pub fn object_attrs(headers: &HeaderMap) -> Result<ObjectAttrs, S3Error> {
     attrs.content_encoding = attrs
         .content_encoding
         .take()
-        .and_then(|v| stored_content_encoding(&v));
+        .and_then(|v| crate::body::stored_content_encoding(&v));
     let mut total = 0;
     for (name, value) in headers {
         if let Some(meta_name) = name.as_str().strip_prefix("x-amz-meta-") {
@@ -57,17 +57,6 @@ pub fn object_attrs(headers: &HeaderMap) -> Result<ObjectAttrs, S3Error> {
     }
     attrs.storage_class = storage_class(header(headers, "x-amz-storage-class"))?;
     Ok(attrs)
-}
-
-/// A `Content-Encoding` as the object keeps it: without `aws-chunked` (the request's
-/// framing, not the object's); `None` when nothing else is left.
-pub fn stored_content_encoding(value: &str) -> Option<String> {
-    let kept: Vec<&str> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("aws-chunked"))
-        .collect();
-    (!kept.is_empty()).then(|| kept.join(", "))
 }
 
 /// The storage classes AWS defines. A single-node server has one kind of storage: any of

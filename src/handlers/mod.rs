@@ -13,8 +13,8 @@
 //! GetObject / HeadObject answers), `conditions` (every conditional request), `checksums`
 //! (what a body must hash to), `range`, `receive` (an upload body into a blob),
 //! `copy_source`, `new_acl` (the ACL of a new bucket or object), `owner`, `tags`, `token`,
-//! and for cluster mode `tee` (a body streamed to the cluster too) and `through` (what
-//! writes forward, and the ones refused until they go through).
+//! and for cluster mode `through` (what writes forward, the ones refused until they go
+//! through, the adoption of buckets other nodes made).
 
 mod acl;
 mod attributes;
@@ -49,7 +49,6 @@ mod render;
 mod reply;
 mod tagging;
 mod tags;
-mod tee;
 mod through;
 mod token;
 mod versioning;

@@ -5,7 +5,8 @@
 //! ([`crate::post_policy`]), the uploader's write access is checked as for PutObject, and
 //! only then the file part streams into a new blob, its size held to the policy's
 //! `content-length-range` while it streams. Fields after the file are ignored, as AWS
-//! ignores them. A refused or cut upload leaves the key as it was.
+//! ignores them. A refused or cut upload leaves the key as it was. In cluster mode the
+//! verified file is then sent to the cluster, and kept only once the cluster has it.
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html>
 
@@ -195,6 +196,21 @@ pub async fn handle_post_object(
         ));
     }
     let blob = writer.finish(&plan.expect).await?;
+    if let Some(backend) = state.write_target(bucket, &key)? {
+        // Cluster mode: the verified file goes to the cluster (its length known now) before
+        // the node keeps it.
+        let mut forwarded = crate::backend::object_headers(&headers);
+        if !attrs.tags.is_empty() {
+            let tagging =
+                HeaderValue::from_str(&tags::to_header(&attrs.tags)).map_err(S3Error::internal)?;
+            forwarded.insert("x-amz-tagging", tagging);
+        }
+        let body = reqwest::Body::wrap_stream(blob.read_back(1024 * 1024));
+        let acknowledged = backend
+            .put_object(bucket, &key, forwarded, Some(blob.size()), body)
+            .await?;
+        attrs.origin = Some(acknowledged.stamp(backend.url(bucket, &key)));
+    }
     let meta = state
         .store
         .commit_object(bucket, &key, attrs, blob, CommitCondition::Always)

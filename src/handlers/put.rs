@@ -17,7 +17,6 @@ use super::context::RequestContext;
 use super::headers;
 use super::new_acl::acl_for_new_object;
 use super::receive::{receive_blob, receive_blob_through, BodyKind};
-use super::through;
 use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;
 
@@ -46,21 +45,22 @@ pub async fn handle_put_object(
 ) -> Result<Response, S3Error> {
     let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
     attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
-    let (blob, announced, condition) = match &state.backend {
+    let (blob, announced, condition, version) = match state.write_target(bucket, key)? {
         None => {
             let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;
             let (blob, announced) = receive_blob(state, ctx, BodyKind::Object, None).await?;
-            (blob, announced, condition)
+            (blob, announced, condition, None)
         }
         // Cluster mode: the cluster has the object (its conditions held there) before the
         // node keeps its copy; a refusal changes nothing here.
         Some(backend) => {
+            let backend = &backend;
             // Held until the node keeps its copy: this node owns the key.
             let _held = backend
                 .hold_condition(bucket, key, &ctx.parts.headers)
                 .await?;
-            let forwarded = through::forwarded_headers(&ctx.parts.headers);
-            let mut tee = through::put_tee(backend, bucket, key, forwarded);
+            let forwarded = crate::backend::object_headers(&ctx.parts.headers);
+            let mut tee = crate::backend::tee::put(backend, bucket, key, forwarded);
             let received = receive_blob_through(state, ctx, BodyKind::Object, None, &mut tee).await;
             let (blob, announced) = match received {
                 Ok(received) => received,
@@ -73,20 +73,10 @@ pub async fn handle_put_object(
                 }
             };
             let acknowledged = tee.finish().await?;
-            // The node's copy is the cluster's object as of now: revalidated like a fill
-            // once old (or after a restart).
-            attrs.origin = Some(crate::origin::stamp(
-                acknowledged
-                    .relay
-                    .get(http::header::ETAG)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-                None,
-                backend.settings().url(bucket, key),
-                &acknowledged.relay,
-                std::time::SystemTime::now(),
-            ));
-            (blob, announced, storage::CommitCondition::Always)
+            attrs.origin = Some(acknowledged.stamp(backend.url(bucket, key)));
+            // The version is the cluster's (its versioning is the bucket's).
+            let version = acknowledged.relay.get("x-amz-version-id").cloned();
+            (blob, announced, storage::CommitCondition::Always, version)
         }
     };
     let meta = state
@@ -94,7 +84,11 @@ pub async fn handle_put_object(
         .commit_object(bucket, key, attrs, blob, condition)
         .await?
         .ok_or_else(|| S3Error::internal("a client's commit reported a lost fill race"))?;
-    let response = put_response(&meta, &announced)?;
+    let mut response = put_response(&meta, &announced)?;
+    if let Some(version) = version {
+        response.headers_mut().insert("x-amz-version-id", version);
+        return Ok(response);
+    }
     let response = headers::with_expiration(state, bucket, &meta, response)?;
     headers::with_version(state, bucket, meta.version_id.as_deref(), response)
 }

@@ -7,7 +7,7 @@ use storage::Blob;
 
 use super::checksums::ChecksumPlan;
 use super::context::RequestContext;
-use super::tee::Tee;
+use crate::backend::tee::Tee;
 use crate::backend::Acknowledged;
 use crate::body::RequestBody;
 use crate::error::{S3Error, S3ErrorCode};

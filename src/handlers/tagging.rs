@@ -81,8 +81,13 @@ pub async fn handle_put_bucket_tagging(
     let tags = read_tagging(ctx, Owner::Bucket).await?;
     let document = xml::to_xml(&to_document(&tags));
     state
-        .store
-        .set_bucket_setting(bucket, BUCKET_TAGGING_SETTING, Some(document.as_bytes()))
+        .settings
+        .set(
+            bucket,
+            BUCKET_TAGGING_SETTING,
+            Some(document.as_bytes()),
+            true,
+        )
         .await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
@@ -108,8 +113,8 @@ pub async fn handle_delete_bucket_tagging(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     state
-        .store
-        .set_bucket_setting(bucket, BUCKET_TAGGING_SETTING, None)
+        .settings
+        .set(bucket, BUCKET_TAGGING_SETTING, None, true)
         .await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

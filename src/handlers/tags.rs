@@ -92,6 +92,17 @@ pub fn from_header(value: &str) -> Result<Tags, S3Error> {
     Ok(tags)
 }
 
+/// `tags` as an `x-amz-tagging` header value (what [`from_header`] reads).
+pub fn to_header(tags: &Tags) -> String {
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, crate::auth::sigv4::URI_ENCODE).to_string()
+    };
+    tags.iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 pub fn to_document(tags: &Tags) -> xml::Tagging {
     xml::Tagging {
         tag_set: xml::TagSet {

@@ -38,7 +38,8 @@ mod tests {
             .create_bucket("photos", "owner", "us-east-1")
             .await
             .expect("bucket");
-        let configs = BucketConfigs::new(store.clone());
+        let settings = crate::bucket_setting::BucketSettings::local(store.clone());
+        let configs = BucketConfigs::new(settings.clone());
         assert!(configs.get("photos").expect("reads").is_none());
         // A miss is cached; a set must not leave it stale.
         let config = document::parse(DOC).expect("parses");
@@ -48,7 +49,7 @@ mod tests {
             Some(&config)
         );
         // It is what the store keeps, so a new cache (a restart) reads the same.
-        let reopened = BucketConfigs::new(store.clone());
+        let reopened = BucketConfigs::new(settings);
         assert_eq!(
             reopened.get("photos").expect("reads").as_deref(),
             Some(&config)

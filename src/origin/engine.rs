@@ -23,7 +23,7 @@ use storage::Store;
 use tokio::sync::{watch, Semaphore};
 
 use super::configs::BucketConfigs;
-use super::document::{OriginConfiguration, OriginRule, OriginType};
+use super::document::{OriginConfiguration, OriginRule, OriginType, CLUSTER_PRIORITY};
 use super::failure::{failure_error, no_such_key};
 use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
 use super::fill::{self, FillJob, Filled};
@@ -32,6 +32,8 @@ use super::head::OriginHead;
 use super::notify::{EventOutcome, Notifier, OriginEvent};
 use super::outcome::{status, OriginStream, Outcome};
 use super::rules;
+use crate::backend::tee::Tee;
+use crate::bucket_setting::BucketSettings;
 use crate::config::OriginSettings;
 use crate::error::S3Error;
 use crate::metrics::origin_rules::Event;
@@ -82,27 +84,41 @@ pub struct OriginEngine {
     /// Cluster mode: every bucket's configuration for reads, made by the node (the cluster
     /// as its origin) instead of the stored one.
     pub(super) read_configs: Option<ReadConfigs>,
+    /// Cluster mode: where a fill from a bucket's own origin is written through.
+    pub(super) fill_through: Option<FillThrough>,
     /// When the engine started, in nanoseconds since the epoch: in cluster mode a copy the
     /// cluster vouched for before is revalidated before it is served (the node may have
     /// missed writes while it was down).
     pub(super) started_ns: u64,
 }
 
-/// The configuration a bucket's reads follow, made by the caller (cluster mode).
-pub type ReadConfigs = Arc<dyn Fn(&str) -> Result<Arc<OriginConfiguration>, S3Error> + Send + Sync>;
+/// The configuration a bucket's reads follow, made by the caller from the bucket's stored
+/// one (cluster mode: the cluster's rule first, then the stored rules).
+pub type ReadConfigs = Arc<
+    dyn Fn(&str, Option<&Arc<OriginConfiguration>>) -> Result<Arc<OriginConfiguration>, S3Error>
+        + Send
+        + Sync,
+>;
+
+/// Cluster mode: a fill from a bucket's own origin (the cluster did not have the key) goes
+/// to the cluster too before the node keeps it. Given the bucket, the key and the object's
+/// headers, the [`Tee`] that writes it there and the cluster's URL of the key.
+pub type FillThrough = Arc<dyn Fn(&str, &str, HeaderMap) -> (Tee, String) + Send + Sync>;
 
 impl OriginEngine {
-    /// `region` is reported in notifications.
+    /// `region` is reported in notifications; the buckets' configurations are read from
+    /// `buckets`.
     pub fn new(
-        store: Store,
+        buckets: &Arc<BucketSettings>,
         settings: &OriginSettings,
         region: &str,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<OriginEngine> {
+        let store = buckets.store().clone();
         Ok(OriginEngine {
             client: OriginClient::new(settings)?,
             notifier: Notifier::start(store.clone(), settings, region)?,
-            configs: BucketConfigs::new(store.clone()),
+            configs: BucketConfigs::new(buckets.clone()),
             store,
             settings: settings.clone(),
             flights: Flights::default(),
@@ -110,6 +126,7 @@ impl OriginEngine {
             permits: Arc::new(Semaphore::new(settings.max_concurrent_fetches.max(1))),
             metrics,
             read_configs: None,
+            fill_through: None,
             started_ns: super::freshness::nanos(std::time::SystemTime::now()),
         })
     }
@@ -118,6 +135,13 @@ impl OriginEngine {
     /// the cluster is every bucket's origin). The stored one is still what `?origin` shows.
     pub fn with_read_configs(mut self, configs: ReadConfigs) -> OriginEngine {
         self.read_configs = Some(configs);
+        self
+    }
+
+    /// Fills from a bucket's own origin rules go through `through` (cluster mode) before
+    /// the node keeps them.
+    pub fn with_fill_through(mut self, through: FillThrough) -> OriginEngine {
+        self.fill_through = Some(through);
         self
     }
 
@@ -261,10 +285,23 @@ impl OriginEngine {
 
     /// HEAD miss: answer from an origin HEAD, store nothing (`aws s3 cp` sends HEAD first).
     async fn head(&self, miss: &Miss<'_>, rule: &OriginRule) -> Result<Outcome, S3Error> {
-        let fetched = self
+        let mut fetched = self
             .fetch(miss.bucket, miss.request(rule, Method::HEAD))
-            .await
-            .map_err(|f| failure_error(&f, rule, &self.settings))?;
+            .await;
+        // Cluster mode: a key the cluster does not have is asked of the bucket's own origin.
+        let mut rule = rule;
+        if let (Err(Failure::NotFound), Some(fallback)) =
+            (&fetched, fallback_rule(miss.config, rule, miss.key))
+        {
+            rule = fallback;
+            fetched = self
+                .fetch(miss.bucket, miss.request(rule, Method::HEAD))
+                .await;
+            if fetched.is_ok() {
+                self.forget_negative(miss.bucket, miss.key);
+            }
+        }
+        let fetched = fetched.map_err(|f| failure_error(&f, rule, &self.settings))?;
         let mut head = OriginHead::of(&fetched, None);
         // A HEAD's body is empty: its length is the header's.
         head.size = fetched
@@ -313,6 +350,13 @@ impl OriginEngine {
             }
             e => Failure::Fetch(e),
         }
+    }
+
+    fn forget_negative(&self, bucket: &str, key: &str) {
+        self.negative
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&(bucket.to_owned(), key.to_owned()));
     }
 
     fn negatively_cached(&self, bucket: &str, key: &str) -> bool {
@@ -392,6 +436,7 @@ impl OriginEngine {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
             rule: rule.clone(),
+            fallback: None,
             query: None,
             headers: HeaderMap::new(),
             https: false,
@@ -446,7 +491,7 @@ impl OriginEngine {
     /// one the node makes.
     pub fn bucket_config(&self, bucket: &str) -> Result<Option<Arc<OriginConfiguration>>, S3Error> {
         match &self.read_configs {
-            Some(make) => make(bucket).map(Some),
+            Some(make) => make(bucket, self.configs.get(bucket)?.as_ref()).map(Some),
             None => self.configs.get(bucket),
         }
     }
@@ -569,12 +614,37 @@ impl OriginEngine {
                 .as_ref()
                 .and_then(|r| r.origin_last_modified.as_deref()),
         };
+        let mut through = None;
         let fetched = match self.fetch(&job.bucket, request).await {
             Err(Failure::NotFound) => {
                 if let Some(refresh) = job.refresh.as_ref().filter(|r| r.delete_on_404) {
                     self.drop_copy(job, refresh).await;
+                    return Err(Failure::NotFound);
                 }
-                return Err(Failure::NotFound);
+                // Cluster mode: a key the cluster does not have is pulled from the bucket's
+                // own origin, and written through to the cluster before it is kept.
+                let (Some(fallback), Some(make)) = (&job.fallback, &self.fill_through) else {
+                    return Err(Failure::NotFound);
+                };
+                let request = FetchRequest {
+                    method: Method::GET,
+                    rule: fallback,
+                    key: &job.key,
+                    client_query: job.query.as_deref(),
+                    client_headers: &job.headers,
+                    client_https: job.https,
+                    if_none_match: None,
+                    if_modified_since: None,
+                };
+                let fetched = self.fetch(&job.bucket, request).await?;
+                // The cluster's 404 is not the key's: the origin has it.
+                self.forget_negative(&job.bucket, &job.key);
+                through = Some(make(
+                    &job.bucket,
+                    &job.key,
+                    crate::backend::object_headers(fetched.response.headers()),
+                ));
+                fetched
             }
             other => other?,
         };
@@ -607,7 +677,7 @@ impl OriginEngine {
         fill::write(
             &self.store,
             job,
-            fetched,
+            fill::Fetch { fetched, through },
             guard,
             self.settings.max_object_size,
             &pulled,
@@ -616,11 +686,30 @@ impl OriginEngine {
     }
 }
 
+/// Cluster mode: the rule a miss falls back on when the cluster (the chosen rule) does not
+/// have the key — the bucket's own first matching Mirror rule that keeps what it pulls.
+fn fallback_rule<'c>(
+    config: &'c OriginConfiguration,
+    rule: &OriginRule,
+    key: &str,
+) -> Option<&'c OriginRule> {
+    if rule.priority != CLUSTER_PRIORITY {
+        return None;
+    }
+    config
+        .rules
+        .iter()
+        .filter(|r| r.priority > CLUSTER_PRIORITY && r.matches(key))
+        .min_by_key(|r| r.priority)
+        .filter(|r| r.origin_type == OriginType::Mirror && r.parameter.copy_origin_data)
+}
+
 pub(super) fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
     FillJob {
         bucket: miss.bucket.to_owned(),
         key: miss.key.to_owned(),
         rule: rule.clone(),
+        fallback: fallback_rule(miss.config, rule, miss.key).cloned(),
         query: miss.query.map(str::to_owned),
         headers: miss.headers.clone(),
         https: miss.https,

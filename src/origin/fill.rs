@@ -1,6 +1,8 @@
 //! The fill: an origin answer's body written through storage's fill writer while every
 //! client of the flight streams it, then verified (length, Content-MD5, an S3 origin's
-//! single-part ETag) and committed with the object attributes the origin sent.
+//! single-part ETag) and committed with the object attributes the origin sent. In cluster
+//! mode a fill from the bucket's own origin (the cluster did not have the key) also streams
+//! to the cluster, and is kept only once the cluster acknowledged it.
 //!
 //! Runs inside the fill task the engine spawns ([`super::engine`]), never in a request, so a
 //! client that disconnects cannot cut it short.
@@ -17,6 +19,7 @@ use super::document::OriginRule;
 use super::fetch::Fetched;
 use super::flight::{Failure, FlightGuard, FlightState, StreamInfo};
 use super::head::{attrs_of, OriginHead};
+use crate::backend::tee::Tee;
 
 /// How long the origin may pause before the bytes received so far are written out for the
 /// flight's readers (a slow origin still streams to clients promptly).
@@ -40,6 +43,8 @@ pub(super) struct FillJob {
     pub(super) bucket: String,
     pub(super) key: String,
     pub(super) rule: OriginRule,
+    /// Cluster mode: the bucket's own rule, asked when the cluster (`rule`) lacks the key.
+    pub(super) fallback: Option<OriginRule>,
     pub(super) query: Option<String>,
     pub(super) headers: HeaderMap,
     pub(super) https: bool,
@@ -62,19 +67,33 @@ pub(super) struct Refresh {
     pub(super) delete_on_404: bool,
 }
 
+/// An origin's answer to fill from, and where else its body goes (cluster mode: the
+/// cluster's tee and its URL of the key).
+pub(super) struct Fetch {
+    pub(super) fetched: Fetched,
+    pub(super) through: Option<(Tee, String)>,
+}
+
 /// Write `fetched`'s body into a fill of `job`'s key, publishing progress on the flight;
 /// verify and commit it. Bodies larger than `max_size` are refused.
 pub(super) async fn write(
     store: &Store,
     job: &FillJob,
-    fetched: Fetched,
+    fetch: Fetch,
     guard: &FlightGuard,
     max_size: u64,
     pulled: &Counter,
 ) -> Result<Filled, Failure> {
+    let Fetch {
+        fetched,
+        mut through,
+    } = fetch;
     let fetched_url = fetched.url.clone();
     let expect = expectation(&fetched);
-    let attrs = attrs_of_fill(&fetched);
+    let mut attrs = attrs_of_fill(&fetched);
+    if let Some((tee, _)) = through.as_mut() {
+        tee.set_length(fetched.response.content_length());
+    }
     let fill_error = Failure::of_store;
     let mut writer = store
         .fill_writer(&job.bucket, &job.key, &[])
@@ -109,6 +128,11 @@ pub(super) async fn write(
         let Some(item) = item else { break };
         let chunk = item.map_err(|e| Failure::Body(format!("origin body: {e}")))?;
         writer.write(&chunk).await.map_err(fill_error)?;
+        if let Some((tee, _)) = through.as_mut() {
+            if tee.send(chunk.clone()).await.is_err() {
+                return Err(cluster_refused(through).await);
+            }
+        }
         pulled.inc_by(chunk.len() as u64);
         if writer.written() > max_size {
             return Err(Failure::Body(format!(
@@ -126,13 +150,35 @@ pub(super) async fn write(
         }
     }
     let size = writer.written();
-    let committed = writer.commit(attrs, &expect).await.map_err(fill_error)?;
+    let verified = writer.verify(&expect).await.map_err(fill_error)?;
+    if let Some((tee, url)) = through {
+        // Verified here: the cluster may complete it. Kept only once it did, and as the
+        // cluster's object from then on (revalidated against it, not against the origin).
+        let acknowledged = tee
+            .finish()
+            .await
+            .map_err(|e| Failure::Body(format!("the cluster refused the fill: {e}")))?;
+        attrs.origin = Some(acknowledged.stamp(url));
+    }
+    let committed = verified.commit(attrs).await.map_err(fill_error)?;
     Ok(Filled {
         size,
         etag: committed.map(|meta| meta.etag),
         url: fetched_url,
         revalidated: false,
     })
+}
+
+/// The cluster stopped reading a fill's body: why, as the fill's failure.
+async fn cluster_refused(through: Option<(Tee, String)>) -> Failure {
+    let reason = match through {
+        Some((tee, _)) => match tee.answer().await {
+            Err(e) => e.to_string(),
+            Ok(_) => "it answered before the body ended".to_owned(),
+        },
+        None => "no cluster".to_owned(),
+    };
+    Failure::Body(format!("the cluster refused the fill: {reason}"))
 }
 
 /// Tells the flight's readers that `visible` bytes of the temp file are readable, if that is

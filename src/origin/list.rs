@@ -1,6 +1,7 @@
 //! Listing an S3-compatible origin (a rule's `PrivateHost`): one signed ListObjectsV2 page at
 //! a time, keys URL-encoded on the wire and decoded here. Used by list-through listings
-//! ([`super::list_through`]).
+//! ([`super::list_through`]), and its request and answer ([`query_string`], [`parse_page`])
+//! by the cluster's own listings (`crate::backend`).
 
 use std::time::SystemTime;
 
@@ -99,6 +100,26 @@ pub async fn list_page(
         Protocol::Https => "https",
         Protocol::Http | Protocol::Follow => "http",
     };
+    let url = format!(
+        "{scheme}://{}/?{}",
+        private.host.trim_end_matches('/'),
+        query_string(query)
+    );
+    let response = client.get_signed(&Method::GET, &url, private).await?;
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| format!("{url}: reading the listing: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("{url}: the origin answered {status} to a listing"));
+    }
+    parse_page(&body).map_err(|e| format!("{url}: {e}"))
+}
+
+/// The query string of a ListObjectsV2 request for `query` (URL-encoded keys asked for),
+/// its parameters sorted as SigV4 signs them.
+pub fn query_string(query: &OriginListQuery<'_>) -> String {
     let mut params = vec![
         ("list-type", "2".to_owned()),
         ("encoding-type", "url".to_owned()),
@@ -115,26 +136,18 @@ pub async fn list_page(
         params.push(("continuation-token", t.to_owned()));
     }
     params.sort();
-    let query_string: Vec<String> = params
+    params
         .iter()
         .map(|(n, v)| format!("{n}={}", utf8_percent_encode(v, sigv4::URI_ENCODE)))
-        .collect();
-    let url = format!(
-        "{scheme}://{}/?{}",
-        private.host.trim_end_matches('/'),
-        query_string.join("&")
-    );
-    let response = client.get_signed(&Method::GET, &url, private).await?;
-    let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| format!("{url}: reading the listing: {e}"))?;
-    if !status.is_success() {
-        return Err(format!("{url}: the origin answered {status} to a listing"));
-    }
-    let doc: ListBucketResult = quick_xml::de::from_str(&body)
-        .map_err(|e| format!("{url}: the origin's listing does not parse: {e}"))?;
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// One ListObjectsV2 answer's page: keys decoded, objects and common prefixes merged in key
+/// order.
+pub fn parse_page(body: &str) -> Result<OriginPage, String> {
+    let doc: ListBucketResult =
+        quick_xml::de::from_str(body).map_err(|e| format!("the listing does not parse: {e}"))?;
     let url_encoded = doc.encoding_type.as_deref() == Some("url");
     let decode = |s: String| {
         if url_encoded {

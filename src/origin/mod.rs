@@ -43,7 +43,7 @@ pub use document::{
     OriginConfiguration, OriginParameter, OriginRule, OriginType, PrefixConfiguration, PrivateHost,
     Protocol, StandbyHost, SuffixConfiguration, MAX_CONFIG_BYTES, REDACTED_SECRET,
 };
-pub use engine::{Miss, OriginEngine};
+pub use engine::{FillThrough, Miss, OriginEngine, ReadConfigs};
 pub use freshness::{nanos, stamp};
 pub use head::OriginHead;
 pub use outcome::{status, OriginBody, OriginStream, Outcome, ORIGIN_STATUS_HEADER};

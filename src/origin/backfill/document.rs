@@ -202,6 +202,8 @@ impl BackfillJob {
 
 impl crate::bucket_setting::SettingDocument for BackfillJob {
     const SETTING: &'static str = BACKFILL_SETTING;
+    /// A job runs on the node that was asked; its progress is that node's.
+    const SHARED: bool = false;
     fn parse_stored(stored: &[u8]) -> Result<Self, String> {
         serde_json::from_slice(stored).map_err(|e| e.to_string())
     }

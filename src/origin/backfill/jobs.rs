@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::document::{BackfillJob, BackfillRequest, BackfillSource, BackfillState};
 use super::runner;
-use crate::bucket_setting::CachedSetting;
+use crate::bucket_setting::{BucketSettings, CachedSetting};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::origin::engine::OriginEngine;
 
@@ -20,10 +20,10 @@ pub struct Backfills {
 }
 
 impl Backfills {
-    pub fn new(engine: Arc<OriginEngine>, store: storage::Store) -> Arc<Backfills> {
+    pub fn new(engine: Arc<OriginEngine>, settings: Arc<BucketSettings>) -> Arc<Backfills> {
         Arc::new(Backfills {
             engine,
-            jobs: CachedSetting::new(store),
+            jobs: CachedSetting::new(settings),
             running: Mutex::new(HashMap::new()),
         })
     }

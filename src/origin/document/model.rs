@@ -4,6 +4,10 @@
 
 use std::fmt;
 
+/// The priority of the rule a cluster node makes for the cluster; a stored rule's is at
+/// least 1 (validation refuses 0), so the cluster is always asked first.
+pub const CLUSTER_PRIORITY: u32 = 0;
+
 /// Largest accepted document, like S3's other bucket subresource documents.
 pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
 /// What GET `?origin` shows in place of a `SecretKey`.
@@ -171,6 +175,11 @@ pub struct OriginParameter {
     /// origins) and whose key rewrite, if any, is a prefix replacement covering the rule's
     /// keys (so origin keys map back to local ones in order).
     pub list_through: bool,
+    /// originstore extension `WriteThrough`: the bucket's writes and deletes of the rule's
+    /// keys reach the origin before they are acknowledged, so that a migration can be
+    /// rolled back to the origin at any time. Only on Mirror rules with one `HostInfo`
+    /// that is a `PrivateHost` (no standby hosts), without key rewriting.
+    pub write_through: bool,
 }
 
 /// `OriginParameter/Freshness` (an originstore extension): revalidation of filled copies.
@@ -210,6 +219,7 @@ impl Default for OriginParameter {
             copy_origin_data: true,
             freshness: None,
             list_through: false,
+            write_through: false,
         }
     }
 }

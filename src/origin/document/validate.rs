@@ -144,6 +144,31 @@ fn validate_rule(n: usize, w: WireRule) -> Result<OriginRule, ConfigError> {
         }
     }
 
+    if parameter.write_through {
+        let one_private = match hosts.as_slice() {
+            [host] => host.private_host.is_some() && host.standby.is_empty(),
+            _ => false,
+        };
+        if origin_type != OriginType::Mirror || !parameter.copy_origin_data {
+            return Err(ctx.invalid(
+                "WriteThrough",
+                "works on Mirror rules that keep what they pull (CopyOriginData true)",
+            ));
+        }
+        if !one_private {
+            return Err(ctx.invalid(
+                "WriteThrough",
+                "needs exactly one HostInfo, a PrivateHost (the S3-compatible store writes go to) without standby hosts",
+            ));
+        }
+        if file_info != FileInfo::default() {
+            return Err(ctx.invalid(
+                "WriteThrough",
+                "keeps keys as they are: no FileInfo key rewriting",
+            ));
+        }
+    }
+
     Ok(OriginRule {
         priority,
         origin_type,
@@ -233,6 +258,7 @@ fn validate_parameter(ctx: &Ctx, w: Option<WireParameter>) -> Result<OriginParam
             .map(|f| validate_freshness(ctx, f))
             .transpose()?,
         list_through: parse_bool(ctx, "ListThrough", w.list_through, false)?,
+        write_through: parse_bool(ctx, "WriteThrough", w.write_through, false)?,
     })
 }
 

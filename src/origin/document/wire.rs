@@ -66,6 +66,8 @@ pub(super) struct WireParameter {
     pub(super) freshness: Option<WireFreshness>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) list_through: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) write_through: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -349,6 +351,7 @@ impl WireRule {
                     ),
                 }),
                 list_through: p.list_through.then(|| "true".to_owned()),
+                write_through: p.write_through.then(|| "true".to_owned()),
             }),
             http_standby_code: (!r.standby_status_codes.is_empty()).then(|| WireStandbyCode {
                 status_code: r.standby_status_codes.iter().map(u16::to_string).collect(),

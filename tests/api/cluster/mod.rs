@@ -5,6 +5,7 @@
 
 mod balanced;
 mod garage;
+mod shared;
 mod write_through;
 
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -19,10 +20,12 @@ pub fn backend(endpoint: &str, region: &str, keys: (&str, &str), node: &str) -> 
         access_key: keys.0.to_owned(),
         secret_key: keys.1.to_owned(),
         cache_bytes: 1 << 30,
+        cache_low_percent: 90,
         node: Some(node.to_owned()),
         addressing: Addressing::Path,
         bucket_prefix: String::new(),
         revalidate_after_secs: 60,
+        settings_refresh_secs: 1,
     }
 }
 

@@ -2,8 +2,8 @@
 //! DELETE likewise; a refusal of the cluster is answered as its own and changes nothing on
 //! the node, an unreachable cluster is `503` with `Retry-After` and nothing is kept, a cut
 //! upload leaves the cluster without the object; a key the cluster has is filled on a
-//! miss and listed through; copies and multipart uploads are the cluster's; writes not yet
-//! written through are `501`; every answer names the node.
+//! miss and listed through; copies, multipart uploads and tags are the cluster's; object
+//! ACLs are `501`; every answer names the node.
 
 use std::time::Duration;
 
@@ -193,22 +193,55 @@ async fn the_clusters_refusal_is_answered_and_changes_nothing() {
     }
     assert_eq!(cluster.get_error(BUCKET, "held").await, "NoSuchKey");
     assert_eq!(cluster.get_bytes(BUCKET, "k").await, b"first");
-    // Writes that do not go through yet are refused, not kept on one node.
-    expect_code(
-        node.client
-            .put_object_tagging()
+    // Tags are the cluster's: set through the node, read back at the cluster and through
+    // the node.
+    let tag = aws_sdk_s3::types::Tag::builder()
+        .key("team")
+        .value("blue")
+        .build()
+        .expect("tag");
+    node.client
+        .put_object_tagging()
+        .bucket(BUCKET)
+        .key("k")
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .set_tag_set(Some(vec![tag]))
+                .build()
+                .expect("tagging"),
+        )
+        .send()
+        .await
+        .expect("tagging through the node");
+    for (who, client) in [("cluster", &cluster.client), ("node", &node.client)] {
+        let tags = client
+            .get_object_tagging()
             .bucket(BUCKET)
             .key("k")
-            .tagging(
-                aws_sdk_s3::types::Tagging::builder()
-                    .set_tag_set(Some(vec![]))
-                    .build()
-                    .expect("tagging"),
-            )
+            .send()
+            .await
+            .expect("tags");
+        let set: Vec<_> = tags
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect();
+        assert_eq!(set, [("team".to_owned(), "blue".to_owned())], "{who}");
+    }
+    // An object ACL no node could keep as the cluster keeps it is refused, not kept on one
+    // node.
+    expect_code(
+        node.client
+            .put_object()
+            .bucket(BUCKET)
+            .key("public")
+            .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+            .body(b"x".to_vec().into())
             .send()
             .await,
         "NotImplemented",
     );
+    assert_eq!(cluster.get_error(BUCKET, "public").await, "NoSuchKey");
     // A copy is the cluster's own, server-side; the node's old copy of the target goes.
     node.put(BUCKET, "copy", "stale").await;
     node.client
@@ -545,4 +578,75 @@ async fn the_cache_bound_holds() {
     );
     assert!(held > 0, "the most recently read stay cached");
     assert_eq!(cluster.keys(BUCKET).await.len(), 80, "all in the cluster");
+}
+
+/// A bucket at the cluster can still migrate from an old store: a key the cluster lacks
+/// falls through to the bucket's own origin rule, and what it pulls is written through to
+/// the cluster before the node keeps it (so every node finds it there afterwards).
+#[tokio::test]
+async fn a_cluster_miss_falls_through_to_the_buckets_origin() {
+    let old = TestServer::with_bucket("legacy").await;
+    let data = crate::support::server::pattern(700_000, 5);
+    old.client
+        .put_object()
+        .bucket("legacy")
+        .key("old/a.bin")
+        .content_type("application/x-old")
+        .body(data.clone().into())
+        .send()
+        .await
+        .expect("seed the old store");
+    old.put("legacy", "old/b.txt", "second").await;
+    let (cluster, node) = cluster_and_node().await;
+    let rule = format!(
+        "<OriginConfiguration><OriginRule><RulePriority>1</RulePriority><OriginType>Mirror</OriginType>\
+         <OriginCondition><HTTPStatusCode>404</HTTPStatusCode></OriginCondition>\
+         <OriginParameter><Protocol>HTTP</Protocol></OriginParameter>\
+         <OriginInfo><HostInfo><PrivateHost><Host>{}/legacy</Host><CredentialProvider>\
+         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
+         <SecretId>{ACCESS_KEY}</SecretId><SecretKey>{SECRET_KEY}</SecretKey></CredentialProvider>\
+         </PrivateHost></HostInfo></OriginInfo></OriginRule></OriginConfiguration>",
+        old.addr
+    );
+    let resp = node
+        .signed(http::Method::PUT, &format!("/{BUCKET}?origin"))
+        .body(rule)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+
+    // HEAD answers from the old store without pulling.
+    let head = node
+        .client
+        .head_object()
+        .bucket(BUCKET)
+        .key("old/b.txt")
+        .send()
+        .await
+        .expect("head through to the old store");
+    assert_eq!(head.content_length(), Some(6));
+    assert_eq!(cluster.get_error(BUCKET, "old/b.txt").await, "NoSuchKey");
+
+    let got = node.get_object(BUCKET, "old/a.bin").await;
+    assert_eq!(got.content_type(), Some("application/x-old"));
+    assert_eq!(crate::support::server::body_of(got).await, data);
+    // At the cluster now, with its headers: written through before it was kept.
+    let at_cluster = cluster.get_object(BUCKET, "old/a.bin").await;
+    assert_eq!(at_cluster.content_type(), Some("application/x-old"));
+    assert_eq!(crate::support::server::body_of(at_cluster).await, data);
+    // A key in neither is NoSuchKey; a key the cluster has is the cluster's.
+    assert_eq!(node.get_error(BUCKET, "old/none").await, "NoSuchKey");
+    cluster
+        .put(BUCKET, "old/b.txt", "newer at the cluster")
+        .await;
+    assert_eq!(
+        node.get_bytes(BUCKET, "old/b.txt").await,
+        b"newer at the cluster"
+    );
 }

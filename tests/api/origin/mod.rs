@@ -20,6 +20,7 @@ mod private;
 mod purge;
 mod status;
 mod versioning;
+mod write_through;
 
 pub(super) const STATUS: &str = "x-originstore-origin";
 
