@@ -3,8 +3,9 @@
 //! PUT through the balancer is in the cluster before its 200, and the balancer spreads the
 //! keys over the nodes; ListObjectsV2 with prefix, delimiter and paging is the same through
 //! every node as at the cluster; of 50 racing `If-None-Match: *` PUTs of one key exactly one
-//! wins (Garage does not enforce the condition: the owner node serialises them); kill -9 of
-//! a node under load loses no acknowledged write.
+//! wins (Garage does not enforce the condition: the owner node serialises them); a 3-part
+//! multipart upload goes through; kill -9 of a node under load loses no acknowledged write;
+//! adding a node moves about a quarter of the keys to it, and fills only those.
 
 use std::collections::BTreeSet;
 
@@ -25,14 +26,14 @@ async fn create_through(through: &aws_sdk_s3::Client) {
 }
 
 async fn node(garage: &Garage, n: usize) -> TestServer {
+    named_node(garage, n, &format!("node-{n}")).await
+}
+
+/// A node named `name` in front of Garage node `n`.
+async fn named_node(garage: &Garage, n: usize, name: &str) -> TestServer {
     let endpoint = garage.endpoints[n].clone();
     TestServer::start_with(|c| {
-        c.backend = Some(super::backend(
-            &endpoint,
-            REGION,
-            (KEY_ID, SECRET),
-            &format!("node-{n}"),
-        ))
+        c.backend = Some(super::backend(&endpoint, REGION, (KEY_ID, SECRET), name))
     })
     .await
 }
@@ -179,6 +180,33 @@ async fn three_nodes_behind_haproxy_over_garage() {
         .count();
     assert_eq!((won, refused), (1, 49), "exactly one racer wins");
 
+    // A 3-part multipart upload through the balancer: every part reaches the node that
+    // owns the key (the hash is on the path, never on the uploadId), and the cluster has
+    // the whole.
+    let parts = [
+        pattern(5 * 1024 * 1024, 1),
+        pattern(5 * 1024 * 1024, 2),
+        pattern(1234, 3),
+    ];
+    super::upload_in_parts(&through, BUCKET, "d0/multipart", &parts).await;
+    let whole = parts.concat();
+    let got = at_cluster
+        .get_object()
+        .bucket(BUCKET)
+        .key("d0/multipart")
+        .send()
+        .await
+        .expect("the upload is in the cluster")
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes();
+    assert!(
+        got.as_ref() == whole.as_slice(),
+        "the cluster has the 3 parts in order"
+    );
+
     // Every key reads back through the balancer.
     for (i, key) in keys.iter().enumerate() {
         let got = through
@@ -319,4 +347,113 @@ async fn killing_a_node_under_load_loses_no_acknowledged_write() {
             "{key}"
         );
     }
+}
+
+/// The node that answered `key` through `balancer` (every answer names it).
+async fn owner(balancer: &Balancer, key: &str) -> String {
+    let resp = reqwest::Client::new()
+        .head(format!("{}/{BUCKET}/{key}", balancer.endpoint()))
+        .send()
+        .await
+        .expect("head");
+    resp.headers()
+        .get("x-originstore-node")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The requests `node` sent to the cluster for BUCKET's objects (its fills and
+/// revalidations), from its metrics.
+async fn cluster_requests(node: &TestServer) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", node.endpoint()))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let line = format!("originstore_origin_requests_total{{bucket=\"{BUCKET}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line.as_str()))
+        .map_or(0, |n| n.trim().parse().expect("a count"))
+}
+
+/// A fourth node joins (the balancer's ring grows from three servers to four): about a
+/// quarter of the keys move, all of them to the new node, and reading every key afterwards
+/// costs the cluster one GET per moved key and nothing for the others (their owners still
+/// hold them).
+#[tokio::test]
+async fn adding_a_node_moves_a_share_of_the_keys_and_fills_only_those() {
+    const KEYS: usize = 120;
+    let garage = Garage::start();
+    let mut nodes = vec![
+        node(&garage, 0).await,
+        node(&garage, 1).await,
+        node(&garage, 2).await,
+    ];
+    let three = Balancer::start(&nodes.iter().map(|n| n.addr).collect::<Vec<_>>());
+    let through = client_for(
+        three.addr,
+        crate::support::server::ACCESS_KEY,
+        crate::support::server::SECRET_KEY,
+    );
+    create_through(&through).await;
+    garage.await_bucket(BUCKET).await;
+    let keys: Vec<String> = (0..KEYS).map(|i| format!("item/{i:03}")).collect();
+    let mut before = Vec::new();
+    for key in &keys {
+        through
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .body(key.as_bytes().to_vec().into())
+            .send()
+            .await
+            .expect("put through three nodes");
+        before.push(owner(&three, key).await);
+    }
+
+    // The fourth node, as the fourth server of a new balancer (the same three first).
+    nodes.push(named_node(&garage, 0, "node-3").await);
+    let four = Balancer::start(&nodes.iter().map(|n| n.addr).collect::<Vec<_>>());
+    let mut asked = 0;
+    for node in &nodes {
+        asked += cluster_requests(node).await;
+    }
+    let through = client_for(
+        four.addr,
+        crate::support::server::ACCESS_KEY,
+        crate::support::server::SECRET_KEY,
+    );
+    let mut moved = 0u64;
+    for (key, was) in keys.iter().zip(&before) {
+        let got = through
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await
+            .expect("get through four nodes");
+        let body = got.body.collect().await.expect("body").into_bytes();
+        assert_eq!(body.as_ref(), key.as_bytes());
+        let is = owner(&four, key).await;
+        if &is != was {
+            assert_eq!(is, "node-3", "{key} moved from {was} to the new node only");
+            moved += 1;
+        }
+    }
+    let share = moved as f64 / KEYS as f64;
+    assert!(
+        (0.08..=0.45).contains(&share),
+        "about a quarter of the keys moved: {moved} of {KEYS}"
+    );
+    let mut asked_after = 0;
+    for node in &nodes {
+        asked_after += cluster_requests(node).await;
+    }
+    assert_eq!(
+        asked_after - asked,
+        moved,
+        "one cluster GET per moved key, none for the others"
+    );
 }
