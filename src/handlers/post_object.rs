@@ -24,6 +24,7 @@ use super::headers;
 use super::new_acl::acl_for_new_object;
 use super::receive::MAX_PUT_SIZE;
 use super::tags::{self, Owner};
+use super::through;
 use crate::access::{self, Principal, RequestInfo};
 use crate::auth::post_form::{self, FormSignature};
 use crate::error::{S3Error, S3ErrorCode};
@@ -149,6 +150,9 @@ pub async fn handle_post_object(
         &request,
     )?;
 
+    if state.backend.is_some() && through::asks_for_an_object_acl(&headers) {
+        return Err(through::object_acl_refused("PostObject"));
+    }
     let mut attrs = headers::object_attrs(&headers)?;
     attrs.acl = acl_for_new_object(state, bucket, user.as_deref(), &headers).await?;
     if let Some(tagging) = field("tagging") {

@@ -37,18 +37,22 @@ pub fn refuse_if_not_written_through(
         _ => false,
     };
     if refused {
-        Err(S3Error::not_implemented(&format!(
-            "{} with an object ACL in cluster mode (use a bucket policy)",
-            op.name()
-        )))
+        Err(object_acl_refused(op.name()))
     } else {
         Ok(())
     }
 }
 
+/// The refusal of an object ACL in cluster mode.
+pub fn object_acl_refused(operation: &str) -> S3Error {
+    S3Error::not_implemented(&format!(
+        "{operation} with an object ACL in cluster mode (use a bucket policy)"
+    ))
+}
+
 /// Whether a write asks for an object ACL other than the default (the owner's full
 /// control): a canned ACL that grants more, or a grant header.
-fn asks_for_an_object_acl(headers: &HeaderMap) -> bool {
+pub fn asks_for_an_object_acl(headers: &HeaderMap) -> bool {
     let canned = headers
         .get("x-amz-acl")
         .and_then(|v| v.to_str().ok())

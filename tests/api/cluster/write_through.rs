@@ -650,3 +650,120 @@ async fn a_cluster_miss_falls_through_to_the_buckets_origin() {
         b"newer at the cluster"
     );
 }
+
+/// Versioning is the cluster's: turned on through the node, each PUT's version id is the
+/// cluster's, ListObjectVersions and reads of a version come from it, a versioned delete
+/// removes the cluster's version; the lifecycle is the cluster's too.
+#[tokio::test]
+async fn versioning_and_lifecycle_are_the_clusters() {
+    use aws_sdk_s3::types::BucketVersioningStatus;
+    let (cluster, node) = cluster_and_node().await;
+    node.set_versioning(BUCKET, BucketVersioningStatus::Enabled)
+        .await;
+    let at_cluster = cluster
+        .client
+        .get_bucket_versioning()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("versioning at the cluster");
+    assert_eq!(at_cluster.status(), Some(&BucketVersioningStatus::Enabled));
+    let mut versions = Vec::new();
+    for body in ["one", "two"] {
+        let put = node
+            .client
+            .put_object()
+            .bucket(BUCKET)
+            .key("v")
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .expect("put");
+        versions.push(
+            put.version_id()
+                .expect("the cluster's version id")
+                .to_owned(),
+        );
+    }
+    let listed = node
+        .client
+        .list_object_versions()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("versions");
+    let ids: Vec<&str> = listed
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .collect();
+    assert_eq!(ids, [versions[1].as_str(), versions[0].as_str()]);
+    let old = node
+        .client
+        .get_object()
+        .bucket(BUCKET)
+        .key("v")
+        .version_id(&versions[0])
+        .send()
+        .await
+        .expect("an old version through the node");
+    assert_eq!(old.version_id(), Some(versions[0].as_str()));
+    assert_eq!(crate::support::server::body_of(old).await, b"one");
+    assert_eq!(node.get_bytes(BUCKET, "v").await, b"two");
+    // Deleting the current version: the older one is current again, at the cluster and
+    // through the node (its copy of "two" went with it).
+    node.client
+        .delete_object()
+        .bucket(BUCKET)
+        .key("v")
+        .version_id(&versions[1])
+        .send()
+        .await
+        .expect("versioned delete");
+    assert_eq!(cluster.get_bytes(BUCKET, "v").await, b"one");
+    assert_eq!(node.get_bytes(BUCKET, "v").await, b"one");
+
+    let rule = aws_sdk_s3::types::LifecycleRule::builder()
+        .id("expire-tmp")
+        .filter(
+            aws_sdk_s3::types::LifecycleRuleFilter::builder()
+                .prefix("tmp/")
+                .build(),
+        )
+        .status(aws_sdk_s3::types::ExpirationStatus::Enabled)
+        .expiration(
+            aws_sdk_s3::types::LifecycleExpiration::builder()
+                .days(1)
+                .build(),
+        )
+        .build()
+        .expect("rule");
+    node.client
+        .put_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .lifecycle_configuration(
+            aws_sdk_s3::types::BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .expect("lifecycle"),
+        )
+        .send()
+        .await
+        .expect("lifecycle through the node");
+    let at_cluster = cluster
+        .client
+        .get_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("lifecycle at the cluster");
+    assert_eq!(at_cluster.rules()[0].id(), Some("expire-tmp"));
+    let through_node = node
+        .client
+        .get_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("lifecycle through the node");
+    assert_eq!(through_node.rules()[0].id(), Some("expire-tmp"));
+}

@@ -925,3 +925,85 @@ fn async_stream_of(
         .chain(std::iter::once(bytes::Bytes::from(tail)));
     futures::stream::iter(parts.map(Ok))
 }
+
+/// In cluster mode a form upload is the cluster's before it is answered (the verified file
+/// sent on with its length), its tags with it; a form asking for an object ACL is refused
+/// (no node could keep it as the cluster keeps it).
+#[tokio::test]
+async fn in_cluster_mode_a_form_upload_reaches_the_cluster_first() {
+    use crate::support::server::{ACCESS_KEY, SECRET_KEY};
+    let cluster = TestServer::start().await;
+    let endpoint = cluster.endpoint();
+    let node = TestServer::start_with(|c| {
+        c.users.push(originstore::identity::User {
+            access_key: AK.into(),
+            secret_key: SK.into(),
+        });
+        c.backend = Some(crate::cluster::backend(
+            &endpoint,
+            "us-east-1",
+            (ACCESS_KEY, SECRET_KEY),
+            "edge-a",
+        ));
+    })
+    .await;
+    client_for(node.addr, AK, SK)
+        .create_bucket()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .expect("bucket");
+    let data = pattern(200_000, 9);
+    let tagging =
+        "<Tagging><TagSet><Tag><Key>from</Key><Value>form</Value></Tag></TagSet></Tagging>";
+    let fields = js_sdk_form(
+        (AK, SK),
+        "uploads/a.bin",
+        vec![json!({"tagging": tagging})],
+        &[("tagging", tagging)],
+        LATER,
+    );
+    let resp = post_form(
+        &node.url("/forms"),
+        form_body(&fields, Some(("a.bin", &data)), &[]),
+    )
+    .await;
+    assert_eq!(
+        resp.status(),
+        204,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    assert_eq!(cluster.get_bytes(BUCKET, "uploads/a.bin").await, data);
+    let tags = cluster
+        .client
+        .get_object_tagging()
+        .bucket(BUCKET)
+        .key("uploads/a.bin")
+        .send()
+        .await
+        .expect("tags at the cluster");
+    assert_eq!(tags.tag_set()[0].value(), "form");
+    assert_eq!(
+        s_get(&client_for(node.addr, AK, SK), "uploads/a.bin").await,
+        data
+    );
+
+    let fields = js_sdk_form(
+        (AK, SK),
+        "uploads/public.bin",
+        vec![json!({"acl": "public-read"})],
+        &[("acl", "public-read")],
+        LATER,
+    );
+    let resp = post_form(
+        &node.url("/forms"),
+        form_body(&fields, Some(("p.bin", b"for all")), &[]),
+    )
+    .await;
+    assert_eq!(resp.status(), 501);
+    assert_eq!(
+        cluster.get_error(BUCKET, "uploads/public.bin").await,
+        "NoSuchKey"
+    );
+}
