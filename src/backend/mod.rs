@@ -23,7 +23,9 @@
 //! Requests to the cluster obey the server's network policy (`[origin] deny_networks`).
 
 pub mod cache;
+mod headers;
 mod key_locks;
+mod reads;
 mod settings;
 pub mod shared;
 pub mod targets;
@@ -35,9 +37,10 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
 use crate::config::OriginSettings;
 use crate::error::{S3Error, S3ErrorCode};
-use crate::origin::document::{self, OriginConfiguration, OriginRule, Protocol, CLUSTER_PRIORITY};
+use crate::origin::document::{OriginRule, Protocol};
 use crate::origin::sign::{sign_origin_request, SigningKeys};
 
+pub use headers::{object_headers, relayed_headers};
 pub use key_locks::KeyGuard;
 pub use settings::{Addressing, BackendSettings};
 
@@ -90,62 +93,6 @@ impl Acknowledged {
     }
 }
 
-/// The headers of a cluster's answer that a relayed answer passes on: its ETag, checksums,
-/// document type, and what versioning says of the write (version id, delete marker).
-pub fn relayed_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut out = HeaderMap::new();
-    for (name, value) in headers {
-        let n = name.as_str();
-        if matches!(
-            n,
-            "etag" | "content-type" | "x-amz-version-id" | "x-amz-delete-marker"
-        ) || n.starts_with("x-amz-checksum-")
-        {
-            out.append(name.clone(), value.clone());
-        }
-    }
-    out
-}
-
-/// The headers of an object write the cluster must see (of a client's request, or of an
-/// origin's answer being filled): what is stored with the object, its integrity check and
-/// its conditions. (`aws-chunked` is the client's framing, not the object's.)
-const FORWARDED: &[&str] = &[
-    "content-type",
-    "cache-control",
-    "content-disposition",
-    "content-language",
-    "expires",
-    "content-md5",
-    "x-amz-tagging",
-    "if-match",
-    "if-none-match",
-];
-
-pub fn object_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut out = HeaderMap::new();
-    for (name, value) in headers {
-        let name_text = name.as_str();
-        if FORWARDED.contains(&name_text) || name_text.starts_with("x-amz-meta-") {
-            out.append(name.clone(), value.clone());
-        }
-    }
-    if let Some(encoding) = headers
-        .get(http::header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::body::stored_content_encoding)
-        .and_then(|v| http::HeaderValue::from_str(&v).ok())
-    {
-        out.insert(http::header::CONTENT_ENCODING, encoding);
-    }
-    out
-}
-
-/// Per bucket: the stored configuration a read configuration was made from, and it.
-type ReadConfigCache = Mutex<
-    std::collections::HashMap<String, (Option<Arc<OriginConfiguration>>, Arc<OriginConfiguration>)>,
->;
-
 /// What the S3 server behind a [`Backend`] is to the node.
 enum Role {
     /// The cluster: each bucket is the cluster bucket of its name (after `bucket_prefix`).
@@ -165,7 +112,7 @@ pub struct Backend {
     deny: Vec<ipnet::IpNet>,
     locks: Arc<key_locks::KeyLocks>,
     /// Each bucket's read configuration, with the stored one it was made from.
-    read_configs: ReadConfigCache,
+    read_configs: reads::ReadConfigs,
     /// The node's cache bound (`cache_bytes`).
     pub cache: cache::CacheBound,
 }
@@ -240,83 +187,6 @@ impl Backend {
     /// The node's name, when configured.
     pub fn node(&self) -> Option<&str> {
         self.settings.node.as_deref()
-    }
-
-    /// The configuration `bucket`'s reads follow: the cluster's rule first (priority
-    /// [`CLUSTER_PRIORITY`]), then the bucket's `stored` rules, which a miss falls back on
-    /// when the cluster lacks the key (their listings are the cluster's: what they pull is
-    /// written through to it). Made once per bucket and stored configuration.
-    pub fn origin_config(
-        &self,
-        bucket: &str,
-        stored: Option<&Arc<OriginConfiguration>>,
-    ) -> Result<Arc<OriginConfiguration>, S3Error> {
-        let mut made = self
-            .read_configs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((from, config)) = made.get(bucket) {
-            let same = match (from, stored) {
-                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            };
-            if same {
-                return Ok(config.clone());
-            }
-        }
-        let mut config = (*self.cluster_config(bucket)?).clone();
-        if let Some(stored) = stored {
-            config.rules.extend(stored.rules.iter().map(|rule| {
-                let mut rule = rule.clone();
-                rule.parameter.list_through = false;
-                rule
-            }));
-        }
-        let config = Arc::new(config);
-        made.insert(bucket.to_owned(), (stored.cloned(), config.clone()));
-        Ok(config)
-    }
-
-    /// The rule that makes the cluster `bucket`'s origin: every miss is pulled from it and
-    /// kept, revalidated once older than `revalidate_after_secs`, dropped when the cluster
-    /// no longer has it.
-    fn cluster_config(&self, bucket: &str) -> Result<Arc<OriginConfiguration>, S3Error> {
-        let s = &self.settings;
-        let host = match s.addressing {
-            Addressing::Path => format!("{}/{}", s.authority(), s.cluster_bucket(bucket)),
-            Addressing::Virtual => format!("{}.{}", s.cluster_bucket(bucket), s.authority()),
-        };
-        let esc = |t: &str| quick_xml::escape::escape(t).into_owned();
-        let xml = format!(
-            "<OriginConfiguration><OriginRule><RulePriority>1</RulePriority>\
-             <OriginType>Mirror</OriginType>\
-             <OriginCondition><HTTPStatusCode>404</HTTPStatusCode></OriginCondition>\
-             <OriginParameter><Protocol>{protocol}</Protocol>\
-             <FollowQueryString>false</FollowQueryString>\
-             <FollowRedirection>false</FollowRedirection>\
-             <CopyOriginData>true</CopyOriginData>\
-             <Freshness><MaxAgeSeconds>{max_age}</MaxAgeSeconds>\
-             <OnOriginDelete>Delete</OnOriginDelete></Freshness>\
-             <ListThrough>true</ListThrough></OriginParameter>\
-             <OriginInfo><HostInfo><PrivateHost><Host>{host}</Host><CredentialProvider>\
-             <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
-             <Region>{region}</Region><SecretId>{id}</SecretId><SecretKey>{key}</SecretKey>\
-             </CredentialProvider></PrivateHost></HostInfo></OriginInfo>\
-             </OriginRule></OriginConfiguration>",
-            protocol = if s.https() { "HTTPS" } else { "HTTP" },
-            max_age = s.revalidate_after_secs.max(1),
-            host = esc(&host),
-            region = esc(&s.region),
-            id = esc(&s.access_key),
-            key = esc(&s.secret_key),
-        );
-        let mut config = document::parse(xml.as_bytes())
-            .map_err(|e| S3Error::internal(format!("the backend's origin rule: {e}")))?;
-        for rule in &mut config.rules {
-            rule.priority = CLUSTER_PRIORITY;
-        }
-        Ok(Arc::new(config))
     }
 
     /// Send one signed request to the cluster. `headers` are signed too.

@@ -59,6 +59,9 @@ pub struct Shared {
     /// The cluster's ETag of each (bucket, setting) as this node last applied or published
     /// it: a listed ETag that differs means another node changed it.
     known: Mutex<HashMap<(String, String), String>>,
+    /// Buckets this process saw recorded at the cluster: one of them missing from a later
+    /// listing was deleted through another node, never a bucket to record again.
+    seen: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Publish for Shared {
@@ -77,6 +80,7 @@ impl Shared {
         Arc::new(Shared {
             backend,
             known: Mutex::new(HashMap::new()),
+            seen: Mutex::default(),
         })
     }
 
@@ -275,6 +279,10 @@ impl Shared {
             Ok(_) | Err(storage::Error::BucketAlreadyOwnedByYou) => {}
             Err(e) => return Err(e.into()),
         }
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(bucket.to_owned());
         for (name, etag, value) in values {
             if !settings.is_shared(&name) {
                 continue;
@@ -308,8 +316,20 @@ impl Shared {
         let mut pass = SyncPass::default();
         let local: Vec<String> = store.list_buckets()?.into_iter().map(|b| b.name).collect();
         // Buckets other nodes made: every node holds every bucket.
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(
+                listed
+                    .iter()
+                    .filter(|(_, l)| l.owner)
+                    .map(|(b, _)| b.clone()),
+            );
         for (bucket, cluster) in &listed {
-            if cluster.owner && local.binary_search(bucket).is_err() {
+            if cluster.owner
+                && local.binary_search(bucket).is_err()
+                && self.backend.has_bucket(bucket).await?
+            {
                 if let Some(owner) = self.recorded_owner(bucket).await? {
                     match store.create_bucket(bucket, &owner, region).await {
                         Ok(_) | Err(storage::Error::BucketAlreadyOwnedByYou) => pass.adopted += 1,
@@ -321,12 +341,17 @@ impl Shared {
         for meta in store.list_buckets()? {
             let bucket = &meta.name;
             let Some(cluster) = listed.get(bucket).filter(|l| l.owner) else {
+                let seen = self
+                    .seen
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .contains(bucket);
                 if !self.backend.has_bucket(bucket).await? {
                     if drop_bucket(settings, bucket).await? {
                         pass.dropped += 1;
                         self.known().retain(|(b, _), _| b != bucket);
                     }
-                } else {
+                } else if !seen {
                     // A bucket the node had before it joined the cluster (or before owners
                     // were recorded): its settings become the cluster's, then its owner.
                     for name in store.bucket_setting_names(bucket)? {

@@ -40,7 +40,12 @@ pub async fn handle_delete_object(
     let condition = conditions::delete_condition(&ctx.parts.headers)?;
     // Cluster mode: deleted at the cluster first (its condition held there, under the key's
     // lock on this node, which owns the key); then the node's copy goes.
-    if let Some(backend) = state.write_target(bucket, key)? {
+    // (A single node's versions are its own: a versioned delete there stays local.)
+    let target = match version_id {
+        Some(_) if state.backend.is_none() => None,
+        _ => state.write_target(bucket, key)?,
+    };
+    if let Some(backend) = target {
         let _held = backend
             .hold_condition(bucket, key, &ctx.parts.headers)
             .await?;
@@ -145,7 +150,11 @@ pub async fn handle_delete_objects(
                 let version = object.version_id.as_deref();
                 // Cluster mode: each key is deleted at the cluster first (a failure there is
                 // that key's error, and the node keeps it).
-                match state.write_target(bucket, &object.key) {
+                let target = match version {
+                    Some(_) if state.backend.is_none() => Ok(None),
+                    _ => state.write_target(bucket, &object.key),
+                };
+                match target {
                     Err(e) => Err(e),
                     Ok(None) => state
                         .store

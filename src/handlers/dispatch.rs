@@ -136,7 +136,7 @@ async fn dispatch_object(
     if let (Some(backend), Op::GetObject(_) | Op::HeadObject(_)) = (&state.backend, &op) {
         backend.cache.touch(b, k);
     }
-    if relayed::relays(&op) {
+    if relayed::relays(&op, state.backend.is_some()) {
         if let Some(target) = state.write_target(b, k)? {
             return relayed::handle_object(state, &target, ctx, b, k, &op).await;
         }

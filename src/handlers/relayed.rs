@@ -59,11 +59,13 @@ const COPY_FORWARDED: &[&str] = &[
     "x-amz-tagging-directive",
 ];
 
-/// Whether `op` is relayed to the cluster.
-pub fn relays(op: &ObjectOperation) -> bool {
+/// Whether `op` is relayed to the cluster (`cluster`: cluster mode; else to the old store
+/// of a single node's write-through rule, which relays writes only: the node's versions
+/// are its own).
+pub fn relays(op: &ObjectOperation, cluster: bool) -> bool {
     match op {
         ObjectOperation::GetObject(p) | ObjectOperation::HeadObject(p) => {
-            p.version_id.is_some() || p.part_number.is_some()
+            cluster && (p.version_id.is_some() || p.part_number.is_some())
         }
         op => matches!(
             op,

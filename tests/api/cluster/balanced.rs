@@ -38,6 +38,29 @@ async fn named_node(garage: &Garage, n: usize, name: &str) -> TestServer {
     .await
 }
 
+/// Three nodes over `garage` (one per Garage node) behind HAProxy, BUCKET created through
+/// the balancer and spread through Garage; a client of the balancer.
+async fn three_nodes_with_bucket(
+    garage: &Garage,
+) -> (Vec<TestServer>, Balancer, aws_sdk_s3::Client) {
+    let nodes = vec![
+        node(garage, 0).await,
+        node(garage, 1).await,
+        node(garage, 2).await,
+    ];
+    let balancer = Balancer::start(&nodes.iter().map(|n| n.addr).collect::<Vec<_>>());
+    let through = client_for(
+        balancer.addr,
+        crate::support::server::ACCESS_KEY,
+        crate::support::server::SECRET_KEY,
+    );
+    create_through(&through).await;
+    // Garage spreads a new bucket's name to its other nodes within moments; what follows
+    // is about objects.
+    garage.await_bucket(BUCKET).await;
+    (nodes, balancer, through)
+}
+
 /// Every entry of a ListObjectsV2 walk (`prefix`, `delimiter`, 7 per page), common
 /// prefixes included, page after page.
 async fn listing(
@@ -81,22 +104,7 @@ async fn listing(
 #[tokio::test]
 async fn three_nodes_behind_haproxy_over_garage() {
     let garage = Garage::start();
-    let nodes = [
-        node(&garage, 0).await,
-        node(&garage, 1).await,
-        node(&garage, 2).await,
-    ];
-    let balancer = Balancer::start(&nodes.iter().map(|n| n.addr).collect::<Vec<_>>());
-    let through = client_for(
-        balancer.addr,
-        crate::support::server::ACCESS_KEY,
-        crate::support::server::SECRET_KEY,
-    );
-    create_through(&through).await;
-
-    // Garage spreads a new bucket's name to its other nodes within moments; what follows
-    // is about objects.
-    garage.await_bucket(BUCKET).await;
+    let (nodes, balancer, through) = three_nodes_with_bucket(&garage).await;
     let at_cluster = garage.client(1);
     let mut served_by = BTreeSet::new();
     let mut keys = Vec::new();
@@ -386,19 +394,7 @@ async fn cluster_requests(node: &TestServer) -> u64 {
 async fn adding_a_node_moves_a_share_of_the_keys_and_fills_only_those() {
     const KEYS: usize = 120;
     let garage = Garage::start();
-    let mut nodes = vec![
-        node(&garage, 0).await,
-        node(&garage, 1).await,
-        node(&garage, 2).await,
-    ];
-    let three = Balancer::start(&nodes.iter().map(|n| n.addr).collect::<Vec<_>>());
-    let through = client_for(
-        three.addr,
-        crate::support::server::ACCESS_KEY,
-        crate::support::server::SECRET_KEY,
-    );
-    create_through(&through).await;
-    garage.await_bucket(BUCKET).await;
+    let (mut nodes, three, through) = three_nodes_with_bucket(&garage).await;
     let keys: Vec<String> = (0..KEYS).map(|i| format!("item/{i:03}")).collect();
     let mut before = Vec::new();
     for key in &keys {

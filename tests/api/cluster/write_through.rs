@@ -602,11 +602,8 @@ async fn a_cluster_miss_falls_through_to_the_buckets_origin() {
         "<OriginConfiguration><OriginRule><RulePriority>1</RulePriority><OriginType>Mirror</OriginType>\
          <OriginCondition><HTTPStatusCode>404</HTTPStatusCode></OriginCondition>\
          <OriginParameter><Protocol>HTTP</Protocol></OriginParameter>\
-         <OriginInfo><HostInfo><PrivateHost><Host>{}/legacy</Host><CredentialProvider>\
-         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
-         <SecretId>{ACCESS_KEY}</SecretId><SecretKey>{SECRET_KEY}</SecretKey></CredentialProvider>\
-         </PrivateHost></HostInfo></OriginInfo></OriginRule></OriginConfiguration>",
-        old.addr
+         <OriginInfo><HostInfo>{}</HostInfo></OriginInfo></OriginRule></OriginConfiguration>",
+        crate::origin::private_host(&old, "legacy", SECRET_KEY)
     );
     let resp = node
         .signed(http::Method::PUT, &format!("/{BUCKET}?origin"))

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{document, get, put_origin, setup, signed_to, Rule};
 use crate::support::process::{ServeProcess, AK, SK};
-use crate::support::server::{TestServer, ACCESS_KEY, SECRET_KEY};
+use crate::support::server::{TestServer, SECRET_KEY};
 use crate::support::stub_origin::{Behavior, StubOrigin};
 
 fn field(text: &str, name: &str) -> String {
@@ -61,11 +61,7 @@ async fn a_listed_backfill_copies_a_thousand_objects_with_exact_totals() {
     let edge = TestServer::start().await;
     edge.create_bucket("edge").await;
     let mut rule = Rule::mirror("");
-    rule.host_info = format!(
-        "<PrivateHost><Host>{}/source</Host><CredentialProvider><AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
-         <Region>us-east-1</Region><SecretId>{ACCESS_KEY}</SecretId><SecretKey>{SECRET_KEY}</SecretKey></CredentialProvider></PrivateHost>",
-        upstream.addr
-    );
+    rule.host_info = super::private_host(&upstream, "source", SECRET_KEY);
     rule.parameter = "<Protocol>HTTP</Protocol>";
     let resp = put_origin(&edge, "edge", &document(&[rule])).await;
     assert_eq!(resp.status(), 200);

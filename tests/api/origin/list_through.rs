@@ -3,16 +3,12 @@
 //! the SDK's paginator, group by delimiter, and a rule that could not list is refused.
 
 use super::{document, put_origin, Rule};
-use crate::support::server::{code, TestServer, ACCESS_KEY, SECRET_KEY};
+use crate::support::server::{code, TestServer, SECRET_KEY};
 
 /// A rule pulling from `upstream`'s bucket `source` with `parameter` (OriginParameter).
 fn private_rule<'a>(upstream: &TestServer, parameter: &'a str) -> Rule<'a> {
     let mut rule = Rule::mirror("");
-    rule.host_info = format!(
-        "<PrivateHost><Host>{}/source</Host><CredentialProvider><AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
-         <Region>us-east-1</Region><SecretId>{ACCESS_KEY}</SecretId><SecretKey>{SECRET_KEY}</SecretKey></CredentialProvider></PrivateHost>",
-        upstream.addr
-    );
+    rule.host_info = super::private_host(upstream, "source", SECRET_KEY);
     rule.parameter = parameter;
     rule
 }

@@ -61,6 +61,19 @@ impl<'a> Rule<'a> {
     }
 }
 
+/// A `PrivateHost` (path style) naming `bucket` of `upstream`, signed with the first test
+/// user's access key and `secret`.
+pub(crate) fn private_host(upstream: &TestServer, bucket: &str, secret: &str) -> String {
+    format!(
+        "<PrivateHost><Host>{}/{bucket}</Host><CredentialProvider>\
+         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
+         <Region>us-east-1</Region><SecretId>{}</SecretId><SecretKey>{secret}</SecretKey>\
+         </CredentialProvider></PrivateHost>",
+        upstream.addr,
+        crate::support::server::ACCESS_KEY
+    )
+}
+
 pub(super) fn document(rules: &[Rule<'_>]) -> String {
     let rules: String = rules.iter().map(Rule::xml).collect();
     format!("<OriginConfiguration>{rules}</OriginConfiguration>")

@@ -7,7 +7,7 @@ use crate::support::server::{code, pattern, user_meta, TestServer};
 /// requests (PrivateHost + CredentialProvider). Its ETag (an MD5) is verified on fill.
 #[tokio::test]
 async fn private_s3_origin_with_sigv4() {
-    use crate::support::server::{ACCESS_KEY, SECRET_KEY};
+    use crate::support::server::SECRET_KEY;
     let upstream = TestServer::start().await;
     upstream.create_bucket("source").await;
     let data = pattern(1_500_000, 17);
@@ -26,11 +26,7 @@ async fn private_s3_origin_with_sigv4() {
     let edge = TestServer::start().await;
     edge.create_bucket("edge").await;
     let mut rule = Rule::mirror("");
-    rule.host_info = format!(
-        "<PrivateHost><Host>{}/source</Host><CredentialProvider><AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
-         <Region>us-east-1</Region><SecretId>{ACCESS_KEY}</SecretId><SecretKey>{SECRET_KEY}</SecretKey></CredentialProvider></PrivateHost>",
-        upstream.addr
-    );
+    rule.host_info = super::private_host(&upstream, "source", SECRET_KEY);
     let resp = put_origin(&edge, "edge", &document(&[rule])).await;
     assert_eq!(
         resp.status(),
@@ -70,11 +66,7 @@ async fn private_s3_origin_with_sigv4() {
     let edge2 = TestServer::start().await;
     edge2.create_bucket("edge").await;
     let mut rule = Rule::mirror("");
-    rule.host_info = format!(
-        "<PrivateHost><Host>{}/source</Host><CredentialProvider><AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
-         <Region>us-east-1</Region><SecretId>{ACCESS_KEY}</SecretId><SecretKey>wrong</SecretKey></CredentialProvider></PrivateHost>",
-        upstream.addr
-    );
+    rule.host_info = super::private_host(&upstream, "source", "wrong");
     assert_eq!(
         put_origin(&edge2, "edge", &document(&[rule]))
             .await

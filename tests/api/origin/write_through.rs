@@ -7,7 +7,7 @@
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
 use super::{document, put_origin, Rule};
-use crate::support::server::{expect_code, pattern, TestServer, ACCESS_KEY, SECRET_KEY};
+use crate::support::server::{expect_code, pattern, TestServer, SECRET_KEY};
 
 const BUCKET: &str = "moving";
 
@@ -17,11 +17,7 @@ async fn old_store_and_node() -> (TestServer, TestServer) {
     let old = TestServer::with_bucket("legacy").await;
     old.put("legacy", "old.txt", "from before").await;
     let node = TestServer::with_bucket(BUCKET).await;
-    let private = format!(
-        "<PrivateHost><Host>{}/legacy</Host><CredentialProvider><AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
-         <Region>us-east-1</Region><SecretId>{ACCESS_KEY}</SecretId><SecretKey>{SECRET_KEY}</SecretKey></CredentialProvider></PrivateHost>",
-        old.addr
-    );
+    let private = super::private_host(&old, "legacy", SECRET_KEY);
     let mut through = Rule::mirror("");
     through.priority = 1;
     through.prefix = "data/";
