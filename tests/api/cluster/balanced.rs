@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use crate::support::garage::{Garage, KEY_ID, REGION, SECRET};
 use crate::support::haproxy::Balancer;
 use crate::support::process::{ServeProcess, AK, SK};
-use crate::support::server::{client_for, pattern, TestServer};
+use crate::support::server::{client_for, pattern, signed_request, TestServer};
 
 const BUCKET: &str = "balanced";
 
@@ -255,7 +255,9 @@ fn node_processes(garage: &Garage, dir: &std::path::Path) -> Vec<ServeProcess> {
 
 /// kill -9 of one of three nodes under mixed load (writers and readers through HAProxy):
 /// afterwards every write that was acknowledged is in the cluster and reads back through
-/// the balancer, the dead node's keys served by the others through fills.
+/// the balancer, the dead node's keys served by the others through fills. Then keys are
+/// overwritten through the balancer while the node is down, and the node is restarted on
+/// its data directory and port: it serves the new bodies (it revalidates what it held).
 #[tokio::test]
 async fn killing_a_node_under_load_loses_no_acknowledged_write() {
     use std::sync::{Arc, Mutex};
@@ -318,6 +320,7 @@ async fn killing_a_node_under_load_loses_no_acknowledged_write() {
         }));
     }
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let early = acknowledged.lock().expect("lock").clone();
     nodes.remove(1).kill9();
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -355,6 +358,70 @@ async fn killing_a_node_under_load_loses_no_acknowledged_write() {
             "{key}"
         );
     }
+
+    // While node-1 is down, overwrite what was written before its death (a third of it
+    // is node-1's, cached there); then bring node-1 back on its data directory and port.
+    for (key, _) in &early {
+        through
+            .put_object()
+            .bucket(BUCKET)
+            .key(key)
+            .body(format!("newer {key}").into_bytes().into())
+            .send()
+            .await
+            .expect("overwrite while node-1 is down");
+    }
+    let _node1 = ServeProcess::restart_on(
+        &dir.path().join("data-1"),
+        &dir.path().join("node-1.toml"),
+        &addrs[1].to_string(),
+    );
+    let back = std::time::Instant::now();
+    'up: loop {
+        for (key, _) in &early {
+            if owner(&balancer, key).await == "node-1" {
+                break 'up;
+            }
+        }
+        assert!(
+            back.elapsed().as_secs() < 10,
+            "HAProxy never marked node-1 up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (mut on_node1, mut revalidated) = (0, 0);
+    for (key, _) in &early {
+        let resp = signed_request(
+            &balancer.endpoint(),
+            (AK, SK),
+            http::Method::GET,
+            &format!("/{BUCKET}/{key}"),
+            http::HeaderMap::new(),
+        )
+        .send()
+        .await
+        .expect("get after the restart");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        if header("x-originstore-node") == "node-1" {
+            on_node1 += 1;
+            if header("x-originstore-cache") == "revalidated" {
+                revalidated += 1;
+            }
+        }
+        let body = resp.bytes().await.expect("body");
+        assert_eq!(body.as_ref(), format!("newer {key}").as_bytes(), "{key}");
+    }
+    assert!(on_node1 > 0, "node-1 serves its keys again");
+    assert!(
+        revalidated > 0,
+        "node-1 revalidated what it held ({revalidated} of its {on_node1} keys)"
+    );
 }
 
 /// The node that answered `key` through `balancer` (every answer names it).

@@ -22,15 +22,26 @@ impl ServeProcess {
 
     /// [`ServeProcess::start`] with a configuration file (`--config`).
     pub fn start_with_config(data_dir: &Path, config: Option<&Path>) -> ServeProcess {
-        Self::spawn(data_dir, config, None)
+        Self::spawn(data_dir, config, None, "127.0.0.1:0")
+    }
+
+    /// [`ServeProcess::start_with_config`] listening on `listen` (a restart where a
+    /// balancer expects the node).
+    pub fn restart_on(data_dir: &Path, config: &Path, listen: &str) -> ServeProcess {
+        Self::spawn(data_dir, Some(config), None, listen)
     }
 
     /// [`ServeProcess::start`] logging everything (`RUST_LOG=debug`) to `log`.
     pub fn start_logging_to(data_dir: &Path, log: &Path) -> ServeProcess {
-        Self::spawn(data_dir, None, Some(log))
+        Self::spawn(data_dir, None, Some(log), "127.0.0.1:0")
     }
 
-    fn spawn(data_dir: &Path, config: Option<&Path>, log: Option<&Path>) -> ServeProcess {
+    fn spawn(
+        data_dir: &Path,
+        config: Option<&Path>,
+        log: Option<&Path>,
+        listen: &str,
+    ) -> ServeProcess {
         // ORIGINSTORE_BIN lets a measurement run a release server from a debug test.
         let bin = std::env::var_os("ORIGINSTORE_BIN")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_originstore").into());
@@ -43,7 +54,7 @@ impl ServeProcess {
         let mut child = command
             .args([
                 "--listen",
-                "127.0.0.1:0",
+                listen,
                 "--access-key",
                 AK,
                 "--secret-key",
