@@ -11,7 +11,8 @@ Garage alone, and writes every s3load JSON line to --json.
 
 Needs: the release server (cargo build --release), s3load
 (CARGO_TARGET_DIR=target/s3load cargo install --path ../shared/bench/s3load --root
-target/s3load-bin), Garage 2.5.0 as .ci/install-test-tools caches it, and haproxy. Not part
+target/s3load-bin), a release build of Garage 2.5.0 (built here on first use, about 20
+minutes, and cached beside the tests' unoptimised one), and haproxy. Not part
 of .ci/run: on one 2-core machine the client, the balancer, the nodes and Garage share the
 cores, so the figures say what a node costs, not how a real cluster scales.
 """
@@ -28,7 +29,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-GARAGE = Path(os.environ.get("ORIGINSTORE_CI_CACHE", Path.home() / ".cache" / "originstore-ci")) / "garage-2.5.0" / "bin" / "garage"
+GARAGE_ROOT = Path(os.environ.get("ORIGINSTORE_CI_CACHE", Path.home() / ".cache" / "originstore-ci")) / "garage-2.5.0-release"
+GARAGE = GARAGE_ROOT / "bin" / "garage"
 KEY_ID = "GK00112233445566778899aabb"
 SECRET = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 CLIENT_KEYS = ("BENCHACCESSKEY000001", "benchsecretkey/00000000000000000000001")
@@ -65,6 +67,14 @@ def s3load(endpoint, keys, region, bucket, secs, clients, label):
     if out.returncode != 0:
         log(out.stderr)
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def ensure_garage():
+    """A release Garage: the tests' cached one is unoptimised, unfit to measure against."""
+    if not GARAGE.exists():
+        log(f"building a release Garage 2.5.0 into {GARAGE_ROOT} (once)")
+        subprocess.run(["cargo", "install", "garage", "--version", "2.5.0", "--locked",
+                        "--quiet", "--root", str(GARAGE_ROOT)], check=True)
 
 
 def start_garage(tmp):
@@ -122,6 +132,7 @@ def main():
     parser.add_argument("-c", "--clients", type=int, default=16)
     parser.add_argument("--json", default=str(ROOT / "target" / "cluster-bench.jsonl"))
     args = parser.parse_args()
+    ensure_garage()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         endpoints = start_garage(tmp)

@@ -32,17 +32,24 @@ fn binary() -> PathBuf {
     garage
 }
 
-/// A base port with the 40 after it free (each node takes base + 10n + {0, 1, 3}).
+/// A base port with the 40 after it free (each node takes base + 10n + {0, 1, 3}): below
+/// the kernel's ephemeral range (where the tests' own servers get their ports), and a
+/// different slot for each cluster this process starts, so that clusters started at once
+/// by parallel tests never pick the same range.
 fn free_base() -> u16 {
-    for _ in 0..200 {
-        let base = 20_000 + (rand_u16() % 400) * 100;
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    const SLOTS: u16 = 120;
+    let first = rand_u16() % SLOTS;
+    for _ in 0..SLOTS {
+        let slot = (first + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) % SLOTS;
+        let base = 20_000 + slot * 100;
         let all_free =
             (0..40).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok());
         if all_free {
             return base;
         }
     }
-    panic!("no free range of 40 loopback ports");
+    panic!("no free range of 40 loopback ports between 20000 and 32000");
 }
 
 fn rand_u16() -> u16 {
