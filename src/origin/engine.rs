@@ -424,7 +424,9 @@ impl OriginEngine {
         self.settings.max_concurrent_fetches.max(1)
     }
 
-    /// Fill `key` for a backfill (no client request behind it).
+    /// Fill `key` for a backfill (no client request behind it) by `rule`. In cluster mode
+    /// the cluster is asked first (what it has is newer than the old origin's), and what
+    /// `rule` pulls is written through to it.
     pub(super) fn spawn_background_fill(
         self: &Arc<Self>,
         guard: FlightGuard,
@@ -432,11 +434,24 @@ impl OriginEngine {
         key: &str,
         rule: &OriginRule,
     ) {
+        let cluster_rule = match &self.read_configs {
+            Some(_) => self
+                .bucket_config(bucket)
+                .ok()
+                .flatten()
+                .and_then(|config| config.rule_for(key).cloned())
+                .filter(|r| r.priority == CLUSTER_PRIORITY),
+            None => None,
+        };
+        let (rule, fallback) = match cluster_rule {
+            Some(cluster) => (cluster, Some(rule.clone())),
+            None => (rule.clone(), None),
+        };
         let job = FillJob {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
-            rule: rule.clone(),
-            fallback: None,
+            rule,
+            fallback,
             query: None,
             headers: HeaderMap::new(),
             https: false,
@@ -639,11 +654,14 @@ impl OriginEngine {
                 let fetched = self.fetch(&job.bucket, request).await?;
                 // The cluster's 404 is not the key's: the origin has it.
                 self.forget_negative(&job.bucket, &job.key);
-                through = Some(make(
-                    &job.bucket,
-                    &job.key,
-                    crate::backend::object_headers(fetched.response.headers()),
-                ));
+                let mut headers = crate::backend::object_headers(fetched.response.headers());
+                // A write through a node meanwhile is newer than the origin's copy: the
+                // cluster keeps it (where it enforces the condition).
+                headers.insert(
+                    http::header::IF_NONE_MATCH,
+                    http::HeaderValue::from_static("*"),
+                );
+                through = Some(make(&job.bucket, &job.key, headers));
                 fetched
             }
             other => other?,

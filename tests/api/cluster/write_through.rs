@@ -646,6 +646,47 @@ async fn a_cluster_miss_falls_through_to_the_buckets_origin() {
         node.get_bytes(BUCKET, "old/b.txt").await,
         b"newer at the cluster"
     );
+
+    // A backfill from the old store writes through too, and never over what the cluster
+    // already has (it is asked first).
+    old.put("legacy", "old/c.txt", "cold tail").await;
+    old.put("legacy", "old/d.txt", "stale in the old store")
+        .await;
+    cluster.put(BUCKET, "old/d.txt", "the cluster's").await;
+    let resp = node
+        .signed(http::Method::PUT, &format!("/{BUCKET}?origin-backfill"))
+        .body("<Backfill><Source>List</Source></Backfill>")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let status = node
+            .send_signed(http::Method::GET, &format!("/{BUCKET}?origin-backfill"))
+            .await
+            .text()
+            .await
+            .expect("status");
+        if status.contains("<State>Completed</State>") {
+            break;
+        }
+        assert!(!status.contains("<State>Failed"), "{status}");
+        assert!(!status.contains("CompletedWithFailures"), "{status}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(cluster.get_bytes(BUCKET, "old/c.txt").await, b"cold tail");
+    assert_eq!(
+        cluster.get_bytes(BUCKET, "old/d.txt").await,
+        b"the cluster's"
+    );
+    assert_eq!(node.get_bytes(BUCKET, "old/d.txt").await, b"the cluster's");
 }
 
 /// Versioning is the cluster's: turned on through the node, each PUT's version id is the
