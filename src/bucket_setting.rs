@@ -247,3 +247,61 @@ impl<T: SettingDocument> CachedSetting<T> {
         cache.generation += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Doc(Vec<u8>);
+
+    impl SettingDocument for Doc {
+        const SETTING: &'static str = "doc";
+        fn parse_stored(stored: &[u8]) -> Result<Self, String> {
+            Ok(Doc(stored.to_vec()))
+        }
+        fn to_stored(&self) -> Vec<u8> {
+            self.0.clone()
+        }
+    }
+
+    struct Local;
+
+    impl SettingDocument for Local {
+        const SETTING: &'static str = "mine";
+        const SHARED: bool = false;
+        fn parse_stored(_: &[u8]) -> Result<Self, String> {
+            Ok(Local)
+        }
+        fn to_stored(&self) -> Vec<u8> {
+            Vec::new()
+        }
+    }
+
+    #[tokio::test]
+    async fn what_the_cluster_changes_is_what_every_cache_reads_next() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), Default::default()).expect("store");
+        store
+            .create_bucket("bkt", "owner", "us-east-1")
+            .await
+            .expect("bucket");
+        let settings = BucketSettings::local(store);
+        let docs: CachedSetting<Doc> = CachedSetting::new(settings.clone());
+        docs.set("bkt", Some(&Doc(b"one".to_vec())))
+            .await
+            .expect("set");
+        assert_eq!(docs.get("bkt").expect("get").expect("doc").0, b"one");
+        // Applied from the cluster: the cache must not keep serving "one".
+        settings
+            .apply("bkt", "doc", Some(b"two"))
+            .await
+            .expect("apply");
+        assert_eq!(docs.get("bkt").expect("get").expect("doc").0, b"two");
+        settings.apply("bkt", "doc", None).await.expect("apply");
+        assert!(docs.get("bkt").expect("get").is_none());
+        // Which settings a cluster shares: all but those a document says are its own.
+        let _mine: CachedSetting<Local> = CachedSetting::new(settings.clone());
+        assert!(settings.is_shared("doc"));
+        assert!(!settings.is_shared("mine"));
+    }
+}

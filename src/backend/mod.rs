@@ -512,4 +512,39 @@ mod tests {
         assert_eq!(private.host, "127.0.0.1:3900/photos");
         assert_eq!(private.credentials.secret_key, "s<&");
     }
+
+    #[test]
+    fn an_old_store_takes_every_key_of_the_bucket_as_it_is() {
+        let rule = |host: &str| {
+            let xml = format!(
+                "<OriginConfiguration><OriginRule><RulePriority>1</RulePriority>\
+                 <OriginType>Mirror</OriginType><OriginParameter><Protocol>HTTPS</Protocol>\
+                 <WriteThrough>true</WriteThrough></OriginParameter><OriginInfo><HostInfo>\
+                 <PrivateHost><Host>{host}</Host><CredentialProvider>\
+                 <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
+                 <Region>eu-west-1</Region><SecretId>AK</SecretId><SecretKey>SK</SecretKey>\
+                 </CredentialProvider></PrivateHost></HostInfo></OriginInfo></OriginRule>\
+                 </OriginConfiguration>"
+            );
+            crate::origin::document::parse(xml.as_bytes())
+                .expect("valid")
+                .rules[0]
+                .clone()
+        };
+        let origin = OriginSettings::default();
+        let path = Backend::for_store(&rule("s3.example.com:9000/legacy"), &origin).expect("store");
+        assert_eq!(
+            path.url("any-local-bucket", "a b/c"),
+            "https://s3.example.com:9000/legacy/a%20b/c"
+        );
+        assert_eq!(path.copy_source("any", "a b/c"), "/legacy/a%20b/c");
+        assert_eq!(path.settings().region, "eu-west-1");
+        let virtual_host =
+            Backend::for_store(&rule("legacy.s3.example.com"), &origin).expect("store");
+        assert_eq!(
+            virtual_host.url("b", "k"),
+            "https://legacy.s3.example.com/k"
+        );
+        assert_eq!(virtual_host.copy_source("b", "k"), "/legacy/k");
+    }
 }

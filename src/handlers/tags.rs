@@ -192,4 +192,14 @@ mod tests {
             S3ErrorCode::InvalidTag
         );
     }
+
+    #[test]
+    fn a_tag_set_as_a_header_reads_back_as_sent() {
+        let tags: Tags = vec![
+            ("team".into(), "blue sky".into()),
+            ("path".into(), "a/b=c+d:e@f".into()),
+            ("ünï".into(), "+".into()),
+        ];
+        assert_eq!(from_header(&to_header(&tags)).expect("parses"), tags);
+    }
 }

@@ -90,3 +90,28 @@ pub async fn adopt_bucket(state: &AppState, op: &Operation) -> Result<(), S3Erro
         .adopt(&state.settings, bucket, &state.config.region)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_acl_beyond_the_owners_full_control_is_an_object_acl() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, http::HeaderValue::from_static(value));
+            }
+            asks_for_an_object_acl(&headers)
+        };
+        assert!(!with(&[]));
+        assert!(!with(&[("x-amz-acl", "private")]));
+        assert!(!with(&[("x-amz-acl", "bucket-owner-full-control")]));
+        assert!(with(&[("x-amz-acl", "public-read")]));
+        assert!(with(&[("x-amz-acl", "authenticated-read")]));
+        assert!(with(&[(
+            "x-amz-grant-read",
+            "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\""
+        )]));
+    }
+}

@@ -898,3 +898,50 @@ fn list_through_needs_a_private_host_and_no_rewrite() {
     ));
     assert!(parse(swap.as_bytes()).is_ok());
 }
+
+#[test]
+fn write_through_needs_one_private_host_a_keeping_mirror_and_keys_unchanged() {
+    let private = "<PrivateHost><Host>s3.example.com/legacy</Host><CredentialProvider>\
+        <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
+        <SecretId>AK</SecretId><SecretKey>SK</SecretKey></CredentialProvider></PrivateHost>";
+    let rule = |kind: &str, parameter: &str, host_info: &str, file_info: &str| {
+        doc(&format!(
+            "<RulePriority>1</RulePriority><OriginType>{kind}</OriginType>\
+             <OriginParameter><WriteThrough>true</WriteThrough>{parameter}</OriginParameter>\
+             <OriginInfo>{host_info}{file_info}</OriginInfo>"
+        ))
+    };
+    let one = format!("<HostInfo>{private}</HostInfo>");
+    let config = parse(rule("Mirror", "", &one, "").as_bytes()).expect("valid");
+    assert!(config.rules[0].parameter.write_through);
+    assert_eq!(
+        parse(config.to_xml(false).as_bytes()).expect("round trip"),
+        config,
+        "WriteThrough survives being stored"
+    );
+    assert!(
+        !parse(doc(MINIMAL_RULE).as_bytes()).unwrap().rules[0]
+            .parameter
+            .write_through
+    );
+    for (why, xml) in [
+        ("a plain host", rule("Mirror", "", "<HostInfo><HostName>o.example.com</HostName></HostInfo>", "")),
+        ("two hosts", rule("Mirror", "", &format!("{one}{one}"), "")),
+        (
+            "a standby host",
+            rule(
+                "Mirror",
+                "",
+                &format!("<HostInfo>{private}<StandbyHostName_1>b.example.com</StandbyHostName_1></HostInfo>"),
+                "",
+            ),
+        ),
+        ("a key rewrite", rule("Mirror", "", &one, "<FileInfo><PrefixConfiguration><Prefix>a/</Prefix><ReplacedWithPrefix>b/</ReplacedWithPrefix></PrefixConfiguration></FileInfo>")),
+        ("a proxy", rule("Proxy", "", &one, "")),
+        ("nothing kept", rule("Mirror", "<CopyOriginData>false</CopyOriginData>", &one, "")),
+    ] {
+        let err = parse(xml.as_bytes()).expect_err(why);
+        assert_eq!(err.code, ConfigErrorCode::InvalidArgument, "{why}: {err:?}");
+        assert!(err.message.contains("WriteThrough"), "{why}: {}", err.message);
+    }
+}
