@@ -254,18 +254,21 @@ impl Shared {
         if store.head_bucket(bucket).is_ok() {
             return Ok(());
         }
-        let owner = match self.recorded_owner(bucket).await? {
-            Some(owner) if self.backend.has_bucket(bucket).await? => owner,
-            // The cluster has the bucket but its owner has not reached the cluster node
-            // this node asks yet (engines spread new buckets within moments): retry.
-            None if self.backend.has_bucket(bucket).await? => {
+        let recorded = self.recorded_owner(bucket).await?;
+        let exists = self.backend.has_bucket(bucket).await?;
+        let owner = match (recorded, exists) {
+            (Some(owner), true) => owner,
+            (None, false) => return Ok(()),
+            // One without the other: the cluster node this node asks has not seen the new
+            // bucket or its owner yet (engines spread new buckets within moments; Garage
+            // was seen to), or the bucket is being deleted. Either settles: retry.
+            _ => {
                 return Err(S3Error::new(
                     S3ErrorCode::ServiceUnavailable,
-                    "This bucket's settings have not reached this node yet; please retry.",
+                    "This bucket has not reached this node yet; please retry.",
                 )
                 .with_header("retry-after", "1"))
             }
-            _ => return Ok(()),
         };
         let prefix = format!("buckets/{bucket}/setting/");
         let mut values = Vec::new();
