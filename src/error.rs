@@ -71,6 +71,7 @@ codes! {
     NoSuchBucket => StatusCode::NOT_FOUND,
     NoSuchBucketPolicy => StatusCode::NOT_FOUND,
     NoSuchBackfill => StatusCode::NOT_FOUND,
+    NoSuchMigrationPass => StatusCode::NOT_FOUND,
     NoSuchCORSConfiguration => StatusCode::NOT_FOUND,
     NoSuchKey => StatusCode::NOT_FOUND,
     NoSuchLifecycleConfiguration => StatusCode::NOT_FOUND,

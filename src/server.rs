@@ -36,6 +36,11 @@ impl Server {
             Ok(n) => tracing::info!(jobs = n, "resumed origin backfills"),
             Err(e) => tracing::warn!(error = %e, "origin backfills not resumed"),
         }
+        match state.passes.resume_all().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(passes = n, "resumed migration passes"),
+            Err(e) => tracing::warn!(error = %e, "migration passes not resumed"),
+        }
         // In cluster mode the bucket's lifecycle is the cluster's, which enforces it.
         if state.backend.is_none() {
             crate::lifecycle::expirer::spawn(&state, expiry_scope);

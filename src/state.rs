@@ -32,6 +32,8 @@ pub struct AppState {
     pub targets: crate::backend::targets::WriteTargets,
     /// Origin backfill jobs, one per bucket.
     pub backfills: Arc<Backfills>,
+    /// Migration passes (delta, verification), the last of each kind per bucket.
+    pub passes: Arc<crate::origin::passes::Passes>,
     pub metrics: Arc<Metrics>,
     /// Buckets' lifecycle configurations, parsed once.
     pub lifecycle: Lifecycles,
@@ -103,8 +105,10 @@ impl AppState {
         }
         let origin = Arc::new(origin);
         let backfills = Backfills::new(origin.clone(), settings.clone());
+        let passes = crate::origin::passes::Passes::new(origin.clone(), settings.clone());
         Ok(Arc::new(AppState {
             backfills,
+            passes,
             lifecycle: Lifecycles::new(settings.clone()),
             cors: CorsConfigs::new(settings.clone()),
             access: Access::new(&settings),

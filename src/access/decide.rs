@@ -99,14 +99,21 @@ fn requirement(op: &Operation) -> Requirement {
             B::PutBucketOwnershipControls | B::DeleteBucketOwnershipControls => {
                 plain("s3:PutBucketOwnershipControls", BucketOwner)
             }
-            B::GetBucketOrigin | B::GetBucketOriginStatus | B::GetBucketOriginBackfill => {
-                plain("s3:GetBucketOrigin", BucketOwner)
-            }
+            B::GetBucketOrigin
+            | B::GetBucketOriginStatus
+            | B::GetBucketOriginBackfill
+            | B::GetBucketOriginDelta
+            | B::GetBucketOriginVerify
+            | B::GetBucketOriginReport => plain("s3:GetBucketOrigin", BucketOwner),
             B::PutBucketOrigin
             | B::DeleteBucketOrigin
             | B::PurgeBucketOrigin
             | B::PutBucketOriginBackfill
-            | B::DeleteBucketOriginBackfill => plain("s3:PutBucketOrigin", BucketOwner),
+            | B::DeleteBucketOriginBackfill
+            | B::PutBucketOriginDelta
+            | B::DeleteBucketOriginDelta
+            | B::PutBucketOriginVerify
+            | B::DeleteBucketOriginVerify => plain("s3:PutBucketOrigin", BucketOwner),
             B::NotImplemented(_) => plain("s3:*", BucketOwner),
         },
         Operation::Object { op, .. } => match op {

@@ -20,6 +20,12 @@ pub async fn handle_put_bucket_origin_backfill(
 ) -> Result<Response, S3Error> {
     let body = read_small_body(ctx, 64 * 1024).await?;
     let request = BackfillRequest::parse(&body)?;
+    if state.passes.is_running(bucket) {
+        return Err(S3Error::new(
+            S3ErrorCode::OperationAborted,
+            "A migration pass of this bucket is running; cancel it or wait for it to end",
+        ));
+    }
     let job = state.backfills.start(bucket, request).await?;
     xml_response(StatusCode::OK, &job.status())
 }

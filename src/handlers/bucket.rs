@@ -149,6 +149,7 @@ pub async fn handle_delete_bucket(
     // A bucket created again under this name starts without the old origin configuration.
     state.origin.forget_bucket(bucket);
     state.backfills.forget(bucket);
+    state.passes.forget(bucket);
     state.lifecycle.forget(bucket);
     state.cors.forget(bucket);
     state.access.forget(bucket);

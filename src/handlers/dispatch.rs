@@ -12,11 +12,12 @@ use axum::response::Response;
 use super::context::RequestContext;
 use super::{
     acl, attributes, backfill, bucket, completion, copy, cors, delete, get, lifecycle, list,
-    multipart, origin, origin_status, policy, post_object, purge, put, relayed, tagging, through,
-    versioning,
+    multipart, origin, origin_status, passes, policy, post_object, purge, put, relayed, report,
+    tagging, through, versioning,
 };
 use crate::access;
 use crate::error::{S3Error, S3ErrorCode};
+use crate::origin::passes::PassKind;
 use crate::router::{BucketOperation, ObjectOperation, Operation};
 use crate::state::AppState;
 
@@ -114,6 +115,25 @@ async fn dispatch_bucket(
         Op::DeleteBucketOriginBackfill => {
             backfill::handle_delete_bucket_origin_backfill(state, b).await
         }
+        Op::PutBucketOriginDelta => {
+            passes::handle_put_bucket_origin_pass(state, ctx, b, PassKind::Delta).await
+        }
+        Op::GetBucketOriginDelta => {
+            passes::handle_get_bucket_origin_pass(state, b, PassKind::Delta).await
+        }
+        Op::DeleteBucketOriginDelta => {
+            passes::handle_delete_bucket_origin_pass(state, b, PassKind::Delta).await
+        }
+        Op::PutBucketOriginVerify => {
+            passes::handle_put_bucket_origin_pass(state, ctx, b, PassKind::Verify).await
+        }
+        Op::GetBucketOriginVerify => {
+            passes::handle_get_bucket_origin_pass(state, b, PassKind::Verify).await
+        }
+        Op::DeleteBucketOriginVerify => {
+            passes::handle_delete_bucket_origin_pass(state, b, PassKind::Verify).await
+        }
+        Op::GetBucketOriginReport => report::handle_get_bucket_origin_report(state, ctx, b).await,
         Op::ListObjects(p) => list::handle_list_objects(state, b, p).await,
         Op::ListObjectsV2(p) => list::handle_list_objects_v2(state, b, p).await,
         Op::ListObjectVersions(p) => list::handle_list_object_versions(state, b, p).await,

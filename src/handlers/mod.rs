@@ -5,7 +5,8 @@
 //! `versioning`, `acl`, `policy`, `tagging`, `lifecycle`, `cors`, `list`, `get`, `put`,
 //! `copy`, `delete`, `attributes`, `multipart`, `completion`, `relayed` (cluster
 //! mode's), `post_object`, and the origin extensions
-//! `origin`, `origin_status`, `backfill`, `purge`.
+//! `origin`, `origin_status`, `backfill`, `passes` (delta and verification), `report`,
+//! `purge`.
 //!
 //! Ground floor, shared by the families: `context` (the request as handlers see it),
 //! `reply` (XML and empty answers, small request documents), `headers` (object headers in
@@ -38,6 +39,7 @@ mod new_acl;
 mod origin;
 mod origin_status;
 mod owner;
+mod passes;
 mod policy;
 mod post_object;
 mod purge;
@@ -47,6 +49,7 @@ mod receive;
 mod relayed;
 mod render;
 mod reply;
+mod report;
 mod tagging;
 mod tags;
 mod through;

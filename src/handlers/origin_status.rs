@@ -1,7 +1,8 @@
 //! `GET /{bucket}?origin-status` (an originstore extension, bucket owner only): how the
 //! migration of each origin rule is going, since the server started — hits, misses, fills and
 //! the bytes they pulled, revalidations, refreshes, stale answers, the last fill and the last
-//! failure, the breaker state of each origin host, and the backfill job's status. The same
+//! failure, the breaker state of each origin host, the backfill job's, the last delta pass's
+//! and the last verification's statuses, and the cut-over verdict joined from them. The same
 //! counters are in `/metrics`
 //! (`originstore_origin_rule_*`, labelled by bucket and rule).
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 use super::reply::xml_response;
 use crate::error::S3Error;
 use crate::metrics::origin_rules::Moment;
+use crate::origin::passes::{cutover, Cutover, PassKind, PassStatus};
 use crate::state::AppState;
 use crate::xml;
 
@@ -25,6 +27,13 @@ struct OriginStatus {
     /// The bucket's backfill job, if it ever had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     backfill: Option<crate::origin::backfill::BackfillStatus>,
+    /// The last delta pass and verification, if any ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delta: Option<PassStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify: Option<PassStatus>,
+    /// May the old store be switched off?
+    cutover: Cutover,
 }
 
 #[derive(Serialize)]
@@ -116,6 +125,23 @@ pub async fn handle_get_bucket_origin_status(
             }
         })
         .collect();
-    let backfill = state.backfills.get(bucket)?.map(|job| job.status());
-    xml_response(StatusCode::OK, &OriginStatus { rules, backfill })
+    let backfill = state.backfills.get(bucket)?;
+    let delta = state.passes.get(bucket, PassKind::Delta)?;
+    let verify = state.passes.get(bucket, PassKind::Verify)?;
+    let cutover = cutover(
+        backfill.as_deref(),
+        delta.as_ref(),
+        verify.as_ref(),
+        crate::origin::backfill::now_ns(),
+    );
+    xml_response(
+        StatusCode::OK,
+        &OriginStatus {
+            rules,
+            backfill: backfill.map(|job| job.status()),
+            delta: delta.map(|job| job.status()),
+            verify: verify.map(|job| job.status()),
+            cutover,
+        },
+    )
 }

@@ -404,6 +404,64 @@ impl OriginEngine {
         }
     }
 
+    /// Delete the copy of `key` whose ETag is `local_etag` (the origin no longer has the
+    /// object; `OnOriginDelete` Delete), if it is still that copy; no tombstone. Whether
+    /// it went.
+    pub(super) async fn drop_origin_copy(
+        &self,
+        bucket: &str,
+        key: &str,
+        local_etag: &str,
+    ) -> Result<bool, storage::Error> {
+        let condition = storage::DeleteCondition {
+            if_match: Some(local_etag.to_owned()),
+            ..Default::default()
+        };
+        match self
+            .store
+            .delete_if(bucket, key, None, false, &condition)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(storage::Error::PreconditionFailed | storage::Error::NoSuchKey) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Pull `key` again by `rule` (no client request behind it), replacing `local` only —
+    /// a local write meanwhile wins: its origin has a newer object.
+    pub(super) fn spawn_refresh(
+        self: &Arc<Self>,
+        guard: FlightGuard,
+        bucket: &str,
+        local: &storage::ObjectMeta,
+        rule: &OriginRule,
+    ) {
+        let job = FillJob {
+            bucket: bucket.to_owned(),
+            key: local.key.clone(),
+            rule: rule.clone(),
+            fallback: None,
+            query: None,
+            headers: HeaderMap::new(),
+            https: false,
+            refresh: Some(super::fill::Refresh {
+                local_etag: local.etag.clone(),
+                // Unconditional: the origin's object is known to differ.
+                origin_etag: None,
+                origin_last_modified: None,
+                url: local
+                    .attrs
+                    .origin
+                    .as_ref()
+                    .map(|s| s.url.clone())
+                    .unwrap_or_default(),
+                delete_on_404: false,
+            }),
+        };
+        self.spawn_fill(guard, job);
+    }
+
     pub(super) fn store(&self) -> &Store {
         &self.store
     }

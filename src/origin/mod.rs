@@ -32,6 +32,7 @@ pub mod list;
 pub mod list_through;
 pub mod notify;
 mod outcome;
+pub mod passes;
 mod revalidate;
 pub mod rules;
 pub mod sign;

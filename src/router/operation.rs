@@ -74,6 +74,19 @@ pub enum BucketOperation {
     PutBucketOriginBackfill,
     GetBucketOriginBackfill,
     DeleteBucketOriginBackfill,
+    /// originstore extension: `?origin-delta` starts (PUT), reads (GET) and cancels
+    /// (DELETE) a delta pass (the bucket reconciled with its origin).
+    PutBucketOriginDelta,
+    GetBucketOriginDelta,
+    DeleteBucketOriginDelta,
+    /// originstore extension: `?origin-verify`, likewise a verification (each origin key's
+    /// copy proven by its bytes).
+    PutBucketOriginVerify,
+    GetBucketOriginVerify,
+    DeleteBucketOriginVerify,
+    /// originstore extension: `GET /{bucket}?origin-report`, every key's migration state,
+    /// streamed as CSV or JSON Lines.
+    GetBucketOriginReport,
     ListObjects(ListObjectsParams),
     ListObjectsV2(ListObjectsV2Params),
     ListObjectVersions(ListObjectVersionsParams),
@@ -219,6 +232,13 @@ impl BucketOperation {
             Op::PutBucketOriginBackfill => "PutBucketOriginBackfill",
             Op::GetBucketOriginBackfill => "GetBucketOriginBackfill",
             Op::DeleteBucketOriginBackfill => "DeleteBucketOriginBackfill",
+            Op::PutBucketOriginDelta => "PutBucketOriginDelta",
+            Op::GetBucketOriginDelta => "GetBucketOriginDelta",
+            Op::DeleteBucketOriginDelta => "DeleteBucketOriginDelta",
+            Op::PutBucketOriginVerify => "PutBucketOriginVerify",
+            Op::GetBucketOriginVerify => "GetBucketOriginVerify",
+            Op::DeleteBucketOriginVerify => "DeleteBucketOriginVerify",
+            Op::GetBucketOriginReport => "GetBucketOriginReport",
             Op::ListObjects(_) => "ListObjects",
             Op::ListObjectsV2(_) => "ListObjectsV2",
             Op::ListObjectVersions(_) => "ListObjectVersions",

@@ -112,6 +112,13 @@ fn variant(op: &Operation) -> &'static str {
             | B::PutBucketOriginBackfill
             | B::GetBucketOriginBackfill
             | B::DeleteBucketOriginBackfill
+            | B::PutBucketOriginDelta
+            | B::GetBucketOriginDelta
+            | B::DeleteBucketOriginDelta
+            | B::PutBucketOriginVerify
+            | B::GetBucketOriginVerify
+            | B::DeleteBucketOriginVerify
+            | B::GetBucketOriginReport
             | B::ListObjects(_)
             | B::ListObjectsV2(_)
             | B::ListObjectVersions(_)
@@ -181,6 +188,13 @@ fn aws_reference_requests_route_to_their_operation() {
         ("PUT /b?origin-backfill", NONE, bucket(B::PutBucketOriginBackfill)),
         ("GET /b?origin-backfill", NONE, bucket(B::GetBucketOriginBackfill)),
         ("DELETE /b?origin-backfill", NONE, bucket(B::DeleteBucketOriginBackfill)),
+        ("PUT /b?origin-delta", NONE, bucket(B::PutBucketOriginDelta)),
+        ("GET /b?origin-delta", NONE, bucket(B::GetBucketOriginDelta)),
+        ("DELETE /b?origin-delta", NONE, bucket(B::DeleteBucketOriginDelta)),
+        ("PUT /b?origin-verify", NONE, bucket(B::PutBucketOriginVerify)),
+        ("GET /b?origin-verify", NONE, bucket(B::GetBucketOriginVerify)),
+        ("DELETE /b?origin-verify", NONE, bucket(B::DeleteBucketOriginVerify)),
+        ("GET /b?origin-report&format=csv", NONE, bucket(B::GetBucketOriginReport)),
         ("GET /b?prefix=a&delimiter=%2F&marker=m", NONE, bucket(B::ListObjects(ListObjectsParams { common: ListCommon { prefix: "a".into(), delimiter: Some("/".into()), ..list_common() }, marker: Some("m".into()) }))),
         ("GET /b?list-type=2&max-keys=5&encoding-type=url&start-after=s&fetch-owner=true", NONE, bucket(B::ListObjectsV2(ListObjectsV2Params { common: ListCommon { max_keys: 5, url_encode: true, ..list_common() }, continuation_token: None, start_after: Some("s".into()), fetch_owner: true }))),
         ("GET /b?versions&key-marker=k&version-id-marker=null", NONE, bucket(B::ListObjectVersions(ListObjectVersionsParams { common: list_common(), key_marker: Some("k".into()), version_id_marker: "null".into() }))),

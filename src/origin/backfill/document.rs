@@ -134,7 +134,8 @@ pub fn now_ns() -> u64 {
         .unwrap_or(0)
 }
 
-fn time_of(ns: u64) -> SystemTime {
+/// A time kept as nanoseconds since the epoch.
+pub fn time_of(ns: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_nanos(ns)
 }
 

@@ -61,6 +61,11 @@ impl Backfills {
         Ok(job)
     }
 
+    /// Whether a backfill of `bucket` runs in this process.
+    pub fn is_running(&self, bucket: &str) -> bool {
+        self.running().contains_key(bucket)
+    }
+
     /// The bucket's backfill job (running or ended), if it ever had one.
     pub fn get(&self, bucket: &str) -> Result<Option<Arc<BackfillJob>>, S3Error> {
         self.jobs.get(bucket)

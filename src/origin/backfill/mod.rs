@@ -18,5 +18,9 @@ mod document;
 mod jobs;
 mod runner;
 
-pub use document::{BackfillJob, BackfillRequest, BackfillSource, BackfillState, BackfillStatus};
+pub use document::{
+    now_ns, time_of, BackfillJob, BackfillRequest, BackfillSource, BackfillState, BackfillStatus,
+    Failure,
+};
 pub use jobs::Backfills;
+pub use runner::listable_rule;

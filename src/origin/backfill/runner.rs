@@ -128,10 +128,7 @@ async fn drive(
 
 /// The rule a List backfill walks: the first (by priority) that can be listed (its hosts are
 /// S3-compatible, no key rewrite) and can hold keys under `prefix`.
-pub(super) fn listable_rule<'a>(
-    config: &'a OriginConfiguration,
-    prefix: &str,
-) -> Option<&'a OriginRule> {
+pub fn listable_rule<'a>(config: &'a OriginConfiguration, prefix: &str) -> Option<&'a OriginRule> {
     let mut rules: Vec<&OriginRule> = config.rules.iter().collect();
     rules.sort_by_key(|r| r.priority);
     rules.into_iter().find(|r| {

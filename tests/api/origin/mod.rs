@@ -16,6 +16,7 @@ mod freshness;
 mod list_through;
 mod modes;
 mod notifications;
+mod passes;
 mod private;
 mod purge;
 mod status;

@@ -1,0 +1,326 @@
+//! Finishing a migration with evidence, against a real second S3 server (another
+//! originstore) as the old store: delta passes reconcile the bucket with an origin that keeps
+//! changing (keys added, changed, deleted there; written and deleted here) until one finds
+//! nothing to do; a verification proves every copy by its bytes — multipart ETags of uniform
+//! and of uneven parts included — finds a copy corrupted on disk, and repairs it; the
+//! cut-over verdict says Ready only then; the report lists every key; bad requests start
+//! nothing.
+
+use std::time::{Duration, Instant};
+
+use super::{document, put_origin, Rule};
+use crate::support::server::{pattern, TestServer, SECRET_KEY};
+
+const BUCKET: &str = "site";
+
+/// The old store (bucket `source`, parts as small as 64 KiB) and a node whose bucket pulls
+/// from it, deleting its copy of what the origin deleted.
+async fn origin_and_node() -> (TestServer, TestServer) {
+    let origin = TestServer::start_with(|c| c.storage.min_part_size = 64 * 1024).await;
+    origin.create_bucket("source").await;
+    let node = TestServer::with_bucket(BUCKET).await;
+    let mut rule = Rule::mirror("");
+    rule.host_info = super::private_host(&origin, "source", SECRET_KEY);
+    rule.parameter =
+        "<Protocol>HTTP</Protocol><Freshness><MaxAgeSeconds>86400</MaxAgeSeconds><OnOriginDelete>Delete</OnOriginDelete></Freshness>";
+    let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    (origin, node)
+}
+
+/// Start a pass (`delta` or `verify`) with `body`, wait for its end, return its status.
+pub(crate) async fn run_pass(node: &TestServer, kind: &str, body: &str) -> String {
+    let resp = node
+        .signed(http::Method::PUT, &format!("/{BUCKET}?origin-{kind}"))
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    wait_pass(node, kind).await
+}
+
+pub(crate) async fn wait_pass(node: &TestServer, kind: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let status = node
+            .send_signed(http::Method::GET, &format!("/{BUCKET}?origin-{kind}"))
+            .await
+            .text()
+            .await
+            .expect("status");
+        if !status.contains("<State>Running</State>") {
+            return status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The count of `class` in a pass's status (0 when absent).
+pub(crate) fn count(status: &str, class: &str) -> u64 {
+    let tag = format!("<Count><Class>{class}</Class><Keys>");
+    status
+        .find(&tag)
+        .map(|at| {
+            let rest = &status[at + tag.len()..];
+            rest[..rest.find('<').unwrap_or(0)]
+                .parse()
+                .expect("a number")
+        })
+        .unwrap_or(0)
+}
+
+fn element<'a>(doc: &'a str, name: &str) -> &'a str {
+    let open = format!("<{name}>");
+    let at = doc.find(&open).map(|i| i + open.len()).unwrap_or(0);
+    &doc[at..at + doc[at..].find('<').unwrap_or(0)]
+}
+
+async fn verdict(node: &TestServer) -> String {
+    node.send_signed(http::Method::GET, &format!("/{BUCKET}?origin-status"))
+        .await
+        .text()
+        .await
+        .expect("status")
+}
+
+/// A multipart upload of `parts` as `key` in `bucket`.
+async fn upload_parts(server: &TestServer, bucket: &str, key: &str, parts: &[Vec<u8>]) {
+    crate::cluster::upload_in_parts(&server.client, bucket, key, parts).await;
+}
+
+#[tokio::test]
+async fn delta_passes_until_clean_then_a_verification_proves_every_copy() {
+    let (origin, node) = origin_and_node().await;
+    for i in 0..150 {
+        origin
+            .put("source", &format!("k/{i:03}"), format!("v1 {i}"))
+            .await;
+    }
+    // Multipart at the origin: uniform parts, and uneven ones.
+    let uniform = [
+        pattern(64 * 1024, 1),
+        pattern(64 * 1024, 2),
+        pattern(5000, 3),
+    ];
+    upload_parts(&origin, "source", "mp/uniform", &uniform).await;
+    let uneven = [
+        pattern(100 * 1024, 4),
+        pattern(64 * 1024, 5),
+        pattern(7000, 6),
+    ];
+    upload_parts(&origin, "source", "mp/uneven", &uneven).await;
+    let big = pattern(200_000, 9);
+    origin.put("source", "big.bin", big.clone()).await;
+
+    // The first pass brings everything over.
+    let first = run_pass(
+        &node,
+        "delta",
+        "<Delta><Concurrency>4</Concurrency></Delta>",
+    )
+    .await;
+    assert!(first.contains("<State>Completed</State>"), "{first}");
+    assert_eq!(count(&first, "New"), 153, "{first}");
+    assert_eq!(element(&first, "Pulled"), "153", "{first}");
+    assert_eq!(node.get_bytes(BUCKET, "mp/uneven").await, uneven.concat());
+
+    // The old store keeps changing; so does the bucket.
+    for i in 0..5 {
+        origin
+            .put("source", &format!("k/{i:03}"), format!("v2 {i}"))
+            .await;
+    }
+    for i in 150..157 {
+        origin
+            .put("source", &format!("k/{i:03}"), format!("v1 {i}"))
+            .await;
+    }
+    for i in 10..13 {
+        origin
+            .client
+            .delete_object()
+            .bucket("source")
+            .key(format!("k/{i:03}"))
+            .send()
+            .await
+            .expect("delete at the origin");
+    }
+    node.put(BUCKET, "k/020", "written here").await;
+    node.client
+        .delete_object()
+        .bucket(BUCKET)
+        .key("k/021")
+        .send()
+        .await
+        .expect("deleted here");
+    let second = run_pass(&node, "delta", "").await;
+    assert!(second.contains("<Clean>false</Clean>"), "{second}");
+    assert_eq!(count(&second, "New"), 7, "{second}");
+    assert_eq!(count(&second, "Changed"), 5, "{second}");
+    assert_eq!(count(&second, "GoneDeleted"), 3, "{second}");
+    assert_eq!(count(&second, "LocalWrite"), 1, "{second}");
+    assert_eq!(count(&second, "DeletedHere"), 1, "{second}");
+    assert_eq!(node.get_bytes(BUCKET, "k/000").await, b"v2 0");
+    assert_eq!(node.get_error(BUCKET, "k/010").await, "NoSuchKey");
+    assert_eq!(node.get_bytes(BUCKET, "k/020").await, b"written here");
+    assert_eq!(node.get_error(BUCKET, "k/021").await, "NoSuchKey");
+    let status = verdict(&node).await;
+    assert!(status.contains("<Verdict>NotReady</Verdict>"), "{status}");
+
+    // Until clean: the third finds nothing to do.
+    let third = run_pass(&node, "delta", "").await;
+    assert!(third.contains("<Clean>true</Clean>"), "{third}");
+    assert_eq!(element(&third, "Pulled"), "0", "{third}");
+
+    // A verification proves every copy, the multipart ones by their parts.
+    let verified = run_pass(&node, "verify", "").await;
+    assert!(verified.contains("<Clean>true</Clean>"), "{verified}");
+    assert_eq!(count(&verified, "Unchanged"), 153 + 7 - 3 - 2, "{verified}");
+    let status = verdict(&node).await;
+    assert!(status.contains("<Verdict>Ready</Verdict>"), "{status}");
+
+    // A copy corrupted on disk: found, listed, and NotReady until repaired.
+    let data_dir = node.dir.path().join("data");
+    let file = crate::support::server::files_under(&data_dir)
+        .into_iter()
+        .find(|f| std::fs::read(f).is_ok_and(|bytes| bytes == big))
+        .expect("the blob of big.bin");
+    let mut bytes = std::fs::read(&file).expect("read");
+    bytes[1000] ^= 0xff;
+    std::fs::write(&file, bytes).expect("corrupt");
+    let found = run_pass(&node, "verify", "").await;
+    assert_eq!(count(&found, "Mismatch"), 1, "{found}");
+    assert!(
+        found.contains("<Mismatch><Key>big.bin</Key><Differs>ETag:"),
+        "{found}"
+    );
+    assert!(verdict(&node).await.contains("<Verdict>NotReady</Verdict>"));
+    let repaired = run_pass(&node, "verify", "<Verify><Repair>true</Repair></Verify>").await;
+    assert_eq!(element(&repaired, "Pulled"), "1", "{repaired}");
+    assert_eq!(node.get_bytes(BUCKET, "big.bin").await, big);
+    let again = run_pass(&node, "verify", "").await;
+    assert!(again.contains("<Clean>true</Clean>"), "{again}");
+    assert!(verdict(&node).await.contains("<Verdict>Ready</Verdict>"));
+
+    // The report: one row per key, streamed, as CSV and JSON Lines.
+    let csv = node
+        .send_signed(http::Method::GET, &format!("/{BUCKET}?origin-report"))
+        .await
+        .text()
+        .await
+        .expect("report");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "key,state,bytes,verified,reason");
+    assert!(lines.contains(&"k/020,local-write,12,no,"), "{csv}");
+    assert!(lines.contains(&"k/021,deleted-here,5,no,"), "{csv}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("mp/uneven,copied,174936,yes")),
+        "{csv}"
+    );
+    // 157 keys at the origin (k/020 and k/021 among them), none only here.
+    assert_eq!(lines.len(), 1 + 157, "{csv}");
+    let jsonl = node
+        .send_signed(
+            http::Method::GET,
+            &format!("/{BUCKET}?origin-report&format=jsonl&prefix=mp/"),
+        )
+        .await
+        .text()
+        .await
+        .expect("report");
+    assert_eq!(jsonl.lines().count(), 2, "{jsonl}");
+    assert!(
+        jsonl.contains(r#""key":"mp/uniform","state":"copied""#),
+        "{jsonl}"
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_start_nothing() {
+    let (origin, node) = origin_and_node().await;
+    for i in 0..400 {
+        origin.put("source", &format!("a/{i}"), "1").await;
+    }
+    let refused = |path: &'static str, body: &'static str| {
+        let node = &node;
+        async move {
+            let resp = node
+                .signed(http::Method::PUT, path)
+                .body(body)
+                .send()
+                .await
+                .expect("sent");
+            let status = resp.status().as_u16();
+            (
+                status,
+                crate::support::server::xml_code(&resp.text().await.unwrap_or_default()),
+            )
+        }
+    };
+    assert_eq!(
+        refused("/nowhere?origin-delta", "").await,
+        (404, "NoSuchBucket".to_owned())
+    );
+    assert_eq!(
+        refused(
+            "/site?origin-delta",
+            "<Delta><Concurrency>0</Concurrency></Delta>"
+        )
+        .await,
+        (400, "InvalidArgument".to_owned())
+    );
+    assert_eq!(refused("/site?origin-verify", "<Delta/>").await.0, 400);
+    node.create_bucket("plain").await;
+    assert_eq!(
+        refused("/plain?origin-verify", "").await,
+        (404, "NoSuchOriginConfiguration".to_owned())
+    );
+    let resp = put_origin(&node, "plain", &document(&[Rule::mirror("old.example")])).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        refused("/plain?origin-delta", "").await,
+        (400, "InvalidRequest".to_owned())
+    );
+    for (path, code) in [
+        ("/plain?origin-delta", "NoSuchMigrationPass"),
+        ("/site?origin-verify", "NoSuchMigrationPass"),
+    ] {
+        let resp = node.send_signed(http::Method::GET, path).await;
+        assert_eq!(resp.status(), 404);
+        assert_eq!(
+            crate::support::server::xml_code(&resp.text().await.expect("body")),
+            code
+        );
+    }
+    // One migration job per bucket at a time.
+    // (400 keys, one at a time: the delta pass is still running when the verification is
+    // asked for.)
+    let resp = node
+        .signed(http::Method::PUT, "/site?origin-delta")
+        .body("<Delta><Concurrency>1</Concurrency></Delta>")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        refused("/site?origin-verify", "").await,
+        (409, "OperationAborted".to_owned())
+    );
+    assert!(wait_pass(&node, "delta")
+        .await
+        .contains("<State>Completed</State>"));
+}
