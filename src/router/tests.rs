@@ -151,7 +151,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 4 + 39 + 19;
+const ALL_VARIANTS: usize = 4 + 46 + 19;
 
 #[rustfmt::skip]
 #[test]
