@@ -324,3 +324,111 @@ async fn bad_requests_start_nothing() {
         .await
         .contains("<State>Completed</State>"));
 }
+
+/// kill -9 of the real server in the middle of a delta pass: restarted on its data
+/// directory, the pass resumes where its checkpoint was and ends with exact totals — every
+/// key counted once, as new, and pulled once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_killed_mid_way_resumes_with_exact_totals() {
+    use super::signed_to;
+    use crate::support::process::ServeProcess;
+    const KEYS: usize = 1500;
+    let origin = TestServer::with_bucket("source").await;
+    let keys: Vec<String> = (0..KEYS).map(|i| format!("d/{i:04}")).collect();
+    for (n, chunk) in keys.chunks(100).enumerate() {
+        let puts = chunk
+            .iter()
+            .enumerate()
+            .map(|(j, key)| origin.put("source", key, format!("body {}", n * 100 + j)));
+        futures::future::join_all(puts).await;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data_dir = tmp.path().join("data");
+    let dir = data_dir.clone();
+    let server = tokio::task::spawn_blocking(move || ServeProcess::start(&dir))
+        .await
+        .expect("start");
+    let ep = server.endpoint.clone();
+    let ok = |resp: reqwest::Response| async move {
+        let status = resp.status();
+        assert!(
+            status.is_success(),
+            "{status}: {}",
+            resp.text().await.unwrap_or_default()
+        );
+    };
+    ok(signed_to(&ep, http::Method::PUT, "/site")
+        .send()
+        .await
+        .expect("mb"))
+    .await;
+    let mut rule = Rule::mirror("");
+    rule.host_info = super::private_host(&origin, "source", SECRET_KEY);
+    ok(signed_to(&ep, http::Method::PUT, "/site?origin")
+        .body(document(&[rule]))
+        .send()
+        .await
+        .expect("origin"))
+    .await;
+    ok(signed_to(&ep, http::Method::PUT, "/site?origin-delta")
+        .body("<Delta><Concurrency>2</Concurrency></Delta>")
+        .send()
+        .await
+        .expect("delta"))
+    .await;
+    // Some progress checkpointed, not all.
+    let started = Instant::now();
+    loop {
+        let status = signed_to(&ep, http::Method::GET, "/site?origin-delta")
+            .send()
+            .await
+            .expect("status")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            status.contains("<State>Running</State>"),
+            "finished too soon: {status}"
+        );
+        if status.contains("<LastKey>") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{status}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill9();
+    let dir = data_dir.clone();
+    let server = tokio::task::spawn_blocking(move || ServeProcess::start(&dir))
+        .await
+        .expect("restart");
+    let ep = server.endpoint.clone();
+    let started = Instant::now();
+    let status = loop {
+        let status = signed_to(&ep, http::Method::GET, "/site?origin-delta")
+            .send()
+            .await
+            .expect("status")
+            .text()
+            .await
+            .expect("text");
+        if !status.contains("<State>Running</State>") {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.contains("<State>Completed</State>"), "{status}");
+    assert_eq!(count(&status, "New"), KEYS as u64, "{status}");
+    assert_eq!(element(&status, "Pulled"), KEYS.to_string(), "{status}");
+    assert_eq!(element(&status, "Failed"), "0", "{status}");
+    for i in [0, KEYS / 2, KEYS - 1] {
+        let got = signed_to(&ep, http::Method::GET, &format!("/site/d/{i:04}"))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
+        assert_eq!(got, format!("body {i}"));
+    }
+}
