@@ -54,6 +54,26 @@ struct RuleStatus {
     last_failure: Option<MomentXml>,
     #[serde(rename = "Host")]
     hosts: Vec<HostStatus>,
+    /// The rule's throttle: its limits, what waited for it, the origin's back-off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    throttle: Option<ThrottleStatus>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ThrottleStatus {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requests_per_second: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    concurrency: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_per_second: Option<u64>,
+    /// Requests (and body pieces) that waited, and how long in all.
+    waits: u64,
+    waited_milliseconds: u64,
+    /// Until when the origin asked (429 / 503 with Retry-After) to be left alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backed_off_until: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -109,7 +129,24 @@ pub async fn handle_get_bucket_origin_status(
                     });
                 }
             }
+            let limits = rule.parameter.throttle;
+            let made = state.origin.throttle_state(bucket, rule.priority);
+            let touched = made
+                .as_ref()
+                .is_some_and(|t| t.waits.get() > 0 || t.backed_off_until().is_some());
+            let throttle = (limits != Default::default() || touched).then(|| ThrottleStatus {
+                requests_per_second: limits.requests_per_second,
+                concurrency: limits.concurrency,
+                bytes_per_second: limits.bytes_per_second,
+                waits: made.as_ref().map_or(0, |t| t.waits.get()),
+                waited_milliseconds: made.as_ref().map_or(0, |t| t.waited_ms.get()),
+                backed_off_until: made
+                    .as_ref()
+                    .and_then(|t| t.backed_off_until())
+                    .map(xml::timestamp),
+            });
             RuleStatus {
+                throttle,
                 rule_priority: rule.priority,
                 prefix: rule.condition.prefix.clone(),
                 hits: report.hits,

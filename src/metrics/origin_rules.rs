@@ -27,9 +27,11 @@ pub enum Event {
     Revalidated,
     Refreshed,
     Stale,
+    /// An origin request waited for the rule's throttle or the origin's `Retry-After`.
+    Throttled,
 }
 
-const EVENTS: [(Event, &str, &str); 6] = [
+const EVENTS: [(Event, &str, &str); 7] = [
     (
         Event::Hit,
         "origin_rule_hits",
@@ -60,6 +62,11 @@ const EVENTS: [(Event, &str, &str); 6] = [
         "origin_rule_stale",
         "Answers served stale, by rule",
     ),
+    (
+        Event::Throttled,
+        "origin_rule_throttled",
+        "Origin requests (and body pieces) that waited for the rule's throttle or the origin's Retry-After, by rule",
+    ),
 ];
 
 /// One notable moment of a rule: when, which key, and (failures) why.
@@ -79,6 +86,7 @@ struct Last {
 pub struct RuleStats {
     events: Vec<(Event, Family<RuleLabels, Counter>)>,
     bytes: Family<RuleLabels, Counter>,
+    throttle_wait_ms: Family<RuleLabels, Counter>,
     last: Mutex<HashMap<RuleLabels, Last>>,
 }
 
@@ -112,9 +120,16 @@ impl RuleStats {
             "Bytes of the objects filled from the origin, by rule",
             bytes.clone(),
         );
+        let throttle_wait_ms = Family::default();
+        registry.register(
+            "origin_rule_throttle_wait_milliseconds",
+            "Time origin requests waited for the rule's throttle or the origin's Retry-After, by rule",
+            throttle_wait_ms.clone(),
+        );
         RuleStats {
             events,
             bytes,
+            throttle_wait_ms,
             last: Mutex::new(HashMap::new()),
         }
     }
@@ -136,6 +151,18 @@ impl RuleStats {
         self.last
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The counters of the rule's throttle: waits, and milliseconds waited.
+    pub fn throttle_counters(&self, bucket: &str, rule: u32) -> (Counter, Counter) {
+        let labels = Self::labels(bucket, rule);
+        let waits = self
+            .events
+            .iter()
+            .find(|(e, _)| *e == Event::Throttled)
+            .map(|(_, f)| f.get_or_create(&labels).clone())
+            .unwrap_or_default();
+        (waits, self.throttle_wait_ms.get_or_create(&labels).clone())
     }
 
     pub fn filled(&self, bucket: &str, rule: u32, key: &str, size: u64) {

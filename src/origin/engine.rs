@@ -66,6 +66,7 @@ impl Miss<'_> {
             client_https: self.https,
             if_none_match: None,
             if_modified_since: None,
+            background: false,
         }
     }
 }
@@ -86,6 +87,8 @@ pub struct OriginEngine {
     pub(super) read_configs: Option<ReadConfigs>,
     /// Cluster mode: where a fill from a bucket's own origin is written through.
     pub(super) fill_through: Option<FillThrough>,
+    /// Each rule's throttle (its limits, the origin's Retry-After).
+    pub(super) throttles: super::throttle::Throttles,
     /// When the engine started, in nanoseconds since the epoch: in cluster mode a copy the
     /// cluster vouched for before is revalidated before it is served (the node may have
     /// missed writes while it was down).
@@ -127,6 +130,7 @@ impl OriginEngine {
             metrics,
             read_configs: None,
             fill_through: None,
+            throttles: Default::default(),
             started_ns: super::freshness::nanos(std::time::SystemTime::now()),
         })
     }
@@ -266,15 +270,22 @@ impl OriginEngine {
 
     /// Mirror with CopyOriginData=false: stream the origin's answer, store nothing.
     async fn proxy(&self, miss: &Miss<'_>, rule: &OriginRule) -> Result<Outcome, S3Error> {
-        let fetched = self
+        let mut fetched = self
             .fetch(miss.bucket, miss.request(rule, Method::GET))
             .await
             .map_err(|f| failure_error(&f, rule, &self.settings))?;
         let head = OriginHead::of(&fetched, None);
-        let body = fetched
-            .response
-            .bytes_stream()
-            .map(|r| r.map_err(std::io::Error::other));
+        let admission = Arc::new(fetched.admission.take());
+        let body = fetched.response.bytes_stream().then(move |r| {
+            let admission = admission.clone();
+            async move {
+                let chunk = r.map_err(std::io::Error::other)?;
+                if let Some(admission) = admission.as_ref() {
+                    admission.bytes(chunk.len()).await;
+                }
+                Ok(chunk)
+            }
+        });
         Ok(Outcome::Stream(Box::new(OriginStream {
             head,
             range: None,
@@ -319,10 +330,20 @@ impl OriginEngine {
     }
 
     async fn fetch(&self, bucket: &str, request: FetchRequest<'_>) -> Result<Fetched, Failure> {
+        let throttle = self.throttle(bucket, request.rule);
+        let admission = throttle.admit(request.background).await;
         let labels = Metrics::bucket(bucket);
         self.metrics.origin_requests.get_or_create(&labels).inc();
         let started = Instant::now();
-        let fetched = self.client.fetch(&request).await;
+        let mut fetched = self.client.fetch(&request).await;
+        match &mut fetched {
+            Ok(fetched) => fetched.admission = Some(admission),
+            Err(FetchError::Unavailable {
+                retry_after: Some(wait),
+                ..
+            }) => throttle.back_off(*wait),
+            Err(_) => {}
+        }
         self.metrics
             .origin_latency
             .get_or_create(&labels)
@@ -350,6 +371,29 @@ impl OriginEngine {
             }
             e => Failure::Fetch(e),
         }
+    }
+
+    /// The throttle of `rule` of `bucket`.
+    pub(super) fn throttle(
+        &self,
+        bucket: &str,
+        rule: &OriginRule,
+    ) -> std::sync::Arc<super::throttle::RuleThrottle> {
+        self.throttles.of(
+            bucket,
+            rule.priority,
+            rule.parameter.throttle,
+            &self.metrics.origin_rules,
+        )
+    }
+
+    /// The throttle of a rule, if it ever throttled anything (for the status).
+    pub fn throttle_state(
+        &self,
+        bucket: &str,
+        priority: u32,
+    ) -> Option<std::sync::Arc<super::throttle::RuleThrottle>> {
+        self.throttles.get(bucket, priority)
     }
 
     fn forget_negative(&self, bucket: &str, key: &str) {
@@ -458,6 +502,7 @@ impl OriginEngine {
                     .unwrap_or_default(),
                 delete_on_404: false,
             }),
+            background: true,
         };
         self.spawn_fill(guard, job);
     }
@@ -514,6 +559,7 @@ impl OriginEngine {
             headers: HeaderMap::new(),
             https: false,
             refresh: None,
+            background: true,
         };
         self.spawn_fill(guard, job);
     }
@@ -531,9 +577,17 @@ impl OriginEngine {
         if !config.rules.iter().any(|r| r.parameter.list_through) {
             return Ok(None);
         }
-        super::list_through::list(&self.client, &self.store, bucket, &config, query)
-            .await
-            .map(Some)
+        let throttle_of = |rule: &OriginRule| self.throttle(bucket, rule);
+        super::list_through::list(
+            &self.client,
+            &throttle_of,
+            &self.store,
+            bucket,
+            &config,
+            query,
+        )
+        .await
+        .map(Some)
     }
 
     /// Count a read served from the local copy of `key`, for its rule.
@@ -686,6 +740,7 @@ impl OriginEngine {
                 .refresh
                 .as_ref()
                 .and_then(|r| r.origin_last_modified.as_deref()),
+            background: job.background,
         };
         let mut through = None;
         let fetched = match self.fetch(&job.bucket, request).await {
@@ -708,6 +763,7 @@ impl OriginEngine {
                     client_https: job.https,
                     if_none_match: None,
                     if_modified_since: None,
+                    background: job.background,
                 };
                 let fetched = self.fetch(&job.bucket, request).await?;
                 // The cluster's 404 is not the key's: the origin has it.
@@ -790,6 +846,7 @@ pub(super) fn job(miss: &Miss<'_>, rule: &OriginRule) -> FillJob {
         headers: miss.headers.clone(),
         https: miss.https,
         refresh: None,
+        background: false,
     }
 }
 

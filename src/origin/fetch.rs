@@ -30,6 +30,9 @@ pub struct FetchRequest<'a> {
     /// A revalidation: `If-None-Match` and `If-Modified-Since` for the origin.
     pub if_none_match: Option<&'a str>,
     pub if_modified_since: Option<&'a str>,
+    /// A job's request (backfill, delta pass, verification), which leaves a share of the
+    /// rule's throttle to client misses.
+    pub background: bool,
 }
 
 /// Why no usable origin response was obtained.
@@ -38,8 +41,13 @@ pub enum FetchError {
     /// The origin answered 404 (or another 4xx that is not a failover code).
     NotFound { status: u16 },
     /// Every host failed: connection errors, timeouts, 5xx or HTTPStandbyCode statuses.
-    /// `status` is the last origin status seen, if any answered.
-    Unavailable { status: Option<u16>, reason: String },
+    /// `status` is the last origin status seen, if any answered; `retry_after`, what the
+    /// origin asked for with it (429 or 503 with `Retry-After`).
+    Unavailable {
+        status: Option<u16>,
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     /// The server's network policy refused every host.
     Forbidden { reason: String },
 }
@@ -51,6 +59,8 @@ pub struct Fetched {
     /// Whether the answering host is a private S3-compatible origin (its single-part ETag is
     /// an MD5 worth verifying).
     pub private: bool,
+    /// The rule's throttle's admission of this request, held while its body is read.
+    pub admission: Option<super::throttle::Admission>,
 }
 
 /// Idle connections kept open to one origin host for reuse.
@@ -154,6 +164,7 @@ impl OriginClient {
     pub async fn fetch(&self, req: &FetchRequest<'_>) -> Result<Fetched, FetchError> {
         let hosts = req.rule.hosts_in_order(req.key);
         let mut last_status = None;
+        let mut retry_after = None;
         let mut reasons = Vec::new();
         let mut refused = 0;
         for host in &hosts {
@@ -171,6 +182,15 @@ impl OriginClient {
                         return Ok(fetched);
                     }
                     last_status = Some(status.as_u16());
+                    if matches!(status.as_u16(), 429 | 503) {
+                        retry_after = fetched
+                            .response
+                            .headers()
+                            .get(http::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(super::throttle::retry_after)
+                            .or(retry_after);
+                    }
                     if rules::should_failover(req.rule, status.as_u16()) {
                         self.record(host.host, !status.is_server_error());
                         reasons.push(format!("{}: status {status}", host.host));
@@ -198,6 +218,7 @@ impl OriginClient {
         Err(FetchError::Unavailable {
             status: last_status,
             reason,
+            retry_after,
         })
     }
 
@@ -274,6 +295,7 @@ impl OriginClient {
                     url,
                     response,
                     private,
+                    admission: None,
                 });
             }
             let location = response

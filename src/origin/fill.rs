@@ -51,6 +51,8 @@ pub(super) struct FillJob {
     /// A refresh of a stale copy: what it is (its validators and ETag) and what an origin
     /// 404 then does.
     pub(super) refresh: Option<Refresh>,
+    /// A job's fill (backfill, delta pass, verification), not a client's miss.
+    pub(super) background: bool,
 }
 
 /// The copy a refresh revalidates.
@@ -85,9 +87,12 @@ pub(super) async fn write(
     pulled: &Counter,
 ) -> Result<Filled, Failure> {
     let Fetch {
-        fetched,
+        mut fetched,
         mut through,
     } = fetch;
+    // The rule's throttle: the body's bytes take their share of its byte rate, and its
+    // concurrency slot is held until the fill ends.
+    let admission = fetched.admission.take();
     let fetched_url = fetched.url.clone();
     let expect = expectation(&fetched);
     let mut attrs = attrs_of_fill(&fetched);
@@ -127,6 +132,9 @@ pub(super) async fn write(
         };
         let Some(item) = item else { break };
         let chunk = item.map_err(|e| Failure::Body(format!("origin body: {e}")))?;
+        if let Some(admission) = &admission {
+            admission.bytes(chunk.len()).await;
+        }
         writer.write(&chunk).await.map_err(fill_error)?;
         if let Some((tee, _)) = through.as_mut() {
             if tee.send(chunk.clone()).await.is_err() {

@@ -364,6 +364,7 @@ mod tests {
         let fetch_error = FetchError::Unavailable {
             status: Some(502),
             reason: "bad gateway".into(),
+            retry_after: None,
         };
         guard.publish(FlightState::Failed(Failure::Fetch(fetch_error.clone())));
         drop(guard);

@@ -210,6 +210,8 @@ pub struct OriginCursor<'a> {
     done: bool,
     /// The rule's prefix replacement (local prefix, origin prefix), if it rewrites keys.
     swap: Option<(String, String)>,
+    /// The rule's throttle, which each page's request waits for.
+    throttle: Option<std::sync::Arc<super::throttle::RuleThrottle>>,
 }
 
 /// A rule's prefix replacement, as (local prefix, origin prefix).
@@ -295,7 +297,14 @@ impl<'a> OriginCursor<'a> {
             buffer: VecDeque::new(),
             done,
             swap,
+            throttle: None,
         })
+    }
+
+    /// The cursor's page requests wait for `throttle` (a client's listing: ahead of jobs).
+    pub fn throttled(mut self, throttle: std::sync::Arc<super::throttle::RuleThrottle>) -> Self {
+        self.throttle = Some(throttle);
+        self
     }
 
     async fn fill(&mut self) -> Result<(), S3Error> {
@@ -305,6 +314,10 @@ impl<'a> OriginCursor<'a> {
             start_after: self.start_after.as_deref(),
             token: self.token.as_deref(),
             max_keys: self.page_size,
+        };
+        let _admission = match &self.throttle {
+            Some(throttle) => Some(throttle.admit(false).await),
+            None => None,
         };
         let page = list_page(self.client, self.rule, &query)
             .await
@@ -424,9 +437,11 @@ impl Cursor for Side<'_> {
     }
 }
 
-/// One page of `bucket`'s listing merged with its list-through origins.
+/// One page of `bucket`'s listing merged with its list-through origins, each origin's
+/// pages asked when its rule's throttle (`throttle_of`) lets them go.
 pub async fn list(
     client: &OriginClient,
+    throttle_of: &(dyn Fn(&OriginRule) -> std::sync::Arc<super::throttle::RuleThrottle> + Sync),
     store: &Store,
     bucket: &str,
     config: &OriginConfiguration,
@@ -439,7 +454,7 @@ pub async fn list(
     let mut sides = vec![Side::Local(LocalCursor::new(store.clone(), bucket, query))];
     for rule in config.rules.iter().filter(|r| r.parameter.list_through) {
         if let Some(cursor) = OriginCursor::new(client, store, bucket, config, rule, query) {
-            sides.push(Side::Origin(cursor));
+            sides.push(Side::Origin(cursor.throttled(throttle_of(rule))));
         }
     }
     let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());

@@ -36,6 +36,7 @@ pub mod passes;
 mod revalidate;
 pub mod rules;
 pub mod sign;
+pub mod throttle;
 
 pub use configs::ORIGIN_SETTING;
 pub use document::{

@@ -325,10 +325,11 @@ pub fn origin_request_headers(rule: &OriginRule, client_headers: &HeaderMap) -> 
 }
 
 /// True when an origin answer with `status` should make the caller try the next host: every
-/// 5xx, and the codes listed in `HTTPStandbyCode`. (Connection errors and timeouts fail over
+/// 5xx, 429, and the codes listed in `HTTPStandbyCode`. (Connection errors and timeouts fail over
 /// too; the caller knows those without a status.)
 pub fn should_failover(rule: &OriginRule, status: u16) -> bool {
-    (500..=599).contains(&status) || rule.standby_status_codes.contains(&status)
+    // 429: the origin is throttling this server; it is not the key's answer.
+    (500..=599).contains(&status) || status == 429 || rule.standby_status_codes.contains(&status)
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ async fn drive(
             job.state = BackfillState::Cancelled;
             return Ok(());
         }
-        let (mut batch, consumed) = keys.next_batch(engine, &config, batch_size).await?;
+        let (mut batch, consumed) = keys.next_batch(engine, bucket, &config, batch_size).await?;
         // Manifest lines outside the job's prefix are read past.
         batch.retain(|k| k.starts_with(&job.request_prefix));
         if batch.is_empty() && consumed == 0 {
@@ -208,11 +208,12 @@ impl Keys {
     async fn next_batch(
         &mut self,
         engine: &OriginEngine,
+        bucket: &str,
         config: &OriginConfiguration,
         n: usize,
     ) -> Result<(Vec<String>, u64), S3Error> {
         match self {
-            Keys::List(list) => Ok((list.next_batch(engine, config, n).await?, 0)),
+            Keys::List(list) => Ok((list.next_batch(engine, bucket, config, n).await?, 0)),
             Keys::Manifest(manifest) => manifest.next_batch(n).await,
         }
     }
@@ -231,10 +232,12 @@ impl ListKeys {
     async fn next_batch(
         &mut self,
         engine: &OriginEngine,
+        bucket: &str,
         config: &OriginConfiguration,
         n: usize,
     ) -> Result<Vec<String>, S3Error> {
         while self.buffer.len() < n && !self.done {
+            let _admission = engine.throttle(bucket, &self.rule).admit(true).await;
             let query = OriginListQuery {
                 prefix: &self.prefix,
                 delimiter: None,

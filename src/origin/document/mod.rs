@@ -29,6 +29,7 @@ pub use model::{
     ConfigError, ConfigErrorCode, CredentialProvider, FileInfo, Freshness, HostInfo,
     HttpHeaderRules, LegacyFileInfo, NewHttpHeader, OnOriginDelete, OriginCondition,
     OriginConfiguration, OriginParameter, OriginRule, OriginType, PrefixConfiguration, PrivateHost,
-    Protocol, StandbyHost, SuffixConfiguration, AWS4_HMAC_SHA256, CLUSTER_PRIORITY, HOP_BY_HOP,
-    MAX_CONFIG_BYTES, MAX_HOST_INFOS, MAX_NEW_HTTP_HEADERS, MAX_STANDBY_HOSTS, REDACTED_SECRET,
+    Protocol, StandbyHost, SuffixConfiguration, Throttle, AWS4_HMAC_SHA256, CLUSTER_PRIORITY,
+    HOP_BY_HOP, MAX_CONFIG_BYTES, MAX_HOST_INFOS, MAX_NEW_HTTP_HEADERS, MAX_STANDBY_HOSTS,
+    REDACTED_SECRET,
 };

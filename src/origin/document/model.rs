@@ -180,6 +180,17 @@ pub struct OriginParameter {
     /// rolled back to the origin at any time. Only on Mirror rules with one `HostInfo`
     /// that is a `PrivateHost` (no standby hosts), without key rewriting.
     pub write_through: bool,
+    /// originstore extension `Throttle`: limits on what the rule asks of its origin —
+    /// misses, revalidations, backfills, delta passes and verifications alike.
+    pub throttle: Throttle,
+}
+
+/// `OriginParameter/Throttle` (an originstore extension); `None`: no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Throttle {
+    pub requests_per_second: Option<u32>,
+    pub concurrency: Option<u32>,
+    pub bytes_per_second: Option<u64>,
 }
 
 /// `OriginParameter/Freshness` (an originstore extension): revalidation of filled copies.
@@ -220,6 +231,7 @@ impl Default for OriginParameter {
             freshness: None,
             list_through: false,
             write_through: false,
+            throttle: Throttle::default(),
         }
     }
 }

@@ -5,7 +5,7 @@ use super::model::{
     ConfigError, CredentialProvider, FileInfo, Freshness, HostInfo, HttpHeaderRules,
     LegacyFileInfo, NewHttpHeader, OnOriginDelete, OriginCondition, OriginConfiguration,
     OriginParameter, OriginRule, OriginType, PrefixConfiguration, PrivateHost, Protocol,
-    StandbyHost, SuffixConfiguration, AWS4_HMAC_SHA256, HOP_BY_HOP, MAX_HOST_INFOS,
+    StandbyHost, SuffixConfiguration, Throttle, AWS4_HMAC_SHA256, HOP_BY_HOP, MAX_HOST_INFOS,
     MAX_NEW_HTTP_HEADERS, MAX_STANDBY_HOSTS,
 };
 use super::wire::*;
@@ -259,6 +259,35 @@ fn validate_parameter(ctx: &Ctx, w: Option<WireParameter>) -> Result<OriginParam
             .transpose()?,
         list_through: parse_bool(ctx, "ListThrough", w.list_through, false)?,
         write_through: parse_bool(ctx, "WriteThrough", w.write_through, false)?,
+        throttle: w
+            .throttle
+            .map(|t| validate_throttle(ctx, t))
+            .transpose()?
+            .unwrap_or_default(),
+    })
+}
+
+fn validate_throttle(ctx: &Ctx, w: WireThrottle) -> Result<Throttle, ConfigError> {
+    fn positive<T: std::str::FromStr + Default + PartialOrd>(
+        ctx: &Ctx,
+        element: &str,
+        value: Option<String>,
+    ) -> Result<Option<T>, ConfigError> {
+        match value.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some(text) => match text.parse::<T>() {
+                Ok(n) if n > T::default() => Ok(Some(n)),
+                _ => Err(ctx.invalid(
+                    &format!("Throttle/{element}"),
+                    format!("{text:?} is not a positive whole number"),
+                )),
+            },
+        }
+    }
+    Ok(Throttle {
+        requests_per_second: positive(ctx, "RequestsPerSecond", w.requests_per_second)?,
+        concurrency: positive(ctx, "Concurrency", w.concurrency)?,
+        bytes_per_second: positive(ctx, "BytesPerSecond", w.bytes_per_second)?,
     })
 }
 

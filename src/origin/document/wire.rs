@@ -68,6 +68,19 @@ pub(super) struct WireParameter {
     pub(super) list_through: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) write_through: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) throttle: Option<WireThrottle>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct WireThrottle {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) requests_per_second: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) concurrency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) bytes_per_second: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -352,6 +365,11 @@ impl WireRule {
                 }),
                 list_through: p.list_through.then(|| "true".to_owned()),
                 write_through: p.write_through.then(|| "true".to_owned()),
+                throttle: (p.throttle != super::Throttle::default()).then(|| WireThrottle {
+                    requests_per_second: p.throttle.requests_per_second.map(|n| n.to_string()),
+                    concurrency: p.throttle.concurrency.map(|n| n.to_string()),
+                    bytes_per_second: p.throttle.bytes_per_second.map(|n| n.to_string()),
+                }),
             }),
             http_standby_code: (!r.standby_status_codes.is_empty()).then(|| WireStandbyCode {
                 status_code: r.standby_status_codes.iter().map(u16::to_string).collect(),

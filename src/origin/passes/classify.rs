@@ -9,7 +9,7 @@ use super::verify::{verify, Verdict};
 use super::walk::{Listed, Pair};
 use crate::error::S3Error;
 use crate::origin::document::{OnOriginDelete, OriginRule};
-use crate::origin::fetch::OriginClient;
+use crate::origin::engine::OriginEngine;
 
 /// The class of a key, what differs (a mismatch or a missing copy), and the bytes hashed.
 pub struct Found {
@@ -55,12 +55,12 @@ pub fn same_as_listed(local: &ObjectMeta, listed: &Listed) -> bool {
 /// key only here, for a verification).
 pub async fn classify(
     kind: PassKind,
-    client: &OriginClient,
+    engine: &OriginEngine,
     rule: &OriginRule,
-    store: &Store,
     bucket: &str,
     pair: &Pair,
 ) -> Result<Option<Found>, S3Error> {
+    let store = engine.store();
     match (&pair.origin, &pair.local) {
         (Some(_), None) => {
             if deleted_here(store, bucket, &pair.key)? {
@@ -79,7 +79,7 @@ pub async fn classify(
             PassKind::Delta if same_as_listed(local, listed) => Ok(Found::plain(Class::Unchanged)),
             PassKind::Delta => Ok(Found::plain(Class::Changed)),
             PassKind::Verify => {
-                let (verdict, hashed) = verify(client, rule, store, bucket, local, listed).await?;
+                let (verdict, hashed) = verify(engine, rule, bucket, local, listed).await?;
                 Ok(Some(match verdict {
                     Verdict::Matches => Found {
                         class: Class::Unchanged,

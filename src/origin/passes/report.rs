@@ -136,21 +136,14 @@ async fn page(cursor: &mut Cursor) -> Result<Vec<Row>, S3Error> {
     let engine = cursor.engine.clone();
     let batch = cursor
         .walk
-        .next_batch(
-            engine.client(),
-            engine.store(),
-            &cursor.bucket,
-            &cursor.config,
-            1000,
-        )
+        .next_batch(&engine, &cursor.bucket, &cursor.config, 1000)
         .await?;
     let mut rows = Vec::with_capacity(batch.len());
     for pair in batch {
         let found = classify(
             PassKind::Delta,
-            engine.client(),
+            &engine,
             &cursor.rule,
-            engine.store(),
             &cursor.bucket,
             &pair,
         )

@@ -76,9 +76,7 @@ async fn drive(
             job.state = BackfillState::Cancelled;
             return Ok(());
         }
-        let batch = walk
-            .next_batch(engine.client(), engine.store(), bucket, &config, batch_size)
-            .await?;
+        let batch = walk.next_batch(engine, bucket, &config, batch_size).await?;
         let Some(last) = batch.last().map(|p| p.key.clone()) else {
             job.state = if job.failed > 0 {
                 BackfillState::CompletedWithFailures
@@ -90,8 +88,7 @@ async fn drive(
         let (kind, rule) = (job.kind, &rule);
         let found: Vec<_> = futures::stream::iter(batch)
             .map(|pair| async move {
-                let found =
-                    classify(kind, engine.client(), rule, engine.store(), bucket, &pair).await;
+                let found = classify(kind, engine, rule, bucket, &pair).await;
                 (pair, found)
             })
             .buffered(job.concurrency)

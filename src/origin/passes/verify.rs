@@ -13,7 +13,7 @@ use super::walk::Listed;
 use crate::auth::sigv4::URI_ENCODE_PATH;
 use crate::error::S3Error;
 use crate::origin::document::{OriginRule, Protocol};
-use crate::origin::fetch::OriginClient;
+use crate::origin::engine::OriginEngine;
 
 /// What the local bytes say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,13 +142,16 @@ async fn hash_local(
     })
 }
 
-/// The size of part `n` of `key` at `rule`'s origin (`HEAD ?partNumber=n`).
+/// The size of part `n` of `key` at `rule`'s origin (`HEAD ?partNumber=n`), asked when
+/// the rule's throttle lets it.
 async fn origin_part_size(
-    client: &OriginClient,
+    engine: &OriginEngine,
+    bucket: &str,
     rule: &OriginRule,
     key: &str,
     n: u32,
 ) -> Result<u64, String> {
+    let _admission = engine.throttle(bucket, rule).admit(true).await;
     let private = rule
         .hosts
         .iter()
@@ -163,7 +166,8 @@ async fn origin_part_size(
         private.host.trim_end_matches('/'),
         percent_encoding::utf8_percent_encode(key, URI_ENCODE_PATH)
     );
-    let response = client
+    let response = engine
+        .client()
         .get_signed(&http::Method::HEAD, &url, private)
         .await?;
     if !response.status().is_success() {
@@ -182,13 +186,13 @@ async fn origin_part_size(
 
 /// Check `local` against what the origin lists of it; the verdict and the bytes read.
 pub async fn verify(
-    client: &OriginClient,
+    engine: &OriginEngine,
     rule: &OriginRule,
-    store: &Store,
     bucket: &str,
     local: &ObjectMeta,
     listed: &Listed,
 ) -> Result<(Verdict, u64), S3Error> {
+    let store = engine.store();
     if local.size != listed.size {
         return Ok((
             Verdict::Differs(format!(
@@ -206,7 +210,7 @@ pub async fn verify(
         Digest::Whole(_) => None,
         Digest::Parts(_, 1) => Some(vec![listed.size]),
         Digest::Parts(..) => {
-            let first = origin_part_size(client, rule, key, 1)
+            let first = origin_part_size(engine, bucket, rule, key, 1)
                 .await
                 .map_err(|why| S3Error::internal("the origin's part size").with_source(why))?;
             Some(uniform(listed.size, first))
@@ -219,7 +223,7 @@ pub async fn verify(
             let mut sizes = Vec::with_capacity(count as usize);
             for n in 1..=count {
                 sizes.push(
-                    origin_part_size(client, rule, key, n)
+                    origin_part_size(engine, bucket, rule, key, n)
                         .await
                         .map_err(|why| {
                             S3Error::internal("the origin's part size").with_source(why)

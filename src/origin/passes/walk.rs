@@ -10,7 +10,7 @@ use storage::{ListQuery, ObjectMeta, Store};
 
 use crate::error::S3Error;
 use crate::origin::document::{OriginConfiguration, OriginRule};
-use crate::origin::fetch::OriginClient;
+use crate::origin::engine::OriginEngine;
 use crate::origin::list::{list_page, OriginEntry, OriginListQuery};
 
 /// One origin object as listed.
@@ -75,10 +75,14 @@ impl Walk {
 
     async fn fill_origin(
         &mut self,
-        client: &OriginClient,
+        engine: &OriginEngine,
+        bucket: &str,
         config: &OriginConfiguration,
     ) -> Result<(), S3Error> {
         while self.origin.is_empty() && !self.origin_done {
+            // A listing is an origin request like any other: the rule's throttle decides
+            // when it goes (after client misses).
+            let _admission = engine.throttle(bucket, &self.rule).admit(true).await;
             let query = OriginListQuery {
                 prefix: &self.prefix,
                 delimiter: None,
@@ -86,9 +90,11 @@ impl Walk {
                 token: self.origin_token.as_deref(),
                 max_keys: PAGE,
             };
-            let page = list_page(client, &self.rule, &query).await.map_err(|why| {
-                S3Error::internal("the origin could not be listed").with_source(why)
-            })?;
+            let page = list_page(engine.client(), &self.rule, &query)
+                .await
+                .map_err(|why| {
+                    S3Error::internal("the origin could not be listed").with_source(why)
+                })?;
             for entry in page.entries {
                 if let OriginEntry::Object {
                     key, size, etag, ..
@@ -139,16 +145,15 @@ impl Walk {
     /// Up to `n` pairs, in key order; empty when both sides are done.
     pub async fn next_batch(
         &mut self,
-        client: &OriginClient,
-        store: &Store,
+        engine: &OriginEngine,
         bucket: &str,
         config: &OriginConfiguration,
         n: usize,
     ) -> Result<Vec<Pair>, S3Error> {
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
-            self.fill_origin(client, config).await?;
-            self.fill_local(store, bucket, config)?;
+            self.fill_origin(engine, bucket, config).await?;
+            self.fill_local(engine.store(), bucket, config)?;
             let origin_key = self.origin.front().map(|(k, _)| k.as_str());
             let local_key = self.local.front().map(|m| m.key.as_str());
             // The smaller key goes first; a key on both sides goes as one pair.

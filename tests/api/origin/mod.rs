@@ -20,6 +20,7 @@ mod passes;
 mod private;
 mod purge;
 mod status;
+mod throttle;
 mod versioning;
 mod write_through;
 

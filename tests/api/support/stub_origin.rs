@@ -45,6 +45,11 @@ pub enum Behavior {
         first: usize,
         gate: Arc<tokio::sync::Notify>,
     },
+    /// 503 with `Retry-After: retry_after` once; from then on, `then`.
+    Busy {
+        retry_after: u64,
+        then: Box<Behavior>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +57,8 @@ pub struct Recorded {
     pub method: String,
     pub path_and_query: String,
     pub headers: http::HeaderMap,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Clone, Default)]
@@ -144,6 +151,7 @@ async fn answer(state: Shared, req: Request) -> Response {
         method: req.method().to_string(),
         path_and_query,
         headers: req.headers().clone(),
+        at: std::time::Instant::now(),
     });
     let behavior = state.routes.lock().expect("lock").get(&path).cloned();
     let head = req.method() == http::Method::HEAD;
@@ -151,6 +159,18 @@ async fn answer(state: Shared, req: Request) -> Response {
     let body = match behavior {
         None => return status(404),
         Some(Behavior::Status(code)) => return status(code),
+        Some(Behavior::Busy { retry_after, then }) => {
+            state
+                .routes
+                .lock()
+                .expect("lock")
+                .insert(path.clone(), *then);
+            return Response::builder()
+                .status(503)
+                .header("retry-after", retry_after.to_string())
+                .body(Body::empty())
+                .expect("response");
+        }
         Some(Behavior::Redirect { status, location }) => {
             return Response::builder()
                 .status(status)
