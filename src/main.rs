@@ -27,7 +27,11 @@ struct Cli {
 enum Command {
     /// Run the server (defaults: ./data, 127.0.0.1:9000, us-east-1).
     Serve(ServeArgs),
-    /// Copy a bucket's origin into it (a backfill job on a running server) and follow it.
+    /// Finish a move off an old store: status (the cut-over verdict), backfill, delta,
+    /// verify, report.
+    Migrate(originstore::cli::migrate::MigrateArgs),
+    /// Copy a bucket's origin into it (a backfill job on a running server) and follow it
+    /// (the same as `migrate backfill`).
     Backfill(originstore::cli::backfill::BackfillArgs),
 }
 
@@ -46,6 +50,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args).await.map(|()| std::process::ExitCode::SUCCESS),
         Command::Backfill(args) => originstore::cli::backfill::run(args).await,
+        Command::Migrate(args) => originstore::cli::migrate::run(args).await,
     }
 }
 

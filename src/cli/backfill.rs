@@ -1,4 +1,5 @@
-//! `originstore backfill BUCKET`: start a bucket's origin backfill on a running server and
+//! `originstore migrate backfill BUCKET` (also `originstore backfill BUCKET`): start a
+//! bucket's origin backfill on a running server and
 //! follow it with a live progress bar (objects, bytes, rate, failures), or `--detach` to
 //! start and return, or `--status` to show the job. Credentials and endpoint come from the
 //! aws CLI's environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL`
@@ -9,11 +10,11 @@
 use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
-use http::{HeaderMap, Method};
+use anyhow::Context;
+use http::Method;
 use serde::Deserialize;
 
-use crate::origin::sign::{sign_origin_request, SigningKeys};
+use super::client::{xml_escape, Client};
 
 #[derive(Debug, clap::Args)]
 pub struct BackfillArgs {
@@ -65,75 +66,18 @@ struct FailureXml {
     reason: String,
 }
 
-struct Client {
-    http: reqwest::Client,
-    endpoint: String,
-    access_key: String,
-    secret_key: String,
-    region: String,
+async fn send(
+    client: &Client,
+    method: Method,
+    bucket: &str,
+    body: String,
+) -> anyhow::Result<String> {
+    client.send(method, bucket, "origin-backfill", body).await
 }
 
-impl Client {
-    fn from_env() -> anyhow::Result<Client> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Ok(Client {
-            http: reqwest::Client::new(),
-            endpoint: var("AWS_ENDPOINT_URL")
-                .unwrap_or_else(|| "http://127.0.0.1:9000".to_owned())
-                .trim_end_matches('/')
-                .to_owned(),
-            access_key: var("AWS_ACCESS_KEY_ID").context("AWS_ACCESS_KEY_ID is not set")?,
-            secret_key: var("AWS_SECRET_ACCESS_KEY").context("AWS_SECRET_ACCESS_KEY is not set")?,
-            region: var("AWS_REGION")
-                .or_else(|| var("AWS_DEFAULT_REGION"))
-                .unwrap_or_else(|| "us-east-1".to_owned()),
-        })
-    }
-
-    async fn send(&self, method: Method, bucket: &str, body: String) -> anyhow::Result<String> {
-        let url = format!("{}/{bucket}?origin-backfill", self.endpoint);
-        let mut headers = HeaderMap::new();
-        let keys = SigningKeys {
-            region: &self.region,
-            access_key: &self.access_key,
-            secret_key: &self.secret_key,
-        };
-        sign_origin_request(
-            &method,
-            &url,
-            &mut headers,
-            &keys,
-            time::OffsetDateTime::now_utc(),
-        )
-        .map_err(|e| anyhow::anyhow!("signing the request: {e}"))?;
-        let response = self
-            .http
-            .request(method, &url)
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .with_context(|| format!("sending to {url}"))?;
-        let status = response.status();
-        let text = response.text().await.context("reading the answer")?;
-        if !status.is_success() {
-            bail!("{url}: {status}: {}", error_message(&text));
-        }
-        Ok(text)
-    }
-
-    async fn status(&self, bucket: &str) -> anyhow::Result<Status> {
-        let text = self.send(Method::GET, bucket, String::new()).await?;
-        quick_xml::de::from_str(&text).context("reading the backfill status")
-    }
-}
-
-/// `Code: Message` of an S3 error document, or the text as it came.
-fn error_message(text: &str) -> String {
-    match crate::xml::ErrorDocument::parse(text.as_bytes()) {
-        Some(e) if !e.code.is_empty() => format!("{}: {}", e.code, e.message),
-        _ => text.to_owned(),
-    }
+async fn fetch_status(client: &Client, bucket: &str) -> anyhow::Result<Status> {
+    let text = send(client, Method::GET, bucket, String::new()).await?;
+    quick_xml::de::from_str(&text).context("reading the backfill status")
 }
 
 pub async fn run(args: BackfillArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -151,24 +95,18 @@ pub async fn run(args: BackfillArgs) -> anyhow::Result<std::process::ExitCode> {
             xml_escape(&args.prefix),
             args.concurrency
         );
-        client.send(Method::PUT, &args.bucket, body).await?;
+        send(&client, Method::PUT, &args.bucket, body).await?;
         if args.detach {
             println!("backfill of {} started", args.bucket);
             return Ok(std::process::ExitCode::SUCCESS);
         }
     }
     let status = if args.status {
-        client.status(&args.bucket).await?
+        fetch_status(&client, &args.bucket).await?
     } else {
         follow(&client, &args.bucket).await?
     };
     Ok(report(&status))
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn progress_line(s: &Status, rate: f64) -> String {
@@ -197,7 +135,7 @@ async fn follow(client: &Client, bucket: &str) -> anyhow::Result<Status> {
     }
     let mut last_line = Instant::now();
     loop {
-        let status = client.status(bucket).await?;
+        let status = fetch_status(client, bucket).await?;
         let done = status.filled + status.already_local + status.failed;
         let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
         let line = progress_line(&status, rate);

@@ -1,4 +1,7 @@
 //! Client subcommands of the `originstore` binary, which talk to a running server with the
-//! aws CLI's credentials and endpoint environment.
+//! aws CLI's credentials and endpoint environment (`client`): `migrate` (status, backfill,
+//! delta, verify, report) and its `backfill`.
 
 pub mod backfill;
+mod client;
+pub mod migrate;

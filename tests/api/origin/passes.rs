@@ -432,3 +432,91 @@ async fn a_pass_killed_mid_way_resumes_with_exact_totals() {
         assert_eq!(got, format!("body {i}"));
     }
 }
+
+/// The whole move from a shell with `originstore migrate`: the verdict is NotReady (exit 1)
+/// until delta passes ran until clean and a verification proved every copy (exit 0 each),
+/// then Ready (exit 0); the report lands in a file; a mistake is a clear error.
+#[tokio::test]
+async fn a_migration_from_the_shell() {
+    use crate::support::server::ACCESS_KEY;
+    let (origin, node) = origin_and_node().await;
+    for i in 0..30 {
+        origin
+            .put("source", &format!("s/{i:02}"), format!("shell {i}"))
+            .await;
+    }
+    let endpoint = node.endpoint();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report_file = dir.path().join("report.jsonl");
+    let report_arg = report_file.to_string_lossy().into_owned();
+    let run = move |args: Vec<String>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_originstore"));
+        cmd.arg("migrate")
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_REGION", "us-east-1");
+        let out = cmd.output().expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let steps = vec![
+        args(&["status", BUCKET]),
+        args(&["delta", BUCKET, "--until-clean"]),
+        args(&["verify", BUCKET]),
+        args(&["status", BUCKET]),
+        args(&[
+            "report",
+            BUCKET,
+            "--format",
+            "jsonl",
+            "--output",
+            &report_arg,
+        ]),
+        args(&["delta", "nowhere"]),
+    ];
+    let outs = tokio::task::spawn_blocking(move || steps.into_iter().map(run).collect::<Vec<_>>())
+        .await
+        .expect("joined");
+    let (code, out, err) = &outs[0];
+    assert_eq!(*code, Some(1), "{out}{err}");
+    assert!(out.contains("cut-over: NotReady"), "{out}");
+    assert!(out.contains("no delta pass has run"), "{out}");
+    let (code, out, err) = &outs[1];
+    assert_eq!(*code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("delta pass 1: Completed: 30 keys (30 New)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("delta pass 2: Completed: 30 keys (30 Unchanged)"),
+        "{out}"
+    );
+    let (code, out, err) = &outs[2];
+    assert_eq!(*code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("verify pass 1: Completed: 30 keys (30 Unchanged)"),
+        "{out}"
+    );
+    let (code, out, err) = &outs[3];
+    assert_eq!(*code, Some(0), "{out}{err}");
+    assert!(out.contains("cut-over: Ready"), "{out}");
+    let (code, out, err) = &outs[4];
+    assert_eq!(*code, Some(0), "{out}{err}");
+    let report = std::fs::read_to_string(&report_file).expect("the report file");
+    assert_eq!(report.lines().count(), 30, "{report}");
+    assert!(
+        report
+            .lines()
+            .all(|l| l.contains(r#""state":"copied","#) && l.contains(r#""verified":"yes""#)),
+        "{report}"
+    );
+    let (code, out, err) = &outs[5];
+    assert_eq!(*code, Some(1), "{out}{err}");
+    assert!(err.contains("NoSuchBucket"), "{err}");
+}
