@@ -44,6 +44,9 @@ impl Backfills {
                 "A List backfill needs a rule whose hosts are S3-compatible (PrivateHost) and that does not rewrite keys; use a Manifest",
             ));
         }
+        if let BackfillSource::Manifest { key } = &request.source {
+            check_manifest(self.engine.store(), bucket, key).await?;
+        }
         let running = self.running().contains_key(bucket)
             || self
                 .jobs
@@ -129,4 +132,35 @@ impl Backfills {
             backfills.running().remove(&bucket);
         });
     }
+}
+
+/// A manifest must exist and read as text (one key per line): checked before a job starts,
+/// so a mistake is the request's error, not a failed job's.
+async fn check_manifest(store: &storage::Store, bucket: &str, key: &str) -> Result<(), S3Error> {
+    use futures::StreamExt as _;
+    let (_, mut reader) = match store.get_object(bucket, key, None) {
+        Ok(found) => found,
+        Err(storage::Error::NoSuchKey) => {
+            return Err(S3Error::invalid_argument(format!(
+                "Backfill/ManifestKey {key:?}: the bucket has no such object"
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The first piece decides: text is UTF-8 without NUL bytes (a piece may end inside a
+    // character).
+    if let Some(piece) = reader.next().await {
+        let piece = piece.map_err(S3Error::internal)?;
+        let head = &piece[..piece.len().min(64 * 1024)];
+        let text = match std::str::from_utf8(head) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
+        };
+        if !text || head.contains(&0) {
+            return Err(S3Error::invalid_argument(format!(
+                "Backfill/ManifestKey {key:?} is not text: a manifest has one key per line"
+            )));
+        }
+    }
+    Ok(())
 }
