@@ -160,7 +160,8 @@ async fn a_manifest_backfill_one_job_at_a_time_cancel_and_a_joining_get() {
     assert_eq!(origin.count("/m/1"), 0, "a key deleted here is not pulled");
 
     // A manifest that is missing or not text is the request's error: no job starts.
-    s.put("site", "binary.bin", vec![0u8, 159, 146, 150, 0, 1]).await;
+    s.put("site", "binary.bin", vec![0u8, 159, 146, 150, 0, 1])
+        .await;
     for key in ["no-such-manifest.txt", "binary.bin"] {
         let start = format!(
             "<Backfill><Source>Manifest</Source><ManifestKey>{key}</ManifestKey></Backfill>"
@@ -174,7 +175,11 @@ async fn a_manifest_backfill_one_job_at_a_time_cancel_and_a_joining_get() {
         assert!(text.contains(key), "{text}");
     }
     let text = finished(&s, "site").await;
-    assert_eq!(field(&text, "State"), "CompletedWithFailures", "the last job stays");
+    assert_eq!(
+        field(&text, "State"),
+        "CompletedWithFailures",
+        "the last job stays"
+    );
 
     // A slow job: a second start is refused; a cancel ends it.
     for i in 0..40 {

@@ -520,3 +520,91 @@ async fn a_migration_from_the_shell() {
     assert_eq!(*code, Some(1), "{out}{err}");
     assert!(err.contains("NoSuchBucket"), "{err}");
 }
+
+/// The old store is another implementation: moto's S3 server. Its multipart ETags (parts of
+/// uneven sizes) are proven over the local bytes; its changes are reconciled; the verdict
+/// follows.
+#[tokio::test]
+async fn moving_off_a_peer_s3_server() {
+    use crate::support::moto::{Moto, KEYS};
+    let moto = tokio::task::spawn_blocking(Moto::start)
+        .await
+        .expect("moto");
+    let old = moto.client();
+    old.create_bucket()
+        .bucket("old")
+        .send()
+        .await
+        .expect("bucket at moto");
+    for i in 0..60 {
+        old.put_object()
+            .bucket("old")
+            .key(format!("p/{i:02}"))
+            .body(format!("peer {i}").into_bytes().into())
+            .send()
+            .await
+            .expect("put at moto");
+    }
+    let parts = [pattern(3000, 1), pattern(2000, 2), pattern(500, 3)];
+    crate::cluster::upload_in_parts(&old, "old", "mp/uneven", &parts).await;
+    let node = TestServer::with_bucket(BUCKET).await;
+    let mut rule = Rule::mirror("");
+    rule.host_info = format!(
+        "<PrivateHost><Host>{}/old</Host><CredentialProvider>\
+         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
+         <SecretId>{}</SecretId><SecretKey>{}</SecretKey></CredentialProvider></PrivateHost>",
+        moto.addr, KEYS.0, KEYS.1
+    );
+    let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+
+    let first = run_pass(&node, "delta", "").await;
+    assert_eq!(count(&first, "New"), 61, "{first}");
+    let verified = run_pass(&node, "verify", "").await;
+    assert!(verified.contains("<Clean>true</Clean>"), "{verified}");
+    assert_eq!(count(&verified, "Unchanged"), 61, "{verified}");
+    assert_eq!(node.get_bytes(BUCKET, "mp/uneven").await, parts.concat());
+
+    // The peer changes: three overwritten, two deleted (kept here: no OnOriginDelete), one new.
+    for i in 0..3 {
+        old.put_object()
+            .bucket("old")
+            .key(format!("p/{i:02}"))
+            .body(format!("peer again {i}").into_bytes().into())
+            .send()
+            .await
+            .expect("overwrite at moto");
+    }
+    for i in 50..52 {
+        old.delete_object()
+            .bucket("old")
+            .key(format!("p/{i:02}"))
+            .send()
+            .await
+            .expect("delete at moto");
+    }
+    old.put_object()
+        .bucket("old")
+        .key("p/99")
+        .body(b"late".to_vec().into())
+        .send()
+        .await
+        .expect("add at moto");
+    let second = run_pass(&node, "delta", "").await;
+    assert_eq!(count(&second, "Changed"), 3, "{second}");
+    assert_eq!(count(&second, "New"), 1, "{second}");
+    assert_eq!(count(&second, "GoneKept"), 2, "{second}");
+    assert_eq!(node.get_bytes(BUCKET, "p/01").await, b"peer again 1");
+    assert!(verdict(&node).await.contains("<Verdict>NotReady</Verdict>"));
+    let third = run_pass(&node, "delta", "").await;
+    assert!(third.contains("<Clean>true</Clean>"), "{third}");
+    let verified = run_pass(&node, "verify", "").await;
+    assert!(verified.contains("<Clean>true</Clean>"), "{verified}");
+    let status = verdict(&node).await;
+    assert!(status.contains("<Verdict>Ready</Verdict>"), "{status}");
+}
