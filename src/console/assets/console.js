@@ -397,13 +397,40 @@ async function migration() {
     const state = text(backfill, "State");
     $("backfill-progress").value = state === "Running" ? (listed ? Math.round((100 * done) / listed) : 0) : 100;
     $("backfill-state").textContent = `${state}: ${text(backfill, "Filled")} filled, ${text(backfill, "AlreadyLocal")} already local, ${text(backfill, "Failed")} failed`
-      + (state === "Completed" ? " — safe to cut over" : "");
+      + (state === "Completed" ? " — every listed key is here" : "");
     const failures = $("backfill-failures");
     failures.replaceChildren();
     for (const f of backfill.getElementsByTagName("Failure")) {
       const li = document.createElement("li"); li.textContent = `${text(f, "Key")}: ${text(f, "Reason")}`; failures.append(li);
     }
   }
+  for (const [element, id] of [["Delta", "delta-state"], ["Verify", "verify-state"]]) {
+    const pass = [...doc.documentElement.children].find((c) => c.tagName === element);
+    $(id).textContent = pass
+      ? `${element === "Delta" ? "Delta pass" : "Verification"} ${text(pass, "State")}${text(pass, "Clean") === "true" ? " (clean)" : ""}: `
+        + [...pass.getElementsByTagName("Count")].map((c) => `${text(c, "Keys")} ${text(c, "Class")}`).join(", ")
+        + `, ${text(pass, "Pulled")} pulled, ${text(pass, "Failed")} failed`
+      : "";
+    if (element === "Verify") {
+      const list = $("verify-mismatches");
+      list.replaceChildren();
+      for (const m of pass ? pass.getElementsByTagName("Mismatch") : []) {
+        const li = document.createElement("li"); li.textContent = `${text(m, "Key")}: ${text(m, "Differs")}`; list.append(li);
+      }
+    }
+  }
+  const cutover = doc.getElementsByTagName("Cutover")[0];
+  $("cutover-verdict").textContent = cutover ? text(cutover, "Verdict") : "";
+  const reasons = $("cutover-reasons");
+  reasons.replaceChildren();
+  for (const r of cutover ? cutover.getElementsByTagName("Reason") : []) {
+    const li = document.createElement("li"); li.textContent = r.textContent; reasons.append(li);
+  }
+}
+
+async function startPass(kind, body) {
+  try { await s3("PUT", `/${bucket}?origin-${kind}`, { body }); say(`${kind === "delta" ? "Delta pass" : "Verification"} started`, true); await migration(); }
+  catch (err) { say(err.message); }
 }
 
 function drawChart() {
@@ -484,6 +511,9 @@ async function init() {
     try { await s3("PUT", `/${bucket}?origin-backfill`, { body }); say("Backfill started", true); await migration(); }
     catch (err) { say(err.message); }
   });
+  $("delta-start").addEventListener("click", () => startPass("delta", "<Delta/>"));
+  $("verify-start").addEventListener("click", () => startPass("verify", "<Verify/>"));
+  $("verify-repair").addEventListener("click", () => startPass("verify", "<Verify><Repair>true</Repair></Verify>"));
   $("backfill-cancel").addEventListener("click", async () => {
     try { await s3("DELETE", `/${bucket}?origin-backfill`); await migration(); } catch (err) { say(err.message); }
   });

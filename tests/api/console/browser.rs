@@ -595,7 +595,7 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
     until(
         &browser,
         "the backfill completed",
-        "document.getElementById('backfill-state').textContent.includes('safe to cut over')",
+        "document.getElementById('backfill-state').textContent.includes('Completed')",
     )
     .await;
     until(
@@ -617,5 +617,21 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
             .is_some_and(|t| t.contains("9 filled, 1 already local")),
         "{text}"
     );
+    // A backfill is not the cut-over: the verdict says what is missing. A plain HTTP
+    // origin cannot be listed: a delta pass is refused with the server's reason.
+    until(
+        &browser,
+        "the cut-over verdict",
+        "document.getElementById('cutover-verdict').textContent === 'NotReady' \
+         && document.getElementById('cutover-reasons').textContent.includes('no delta pass has run')",
+    )
+    .await;
+    click(&browser, Locator::Id("delta-start")).await;
+    until(
+        &browser,
+        "the refused delta pass",
+        "document.getElementById('message').textContent.includes('S3-compatible')",
+    )
+    .await;
     browser.close().await.expect("close");
 }
