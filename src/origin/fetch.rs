@@ -327,13 +327,24 @@ impl OriginClient {
         url: &str,
         private: &super::document::PrivateHost,
     ) -> Result<reqwest::Response, String> {
+        self.signed_with(method, url, private, HeaderMap::new())
+            .await
+    }
+
+    /// [`OriginClient::get_signed`] with `headers` (signed too).
+    pub async fn signed_with(
+        &self,
+        method: &Method,
+        url: &str,
+        private: &super::document::PrivateHost,
+        mut headers: HeaderMap,
+    ) -> Result<reqwest::Response, String> {
         let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
         if let Some(ip) = forbidden_address(&self.deny, &parsed) {
             return Err(format!(
                 "{url}: address {ip} is forbidden by the server's network policy"
             ));
         }
-        let mut headers = HeaderMap::new();
         let c = &private.credentials;
         super::sign::sign_origin_request(
             method,

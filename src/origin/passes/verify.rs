@@ -3,7 +3,9 @@
 //! (`-N`) for a multipart one, cut at the origin's part size (asked with
 //! `HEAD ?partNumber=1`; when the uniform cut does not match, every part's size is asked,
 //! since a client may upload parts of different sizes). The size is compared first. An ETag
-//! that is no digest (an encrypted object, another store's scheme) cannot be compared.
+//! that is no digest (an encrypted object, another store's scheme) is replaced by the
+//! origin's full-object `x-amz-checksum-*` when it keeps one; else the copy cannot be
+//! verified.
 
 use futures::StreamExt as _;
 use md5::{Digest as _, Md5};
@@ -142,15 +144,16 @@ async fn hash_local(
     })
 }
 
-/// The size of part `n` of `key` at `rule`'s origin (`HEAD ?partNumber=n`), asked when
-/// the rule's throttle lets it.
-async fn origin_part_size(
+/// `HEAD` of `key` at `rule`'s origin (`query` appended, `headers` sent), when the rule's
+/// throttle lets it; the answer's headers.
+async fn origin_head(
     engine: &OriginEngine,
     bucket: &str,
     rule: &OriginRule,
     key: &str,
-    n: u32,
-) -> Result<u64, String> {
+    query: &str,
+    headers: http::HeaderMap,
+) -> Result<http::HeaderMap, String> {
     let _admission = engine.throttle(bucket, rule).admit(true).await;
     let private = rule
         .hosts
@@ -161,23 +164,45 @@ async fn origin_part_size(
         Protocol::Https => "https",
         Protocol::Http | Protocol::Follow => "http",
     };
-    let url = format!(
-        "{scheme}://{}/{}?partNumber={n}",
+    let mut url = format!(
+        "{scheme}://{}/{}",
         private.host.trim_end_matches('/'),
         percent_encoding::utf8_percent_encode(key, URI_ENCODE_PATH)
     );
+    if !query.is_empty() {
+        url = format!("{url}?{query}");
+    }
     let response = engine
         .client()
-        .get_signed(&http::Method::HEAD, &url, private)
+        .signed_with(&http::Method::HEAD, &url, private, headers)
         .await?;
     if !response.status().is_success() {
         return Err(format!(
-            "the origin answered {} to HEAD ?partNumber={n}",
+            "the origin answered {} to HEAD {key}?{query}",
             response.status()
         ));
     }
-    response
-        .headers()
+    Ok(response.headers().clone())
+}
+
+/// The size of part `n` of `key` at `rule`'s origin (`HEAD ?partNumber=n`).
+async fn origin_part_size(
+    engine: &OriginEngine,
+    bucket: &str,
+    rule: &OriginRule,
+    key: &str,
+    n: u32,
+) -> Result<u64, String> {
+    let headers = origin_head(
+        engine,
+        bucket,
+        rule,
+        key,
+        &format!("partNumber={n}"),
+        http::HeaderMap::new(),
+    )
+    .await?;
+    headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
@@ -203,7 +228,8 @@ pub async fn verify(
         ));
     }
     let Some(expected) = parse_etag(&listed.etag) else {
-        return Ok((Verdict::Unverifiable, 0));
+        // No digest in the ETag: the origin's full-object checksum, if it keeps one.
+        return by_checksum(engine, rule, bucket, local).await;
     };
     let key = local.key.as_str();
     let sizes = match expected {
@@ -242,6 +268,70 @@ pub async fn verify(
             "ETag: {} over the local bytes, {} at the origin",
             show(got),
             listed.etag.trim_matches('"')
+        ))
+    };
+    Ok((verdict, read))
+}
+
+/// The checksum algorithms S3 keeps of a whole object, strongest first.
+const CHECKSUMS: [storage::ChecksumAlgorithm; 5] = [
+    storage::ChecksumAlgorithm::Sha256,
+    storage::ChecksumAlgorithm::Sha1,
+    storage::ChecksumAlgorithm::Crc64Nvme,
+    storage::ChecksumAlgorithm::Crc32c,
+    storage::ChecksumAlgorithm::Crc32,
+];
+
+/// Verify `local` by the full-object checksum the origin answers a `HEAD` with (asked with
+/// `x-amz-checksum-mode: ENABLED`); unverifiable when it keeps none (or only a composite
+/// one, which needs the part layout).
+async fn by_checksum(
+    engine: &OriginEngine,
+    rule: &OriginRule,
+    bucket: &str,
+    local: &ObjectMeta,
+) -> Result<(Verdict, u64), S3Error> {
+    use base64::Engine as _;
+    let mut ask = http::HeaderMap::new();
+    ask.insert(
+        "x-amz-checksum-mode",
+        http::HeaderValue::from_static("ENABLED"),
+    );
+    let headers = origin_head(engine, bucket, rule, &local.key, "", ask)
+        .await
+        .map_err(|why| S3Error::internal("the origin's checksum").with_source(why))?;
+    let composite = headers
+        .get("x-amz-checksum-type")
+        .is_some_and(|t| t.as_bytes().eq_ignore_ascii_case(b"COMPOSITE"));
+    let found = CHECKSUMS.iter().find_map(|algorithm| {
+        let value = headers.get(algorithm.header_name())?.to_str().ok()?;
+        if composite || value.contains('-') {
+            return None;
+        }
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .ok()?;
+        Some((*algorithm, raw, value.to_owned()))
+    });
+    let Some((algorithm, expected, shown)) = found else {
+        return Ok((Verdict::Unverifiable, 0));
+    };
+    let (_, mut reader) = engine.store().get_object(bucket, &local.key, None)?;
+    let mut hasher = storage::Checksummer::new(algorithm);
+    let mut read = 0u64;
+    while let Some(chunk) = reader.next().await {
+        let chunk = chunk.map_err(S3Error::internal)?;
+        read += chunk.len() as u64;
+        hasher.update(&chunk);
+    }
+    let got = hasher.finish();
+    let verdict = if got == expected {
+        Verdict::Matches
+    } else {
+        Verdict::Differs(format!(
+            "{}: {} over the local bytes, {shown} at the origin",
+            algorithm.header_name(),
+            base64::engine::general_purpose::STANDARD.encode(&got)
         ))
     };
     Ok((verdict, read))

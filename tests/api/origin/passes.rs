@@ -320,9 +320,20 @@ async fn bad_requests_start_nothing() {
         refused("/site?origin-verify", "").await,
         (409, "OperationAborted".to_owned())
     );
-    assert!(wait_pass(&node, "delta")
-        .await
-        .contains("<State>Completed</State>"));
+    // A running pass is cancelled after its current batch.
+    let resp = node
+        .send_signed(http::Method::DELETE, "/site?origin-delta")
+        .await;
+    assert_eq!(resp.status(), 204);
+    let cancelled = wait_pass(&node, "delta").await;
+    assert!(
+        cancelled.contains("<State>Cancelled</State>"),
+        "{cancelled}"
+    );
+    assert!(count(&cancelled, "New") < 400, "{cancelled}");
+    // Then the next one may start; it finishes the job.
+    let done = run_pass(&node, "delta", "").await;
+    assert!(done.contains("<State>Completed</State>"), "{done}");
 }
 
 /// kill -9 of the real server in the middle of a delta pass: restarted on its data
@@ -607,4 +618,78 @@ async fn moving_off_a_peer_s3_server() {
     assert!(verified.contains("<Clean>true</Clean>"), "{verified}");
     let status = verdict(&node).await;
     assert!(status.contains("<Verdict>Ready</Verdict>"), "{status}");
+}
+
+/// An origin whose ETags are no digests (an encrypted object, another store's scheme): a
+/// verification proves the copy by the origin's full-object `x-amz-checksum-*` instead,
+/// and calls a copy it has no way to prove unverifiable, never proven.
+#[tokio::test]
+async fn a_copy_is_proven_by_the_origins_checksum_when_its_etag_is_no_digest() {
+    use crate::support::stub_origin::{Behavior, StubOrigin};
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let origin = StubOrigin::start().await;
+    let data = pattern(50_000, 8);
+    let sha256 = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&data));
+    let listing = |etag_a: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>legacy</Name>\
+             <IsTruncated>false</IsTruncated>\
+             <Contents><Key>enc.bin</Key><ETag>\"{etag_a}\"</ETag><Size>50000</Size>\
+             <LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>\
+             <Contents><Key>plain.bin</Key><ETag>\"kms-0002\"</ETag><Size>5</Size>\
+             <LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>\
+             </ListBucketResult>"
+        )
+    };
+    origin.route(
+        "/legacy/",
+        Behavior::Ok {
+            body: listing("kms-0001").into_bytes(),
+            headers: vec![("content-type", "application/xml".into())],
+        },
+    );
+    let object = |checksum: &str| Behavior::Ok {
+        body: data.clone(),
+        headers: vec![
+            ("etag", "\"kms-0001\"".into()),
+            ("x-amz-checksum-sha256", checksum.to_owned()),
+        ],
+    };
+    origin.route("/legacy/enc.bin", object(&sha256));
+    origin.route(
+        "/legacy/plain.bin",
+        Behavior::Ok {
+            body: b"hello".to_vec(),
+            headers: vec![("etag", "\"kms-0002\"".into())],
+        },
+    );
+    let node = TestServer::with_bucket(BUCKET).await;
+    let mut rule = Rule::mirror("");
+    rule.host_info = format!(
+        "<PrivateHost><Host>{}/legacy</Host><CredentialProvider>\
+         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
+         <SecretId>AK</SecretId><SecretKey>SK</SecretKey></CredentialProvider></PrivateHost>",
+        origin.host()
+    );
+    let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    let filled = run_pass(&node, "delta", "").await;
+    assert_eq!(count(&filled, "New"), 2, "{filled}");
+    let verified = run_pass(&node, "verify", "").await;
+    assert_eq!(count(&verified, "Unchanged"), 1, "{verified}");
+    assert_eq!(count(&verified, "Unverifiable"), 1, "{verified}");
+    // The origin's checksum no longer matches the copy: a mismatch, named.
+    origin.route(
+        "/legacy/enc.bin",
+        object("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+    );
+    let found = run_pass(&node, "verify", "").await;
+    assert_eq!(count(&found, "Mismatch"), 1, "{found}");
+    assert!(found.contains("<Differs>x-amz-checksum-sha256:"), "{found}");
 }
