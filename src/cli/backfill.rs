@@ -7,7 +7,6 @@
 //!
 //! Exit status 0 only when the job completed without failures (safe to cut over).
 
-use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -15,6 +14,7 @@ use http::Method;
 use serde::Deserialize;
 
 use super::client::{xml_escape, Client};
+use super::progress::Progress;
 
 #[derive(Debug, clap::Args)]
 pub struct BackfillArgs {
@@ -124,29 +124,14 @@ fn progress_line(s: &Status, rate: f64) -> String {
 /// seconds otherwise.
 async fn follow(client: &Client, bucket: &str) -> anyhow::Result<Status> {
     let started = Instant::now();
-    let terminal = std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::new_spinner();
-    if terminal {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-    }
-    let mut last_line = Instant::now();
+    let mut progress = Progress::start();
     loop {
         let status = fetch_status(client, bucket).await?;
         let done = status.filled + status.already_local + status.failed;
         let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
-        let line = progress_line(&status, rate);
-        if terminal {
-            bar.set_message(line);
-        } else if last_line.elapsed() >= Duration::from_secs(2) || status.state != "Running" {
-            eprintln!("{line}");
-            last_line = Instant::now();
-        }
-        if status.state != "Running" {
-            bar.finish_and_clear();
+        let ended = status.state != "Running";
+        progress.show(progress_line(&status, rate), ended);
+        if ended {
             return Ok(status);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -9,7 +9,6 @@
 //! - `verify --repair` pulls again every key whose copy does not match.
 //! - `report` streams every key's state to stdout (or `--output`), as CSV or JSON Lines.
 
-use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -20,6 +19,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::backfill::BackfillArgs;
 use super::client::{xml_escape, Client};
+use super::progress::Progress;
 
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
@@ -289,16 +289,7 @@ async fn follow(
     expected: Option<u64>,
 ) -> anyhow::Result<PassStatus> {
     let started = Instant::now();
-    let terminal = std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::new_spinner();
-    if terminal {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-    }
-    let mut last_line = Instant::now();
+    let mut progress = Progress::start();
     loop {
         let status = fetch(client, kind, bucket)
             .await?
@@ -318,14 +309,9 @@ async fn follow(
             status.pulled,
             (status.bytes + status.hashed_bytes) as f64 / (1024.0 * 1024.0),
         );
-        if terminal {
-            bar.set_message(line);
-        } else if last_line.elapsed() >= Duration::from_secs(2) || status.state != "Running" {
-            eprintln!("{line}");
-            last_line = Instant::now();
-        }
-        if status.state != "Running" {
-            bar.finish_and_clear();
+        let ended = status.state != "Running";
+        progress.show(line, ended);
+        if ended {
             return Ok(status);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -5,3 +5,4 @@
 pub mod backfill;
 mod client;
 pub mod migrate;
+mod progress;

@@ -44,17 +44,7 @@ pub struct BackfillRequest {
 impl BackfillRequest {
     pub fn parse(body: &[u8]) -> Result<BackfillRequest, S3Error> {
         let doc: BackfillXml = xml::from_xml_document(body, "Backfill")?;
-        let concurrency = match doc.concurrency.as_deref().map(str::trim) {
-            None => 8,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => n,
-                _ => {
-                    return Err(S3Error::invalid_argument(format!(
-                        "Backfill/Concurrency must be 1 to {MAX_CONCURRENCY}"
-                    )))
-                }
-            },
-        };
+        let concurrency = parse_concurrency("Backfill", doc.concurrency.as_deref())?;
         let source = match (doc.source.as_deref().map(str::trim), doc.manifest_key) {
             (None | Some("List"), None) => BackfillSource::List,
             (Some("Manifest"), Some(key)) if !key.is_empty() => BackfillSource::Manifest { key },
@@ -79,6 +69,19 @@ impl BackfillRequest {
             concurrency,
             source,
         })
+    }
+}
+
+/// A migration job's `Concurrency` (in `<element>`): 1 to 64, 8 when absent.
+pub fn parse_concurrency(element: &str, text: Option<&str>) -> Result<usize, S3Error> {
+    match text.map(str::trim) {
+        None => Ok(8),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+            _ => Err(S3Error::invalid_argument(format!(
+                "{element}/Concurrency must be 1 to {MAX_CONCURRENCY}"
+            ))),
+        },
     }
 }
 

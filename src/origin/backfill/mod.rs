@@ -19,8 +19,8 @@ mod jobs;
 mod runner;
 
 pub use document::{
-    now_ns, time_of, BackfillJob, BackfillRequest, BackfillSource, BackfillState, BackfillStatus,
-    Failure,
+    now_ns, parse_concurrency, time_of, BackfillJob, BackfillRequest, BackfillSource,
+    BackfillState, BackfillStatus, Failure,
 };
 pub use jobs::Backfills;
 pub use runner::listable_rule;

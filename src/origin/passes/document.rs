@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::S3Error;
-use crate::origin::backfill::BackfillState;
+use crate::origin::backfill::{parse_concurrency, BackfillState};
 use crate::xml;
 
 /// The bucket settings holding the last pass of each kind.
@@ -16,7 +16,6 @@ pub const VERIFY_SETTING: &str = "origin-verify";
 /// Failures and mismatches kept in the status (the counts are exact; the lists are the
 /// first ones).
 pub const MAX_LISTED: usize = 1000;
-const MAX_CONCURRENCY: usize = 64;
 
 /// Which pass.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,17 +116,7 @@ impl PassRequest {
             xml::from_xml_document(body, kind.element())?
         };
         let element = kind.element();
-        let concurrency = match doc.concurrency.as_deref().map(str::trim) {
-            None => 8,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => n,
-                _ => {
-                    return Err(S3Error::invalid_argument(format!(
-                        "{element}/Concurrency must be 1 to {MAX_CONCURRENCY}"
-                    )))
-                }
-            },
-        };
+        let concurrency = parse_concurrency(element, doc.concurrency.as_deref())?;
         let repair = match doc.repair.as_deref().map(str::trim) {
             None | Some("false") => false,
             Some("true") if kind == PassKind::Verify => true,

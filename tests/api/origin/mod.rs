@@ -66,13 +66,24 @@ impl<'a> Rule<'a> {
 /// A `PrivateHost` (path style) naming `bucket` of `upstream`, signed with the first test
 /// user's access key and `secret`.
 pub(crate) fn private_host(upstream: &TestServer, bucket: &str, secret: &str) -> String {
-    format!(
-        "<PrivateHost><Host>{}/{bucket}</Host><CredentialProvider>\
-         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
-         <Region>us-east-1</Region><SecretId>{}</SecretId><SecretKey>{secret}</SecretKey>\
-         </CredentialProvider></PrivateHost>",
+    private_host_at(
         upstream.addr,
-        crate::support::server::ACCESS_KEY
+        bucket,
+        (crate::support::server::ACCESS_KEY, secret),
+    )
+}
+
+/// A `PrivateHost` (path style) naming `bucket` at `host`, signed with `keys`.
+pub(crate) fn private_host_at(
+    host: impl std::fmt::Display,
+    bucket: &str,
+    (id, secret): (&str, &str),
+) -> String {
+    format!(
+        "<PrivateHost><Host>{host}/{bucket}</Host><CredentialProvider>\
+         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm>\
+         <Region>us-east-1</Region><SecretId>{id}</SecretId><SecretKey>{secret}</SecretKey>\
+         </CredentialProvider></PrivateHost>"
     )
 }
 

@@ -560,12 +560,7 @@ async fn moving_off_a_peer_s3_server() {
     crate::cluster::upload_in_parts(&old, "old", "mp/uneven", &parts).await;
     let node = TestServer::with_bucket(BUCKET).await;
     let mut rule = Rule::mirror("");
-    rule.host_info = format!(
-        "<PrivateHost><Host>{}/old</Host><CredentialProvider>\
-         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
-         <SecretId>{}</SecretId><SecretKey>{}</SecretKey></CredentialProvider></PrivateHost>",
-        moto.addr, KEYS.0, KEYS.1
-    );
+    rule.host_info = super::private_host_at(moto.addr, "old", KEYS);
     let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
     assert_eq!(
         resp.status(),
@@ -666,12 +661,7 @@ async fn a_copy_is_proven_by_the_origins_checksum_when_its_etag_is_no_digest() {
     );
     let node = TestServer::with_bucket(BUCKET).await;
     let mut rule = Rule::mirror("");
-    rule.host_info = format!(
-        "<PrivateHost><Host>{}/legacy</Host><CredentialProvider>\
-         <AuthorizationAlgorithm>AWS4-HMAC-SHA256</AuthorizationAlgorithm><Region>us-east-1</Region>\
-         <SecretId>AK</SecretId><SecretKey>SK</SecretKey></CredentialProvider></PrivateHost>",
-        origin.host()
-    );
+    rule.host_info = super::private_host_at(origin.host(), "legacy", ("AK", "SK"));
     let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
     assert_eq!(
         resp.status(),
