@@ -65,6 +65,8 @@ struct FileConfig {
     inline_max_bytes: Option<usize>,
     /// The metadata store's page cache, in bytes.
     meta_cache_bytes: Option<u64>,
+    /// Blob files written with O_DIRECT.
+    direct_writes: Option<bool>,
     /// The `[origin]` section: limits and policy of origin-pull.
     #[serde(default)]
     origin: OriginSettings,
@@ -339,6 +341,9 @@ impl Config {
         }
         if let Some(bytes) = file.meta_cache_bytes {
             config.storage.meta_cache_bytes = bytes;
+        }
+        if let Some(direct) = file.direct_writes {
+            config.storage.direct_writes = direct;
         }
         match file.lifecycle_day_secs {
             Some(0) => bail!("lifecycle_day_secs must be at least 1"),
