@@ -154,7 +154,7 @@ fn write_at(
 ) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt as _;
     let head_len = buf.len() / DIRECT_ALIGN * DIRECT_ALIGN;
-    let head = match direct.filter(|_| offset.is_multiple_of(DIRECT_ALIGN as u64)) {
+    let head = match direct.filter(|_| offset % DIRECT_ALIGN as u64 == 0) {
         Some((direct, staging)) if head_len > 0 => match staging.window(head_len) {
             Some(window) => {
                 window.copy_from_slice(&buf[..head_len]);
