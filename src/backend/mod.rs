@@ -1,5 +1,7 @@
 //! Cluster mode: a node in front of an existing S3 cluster (`[backend]`). The cluster is
-//! the durable truth; the node's store is a cache in front of it.
+//! the durable truth; the node's store is a cache in front of it. The same [`Backend`] is a
+//! single node's old store under a `WriteThrough` origin rule ([`targets`]: writes of the
+//! rule's keys reach it before they are acknowledged).
 //!
 //! - **Writes go through** ([`Backend::put_object`], [`Backend::delete_object`], buckets,
 //!   multipart uploads one-to-one with the cluster's through [`Backend::forward`]):
@@ -10,7 +12,9 @@
 //! - **Misses are filled from the cluster** by the origin engine, through a Mirror rule the
 //!   node makes for every bucket ([`Backend::origin_config`]): the cluster is each bucket's
 //!   private S3 origin, so single flight, live streaming, verification before commit and
-//!   revalidation (`revalidate_after_secs`) are the origin machinery's.
+//!   revalidation (`revalidate_after_secs`) are the origin machinery's. A key the cluster
+//!   lacks falls through to the bucket's own rules, and what they pull is written through
+//!   ([`tee`]).
 //! - **Listings come through from the cluster** (the same rule says `ListThrough`), merged
 //!   with what the node holds.
 //! - **Buckets and their settings are every node's** ([`shared`]): kept at the cluster

@@ -29,7 +29,7 @@ pub async fn dispatch(
     if let Some(name) = op.not_implemented() {
         return Err(S3Error::not_implemented(name));
     }
-    through::refuse_if_not_written_through(state.backend.as_ref(), &op, &ctx.parts.headers)?;
+    through::refuse_what_no_node_could_keep(state.backend.as_ref(), &op, &ctx.parts.headers)?;
     through::adopt_bucket(state, &op).await?;
     // A form upload is signed inside its body: its handler authorizes it once it has read
     // the signature. DeleteObjects is authorized key by key by its handler, as AWS does.

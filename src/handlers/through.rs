@@ -1,5 +1,5 @@
-//! Cluster mode as the families meet it: the writes not yet written through, refused
-//! rather than left on one node, and the adoption of a bucket another node created.
+//! Cluster mode as the families meet it: what no node could keep as the cluster keeps it,
+//! refused rather than left on one node, and the adoption of a bucket another node created.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use crate::state::AppState;
 /// object ACLs (originstore decides access with them, and the cluster keeps none that
 /// every node could read; bucket policies and bucket ACLs are shared), and the origin
 /// extension that forgets a local delete (the cluster's delete is the delete).
-pub fn refuse_if_not_written_through(
+pub fn refuse_what_no_node_could_keep(
     backend: Option<&Arc<Backend>>,
     op: &Operation,
     headers: &HeaderMap,
