@@ -175,7 +175,7 @@ pub struct PassJob {
     pub updated_ns: u64,
     /// Every key up to this one is done and counted.
     pub last_key: Option<String>,
-    /// The batch being acted on (see [`Planned`]).
+    /// The batch being acted on (its plan, kept for a restart).
     pub pending: Vec<Planned>,
     /// The first mismatches: key and what differs.
     pub mismatches: Vec<(String, String)>,
