@@ -99,12 +99,7 @@ async fn bucket_settings_made_through_one_node_reach_every_node() {
         </OriginCondition><OriginParameter><Protocol>HTTP</Protocol></OriginParameter>\
         <OriginInfo><HostInfo><HostName>old.example:8080</HostName></HostInfo></OriginInfo>\
         </OriginRule></OriginConfiguration>";
-    let resp = a
-        .signed(http::Method::PUT, &format!("/{BUCKET}?origin"))
-        .body(origin)
-        .send()
-        .await
-        .expect("sent");
+    let resp = crate::origin::put_origin(&a, BUCKET, origin).await;
     assert_eq!(
         resp.status(),
         200,

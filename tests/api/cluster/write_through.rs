@@ -605,12 +605,7 @@ async fn a_cluster_miss_falls_through_to_the_buckets_origin() {
          <OriginInfo><HostInfo>{}</HostInfo></OriginInfo></OriginRule></OriginConfiguration>",
         crate::origin::private_host(&old, "legacy", SECRET_KEY)
     );
-    let resp = node
-        .signed(http::Method::PUT, &format!("/{BUCKET}?origin"))
-        .body(rule)
-        .send()
-        .await
-        .expect("sent");
+    let resp = crate::origin::put_origin(&node, BUCKET, &rule).await;
     assert_eq!(
         resp.status(),
         200,

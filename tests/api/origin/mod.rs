@@ -92,7 +92,7 @@ pub(super) fn document(rules: &[Rule<'_>]) -> String {
     format!("<OriginConfiguration>{rules}</OriginConfiguration>")
 }
 
-pub(super) async fn put_origin(s: &TestServer, bucket: &str, xml: &str) -> reqwest::Response {
+pub(crate) async fn put_origin(s: &TestServer, bucket: &str, xml: &str) -> reqwest::Response {
     s.signed(http::Method::PUT, &format!("/{bucket}?origin"))
         .body(xml.to_owned())
         .send()
