@@ -70,7 +70,7 @@ impl Passes {
         busy: bool,
     ) -> Result<PassJob, S3Error> {
         let config = self.engine.required_config(bucket)?;
-        if runner::listable_rule(&config, &request.prefix).is_none() {
+        if crate::origin::backfill::listable_rule(&config, &request.prefix).is_none() {
             return Err(S3Error::new(
                 S3ErrorCode::InvalidRequest,
                 format!(

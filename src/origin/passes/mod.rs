@@ -26,10 +26,10 @@ mod runner;
 mod verify;
 mod walk;
 
+pub use crate::origin::backfill::listable_rule;
 pub use cutover::{cutover, Cutover};
 pub use document::{
     status_document, Class, PassJob, PassKind, PassRequest, PassStatus, DELTA_SETTING,
     VERIFY_SETTING,
 };
 pub use jobs::Passes;
-pub use runner::listable_rule;

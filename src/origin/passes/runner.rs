@@ -13,8 +13,8 @@ use super::classify::classify;
 use super::document::{Class, PassJob, Planned, MAX_LISTED};
 use super::walk::Walk;
 use crate::error::S3Error;
-use crate::origin::backfill::{now_ns, BackfillState};
-use crate::origin::document::{OriginConfiguration, OriginRule};
+use crate::origin::backfill::{listable_rule, now_ns, BackfillState};
+use crate::origin::document::OriginRule;
 use crate::origin::engine::OriginEngine;
 
 /// Keys per batch, per unit of concurrency.
@@ -27,12 +27,6 @@ pub trait Checkpoints: Send + Sync {
         bucket: &'a str,
         job: &'a PassJob,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), S3Error>> + Send + 'a>>;
-}
-
-/// The rule a pass walks: the first (by priority) that can be listed (its hosts are
-/// S3-compatible, no key rewrite) and can hold keys under `prefix`.
-pub fn listable_rule<'a>(config: &'a OriginConfiguration, prefix: &str) -> Option<&'a OriginRule> {
-    crate::origin::backfill::listable_rule(config, prefix)
 }
 
 /// Run `job` of `bucket` until it ends or `cancel` is set; returns the job as it ended.

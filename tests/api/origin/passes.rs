@@ -18,11 +18,21 @@ const BUCKET: &str = "site";
 async fn origin_and_node() -> (TestServer, TestServer) {
     let origin = TestServer::start_with(|c| c.storage.min_part_size = 64 * 1024).await;
     origin.create_bucket("source").await;
+    let node = node_pulling_from(
+        super::private_host(&origin, "source", SECRET_KEY),
+        "<Protocol>HTTP</Protocol><Freshness><MaxAgeSeconds>86400</MaxAgeSeconds><OnOriginDelete>Delete</OnOriginDelete></Freshness>",
+    )
+    .await;
+    (origin, node)
+}
+
+/// A node whose bucket BUCKET pulls from the private host `host_info` with `parameter`
+/// (an `OriginParameter`'s content).
+async fn node_pulling_from(host_info: String, parameter: &str) -> TestServer {
     let node = TestServer::with_bucket(BUCKET).await;
     let mut rule = Rule::mirror("");
-    rule.host_info = super::private_host(&origin, "source", SECRET_KEY);
-    rule.parameter =
-        "<Protocol>HTTP</Protocol><Freshness><MaxAgeSeconds>86400</MaxAgeSeconds><OnOriginDelete>Delete</OnOriginDelete></Freshness>";
+    rule.host_info = host_info;
+    rule.parameter = parameter;
     let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
     assert_eq!(
         resp.status(),
@@ -30,7 +40,7 @@ async fn origin_and_node() -> (TestServer, TestServer) {
         "{}",
         resp.text().await.unwrap_or_default()
     );
-    (origin, node)
+    node
 }
 
 /// Start a pass (`delta` or `verify`) with `body`, wait for its end, return its status.
@@ -558,16 +568,11 @@ async fn moving_off_a_peer_s3_server() {
     }
     let parts = [pattern(3000, 1), pattern(2000, 2), pattern(500, 3)];
     crate::cluster::upload_in_parts(&old, "old", "mp/uneven", &parts).await;
-    let node = TestServer::with_bucket(BUCKET).await;
-    let mut rule = Rule::mirror("");
-    rule.host_info = super::private_host_at(moto.addr, "old", KEYS);
-    let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
-    assert_eq!(
-        resp.status(),
-        200,
-        "{}",
-        resp.text().await.unwrap_or_default()
-    );
+    let node = node_pulling_from(
+        super::private_host_at(moto.addr, "old", KEYS),
+        "<Protocol>HTTP</Protocol>",
+    )
+    .await;
 
     let first = run_pass(&node, "delta", "").await;
     assert_eq!(count(&first, "New"), 61, "{first}");
@@ -659,16 +664,11 @@ async fn a_copy_is_proven_by_the_origins_checksum_when_its_etag_is_no_digest() {
             headers: vec![("etag", "\"kms-0002\"".into())],
         },
     );
-    let node = TestServer::with_bucket(BUCKET).await;
-    let mut rule = Rule::mirror("");
-    rule.host_info = super::private_host_at(origin.host(), "legacy", ("AK", "SK"));
-    let resp = put_origin(&node, BUCKET, &document(&[rule])).await;
-    assert_eq!(
-        resp.status(),
-        200,
-        "{}",
-        resp.text().await.unwrap_or_default()
-    );
+    let node = node_pulling_from(
+        super::private_host_at(origin.host(), "legacy", ("AK", "SK")),
+        "<Protocol>HTTP</Protocol>",
+    )
+    .await;
     let filled = run_pass(&node, "delta", "").await;
     assert_eq!(count(&filled, "New"), 2, "{filled}");
     let verified = run_pass(&node, "verify", "").await;
