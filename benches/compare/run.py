@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Side-by-side write/read comparison of originstore with its peers (issue 15).
 
-Installs the peers into a cache directory (once), then runs the same load client
-(`benches/load`, `--endpoint` mode) against originstore, Garage and s3s-fs, one server at a
-time, in alternating rounds (the order rotates each round); each family of workloads (4 KiB,
-1 MiB, 64 MiB) runs on a freshly started server with a fresh data directory in the system
-temp directory. Prints the medians as a markdown table with the
+Installs the peers into a cache directory (once), then runs the same load client against
+originstore, Garage and s3s-fs, one server at a time, in alternating rounds (the order
+rotates each round); each family of workloads (4 KiB, 1 MiB, 64 MiB) runs on a freshly
+started server with a fresh data directory in the system temp directory. The client is the
+project's own (`benches/load`, `--endpoint` mode; the default) or, with `--client s3load`,
+the independent `../shared/bench/s3load`, which the server was not tuned against (built
+into `target/s3load-bin`; the server's peak RSS is then read from /proc after each family,
+and `md5` still comes from `benches/load`, which hashes in process). Prints the medians as a markdown table with the
 ratio of originstore to the best peer, and writes every measurement and the medians as JSON.
 
     python3 benches/compare/run.py                      # 3 rounds, 5 s per workload
     python3 benches/compare/run.py --rounds 1 --secs 2  # a quick look
     python3 benches/compare/run.py --servers originstore,s3s-fs
+    python3 benches/compare/run.py --client s3load --families 'md5,put64m,get64m'
 
 Not part of `.ci/run`: a full run takes about 10 minutes after the peers are built (Garage
 takes ~25 minutes to build on 2 cores the first time). See benches/README.md.
@@ -104,6 +108,38 @@ def build_originstore():
     raise SystemExit("cargo did not report the load benchmark's executable")
 
 
+def build_s3load():
+    """The independent client, installed under target/s3load-bin; returns its path."""
+    source = ROOT.parent / "shared" / "bench" / "s3load"
+    if not source.is_dir():
+        raise SystemExit(f"--client s3load needs {source}")
+    subprocess.run(
+        ["cargo", "install", "--path", str(source), "--root", str(ROOT / "target/s3load-bin")],
+        cwd=ROOT, check=True, env={**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target/s3load")},
+    )
+    return str(ROOT / "target/s3load-bin/bin/s3load")
+
+
+# What s3load runs for each of the load client's workload names: (phase, size, clients,
+# max ops, time cap as a multiple of --secs), as `benches/load` runs them.
+S3LOAD_WORKLOADS = {
+    "put4k": ("put", "4KiB", None, 100_000, 1),
+    "get4k": ("get", "4KiB", None, 1_000_000, 1),
+    "put1m": ("put", "1MiB", None, 2_000, 1),
+    "get1m": ("get", "1MiB", None, 1_000_000, 1),
+    "put64m": ("put", "64MiB", 1, 5, 4),
+    "get64m": ("get", "64MiB", 1, 1_000_000, 1),
+}
+
+
+def peak_rss_mib(pid):
+    """The process's peak resident set (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 class Server:
     """One server on a fresh data directory; stopped (and its directory removed) on exit."""
 
@@ -178,6 +214,8 @@ class Server:
 
 
 def run_family(load, name, family, args, json_path):
+    if args.client == "s3load":
+        return run_family_s3load(load, name, family, args, json_path)
     with Server(name) as server:
         access, secret = server.keys
         cmd = [load, "--endpoint", f"127.0.0.1:{server.port}", "--pid", str(server.proc.pid),
@@ -186,6 +224,54 @@ def run_family(load, name, family, args, json_path):
                "--access-key", access, "--secret-key", secret]
         log(f"--- {name}: {family}")
         subprocess.run(cmd, check=True, stdout=sys.stderr)
+
+
+def run_family_s3load(clients, name, family, args, json_path):
+    """The family's workloads with s3load, written as `benches/load` writes them."""
+    load, s3load = clients
+    workloads = family.split(",")
+    if "md5" in workloads:
+        subprocess.run([load, "--label", name, "--json", str(json_path), "--only", "md5",
+                        "--secs", str(args.secs)], check=True, stdout=sys.stderr)
+    with Server(name) as server:
+        access, secret = server.keys
+        prefix = f"compare-{secrets.token_hex(4)}"
+        created = False
+        done = []  # this family's measurements: a GET reads what its PUT wrote
+        for workload in workloads:
+            if workload == "md5":
+                continue
+            if workload not in S3LOAD_WORKLOADS:
+                raise SystemExit(f"s3load has no workload {workload}")
+            op, size, clients_, max_ops, cap = S3LOAD_WORKLOADS[workload]
+            clients_ = clients_ or args.clients
+            # A GET reads what the family's PUT of the same size wrote.
+            put = "put" + workload[3:]
+            written = [m for m in done if m["workload"] == put] if op == "get" else []
+            cmd = [s3load, "--endpoint", f"http://127.0.0.1:{server.port}",
+                   "--access-key", access, "--secret-key", secret, "--bucket", "bench",
+                   "--ops", op, "--size", size, "--concurrency", str(clients_),
+                   "--duration", str(args.secs * cap), "--max-ops", str(max_ops),
+                   "--prefix", f"{prefix}-{size}", "--label", name]
+            if op == "get":
+                if not written:
+                    raise SystemExit(f"{workload} needs {put} before it in the family")
+                cmd += ["--objects", str(written[-1]["ops"])]
+            if not created:
+                cmd.append("--create-bucket")
+                created = True
+            log(f"--- {name}: {workload} (s3load)")
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            line = json.loads(out.strip().splitlines()[-1])
+            m = {"server": name, "workload": workload, "client": "s3load", "ops": line["ops"],
+                 "clients": clients_, "ops_per_s": line["ops_per_s"], "mib_per_s": line["mib_per_s"],
+                 "p50_ms": line["lat_ms"]["p50"], "p99_ms": line["lat_ms"]["p99"],
+                 "server_peak_rss_mib": peak_rss_mib(server.proc.pid)}
+            done.append(m)
+            with open(json_path, "a") as f:
+                f.write(json.dumps(m) + "\n")
+            log(f"    {m['ops_per_s']:.0f} ops/s, {m['mib_per_s']:.1f} MiB/s, p50 {m['p50_ms']:.1f} ms")
+    return None
 
 
 def medians(lines):
@@ -238,12 +324,16 @@ def main():
     parser.add_argument("--servers", default="originstore,garage,s3s-fs")
     parser.add_argument("--families", default=";".join(FAMILIES),
                         help="';'-separated workload families, each on a fresh server")
+    parser.add_argument("--client", choices=("load", "s3load"), default="load",
+                        help="the load client: the project's benches/load or the independent s3load")
     parser.add_argument("--out", type=Path, default=Path("target/compare"),
                         help="directory for the JSON outputs (default target/compare)")
     args = parser.parse_args()
     servers = args.servers.split(",")
     install_peers(servers)
     load = build_originstore()
+    if args.client == "s3load":
+        load = (load, build_s3load())
     out = args.out if args.out.is_absolute() else ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
     raw = out / "runs.jsonl"
@@ -257,14 +347,14 @@ def main():
     lines = [json.loads(l) for l in raw.read_text().splitlines() if l.strip()]
     med = medians(lines)
     text, summary, rss, md5 = table(med, servers, args.clients)
-    print(f"medians of {args.rounds} round(s), {args.secs:g} s per workload, "
+    print(f"medians of {args.rounds} round(s), {args.secs:g} s per workload, client {args.client}, "
           f"{os.cpu_count()} CPUs shared by client and server\n")
     print(text)
     put64 = med.get(("originstore", "put64m"), {}).get("mib_per_s")
     if md5 and put64:
         print(f"\nsingle-core MD5 (md-5 crate, same run): {md5:.0f} MiB/s; "
               f"originstore PUT 64 MiB = {put64 / md5:.0%} of it")
-    result = {"rounds": args.rounds, "secs": args.secs, "clients": args.clients,
+    result = {"client": args.client, "rounds": args.rounds, "secs": args.secs, "clients": args.clients,
               "md5_mib_per_s": md5, "peak_rss_mib": rss, "cases": summary,
               "medians": [{"server": s, "workload": w, **v} for (s, w), v in sorted(med.items())]}
     (out / "summary.json").write_text(json.dumps(result, indent=2))
