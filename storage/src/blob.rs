@@ -5,10 +5,12 @@
 //! is durable before the file can reach `blobs/`, so a crash never strands an unmarked,
 //! unreferenced blob file.
 //!
-//! A writer allowed to inline (`inline_max` > 0) keeps the bytes in memory until they
-//! outgrow that size, and only then creates its temp file: a body that stays small becomes an
-//! inline [`Blob`], whose bytes the commit puts in the metadata record (no file, no fsync;
-//! the metadata flush makes them durable).
+//! A writer allowed to keep small bodies (`keep_max` > 0: [`crate::Store::object_writer`])
+//! keeps the bytes in memory until they outgrow that size, and only then creates its temp
+//! file: a body that stays small becomes a packed [`Blob`], its bytes appended to a shared
+//! pack file with the other small bodies finishing at the same time (`packs.rs`), or, up to
+//! `inline_max`, an inline one, whose bytes the commit puts in the metadata store (no file,
+//! no fsync; the metadata flush makes them durable).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use std::sync::Arc;
 
 use crate::checksum::Hashes;
 use crate::layout::{BlobId, FileGuard};
+use crate::packs::{PackLoc, Packs};
 use crate::store::Shared;
 use crate::{ChecksumAlgorithm, Error, Expect, Result};
 
@@ -29,6 +32,25 @@ pub struct Blob {
     guard: FileGuard,
     /// The bytes of a blob that never became a file.
     inline: Option<Vec<u8>>,
+    /// Where a packed blob's bytes are.
+    packed: Option<PackedGuard>,
+}
+
+/// A packed blob's place. Dropping it tells compaction the body is no longer in flight
+/// (committed, or, while still armed, dead).
+struct PackedGuard {
+    shared: Arc<Shared>,
+    place: PackLoc,
+    armed: bool,
+}
+
+impl Drop for PackedGuard {
+    fn drop(&mut self) {
+        self.shared.packs.settled(self.place.pack);
+        if self.armed {
+            self.shared.packs.mark_dirty();
+        }
+    }
 }
 
 impl std::fmt::Debug for Blob {
@@ -60,11 +82,18 @@ impl Blob {
     /// Is the blob where a commit may reference it: its bytes in memory (inline), or its
     /// file renamed into place (for the write path's assertions).
     pub(crate) fn is_durable(&self) -> bool {
-        self.inline.is_some() || self.guard.path.exists()
+        self.inline.is_some() || self.packed.is_some() || self.guard.path.exists()
     }
     /// Metadata now references the blob: it must outlive this handle.
     pub(crate) fn committed(mut self) {
         self.guard.armed = false;
+        if let Some(packed) = &mut self.packed {
+            packed.armed = false;
+        }
+    }
+    /// Where a packed blob's bytes are.
+    pub(crate) fn packed(&self) -> Option<PackLoc> {
+        self.packed.as_ref().map(|p| p.place)
     }
     /// The blob's bytes, read back before it is committed (to send them on first: cluster
     /// mode's form uploads), `chunk` bytes at a time. The blob must outlive the stream.
@@ -76,6 +105,17 @@ impl Blob {
         if let Some(bytes) = &self.inline {
             let bytes = bytes::Bytes::from(bytes.clone());
             return futures::stream::once(async move { Ok(bytes) }).boxed();
+        }
+        if let Some(packed) = &self.packed {
+            // At most `pack_max` bytes: one read.
+            let (path, place) = (packed.shared.packs.path(packed.place.pack), packed.place);
+            return futures::stream::once(async move {
+                tokio::task::spawn_blocking(move || Packs::read(&path, place))
+                    .await
+                    .map_err(std::io::Error::other)?
+                    .map(bytes::Bytes::from)
+            })
+            .boxed();
         }
         enum Read {
             Start(PathBuf),
@@ -209,7 +249,7 @@ pub struct BlobWriter {
     visible: u64,
     guard: FileGuard,
     /// While there is no file: the most the buffer may hold before it becomes one.
-    inline_max: usize,
+    keep_max: usize,
     /// The previous buffer being hashed and written on the blocking pool while this one
     /// fills (it holds the sink; it hands it back with its emptied buffer).
     in_flight: Option<Drain>,
@@ -247,11 +287,12 @@ impl Drop for BlobWriter {
 }
 
 impl BlobWriter {
-    /// A writer whose bytes may stay in memory up to `inline_max` (0: a file from the start).
+    /// A writer whose bytes may stay in memory up to `keep_max` (0: a file from the start),
+    /// to become a packed or inline blob.
     pub(crate) fn create(
         shared: Arc<Shared>,
         algorithms: &[ChecksumAlgorithm],
-        inline_max: usize,
+        keep_max: usize,
     ) -> Result<BlobWriter> {
         shared.check_writable()?;
         let id = BlobId::random();
@@ -270,25 +311,25 @@ impl BlobWriter {
                 direct: None,
                 hashes: Hashes::new(algorithms),
             }),
-            buf: Vec::with_capacity(capacity.min(inline_max.max(4096))),
+            buf: Vec::with_capacity(capacity.min(keep_max.max(4096))),
             capacity,
             written: 0,
             visible: 0,
             guard: FileGuard { path, armed: false },
-            inline_max,
+            keep_max,
             in_flight: None,
             spare: Vec::new(),
             unsynced: 0,
             syncing: None,
             staging: None,
         };
-        if inline_max == 0 {
+        if keep_max == 0 {
             writer.open_file()?;
         }
         Ok(writer)
     }
 
-    /// Create the temp file (the bytes outgrew `inline_max`, or inlining is off).
+    /// Create the temp file (the bytes outgrew `keep_max`, or keeping is off).
     fn open_file(&mut self) -> Result<()> {
         let sink = self.sink.as_mut().ok_or_else(broken)?;
         if sink.file.is_none() {
@@ -331,7 +372,9 @@ impl BlobWriter {
             return Err(broken());
         }
         if self.in_memory() {
-            if self.buf.len() + chunk.len() <= self.inline_max {
+            if self.buf.len() + chunk.len() <= self.keep_max {
+                // Grown as a plain vector: a kept body leaves with its buffer (to the pack
+                // appender or the metadata store), never back to the pool.
                 self.buf.extend_from_slice(chunk);
                 self.written += chunk.len() as u64;
                 return Ok(());
@@ -483,8 +526,8 @@ impl BlobWriter {
     /// Verify against `expect`, make the blob durable, and hand it back.
     pub async fn finish(mut self, expect: &Expect) -> Result<Blob> {
         self.shared.check_writable()?;
-        let inline = self.in_memory();
-        if inline {
+        let kept = self.in_memory();
+        if kept {
             // Small: hashed here, on the caller's thread.
             let sink = self.sink.as_mut().ok_or_else(broken)?;
             sink.hashes.update(&self.buf);
@@ -527,7 +570,21 @@ impl BlobWriter {
             }
         }
 
-        if inline {
+        if kept {
+            let inline_max = self.shared.options.inline_max;
+            let bytes = std::mem::take(&mut self.buf);
+            let (inline, packed) = if inline_max > 0 && bytes.len() <= inline_max {
+                (Some(bytes), None)
+            } else {
+                // Step 4 for a small body: appended with the others finishing now, synced.
+                let place = Packs::append(&self.shared.packs, bytes).await?;
+                let guard = PackedGuard {
+                    shared: self.shared.clone(),
+                    place,
+                    armed: true,
+                };
+                (None, Some(guard))
+            };
             return Ok(Blob {
                 id: self.id,
                 size: written,
@@ -537,7 +594,8 @@ impl BlobWriter {
                     path: PathBuf::new(),
                     armed: false,
                 },
-                inline: Some(std::mem::take(&mut self.buf)),
+                inline,
+                packed,
             });
         }
 
@@ -584,6 +642,7 @@ impl BlobWriter {
             checksums: digests.checksums,
             guard,
             inline: None,
+            packed: None,
         })
     }
 }

@@ -44,6 +44,12 @@ impl Leases {
         }
     }
 
+    /// Whether a reader leases any of `ids`.
+    pub(crate) fn any_leased(&self, ids: &[BlobId]) -> bool {
+        let table = self.table.lock().unwrap_or_else(|p| p.into_inner());
+        ids.iter().any(|id| table.contains_key(id))
+    }
+
     /// Delete a blob that metadata no longer references; deferred while it is leased.
     /// True when the file was unlinked now.
     pub(crate) fn delete_blob(&self, id: BlobId) -> bool {

@@ -10,6 +10,7 @@
 //! <dir>/meta/          sled database (the only metadata store; named only in meta/)
 //! <dir>/blobs/xx/<id>  object and part bytes, one immutable file per blob, 256 fan-out dirs
 //! <dir>/tmp/<id>       blobs being written; always garbage after a crash
+//! <dir>/packs/<n>      small objects appended to shared files (`packs.rs`)
 //! ```
 //!
 //! Object keys never become file paths: a blob's file name is a random 128-bit id, so no key
@@ -47,9 +48,14 @@
 //!    flush matters: deleting first could leave durable metadata naming a deleted blob.
 //!
 //! Small objects skip steps 1 and 4-5: a writer made by [`Store::object_writer`] keeps up to
-//! [`StoreOptions::inline_max`] bytes in memory, and the commit stores them in the metadata
-//! store's `inline` tree, in the same transaction as the record that names them; the flush of
-//! step 7 makes both durable. No file, no fsync of a file or a directory.
+//! [`StoreOptions::pack_max`] bytes in memory; at step 4 it appends them to the current pack
+//! file, together with every other small body finishing at the same time (one write, one
+//! `fdatasync` for the group, `packs.rs`), and the commit stores where they are in the
+//! metadata store's `packed` tree, in the same transaction as the record that names them.
+//! No file of their own, no rename, no directory fsync; step 8 forgets the place, and
+//! compaction (`compact.rs`) reclaims the pack space of released objects in the
+//! background. With [`StoreOptions::inline_max`] set, bodies up to that size go into the
+//! `inline` tree instead (no pack at all; the flush of step 7 makes them durable).
 //!
 //! Steps 1, 5 and 6 assert what must hold when they are done (`debug_assert!`, so debug
 //! builds and the tests check them on every write): the mark precedes the file, the blob is
@@ -140,7 +146,8 @@
 //! metadata records, their encodings and their view as [`ObjectMeta`]), `versions`
 //! (versioning state, what a write or a delete does to a key's versions), `list`,
 //! `list_versions`, `bucket`, `multipart`, `fill`, `group_flush` (writers share metadata
-//! flushes), `tagging` (a version's tags rewritten in place), `recovery` (the open-time
+//! flushes), `packs` (small objects appended to shared files, one sync per group) and
+//! `compact` (their dead space reclaimed), `poison` (writes refused after a failed fsync), `tagging` (a version's tags rewritten in place), `recovery` (the open-time
 //! sweep of the `pending` log), `events` (a durable queue of records waiting for
 //! delivery: origin notifications), `store` (the handle, poisoning, gates).
 
@@ -150,6 +157,7 @@ mod blob;
 mod bucket;
 mod buffers;
 mod checksum;
+mod compact;
 mod crc_combine;
 mod events;
 mod fill;
@@ -163,6 +171,8 @@ mod meta;
 mod metadata_value;
 mod multipart;
 mod object;
+mod packs;
+mod poison;
 mod range;
 mod reader;
 mod records;
@@ -175,6 +185,7 @@ pub use blob::{Blob, BlobWriter};
 pub use bucket::validate_bucket_name;
 pub use buffers::ReadBuffers;
 pub use checksum::Checksummer;
+pub use compact::CompactReport;
 pub use fill::{FillWriter, VerifiedFill};
 pub use metadata_value::MetadataValue;
 pub use reader::ObjectReader;
@@ -256,6 +267,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// metadata store's memory is bounded.
 pub const DEFAULT_INLINE_MAX: usize = 0;
 
+/// Default [`StoreOptions::pack_max`]. Measured (benches/RESULTS.md, issue 31): PUT 4 KiB
+/// with 16 clients 2.3x the file path; packing 1 MiB bodies too gained nothing beyond the
+/// noise and held 16 MiB more of bodies in memory.
+pub const DEFAULT_PACK_MAX: usize = 64 * 1024;
+
 /// Tunables of a store. `Default` is what the server uses.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -269,6 +285,15 @@ pub struct StoreOptions {
     /// record: no blob file, no file or directory fsync; the metadata flush makes them
     /// durable. 0 turns inlining off. Parts and origin fills always become blob files.
     pub inline_max: usize,
+    /// Objects written whole (PUT, copy) up to this size, and above `inline_max`, are
+    /// appended to a shared pack file (`packs.rs`): no file of their own, one `fdatasync`
+    /// per group of concurrent writers. 0 turns packing off. A writer holds such a body in
+    /// memory until it is verified and appended: keep it small.
+    pub pack_max: usize,
+    /// A pack file takes appends until it holds this much; then the next one starts.
+    /// Compaction copies the live objects out of a closed pack once half of it is dead, so
+    /// this bounds the work of one compaction.
+    pub pack_file_bytes: u64,
     /// The metadata store's page cache (sled's `cache_capacity`), the term of the server's
     /// memory that a setting bounds. sled counts it in serialized bytes, so it costs about
     /// three times this much once full (measured, `benches/RESULTS.md`: 64 MiB plateaued at
@@ -293,6 +318,8 @@ impl Default for StoreOptions {
             read_chunk: 1024 * 1024,
             write_buffer: 1024 * 1024,
             inline_max: DEFAULT_INLINE_MAX,
+            pack_max: DEFAULT_PACK_MAX,
+            pack_file_bytes: 64 * 1024 * 1024,
             meta_cache_bytes: 16 * 1024 * 1024,
             idle_buffers: 32,
             direct_writes: false,

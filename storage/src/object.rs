@@ -28,11 +28,13 @@ impl Store {
         BlobWriter::create(self.shared.clone(), algorithms, 0)
     }
 
-    /// A writer for a whole object (PUT, copy): up to [`crate::StoreOptions::inline_max`]
-    /// bytes it stays in memory and becomes an inline object, without a blob file.
+    /// A writer for a whole object (PUT, copy): up to [`crate::StoreOptions::pack_max`]
+    /// (or `inline_max`) bytes it stays in memory and becomes a packed (or inline) object,
+    /// without a blob file.
     pub fn object_writer(&self, algorithms: &[ChecksumAlgorithm]) -> Result<BlobWriter> {
-        let inline_max = self.shared.options.inline_max;
-        BlobWriter::create(self.shared.clone(), algorithms, inline_max)
+        let options = &self.shared.options;
+        let keep = options.inline_max.max(options.pack_max);
+        BlobWriter::create(self.shared.clone(), algorithms, keep)
     }
 
     /// The one commit routine: make `blob` the content of `bucket/key`.
@@ -52,9 +54,10 @@ impl Store {
             blob.is_durable(),
             "step 6: metadata is committed only for a durable blob"
         );
-        let content = match blob.take_inline() {
-            Some(bytes) => NewContent::Inline(blob.id, bytes),
-            None => NewContent::File(blob.id),
+        let content = match (blob.take_inline(), blob.packed()) {
+            (Some(bytes), _) => NewContent::Inline(blob.id, bytes),
+            (None, Some(place)) => NewContent::Packed(blob.id, place),
+            (None, None) => NewContent::File(blob.id),
         };
         let rec = ObjectRec {
             size: blob.size(),
@@ -79,7 +82,8 @@ impl Store {
             seq: 0,
             upload_id: None,
             part_checksums: Vec::new(),
-            inline: matches!(content, NewContent::Inline(..)),
+            // "Not a blob file": the `inline` or the `packed` tree has it.
+            inline: matches!(content, NewContent::Inline(..) | NewContent::Packed(..)),
         };
         let outcome = {
             let _gate = self.shared.bucket_gate_shared();
@@ -190,29 +194,33 @@ impl Store {
                 continue; // `lease` drops; a concurrent commit won: read the new object
             }
             let dirs = &self.shared.dirs;
-            let inline = match (rec.inline, rec.blobs.first()) {
-                (true, Some(b)) => match self.shared.meta.inline_bytes(b.id)? {
-                    Some(bytes) => Some(bytes),
-                    // Replaced and released since the record was read: read the new one.
-                    None => continue,
+            let meta = &self.shared.meta;
+            // A small object's bytes are in the `inline` tree or in a pack. Looked up under
+            // the lease: compaction deletes a pack only when no reader leases what it moved.
+            let small = match (rec.inline, rec.blobs.first()) {
+                (true, Some(b)) => match meta.inline_bytes(b.id)? {
+                    Some(bytes) => Some(Ok(bytes)),
+                    None => match meta.packed_place(b.id)? {
+                        Some(place) => Some(Err(place)),
+                        // Replaced and released since the record was read: read the new one.
+                        None => continue,
+                    },
                 },
                 _ => None,
             };
-            let reader = match inline {
-                Some(bytes) => ObjectReader::inline(
-                    Bytes::copy_from_slice(&bytes),
-                    resolved,
-                    self.shared.buffers.clone(),
-                    lease,
-                ),
-                None => ObjectReader::new(
-                    &rec.blobs,
-                    |b| dirs.blob_path(b.id),
-                    resolved,
-                    self.shared.options.read_chunk,
-                    self.shared.buffers.clone(),
-                    lease,
-                ),
+            let (chunk, buffers) = (self.shared.options.read_chunk, self.shared.buffers.clone());
+            let reader = match small {
+                Some(Ok(bytes)) => {
+                    ObjectReader::inline(Bytes::copy_from_slice(&bytes), resolved, buffers, lease)
+                }
+                Some(Err(place)) => {
+                    let at = |_: &BlobRef| (self.shared.packs.path(place.pack), place.offset);
+                    ObjectReader::new(&rec.blobs, at, resolved, chunk, buffers, lease)
+                }
+                None => {
+                    let at = |b: &BlobRef| (dirs.blob_path(b.id), 0);
+                    ObjectReader::new(&rec.blobs, at, resolved, chunk, buffers, lease)
+                }
             };
             return Ok((object_meta(key.to_owned(), rec), reader));
         }

@@ -45,10 +45,12 @@ pub struct ObjectReader {
 }
 
 impl ObjectReader {
-    /// `blobs` in object order; `range` inclusive, already resolved against the size.
+    /// `blobs` in object order, each at `place(blob)`: a file and where in it the blob's
+    /// bytes start (0 for a blob file, the offset in its pack for a packed one); `range`
+    /// inclusive, already resolved against the size.
     pub(crate) fn new(
         blobs: &[BlobRef],
-        paths: impl Fn(&BlobRef) -> PathBuf,
+        place: impl Fn(&BlobRef) -> (PathBuf, u64),
         range: Option<(u64, u64)>,
         chunk: usize,
         buffers: Arc<BufferPool>,
@@ -64,9 +66,10 @@ impl ObjectReader {
                 let lo = first.max(start);
                 let hi = (last + 1).min(end);
                 if lo < hi {
+                    let (path, base) = place(blob);
                     segments.push_back(Segment {
-                        path: paths(blob),
-                        offset: lo - start,
+                        path,
+                        offset: base + lo - start,
                         remaining: hi - lo,
                     });
                 }

@@ -1,6 +1,7 @@
 //! The recovery sweep run by [`crate::Store::open`]. Every temp file is garbage, and so is
 //! every blob the `pending` log marks (see `meta.rs`): written but never committed, or
-//! released but not yet deleted when the process stopped. Only those are visited, so the
+//! released but not yet deleted when the process stopped. (Of a packed blob the sweep
+//! removes only its place: the bytes stay in their pack until compaction, `compact.rs`.) Only those are visited, so the
 //! sweep costs the same at ten objects and at ten million.
 //!
 //! A directory written before the `pending` log (format 2 or older) gets the full sweep
@@ -22,12 +23,15 @@ pub(crate) fn sweep(dirs: &Dirs, meta: &Meta) -> Result<RecoveryReport> {
         report.temp_files_removed += 1;
     }
     let found = meta.found_format();
-    if found < FORMAT {
+    if found < 3 {
         report.orphan_blobs_removed += full_sweep(dirs, meta)?;
-        meta.set_current_format()?;
-        tracing::info!(from = found, to = FORMAT, "metadata format upgraded");
     } else {
         report.orphan_blobs_removed += pending_sweep(dirs, meta)?;
+    }
+    if found < FORMAT {
+        // Format 3 -> 4 adds the (empty) `packed` tree: nothing to rewrite.
+        meta.set_current_format()?;
+        tracing::info!(from = found, to = FORMAT, "metadata format upgraded");
     }
     tracing::info!(
         temp_files_removed = report.temp_files_removed,
@@ -37,12 +41,12 @@ pub(crate) fn sweep(dirs: &Dirs, meta: &Meta) -> Result<RecoveryReport> {
     Ok(report)
 }
 
-/// Delete every marked blob (file or inline entry), then its mark.
+/// Delete every marked blob (file, inline entry or packed place), then its mark.
 fn pending_sweep(dirs: &Dirs, meta: &Meta) -> Result<u64> {
     let marked: Vec<BlobId> = meta.pending().ids().collect::<Result<_>>()?;
     let mut removed = 0;
     for &id in &marked {
-        let inline = meta.remove_inline(id)?;
+        let inline = meta.remove_small(id)?;
         let file = match std::fs::remove_file(dirs.blob_path(id)) {
             Ok(()) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -91,7 +95,7 @@ fn full_sweep(dirs: &Dirs, meta: &Meta) -> Result<u64> {
         .filter(|id| id.as_ref().map_or(true, |id| !live.contains(id)))
         .collect::<Result<_>>()?;
     for id in orphans {
-        meta.remove_inline(id)?;
+        meta.remove_small(id)?;
         removed += 1;
     }
     Ok(removed)

@@ -5,13 +5,14 @@
 //! list.rs, list_versions.rs, multipart.rs, tagging.rs and fill.rs.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::buffers::BufferPool;
 use crate::layout::{BlobId, Dirs};
 use crate::lease::Leases;
 use crate::meta::Meta;
+use crate::packs::Packs;
+use crate::poison::Poison;
 use crate::{recovery, Error, RecoveryReport, Result, StoreOptions};
 
 /// Stripes of [`Shared::lock_key`].
@@ -23,9 +24,11 @@ pub(crate) struct Shared {
     pub meta: Meta,
     pub options: StoreOptions,
     pub leases: Arc<Leases>,
+    /// The pack files small objects are appended to.
+    pub packs: Arc<Packs>,
     /// The writers' and readers' large buffers.
     pub buffers: Arc<BufferPool>,
-    poisoned: AtomicBool,
+    poison: Arc<Poison>,
     /// Object commits and upload creation hold it shared; `delete_bucket` holds it
     /// exclusively so no object appears between its emptiness check and its removal.
     bucket_gate: RwLock<()>,
@@ -41,20 +44,13 @@ pub(crate) struct Shared {
 impl Shared {
     /// Refuse writes once an fsync failed.
     pub fn check_writable(&self) -> Result<()> {
-        if self.poisoned.load(Ordering::Acquire) {
-            Err(Error::Poisoned)
-        } else {
-            Ok(())
-        }
+        self.poison.check()
     }
 
     /// Run an fsync; a failure poisons the store (the page cache state is unknown, so
     /// retrying could report success for lost data).
     pub fn fsync(&self, sync: impl FnOnce() -> std::io::Result<()>) -> Result<()> {
-        sync().map_err(|e| {
-            self.poison(&e.to_string());
-            Error::Io(e)
-        })
+        self.poison.fsync(sync)
     }
 
     /// Make every metadata write so far durable (shared with concurrent writers); a failure
@@ -70,12 +66,7 @@ impl Shared {
     }
 
     pub fn poison(&self, why: &str) {
-        if !self.poisoned.swap(true, Ordering::AcqRel) {
-            tracing::error!(
-                reason = why,
-                "storage poisoned: refusing all further writes"
-            );
-        }
+        self.poison.poison(why)
     }
 
     pub fn bucket_gate_shared(&self) -> RwLockReadGuard<'_, ()> {
@@ -131,17 +122,20 @@ impl Store {
         dirs.create()?;
         let meta = Meta::open(&dir.join("meta"), options.meta_cache_bytes)?;
         let report = recovery::sweep(&dirs, &meta)?;
+        let poison = Arc::new(Poison::default());
+        let packs = Packs::open(&dir.join("packs"), options.pack_file_bytes, poison.clone())?;
         Ok(Store {
             shared: Arc::new(Shared {
                 leases: Arc::new(Leases::new(dirs.clone())),
                 dirs,
                 meta,
+                packs: Arc::new(packs),
                 buffers: BufferPool::new(
                     options.write_buffer.max(options.read_chunk).max(4096),
                     options.idle_buffers,
                 ),
                 options,
-                poisoned: AtomicBool::new(false),
+                poison,
                 bucket_gate: RwLock::new(()),
                 part_gate: Mutex::new(()),
                 key_locks: (0..KEY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
@@ -184,8 +178,10 @@ impl Store {
             let mut unlinked = Vec::new();
             for id in released {
                 let shared = &store.shared;
-                // An inline blob is a metadata entry, any other a file.
-                if shared.meta.remove_inline(id)? {
+                // An inline or packed blob is a metadata entry, any other a file.
+                if shared.meta.remove_small(id)? {
+                    // What a pack held is dead now: compaction will look.
+                    shared.packs.mark_dirty();
                     // Written after the removal: never durable without it.
                     shared.meta.pending().clear(id)?;
                 } else if shared.leases.delete_blob(id) {

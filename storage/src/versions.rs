@@ -134,6 +134,8 @@ pub(crate) enum NewContent {
     File(BlobId),
     /// Bytes kept in the metadata store, written with the record.
     Inline(BlobId, Vec<u8>),
+    /// Bytes appended to a pack: their place is written with the record.
+    Packed(BlobId, crate::packs::PackLoc),
     /// A multipart completion: the upload and its part records go in the same transaction,
     /// and the staged parts the client did not list are released.
     Completion {
@@ -235,6 +237,7 @@ impl Store {
         match content {
             NewContent::File(id) => change.adopted = Some(id),
             NewContent::Inline(id, bytes) => change.inline = Some((id, bytes)),
+            NewContent::Packed(id, place) => change.packed = Some((id, place)),
             NewContent::Completion {
                 upload_id,
                 parts,

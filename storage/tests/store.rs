@@ -2,7 +2,8 @@
 //! property test across reopens plus list paging (`model`), versioning with its own model
 //! test and the upgrade of a previous release's data directory (`versions`), a kill -9 crash
 //! test of plain writes (`crash`) and of versioned writes and deletes (`crash_versions`),
-//! small objects kept inline in their metadata (`inline`),
+//! small objects kept inline in their metadata (`inline`) or appended to pack files, with
+//! compaction and torn packs (`packs`),
 //! and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
 //! as a child running one test, selected by an environment variable.
 
@@ -22,6 +23,8 @@ mod inline;
 mod memory;
 #[path = "store/model.rs"]
 mod model;
+#[path = "store/packs.rs"]
+mod packs;
 #[path = "store/resume.rs"]
 mod resume;
 #[path = "store/versions.rs"]
@@ -33,14 +36,16 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 use storage::{Expect, ObjectAttrs, ObjectReader, Store, StoreOptions};
 
-/// Small buffers and no inline objects: every object is a blob file (the tests that count
-/// blob files rely on it; `inline.rs` and the crash tests turn inlining on).
+/// Small buffers and no inline or packed objects: every object is a blob file (the tests
+/// that count blob files rely on it; `inline.rs`, `packs.rs`, the model and the crash tests
+/// turn inlining or packing on).
 pub fn small_options() -> StoreOptions {
     StoreOptions {
         min_part_size: 1024,
         read_chunk: 4096,
         write_buffer: 8192,
         inline_max: 0,
+        pack_max: 0,
         meta_cache_bytes: 8 * 1024 * 1024,
         ..Default::default()
     }

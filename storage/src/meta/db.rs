@@ -11,7 +11,7 @@ use crate::records::{decode_object, encode_object};
 use crate::{Error, Result};
 
 /// The metadata format this build writes; [`Meta::open`] migrates older ones.
-pub(crate) const FORMAT: u32 = 3;
+pub(crate) const FORMAT: u32 = 4;
 
 pub(crate) struct Meta {
     pub(super) db: sled::Db,
@@ -27,6 +27,7 @@ pub(crate) struct Meta {
     pub(super) versions: sled::Tree,
     pub(super) store: sled::Tree,
     pub(super) inline: sled::Tree,
+    pub(super) packed: sled::Tree,
     pub(super) pending: PendingLog,
     /// The format the database was in when opened (before any migration).
     pub(super) found_format: u32,
@@ -76,6 +77,7 @@ impl Meta {
             versions: tree("versions")?,
             store: tree("store")?,
             inline: tree("inline")?,
+            packed: tree("packed")?,
             pending: PendingLog(tree("pending")?),
             found_format: 0,
             flusher: std::sync::Arc::new(GroupFlush::new({

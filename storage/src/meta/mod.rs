@@ -15,6 +15,7 @@
 //! | `tombstones` | `bucket 0x00 key`                     | [`TombstoneRec`] |
 //! | `events`     | `id(u64 BE)`                          | opaque bytes   |
 //! | `inline`     | `blob id (16 bytes)`                  | a small object's bytes |
+//! | `packed`     | `blob id (16 bytes)`                  | where a packed object's bytes are: pack, offset, length (u64 BE each) |
 //! | `pending`    | `blob id (16 bytes)`                  | empty: a blob that may be unreferenced |
 //! | `store`      | `format`                              | format number (u32 BE) |
 //!
@@ -27,9 +28,11 @@
 //! marked, and no referenced one is: the sweep deletes exactly the marked blobs.
 //!
 //! Format 1 (before versioning) had no `versions` tree and no format record; format 2 had no
-//! `pending` tree, so its orphans are unmarked. [`Meta::open`] reports the format found
-//! (rewriting format-1 object records in format 2 first); the store runs the full sweep
-//! once for a format below 3, then [`Meta::set_current_format`]. A newer format is refused.
+//! `pending` tree, so its orphans are unmarked; format 3 had no `packed` tree (nothing to
+//! rewrite: it starts empty). [`Meta::open`] reports the format found (rewriting format-1
+//! object records in format 2 first); the store runs the full sweep once for a format below
+//! 3, then [`Meta::set_current_format`]. A newer format is refused, so a release that
+//! knows nothing of packs never opens a directory whose small objects are in them.
 //!
 //! Keys preserve order: bucket names and object keys never contain NUL (validated), so
 //! `bucket 0x00 key` sorts by bucket, then by key bytes (= S3 order); integers are

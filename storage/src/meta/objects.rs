@@ -1,6 +1,6 @@
 //! Objects and their versions: the current record, the version entries, [`Change`] (every
 //! write to one key's versions, applied in one transaction), tombstones, ordered scans,
-//! inline bytes, and the live set of referenced blobs.
+//! small objects' bytes (inline) and places (packed), and the live set of referenced blobs.
 
 use std::collections::HashSet;
 use std::ops::Bound;
@@ -11,6 +11,7 @@ use super::db::Meta;
 use super::errors::{abort, sled_err, txn_err};
 use super::pending::PendingLog;
 use crate::layout::BlobId;
+use crate::packs::PackLoc;
 use crate::records::{
     decode, decode_object, decode_version, encode, encode_object, join_key, part_key, upload_key,
     version_key, ObjectRec, PartRec, TombstoneRec, VersionRec,
@@ -32,6 +33,8 @@ pub(crate) struct Change {
     pub upload: Option<(String, Vec<u32>)>,
     /// An inline object's bytes, stored with the record that names them.
     pub inline: Option<(BlobId, Vec<u8>)>,
+    /// A packed object's place, stored with the record that names it.
+    pub packed: Option<(BlobId, PackLoc)>,
     /// The blob file the change makes a record reference: its `pending` mark goes.
     pub adopted: Option<BlobId>,
 }
@@ -126,10 +129,14 @@ impl Meta {
             &self.parts,
             &self.inline,
             &self.pending.0,
+            &self.packed,
         )
-            .transaction(|(b, o, v, t, u, p, i, pd)| {
+            .transaction(|(b, o, v, t, u, p, i, pd, k)| {
                 if let Some((id, bytes)) = &change.inline {
                     i.insert(id.0.as_slice(), bytes.as_slice())?;
+                }
+                if let Some((id, place)) = &change.packed {
+                    k.insert(id.0.as_slice(), place.encode().as_slice())?;
                 }
                 if let Some(id) = &change.adopted {
                     pd.remove(id.0.as_slice())?;
@@ -206,12 +213,45 @@ impl Meta {
         self.inline.get(id.0).map_err(sled_err)
     }
 
-    /// Forget inline blob `id`; false when it is not one.
-    pub fn remove_inline(&self, id: BlobId) -> Result<bool> {
-        self.inline
-            .remove(id.0)
-            .map(|old| old.is_some())
-            .map_err(sled_err)
+    /// Where packed blob `id`'s bytes are, if it is (still) one.
+    pub fn packed_place(&self, id: BlobId) -> Result<Option<PackLoc>> {
+        match self.packed.get(id.0).map_err(sled_err)? {
+            Some(raw) => Ok(Some(PackLoc::decode(&raw)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Forget small blob `id` (inline bytes or a packed place); false when it is neither.
+    pub fn remove_small(&self, id: BlobId) -> Result<bool> {
+        if self.inline.remove(id.0).map_err(sled_err)?.is_some() {
+            return Ok(true);
+        }
+        Ok(self.packed.remove(id.0).map_err(sled_err)?.is_some())
+    }
+
+    /// Every packed blob and its place, in blob id order (compaction's census).
+    pub fn packed_places(&self) -> impl Iterator<Item = Result<(BlobId, PackLoc)>> + '_ {
+        self.packed.iter().map(|row| {
+            let (k, v) = row.map_err(sled_err)?;
+            let id = <[u8; 16]>::try_from(k.as_ref())
+                .map(BlobId)
+                .map_err(|_| Error::Corrupt("packed blob id is not 16 bytes".into()))?;
+            Ok((id, PackLoc::decode(&v)?))
+        })
+    }
+
+    /// Point packed blob `id` at `to` if it is still at `from` (compaction moved its
+    /// bytes); false when it was released (or moved) meanwhile.
+    pub fn move_packed(&self, id: BlobId, from: PackLoc, to: PackLoc) -> Result<bool> {
+        let swapped = self
+            .packed
+            .compare_and_swap(
+                id.0,
+                Some(from.encode().as_slice()),
+                Some(to.encode().as_slice()),
+            )
+            .map_err(sled_err)?;
+        Ok(swapped.is_ok())
     }
 
     /// Every inline blob id.

@@ -22,6 +22,9 @@ const ROUNDS: u64 = 8;
 
 /// Objects up to this size are inline (no blob file): a share of the writes are.
 const INLINE_MAX: usize = 8 * 1024;
+/// Objects above `INLINE_MAX` and up to this size are appended to pack files (no blob file
+/// either): another share, so a kill lands in the middle of group appends too.
+const PACK_MAX: usize = 40 * 1024;
 
 fn options() -> StoreOptions {
     StoreOptions {
@@ -29,6 +32,7 @@ fn options() -> StoreOptions {
         read_chunk: 64 * 1024,
         write_buffer: 16 * 1024,
         inline_max: INLINE_MAX,
+        pack_max: PACK_MAX,
         meta_cache_bytes: 8 * 1024 * 1024,
         ..Default::default()
     }
@@ -308,8 +312,8 @@ async fn verify(dir: &Path) -> usize {
     let mut referenced = 0;
     for key in 0..KEYS {
         if let Ok(meta) = store.head_object("bkt", &key_name(key)) {
-            let inline = meta.part_sizes.is_empty() && meta.size <= INLINE_MAX as u64;
-            if !inline {
+            let small = meta.part_sizes.is_empty() && meta.size <= PACK_MAX as u64;
+            if !small {
                 referenced += meta.part_sizes.len().max(1);
             }
         }

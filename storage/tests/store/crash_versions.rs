@@ -17,12 +17,16 @@ use storage::{Expect, ObjectAttrs, Store, VersionEntry, VersionQuery, Versioning
 use super::crash::{clock_seed, next_seed, spawn_child, DIR_ENV, START_ENV};
 use super::{blob_files, content, read_all, rt, small_options, temp_files};
 
-/// Versions up to this size are inline (no blob file): about a quarter of them.
-const INLINE_MAX: usize = 16 * 1024;
+/// Versions up to this size are inline (no blob file): a few of them.
+const INLINE_MAX: usize = 4 * 1024;
+/// Versions above `INLINE_MAX` and up to this size are packed (no blob file either): about
+/// a third of them.
+const PACK_MAX: usize = 24 * 1024;
 
 fn options() -> storage::StoreOptions {
     storage::StoreOptions {
         inline_max: INLINE_MAX,
+        pack_max: PACK_MAX,
         ..small_options()
     }
 }
@@ -240,7 +244,7 @@ async fn verify(dir: &Path) -> usize {
             assert_eq!(v.is_latest, i == 0, "{name}: IsLatest of {id}");
             let n = match (&v.object, h.acked.get(&id)) {
                 (Some(meta), acked) => {
-                    if meta.size > INLINE_MAX as u64 {
+                    if meta.size > PACK_MAX as u64 {
                         object_versions += 1;
                     }
                     let n: u64 = meta.attrs.user_metadata["n"]

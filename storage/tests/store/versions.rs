@@ -9,7 +9,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use storage::{Error, Store, VersionQuery, Versioning};
 
-use crate::{get, open, put, read_all, rt};
+use crate::{get, open, put, read_all, rt, small_options};
 
 async fn versioned_store(dir: &Path) -> Store {
     let s = open(dir);
@@ -526,4 +526,75 @@ async fn a_format_2_data_directory_opens_swept_once() {
         );
         drop(s);
     }
+}
+
+/// Format 3 (before pack files) opens as it is: no full sweep (its `pending` log already
+/// marks every orphan), every object readable, and small objects written after the upgrade
+/// are packed beside the old inline ones.
+#[tokio::test]
+async fn a_format_3_data_directory_opens_and_takes_packed_objects() {
+    let dir = fixture_copy("format3");
+    for round in 0..2 {
+        let s = open(dir.path());
+        assert_eq!(
+            s.recovery_report(),
+            storage::RecoveryReport::default(),
+            "round {round}"
+        );
+        assert_eq!(
+            get(&s, "docs", "notes.txt").await.unwrap(),
+            b"second version"
+        );
+        assert_eq!(
+            get(&s, "docs", "small.txt").await.unwrap(),
+            b"inline in format 3"
+        );
+        assert_eq!(
+            get(&s, "big", "file.bin").await.unwrap(),
+            vec![42u8; 10_000]
+        );
+        let listing = s
+            .list_versions(
+                "docs",
+                &VersionQuery {
+                    max_keys: 1000,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let old = listing
+            .versions
+            .iter()
+            .find(|v| v.key == "notes.txt" && !v.is_latest)
+            .unwrap();
+        assert_eq!(
+            read_version_in(&s, "docs", "notes.txt", old.version_id.as_deref().unwrap()).await,
+            b"first version"
+        );
+        if round == 0 {
+            drop(s);
+            let packed = open_packed(dir.path());
+            put(&packed, "big", "new.txt", b"packed after the upgrade").await;
+            assert!(
+                crate::blob_files(dir.path()).len() == 1,
+                "new.txt is packed"
+            );
+        } else {
+            assert_eq!(
+                get(&s, "big", "new.txt").await.unwrap(),
+                b"packed after the upgrade"
+            );
+        }
+    }
+}
+
+fn open_packed(dir: &Path) -> Store {
+    Store::open(
+        dir,
+        storage::StoreOptions {
+            pack_max: 4096,
+            ..small_options()
+        },
+    )
+    .unwrap()
 }
