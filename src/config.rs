@@ -63,6 +63,9 @@ struct FileConfig {
     lifecycle_day_secs: Option<u64>,
     /// Objects up to this many bytes are stored inline in their metadata record.
     inline_max_bytes: Option<usize>,
+    /// Objects up to this many bytes are appended to shared pack files (0: every object
+    /// gets a file of its own).
+    pack_max_bytes: Option<usize>,
     /// The metadata store's page cache, in bytes.
     meta_cache_bytes: Option<u64>,
     /// Blob files written with O_DIRECT.
@@ -338,6 +341,9 @@ impl Config {
         }
         if let Some(bytes) = file.inline_max_bytes {
             config.storage.inline_max = bytes;
+        }
+        if let Some(bytes) = file.pack_max_bytes {
+            config.storage.pack_max = bytes;
         }
         if let Some(bytes) = file.meta_cache_bytes {
             config.storage.meta_cache_bytes = bytes;

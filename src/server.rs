@@ -31,6 +31,7 @@ impl Server {
             .with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
         spawn_upload_sweeper(&state);
+        spawn_pack_compactor(&state);
         match state.backfills.resume_all().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resumed origin backfills"),
@@ -120,6 +121,22 @@ fn spawn_upload_sweeper(state: &Arc<AppState>) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "removed stale multipart uploads"),
                 Err(e) => tracing::warn!(error = %e, "multipart upload sweep failed"),
+            }
+        }
+    });
+}
+
+/// Reclaims the pack space of deleted small objects (`storage/src/compact.rs`): a check of
+/// a flag every 30 s, a pass over the packed objects only when some died since the last.
+fn spawn_pack_compactor(state: &Arc<AppState>) {
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            let Some(state) = weak.upgrade() else { return };
+            if let Err(e) = state.store.compact_packs().await {
+                tracing::warn!(error = %e, "pack compaction failed");
             }
         }
     });

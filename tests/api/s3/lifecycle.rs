@@ -389,7 +389,8 @@ async fn kill_9_during_an_expiration_pass() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");
     let config = tmp.path().join("config.toml");
-    std::fs::write(&config, "lifecycle_day_secs = 1\n").expect("config");
+    // Objects above `pack_max_bytes` have a file each, so the end can count them.
+    std::fs::write(&config, "lifecycle_day_secs = 1\npack_max_bytes = 8192\n").expect("config");
     let start = {
         let (data, config) = (data.clone(), config.clone());
         move || ServeProcess::start_with_config(&data, Some(&config))
@@ -404,8 +405,8 @@ async fn kill_9_during_an_expiration_pass() {
         .send()
         .await
         .expect("bucket");
-    // Above the inline threshold: each object is a blob file, so the end can check that
-    // none is left behind.
+    // Above the pack threshold: each object is a blob file, so the end can check that none
+    // is left behind.
     let body = |i: usize| format!("object {i:05} ").repeat(1300).into_bytes();
     for chunk in (0..N).collect::<Vec<_>>().chunks(50) {
         let puts = chunk.iter().map(|&i| {

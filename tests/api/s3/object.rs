@@ -589,11 +589,16 @@ async fn every_response_has_a_request_id_and_errors_are_xml() {
     assert!(body.contains("<Resource>/nobucket/k</Resource>"), "{body}");
 }
 
-/// With `inline_max_bytes` on, small objects live in the metadata store: the API cannot tell
-/// (GET, Range, HEAD, copies, overwrites by a large object), and no blob file is written.
+/// Small objects live in the metadata store (`inline_max_bytes`) or in pack files
+/// (`pack_max_bytes`): the API cannot tell (GET, Range, HEAD, copies, overwrites by a large
+/// object), and no blob file is written.
 #[tokio::test]
-async fn inline_small_objects_behave_like_any_other() {
-    let s = TestServer::start_with(|c| c.storage.inline_max = 1024).await;
+async fn inline_and_packed_objects_behave_like_any_other() {
+    let s = TestServer::start_with(|c| {
+        c.storage.inline_max = 1024;
+        c.storage.pack_max = 4096;
+    })
+    .await;
     s.create_bucket("bkt").await;
     let small = pattern(1000, 3);
     s.put("bkt", "small", small.clone()).await;
@@ -622,10 +627,29 @@ async fn inline_small_objects_behave_like_any_other() {
     assert_eq!(s.get_bytes("bkt", "copy").await, small);
     let files = || crate::support::server::files_under(&s.dir.path().join("data/blobs")).len();
     assert_eq!(files(), 0, "small objects have no blob file");
+    let packed = pattern(3000, 5);
+    s.put("bkt", "packed", packed.clone()).await;
+    let ranged = s
+        .client
+        .get_object()
+        .bucket("bkt")
+        .key("packed")
+        .range("bytes=-100")
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(
+        crate::support::server::body_of(ranged).await,
+        packed[2900..].to_vec()
+    );
+    assert_eq!(files(), 0, "packed objects have no blob file");
+    let packs = crate::support::server::files_under(&s.dir.path().join("data/packs"));
+    assert_eq!(packs.len(), 1, "{packs:?}");
     let big = pattern(5000, 4);
     s.put("bkt", "small", big.clone()).await;
     assert_eq!(s.get_bytes("bkt", "small").await, big);
     assert_eq!(files(), 1);
     s.put("bkt", "small", small.clone()).await;
     assert_eq!(files(), 0, "the overwritten file is released");
+    assert_eq!(s.get_bytes("bkt", "packed").await, packed);
 }
