@@ -109,6 +109,7 @@ pub(super) async fn write(
     let info = Arc::new(StreamInfo {
         head: OriginHead::of(&fetched, expect.md5),
         temp_path: writer.temp_path().to_owned(),
+        recent: Default::default(),
     });
     guard.publish(FlightState::Streaming {
         info: info.clone(),
@@ -135,6 +136,7 @@ pub(super) async fn write(
         if let Some(admission) = &admission {
             admission.bytes(chunk.len()).await;
         }
+        info.recent.push(writer.written(), chunk.clone());
         writer.write(&chunk).await.map_err(fill_error)?;
         if let Some((tee, _)) = through.as_mut() {
             if tee.send(chunk.clone()).await.is_err() {

@@ -5,14 +5,17 @@
 //! readable), then `Done` or `Failed`. Every client of the flight — the one that started it,
 //! those that joined, those that join late — streams its answer from that growing file with
 //! [`growing_file`], so one origin fetch serves them all, live, in bounded memory (the bytes
-//! travel through the page cache, not through per-client buffers).
+//! travel through the page cache, not through per-client buffers). The last few MiB the
+//! fill received are also kept in memory ([`Recent`]): a reader keeping pace with the fill
+//! (above all the client whose miss started it) is served from there, without reading the
+//! file back (which, with `direct_writes`, would be a read from the disk).
 //!
 //! A reader never delivers the last byte of a body of known length until the flight is
 //! `Done`, i.e. until the whole body was verified (length, Content-MD5, an S3 origin's ETag)
 //! and committed: a cut or corrupt origin body ends every client's response with an error,
 //! never a complete-looking 200.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +29,9 @@ use super::head::OriginHead;
 /// Largest piece a reader hands to the HTTP layer: a pool buffer, as for a local object
 /// (the pool caps how many are out; past that, readers get small pieces).
 const READ_CHUNK: u64 = 1024 * 1024;
+/// How much of what a fill received last stays in memory for the readers keeping pace:
+/// more than the two write buffers the temp file may lag behind the network.
+const RECENT_BYTES: u64 = 8 * 1024 * 1024;
 
 type FlightKey = (String, String);
 
@@ -106,6 +112,51 @@ pub struct StreamInfo {
     pub head: OriginHead,
     /// The fill's growing temp file (never the committed object's path).
     pub temp_path: PathBuf,
+    /// The last bytes the fill received.
+    pub recent: Recent,
+}
+
+/// The last chunks a fill received (at most [`RECENT_BYTES`], and at least the last chunk),
+/// by offset in the body. Chunks are the network's `Bytes`: shared, never copied.
+#[derive(Debug, Default)]
+pub struct Recent(Mutex<RecentChunks>);
+
+#[derive(Debug, Default)]
+struct RecentChunks {
+    chunks: VecDeque<(u64, Bytes)>,
+    bytes: u64,
+}
+
+impl Recent {
+    fn chunks(&self) -> std::sync::MutexGuard<'_, RecentChunks> {
+        // A queue of shared byte chunks: consistent whatever a panic interrupted.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The fill received `chunk` at `offset`; the oldest chunks go past the bound.
+    pub fn push(&self, offset: u64, chunk: Bytes) {
+        let mut recent = self.chunks();
+        recent.bytes += chunk.len() as u64;
+        recent.chunks.push_back((offset, chunk));
+        while recent.bytes > RECENT_BYTES && recent.chunks.len() > 1 {
+            if let Some((_, old)) = recent.chunks.pop_front() {
+                recent.bytes -= old.len() as u64;
+            }
+        }
+    }
+
+    /// Bytes from `pos` (up to `limit`, exclusive) if memory still has them.
+    fn get(&self, pos: u64, limit: u64) -> Option<Bytes> {
+        let recent = self.chunks();
+        let (offset, chunk) = recent
+            .chunks
+            .iter()
+            .find(|(offset, chunk)| *offset <= pos && pos < offset + chunk.len() as u64)?;
+        // Both bounds lie within the chunk, whose length fits in usize.
+        let from = (pos - offset) as usize;
+        let to = (limit.min(offset + chunk.len() as u64) - offset) as usize;
+        (from < to).then(|| chunk.slice(from..to))
+    }
 }
 
 /// The flights in progress, by (bucket, key).
@@ -204,7 +255,7 @@ pub async fn first_bytes(rx: &mut watch::Receiver<FlightState>) -> FlightState {
 /// Stream bytes `start..end` (to the body's end when `end` is `None`) of a flight's growing
 /// file, waiting for them as the fill writes them. `total` is the declared body length.
 pub async fn growing_file(
-    info: &StreamInfo,
+    info: &Arc<StreamInfo>,
     rx: watch::Receiver<FlightState>,
     start: u64,
     end: Option<u64>,
@@ -215,6 +266,7 @@ pub async fn growing_file(
         .await
         .map_err(std::io::Error::other)??;
     let reader = Reader {
+        info: info.clone(),
         buffers,
         file: Some(file),
         rx,
@@ -229,6 +281,7 @@ pub async fn growing_file(
 }
 
 struct Reader {
+    info: Arc<StreamInfo>,
     buffers: ReadBuffers,
     /// `None` only while a read has it on the blocking pool.
     file: Option<std::fs::File>,
@@ -276,9 +329,14 @@ impl Reader {
         }
     }
 
-    /// Reads up to `READ_CHUNK` bytes at the reader's position with `pread`, into the
-    /// store's pooled buffers (fewer bytes when the pool has lent all it may).
+    /// Reads up to `READ_CHUNK` bytes at the reader's position: from memory when the fill
+    /// received them recently, else with `pread`, into the store's pooled buffers (fewer
+    /// bytes when the pool has lent all it may).
     async fn read(&mut self, limit: u64) -> std::io::Result<Bytes> {
+        if let Some(bytes) = self.info.recent.get(self.pos, limit) {
+            self.pos += bytes.len() as u64;
+            return Ok(bytes);
+        }
         let n = (limit - self.pos).min(READ_CHUNK);
         let file = self
             .file
@@ -422,6 +480,7 @@ mod tests {
                 ..Default::default()
             },
             temp_path: path.clone(),
+            recent: Recent::default(),
         });
         let flights = Flights::default();
         let guard = lead(&flights);
@@ -465,6 +524,53 @@ mod tests {
         assert_eq!(late.await.expect("joins").expect("reads"), body[10..]);
     }
 
+    /// What the fill received last is served from memory: here the file holds zeros where
+    /// memory holds the body's bytes, and the reader gets the bytes (older ones, evicted
+    /// from memory, come from the file).
+    #[tokio::test]
+    async fn a_reader_keeping_pace_is_served_from_memory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("fill");
+        let total = RECENT_BYTES as usize + 3 * 1024 * 1024;
+        let body: Vec<u8> = (0..total).map(|i| (i % 251) as u8 | 1).collect();
+        let mut file = body.clone();
+        let info = Arc::new(StreamInfo {
+            head: OriginHead {
+                size: Some(total as u64),
+                ..Default::default()
+            },
+            temp_path: path.clone(),
+            recent: Recent::default(),
+        });
+        for (i, chunk) in body.chunks(64 * 1024).enumerate() {
+            info.recent
+                .push((i * 64 * 1024) as u64, Bytes::copy_from_slice(chunk));
+        }
+        // Memory has the last RECENT_BYTES; zero them in the file.
+        let in_memory = total - RECENT_BYTES as usize;
+        file[in_memory..].fill(0);
+        std::fs::write(&path, &file).expect("write");
+        let flights = Flights::default();
+        let guard = lead(&flights);
+        guard.publish(FlightState::Done {
+            written: total as u64,
+        });
+        let reader = growing_file(&info, guard.subscribe(), 0, None, test_buffers())
+            .await
+            .expect("opens");
+        assert!(collect(reader).await.expect("reads") == body);
+        assert!(
+            info.recent.get(0, 10).is_none(),
+            "the oldest chunks left memory"
+        );
+        assert_eq!(
+            info.recent
+                .get(total as u64 - 5, total as u64 - 2)
+                .expect("in memory"),
+            body[total - 5..total - 2].to_vec()
+        );
+    }
+
     #[tokio::test]
     async fn a_reader_of_a_failed_fill_ends_with_an_error() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -476,6 +582,7 @@ mod tests {
                 ..Default::default()
             },
             temp_path: path,
+            recent: Recent::default(),
         });
         let flights = Flights::default();
         let guard = lead(&flights);
