@@ -104,6 +104,20 @@ pub fn blob_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Copy a directory tree (a fixture, a data directory), leaving out `README.md` files.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if entry.file_name() != "README.md" {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 pub fn temp_files(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("tmp")).unwrap().count()
 }

@@ -97,27 +97,25 @@ async fn small_objects_are_packed_and_read_like_any_other() {
     assert!(!packs(dir.path()).is_empty());
 }
 
-/// Many concurrent writers: every body lands whole at its own place.
+/// Many concurrent writers: every body lands whole at its own place. Four waves of 50
+/// (about 85 KB each, more than a pack file): the packs rotate between waves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_share_appends_without_mixing_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     store.create_bucket("bkt", "me", "r").await.unwrap();
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            put(
-                &store,
-                "bkt",
-                &key(i),
-                &content(i as u64, 1 + i * 17 % PACK_MAX),
-            )
-            .await;
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
+    for wave in 0..4 {
+        let mut tasks = Vec::new();
+        for i in wave * 50..(wave + 1) * 50 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let body = content(i as u64, 1 + i * 17 % PACK_MAX);
+                put(&store, "bkt", &key(i), &body).await;
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
     }
     for i in 0..200 {
         let want = content(i as u64, 1 + i * 17 % PACK_MAX);
@@ -235,7 +233,7 @@ async fn a_pack_torn_at_any_byte_loses_nothing_acknowledged() {
     let torn_body = content(99, PACK_MAX);
     for cut in [1, 2, 511, 512, 513, 4095, PACK_MAX] {
         let dir = tempfile::tempdir().unwrap();
-        copy_tree(original.path(), dir.path());
+        crate::copy_tree(original.path(), dir.path());
         let newest = packs(dir.path()).pop().unwrap();
         let acked_len = std::fs::metadata(&newest).unwrap().len();
         {
@@ -283,18 +281,5 @@ async fn a_pack_torn_at_any_byte_loses_nothing_acknowledged() {
             get(&store, "bkt", "after").await.unwrap(),
             b"written after the crash"
         );
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }

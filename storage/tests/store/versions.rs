@@ -342,21 +342,8 @@ fn fixture_copy(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
-    copy_tree(&src, dir.path());
+    crate::copy_tree(&src, dir.path());
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else if entry.file_name() != "README.md" {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[tokio::test]
@@ -492,38 +479,7 @@ async fn a_format_2_data_directory_opens_swept_once() {
             "round {round}: the orphan, once"
         );
         assert!(!orphan.exists());
-        assert_eq!(
-            get(&s, "docs", "notes.txt").await.unwrap(),
-            b"second version"
-        );
-        assert_eq!(
-            get(&s, "docs", "small.txt").await.unwrap(),
-            b"inline in format 2"
-        );
-        assert_eq!(
-            get(&s, "big", "file.bin").await.unwrap(),
-            vec![42u8; 10_000]
-        );
-        let listing = s
-            .list_versions(
-                "docs",
-                &VersionQuery {
-                    max_keys: 1000,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        let notes: Vec<_> = listing
-            .versions
-            .iter()
-            .filter(|v| v.key == "notes.txt")
-            .collect();
-        assert_eq!(notes.len(), 2, "round {round}");
-        let old = notes.iter().find(|v| !v.is_latest).unwrap();
-        assert_eq!(
-            read_version_in(&s, "docs", "notes.txt", old.version_id.as_deref().unwrap()).await,
-            b"first version"
-        );
+        check_fixture_objects(&s, b"inline in format 2").await;
         drop(s);
     }
 }
@@ -541,44 +497,19 @@ async fn a_format_3_data_directory_opens_and_takes_packed_objects() {
             storage::RecoveryReport::default(),
             "round {round}"
         );
-        assert_eq!(
-            get(&s, "docs", "notes.txt").await.unwrap(),
-            b"second version"
-        );
-        assert_eq!(
-            get(&s, "docs", "small.txt").await.unwrap(),
-            b"inline in format 3"
-        );
-        assert_eq!(
-            get(&s, "big", "file.bin").await.unwrap(),
-            vec![42u8; 10_000]
-        );
-        let listing = s
-            .list_versions(
-                "docs",
-                &VersionQuery {
-                    max_keys: 1000,
-                    ..Default::default()
+        check_fixture_objects(&s, b"inline in format 3").await;
+        if round == 0 {
+            drop(s);
+            let packed = Store::open(
+                dir.path(),
+                storage::StoreOptions {
+                    pack_max: 4096,
+                    ..small_options()
                 },
             )
             .unwrap();
-        let old = listing
-            .versions
-            .iter()
-            .find(|v| v.key == "notes.txt" && !v.is_latest)
-            .unwrap();
-        assert_eq!(
-            read_version_in(&s, "docs", "notes.txt", old.version_id.as_deref().unwrap()).await,
-            b"first version"
-        );
-        if round == 0 {
-            drop(s);
-            let packed = open_packed(dir.path());
             put(&packed, "big", "new.txt", b"packed after the upgrade").await;
-            assert!(
-                crate::blob_files(dir.path()).len() == 1,
-                "new.txt is packed"
-            );
+            assert_eq!(crate::blob_files(dir.path()).len(), 1, "new.txt is packed");
         } else {
             assert_eq!(
                 get(&s, "big", "new.txt").await.unwrap(),
@@ -588,13 +519,33 @@ async fn a_format_3_data_directory_opens_and_takes_packed_objects() {
     }
 }
 
-fn open_packed(dir: &Path) -> Store {
-    Store::open(
-        dir,
-        storage::StoreOptions {
-            pack_max: 4096,
-            ..small_options()
-        },
-    )
-    .unwrap()
+/// What the format fixtures hold (their README.md): two versions of `docs/notes.txt`, the
+/// inline `docs/small.txt` and the blob file `big/file.bin`.
+async fn check_fixture_objects(s: &Store, small: &[u8]) {
+    assert_eq!(
+        get(s, "docs", "notes.txt").await.unwrap(),
+        b"second version"
+    );
+    assert_eq!(get(s, "docs", "small.txt").await.unwrap(), small);
+    assert_eq!(get(s, "big", "file.bin").await.unwrap(), vec![42u8; 10_000]);
+    let listing = s
+        .list_versions(
+            "docs",
+            &VersionQuery {
+                max_keys: 1000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let notes: Vec<_> = listing
+        .versions
+        .iter()
+        .filter(|v| v.key == "notes.txt")
+        .collect();
+    assert_eq!(notes.len(), 2);
+    let old = notes.iter().find(|v| !v.is_latest).unwrap();
+    assert_eq!(
+        read_version_in(s, "docs", "notes.txt", old.version_id.as_deref().unwrap()).await,
+        b"first version"
+    );
 }
