@@ -14,6 +14,7 @@
 //!   no reader leases any blob that was in it (otherwise it is deleted by a later run).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::layout::BlobId;
 use crate::packs::{PackLoc, Packs};
@@ -30,7 +31,8 @@ const BATCH: usize = 256;
 pub struct CompactReport {
     /// Pack files deleted.
     pub packs_removed: u64,
-    /// Their size in bytes, less what was copied out of them.
+    /// Their size in bytes, less what was copied out of them (not counted for a pack a
+    /// reader kept, which a later run deletes).
     pub bytes_reclaimed: u64,
     /// Live objects copied to the current pack.
     pub objects_moved: u64,
@@ -47,60 +49,70 @@ impl Store {
         if !shared.packs.take_dirty() {
             return Ok(report);
         }
-        let newest = shared.packs.newest();
-        let (files, live) = blocking({
-            let shared = shared.clone();
-            move || census(&shared)
-        })
-        .await?;
-        let chosen: HashSet<u64> = files
-            .iter()
-            .filter(|(pack, len)| {
-                let live = live.get(pack).copied().unwrap_or(0);
-                **pack < newest
-                    && shared.packs.uncommitted_in(**pack) == 0
-                    && live * 100 <= **len * LIVE_PERCENT
-            })
-            .map(|(pack, _)| *pack)
-            .collect();
-        if chosen.is_empty() {
-            return Ok(report);
+        let compacted = compact(&shared, report).await;
+        if compacted.is_err() {
+            // What died is still dead: the next run looks again.
+            shared.packs.mark_dirty();
         }
-        let entries = blocking({
-            let shared = shared.clone();
-            let chosen = chosen.clone();
-            move || places_in(&shared, &chosen)
-        })
-        .await?;
-        for pack in chosen {
-            let len = files.get(&pack).copied().unwrap_or(0);
-            let ids = match entries.get(&pack) {
-                Some(places) => move_out(&shared, pack, places, &mut report).await?,
-                None => Vec::new(),
-            };
-            let moved_bytes: u64 = entries
-                .get(&pack)
-                .map_or(0, |p| p.iter().map(|(_, place)| place.len).sum());
-            // The new places are durable before the old bytes go.
-            shared.flush_meta().await?;
-            report.bytes_reclaimed += len.saturating_sub(moved_bytes);
-            if shared.leases.any_leased(&ids) {
-                lock(&shared.packs.doomed).push((pack, ids));
-            } else {
-                remove(&shared.packs, pack)?;
-                report.packs_removed += 1;
-            }
-        }
-        if report.packs_removed > 0 || report.objects_moved > 0 {
-            tracing::info!(
-                packs_removed = report.packs_removed,
-                bytes_reclaimed = report.bytes_reclaimed,
-                objects_moved = report.objects_moved,
-                "packs compacted"
-            );
-        }
-        Ok(report)
+        compacted
     }
+}
+
+/// One compaction, once something may have died (see [`Store::compact_packs`]).
+async fn compact(shared: &Arc<Shared>, mut report: CompactReport) -> Result<CompactReport> {
+    let newest = shared.packs.newest();
+    let (files, live) = blocking({
+        let shared = shared.clone();
+        move || census(&shared)
+    })
+    .await?;
+    let chosen: HashSet<u64> = files
+        .iter()
+        .filter(|(pack, len)| {
+            let live = live.get(pack).copied().unwrap_or(0);
+            **pack < newest
+                && shared.packs.uncommitted_in(**pack) == 0
+                && live * 100 <= **len * LIVE_PERCENT
+        })
+        .map(|(pack, _)| *pack)
+        .collect();
+    if chosen.is_empty() {
+        return Ok(report);
+    }
+    let entries = blocking({
+        let shared = shared.clone();
+        let chosen = chosen.clone();
+        move || places_in(&shared, &chosen)
+    })
+    .await?;
+    for pack in chosen {
+        let len = files.get(&pack).copied().unwrap_or(0);
+        let ids = match entries.get(&pack) {
+            Some(places) => move_out(shared, pack, places, &mut report).await?,
+            None => Vec::new(),
+        };
+        let moved_bytes: u64 = entries
+            .get(&pack)
+            .map_or(0, |p| p.iter().map(|(_, place)| place.len).sum());
+        // The new places are durable before the old bytes go.
+        shared.flush_meta().await?;
+        if shared.leases.any_leased(&ids) {
+            lock(&shared.packs.doomed).push((pack, ids));
+        } else {
+            remove(&shared.packs, pack)?;
+            report.packs_removed += 1;
+            report.bytes_reclaimed += len.saturating_sub(moved_bytes);
+        }
+    }
+    if report.packs_removed > 0 || report.objects_moved > 0 {
+        tracing::info!(
+            packs_removed = report.packs_removed,
+            bytes_reclaimed = report.bytes_reclaimed,
+            objects_moved = report.objects_moved,
+            "packs compacted"
+        );
+    }
+    Ok(report)
 }
 
 /// Delete the packs an earlier run left to readers, once none leases what was in them.
