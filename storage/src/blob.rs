@@ -79,8 +79,9 @@ impl Blob {
     pub(crate) fn checksums(&self) -> &[(ChecksumAlgorithm, Vec<u8>)] {
         &self.checksums
     }
-    /// Is the blob where a commit may reference it: its bytes in memory (inline), or its
-    /// file renamed into place (for the write path's assertions).
+    /// Is the blob where a commit may reference it: its bytes in memory (inline), appended
+    /// and synced in a pack, or its file renamed into place (for the write path's
+    /// assertions).
     pub(crate) fn is_durable(&self) -> bool {
         self.inline.is_some() || self.packed.is_some() || self.guard.path.exists()
     }
