@@ -107,21 +107,15 @@ impl Server {
 
 /// Removes multipart uploads older than the configured age, hourly.
 fn spawn_upload_sweeper(state: &Arc<AppState>) {
-    let weak = Arc::downgrade(state);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            let Some(state) = weak.upgrade() else { return };
-            match state
-                .store
-                .expire_uploads(state.config.upload_max_age)
-                .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(expired = n, "removed stale multipart uploads"),
-                Err(e) => tracing::warn!(error = %e, "multipart upload sweep failed"),
-            }
+    every(state, Duration::from_secs(3600), |state| async move {
+        match state
+            .store
+            .expire_uploads(state.config.upload_max_age)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "removed stale multipart uploads"),
+            Err(e) => tracing::warn!(error = %e, "multipart upload sweep failed"),
         }
     });
 }
@@ -129,15 +123,27 @@ fn spawn_upload_sweeper(state: &Arc<AppState>) {
 /// Reclaims the pack space of deleted small objects (`storage/src/compact.rs`): a check of
 /// a flag every 30 s, a pass over the packed objects only when some died since the last.
 fn spawn_pack_compactor(state: &Arc<AppState>) {
+    every(state, Duration::from_secs(30), |state| async move {
+        if let Err(e) = state.store.compact_packs().await {
+            tracing::warn!(error = %e, "pack compaction failed");
+        }
+    });
+}
+
+/// Run `task` now and then every `period` while the server's state lives (the task holds it
+/// only while it runs).
+fn every<F, Fut>(state: &Arc<AppState>, period: Duration, task: F)
+where
+    F: Fn(Arc<AppState>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let weak = Arc::downgrade(state);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut tick = tokio::time::interval(period);
         loop {
             tick.tick().await;
             let Some(state) = weak.upgrade() else { return };
-            if let Err(e) = state.store.compact_packs().await {
-                tracing::warn!(error = %e, "pack compaction failed");
-            }
+            task(state).await;
         }
     });
 }
