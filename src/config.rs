@@ -66,6 +66,10 @@ struct FileConfig {
     /// Objects up to this many bytes are appended to shared pack files (0: every object
     /// gets a file of its own).
     pack_max_bytes: Option<usize>,
+    /// A pack file takes appends until it holds this many bytes.
+    pack_file_bytes: Option<u64>,
+    /// How often the pack compactor looks for dead space, in seconds.
+    pack_compaction_secs: Option<u64>,
     /// The metadata store's page cache, in bytes.
     meta_cache_bytes: Option<u64>,
     /// Blob files written with O_DIRECT.
@@ -244,6 +248,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// What a lifecycle rule's "day" lasts (86 400 s; shortened only to test or demonstrate).
     pub lifecycle_day: Duration,
+    /// How often the pack compactor looks for dead space (30 s).
+    pub pack_compaction: Duration,
     pub storage: storage::StoreOptions,
     pub origin: OriginSettings,
     /// The server-wide CORS rule (`[cors]`), if any.
@@ -274,6 +280,7 @@ impl Config {
             upload_max_age: Duration::from_secs(7 * 24 * 3600),
             shutdown_grace: Duration::from_secs(10),
             lifecycle_day: Duration::from_secs(86_400),
+            pack_compaction: Duration::from_secs(30),
             storage: storage::StoreOptions::default(),
             origin: OriginSettings::default(),
             default_cors: None,
@@ -344,6 +351,16 @@ impl Config {
         }
         if let Some(bytes) = file.pack_max_bytes {
             config.storage.pack_max = bytes;
+        }
+        match file.pack_file_bytes {
+            Some(0) => bail!("pack_file_bytes must be at least 1"),
+            Some(bytes) => config.storage.pack_file_bytes = bytes,
+            None => {}
+        }
+        match file.pack_compaction_secs {
+            Some(0) => bail!("pack_compaction_secs must be at least 1"),
+            Some(secs) => config.pack_compaction = Duration::from_secs(secs),
+            None => {}
         }
         if let Some(bytes) = file.meta_cache_bytes {
             config.storage.meta_cache_bytes = bytes;
@@ -483,6 +500,30 @@ mod tests {
             !format!("{c:?}").contains("S1"),
             "secrets are not in Debug output"
         );
+    }
+
+    #[test]
+    fn pack_settings_come_from_the_file_and_zero_periods_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("c.toml");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            data_dir: Some(dir.path().join("d")),
+            ..Default::default()
+        };
+        std::fs::write(
+            &file,
+            "pack_max_bytes = 0\npack_file_bytes = 1048576\npack_compaction_secs = 5\n",
+        )
+        .expect("write");
+        let c = Config::resolve(args.clone()).expect("resolves");
+        assert_eq!(c.storage.pack_max, 0, "packing off");
+        assert_eq!(c.storage.pack_file_bytes, 1 << 20);
+        assert_eq!(c.pack_compaction, Duration::from_secs(5));
+        for zero in ["pack_file_bytes = 0", "pack_compaction_secs = 0"] {
+            std::fs::write(&file, zero).expect("write");
+            assert!(Config::resolve(args.clone()).is_err(), "{zero}");
+        }
     }
 
     #[test]

@@ -121,9 +121,10 @@ fn spawn_upload_sweeper(state: &Arc<AppState>) {
 }
 
 /// Reclaims the pack space of deleted small objects (`storage/src/compact.rs`): a check of
-/// a flag every 30 s, a pass over the packed objects only when some died since the last.
+/// a flag every `pack_compaction_secs` (30), a pass over the packed objects only when some
+/// died since the last.
 fn spawn_pack_compactor(state: &Arc<AppState>) {
-    every(state, Duration::from_secs(30), |state| async move {
+    every(state, state.config.pack_compaction, |state| async move {
         if let Err(e) = state.store.compact_packs().await {
             tracing::warn!(error = %e, "pack compaction failed");
         }

@@ -653,3 +653,53 @@ async fn inline_and_packed_objects_behave_like_any_other() {
     assert_eq!(files(), 0, "the overwritten file is released");
     assert_eq!(s.get_bytes("bkt", "packed").await, packed);
 }
+
+/// The server runs the pack compactor: objects deleted through the API give their pack
+/// space back within a few compaction periods, and the objects kept read back whole.
+#[tokio::test]
+async fn deleted_small_objects_give_their_pack_space_back() {
+    let s = TestServer::start_with(|c| {
+        c.storage.pack_file_bytes = 64 * 1024;
+        c.pack_compaction = std::time::Duration::from_millis(200);
+    })
+    .await;
+    s.create_bucket("bkt").await;
+    for i in 0..100 {
+        s.put("bkt", &format!("k{i:03}"), pattern(3000, i)).await;
+    }
+    let packs_dir = s.dir.path().join("data/packs");
+    let pack_bytes = || -> u64 {
+        crate::support::server::files_under(&packs_dir)
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    };
+    let before = pack_bytes();
+    assert!(before >= 300_000, "{before} bytes in packs");
+    for i in (0..100).filter(|i| i % 10 != 0) {
+        s.client
+            .delete_object()
+            .bucket("bkt")
+            .key(format!("k{i:03}"))
+            .send()
+            .await
+            .expect("delete");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while pack_bytes() * 3 > before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "packs still hold {} of {before} bytes",
+            pack_bytes()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for i in (0..100).filter(|i| i % 10 == 0) {
+        assert_eq!(
+            s.get_bytes("bkt", &format!("k{i:03}")).await,
+            pattern(3000, i),
+            "k{i:03}"
+        );
+    }
+}
