@@ -28,7 +28,6 @@ enum Done {
     Failed(String),
 }
 
-/// Run the job of `bucket` until it ends or `cancel` is set.
 /// Run `job` of `bucket` until it ends or `cancel` is set, checkpointing it in `jobs` after
 /// each batch; returns the job as it ended.
 pub(super) async fn run(
