@@ -197,11 +197,12 @@ impl Store {
             let meta = &self.shared.meta;
             // A small object's bytes are in the `inline` tree or in a pack. Looked up under
             // the lease: compaction deletes a pack only when no reader leases what it moved.
+            // Packs first: they hold small objects by default, `inline` only when set.
             let small = match (rec.inline, rec.blobs.first()) {
-                (true, Some(b)) => match meta.inline_bytes(b.id)? {
-                    Some(bytes) => Some(Ok(bytes)),
-                    None => match meta.packed_place(b.id)? {
-                        Some(place) => Some(Err(place)),
+                (true, Some(b)) => match meta.packed_place(b.id)? {
+                    Some(place) => Some(Err(place)),
+                    None => match meta.inline_bytes(b.id)? {
+                        Some(bytes) => Some(Ok(bytes)),
                         // Replaced and released since the record was read: read the new one.
                         None => continue,
                     },
