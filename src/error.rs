@@ -49,6 +49,7 @@ codes! {
     InternalError => StatusCode::INTERNAL_SERVER_ERROR,
     InvalidAccessKeyId => StatusCode::FORBIDDEN,
     InvalidArgument => StatusCode::BAD_REQUEST,
+    InvalidBucketState => StatusCode::CONFLICT,
     InvalidBucketAclWithObjectOwnership => StatusCode::BAD_REQUEST,
     InvalidBucketName => StatusCode::BAD_REQUEST,
     InvalidDigest => StatusCode::BAD_REQUEST,
@@ -75,12 +76,15 @@ codes! {
     NoSuchCORSConfiguration => StatusCode::NOT_FOUND,
     NoSuchKey => StatusCode::NOT_FOUND,
     NoSuchLifecycleConfiguration => StatusCode::NOT_FOUND,
+    NoSuchObjectLockConfiguration => StatusCode::NOT_FOUND,
     NoSuchOriginConfiguration => StatusCode::NOT_FOUND,
+    NoSuchPublicAccessBlockConfiguration => StatusCode::NOT_FOUND,
     NoSuchTagSet => StatusCode::NOT_FOUND,
     NoSuchUpload => StatusCode::NOT_FOUND,
     NoSuchVersion => StatusCode::NOT_FOUND,
     NotImplemented => StatusCode::NOT_IMPLEMENTED,
     NotModified => StatusCode::NOT_MODIFIED,
+    ObjectLockConfigurationNotFoundError => StatusCode::NOT_FOUND,
     OperationAborted => StatusCode::CONFLICT,
     OwnershipControlsNotFoundError => StatusCode::NOT_FOUND,
     PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -259,6 +263,11 @@ impl From<&storage::Error> for S3Error {
                 format!("Your proposed upload is smaller than the minimum allowed object size (part {part_number})."),
             ),
             E::InvalidArgument(why) => S3Error::new(C::InvalidArgument, why),
+            // AWS's answer to a delete, overwrite or retention change that a lock forbids.
+            E::ObjectLocked => S3Error::new(
+                C::AccessDenied,
+                "Access Denied because object protected by object lock.",
+            ),
             E::Poisoned => S3Error {
                 source: Some("storage poisoned after a failed fsync".into()),
                 ..S3Error::new(C::ServiceUnavailable, "The server cannot accept writes right now.")

@@ -185,7 +185,7 @@ pub fn delete_condition(headers: &HeaderMap) -> Result<DeleteCondition, S3Error>
         if_match: header(headers, "if-match").map(if_match_value),
         last_modified,
         size,
-        exactly_modified: None,
+        ..DeleteCondition::default()
     })
 }
 
@@ -204,7 +204,7 @@ pub fn entry_condition(
         if_match: etag.map(if_match_value),
         last_modified,
         size,
-        exactly_modified: None,
+        ..DeleteCondition::default()
     })
 }
 

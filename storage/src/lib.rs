@@ -167,6 +167,7 @@ mod layout;
 mod lease;
 mod list;
 mod list_versions;
+mod lock;
 mod meta;
 mod metadata_value;
 mod multipart;
@@ -187,6 +188,7 @@ pub use buffers::ReadBuffers;
 pub use checksum::Checksummer;
 pub use compact::CompactReport;
 pub use fill::{FillWriter, VerifiedFill};
+pub use lock::{ObjectLock, Retention, RetentionMode};
 pub use metadata_value::MetadataValue;
 pub use reader::ObjectReader;
 pub use store::Store;
@@ -249,6 +251,9 @@ pub enum Error {
     EntityTooSmall { part_number: u32 },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// Object Lock forbids it: the version is retained or under a legal hold.
+    #[error("the object version is protected by Object Lock")]
+    ObjectLocked,
     #[error("store is poisoned after a failed fsync; refusing writes")]
     Poisoned,
     #[error("metadata store: {0}")]
@@ -395,6 +400,8 @@ pub struct ObjectAttrs {
     /// The object's access control list, encoded by the server (opaque here); `None`: the
     /// default (the bucket owner's, private). Added by record format 3.
     pub acl: Option<String>,
+    /// Object Lock: the version's retention and legal hold. Added by record format 4.
+    pub lock: ObjectLock,
 }
 
 impl ObjectAttrs {
@@ -501,11 +508,19 @@ pub struct DeleteCondition {
     /// The exact modification time of the object the caller examined ([`ObjectMeta`]'s):
     /// a background task's guard against deleting a newer object that replaced it.
     pub exactly_modified: Option<SystemTime>,
+    /// Not a precondition: the caller may, and asked to, bypass a GOVERNANCE retention
+    /// (`x-amz-bypass-governance-retention` from a caller allowed
+    /// `s3:BypassGovernanceRetention`).
+    pub bypass_governance: bool,
 }
 
 impl DeleteCondition {
+    /// No precondition (the bypass is none).
     pub fn is_empty(&self) -> bool {
-        self == &DeleteCondition::default()
+        self.if_match.is_none()
+            && self.last_modified.is_none()
+            && self.size.is_none()
+            && self.exactly_modified.is_none()
     }
 }
 

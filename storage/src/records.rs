@@ -14,8 +14,9 @@ use crate::{ChecksumAlgorithm, Error, ObjectAttrs, ObjectMeta, Result, StoredChe
 /// Record format of every record but objects and versions.
 const VERSION: u8 = 1;
 /// Record format of [`ObjectRec`], [`VersionRec`] and [`UploadRec`] (1: before
-/// versioning; 2: before object ACLs and the origin stamp's revalidation fields).
-pub(crate) const OBJECT_VERSION: u8 = 3;
+/// versioning; 2: before object ACLs and the origin stamp's revalidation fields; 3: before
+/// Object Lock).
+pub(crate) const OBJECT_VERSION: u8 = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BucketRec {
@@ -99,6 +100,7 @@ impl From<ObjectAttrsV1> for ObjectAttrs {
             tags: Vec::new(),
             storage_class: None,
             acl: None,
+            lock: Default::default(),
         }
     }
 }
@@ -152,6 +154,7 @@ impl From<ObjectAttrsV2> for ObjectAttrs {
             tags: v2.tags,
             storage_class: v2.storage_class,
             acl: None,
+            lock: Default::default(),
         }
     }
 }
@@ -209,6 +212,94 @@ struct UploadRecV2 {
     full_object: bool,
 }
 
+/// [`ObjectAttrs`] as format 3 wrote it: no Object Lock.
+#[derive(Deserialize)]
+struct ObjectAttrsV3 {
+    content_type: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    expires: Option<String>,
+    user_metadata: std::collections::BTreeMap<String, crate::MetadataValue>,
+    origin: Option<crate::OriginStamp>,
+    tags: Vec<(String, String)>,
+    storage_class: Option<String>,
+    acl: Option<String>,
+}
+
+impl From<ObjectAttrsV3> for ObjectAttrs {
+    fn from(v3: ObjectAttrsV3) -> ObjectAttrs {
+        ObjectAttrs {
+            content_type: v3.content_type,
+            cache_control: v3.cache_control,
+            content_disposition: v3.content_disposition,
+            content_encoding: v3.content_encoding,
+            content_language: v3.content_language,
+            expires: v3.expires,
+            user_metadata: v3.user_metadata,
+            origin: v3.origin,
+            tags: v3.tags,
+            storage_class: v3.storage_class,
+            acl: v3.acl,
+            lock: Default::default(),
+        }
+    }
+}
+
+/// [`ObjectRec`] as format 3 wrote it.
+#[derive(Deserialize)]
+struct ObjectRecV3 {
+    size: u64,
+    etag: String,
+    modified_ns: u64,
+    attrs: ObjectAttrsV3,
+    checksums: Vec<StoredChecksum>,
+    blobs: Vec<BlobRef>,
+    multipart: bool,
+    version_id: Option<String>,
+    seq: u64,
+    upload_id: Option<String>,
+    part_checksums: Vec<Vec<u8>>,
+    inline: bool,
+}
+
+impl From<ObjectRecV3> for ObjectRec {
+    fn from(v3: ObjectRecV3) -> ObjectRec {
+        ObjectRec {
+            size: v3.size,
+            etag: v3.etag,
+            modified_ns: v3.modified_ns,
+            attrs: v3.attrs.into(),
+            checksums: v3.checksums,
+            blobs: v3.blobs,
+            multipart: v3.multipart,
+            version_id: v3.version_id,
+            seq: v3.seq,
+            upload_id: v3.upload_id,
+            part_checksums: v3.part_checksums,
+            inline: v3.inline,
+        }
+    }
+}
+
+/// [`VersionRec`] as format 3 wrote it.
+#[derive(Deserialize)]
+enum VersionRecV3 {
+    Object(Box<ObjectRecV3>),
+    DeleteMarker(MarkerRec),
+}
+
+/// [`UploadRec`] as format 3 wrote it.
+#[derive(Deserialize)]
+struct UploadRecV3 {
+    initiated_ns: u64,
+    owner: String,
+    attrs: ObjectAttrsV3,
+    checksum_algorithm: Option<ChecksumAlgorithm>,
+    full_object: bool,
+}
+
 /// A delete marker: a version that says "deleted".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct MarkerRec {
@@ -262,6 +353,16 @@ pub(crate) fn decode_upload(raw: &[u8]) -> Result<UploadRec> {
     let corrupt = |e: postcard::Error| Error::Corrupt(format!("upload record: {e}"));
     match raw.split_first() {
         Some((&OBJECT_VERSION, body)) => postcard::from_bytes(body).map_err(corrupt),
+        Some((&3, body)) => {
+            let v3: UploadRecV3 = postcard::from_bytes(body).map_err(corrupt)?;
+            Ok(UploadRec {
+                initiated_ns: v3.initiated_ns,
+                owner: v3.owner,
+                attrs: v3.attrs.into(),
+                checksum_algorithm: v3.checksum_algorithm,
+                full_object: v3.full_object,
+            })
+        }
         Some((&2, body)) => {
             let v2: UploadRecV2 = postcard::from_bytes(body).map_err(corrupt)?;
             Ok(UploadRec {
@@ -343,6 +444,11 @@ pub(crate) fn decode_object(raw: &[u8]) -> Result<ObjectRec> {
         Some((&OBJECT_VERSION, body)) => {
             postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("object record: {e}")))
         }
+        Some((&3, body)) => {
+            let v3: ObjectRecV3 = postcard::from_bytes(body)
+                .map_err(|e| Error::Corrupt(format!("object record (format 3): {e}")))?;
+            Ok(v3.into())
+        }
         Some((&2, body)) => {
             let v2: ObjectRecV2 = postcard::from_bytes(body)
                 .map_err(|e| Error::Corrupt(format!("object record (format 2): {e}")))?;
@@ -381,6 +487,14 @@ pub(crate) fn decode_version(raw: &[u8]) -> Result<VersionRec> {
     match raw.split_first() {
         Some((&OBJECT_VERSION, body)) => {
             postcard::from_bytes(body).map_err(|e| Error::Corrupt(format!("version record: {e}")))
+        }
+        Some((&3, body)) => {
+            let v3: VersionRecV3 = postcard::from_bytes(body)
+                .map_err(|e| Error::Corrupt(format!("version record (format 3): {e}")))?;
+            Ok(match v3 {
+                VersionRecV3::Object(o) => VersionRec::Object(Box::new((*o).into())),
+                VersionRecV3::DeleteMarker(m) => VersionRec::DeleteMarker(m),
+            })
         }
         Some((&2, body)) => {
             let v2: VersionRecV2 = postcard::from_bytes(body)

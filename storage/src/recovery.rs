@@ -29,7 +29,8 @@ pub(crate) fn sweep(dirs: &Dirs, meta: &Meta) -> Result<RecoveryReport> {
         report.orphan_blobs_removed += pending_sweep(dirs, meta)?;
     }
     if found < FORMAT {
-        // Format 3 -> 4 adds the (empty) `packed` tree: nothing to rewrite.
+        // Format 3 -> 4 adds the (empty) `packed` tree, 4 -> 5 Object Lock in the version
+        // records (record format 4; format-3 records read as unlocked): nothing to rewrite.
         meta.set_current_format()?;
         tracing::info!(from = found, to = FORMAT, "metadata format upgraded");
     }

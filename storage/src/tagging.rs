@@ -1,5 +1,5 @@
 //! Object tags, object ACLs and an origin copy's revalidation stamp: rewriting one version's
-//! attributes in place. None is a write of the object (AWS keeps the version id and the last-modified time), so the
+//! attributes in place (Object Lock's changes, `lock.rs`, go through the same rewrite). None is a write of the object (AWS keeps the version id and the last-modified time), so the
 //! version's record is replaced where it is: the key's current record or its entry in the
 //! version history. Tags and ACLs written with the object travel in
 //! [`crate::ObjectAttrs::tags`] and [`crate::ObjectAttrs::acl`].
@@ -20,8 +20,11 @@ impl Store {
         version_id: Option<&str>,
         tags: Vec<(String, String)>,
     ) -> Result<Option<String>> {
-        self.update_version_attrs(bucket, key, version_id, |attrs| attrs.tags = tags)
-            .await
+        self.update_version_attrs(bucket, key, version_id, |attrs| {
+            attrs.tags = tags;
+            Ok(())
+        })
+        .await
     }
 
     /// Replace the ACL (encoded by the server) of `version_id` of `bucket/key`, as
@@ -33,8 +36,11 @@ impl Store {
         version_id: Option<&str>,
         acl: Option<String>,
     ) -> Result<Option<String>> {
-        self.update_version_attrs(bucket, key, version_id, |attrs| attrs.acl = acl)
-            .await
+        self.update_version_attrs(bucket, key, version_id, |attrs| {
+            attrs.acl = acl;
+            Ok(())
+        })
+        .await
     }
 
     /// Record that the origin vouched again for the current version of `bucket/key`
@@ -72,12 +78,15 @@ impl Store {
         Ok(updated)
     }
 
-    async fn update_version_attrs(
+    /// Rewrite one version's attributes with `update` (which may refuse: nothing changes),
+    /// under the key's lock. Object Lock's retention and legal hold (`lock.rs`) change here
+    /// too.
+    pub(crate) async fn update_version_attrs(
         &self,
         bucket: &str,
         key: &str,
         version_id: Option<&str>,
-        update: impl FnOnce(&mut crate::ObjectAttrs),
+        update: impl FnOnce(&mut crate::ObjectAttrs) -> Result<()>,
     ) -> Result<Option<String>> {
         self.shared.check_writable()?;
         validate_key(key)?;
@@ -89,7 +98,7 @@ impl Store {
             let is_current = meta
                 .object(bucket, key)?
                 .is_some_and(|(_, current)| current.seq == rec.seq);
-            update(&mut rec.attrs);
+            update(&mut rec.attrs)?;
             let version = rec.version_id.clone();
             let mut change = Change::default();
             if is_current {

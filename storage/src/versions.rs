@@ -8,7 +8,9 @@
 //! - Suspended: writes and deletes replace the key's `null` version (an object or a delete
 //!   marker), while other versions stay;
 //! - a delete with a version id removes that version for good; when it was the newest, the
-//!   next newest becomes current.
+//!   next newest becomes current;
+//! - no change removes a version that Object Lock protects (`lock.rs`): the change is refused
+//!   whole with [`Error::ObjectLocked`].
 //!
 //! Every change to a key is computed under the key's lock from what the key holds, then
 //! applied in one metadata transaction ([`crate::meta::Change`]); blobs it releases are
@@ -18,6 +20,7 @@ use std::time::SystemTime;
 
 use crate::key::validate_key;
 use crate::layout::BlobId;
+use crate::lock::check_removable;
 use crate::meta::Change;
 use crate::records::object_meta;
 use crate::records::{from_ns, now_ns, MarkerRec, ObjectRec, TombstoneRec, VersionRec};
@@ -251,6 +254,7 @@ impl Store {
             if mode == Versioning::Unversioned
                 || old.version_id.is_none() && rec.version_id.is_none()
             {
+                check_removable(&old.attrs.lock, false)?;
                 released.extend(blobs(&old));
             } else {
                 change
@@ -262,6 +266,7 @@ impl Store {
             if let Some((seq, old)) = self.null_in_history(bucket, key)? {
                 change.remove_versions.push(seq);
                 if let VersionRec::Object(o) = &old {
+                    check_removable(&o.attrs.lock, false)?;
                     released.extend(blobs(o));
                 }
             }
@@ -345,6 +350,9 @@ impl Store {
                     deleted_ns: now_ns(),
                 }));
             }
+            if let Some(old) = &current {
+                check_removable(&old.attrs.lock, condition.bypass_governance)?;
+            }
             let removed = current.map(|old| {
                 released.extend(blobs(&old));
                 object_meta(key.to_owned(), old)
@@ -366,6 +374,7 @@ impl Store {
         let mut removed = None;
         if let Some(old) = current {
             if mode == Versioning::Suspended && old.version_id.is_none() {
+                check_removable(&old.attrs.lock, condition.bypass_governance)?;
                 released.extend(blobs(&old));
                 removed = Some(object_meta(key.to_owned(), old));
             } else {
@@ -378,6 +387,7 @@ impl Store {
             if let Some((old_seq, old)) = self.null_in_history(bucket, key)? {
                 change.remove_versions.push(old_seq);
                 if let VersionRec::Object(o) = old {
+                    check_removable(&o.attrs.lock, condition.bypass_governance)?;
                     released.extend(blobs(&o));
                     removed = Some(object_meta(key.to_owned(), *o));
                 }
@@ -432,6 +442,7 @@ impl Store {
         };
         let promote = match (&current, found) {
             (Some(c), None) if c.version_id.as_deref() == wanted => {
+                check_removable(&c.attrs.lock, condition.bypass_governance)?;
                 released.extend(blobs(c));
                 deleted.removed = Some(object_meta(key.to_owned(), c.clone()));
                 change.current = Some(None);
@@ -441,6 +452,7 @@ impl Store {
                 change.remove_versions.push(seq);
                 match v {
                     VersionRec::Object(o) => {
+                        check_removable(&o.attrs.lock, condition.bypass_governance)?;
                         released.extend(blobs(&o));
                         deleted.removed = Some(object_meta(key.to_owned(), *o));
                     }

@@ -3,7 +3,7 @@
 //! test and the upgrade of a previous release's data directory (`versions`), a kill -9 crash
 //! test of plain writes (`crash`) and of versioned writes and deletes (`crash_versions`),
 //! small objects kept inline in their metadata (`inline`) or appended to pack files, with
-//! compaction and torn packs (`packs`),
+//! compaction and torn packs (`packs`), Object Lock's refusals (`lock`),
 //! and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
 //! as a child running one test, selected by an environment variable.
 
@@ -19,6 +19,8 @@ mod crash_versions;
 mod etag;
 #[path = "store/inline.rs"]
 mod inline;
+#[path = "store/lock.rs"]
+mod lock;
 #[path = "store/memory.rs"]
 mod memory;
 #[path = "store/model.rs"]

@@ -11,7 +11,7 @@ use crate::records::{decode_object, encode_object};
 use crate::{Error, Result};
 
 /// The metadata format this build writes; [`Meta::open`] migrates older ones.
-pub(crate) const FORMAT: u32 = 4;
+pub(crate) const FORMAT: u32 = 5;
 
 pub(crate) struct Meta {
     pub(super) db: sled::Db,

@@ -29,10 +29,13 @@
 //!
 //! Format 1 (before versioning) had no `versions` tree and no format record; format 2 had no
 //! `pending` tree, so its orphans are unmarked; format 3 had no `packed` tree (nothing to
-//! rewrite: it starts empty). [`Meta::open`] reports the format found (rewriting format-1
+//! rewrite: it starts empty); format 4 wrote object records without Object Lock (record
+//! format 3, still read: nothing to rewrite, but a release that knows nothing of locks
+//! must not open a directory whose versions may be locked). [`Meta::open`] reports the format found (rewriting format-1
 //! object records in format 2 first); the store runs the full sweep once for a format below
 //! 3, then [`Meta::set_current_format`]. A newer format is refused, so a release that
-//! knows nothing of packs never opens a directory whose small objects are in them.
+//! knows nothing of packs (or of Object Lock) never opens a directory whose small objects
+//! are in them (or whose versions are locked).
 //!
 //! Keys preserve order: bucket names and object keys never contain NUL (validated), so
 //! `bucket 0x00 key` sorts by bucket, then by key bytes (= S3 order); integers are

@@ -519,6 +519,61 @@ async fn a_format_3_data_directory_opens_and_takes_packed_objects() {
     }
 }
 
+/// Format 4 (object records before Object Lock) opens as it is: every version reads as
+/// unlocked, can be locked after the upgrade, and the multipart upload staged before it
+/// completes with its attributes.
+#[tokio::test]
+async fn a_format_4_data_directory_opens_unlocked_and_takes_locks() {
+    let dir = fixture_copy("format4");
+    let upload_id = "18eee92b5e50e8a0b65bb2014d4a4f59a4bd71594791f6d7";
+    for round in 0..2 {
+        let s = open(dir.path());
+        assert_eq!(
+            s.recovery_report(),
+            storage::RecoveryReport::default(),
+            "round {round}"
+        );
+        check_fixture_objects(&s, b"packed in format 4").await;
+        let notes = s.head_object("docs", "notes.txt").unwrap();
+        if round == 0 {
+            assert_eq!(notes.attrs.lock, storage::ObjectLock::default());
+            s.set_object_legal_hold("docs", "notes.txt", None, true)
+                .await
+                .unwrap();
+            let upload = s.get_upload("docs", "upload.bin", upload_id).unwrap();
+            assert_eq!(upload.attrs.content_type.as_deref(), Some("text/plain"));
+            let part = s
+                .list_parts("docs", "upload.bin", upload_id, 0, 10)
+                .unwrap();
+            let done = s
+                .complete_upload(
+                    "docs",
+                    "upload.bin",
+                    upload_id,
+                    &[storage::CompletedPart {
+                        part_number: 1,
+                        etag: part.parts[0].etag.clone(),
+                    }],
+                )
+                .await
+                .unwrap();
+            assert_eq!(done.attrs.content_type.as_deref(), Some("text/plain"));
+        } else {
+            assert!(notes.attrs.lock.legal_hold, "the hold survived the reopen");
+            let id = notes.version_id.as_deref().unwrap();
+            assert!(matches!(
+                s.delete("docs", "notes.txt", Some(id), false).await,
+                Err(Error::ObjectLocked)
+            ));
+        }
+        assert_eq!(
+            get(&s, "docs", "upload.bin").await.as_deref(),
+            Some(&b"staged part in format 4"[..])
+        );
+        drop(s);
+    }
+}
+
 /// What the format fixtures hold (their README.md): two versions of `docs/notes.txt`, the
 /// inline `docs/small.txt` and the blob file `big/file.bin`.
 async fn check_fixture_objects(s: &Store, small: &[u8]) {
