@@ -90,6 +90,21 @@ struct FileConfig {
     /// enabled, the default) or `BucketOwnerEnforced` (ACLs disabled, AWS's default since
     /// 2023), or `BucketOwnerPreferred`.
     default_object_ownership: Option<crate::access::ObjectOwnership>,
+    /// The `[public_access_block]` section: Block Public Access for every bucket, under
+    /// each bucket's own (the most restrictive of the two holds).
+    #[serde(default)]
+    public_access_block: PublicAccessBlockSettings,
+}
+
+/// The server-wide Block Public Access (the `[public_access_block]` TOML section), AWS's
+/// account-level setting: each switch as in `PutPublicAccessBlock`, all off by default.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicAccessBlockSettings {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
 }
 
 /// Bounds on clients (the `[limits]` TOML section, in seconds): a slow or hostile client
@@ -256,6 +271,8 @@ pub struct Config {
     pub default_cors: Option<std::sync::Arc<crate::cors::Cors>>,
     /// The object ownership of a new bucket that does not ask for one.
     pub default_object_ownership: crate::access::ObjectOwnership,
+    /// Block Public Access for every bucket (`[public_access_block]`).
+    pub public_access_block: crate::access::PublicAccessBlock,
     /// Connection bounds and timeouts.
     pub limits: Limits,
     /// Serve the web console at `/console`.
@@ -285,6 +302,7 @@ impl Config {
             origin: OriginSettings::default(),
             default_cors: None,
             default_object_ownership: crate::access::ObjectOwnership::ObjectWriter,
+            public_access_block: crate::access::PublicAccessBlock::default(),
             limits: Limits::default(),
             console: true,
             backend: None,
@@ -375,6 +393,13 @@ impl Config {
         }
         config.origin = file.origin;
         config.default_object_ownership = file.default_object_ownership.unwrap_or_default();
+        let block = file.public_access_block;
+        config.public_access_block = crate::access::PublicAccessBlock {
+            block_public_acls: block.block_public_acls,
+            ignore_public_acls: block.ignore_public_acls,
+            block_public_policy: block.block_public_policy,
+            restrict_public_buckets: block.restrict_public_buckets,
+        };
         if file.limits.max_connections == 0 {
             bail!("limits.max_connections must be at least 1");
         }

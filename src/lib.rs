@@ -14,6 +14,7 @@
 //! Beside the data path: [`identity`] (users and their canonical ids, the leaf every other
 //! room may import), [`config`], [`cli`] (the `backfill` client), [`console`] (the web
 //! console), [`cors`], [`lifecycle`] (bucket lifecycle rules and the background expirer),
+//! [`object_lock`] (buckets' Object Lock configurations and the lock a write asks for),
 //! [`post_policy`] (browser form uploads), [`metrics`] (Prometheus) and [`bucket_setting`]
 //! (per-bucket documents parsed once and cached).
 
@@ -33,6 +34,7 @@ pub mod handlers;
 pub mod identity;
 pub mod lifecycle;
 pub mod metrics;
+pub mod object_lock;
 pub mod origin;
 pub mod post_policy;
 pub mod request;

@@ -1,7 +1,7 @@
 //! [`AppState`]: everything a handler may need, shared by all requests — the store, the
 //! configuration, the origin engine and its backfill jobs, the cluster in cluster mode, the
 //! metrics and the buckets'
-//! lifecycle, CORS and access settings — and [`AppState::open`], which builds it from a
+//! lifecycle, CORS, access and Object Lock settings — and [`AppState::open`], which builds it from a
 //! configuration without binding a socket (the server, benchmarks and tests use it).
 
 use std::sync::Arc;
@@ -39,8 +39,10 @@ pub struct AppState {
     pub lifecycle: Lifecycles,
     /// Buckets' CORS configurations, parsed once.
     pub cors: CorsConfigs,
-    /// Buckets' ACLs, policies and object ownership, parsed once.
+    /// Buckets' ACLs, policies, object ownership and Block Public Access, parsed once.
     pub access: Access,
+    /// Buckets' Object Lock configurations, parsed once.
+    pub object_locks: crate::bucket_setting::CachedSetting<crate::object_lock::LockConfiguration>,
     /// Signed-in web console users.
     pub console_sessions: crate::auth::session::Sessions,
     /// When the server started (the console shows its uptime).
@@ -111,7 +113,8 @@ impl AppState {
             passes,
             lifecycle: Lifecycles::new(settings.clone()),
             cors: CorsConfigs::new(settings.clone()),
-            access: Access::new(&settings),
+            access: Access::new(&settings, config.public_access_block),
+            object_locks: crate::bucket_setting::CachedSetting::new(settings.clone()),
             settings,
             targets: crate::backend::targets::WriteTargets::new(backend.clone(), &config.origin),
             shared: publish,

@@ -256,6 +256,19 @@ impl Acl {
             .any(|g| matches!(g.grantee, Grantee::AllUsers | Grantee::AuthenticatedUsers))
     }
 
+    /// The ACL without its grants to everyone (Block Public Access's `IgnorePublicAcls`).
+    pub fn without_public_grants(&self) -> Acl {
+        Acl {
+            owner: self.owner.clone(),
+            grants: self
+                .grants
+                .iter()
+                .filter(|g| !matches!(g.grantee, Grantee::AllUsers | Grantee::AuthenticatedUsers))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// The document GetBucketAcl / GetObjectAcl answer.
     pub fn to_document(&self) -> xml::AccessControlPolicy {
         let grants = self

@@ -99,6 +99,16 @@ fn requirement(op: &Operation) -> Requirement {
             B::PutBucketOwnershipControls | B::DeleteBucketOwnershipControls => {
                 plain("s3:PutBucketOwnershipControls", BucketOwner)
             }
+            B::GetObjectLockConfiguration => {
+                plain("s3:GetBucketObjectLockConfiguration", BucketOwner)
+            }
+            B::PutObjectLockConfiguration => {
+                plain("s3:PutBucketObjectLockConfiguration", BucketOwner)
+            }
+            B::GetPublicAccessBlock => plain("s3:GetBucketPublicAccessBlock", BucketOwner),
+            B::PutPublicAccessBlock | B::DeletePublicAccessBlock => {
+                plain("s3:PutBucketPublicAccessBlock", BucketOwner)
+            }
             B::GetBucketOrigin
             | B::GetBucketOriginStatus
             | B::GetBucketOriginBackfill
@@ -157,6 +167,31 @@ fn requirement(op: &Operation) -> Requirement {
                 "s3:DeleteObjectTagging",
                 "s3:DeleteObjectVersionTagging",
                 ObjectOwner,
+                version_id,
+            ),
+            // The bucket owner's, as on AWS, or whom the bucket policy allows.
+            O::GetObjectRetention { version_id } => versioned(
+                "s3:GetObjectRetention",
+                "s3:GetObjectRetention",
+                BucketOwner,
+                version_id,
+            ),
+            O::PutObjectRetention { version_id } => versioned(
+                "s3:PutObjectRetention",
+                "s3:PutObjectRetention",
+                BucketOwner,
+                version_id,
+            ),
+            O::GetObjectLegalHold { version_id } => versioned(
+                "s3:GetObjectLegalHold",
+                "s3:GetObjectLegalHold",
+                BucketOwner,
+                version_id,
+            ),
+            O::PutObjectLegalHold { version_id } => versioned(
+                "s3:PutObjectLegalHold",
+                "s3:PutObjectLegalHold",
+                BucketOwner,
                 version_id,
             ),
             O::DeleteObject { version_id } => versioned(
@@ -222,17 +257,16 @@ pub fn authorize(
         }
     }
     let is_owner = principal == Principal::User(&meta.owner);
-    let verdict = match access.policies.get(bucket)? {
-        Some(policy) => {
-            let resource = match op.key() {
-                Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
-                None => format!("arn:aws:s3:::{bucket}"),
-            };
-            let facts = facts(op, request, &requirement);
-            policy.evaluate(principal, requirement.action, &resource, &facts)
-        }
-        None => Verdict::Silent,
-    };
+    let facts = facts(op, request, &requirement);
+    let verdict = policy_verdict(
+        access,
+        bucket,
+        op.key(),
+        principal,
+        is_owner,
+        requirement.action,
+        &facts,
+    )?;
     let policy_op = matches!(
         op,
         Operation::Bucket {
@@ -296,6 +330,80 @@ pub fn authorize(
     }
 }
 
+/// What the bucket's policy says of `action` by `principal` on the bucket or `key`: an Allow
+/// of a public policy counts only for the bucket's owner while the bucket restricts public
+/// buckets (Block Public Access's `RestrictPublicBuckets`).
+fn policy_verdict(
+    access: &Access,
+    bucket: &str,
+    key: Option<&str>,
+    principal: Principal<'_>,
+    is_owner: bool,
+    action: &str,
+    facts: &RequestFacts,
+) -> Result<Verdict, S3Error> {
+    let Some(policy) = access.policies.get(bucket)? else {
+        return Ok(Verdict::Silent);
+    };
+    let resource = match key {
+        Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
+        None => format!("arn:aws:s3:::{bucket}"),
+    };
+    let verdict = policy.evaluate(principal, action, &resource, facts);
+    if verdict == Verdict::Allow
+        && !is_owner
+        && policy.is_public()
+        && access.public_block(bucket)?.restrict_public_buckets
+    {
+        return Ok(Verdict::Silent);
+    }
+    Ok(verdict)
+}
+
+/// May `principal` bypass a GOVERNANCE retention on `bucket/key`
+/// (`s3:BypassGovernanceRetention`)? The bucket's owner may unless the bucket policy denies
+/// it; anyone else only where the policy allows it.
+pub fn may_bypass_governance(
+    access: &Access,
+    bucket: &str,
+    key: &str,
+    principal: Principal<'_>,
+    request: &RequestInfo<'_>,
+) -> Result<bool, S3Error> {
+    let meta = access.store.head_bucket(bucket)?;
+    let is_owner = principal == Principal::User(&meta.owner);
+    let requirement = Requirement {
+        action: "s3:BypassGovernanceRetention",
+        need: Need::BucketOwner,
+        version_id: None,
+    };
+    let facts = RequestFacts {
+        source_ip: request.source_ip,
+        secure_transport: false,
+        referer: None,
+        user_agent: None,
+        prefix: None,
+        delimiter: None,
+        max_keys: None,
+        canned_acl: None,
+        version_id: requirement.version_id,
+    };
+    let verdict = policy_verdict(
+        access,
+        bucket,
+        Some(key),
+        principal,
+        is_owner,
+        requirement.action,
+        &facts,
+    )?;
+    Ok(match verdict {
+        Verdict::Deny => false,
+        Verdict::Allow => true,
+        Verdict::Silent => is_owner,
+    })
+}
+
 fn permission_of(need: Need) -> Option<Permission> {
     match need {
         Need::Bucket(p) | Need::Object(p) => Some(p),
@@ -338,7 +446,14 @@ fn object_acl(
 ) -> Result<Option<Acl>, S3Error> {
     match access.store.head_object_version(bucket, key, version_id) {
         Ok(meta) => match meta.attrs.acl {
-            Some(stored) => Ok(Some(Acl::decode(&stored)?)),
+            Some(stored) => {
+                let acl = Acl::decode(&stored)?;
+                if acl.is_public() && access.public_block(bucket)?.ignore_public_acls {
+                    Ok(Some(acl.without_public_grants()))
+                } else {
+                    Ok(Some(acl))
+                }
+            }
             None => Ok(None),
         },
         Err(_) => Ok(None),

@@ -1,5 +1,6 @@
 //! Who may do what: who calls ([`Principal`]), access control lists on buckets and objects
-//! ([`acl`]), bucket policies ([`policy`]), object ownership ([`ownership`]), the per-bucket
+//! ([`acl`]), bucket policies ([`policy`]), object ownership ([`ownership`]), Block Public
+//! Access ([`public_block`]), the per-bucket
 //! settings cached for the decision ([`Access`]), and the one decision every S3 request
 //! goes through ([`decide`]), evaluated as AWS does: an explicit Deny in the bucket policy wins, then the
 //! owner's rights, then an Allow in the policy or a grant in the ACL; nothing else is
@@ -15,11 +16,13 @@ pub mod legacy;
 pub mod ownership;
 pub mod policy;
 mod principal;
+pub mod public_block;
 mod settings;
 
 pub use acl::{Acl, Grant, Grantee, Permission};
-pub use decide::{authorize, RequestInfo};
+pub use decide::{authorize, may_bypass_governance, RequestInfo};
 pub use ownership::ObjectOwnership;
 pub use policy::BucketPolicy;
 pub use principal::Principal;
+pub use public_block::PublicAccessBlock;
 pub use settings::Access;

@@ -1,12 +1,14 @@
 //! [`Access`]: the per-bucket settings the access decision reads — the bucket's ACL, its
-//! policy, its object ownership and whether any object in it has an ACL of its own — each
-//! parsed once and cached, with the store the decision looks buckets and objects up in.
+//! policy, its object ownership, its Block Public Access switches and whether any object in
+//! it has an ACL of its own — each parsed once and cached, with the store the decision looks
+//! buckets and objects up in.
 
 use std::sync::Arc;
 
 use super::acl::Acl;
 use super::ownership::{ObjectOwnership, OWNERSHIP_SETTING};
 use super::policy::BucketPolicy;
+use super::public_block::PublicAccessBlock;
 use crate::bucket_setting::{BucketSettings, CachedSetting, SettingDocument};
 use crate::error::S3Error;
 use crate::identity::canonical_id;
@@ -18,6 +20,9 @@ pub struct Access {
     pub acls: CachedSetting<Acl>,
     pub policies: CachedSetting<BucketPolicy>,
     pub ownership: CachedSetting<ObjectOwnership>,
+    pub public_blocks: CachedSetting<PublicAccessBlock>,
+    /// The server-wide Block Public Access (the configuration's), under every bucket's.
+    server_block: PublicAccessBlock,
     object_acls: CachedSetting<ObjectAclsInUse>,
 }
 
@@ -58,14 +63,27 @@ impl SettingDocument for ObjectOwnership {
 }
 
 impl Access {
-    pub fn new(settings: &Arc<BucketSettings>) -> Access {
+    pub fn new(settings: &Arc<BucketSettings>, server_block: PublicAccessBlock) -> Access {
         Access {
             store: settings.store().clone(),
             acls: CachedSetting::new(settings.clone()),
             policies: CachedSetting::new(settings.clone()),
             ownership: CachedSetting::new(settings.clone()),
+            public_blocks: CachedSetting::new(settings.clone()),
+            server_block,
             object_acls: CachedSetting::new(settings.clone()),
         }
+    }
+
+    /// The Block Public Access in force on `bucket`: its own and the server's, the most
+    /// restrictive of the two.
+    pub fn public_block(&self, bucket: &str) -> Result<PublicAccessBlock, S3Error> {
+        let own = self
+            .public_blocks
+            .get(bucket)?
+            .map(|b| *b)
+            .unwrap_or_default();
+        Ok(own.or(self.server_block))
     }
 
     /// Drop what is cached of a deleted bucket.
@@ -73,6 +91,7 @@ impl Access {
         self.acls.forget(bucket);
         self.policies.forget(bucket);
         self.ownership.forget(bucket);
+        self.public_blocks.forget(bucket);
         self.object_acls.forget(bucket);
     }
 
@@ -80,12 +99,33 @@ impl Access {
         Ok(self.ownership.get(bucket)?.map(|o| *o).unwrap_or_default())
     }
 
-    /// The bucket's ACL (the owner's private one when none was set).
+    /// The bucket's ACL (the owner's private one when none was set), as it grants: without
+    /// its public grants while the bucket ignores public ACLs.
     pub fn bucket_acl(&self, bucket: &str, owner: &str) -> Result<Arc<Acl>, S3Error> {
-        Ok(self
+        let acl = self
             .acls
             .get(bucket)?
-            .unwrap_or_else(|| Arc::new(Acl::private(&canonical_id(owner)))))
+            .unwrap_or_else(|| Arc::new(Acl::private(&canonical_id(owner))));
+        self.granting(bucket, acl)
+    }
+
+    /// `acl` as it grants in `bucket`: without its public grants while the bucket ignores
+    /// public ACLs (`IgnorePublicAcls`).
+    pub fn granting(&self, bucket: &str, acl: Arc<Acl>) -> Result<Arc<Acl>, S3Error> {
+        if acl.is_public() && self.public_block(bucket)?.ignore_public_acls {
+            Ok(Arc::new(acl.without_public_grants()))
+        } else {
+            Ok(acl)
+        }
+    }
+
+    /// Refuse a public ACL about to be set on `bucket` or an object in it while the bucket
+    /// blocks public ACLs (`BlockPublicAcls`).
+    pub fn check_new_acl(&self, bucket: &str, acl: &Acl) -> Result<(), S3Error> {
+        if acl.is_public() && self.public_block(bucket)?.block_public_acls {
+            return Err(super::public_block::blocked());
+        }
+        Ok(())
     }
 
     /// Record, durably, that `bucket` holds an object ACL; before the first is stored.

@@ -61,6 +61,7 @@ pub async fn handle_put_bucket_acl(
 ) -> Result<Response, S3Error> {
     let owner = canonical_id(&state.store.head_bucket(bucket)?.owner);
     let acl = requested_acl(state, ctx, &owner, &owner).await?;
+    state.access.check_new_acl(bucket, &acl)?;
     if !state.access.ownership_of(bucket)?.acls_enabled() && acl != Acl::private(&owner) {
         return Err(acls_not_supported());
     }
@@ -107,6 +108,7 @@ pub async fn handle_put_object_acl(
     let acls_enabled = state.access.ownership_of(bucket)?.acls_enabled();
     let current = object_acl_of(&bucket_owner, acls_enabled, &meta)?;
     let acl = requested_acl(state, ctx, &current.owner, &bucket_owner).await?;
+    state.access.check_new_acl(bucket, &acl)?;
     if !acls_enabled {
         // Only the bucket-owner-full-control ACL (which changes nothing) is accepted.
         if ctx.header("x-amz-acl") != Some(BUCKET_OWNER_FULL_CONTROL) {

@@ -73,6 +73,19 @@ pub async fn handle_create_bucket(
 ) -> Result<Response, S3Error> {
     let user = ctx.user()?.to_owned();
     let access = new_bucket_access(state, &ctx.parts.headers, &user)?;
+    if let Some(acl) = &access.acl {
+        state.access.check_new_acl(bucket, acl)?;
+    }
+    let object_lock = match ctx.header("x-amz-bucket-object-lock-enabled") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            return Err(S3Error::invalid_argument(format!(
+                "x-amz-bucket-object-lock-enabled must be true or false, not {v}"
+            )))
+        }
+    };
     let body = ctx.take_body()?.collect(MAX_XML_BODY).await?;
     let mut region = state.config.region.clone();
     if !body.iter().all(u8::is_ascii_whitespace) {
@@ -115,6 +128,16 @@ pub async fn handle_create_bucket(
             .set(bucket, Some(&access.ownership))
             .await?;
     }
+    // Object Lock turns versioning on for good (versioning first: a crash between the two
+    // leaves a versioned bucket without a lock, never a lock without versions).
+    if object_lock && !recreated {
+        state
+            .store
+            .set_versioning(bucket, storage::Versioning::Enabled)
+            .await?;
+        let config = crate::object_lock::LockConfiguration { default: None };
+        state.object_locks.set(bucket, Some(&config)).await?;
+    }
     Response::builder()
         .status(StatusCode::OK)
         .header(http::header::LOCATION, format!("/{bucket}"))
@@ -153,6 +176,7 @@ pub async fn handle_delete_bucket(
     state.lifecycle.forget(bucket);
     state.cors.forget(bucket);
     state.access.forget(bucket);
+    state.object_locks.forget(bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

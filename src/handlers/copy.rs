@@ -73,6 +73,13 @@ pub async fn handle_copy_object(
     attrs.storage_class = storage_class;
     // A copy never takes its source's ACL: it gets the one this request asks for.
     attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
+    // Nor its lock: the copy is a new version, locked as this request or the bucket says.
+    attrs.lock = crate::object_lock::request::for_new_version(
+        state,
+        bucket,
+        &ctx.parts.headers,
+        crate::object_lock::request::Write::NoBody,
+    )?;
     let source_version =
         headers::version_header(state, &source.bucket, meta.version_id.as_deref())?;
     let copied = state

@@ -1,6 +1,9 @@
 //! DeleteObject and DeleteObjects (up to 1000 keys, each decided and conditioned on its
 //! own, as AWS does). In a bucket with an origin a delete leaves a tombstone, so the key is
-//! not pulled again. In cluster mode each key is deleted at the cluster first.
+//! not pulled again. In cluster mode each key is deleted at the cluster first. A version
+//! Object Lock protects is refused by the store (AccessDenied, that key's error in
+//! DeleteObjects); `x-amz-bypass-governance-retention` lifts GOVERNANCE for a caller allowed
+//! to bypass it.
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html>
 
@@ -12,6 +15,7 @@ use http::StatusCode;
 use super::conditions;
 use super::context::RequestContext;
 use super::headers::VERSION_ID_HEADER;
+use super::object_lock::bypass_governance;
 use super::reply::{empty_response, read_small_body, xml_response};
 use crate::access;
 use crate::error::{S3Error, DELETE_MARKER_HEADER};
@@ -37,7 +41,8 @@ pub async fn handle_delete_object(
     version_id: Option<&str>,
 ) -> Result<Response, S3Error> {
     let tombstone = origin_configured(state, bucket)?;
-    let condition = conditions::delete_condition(&ctx.parts.headers)?;
+    let mut condition = conditions::delete_condition(&ctx.parts.headers)?;
+    condition.bypass_governance = bypass_governance(state, ctx, bucket, key)?;
     // Cluster mode: deleted at the cluster first (its condition held there, under the key's
     // lock on this node, which owns the key); then the node's copy goes.
     // (A single node's versions are its own: a versioned delete there stays local.)
@@ -144,7 +149,11 @@ pub async fn handle_delete_objects(
             object.etag.as_deref(),
             object.last_modified_time.as_deref(),
             object.size,
-        );
+        )
+        .and_then(|mut c| {
+            c.bypass_governance = bypass_governance(state, ctx, bucket, &object.key)?;
+            Ok(c)
+        });
         let outcome = match allowed.and(condition) {
             Ok(condition) => {
                 let version = object.version_id.as_deref();

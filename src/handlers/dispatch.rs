@@ -12,8 +12,8 @@ use axum::response::Response;
 use super::context::RequestContext;
 use super::{
     acl, attributes, backfill, bucket, completion, copy, cors, delete, get, lifecycle, list,
-    multipart, origin, origin_status, passes, policy, post_object, purge, put, relayed, report,
-    tagging, through, versioning,
+    multipart, object_lock, origin, origin_status, passes, policy, post_object, public_block,
+    purge, put, relayed, report, tagging, through, versioning,
 };
 use crate::access;
 use crate::error::{S3Error, S3ErrorCode};
@@ -89,6 +89,19 @@ async fn dispatch_bucket(
         }
         Op::DeleteBucketOwnershipControls => {
             acl::handle_delete_bucket_ownership_controls(state, b).await
+        }
+        Op::GetObjectLockConfiguration => {
+            object_lock::handle_get_object_lock_configuration(state, b).await
+        }
+        Op::PutObjectLockConfiguration => {
+            object_lock::handle_put_object_lock_configuration(state, ctx, b).await
+        }
+        Op::GetPublicAccessBlock => public_block::handle_get_public_access_block(state, b).await,
+        Op::PutPublicAccessBlock => {
+            public_block::handle_put_public_access_block(state, ctx, b).await
+        }
+        Op::DeletePublicAccessBlock => {
+            public_block::handle_delete_public_access_block(state, b).await
         }
         Op::GetBucketTagging => tagging::handle_get_bucket_tagging(state, b).await,
         Op::PutBucketTagging => tagging::handle_put_bucket_tagging(state, ctx, b).await,
@@ -193,6 +206,20 @@ async fn dispatch_object(
         }
         Op::DeleteObjectTagging { version_id } => {
             tagging::handle_delete_object_tagging(state, b, k, version_id.as_deref()).await
+        }
+        Op::GetObjectRetention { version_id } => {
+            object_lock::handle_get_object_retention(state, b, k, version_id.as_deref()).await
+        }
+        Op::PutObjectRetention { version_id } => {
+            let version = version_id.as_deref();
+            object_lock::handle_put_object_retention(state, ctx, b, k, version).await
+        }
+        Op::GetObjectLegalHold { version_id } => {
+            object_lock::handle_get_object_legal_hold(state, b, k, version_id.as_deref()).await
+        }
+        Op::PutObjectLegalHold { version_id } => {
+            let version = version_id.as_deref();
+            object_lock::handle_put_object_legal_hold(state, ctx, b, k, version).await
         }
         Op::DeleteObjectTombstone => origin::handle_delete_object_tombstone(state, b, k).await,
         Op::CreateMultipartUpload => {

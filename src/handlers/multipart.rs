@@ -37,6 +37,13 @@ pub async fn handle_create_multipart_upload(
 ) -> Result<Response, S3Error> {
     let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
     attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
+    // The bucket's default retention counts from the upload's creation.
+    attrs.lock = crate::object_lock::request::for_new_version(
+        state,
+        bucket,
+        &ctx.parts.headers,
+        crate::object_lock::request::Write::NoBody,
+    )?;
     let checksum = upload_checksum(ctx)?;
     let upload = state
         .store

@@ -52,6 +52,7 @@ pub async fn acl_for_new_object(
     };
     let acl = Acl::from_headers(headers, &owner, &bucket_owner, &state.config.users)?
         .unwrap_or_else(|| Acl::private(&owner));
+    state.access.check_new_acl(bucket, &acl)?;
     if acl == Acl::private(&bucket_owner) {
         return Ok(None);
     }

@@ -1,5 +1,6 @@
 //! Put/Get/DeleteBucketPolicy and GetBucketPolicyStatus. The policy is evaluated for every
-//! request by [`crate::access::authorize`].
+//! request by [`crate::access::authorize`]; Block Public Access refuses a public one
+//! (`BlockPublicPolicy`) and makes a public one private (`RestrictPublicBuckets`).
 
 use std::sync::Arc;
 
@@ -24,6 +25,9 @@ pub async fn handle_put_bucket_policy(
     let text = std::str::from_utf8(&body)
         .map_err(|_| S3Error::new(S3ErrorCode::MalformedPolicy, "Policies must be UTF-8"))?;
     let policy = BucketPolicy::parse(text, bucket, &state.config.users)?;
+    if policy.is_public() && state.access.public_block(bucket)?.block_public_policy {
+        return Err(crate::access::public_block::blocked());
+    }
     state.access.policies.set(bucket, Some(&policy)).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
@@ -53,10 +57,13 @@ pub async fn handle_get_bucket_policy_status(
     bucket: &str,
 ) -> Result<Response, S3Error> {
     let policy = state.access.policies.get(bucket)?.ok_or_else(no_policy)?;
+    // A public policy does not make the bucket public while RestrictPublicBuckets confines
+    // its Allows to the bucket's owner.
+    let restricted = state.access.public_block(bucket)?.restrict_public_buckets;
     xml_response(
         StatusCode::OK,
         &crate::xml::PolicyStatus {
-            is_public: policy.is_public(),
+            is_public: policy.is_public() && !restricted,
         },
     )
 }

@@ -155,6 +155,12 @@ pub async fn handle_post_object(
     }
     let mut attrs = headers::object_attrs(&headers)?;
     attrs.acl = acl_for_new_object(state, bucket, user.as_deref(), &headers).await?;
+    attrs.lock = crate::object_lock::request::for_new_version(
+        state,
+        bucket,
+        &headers,
+        crate::object_lock::request::Write::Body,
+    )?;
     if let Some(tagging) = field("tagging") {
         attrs.tags = tags::parse_tagging(tagging.as_bytes(), Owner::Object)?;
     }
@@ -333,7 +339,8 @@ fn form_headers(fields: &[(String, String)]) -> Result<HeaderMap, S3Error> {
             || name == "acl"
             || name.starts_with("x-amz-meta-")
             || name.starts_with("x-amz-checksum-")
-            || name.starts_with("x-amz-grant-");
+            || name.starts_with("x-amz-grant-")
+            || name.starts_with("x-amz-object-lock-");
         if !is_header {
             continue;
         }

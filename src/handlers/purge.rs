@@ -115,11 +115,13 @@ async fn purge_one(state: &AppState, bucket: &str, meta: &ObjectMeta) -> Result<
         .await
     {
         Ok(_) => Ok(1),
-        // Replaced or deleted meanwhile: no longer the origin's copy.
+        // Replaced or deleted meanwhile: no longer the origin's copy. Or locked (Object
+        // Lock): kept, as every locked version is.
         Err(
             storage::Error::PreconditionFailed
             | storage::Error::NoSuchKey
-            | storage::Error::NoSuchVersion,
+            | storage::Error::NoSuchVersion
+            | storage::Error::ObjectLocked,
         ) => Ok(0),
         Err(e) => Err(e.into()),
     }

@@ -18,6 +18,7 @@ use super::headers;
 use super::new_acl::acl_for_new_object;
 use super::receive::{receive_blob, receive_blob_through, BodyKind};
 use crate::error::{S3Error, S3ErrorCode};
+use crate::object_lock::request::{self, Write};
 use crate::state::AppState;
 
 fn put_response(
@@ -45,6 +46,7 @@ pub async fn handle_put_object(
 ) -> Result<Response, S3Error> {
     let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
     attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
+    attrs.lock = request::for_new_version(state, bucket, &ctx.parts.headers, Write::Body)?;
     let (blob, announced, condition, version) = match state.write_target(bucket, key)? {
         None => {
             let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;

@@ -12,8 +12,10 @@ use crate::state::AppState;
 
 /// In cluster mode, what no node could keep as the cluster keeps it is refused (501):
 /// object ACLs (originstore decides access with them, and the cluster keeps none that
-/// every node could read; bucket policies and bucket ACLs are shared), and the origin
-/// extension that forgets a local delete (the cluster's delete is the delete).
+/// every node could read; bucket policies and bucket ACLs are shared), the origin
+/// extension that forgets a local delete (the cluster's delete is the delete), and every
+/// Object Lock setting and lock header (the cluster's engine would have to enforce the
+/// lock; a lock accepted and not enforced is worse than none).
 pub fn refuse_what_no_node_could_keep(
     backend: Option<&Arc<Backend>>,
     op: &Operation,
@@ -21,6 +23,9 @@ pub fn refuse_what_no_node_could_keep(
 ) -> Result<(), S3Error> {
     if backend.is_none() {
         return Ok(());
+    }
+    if asks_for_object_lock(op, headers) {
+        return Err(crate::object_lock::cluster_refusal());
     }
     let refused = match op {
         Operation::Bucket {
@@ -41,6 +46,29 @@ pub fn refuse_what_no_node_could_keep(
     } else {
         Ok(())
     }
+}
+
+/// Whether the request sets Object Lock: its configuration, a version's retention or legal
+/// hold, a lock on a new object or bucket (a PostObject's fields are checked by its handler).
+fn asks_for_object_lock(op: &Operation, headers: &HeaderMap) -> bool {
+    let setting = match op {
+        Operation::Bucket { op, .. } => matches!(
+            op,
+            BucketOperation::PutObjectLockConfiguration
+                | BucketOperation::GetObjectLockConfiguration
+        ),
+        Operation::Object { op, .. } => matches!(
+            op,
+            ObjectOperation::PutObjectRetention { .. }
+                | ObjectOperation::GetObjectRetention { .. }
+                | ObjectOperation::PutObjectLegalHold { .. }
+                | ObjectOperation::GetObjectLegalHold { .. }
+        ),
+        _ => false,
+    };
+    setting
+        || crate::object_lock::request::asks_for_lock(headers)
+        || headers.contains_key("x-amz-bucket-object-lock-enabled")
 }
 
 /// The refusal of an object ACL in cluster mode.

@@ -53,6 +53,13 @@ pub async fn handle_put_bucket_versioning(
             )))
         }
     };
+    // Object Lock keeps versioning on for good.
+    if target == Versioning::Suspended && state.object_locks.get(bucket)?.is_some() {
+        return Err(S3Error::new(
+            S3ErrorCode::InvalidBucketState,
+            "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+        ));
+    }
     state.store.set_versioning(bucket, target).await?;
     Ok(empty_response(StatusCode::OK))
 }

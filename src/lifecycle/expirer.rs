@@ -14,7 +14,9 @@
 //!   newest noncurrent ones;
 //! - a current delete marker that is its key's only version is removed under
 //!   `ExpiredObjectDeleteMarker`;
-//! - multipart uploads `DaysAfterInitiation` old are aborted.
+//! - multipart uploads `DaysAfterInitiation` old are aborted;
+//! - a version Object Lock protects is kept (the store refuses its removal; the pass counts
+//!   it in `locked_kept` and goes on), as AWS's lifecycle never removes a locked version.
 //!
 //! In a bucket with an origin, an expired object is removed without a tombstone: the origin
 //! becomes its source again, as for a key never pulled.
@@ -41,6 +43,8 @@ pub struct PassReport {
     pub noncurrent_removed: usize,
     pub markers_removed: usize,
     pub uploads_aborted: usize,
+    /// Versions a rule would have removed that Object Lock keeps.
+    pub locked_kept: usize,
 }
 
 impl PassReport {
@@ -329,6 +333,11 @@ impl Walk<'_> {
                     Action::RemoveVersion { marker: true, .. } => report.markers_removed += 1,
                     Action::RemoveVersion { .. } => report.noncurrent_removed += 1,
                 }
+                Ok(())
+            }
+            // Object Lock keeps the version (retained or held): the rule skips it, as on AWS.
+            Err(storage::Error::ObjectLocked) => {
+                report.locked_kept += 1;
                 Ok(())
             }
             // Changed or gone since it was examined: a client's write or delete won.

@@ -145,6 +145,8 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::GET if q.has("policyStatus") => Op::GetBucketPolicyStatus,
         Method::GET if q.has("policy") => Op::GetBucketPolicy,
         Method::GET if q.has("ownershipControls") => Op::GetBucketOwnershipControls,
+        Method::GET if q.has("object-lock") => Op::GetObjectLockConfiguration,
+        Method::GET if q.has("publicAccessBlock") => Op::GetPublicAccessBlock,
         Method::GET if q.has("uploads") => Op::ListMultipartUploads(ListUploadsParams::parse(q)?),
         Method::GET if q.has("versions") => {
             Op::ListObjectVersions(ListObjectVersionsParams::parse(q)?)
@@ -164,6 +166,8 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::PUT if q.has("cors") => Op::PutBucketCors,
         Method::PUT if q.has("policy") => Op::PutBucketPolicy,
         Method::PUT if q.has("ownershipControls") => Op::PutBucketOwnershipControls,
+        Method::PUT if q.has("object-lock") => Op::PutObjectLockConfiguration,
+        Method::PUT if q.has("publicAccessBlock") => Op::PutPublicAccessBlock,
         Method::PUT if q.has("versioning") => Op::PutBucketVersioning,
         Method::PUT => Op::CreateBucket,
         Method::DELETE if q.has("origin") => Op::DeleteBucketOrigin,
@@ -175,6 +179,7 @@ fn bucket_operation(method: &Method, q: &Query) -> Result<BucketOperation, S3Err
         Method::DELETE if q.has("cors") => Op::DeleteBucketCors,
         Method::DELETE if q.has("policy") => Op::DeleteBucketPolicy,
         Method::DELETE if q.has("ownershipControls") => Op::DeleteBucketOwnershipControls,
+        Method::DELETE if q.has("publicAccessBlock") => Op::DeletePublicAccessBlock,
         Method::DELETE => Op::DeleteBucket,
         Method::POST if q.has("delete") => Op::DeleteObjects,
         Method::POST if q.has("origin-purge") => Op::PurgeBucketOrigin,
@@ -209,6 +214,12 @@ fn object_operation(
         Method::GET if q.has("tagging") => Op::GetObjectTagging {
             version_id: version(),
         },
+        Method::GET if q.has("retention") => Op::GetObjectRetention {
+            version_id: version(),
+        },
+        Method::GET if q.has("legal-hold") => Op::GetObjectLegalHold {
+            version_id: version(),
+        },
         Method::GET if q.has("attributes") => {
             Op::GetObjectAttributes(AttributesParams::parse(q, headers)?)
         }
@@ -218,6 +229,12 @@ fn object_operation(
             version_id: version(),
         },
         Method::PUT if q.has("tagging") => Op::PutObjectTagging {
+            version_id: version(),
+        },
+        Method::PUT if q.has("retention") => Op::PutObjectRetention {
+            version_id: version(),
+        },
+        Method::PUT if q.has("legal-hold") => Op::PutObjectLegalHold {
             version_id: version(),
         },
         Method::PUT if q.has("partNumber") && q.has("uploadId") && copy => {

@@ -61,6 +61,11 @@ pub enum BucketOperation {
     GetBucketOwnershipControls,
     PutBucketOwnershipControls,
     DeleteBucketOwnershipControls,
+    GetObjectLockConfiguration,
+    PutObjectLockConfiguration,
+    GetPublicAccessBlock,
+    PutPublicAccessBlock,
+    DeletePublicAccessBlock,
     PutBucketOrigin,
     GetBucketOrigin,
     DeleteBucketOrigin,
@@ -124,6 +129,18 @@ pub enum ObjectOperation {
         version_id: Option<String>,
     },
     DeleteObjectTagging {
+        version_id: Option<String>,
+    },
+    GetObjectRetention {
+        version_id: Option<String>,
+    },
+    PutObjectRetention {
+        version_id: Option<String>,
+    },
+    GetObjectLegalHold {
+        version_id: Option<String>,
+    },
+    PutObjectLegalHold {
         version_id: Option<String>,
     },
     /// originstore extension: `DELETE /{bucket}/{key}?tombstone` forgets a local delete so
@@ -224,6 +241,11 @@ impl BucketOperation {
             Op::GetBucketOwnershipControls => "GetBucketOwnershipControls",
             Op::PutBucketOwnershipControls => "PutBucketOwnershipControls",
             Op::DeleteBucketOwnershipControls => "DeleteBucketOwnershipControls",
+            Op::GetObjectLockConfiguration => "GetObjectLockConfiguration",
+            Op::PutObjectLockConfiguration => "PutObjectLockConfiguration",
+            Op::GetPublicAccessBlock => "GetPublicAccessBlock",
+            Op::PutPublicAccessBlock => "PutPublicAccessBlock",
+            Op::DeletePublicAccessBlock => "DeletePublicAccessBlock",
             Op::PutBucketOrigin => "PutBucketOrigin",
             Op::GetBucketOrigin => "GetBucketOrigin",
             Op::DeleteBucketOrigin => "DeleteBucketOrigin",
@@ -265,6 +287,10 @@ impl ObjectOperation {
             Op::GetObjectAttributes(_) => "GetObjectAttributes",
             Op::PutObjectTagging { .. } => "PutObjectTagging",
             Op::DeleteObjectTagging { .. } => "DeleteObjectTagging",
+            Op::GetObjectRetention { .. } => "GetObjectRetention",
+            Op::PutObjectRetention { .. } => "PutObjectRetention",
+            Op::GetObjectLegalHold { .. } => "GetObjectLegalHold",
+            Op::PutObjectLegalHold { .. } => "PutObjectLegalHold",
             Op::DeleteObjectTombstone => "DeleteObjectTombstone",
             Op::CreateMultipartUpload => "CreateMultipartUpload",
             Op::UploadPart { .. } => "UploadPart",

@@ -104,6 +104,11 @@ fn variant(op: &Operation) -> &'static str {
             | B::GetBucketOwnershipControls
             | B::PutBucketOwnershipControls
             | B::DeleteBucketOwnershipControls
+            | B::GetObjectLockConfiguration
+            | B::PutObjectLockConfiguration
+            | B::GetPublicAccessBlock
+            | B::PutPublicAccessBlock
+            | B::DeletePublicAccessBlock
             | B::PutBucketOrigin
             | B::GetBucketOrigin
             | B::DeleteBucketOrigin
@@ -139,6 +144,10 @@ fn variant(op: &Operation) -> &'static str {
             | O::GetObjectAttributes(_)
             | O::PutObjectTagging { .. }
             | O::DeleteObjectTagging { .. }
+            | O::GetObjectRetention { .. }
+            | O::PutObjectRetention { .. }
+            | O::GetObjectLegalHold { .. }
+            | O::PutObjectLegalHold { .. }
             | O::DeleteObjectTombstone
             | O::CreateMultipartUpload
             | O::UploadPart { .. }
@@ -151,7 +160,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 4 + 46 + 19;
+const ALL_VARIANTS: usize = 4 + 51 + 23;
 
 #[rustfmt::skip]
 #[test]
@@ -210,6 +219,11 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b?ownershipControls", NONE, bucket(B::GetBucketOwnershipControls)),
         ("PUT /b?ownershipControls", NONE, bucket(B::PutBucketOwnershipControls)),
         ("DELETE /b?ownershipControls", NONE, bucket(B::DeleteBucketOwnershipControls)),
+        ("GET /b?object-lock", NONE, bucket(B::GetObjectLockConfiguration)),
+        ("PUT /b?object-lock", NONE, bucket(B::PutObjectLockConfiguration)),
+        ("GET /b?publicAccessBlock", NONE, bucket(B::GetPublicAccessBlock)),
+        ("PUT /b?publicAccessBlock", NONE, bucket(B::PutPublicAccessBlock)),
+        ("DELETE /b?publicAccessBlock", NONE, bucket(B::DeletePublicAccessBlock)),
         ("PUT /b?lifecycle", NONE, bucket(B::PutBucketLifecycleConfiguration)),
         ("GET /b?lifecycle", NONE, bucket(B::GetBucketLifecycleConfiguration)),
         ("DELETE /b?lifecycle", NONE, bucket(B::DeleteBucketLifecycle)),
@@ -238,6 +252,10 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b/k?tagging&versionId=v1", NONE, object(O::GetObjectTagging { version_id: Some("v1".into()) })),
         ("PUT /b/k?tagging", NONE, object(O::PutObjectTagging { version_id: None })),
         ("DELETE /b/k?tagging", NONE, object(O::DeleteObjectTagging { version_id: None })),
+        ("GET /b/k?retention&versionId=v1", NONE, object(O::GetObjectRetention { version_id: Some("v1".into()) })),
+        ("PUT /b/k?retention", NONE, object(O::PutObjectRetention { version_id: None })),
+        ("GET /b/k?legal-hold", NONE, object(O::GetObjectLegalHold { version_id: None })),
+        ("PUT /b/k?legal-hold&versionId=v1", NONE, object(O::PutObjectLegalHold { version_id: Some("v1".into()) })),
         ("GET /b/k?attributes&versionId=v1", ATTRIBUTES, object(O::GetObjectAttributes(AttributesParams { version_id: Some("v1".into()), etag: true, checksum: false, object_parts: true, storage_class: false, object_size: true, max_parts: 2, part_number_marker: 1 }))),
     ];
     let mut seen = BTreeSet::new();

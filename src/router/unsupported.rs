@@ -41,18 +41,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "PutBucketLogging",
     ),
     (
-        "object-lock",
-        "GetObjectLockConfiguration",
-        "PutObjectLockConfiguration",
-        "PutObjectLockConfiguration",
-    ),
-    (
-        "publicAccessBlock",
-        "GetPublicAccessBlock",
-        "PutPublicAccessBlock",
-        "DeletePublicAccessBlock",
-    ),
-    (
         "accelerate",
         "GetBucketAccelerateConfiguration",
         "PutBucketAccelerateConfiguration",
@@ -91,18 +79,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
 ];
 
 pub const UNSUPPORTED_OBJECT_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
-    (
-        "retention",
-        "GetObjectRetention",
-        "PutObjectRetention",
-        "PutObjectRetention",
-    ),
-    (
-        "legal-hold",
-        "GetObjectLegalHold",
-        "PutObjectLegalHold",
-        "PutObjectLegalHold",
-    ),
     (
         "torrent",
         "GetObjectTorrent",
