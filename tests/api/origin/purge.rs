@@ -104,3 +104,51 @@ async fn purged_copies_are_pulled_again_and_local_writes_stay() {
     .expect("sent");
     assert_eq!(resp.status(), 403);
 }
+
+/// A purge never removes a copy Object Lock holds: the held copy stays (counted as not
+/// purged) and is still served as a hit; the unlocked one beside it goes.
+#[tokio::test]
+async fn a_purge_keeps_locked_copies() {
+    use aws_sdk_s3::types::{
+        BucketVersioningStatus, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold,
+        ObjectLockLegalHoldStatus,
+    };
+    let origin = StubOrigin::start().await;
+    origin.ok("/held.txt", "held at the origin");
+    origin.ok("/free.txt", "free at the origin");
+    let s = setup(&origin, &[Rule::mirror(&origin.host())]).await;
+    s.set_versioning("site", BucketVersioningStatus::Enabled)
+        .await;
+    s.client
+        .put_object_lock_configuration()
+        .bucket("site")
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("Object Lock");
+    assert_eq!(get(&s, "/site/held.txt").await.status(), 200);
+    assert_eq!(get(&s, "/site/free.txt").await.status(), 200);
+    s.client
+        .put_object_legal_hold()
+        .bucket("site")
+        .key("held.txt")
+        .legal_hold(
+            ObjectLockLegalHold::builder()
+                .status(ObjectLockLegalHoldStatus::On)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("hold the filled copy");
+    let (status, body) = purge(&s, "<Purge><Prefix></Prefix></Purge>").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Purged>1</Purged>"), "{body}");
+    let held = get(&s, "/site/held.txt").await;
+    assert_eq!(held.headers()[STATUS], "hit");
+    assert_eq!(held.text().await.expect("body"), "held at the origin");
+    assert_ne!(get(&s, "/site/free.txt").await.headers()[STATUS], "hit");
+}

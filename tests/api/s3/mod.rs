@@ -11,6 +11,8 @@ mod lifecycle;
 mod list;
 mod multipart;
 mod object;
+mod object_lock;
 mod post_object;
+mod public_block;
 mod tagging;
 mod versioning;
