@@ -259,3 +259,63 @@ fn aws_cli_tagging_attributes_lifecycle_and_boto3_checksums() {
     let status = server.terminate();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }
+
+/// Object Lock through the aws CLI (a bucket created with it, a default retention, a put
+/// that takes it), then boto3 (`tests/clients/boto3_object_lock.py`): locks that refuse
+/// deletes, DeleteObjects with a locked version among unlocked ones, the governance bypass,
+/// and Block Public Access.
+#[test]
+fn aws_cli_and_boto3_object_lock() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = ServeProcess::start(&tmp.path().join("data"));
+    let ep = server.endpoint.clone();
+    aws(
+        &ep,
+        &[
+            "s3api",
+            "create-bucket",
+            "--bucket",
+            "worm",
+            "--object-lock-enabled-for-bucket",
+        ],
+    );
+    aws(
+        &ep,
+        &[
+            "s3api",
+            "put-object-lock-configuration",
+            "--bucket",
+            "worm",
+            "--object-lock-configuration",
+            r#"{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"GOVERNANCE","Days":1}}}"#,
+        ],
+    );
+    let config = aws(
+        &ep,
+        &["s3api", "get-object-lock-configuration", "--bucket", "worm"],
+    );
+    let config = String::from_utf8_lossy(&config.stdout).to_string();
+    assert!(
+        config.contains("\"GOVERNANCE\"") && config.contains("\"Days\": 1"),
+        "{config}"
+    );
+    let file = tmp.path().join("f.txt");
+    std::fs::write(&file, "kept").expect("write");
+    aws(
+        &ep,
+        &["s3", "cp", file.to_str().expect("utf8"), "s3://worm/cli.txt"],
+    );
+    let head = aws(
+        &ep,
+        &["s3api", "head-object", "--bucket", "worm", "--key", "cli.txt"],
+    );
+    let head = String::from_utf8_lossy(&head.stdout).to_string();
+    assert!(
+        head.contains("\"ObjectLockMode\": \"GOVERNANCE\"")
+            && head.contains("ObjectLockRetainUntilDate"),
+        "{head}"
+    );
+    boto3_script("boto3_object_lock.py", &ep, tmp.path(), &["worm"]);
+    let status = server.terminate();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}

@@ -3,7 +3,7 @@
 //! the node, an unreachable cluster is `503` with `Retry-After` and nothing is kept, a cut
 //! upload leaves the cluster without the object; a key the cluster has is filled on a
 //! miss and listed through; copies, multipart uploads and tags are the cluster's; object
-//! ACLs are `501`; every answer names the node.
+//! ACLs and Object Lock are `501`; every answer names the node.
 
 use std::time::Duration;
 
@@ -283,6 +283,96 @@ async fn the_clusters_refusal_is_answered_and_changes_nothing() {
             .get("x-originstore-node")
             .and_then(|v| v.to_str().ok()),
         Some("edge-a")
+    );
+}
+
+/// Object Lock is refused (501) in cluster mode, never accepted and left unenforced: its
+/// configuration, a bucket created with it, a write, a copy or an upload asking for a lock,
+/// a retention or a legal hold; nothing of it reaches the cluster.
+#[tokio::test]
+async fn object_lock_is_refused_in_cluster_mode() {
+    use aws_sdk_s3::types::{
+        ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold,
+        ObjectLockLegalHoldStatus, ObjectLockMode,
+    };
+    let (cluster, node) = cluster_and_node().await;
+    node.put(BUCKET, "k", "data").await;
+    let c = &node.client;
+    expect_code(
+        c.put_object_lock_configuration()
+            .bucket(BUCKET)
+            .object_lock_configuration(
+                ObjectLockConfiguration::builder()
+                    .object_lock_enabled(ObjectLockEnabled::Enabled)
+                    .build(),
+            )
+            .send()
+            .await,
+        "NotImplemented",
+    );
+    expect_code(
+        c.create_bucket()
+            .bucket("vault")
+            .object_lock_enabled_for_bucket(true)
+            .send()
+            .await,
+        "NotImplemented",
+    );
+    let until = aws_sdk_s3::primitives::DateTime::from(
+        std::time::SystemTime::now() + Duration::from_secs(3600),
+    );
+    expect_code(
+        c.put_object()
+            .bucket(BUCKET)
+            .key("locked")
+            .body(b"x".to_vec().into())
+            .object_lock_mode(ObjectLockMode::Compliance)
+            .object_lock_retain_until_date(until)
+            .send()
+            .await,
+        "NotImplemented",
+    );
+    expect_code(
+        c.copy_object()
+            .bucket(BUCKET)
+            .key("locked")
+            .copy_source(format!("{BUCKET}/k"))
+            .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+            .send()
+            .await,
+        "NotImplemented",
+    );
+    expect_code(
+        c.create_multipart_upload()
+            .bucket(BUCKET)
+            .key("locked")
+            .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+            .send()
+            .await,
+        "NotImplemented",
+    );
+    expect_code(
+        c.put_object_legal_hold()
+            .bucket(BUCKET)
+            .key("k")
+            .legal_hold(
+                ObjectLockLegalHold::builder()
+                    .status(ObjectLockLegalHoldStatus::On)
+                    .build(),
+            )
+            .send()
+            .await,
+        "NotImplemented",
+    );
+    assert_eq!(cluster.get_error(BUCKET, "locked").await, "NoSuchKey");
+    expect_code(
+        cluster
+            .client
+            .get_object_lock_configuration()
+            .bucket(BUCKET)
+            .send()
+            .await,
+        "ObjectLockConfigurationNotFoundError",
     );
 }
 
