@@ -303,11 +303,23 @@ fn aws_cli_and_boto3_object_lock() {
     std::fs::write(&file, "kept").expect("write");
     aws(
         &ep,
-        &["s3", "cp", file.to_str().expect("utf8"), "s3://worm/cli.txt"],
+        &[
+            "s3",
+            "cp",
+            file.to_str().expect("utf8"),
+            "s3://worm/cli.txt",
+        ],
     );
     let head = aws(
         &ep,
-        &["s3api", "head-object", "--bucket", "worm", "--key", "cli.txt"],
+        &[
+            "s3api",
+            "head-object",
+            "--bucket",
+            "worm",
+            "--key",
+            "cli.txt",
+        ],
     );
     let head = String::from_utf8_lossy(&head.stdout).to_string();
     assert!(

@@ -292,8 +292,8 @@ async fn the_clusters_refusal_is_answered_and_changes_nothing() {
 #[tokio::test]
 async fn object_lock_is_refused_in_cluster_mode() {
     use aws_sdk_s3::types::{
-        ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold,
-        ObjectLockLegalHoldStatus, ObjectLockMode,
+        ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus,
+        ObjectLockMode,
     };
     let (cluster, node) = cluster_and_node().await;
     node.put(BUCKET, "k", "data").await;

@@ -9,11 +9,11 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{
-    BucketLifecycleConfiguration, BucketVersioningStatus, CompletedMultipartUpload,
-    CompletedPart, Delete, DefaultRetention, ExpirationStatus, LifecycleRule,
-    LifecycleRuleFilter, NoncurrentVersionExpiration, ObjectIdentifier, ObjectLockConfiguration,
-    ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus, ObjectLockMode,
-    ObjectLockRetention, ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
+    BucketLifecycleConfiguration, BucketVersioningStatus, CompletedMultipartUpload, CompletedPart,
+    DefaultRetention, Delete, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
+    NoncurrentVersionExpiration, ObjectIdentifier, ObjectLockConfiguration, ObjectLockEnabled,
+    ObjectLockLegalHold, ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetention,
+    ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
 };
 
 use crate::support::process::{ServeProcess, AK, SK};
@@ -252,8 +252,14 @@ async fn locked_versions_refuse_every_delete_until_their_lock_lifts() {
     );
 
     // A version delete is refused; a delete without a version id adds a marker.
-    expect_code(delete_version(c, "c", &compliance, false).await, "AccessDenied");
-    expect_code(delete_version(c, "c", &compliance, true).await, "AccessDenied");
+    expect_code(
+        delete_version(c, "c", &compliance, false).await,
+        "AccessDenied",
+    );
+    expect_code(
+        delete_version(c, "c", &compliance, true).await,
+        "AccessDenied",
+    );
     let marker = c
         .delete_object()
         .bucket(BUCKET)
@@ -354,13 +360,19 @@ async fn locked_versions_refuse_every_delete_until_their_lock_lifts() {
         .send()
         .await
         .expect("policy");
-    expect_code(delete_version(c, "g", &governance, true).await, "AccessDenied");
+    expect_code(
+        delete_version(c, "g", &governance, true).await,
+        "AccessDenied",
+    );
     c.delete_bucket_policy()
         .bucket(BUCKET)
         .send()
         .await
         .expect("delete policy");
-    expect_code(delete_version(c, "g", &governance, false).await, "AccessDenied");
+    expect_code(
+        delete_version(c, "g", &governance, false).await,
+        "AccessDenied",
+    );
     // Another user, even allowed to delete versions, may not bypass.
     let allow_others = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:DeleteObjectVersion","Resource":"arn:aws:s3:::{BUCKET}/*"}}]}}"#
@@ -444,7 +456,10 @@ async fn lock_headers_are_validated_as_aws_validates_them() {
     };
     let code = |r: reqwest::Response| async move {
         let status = r.status().as_u16();
-        (status, crate::support::server::xml_code(&r.text().await.expect("body")))
+        (
+            status,
+            crate::support::server::xml_code(&r.text().await.expect("body")),
+        )
     };
     let no_checksum = put(&[
         ("x-amz-object-lock-mode", "GOVERNANCE"),
@@ -458,17 +473,26 @@ async fn lock_headers_are_validated_as_aws_validates_them() {
         (
             vec![
                 ("x-amz-object-lock-mode", "GOVERNANCE"),
-                ("x-amz-object-lock-retain-until-date", "2001-01-01T00:00:00Z"),
+                (
+                    "x-amz-object-lock-retain-until-date",
+                    "2001-01-01T00:00:00Z",
+                ),
                 ("content-md5", md5),
             ],
             "InvalidArgument",
         ),
         (
-            vec![("x-amz-object-lock-mode", "GOVERNANCE"), ("content-md5", md5)],
+            vec![
+                ("x-amz-object-lock-mode", "GOVERNANCE"),
+                ("content-md5", md5),
+            ],
             "InvalidArgument",
         ),
         (
-            vec![("x-amz-object-lock-legal-hold", "YES"), ("content-md5", md5)],
+            vec![
+                ("x-amz-object-lock-legal-hold", "YES"),
+                ("content-md5", md5),
+            ],
             "InvalidArgument",
         ),
     ] {
@@ -525,7 +549,8 @@ async fn default_retention_locks_puts_completions_and_copies_but_not_copied_lock
     let governed = |head: &aws_sdk_s3::operation::head_object::HeadObjectOutput| {
         let until = head.object_lock_retain_until_date().map(|d| d.secs());
         head.object_lock_mode() == Some(&ObjectLockMode::Governance)
-            && until.is_some_and(|u| (in_secs(day - 60).secs()..=in_secs(day + 60).secs()).contains(&u))
+            && until
+                .is_some_and(|u| (in_secs(day - 60).secs()..=in_secs(day + 60).secs()).contains(&u))
     };
     let head = |key: &'static str| c.head_object().bucket(BUCKET).key(key).send();
 
@@ -652,7 +677,10 @@ async fn lifecycle_expiration_skips_locked_versions() {
             .filter_map(|v| v.version_id())
             .collect();
         if !ids.contains(&unlocked.as_str()) {
-            assert!(ids.contains(&locked.as_str()), "the locked version went: {ids:?}");
+            assert!(
+                ids.contains(&locked.as_str()),
+                "the locked version went: {ids:?}"
+            );
             assert_eq!(ids.len(), 2, "{ids:?}");
             break;
         }
@@ -672,7 +700,11 @@ async fn locks_survive_kill_9() {
     let (compliance, held) = {
         let server = ServeProcess::start(&data);
         let c = client_for(
-            server.endpoint.trim_start_matches("http://").parse().expect("addr"),
+            server
+                .endpoint
+                .trim_start_matches("http://")
+                .parse()
+                .expect("addr"),
             AK,
             SK,
         );
@@ -696,11 +728,18 @@ async fn locks_survive_kill_9() {
     };
     let server = ServeProcess::start(&data);
     let c = client_for(
-        server.endpoint.trim_start_matches("http://").parse().expect("addr"),
+        server
+            .endpoint
+            .trim_start_matches("http://")
+            .parse()
+            .expect("addr"),
         AK,
         SK,
     );
-    expect_code(delete_version(&c, "c", &compliance, true).await, "AccessDenied");
+    expect_code(
+        delete_version(&c, "c", &compliance, true).await,
+        "AccessDenied",
+    );
     expect_code(delete_version(&c, "h", &held, true).await, "AccessDenied");
     let head = c
         .head_object()
