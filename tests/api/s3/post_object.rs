@@ -827,6 +827,80 @@ async fn s_get_in(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u
         .to_vec()
 }
 
+/// Object Lock fields on a form upload: the legal hold and a retention are set on the new
+/// version, and a form that asks for a lock without a checksum is refused as AWS refuses it.
+#[tokio::test]
+async fn form_uploads_take_object_lock_fields() {
+    let s = server().await;
+    let url = s.url("/forms");
+    let owner = owner_client(&s);
+    owner
+        .put_bucket_versioning()
+        .bucket(BUCKET)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning");
+    owner
+        .put_object_lock_configuration()
+        .bucket(BUCKET)
+        .object_lock_configuration(
+            aws_sdk_s3::types::ObjectLockConfiguration::builder()
+                .object_lock_enabled(aws_sdk_s3::types::ObjectLockEnabled::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("Object Lock");
+    let until = "2999-01-01T00:00:00.000Z";
+    let lock_fields = [
+        ("x-amz-object-lock-legal-hold", "ON"),
+        ("x-amz-object-lock-mode", "GOVERNANCE"),
+        ("x-amz-object-lock-retain-until-date", until),
+    ];
+    let conditions: Vec<Value> = lock_fields
+        .iter()
+        .map(|(name, value)| json!({ *name: *value }))
+        .collect();
+    let unchecked = form(conditions.clone(), &lock_fields);
+    let resp = post_form(&url, form_body(&unchecked, FORM_FILE, &[])).await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(
+        xml_code(&resp.text().await.expect("body")),
+        "InvalidRequest"
+    );
+    let crc = crate::support::wire::crc32_b64(b"after");
+    let mut extra = lock_fields.to_vec();
+    extra.push(("x-amz-checksum-crc32", &crc));
+    let fields = form(conditions, &extra);
+    let resp = post_form(&url, form_body(&fields, FORM_FILE, &[])).await;
+    assert_eq!(
+        resp.status(),
+        204,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
+    let head = owner
+        .head_object()
+        .bucket(BUCKET)
+        .key("k")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(
+        head.object_lock_legal_hold_status(),
+        Some(&aws_sdk_s3::types::ObjectLockLegalHoldStatus::On)
+    );
+    assert_eq!(
+        head.object_lock_mode(),
+        Some(&aws_sdk_s3::types::ObjectLockMode::Governance)
+    );
+}
+
 fn owner_client(s: &TestServer) -> aws_sdk_s3::Client {
     client_for(s.addr, AK, SK)
 }
