@@ -292,8 +292,7 @@ async fn the_clusters_refusal_is_answered_and_changes_nothing() {
 #[tokio::test]
 async fn object_lock_is_refused_in_cluster_mode() {
     use aws_sdk_s3::types::{
-        ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus,
-        ObjectLockMode,
+        ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHoldStatus, ObjectLockMode,
     };
     let (cluster, node) = cluster_and_node().await;
     node.put(BUCKET, "k", "data").await;
@@ -355,11 +354,9 @@ async fn object_lock_is_refused_in_cluster_mode() {
         c.put_object_legal_hold()
             .bucket(BUCKET)
             .key("k")
-            .legal_hold(
-                ObjectLockLegalHold::builder()
-                    .status(ObjectLockLegalHoldStatus::On)
-                    .build(),
-            )
+            .legal_hold(crate::s3::object_lock::legal_hold(
+                ObjectLockLegalHoldStatus::On,
+            ))
             .send()
             .await,
         "NotImplemented",

@@ -110,7 +110,7 @@ async fn purged_copies_are_pulled_again_and_local_writes_stay() {
 #[tokio::test]
 async fn a_purge_keeps_locked_copies() {
     use aws_sdk_s3::types::{
-        BucketVersioningStatus, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold,
+        BucketVersioningStatus, ObjectLockConfiguration, ObjectLockEnabled,
         ObjectLockLegalHoldStatus,
     };
     let origin = StubOrigin::start().await;
@@ -136,11 +136,9 @@ async fn a_purge_keeps_locked_copies() {
         .put_object_legal_hold()
         .bucket("site")
         .key("held.txt")
-        .legal_hold(
-            ObjectLockLegalHold::builder()
-                .status(ObjectLockLegalHoldStatus::On)
-                .build(),
-        )
+        .legal_hold(crate::s3::object_lock::legal_hold(
+            ObjectLockLegalHoldStatus::On,
+        ))
         .send()
         .await
         .expect("hold the filled copy");

@@ -11,7 +11,7 @@ mod lifecycle;
 mod list;
 mod multipart;
 mod object;
-mod object_lock;
+pub(crate) mod object_lock;
 mod post_object;
 mod public_block;
 mod tagging;

@@ -81,6 +81,31 @@ async fn put_plain(client: &aws_sdk_s3::Client, key: &str) -> String {
         .to_owned()
 }
 
+/// A legal hold document.
+pub(crate) fn legal_hold(status: ObjectLockLegalHoldStatus) -> ObjectLockLegalHold {
+    ObjectLockLegalHold::builder().status(status).build()
+}
+
+/// PutBucketVersioning Suspended on BUCKET.
+async fn suspend_versioning(
+    c: &aws_sdk_s3::Client,
+) -> Result<
+    aws_sdk_s3::operation::put_bucket_versioning::PutBucketVersioningOutput,
+    aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::put_bucket_versioning::PutBucketVersioningError,
+    >,
+> {
+    c.put_bucket_versioning()
+        .bucket(BUCKET)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Suspended)
+                .build(),
+        )
+        .send()
+        .await
+}
+
 async fn delete_version(
     client: &aws_sdk_s3::Client,
     key: &str,
@@ -123,18 +148,7 @@ async fn lock_configuration_turns_versioning_on_for_good_and_is_refused_where_aw
     );
     assert!(config.rule().is_none());
     // Versioning cannot be suspended any more.
-    expect_code(
-        c.put_bucket_versioning()
-            .bucket(BUCKET)
-            .versioning_configuration(
-                VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Suspended)
-                    .build(),
-            )
-            .send()
-            .await,
-        "InvalidBucketState",
-    );
+    expect_code(suspend_versioning(c).await, "InvalidBucketState");
     // A default rule: set, read back; a bad one refused.
     let rule = default_rule(ObjectLockRetentionMode::Compliance, 3);
     c.put_object_lock_configuration()
@@ -181,11 +195,7 @@ async fn lock_configuration_turns_versioning_on_for_good_and_is_refused_where_aw
         c.put_object_legal_hold()
             .bucket("plain")
             .key("k")
-            .legal_hold(
-                ObjectLockLegalHold::builder()
-                    .status(ObjectLockLegalHoldStatus::On)
-                    .build(),
-            )
+            .legal_hold(legal_hold(ObjectLockLegalHoldStatus::On))
             .send()
             .await,
         "InvalidRequest",
@@ -394,12 +404,11 @@ async fn locked_versions_refuse_every_delete_until_their_lock_lifts() {
 
     // A legal hold holds against everyone until it is lifted, bypass or not.
     let held = put_plain(c, "held").await;
-    let hold = |status| ObjectLockLegalHold::builder().status(status).build();
     c.put_object_legal_hold()
         .bucket(BUCKET)
         .key("held")
         .version_id(&held)
-        .legal_hold(hold(ObjectLockLegalHoldStatus::On))
+        .legal_hold(legal_hold(ObjectLockLegalHoldStatus::On))
         .send()
         .await
         .expect("hold");
@@ -420,7 +429,7 @@ async fn locked_versions_refuse_every_delete_until_their_lock_lifts() {
         .bucket(BUCKET)
         .key("held")
         .version_id(&held)
-        .legal_hold(hold(ObjectLockLegalHoldStatus::Off))
+        .legal_hold(legal_hold(ObjectLockLegalHoldStatus::Off))
         .send()
         .await
         .expect("lift the hold");
@@ -715,11 +724,7 @@ async fn locks_survive_kill_9() {
             .bucket(BUCKET)
             .key("h")
             .version_id(&held)
-            .legal_hold(
-                ObjectLockLegalHold::builder()
-                    .status(ObjectLockLegalHoldStatus::On)
-                    .build(),
-            )
+            .legal_hold(legal_hold(ObjectLockLegalHoldStatus::On))
             .send()
             .await
             .expect("hold");
@@ -752,16 +757,5 @@ async fn locks_survive_kill_9() {
         head.object_lock_legal_hold_status(),
         Some(&ObjectLockLegalHoldStatus::On)
     );
-    expect_code(
-        c.put_bucket_versioning()
-            .bucket(BUCKET)
-            .versioning_configuration(
-                VersioningConfiguration::builder()
-                    .status(BucketVersioningStatus::Suspended)
-                    .build(),
-            )
-            .send()
-            .await,
-        "InvalidBucketState",
-    );
+    expect_code(suspend_versioning(&c).await, "InvalidBucketState");
 }
