@@ -360,33 +360,38 @@ fn policy_verdict(
     Ok(verdict)
 }
 
-/// May `principal` bypass a GOVERNANCE retention on `bucket/key`
-/// (`s3:BypassGovernanceRetention`)? The bucket's owner may unless the bucket policy denies
-/// it; anyone else only where the policy allows it.
-pub fn may_bypass_governance(
+/// May `principal` take `action` (an Object Lock permission: `s3:BypassGovernanceRetention`,
+/// `s3:PutObjectRetention`, `s3:PutObjectLegalHold`) on `bucket/key`, beyond the operation
+/// it asked for? The bucket's owner may unless the bucket policy denies it; anyone else only
+/// where the policy allows it, as on AWS, where these are permissions of their own that a
+/// writer does not have by being allowed to write.
+pub fn may_also(
     access: &Access,
     bucket: &str,
     key: &str,
     principal: Principal<'_>,
     request: &RequestInfo<'_>,
+    action: &'static str,
 ) -> Result<bool, S3Error> {
     let meta = access.store.head_bucket(bucket)?;
     let is_owner = principal == Principal::User(&meta.owner);
-    let requirement = Requirement {
-        action: "s3:BypassGovernanceRetention",
-        need: Need::BucketOwner,
-        version_id: None,
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     };
     let facts = RequestFacts {
         source_ip: request.source_ip,
         secure_transport: false,
-        referer: None,
-        user_agent: None,
+        referer: header("referer"),
+        user_agent: header("user-agent"),
         prefix: None,
         delimiter: None,
         max_keys: None,
-        canned_acl: None,
-        version_id: requirement.version_id,
+        canned_acl: header("x-amz-acl"),
+        version_id: None,
     };
     let verdict = policy_verdict(
         access,
@@ -394,7 +399,7 @@ pub fn may_bypass_governance(
         Some(key),
         principal,
         is_owner,
-        requirement.action,
+        action,
         &facts,
     )?;
     Ok(match verdict {

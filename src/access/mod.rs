@@ -20,7 +20,7 @@ pub mod public_block;
 mod settings;
 
 pub use acl::{Acl, Grant, Grantee, Permission};
-pub use decide::{authorize, may_bypass_governance, RequestInfo};
+pub use decide::{authorize, may_also, RequestInfo};
 pub use ownership::ObjectOwnership;
 pub use policy::BucketPolicy;
 pub use principal::Principal;

@@ -77,7 +77,9 @@ pub async fn handle_copy_object(
     attrs.lock = crate::object_lock::request::for_new_version(
         state,
         bucket,
-        &ctx.parts.headers,
+        key,
+        ctx.principal(),
+        &ctx.request_info(),
         crate::object_lock::request::Write::NoBody,
     )?;
     let source_version =

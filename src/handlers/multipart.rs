@@ -41,7 +41,9 @@ pub async fn handle_create_multipart_upload(
     attrs.lock = crate::object_lock::request::for_new_version(
         state,
         bucket,
-        &ctx.parts.headers,
+        key,
+        ctx.principal(),
+        &ctx.request_info(),
         crate::object_lock::request::Write::NoBody,
     )?;
     let checksum = upload_checksum(ctx)?;

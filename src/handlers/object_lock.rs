@@ -76,12 +76,13 @@ pub fn bypass_governance(
     if !asked {
         return Ok(false);
     }
-    if crate::access::may_bypass_governance(
+    if crate::access::may_also(
         &state.access,
         bucket,
         key,
         ctx.principal(),
         &ctx.request_info(),
+        "s3:BypassGovernanceRetention",
     )? {
         Ok(true)
     } else {

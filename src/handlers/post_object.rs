@@ -158,7 +158,9 @@ pub async fn handle_post_object(
     attrs.lock = crate::object_lock::request::for_new_version(
         state,
         bucket,
-        &headers,
+        &key,
+        Principal::from_user(user.as_deref()),
+        &request,
         crate::object_lock::request::Write::Body,
     )?;
     if let Some(tagging) = field("tagging") {

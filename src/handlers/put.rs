@@ -46,7 +46,8 @@ pub async fn handle_put_object(
 ) -> Result<Response, S3Error> {
     let mut attrs = headers::object_attrs(&ctx.parts.headers)?;
     attrs.acl = acl_for_new_object(state, bucket, ctx.user.as_deref(), &ctx.parts.headers).await?;
-    attrs.lock = request::for_new_version(state, bucket, &ctx.parts.headers, Write::Body)?;
+    let (caller, info) = (ctx.principal(), ctx.request_info());
+    attrs.lock = request::for_new_version(state, bucket, key, caller, &info, Write::Body)?;
     let (blob, announced, condition, version) = match state.write_target(bucket, key)? {
         None => {
             let condition = conditions::write_condition(state, &ctx.parts.headers, bucket, key)?;

@@ -11,6 +11,7 @@ use http::HeaderMap;
 use storage::ObjectLock;
 
 use super::document::{not_lock_enabled, parse_hold_status, requested_retention};
+use crate::access::{Principal, RequestInfo};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::state::AppState;
 
@@ -46,18 +47,23 @@ pub enum Write {
     NoBody,
 }
 
-/// The lock of a version a write of `headers` creates in `bucket` now: its own headers,
-/// else the bucket's default retention, else none. Refused as AWS refuses: a lock in a
-/// bucket without Object Lock (InvalidRequest), a mode without a date or a date without a
-/// mode, a date in the past, an unknown mode or hold status (InvalidArgument), a body
-/// without `Content-MD5` or a checksum (InvalidRequest); in cluster mode, where nothing
-/// would enforce the lock, 501.
+/// The lock of the version that `caller`'s write (`request`, whose headers may ask for one)
+/// creates at `bucket/key` now: its own headers, else the bucket's default retention, else
+/// none. Refused as AWS refuses: a lock in a bucket without Object Lock (InvalidRequest), a
+/// mode without a date or a date without a mode, a date in the past, an unknown mode or
+/// hold status (InvalidArgument), a body without `Content-MD5` or a checksum
+/// (InvalidRequest), a retention or a hold by a caller without `s3:PutObjectRetention` or
+/// `s3:PutObjectLegalHold` (AccessDenied: a writer cannot lock the owner's bucket for
+/// years); in cluster mode, where nothing would enforce the lock, 501.
 pub fn for_new_version(
     state: &AppState,
     bucket: &str,
-    headers: &HeaderMap,
+    key: &str,
+    caller: Principal<'_>,
+    request: &RequestInfo<'_>,
     write: Write,
 ) -> Result<ObjectLock, S3Error> {
+    let headers = request.headers;
     let asked = asks_for_lock(headers);
     if asked && state.backend.is_some() {
         return Err(super::cluster_refusal());
@@ -88,6 +94,13 @@ pub fn for_new_version(
         Some(status) => parse_hold_status(status)?,
         None => false,
     };
+    let may = |action| crate::access::may_also(&state.access, bucket, key, caller, request, action);
+    let retention_asked = headers.contains_key(MODE) || headers.contains_key(UNTIL);
+    if (retention_asked && !may("s3:PutObjectRetention")?)
+        || (headers.contains_key(HOLD) && !may("s3:PutObjectLegalHold")?)
+    {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied, "Access Denied"));
+    }
     if write == Write::Body && !has_integrity_check(headers) {
         return Err(S3Error::new(
             S3ErrorCode::InvalidRequest,

@@ -759,3 +759,64 @@ async fn locks_survive_kill_9() {
     );
     expect_code(suspend_versioning(&c).await, "InvalidBucketState");
 }
+
+/// A writer is not a locker: another user allowed to write into the bucket cannot lock what
+/// it writes (the bucket's owner could never delete it) unless the policy grants
+/// `s3:PutObjectRetention` / `s3:PutObjectLegalHold`, as on AWS.
+#[tokio::test]
+async fn writers_need_the_lock_permissions_to_lock() {
+    let s = TestServer::start().await;
+    let c = &s.client;
+    lock_bucket(c, BUCKET).await;
+    let policy = |actions: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":[{actions}],"Resource":"arn:aws:s3:::{BUCKET}/*"}}]}}"#
+        )
+    };
+    c.put_bucket_policy()
+        .bucket(BUCKET)
+        .policy(policy(r#""s3:PutObject""#))
+        .send()
+        .await
+        .expect("policy");
+    let other = s.other_client();
+    let locked_put = |mode| {
+        other
+            .put_object()
+            .bucket(BUCKET)
+            .key("theirs")
+            .body(b"x".to_vec().into())
+            .object_lock_mode(mode)
+            .object_lock_retain_until_date(in_secs(3600))
+            .send()
+    };
+    expect_code(locked_put(ObjectLockMode::Compliance).await, "AccessDenied");
+    expect_code(
+        other
+            .put_object()
+            .bucket(BUCKET)
+            .key("theirs")
+            .body(b"x".to_vec().into())
+            .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+            .send()
+            .await,
+        "AccessDenied",
+    );
+    other
+        .put_object()
+        .bucket(BUCKET)
+        .key("theirs")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .expect("a plain write is allowed");
+    c.put_bucket_policy()
+        .bucket(BUCKET)
+        .policy(policy(r#""s3:PutObject","s3:PutObjectRetention""#))
+        .send()
+        .await
+        .expect("policy");
+    locked_put(ObjectLockMode::Governance)
+        .await
+        .expect("with s3:PutObjectRetention");
+}
