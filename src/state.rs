@@ -42,7 +42,8 @@ pub struct AppState {
     /// Buckets' ACLs, policies, object ownership and Block Public Access, parsed once.
     pub access: Access,
     /// Buckets' Object Lock configurations, parsed once.
-    pub object_locks: crate::bucket_setting::CachedSetting<crate::object_lock::LockConfiguration>,
+    pub object_locks:
+        Arc<crate::bucket_setting::CachedSetting<crate::object_lock::LockConfiguration>>,
     /// Signed-in web console users.
     pub console_sessions: crate::auth::session::Sessions,
     /// When the server started (the console shows its uptime).
@@ -114,7 +115,7 @@ impl AppState {
             lifecycle: Lifecycles::new(settings.clone()),
             cors: CorsConfigs::new(settings.clone()),
             access: Access::new(&settings, config.public_access_block),
-            object_locks: crate::bucket_setting::CachedSetting::new(settings.clone()),
+            object_locks: origin.object_locks().clone(),
             settings,
             targets: crate::backend::targets::WriteTargets::new(backend.clone(), &config.origin),
             shared: publish,

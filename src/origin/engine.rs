@@ -33,11 +33,12 @@ use super::notify::{EventOutcome, Notifier, OriginEvent};
 use super::outcome::{status, OriginStream, Outcome};
 use super::rules;
 use crate::backend::tee::Tee;
-use crate::bucket_setting::BucketSettings;
+use crate::bucket_setting::{BucketSettings, CachedSetting};
 use crate::config::OriginSettings;
 use crate::error::S3Error;
 use crate::metrics::origin_rules::Event;
 use crate::metrics::Metrics;
+use crate::object_lock::LockConfiguration;
 
 /// One missed request, as the engine needs it.
 pub struct Miss<'a> {
@@ -89,6 +90,9 @@ pub struct OriginEngine {
     pub(super) fill_through: Option<FillThrough>,
     /// Each rule's throttle (its limits, the origin's Retry-After).
     pub(super) throttles: super::throttle::Throttles,
+    /// Buckets' Object Lock configurations (shared with the handlers): a fill is a new
+    /// version, and takes the bucket's default retention.
+    pub(super) object_locks: Arc<CachedSetting<LockConfiguration>>,
     /// When the engine started, in nanoseconds since the epoch: in cluster mode a copy the
     /// cluster vouched for before is revalidated before it is served (the node may have
     /// missed writes while it was down).
@@ -131,7 +135,30 @@ impl OriginEngine {
             read_configs: None,
             fill_through: None,
             throttles: Default::default(),
+            object_locks: Arc::new(CachedSetting::new(buckets.clone())),
             started_ns: super::freshness::nanos(std::time::SystemTime::now()),
+        })
+    }
+
+    /// Buckets' Object Lock configurations, parsed once (the one cache of them: the handlers
+    /// change them through it).
+    pub fn object_locks(&self) -> &Arc<CachedSetting<LockConfiguration>> {
+        &self.object_locks
+    }
+
+    /// The lock a version filled into `bucket` now takes: the bucket's default retention.
+    fn default_lock(&self, bucket: &str) -> Result<storage::ObjectLock, Failure> {
+        let config = self.object_locks.get(bucket).map_err(|e| {
+            let why = e.source.unwrap_or(e.message);
+            Failure::Store(Arc::new(storage::Error::Meta(format!(
+                "Object Lock setting: {why}"
+            ))))
+        })?;
+        Ok(storage::ObjectLock {
+            retention: config
+                .and_then(|c| c.default)
+                .map(|d| d.applied_at(std::time::SystemTime::now())),
+            legal_hold: false,
         })
     }
 
@@ -806,12 +833,14 @@ impl OriginEngine {
             .origin_bytes_pulled
             .get_or_create(&Metrics::bucket(&job.bucket))
             .clone();
+        let lock = self.default_lock(&job.bucket)?;
         fill::write(
             &self.store,
             job,
             fill::Fetch { fetched, through },
             guard,
             self.settings.max_object_size,
+            lock,
             &pulled,
         )
         .await

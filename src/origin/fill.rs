@@ -77,13 +77,15 @@ pub(super) struct Fetch {
 }
 
 /// Write `fetched`'s body into a fill of `job`'s key, publishing progress on the flight;
-/// verify and commit it. Bodies larger than `max_size` are refused.
+/// verify and commit it, with `lock` (the bucket's default retention). Bodies larger than
+/// `max_size` are refused.
 pub(super) async fn write(
     store: &Store,
     job: &FillJob,
     fetch: Fetch,
     guard: &FlightGuard,
     max_size: u64,
+    lock: storage::ObjectLock,
     pulled: &Counter,
 ) -> Result<Filled, Failure> {
     let Fetch {
@@ -96,6 +98,7 @@ pub(super) async fn write(
     let fetched_url = fetched.url.clone();
     let expect = expectation(&fetched);
     let mut attrs = attrs_of_fill(&fetched);
+    attrs.lock = lock;
     if let Some((tee, _)) = through.as_mut() {
         tee.set_length(fetched.response.content_length());
     }

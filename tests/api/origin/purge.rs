@@ -105,13 +105,14 @@ async fn purged_copies_are_pulled_again_and_local_writes_stay() {
     assert_eq!(resp.status(), 403);
 }
 
-/// A purge never removes a copy Object Lock holds: the held copy stays (counted as not
-/// purged) and is still served as a hit; the unlocked one beside it goes.
+/// A purge never removes a copy Object Lock holds: the held copy and one filled under the
+/// bucket's default retention stay (counted as not purged) and are still served as hits;
+/// the unlocked one beside them goes.
 #[tokio::test]
 async fn a_purge_keeps_locked_copies() {
     use aws_sdk_s3::types::{
-        BucketVersioningStatus, ObjectLockConfiguration, ObjectLockEnabled,
-        ObjectLockLegalHoldStatus,
+        BucketVersioningStatus, DefaultRetention, ObjectLockConfiguration, ObjectLockEnabled,
+        ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetentionMode, ObjectLockRule,
     };
     let origin = StubOrigin::start().await;
     origin.ok("/held.txt", "held at the origin");
@@ -142,9 +143,43 @@ async fn a_purge_keeps_locked_copies() {
         .send()
         .await
         .expect("hold the filled copy");
+    // A fill is a new version: it takes the bucket's default retention.
+    origin.ok("/ruled.txt", "ruled at the origin");
+    s.client
+        .put_object_lock_configuration()
+        .bucket("site")
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder()
+                                .mode(ObjectLockRetentionMode::Governance)
+                                .days(1)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("a default retention");
+    assert_eq!(get(&s, "/site/ruled.txt").await.status(), 200);
+    let ruled = s
+        .client
+        .head_object()
+        .bucket("site")
+        .key("ruled.txt")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(ruled.object_lock_mode(), Some(&ObjectLockMode::Governance));
     let (status, body) = purge(&s, "<Purge><Prefix></Prefix></Purge>").await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("<Purged>1</Purged>"), "{body}");
+    assert_eq!(get(&s, "/site/ruled.txt").await.headers()[STATUS], "hit");
     let held = get(&s, "/site/held.txt").await;
     assert_eq!(held.headers()[STATUS], "hit");
     assert_eq!(held.text().await.expect("body"), "held at the origin");
