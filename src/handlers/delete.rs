@@ -15,7 +15,7 @@ use http::StatusCode;
 use super::conditions;
 use super::context::RequestContext;
 use super::headers::VERSION_ID_HEADER;
-use super::object_lock::bypass_governance;
+use super::object_lock::{asks_bypass, bypass_governance};
 use super::reply::{empty_response, read_small_body, xml_response};
 use crate::access;
 use crate::error::{S3Error, DELETE_MARKER_HEADER};
@@ -132,6 +132,12 @@ pub async fn handle_delete_objects(
         ));
     }
     let tombstone = origin_configured(state, bucket)?;
+    // Asking to bypass in a bucket without Object Lock fails the request, not each key.
+    if asks_bypass(ctx) && state.object_locks.get(bucket)?.is_none() {
+        return Err(S3Error::invalid_argument(
+            "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.",
+        ));
+    }
     let mut result = xml::DeleteResult {
         ..Default::default()
     };

@@ -62,32 +62,39 @@ fn require_lock_enabled(state: &AppState, bucket: &str) -> Result<(), S3Error> {
     }
 }
 
-/// Whether the request asks to bypass GOVERNANCE retention and its caller may: asking
-/// without the permission is AccessDenied, as on AWS.
+/// Does the request ask to bypass GOVERNANCE retention?
+pub fn asks_bypass(ctx: &RequestContext) -> bool {
+    ctx.header("x-amz-bypass-governance-retention")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Whether the request asks to bypass GOVERNANCE retention and its caller may
+/// (`s3:BypassGovernanceRetention`). A caller who may not gets no bypass: a version under
+/// GOVERNANCE then stays refused (AccessDenied), and an unlocked one goes as it would have.
+/// Asking in a bucket without Object Lock is InvalidArgument, as AWS answers.
 pub fn bypass_governance(
     state: &AppState,
     ctx: &RequestContext,
     bucket: &str,
     key: &str,
 ) -> Result<bool, S3Error> {
-    let asked = ctx
-        .header("x-amz-bypass-governance-retention")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if !asked {
+    if !asks_bypass(ctx) {
         return Ok(false);
     }
-    if crate::access::may_also(
+    if state.object_locks.get(bucket)?.is_none() {
+        state.store.head_bucket(bucket)?;
+        return Err(S3Error::invalid_argument(
+            "x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.",
+        ));
+    }
+    crate::access::may_also(
         &state.access,
         bucket,
         key,
         ctx.principal(),
         &ctx.request_info(),
         "s3:BypassGovernanceRetention",
-    )? {
-        Ok(true)
-    } else {
-        Err(S3Error::new(S3ErrorCode::AccessDenied, "Access Denied"))
-    }
+    )
 }
 
 fn with_version(mut response: Response, version: Option<String>) -> Response {

@@ -211,6 +211,16 @@ async fn lock_configuration_turns_versioning_on_for_good_and_is_refused_where_aw
             .await,
         "InvalidBucketState",
     );
+    s.put("plain", "k", "x").await;
+    expect_code(
+        c.delete_object()
+            .bucket("plain")
+            .key("k")
+            .bypass_governance_retention(true)
+            .send()
+            .await,
+        "InvalidArgument",
+    );
     s.set_versioning("plain", BucketVersioningStatus::Enabled)
         .await;
     c.put_object_lock_configuration()
