@@ -74,6 +74,9 @@ struct FileConfig {
     meta_cache_bytes: Option<u64>,
     /// Blob files written with O_DIRECT.
     direct_writes: Option<bool>,
+    /// The key users' secret keys are sealed with (32 bytes; default
+    /// `<data_dir>/secrets.key`, created on first start).
+    secrets_key_file: Option<PathBuf>,
     /// The `[origin]` section: limits and policy of origin-pull.
     #[serde(default)]
     origin: OriginSettings,
@@ -279,6 +282,8 @@ pub struct Config {
     pub console: bool,
     /// Cluster mode: the S3 cluster this node writes through to (`[backend]`).
     pub backend: Option<crate::backend::BackendSettings>,
+    /// Where the key sealing users' secrets is (`None`: `<data_dir>/secrets.key`).
+    pub secrets_key_file: Option<PathBuf>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -306,6 +311,7 @@ impl Config {
             limits: Limits::default(),
             console: true,
             backend: None,
+            secrets_key_file: None,
         }
     }
 
@@ -393,6 +399,7 @@ impl Config {
         }
         config.origin = file.origin;
         config.default_object_ownership = file.default_object_ownership.unwrap_or_default();
+        config.secrets_key_file = file.secrets_key_file;
         let block = file.public_access_block;
         config.public_access_block = crate::access::PublicAccessBlock {
             block_public_acls: block.block_public_acls,
@@ -418,6 +425,13 @@ impl Config {
             .map(|c| c.to_cors().map(std::sync::Arc::new))
             .transpose()?;
         Ok(config)
+    }
+
+    /// The file holding the key users' secrets are sealed with.
+    pub fn secrets_key_path(&self) -> PathBuf {
+        self.secrets_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::users::seal::KEY_FILE))
     }
 
     pub fn secret_for(&self, access_key: &str) -> Option<String> {

@@ -44,4 +44,5 @@ pub mod server;
 pub mod state;
 #[cfg(test)]
 mod test_support;
+pub mod users;
 pub mod xml;

@@ -33,6 +33,9 @@ enum Command {
     /// Copy a bucket's origin into it (a backfill job on a running server) and follow it
     /// (the same as `migrate backfill`).
     Backfill(originstore::cli::backfill::BackfillArgs),
+    /// Users and access keys of a running server (an admin's credentials from
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the server from AWS_ENDPOINT_URL).
+    Admin(originstore::cli::admin::AdminArgs),
 }
 
 #[tokio::main]
@@ -51,6 +54,9 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Serve(args) => serve(args).await.map(|()| std::process::ExitCode::SUCCESS),
         Command::Backfill(args) => originstore::cli::backfill::run(args).await,
         Command::Migrate(args) => originstore::cli::migrate::run(args).await,
+        Command::Admin(args) => originstore::cli::admin::run(args)
+            .await
+            .map(|()| std::process::ExitCode::SUCCESS),
     }
 }
 

@@ -125,6 +125,20 @@ async fn serve_request(
         return crate::console::handle(state, req, request_id, source_ip).await;
     }
     let (parts, body) = req.into_parts();
+    if handlers::admin::is_admin_path(parts.uri.path()) {
+        log.operation = "Admin";
+        let (auth, body) = authenticate(state, &parts, body).await?;
+        let declared_len = crate::body::declared_len(&parts.headers, &auth.payload)?;
+        let body = RequestBody::new(body, auth.payload, declared_len)
+            .with_idle_timeout(state.config.limits.body_idle_timeout)
+            .collect(handlers::admin::MAX_BODY)
+            .await?;
+        let caller = auth.access_key.map(|ak| state.identity_of(&ak));
+        let path = parts.uri.path();
+        return Ok(
+            handlers::admin::handle(state, &parts.method, path, caller.as_deref(), &body).await,
+        );
+    }
     let host = parts
         .headers
         .get(http::header::HOST)
@@ -159,23 +173,7 @@ async fn serve_request(
         _ => {}
     }
 
-    let secret_for = |ak: &str| state.config.secret_for(ak);
-    let (auth, body) = match auth::verify_request(&parts, &secret_for, SystemTime::now()) {
-        Err(auth::AuthError::SignatureDoesNotMatch)
-            if auth::may_sign_body_hash(&parts, MAX_HASHED_BODY) =>
-        {
-            // curl's --aws-sigv4 (before 8.x) and generic SigV4 signers sign the body's hash
-            // without sending x-amz-content-sha256: read the (small) body and check that.
-            let bytes = axum::body::to_bytes(body, MAX_HASHED_BODY as usize)
-                .await
-                .map_err(|_| S3Error::from(auth::AuthError::SignatureDoesNotMatch))?;
-            let hash = auth::sigv4::sha256_hex(&bytes);
-            let auth =
-                auth::verify_request_with_body_hash(&parts, &secret_for, SystemTime::now(), &hash)?;
-            (auth, Body::from(bytes))
-        }
-        other => (other?, body),
-    };
+    let (auth, body) = authenticate(state, &parts, body).await?;
     // aws-chunked bodies must declare x-amz-decoded-content-length (411 MissingContentLength
     // otherwise, as AWS); other bodies are sized by Content-Length. Falling back to the
     // Content-Length of an aws-chunked body (its *encoded* size) made a well-formed body
@@ -185,12 +183,39 @@ async fn serve_request(
         .with_idle_timeout(state.config.limits.body_idle_timeout);
     let ctx = RequestContext {
         parts,
-        user: auth.access_key,
+        user: auth.access_key.map(|ak| state.identity_of(&ak)),
         body: std::sync::Mutex::new(Some(body)),
         request_id: request_id.to_owned(),
         source_ip,
     };
     handlers::dispatch(state, operation, ctx).await
+}
+
+/// Who signed the request (its access key; anonymous when unsigned), checked against the
+/// directory's secrets; the body is handed back (read already when the signature covers its
+/// hash without saying so).
+async fn authenticate(
+    state: &AppState,
+    parts: &http::request::Parts,
+    body: Body,
+) -> Result<(auth::AuthContext, Body), S3Error> {
+    let secret_for = |ak: &str| state.secret_for(ak);
+    match auth::verify_request(parts, &secret_for, SystemTime::now()) {
+        Err(auth::AuthError::SignatureDoesNotMatch)
+            if auth::may_sign_body_hash(parts, MAX_HASHED_BODY) =>
+        {
+            // curl's --aws-sigv4 (before 8.x) and generic SigV4 signers sign the body's hash
+            // without sending x-amz-content-sha256: read the (small) body and check that.
+            let bytes = axum::body::to_bytes(body, MAX_HASHED_BODY as usize)
+                .await
+                .map_err(|_| S3Error::from(auth::AuthError::SignatureDoesNotMatch))?;
+            let hash = auth::sigv4::sha256_hex(&bytes);
+            let auth =
+                auth::verify_request_with_body_hash(parts, &secret_for, SystemTime::now(), &hash)?;
+            Ok((auth, Body::from(bytes)))
+        }
+        other => Ok((other?, body)),
+    }
 }
 
 fn render_error(

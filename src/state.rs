@@ -44,6 +44,8 @@ pub struct AppState {
     /// Buckets' Object Lock configurations, parsed once.
     pub object_locks:
         Arc<crate::bucket_setting::CachedSetting<crate::object_lock::LockConfiguration>>,
+    /// Who may sign requests: the configuration's users and those created at runtime.
+    pub directory: crate::users::Directory,
     /// Signed-in web console users.
     pub console_sessions: crate::auth::session::Sessions,
     /// When the server started (the console shows its uptime).
@@ -51,6 +53,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The secret of `access_key`, if it may sign requests.
+    pub fn secret_for(&self, access_key: &str) -> Option<String> {
+        self.directory.secret_for(access_key)
+    }
+
+    /// The identity a verified `access_key` acts as (a runtime user's name); the key itself
+    /// when it is no longer known (removed since it was verified: it owns nothing new).
+    pub fn identity_of(&self, access_key: &str) -> String {
+        self.directory
+            .identity_of(access_key)
+            .unwrap_or_else(|| access_key.to_owned())
+    }
+
     /// The S3 server a write of `key` in `bucket` goes through to before it is
     /// acknowledged: the cluster (cluster mode), or the old store of the bucket's
     /// `WriteThrough` origin rule for the key; `None`: the node's own write.
@@ -78,6 +93,8 @@ impl AppState {
         crate::access::legacy::migrate_public_read_buckets(&store)
             .await
             .context("migrating public-read buckets")?;
+        let sealer = crate::users::seal::Sealer::open_or_create(&config.secrets_key_path())?;
+        let directory = crate::users::Directory::open(store.clone(), sealer, config.users.clone())?;
         let metrics = Arc::new(Metrics::new());
         let backend = match &config.backend {
             Some(settings) => Some(Arc::new(Backend::new(settings.clone(), &config.origin)?)),
@@ -119,6 +136,7 @@ impl AppState {
             settings,
             targets: crate::backend::targets::WriteTargets::new(backend.clone(), &config.origin),
             shared: publish,
+            directory,
             console_sessions: Default::default(),
             started: std::time::Instant::now(),
             store,

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::Principal;
 use crate::error::{S3Error, S3ErrorCode};
 use crate::identity::canonical_id;
-use crate::identity::User;
 use crate::xml;
 
 pub const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
@@ -141,12 +140,12 @@ impl Acl {
     }
 
     /// The ACL a write's headers ask for: `x-amz-acl` or `x-amz-grant-*` (not both), `None`
-    /// when it sends neither. `users` resolve grantee ids.
+    /// when it sends neither. `identities` (every user's) resolve grantee ids.
     pub fn from_headers(
         headers: &HeaderMap,
         owner: &str,
         bucket_owner: &str,
-        users: &[User],
+        identities: &[String],
     ) -> Result<Option<Acl>, S3Error> {
         let canned = headers.get("x-amz-acl").and_then(|v| v.to_str().ok());
         let granted = GRANT_HEADERS
@@ -170,7 +169,7 @@ impl Acl {
                         .map_err(|_| invalid_argument(format!("{name} is not ASCII")))?;
                     for grantee in value.split(',').filter(|g| !g.trim().is_empty()) {
                         grants.push(Grant {
-                            grantee: parse_header_grantee(grantee, users)?,
+                            grantee: parse_header_grantee(grantee, identities)?,
                             permission,
                         });
                     }
@@ -184,7 +183,7 @@ impl Acl {
     }
 
     /// An `AccessControlPolicy` request body for a resource owned by `owner`.
-    pub fn from_xml(body: &[u8], owner: &str, users: &[User]) -> Result<Acl, S3Error> {
+    pub fn from_xml(body: &[u8], owner: &str, identities: &[String]) -> Result<Acl, S3Error> {
         let doc: xml::AccessControlPolicyRequest =
             xml::from_xml_document(body, "AccessControlPolicy")?;
         if let Some(id) = doc.owner.as_ref().and_then(|o| o.id.as_deref()) {
@@ -205,7 +204,7 @@ impl Acl {
                 .ok_or_else(|| S3Error::malformed_xml("unknown Permission"))?;
             let g = grant.grantee;
             let grantee = if let Some(id) = g.id {
-                user_grantee(id.trim(), users)?
+                user_grantee(id.trim(), identities)?
             } else if let Some(uri) = g.uri {
                 group_grantee(uri.trim())?
             } else if g.email_address.is_some() {
@@ -314,8 +313,8 @@ impl Acl {
     }
 }
 
-fn user_grantee(id: &str, users: &[User]) -> Result<Grantee, S3Error> {
-    if users.iter().any(|u| canonical_id(&u.access_key) == id) {
+fn user_grantee(id: &str, identities: &[String]) -> Result<Grantee, S3Error> {
+    if identities.iter().any(|u| canonical_id(u) == id) {
         Ok(Grantee::User(id.to_owned()))
     } else {
         Err(invalid_argument("Invalid id"))
@@ -340,14 +339,14 @@ fn email_grantee() -> S3Error {
 }
 
 /// One grantee of an `x-amz-grant-*` header: `id="..."`, `uri="..."` or `emailAddress="..."`.
-fn parse_header_grantee(text: &str, users: &[User]) -> Result<Grantee, S3Error> {
+fn parse_header_grantee(text: &str, identities: &[String]) -> Result<Grantee, S3Error> {
     let (kind, value) = text
         .trim()
         .split_once('=')
         .ok_or_else(|| invalid_argument(format!("Invalid grant: {text}")))?;
     let value = value.trim().trim_matches('"');
     match kind.trim() {
-        "id" => user_grantee(value, users),
+        "id" => user_grantee(value, identities),
         "uri" => group_grantee(value),
         "emailAddress" => Err(email_grantee()),
         other => Err(invalid_argument(format!("Invalid grantee type: {other}"))),

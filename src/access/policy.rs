@@ -19,7 +19,6 @@ use serde_json::Value;
 
 use super::Principal;
 use crate::error::{S3Error, S3ErrorCode};
-use crate::identity::User;
 use crate::identity::{account_id, canonical_id};
 
 /// AWS's limit on a bucket policy's size.
@@ -109,8 +108,8 @@ fn strings(value: &Value, what: &str) -> Result<Vec<String>, S3Error> {
 }
 
 impl BucketPolicy {
-    /// Parse and validate a PutBucketPolicy body for `bucket`; `users` resolve principals.
-    pub fn parse(text: &str, bucket: &str, users: &[User]) -> Result<BucketPolicy, S3Error> {
+    /// Parse and validate a PutBucketPolicy body for `bucket`; `identities` (every user's) resolve principals.
+    pub fn parse(text: &str, bucket: &str, identities: &[String]) -> Result<BucketPolicy, S3Error> {
         if text.len() > MAX_POLICY_BYTES {
             return Err(malformed("Policies must not exceed 20 KB"));
         }
@@ -136,7 +135,7 @@ impl BucketPolicy {
         }
         let statements = statements
             .iter()
-            .map(|s| parse_statement(s, Some(bucket), Some(users)))
+            .map(|s| parse_statement(s, Some(bucket), Some(identities)))
             .collect::<Result<_, _>>()?;
         Ok(BucketPolicy {
             text: text.to_owned(),
@@ -216,7 +215,7 @@ impl crate::bucket_setting::SettingDocument for BucketPolicy {
 fn parse_statement(
     s: &Value,
     bucket: Option<&str>,
-    users: Option<&[User]>,
+    identities: Option<&[String]>,
 ) -> Result<Statement, S3Error> {
     let effect = match s.get("Effect").and_then(Value::as_str) {
         Some("Allow") => Effect::Allow,
@@ -228,7 +227,7 @@ fn parse_statement(
         (None, Some(p)) => (p, true),
         _ => return Err(malformed("Missing required field Principal")),
     };
-    let principals = parse_principal(principal, users)?;
+    let principals = parse_principal(principal, identities)?;
     let (actions, not_action) = match (s.get("Action"), s.get("NotAction")) {
         (Some(a), None) => (strings(a, "Action")?, false),
         (None, Some(a)) => (strings(a, "NotAction")?, true),
@@ -292,7 +291,7 @@ fn parse_statement(
 /// from the configuration since simply matches no request).
 fn parse_principal(
     p: &Value,
-    users: Option<&[User]>,
+    identities: Option<&[String]>,
 ) -> Result<Option<Vec<PrincipalName>>, S3Error> {
     if p.as_str() == Some("*") {
         return Ok(None);
@@ -309,8 +308,8 @@ fn parse_principal(
                 "CanonicalUser" => PrincipalName::Canonical(name),
                 _ => return Err(malformed("Invalid principal in policy")),
             };
-            if let Some(users) = users {
-                if !users.iter().any(|u| name.names(&u.access_key)) {
+            if let Some(identities) = identities {
+                if !identities.iter().any(|u| name.names(u)) {
                     return Err(malformed("Invalid principal in policy"));
                 }
             }

@@ -41,7 +41,19 @@ impl Client {
         query: &str,
         body: String,
     ) -> anyhow::Result<reqwest::Response> {
-        let url = format!("{}/{bucket}?{query}", self.endpoint);
+        self.request_to(method, &format!("/{bucket}?{query}"), body)
+            .await
+    }
+
+    /// A signed request to `path_and_query` (from `/`); the answer, or the server's error
+    /// (an S3 error document, or the admin API's JSON one) as one.
+    pub async fn request_to(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: String,
+    ) -> anyhow::Result<reqwest::Response> {
+        let url = format!("{}{path_and_query}", self.endpoint);
         let mut headers = HeaderMap::new();
         let keys = SigningKeys {
             region: &self.region,
@@ -88,8 +100,15 @@ impl Client {
     }
 }
 
-/// `Code: Message` of an S3 error document, or the text as it came.
+/// `Code: Message` of an S3 error document or of the admin API's JSON error, or the text
+/// as it came.
 fn error_message(text: &str) -> String {
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+        let field = |name| json.get(name).and_then(serde_json::Value::as_str);
+        if let (Some(code), Some(message)) = (field("code"), field("message")) {
+            return format!("{code}: {message}");
+        }
+    }
     match crate::xml::ErrorDocument::parse(text.as_bytes()) {
         Some(e) if !e.code.is_empty() => format!("{}: {}", e.code, e.message),
         _ => text.to_owned(),

@@ -84,8 +84,12 @@ fn json(status: StatusCode, value: &serde_json::Value) -> Response {
 }
 
 /// The signed-in user of a request, if its cookie names a live session.
+/// The session of the request, while its user may still sign (a key removed or a user
+/// disabled since sign-in ends the session's rights at once).
 fn signed_in(state: &AppState, headers: &http::HeaderMap) -> Option<session::Session> {
-    cookie_of(headers).and_then(|id| state.console_sessions.get(id))
+    cookie_of(headers)
+        .and_then(|id| state.console_sessions.get(id))
+        .filter(|s| state.secret_for(&s.access_key).is_some())
 }
 
 fn denied() -> S3Error {
@@ -113,7 +117,7 @@ async fn session_endpoint(
                 .map_err(|_| S3Error::new(S3ErrorCode::InvalidRequest, "Expected JSON"))?;
             let access_key = form["accessKey"].as_str().unwrap_or_default();
             let secret = form["secretKey"].as_str().unwrap_or_default();
-            let known = state.config.secret_for(access_key);
+            let known = state.secret_for(access_key);
             let valid = known.is_some_and(|k| {
                 crate::auth::sigv4::constant_time_eq(k.as_bytes(), secret.as_bytes())
             });
@@ -203,7 +207,7 @@ async fn s3(
         .with_idle_timeout(state.config.limits.body_idle_timeout);
     let ctx = RequestContext {
         parts,
-        user: Some(session.access_key),
+        user: Some(state.identity_of(&session.access_key)),
         body: std::sync::Mutex::new(Some(body)),
         request_id: request_id.to_owned(),
         source_ip,
@@ -266,13 +270,10 @@ fn presign(
     crate::access::authorize(
         &state.access,
         &read,
-        crate::access::Principal::User(&session.access_key),
+        crate::access::Principal::User(&state.identity_of(&session.access_key)),
         &info,
     )?;
-    let secret = state
-        .config
-        .secret_for(&session.access_key)
-        .ok_or_else(denied)?;
+    let secret = state.secret_for(&session.access_key).ok_or_else(denied)?;
     let host = parts
         .headers
         .get(http::header::HOST)

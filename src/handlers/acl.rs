@@ -40,7 +40,7 @@ async fn requested_acl(
     owner: &str,
     bucket_owner: &str,
 ) -> Result<Acl, S3Error> {
-    let users = &state.config.users;
+    let users = &state.directory.identities();
     if let Some(acl) = Acl::from_headers(&ctx.parts.headers, owner, bucket_owner, users)? {
         return Ok(acl);
     }

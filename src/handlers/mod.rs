@@ -18,6 +18,7 @@
 //! through, the adoption of buckets other nodes made).
 
 mod acl;
+pub mod admin;
 mod attributes;
 mod backfill;
 mod bucket;

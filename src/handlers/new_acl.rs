@@ -50,8 +50,13 @@ pub async fn acl_for_new_object(
         // Anonymous writes (a public-read-write bucket) belong to the bucket's owner.
         _ => writer.map_or_else(|| bucket_owner.clone(), canonical_id),
     };
-    let acl = Acl::from_headers(headers, &owner, &bucket_owner, &state.config.users)?
-        .unwrap_or_else(|| Acl::private(&owner));
+    let acl = Acl::from_headers(
+        headers,
+        &owner,
+        &bucket_owner,
+        &state.directory.identities(),
+    )?
+    .unwrap_or_else(|| Acl::private(&owner));
     state.access.check_new_acl(bucket, &acl)?;
     if acl == Acl::private(&bucket_owner) {
         return Ok(None);
@@ -86,7 +91,7 @@ pub fn new_bucket_access(
         None => state.config.default_object_ownership,
     };
     let owner = canonical_id(owner);
-    let acl = Acl::from_headers(headers, &owner, &owner, &state.config.users)?
+    let acl = Acl::from_headers(headers, &owner, &owner, &state.directory.identities())?
         .filter(|acl| *acl != Acl::private(&owner));
     if acl.is_some() && !ownership.acls_enabled() {
         return Err(S3Error::new(

@@ -24,7 +24,7 @@ pub async fn handle_put_bucket_policy(
     let body = read_small_body(ctx, MAX_POLICY_BYTES + 1024).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| S3Error::new(S3ErrorCode::MalformedPolicy, "Policies must be UTF-8"))?;
-    let policy = BucketPolicy::parse(text, bucket, &state.config.users)?;
+    let policy = BucketPolicy::parse(text, bucket, &state.directory.identities())?;
     if policy.is_public() && state.access.public_block(bucket)?.block_public_policy {
         return Err(crate::access::public_block::blocked());
     }

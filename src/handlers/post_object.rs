@@ -320,8 +320,9 @@ fn signer(state: &AppState, fields: &[(String, String)]) -> Result<Option<String
         return Ok(None);
     };
     let policy = must_have("policy")?;
-    let secret_for = |ak: &str| state.config.secret_for(ak);
-    Ok(Some(post_form::verify(policy, &signature, &secret_for)?))
+    let secret_for = |ak: &str| state.secret_for(ak);
+    let access_key = post_form::verify(policy, &signature, &secret_for)?;
+    Ok(Some(state.identity_of(&access_key)))
 }
 
 /// A field's value by its lower-cased name.

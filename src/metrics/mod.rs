@@ -6,4 +6,4 @@
 pub mod origin_rules;
 mod registry;
 
-pub use registry::{BucketLabels, Metrics, RequestLabels};
+pub use registry::{AdminLabels, BucketLabels, Metrics, RequestLabels};

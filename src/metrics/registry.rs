@@ -18,6 +18,12 @@ pub struct BucketLabels {
     pub bucket: String,
 }
 
+/// An admin change, by what it did (`user_add`, `key_remove`, ...).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AdminLabels {
+    pub action: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     pub operation: &'static str,
@@ -53,6 +59,8 @@ pub struct Metrics {
     pub cache_bytes: Gauge,
     /// Cluster mode: copies dropped to keep the node under its cache bound.
     pub cache_evictions: Counter,
+    /// Changes made through the admin API (users, keys), by action.
+    pub admin_changes: Family<AdminLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -134,7 +142,14 @@ impl Metrics {
             "Cluster mode: copies dropped to keep the node under its cache bound",
             cache_evictions.clone(),
         );
+        let admin_changes = Family::default();
+        registry.register(
+            "admin_changes",
+            "Changes made through the admin API (users and keys), by action",
+            admin_changes.clone(),
+        );
         Metrics {
+            admin_changes,
             cache_bytes,
             cache_evictions,
             registry,

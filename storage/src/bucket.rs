@@ -1,8 +1,12 @@
 //! Buckets: S3 name validation, create / head / delete / list, and the per-bucket settings
-//! (origin configuration, ACL flags, ...) stored as opaque bytes.
+//! (origin configuration, ACL flags, ...) stored as opaque bytes; and the server-wide
+//! settings (users and keys), stored the same way under a scope no bucket can have.
 //! Rules: <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
 
 use crate::records::{from_ns, now_ns, BucketRec};
+
+/// The settings scope of the server itself: no bucket name is empty.
+const SERVER_SCOPE: &str = "";
 use crate::{BucketMeta, Error, Result, Store};
 
 /// Check `name` against S3's general-purpose bucket naming rules; the error says which rule.
@@ -117,6 +121,24 @@ impl Store {
     pub fn bucket_setting_names(&self, bucket: &str) -> Result<Vec<String>> {
         self.head_bucket(bucket)?;
         self.shared.meta.setting_names(bucket)
+    }
+
+    /// A server-wide setting (users and their keys, ...): opaque bytes under a name, kept
+    /// beside the buckets' settings under a scope no bucket can have (the empty name).
+    pub fn server_setting(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.shared.meta.setting(SERVER_SCOPE, name)
+    }
+
+    /// The server-wide settings' names, in order.
+    pub fn server_setting_names(&self) -> Result<Vec<String>> {
+        self.shared.meta.setting_names(SERVER_SCOPE)
+    }
+
+    /// Replace (`Some`) or remove (`None`) a server-wide setting, durably.
+    pub async fn set_server_setting(&self, name: &str, value: Option<&[u8]>) -> Result<()> {
+        self.shared.check_writable()?;
+        self.shared.meta.set_setting(SERVER_SCOPE, name, value)?;
+        self.flush().await
     }
 
     /// `None` removes the setting.

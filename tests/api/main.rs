@@ -2,6 +2,7 @@
 //! settings), raw HTTP for edge cases, the aws CLI, boto3 and a real browser. One binary;
 //! a test is found by what it checks:
 //!
+//! - `admin/`: the admin API and `originstore admin` (users and access keys);
 //! - `s3/`: the S3 API, one file per operation family (buckets, objects, listing,
 //!   multipart, versioning, tagging, ACLs and policies, CORS, lifecycle, form uploads,
 //!   authentication, checksums, conditional requests);
@@ -15,6 +16,7 @@
 //! - `support/`: the shared test server, child processes, the stub origin and a wire-level
 //!   client.
 
+mod admin;
 mod clients;
 mod cluster;
 mod console;

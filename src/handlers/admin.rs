@@ -1,0 +1,210 @@
+//! The admin API: users and access keys changed while the server runs, JSON over HTTP under
+//! `/_admin/v1/` (no bucket is named `_admin`: `_` is not allowed in bucket names), signed
+//! like any S3 request (SigV4) by a configuration user, the bootstrap admins. Every change
+//! is durable before it is answered, effective on the next request, logged (target
+//! `originstore::audit`: who, what, when) and counted (`originstore_admin_changes_total`).
+//!
+//! | request | does |
+//! |---|---|
+//! | `GET /_admin/v1/users` | every user: `{"users": [{name, enabled, created, access_keys, admin}]}` |
+//! | `POST /_admin/v1/users` `{"name": N}` | creates N with one key: `{user, access_key, secret_key}` (the only time the secret is shown) |
+//! | `DELETE /_admin/v1/users/N` | removes N and its keys |
+//! | `POST /_admin/v1/users/N/disable`, `.../enable` | N's keys stop (start again) signing |
+//! | `GET /_admin/v1/users/N/keys` | `{"keys": [{access_key, created}]}` |
+//! | `POST /_admin/v1/users/N/keys` | a second key for N (at most two: rotation without downtime) |
+//! | `DELETE /_admin/v1/keys/K` | removes key K |
+//!
+//! Errors are JSON too: `{"code": ..., "message": ...}` with 400 (`InvalidName`), 403
+//! (`AccessDenied`), 404 (`NoSuchUser`, `NoSuchKey`), 409 (`UserExists`, `KeyLimit`,
+//! `NotManaged`: a configuration user), 501 (a change in cluster mode, where each node
+//! would keep its own users) or 500.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::Response;
+use http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::metrics::AdminLabels;
+use crate::state::AppState;
+use crate::users::DirectoryError;
+
+/// The admin API's path prefix.
+pub const PREFIX: &str = "/_admin/";
+const V1: &str = "/_admin/v1/";
+/// The largest request body the admin API reads.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Is `path` the admin API's?
+pub fn is_admin_path(path: &str) -> bool {
+    path.starts_with(PREFIX)
+}
+
+fn reply(status: StatusCode, body: &Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap_or_else(|_| {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
+}
+
+fn error(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
+    reply(
+        status,
+        &json!({ "code": code, "message": message.to_string() }),
+    )
+}
+
+fn refused(e: &DirectoryError) -> Response {
+    let (status, code) = match e {
+        DirectoryError::NoSuchUser(_) => (StatusCode::NOT_FOUND, "NoSuchUser"),
+        DirectoryError::NoSuchKey(_) => (StatusCode::NOT_FOUND, "NoSuchKey"),
+        DirectoryError::UserExists(_) => (StatusCode::CONFLICT, "UserExists"),
+        DirectoryError::InvalidName(_) => (StatusCode::BAD_REQUEST, "InvalidName"),
+        DirectoryError::Limit(_) => (StatusCode::CONFLICT, "KeyLimit"),
+        DirectoryError::NotManaged(_) => (StatusCode::CONFLICT, "NotManaged"),
+        DirectoryError::Store(_) => {
+            tracing::error!(error = %e, "admin change failed");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "the change could not be stored",
+            );
+        }
+    };
+    error(status, code, e)
+}
+
+/// One admin change, done: logged for the audit and counted.
+fn audited(state: &AppState, caller: &str, action: &'static str, subject: &str) {
+    tracing::info!(target: "originstore::audit", admin = caller, action, subject, "admin change");
+    state
+        .metrics
+        .admin_changes
+        .get_or_create(&AdminLabels { action })
+        .inc();
+}
+
+/// Answer an admin request from `caller` (the verified identity; `None`: anonymous) with
+/// its `body` (read whole: at most [`MAX_BODY`] bytes).
+pub async fn handle(
+    state: &Arc<AppState>,
+    method: &Method,
+    path: &str,
+    caller: Option<&str>,
+    body: &[u8],
+) -> Response {
+    let Some(caller) = caller.filter(|c| state.directory.is_admin(c)) else {
+        return error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "the admin API is for the configuration's users",
+        );
+    };
+    // Cluster mode: a user created on one node would sign on that node only.
+    if state.backend.is_some() && *method != Method::GET {
+        return error(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "users and keys cannot be changed in cluster mode yet (each node would keep its own)",
+        );
+    }
+    let Some(rest) = path.strip_prefix(V1) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NoSuchRoute",
+            "unknown admin API version",
+        );
+    };
+    let segments: Vec<String> = rest
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let directory = &state.directory;
+    match (method, segments.as_slice()) {
+        (&Method::GET, ["users"]) => reply(StatusCode::OK, &json!({ "users": directory.list() })),
+        (&Method::POST, ["users"]) => {
+            let name = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_owned));
+            let Some(name) = name else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "MalformedRequest",
+                    "the body must be {\"name\": \"...\"}",
+                );
+            };
+            match directory.add_user(&name).await {
+                Ok(key) => {
+                    audited(state, caller, "user_add", &name);
+                    reply(StatusCode::OK, &json!(key))
+                }
+                Err(e) => refused(&e),
+            }
+        }
+        (&Method::DELETE, ["users", name]) => match directory.remove_user(name).await {
+            Ok(()) => {
+                audited(state, caller, "user_remove", name);
+                reply(StatusCode::OK, &json!({ "removed": name }))
+            }
+            Err(e) => refused(&e),
+        },
+        (&Method::POST, ["users", name, switch @ ("enable" | "disable")]) => {
+            let enabled = *switch == "enable";
+            match directory.set_enabled(name, enabled).await {
+                Ok(()) => {
+                    let action = if enabled {
+                        "user_enable"
+                    } else {
+                        "user_disable"
+                    };
+                    audited(state, caller, action, name);
+                    reply(StatusCode::OK, &json!({ "name": name, "enabled": enabled }))
+                }
+                Err(e) => refused(&e),
+            }
+        }
+        (&Method::GET, ["users", name, "keys"]) => match directory.keys_of(name) {
+            Ok(keys) => {
+                let keys: Vec<Value> = keys
+                    .into_iter()
+                    .map(|(access_key, created)| json!({ "access_key": access_key, "created": created }))
+                    .collect();
+                reply(StatusCode::OK, &json!({ "keys": keys }))
+            }
+            Err(e) => refused(&e),
+        },
+        (&Method::POST, ["users", name, "keys"]) => match directory.add_key(name).await {
+            Ok(key) => {
+                audited(state, caller, "key_add", name);
+                reply(StatusCode::OK, &json!(key))
+            }
+            Err(e) => refused(&e),
+        },
+        (&Method::DELETE, ["keys", access_key]) => match directory.remove_key(access_key).await {
+            Ok(user) => {
+                audited(state, caller, "key_remove", &user);
+                reply(
+                    StatusCode::OK,
+                    &json!({ "removed": access_key, "user": user }),
+                )
+            }
+            Err(e) => refused(&e),
+        },
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "NoSuchRoute",
+            format!("no admin route for {method} {path}"),
+        ),
+    }
+}

@@ -1,0 +1,531 @@
+//! The [`Directory`] of who may sign requests: the configuration's users (the bootstrap
+//! admins, each its own identity: its access key) and the users created while the server
+//! runs, each with a name (its identity: what owns buckets, what policies and ACLs name) and
+//! up to two access keys, so that a key is rotated without a moment where the user has
+//! none.
+//!
+//! A runtime user is one server-wide setting of the store (`user/<name>`, JSON, its
+//! secrets sealed by `seal.rs`), written durably before a change is answered; the lookup
+//! tables every request reads are rebuilt from the records after each change, so a new key
+//! signs its very next request and a removed or disabled one is refused at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use storage::Store;
+
+use super::seal::Sealer;
+use crate::identity::User;
+
+/// Where a user's record is kept: the server-wide setting `user/<name>`.
+const RECORD_PREFIX: &str = "user/";
+/// Keys a user may hold at once: two, so that rotation needs no downtime.
+pub const MAX_KEYS: usize = 2;
+
+/// A user created at runtime, as stored.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+struct UserRecord {
+    name: String,
+    enabled: bool,
+    /// Seconds since the epoch.
+    created: u64,
+    keys: Vec<KeyRecord>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+struct KeyRecord {
+    access_key: String,
+    /// The secret, sealed for this access key (never the secret itself).
+    sealed_secret: String,
+    created: u64,
+}
+
+/// What the admin API shows of a user (never a secret).
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct UserInfo {
+    pub name: String,
+    pub enabled: bool,
+    /// Seconds since the epoch.
+    pub created: u64,
+    pub access_keys: Vec<String>,
+    /// A configuration user: a bootstrap admin, not managed through the API.
+    pub admin: bool,
+}
+
+/// A key just created: the only time its secret is shown.
+#[derive(Serialize, Clone, PartialEq, Eq)]
+pub struct NewKey {
+    pub user: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("user", &self.user)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Why a change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("no such user: {0}")]
+    NoSuchUser(String),
+    #[error("no such access key: {0}")]
+    NoSuchKey(String),
+    #[error("the user {0} exists already")]
+    UserExists(String),
+    #[error("invalid user name: {0}")]
+    InvalidName(String),
+    #[error("{0}")]
+    Limit(String),
+    #[error("{0}")]
+    NotManaged(String),
+    #[error("the store failed: {0}")]
+    Store(String),
+}
+
+/// Who signs with an access key, and how.
+#[derive(Clone)]
+struct Signer {
+    /// The identity the key acts as (the user's name; a configuration user's access key).
+    identity: String,
+    secret: String,
+}
+
+#[derive(Default)]
+struct Tables {
+    users: BTreeMap<String, UserRecord>,
+    /// Enabled users' keys.
+    keys: HashMap<String, Signer>,
+}
+
+/// Who may sign requests: the configuration's users and those created at runtime.
+pub struct Directory {
+    store: Store,
+    sealer: Sealer,
+    admins: Vec<User>,
+    tables: RwLock<Tables>,
+    /// One change at a time (each reads, writes and republishes the tables).
+    changes: tokio::sync::Mutex<()>,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// IAM's user names: 1 to 64 of letters, digits and `+=,.@_-`.
+fn validate_name(name: &str) -> Result<(), DirectoryError> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if valid {
+        Ok(())
+    } else {
+        Err(DirectoryError::InvalidName(format!(
+            "{name:?}: 1 to 64 letters, digits and + = , . @ _ -"
+        )))
+    }
+}
+
+/// A new access key id: `OS` and 18 upper-case letters and digits, as AWS's are shaped.
+fn new_access_key() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..18)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("OS{tail}")
+}
+
+/// A new secret key: 40 characters of base64's alphabet (240 random bits).
+fn new_secret() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+impl Directory {
+    /// The configuration's users and every runtime user the store holds, their secrets
+    /// opened with `sealer` (a secret that does not open is an error: the wrong key file).
+    pub fn open(store: Store, sealer: Sealer, admins: Vec<User>) -> anyhow::Result<Directory> {
+        let mut users = BTreeMap::new();
+        for name in store.server_setting_names()? {
+            let Some(user) = name.strip_prefix(RECORD_PREFIX) else {
+                continue;
+            };
+            let Some(raw) = store.server_setting(&name)? else {
+                continue;
+            };
+            let record: UserRecord = serde_json::from_slice(&raw)
+                .map_err(|e| anyhow::anyhow!("the record of user {user} does not parse: {e}"))?;
+            if admins.iter().any(|a| a.access_key == record.name) {
+                tracing::warn!(user = %record.name, "a runtime user has the name of a configured access key; the configured user wins");
+            }
+            users.insert(record.name.clone(), record);
+        }
+        let directory = Directory {
+            store,
+            sealer,
+            admins,
+            tables: RwLock::new(Tables::default()),
+            changes: tokio::sync::Mutex::new(()),
+        };
+        directory.publish(users)?;
+        Ok(directory)
+    }
+
+    /// Rebuild the lookup tables from `users`.
+    fn publish(&self, users: BTreeMap<String, UserRecord>) -> anyhow::Result<()> {
+        let mut keys = HashMap::new();
+        for user in users.values().filter(|u| u.enabled) {
+            for key in &user.keys {
+                let secret = self.sealer.open(&key.access_key, &key.sealed_secret)?;
+                keys.insert(
+                    key.access_key.clone(),
+                    Signer {
+                        identity: user.name.clone(),
+                        secret,
+                    },
+                );
+            }
+        }
+        let mut tables = self
+            .tables
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *tables = Tables { users, keys };
+        Ok(())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Tables> {
+        self.tables
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn admin(&self, access_key: &str) -> Option<&User> {
+        self.admins.iter().find(|u| u.access_key == access_key)
+    }
+
+    /// The secret of `access_key`, if it may sign (a configuration user's, or an enabled
+    /// runtime user's).
+    pub fn secret_for(&self, access_key: &str) -> Option<String> {
+        if let Some(admin) = self.admin(access_key) {
+            return Some(admin.secret_key.clone());
+        }
+        self.read().keys.get(access_key).map(|s| s.secret.clone())
+    }
+
+    /// The identity `access_key` acts as: a configuration user's own access key, a runtime
+    /// user's name.
+    pub fn identity_of(&self, access_key: &str) -> Option<String> {
+        if self.admin(access_key).is_some() {
+            return Some(access_key.to_owned());
+        }
+        self.read().keys.get(access_key).map(|s| s.identity.clone())
+    }
+
+    /// Is `identity` a bootstrap admin (a configuration user)?
+    pub fn is_admin(&self, identity: &str) -> bool {
+        self.admin(identity).is_some()
+    }
+
+    /// Every identity (what policies and ACL grants may name): the configuration's users,
+    /// then the runtime users.
+    pub fn identities(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.admins.iter().map(|u| u.access_key.clone()).collect();
+        out.extend(self.read().users.keys().cloned());
+        out
+    }
+
+    /// Every user, the configuration's first.
+    pub fn list(&self) -> Vec<UserInfo> {
+        let mut out: Vec<UserInfo> = self
+            .admins
+            .iter()
+            .map(|u| UserInfo {
+                name: u.access_key.clone(),
+                enabled: true,
+                created: 0,
+                access_keys: vec![u.access_key.clone()],
+                admin: true,
+            })
+            .collect();
+        out.extend(self.read().users.values().map(info));
+        out
+    }
+
+    /// Create user `name` with one access key (shown once, here).
+    pub async fn add_user(&self, name: &str) -> Result<NewKey, DirectoryError> {
+        validate_name(name)?;
+        if self.admin(name).is_some() {
+            return Err(DirectoryError::UserExists(name.to_owned()));
+        }
+        let _change = self.changes.lock().await;
+        let mut users = self.read().users.clone();
+        if users.contains_key(name) {
+            return Err(DirectoryError::UserExists(name.to_owned()));
+        }
+        let mut record = UserRecord {
+            name: name.to_owned(),
+            enabled: true,
+            created: now_secs(),
+            keys: Vec::new(),
+        };
+        let key = self.new_key(&mut record)?;
+        users.insert(name.to_owned(), record);
+        self.commit(name, users).await?;
+        Ok(key)
+    }
+
+    /// Add an access key to user `name` (at most [`MAX_KEYS`]); shown once, here.
+    pub async fn add_key(&self, name: &str) -> Result<NewKey, DirectoryError> {
+        let _change = self.changes.lock().await;
+        let mut users = self.read().users.clone();
+        let record = self.managed(&mut users, name)?;
+        if record.keys.len() >= MAX_KEYS {
+            return Err(DirectoryError::Limit(format!(
+                "the user {name} has {MAX_KEYS} access keys already: remove one first"
+            )));
+        }
+        let key = self.new_key(record)?;
+        self.commit(name, users).await?;
+        Ok(key)
+    }
+
+    /// Remove the access key `access_key` (of whichever runtime user holds it).
+    pub async fn remove_key(&self, access_key: &str) -> Result<String, DirectoryError> {
+        if self.admin(access_key).is_some() {
+            return Err(DirectoryError::NotManaged(format!(
+                "{access_key} is a configured user's key: change the configuration file"
+            )));
+        }
+        let _change = self.changes.lock().await;
+        let mut users = self.read().users.clone();
+        let owner = users
+            .values_mut()
+            .find(|u| u.keys.iter().any(|k| k.access_key == access_key))
+            .ok_or_else(|| DirectoryError::NoSuchKey(access_key.to_owned()))?;
+        owner.keys.retain(|k| k.access_key != access_key);
+        let name = owner.name.clone();
+        self.commit(&name, users).await?;
+        Ok(name)
+    }
+
+    /// The access keys of user `name`, with when each was created.
+    pub fn keys_of(&self, name: &str) -> Result<Vec<(String, u64)>, DirectoryError> {
+        if self.admin(name).is_some() {
+            return Ok(vec![(name.to_owned(), 0)]);
+        }
+        let tables = self.read();
+        let record = tables
+            .users
+            .get(name)
+            .ok_or_else(|| DirectoryError::NoSuchUser(name.to_owned()))?;
+        Ok(record
+            .keys
+            .iter()
+            .map(|k| (k.access_key.clone(), k.created))
+            .collect())
+    }
+
+    /// Enable or disable user `name`: a disabled user's keys sign nothing.
+    pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), DirectoryError> {
+        let _change = self.changes.lock().await;
+        let mut users = self.read().users.clone();
+        self.managed(&mut users, name)?.enabled = enabled;
+        self.commit(name, users).await
+    }
+
+    /// Remove user `name` and its keys.
+    pub async fn remove_user(&self, name: &str) -> Result<(), DirectoryError> {
+        let _change = self.changes.lock().await;
+        let mut users = self.read().users.clone();
+        self.managed(&mut users, name)?;
+        users.remove(name);
+        self.commit(name, users).await
+    }
+
+    fn managed<'u>(
+        &self,
+        users: &'u mut BTreeMap<String, UserRecord>,
+        name: &str,
+    ) -> Result<&'u mut UserRecord, DirectoryError> {
+        if self.admin(name).is_some() {
+            return Err(DirectoryError::NotManaged(format!(
+                "{name} is a configured user: change the configuration file"
+            )));
+        }
+        users
+            .get_mut(name)
+            .ok_or_else(|| DirectoryError::NoSuchUser(name.to_owned()))
+    }
+
+    fn new_key(&self, record: &mut UserRecord) -> Result<NewKey, DirectoryError> {
+        let access_key = loop {
+            let candidate = new_access_key();
+            let taken = self.admin(&candidate).is_some()
+                || self.read().keys.contains_key(&candidate)
+                || record.keys.iter().any(|k| k.access_key == candidate);
+            if !taken {
+                break candidate;
+            }
+        };
+        let secret = new_secret();
+        let sealed_secret = self
+            .sealer
+            .seal(&access_key, &secret)
+            .map_err(|e| DirectoryError::Store(e.to_string()))?;
+        record.keys.push(KeyRecord {
+            access_key: access_key.clone(),
+            sealed_secret,
+            created: now_secs(),
+        });
+        Ok(NewKey {
+            user: record.name.clone(),
+            access_key,
+            secret_key: secret,
+        })
+    }
+
+    /// Write user `name`'s record as `users` holds it (removed when absent), durably, then
+    /// republish the tables.
+    async fn commit(
+        &self,
+        name: &str,
+        users: BTreeMap<String, UserRecord>,
+    ) -> Result<(), DirectoryError> {
+        let setting = format!("{RECORD_PREFIX}{name}");
+        let stored = users
+            .get(name)
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| DirectoryError::Store(e.to_string()))?;
+        self.store
+            .set_server_setting(&setting, stored.as_deref())
+            .await
+            .map_err(|e| DirectoryError::Store(e.to_string()))?;
+        self.publish(users)
+            .map_err(|e| DirectoryError::Store(e.to_string()))
+    }
+}
+
+fn info(record: &UserRecord) -> UserInfo {
+    UserInfo {
+        name: record.name.clone(),
+        enabled: record.enabled,
+        created: record.created,
+        access_keys: record.keys.iter().map(|k| k.access_key.clone()).collect(),
+        admin: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn directory(dir: &std::path::Path) -> Directory {
+        let store = Store::open(dir.join("data"), Default::default()).expect("store");
+        let sealer = Sealer::open_or_create(&dir.join("secrets.key")).expect("key");
+        let admin = User {
+            access_key: "ADMIN".into(),
+            secret_key: "admin-secret".into(),
+        };
+        Directory::open(store, sealer, vec![admin]).expect("directory")
+    }
+
+    #[tokio::test]
+    async fn users_and_keys_are_durable_sealed_and_effective_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (first, second);
+        {
+            let d = directory(dir.path()).await;
+            first = d.add_user("alice").await.expect("add");
+            assert_eq!(
+                d.secret_for(&first.access_key),
+                Some(first.secret_key.clone())
+            );
+            assert_eq!(d.identity_of(&first.access_key).as_deref(), Some("alice"));
+            second = d.add_key("alice").await.expect("second key");
+            assert!(matches!(
+                d.add_key("alice").await,
+                Err(DirectoryError::Limit(_))
+            ));
+            assert!(matches!(
+                d.add_user("alice").await,
+                Err(DirectoryError::UserExists(_))
+            ));
+            assert!(matches!(
+                d.add_user("ADMIN").await,
+                Err(DirectoryError::UserExists(_))
+            ));
+            assert!(matches!(
+                d.add_user("no spaces").await,
+                Err(DirectoryError::InvalidName(_))
+            ));
+            assert!(matches!(
+                d.remove_user("ADMIN").await,
+                Err(DirectoryError::NotManaged(_))
+            ));
+            d.set_enabled("alice", false).await.expect("disable");
+            assert_eq!(d.secret_for(&first.access_key), None, "disabled at once");
+            d.set_enabled("alice", true).await.expect("enable");
+        }
+        // Reopened: both keys sign; the secrets are not in the store's files.
+        let d = directory(dir.path()).await;
+        assert_eq!(
+            d.secret_for(&second.access_key),
+            Some(second.secret_key.clone())
+        );
+        assert_eq!(d.identity_of("ADMIN").as_deref(), Some("ADMIN"));
+        assert_eq!(d.identities(), ["ADMIN", "alice"]);
+        d.remove_key(&first.access_key).await.expect("rotate out");
+        assert_eq!(d.secret_for(&first.access_key), None);
+        assert_eq!(
+            d.secret_for(&second.access_key),
+            Some(second.secret_key.clone())
+        );
+        drop(d);
+        for file in walk(&dir.path().join("data")) {
+            let bytes = std::fs::read(&file).expect("read");
+            for secret in [&first.secret_key, &second.secret_key] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "a secret in plaintext in {}",
+                    file.display()
+                );
+            }
+        }
+        let d = directory(dir.path()).await;
+        d.remove_user("alice").await.expect("remove");
+        assert_eq!(d.secret_for(&second.access_key), None);
+        assert_eq!(d.identities(), ["ADMIN"]);
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+}
