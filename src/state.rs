@@ -45,7 +45,7 @@ pub struct AppState {
     pub object_locks:
         Arc<crate::bucket_setting::CachedSetting<crate::object_lock::LockConfiguration>>,
     /// Who may sign requests: the configuration's users and those created at runtime.
-    pub directory: crate::users::Directory,
+    pub directory: Arc<crate::users::Directory>,
     /// Signed-in web console users.
     pub console_sessions: crate::auth::session::Sessions,
     /// When the server started (the console shows its uptime).
@@ -94,7 +94,11 @@ impl AppState {
             .await
             .context("migrating public-read buckets")?;
         let sealer = crate::users::seal::Sealer::open_or_create(&config.secrets_key_path())?;
-        let directory = crate::users::Directory::open(store.clone(), sealer, config.users.clone())?;
+        let directory = Arc::new(crate::users::Directory::open(
+            store.clone(),
+            sealer,
+            config.users.clone(),
+        )?);
         let metrics = Arc::new(Metrics::new());
         let backend = match &config.backend {
             Some(settings) => Some(Arc::new(Backend::new(settings.clone(), &config.origin)?)),
@@ -131,7 +135,7 @@ impl AppState {
             passes,
             lifecycle: Lifecycles::new(settings.clone()),
             cors: CorsConfigs::new(settings.clone()),
-            access: Access::new(&settings, config.public_access_block),
+            access: Access::new(&settings, config.public_access_block, directory.clone()),
             object_locks: origin.object_locks().clone(),
             settings,
             targets: crate::backend::targets::WriteTargets::new(backend.clone(), &config.origin),

@@ -236,10 +236,27 @@ pub fn authorize(
 ) -> Result<(), S3Error> {
     let requirement = requirement(op);
     let Some(bucket) = op.bucket() else {
-        return authenticated(principal);
+        // ListBuckets: a user created at runtime needs its policies' leave.
+        let facts = facts(op, request, &requirement);
+        return match identity_verdict(
+            access,
+            principal,
+            requirement.action,
+            "arn:aws:s3:::*",
+            &facts,
+        ) {
+            Some(Verdict::Allow) | None => authenticated(principal),
+            Some(_) => Err(access_denied()),
+        };
     };
     if requirement.need == Need::Authenticated {
-        return authenticated(principal);
+        // CreateBucket: likewise, on the bucket it names.
+        let facts = facts(op, request, &requirement);
+        let resource = format!("arn:aws:s3:::{bucket}");
+        return match identity_verdict(access, principal, requirement.action, &resource, &facts) {
+            Some(Verdict::Allow) | None => authenticated(principal),
+            Some(_) => Err(access_denied()),
+        };
     }
     let meta = match access.store.head_bucket(bucket) {
         Ok(meta) => meta,
@@ -258,6 +275,17 @@ pub fn authorize(
     }
     let is_owner = principal == Principal::User(&meta.owner);
     let facts = facts(op, request, &requirement);
+    // A user created at runtime: an explicit Deny in its policies refuses whatever else
+    // says; an Allow there is as good as one in the bucket's policy (AWS's evaluation
+    // within an account).
+    let resource = match op.key() {
+        Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
+        None => format!("arn:aws:s3:::{bucket}"),
+    };
+    let identity = identity_verdict(access, principal, requirement.action, &resource, &facts);
+    if identity == Some(Verdict::Deny) {
+        return Err(access_denied());
+    }
     let verdict = policy_verdict(
         access,
         bucket,
@@ -277,7 +305,7 @@ pub fn authorize(
     if verdict == Verdict::Deny && !(is_owner && policy_op) {
         return Err(access_denied());
     }
-    if verdict == Verdict::Allow {
+    if verdict == Verdict::Allow || identity == Some(Verdict::Allow) {
         return Ok(());
     }
     let acls_enabled =
@@ -360,6 +388,30 @@ fn policy_verdict(
     Ok(verdict)
 }
 
+/// What the identity policies of `principal` say of `action` on `resource`: `None` when it
+/// holds none by design (a configuration user, anonymous).
+fn identity_verdict(
+    access: &Access,
+    principal: Principal<'_>,
+    action: &str,
+    resource: &str,
+    facts: &RequestFacts,
+) -> Option<Verdict> {
+    let Principal::User(identity) = principal else {
+        return None;
+    };
+    let policies = access.identity.policies_of(identity)?;
+    let mut verdict = Verdict::Silent;
+    for policy in policies.iter() {
+        match policy.evaluate(principal, action, resource, facts) {
+            Verdict::Deny => return Some(Verdict::Deny),
+            Verdict::Allow => verdict = Verdict::Allow,
+            Verdict::Silent => {}
+        }
+    }
+    Some(verdict)
+}
+
 /// May `principal` take `action` (an Object Lock permission: `s3:BypassGovernanceRetention`,
 /// `s3:PutObjectRetention`, `s3:PutObjectLegalHold`) on `bucket/key`, beyond the operation
 /// it asked for? The bucket's owner may unless the bucket policy denies it; anyone else only
@@ -402,10 +454,12 @@ pub fn may_also(
         action,
         &facts,
     )?;
-    Ok(match verdict {
-        Verdict::Deny => false,
-        Verdict::Allow => true,
-        Verdict::Silent => is_owner,
+    let resource = format!("arn:aws:s3:::{bucket}/{key}");
+    let identity = identity_verdict(access, principal, action, &resource, &facts);
+    Ok(match (verdict, identity) {
+        (Verdict::Deny, _) | (_, Some(Verdict::Deny)) => false,
+        (Verdict::Allow, _) | (_, Some(Verdict::Allow)) => true,
+        _ => is_owner,
     })
 }
 

@@ -26,3 +26,19 @@ pub use policy::BucketPolicy;
 pub use principal::Principal;
 pub use public_block::PublicAccessBlock;
 pub use settings::Access;
+
+/// The identity policies of a caller: those attached to a user created at runtime and to
+/// its groups. `None` for an identity that holds none by design (a configuration user,
+/// whose rights are an owner's and what others grant it).
+pub trait IdentityPolicies: Send + Sync {
+    fn policies_of(&self, identity: &str) -> Option<std::sync::Arc<Vec<BucketPolicy>>>;
+}
+
+/// No identity holds policies (tests, tools).
+pub struct NoIdentityPolicies;
+
+impl IdentityPolicies for NoIdentityPolicies {
+    fn policies_of(&self, _: &str) -> Option<std::sync::Arc<Vec<BucketPolicy>>> {
+        None
+    }
+}

@@ -143,6 +143,59 @@ impl BucketPolicy {
         })
     }
 
+    /// Parse and validate an identity policy (one attached to a user or a group): IAM's
+    /// document without a `Principal` (it is the holder's), on any bucket.
+    pub fn parse_identity(text: &str) -> Result<BucketPolicy, S3Error> {
+        if text.len() > MAX_POLICY_BYTES {
+            return Err(malformed("Policies must not exceed 20 KB"));
+        }
+        let doc: Value = serde_json::from_str(text)
+            .map_err(|_| malformed("This policy contains invalid Json"))?;
+        if let Some(version) = doc.get("Version") {
+            if !matches!(version.as_str(), Some("2012-10-17" | "2008-10-17")) {
+                return Err(malformed("The policy must contain a valid version string"));
+            }
+        }
+        let statements = match doc.get("Statement") {
+            Some(Value::Array(list)) if !list.is_empty() => list.clone(),
+            Some(one @ Value::Object(_)) => vec![one.clone()],
+            _ => return Err(malformed("Missing required field Statement")),
+        };
+        let statements = statements
+            .into_iter()
+            .map(|mut s| {
+                let Some(object) = s.as_object_mut() else {
+                    return Err(malformed("a Statement is an object"));
+                };
+                if object.contains_key("Principal") || object.contains_key("NotPrincipal") {
+                    return Err(malformed(
+                        "an identity policy names no Principal: it is its holder's",
+                    ));
+                }
+                object.insert("Principal".to_owned(), Value::String("*".to_owned()));
+                // `"Resource": "*"` (IAM's every resource) is every bucket and object here.
+                for field in ["Resource", "NotResource"] {
+                    match object.get_mut(field) {
+                        Some(v @ Value::String(_)) if v.as_str() == Some("*") => {
+                            *v = Value::String("arn:aws:s3:::*".to_owned());
+                        }
+                        Some(Value::Array(items)) => {
+                            for item in items.iter_mut().filter(|i| i.as_str() == Some("*")) {
+                                *item = Value::String("arn:aws:s3:::*".to_owned());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                parse_statement(&s, None, None)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(BucketPolicy {
+            text: text.to_owned(),
+            statements,
+        })
+    }
+
     /// Does a statement Deny or Allow `action` on `resource` (an ARN) to `principal`?
     pub fn evaluate(
         &self,

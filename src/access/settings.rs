@@ -23,6 +23,8 @@ pub struct Access {
     pub public_blocks: CachedSetting<PublicAccessBlock>,
     /// The server-wide Block Public Access (the configuration's), under every bucket's.
     server_block: PublicAccessBlock,
+    /// The callers' identity policies (users created at runtime).
+    pub identity: Arc<dyn super::IdentityPolicies>,
     object_acls: CachedSetting<ObjectAclsInUse>,
 }
 
@@ -63,8 +65,13 @@ impl SettingDocument for ObjectOwnership {
 }
 
 impl Access {
-    pub fn new(settings: &Arc<BucketSettings>, server_block: PublicAccessBlock) -> Access {
+    pub fn new(
+        settings: &Arc<BucketSettings>,
+        server_block: PublicAccessBlock,
+        identity: Arc<dyn super::IdentityPolicies>,
+    ) -> Access {
         Access {
+            identity,
             store: settings.store().clone(),
             acls: CachedSetting::new(settings.clone()),
             policies: CachedSetting::new(settings.clone()),

@@ -1,4 +1,5 @@
-//! `originstore admin user|key ...`: users and access keys of a running server, through its
+//! `originstore admin user|key|policy|group ...`: users, access keys, identity policies and
+//! groups of a running server, through its
 //! admin API (`handlers/admin.rs`), with an admin's credentials from the aws CLI's
 //! environment (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).
 //!
@@ -28,6 +29,64 @@ pub enum AdminCommand {
     /// Access keys: add, list, remove (a user holds at most two).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Identity policies of users and groups: attach, detach, list.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Groups: add, remove, list, add-user, remove-user.
+    #[command(subcommand)]
+    Group(GroupCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PolicyCommand {
+    /// Attach a canned policy (readonly, writeonly, readwrite, bucket-admin), on one bucket
+    /// with --bucket, or an IAM JSON file, to a user (or a group with --group).
+    Attach {
+        name: String,
+        #[arg(long)]
+        policy: String,
+        #[arg(long)]
+        bucket: Option<String>,
+        #[arg(long)]
+        group: bool,
+        /// The name the policy is attached under (default: the canned name and the
+        /// bucket, or the file's name).
+        #[arg(long = "as")]
+        attach_as: Option<String>,
+    },
+    /// Detach a policy by the name it was attached under.
+    Detach {
+        name: String,
+        policy: String,
+        #[arg(long)]
+        group: bool,
+    },
+    /// The policies attached to a user (or a group).
+    List {
+        name: String,
+        #[arg(long)]
+        group: bool,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum GroupCommand {
+    Add {
+        name: String,
+    },
+    Remove {
+        name: String,
+    },
+    List,
+    /// Make a user a member of the group.
+    AddUser {
+        group: String,
+        user: String,
+    },
+    RemoveUser {
+        group: String,
+        user: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -66,9 +125,96 @@ fn segment(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// A policy to attach: a canned one (on `bucket`) or a JSON file; its text and default name.
+fn policy_text(policy: &str, bucket: Option<&str>) -> anyhow::Result<(String, String)> {
+    if let Some(text) = crate::users::canned::policy(policy, bucket) {
+        let name = match bucket {
+            Some(b) => format!("{policy}-{b}"),
+            None => policy.to_owned(),
+        };
+        return Ok((text, name));
+    }
+    if bucket.is_some() {
+        anyhow::bail!(
+            "--bucket goes with a canned policy ({}), not a file",
+            crate::users::canned::NAMES.join(", ")
+        );
+    }
+    let path = std::path::Path::new(policy);
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "{policy} is neither a canned policy ({}) nor a readable file",
+            crate::users::canned::NAMES.join(", ")
+        )
+    })?;
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("policy")
+        .to_owned();
+    Ok((text, name))
+}
+
+fn holder_path(name: &str, group: bool) -> String {
+    let kind = if group { "groups" } else { "users" };
+    format!("{kind}/{}", segment(name))
+}
+
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let client = Client::from_env()?;
     let (method, path, body) = match &args.command {
+        AdminCommand::Policy(PolicyCommand::Attach {
+            name,
+            policy,
+            bucket,
+            group,
+            attach_as,
+        }) => {
+            let (text, default_name) = policy_text(policy, bucket.as_deref())?;
+            let under = attach_as.clone().unwrap_or(default_name);
+            (
+                Method::PUT,
+                format!("{}/policies/{}", holder_path(name, *group), segment(&under)),
+                text,
+            )
+        }
+        AdminCommand::Policy(PolicyCommand::Detach {
+            name,
+            policy,
+            group,
+        }) => (
+            Method::DELETE,
+            format!("{}/policies/{}", holder_path(name, *group), segment(policy)),
+            String::new(),
+        ),
+        AdminCommand::Policy(PolicyCommand::List { name, group }) => (
+            Method::GET,
+            format!("{}/policies", holder_path(name, *group)),
+            String::new(),
+        ),
+        AdminCommand::Group(GroupCommand::Add { name }) => (
+            Method::POST,
+            "groups".to_owned(),
+            serde_json::json!({ "name": name }).to_string(),
+        ),
+        AdminCommand::Group(GroupCommand::Remove { name }) => (
+            Method::DELETE,
+            format!("groups/{}", segment(name)),
+            String::new(),
+        ),
+        AdminCommand::Group(GroupCommand::List) => {
+            (Method::GET, "groups".to_owned(), String::new())
+        }
+        AdminCommand::Group(GroupCommand::AddUser { group, user }) => (
+            Method::PUT,
+            format!("groups/{}/members/{}", segment(group), segment(user)),
+            String::new(),
+        ),
+        AdminCommand::Group(GroupCommand::RemoveUser { group, user }) => (
+            Method::DELETE,
+            format!("groups/{}/members/{}", segment(group), segment(user)),
+            String::new(),
+        ),
         AdminCommand::User(UserCommand::Add { name }) => (
             Method::POST,
             "users".to_owned(),
@@ -153,6 +299,29 @@ fn lines(command: &AdminCommand, json: &Value) -> Vec<String> {
                 let role = if admin { " (admin)" } else { "" };
                 let state = if enabled { "enabled" } else { "disabled" };
                 format!("{}{role}\t{state}\t{}", text(u, "name"), keys.join(","))
+            })
+            .collect(),
+        AdminCommand::Policy(PolicyCommand::List { .. }) => json
+            .get("policies")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect(),
+        AdminCommand::Group(GroupCommand::List) => json
+            .get("groups")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|g| {
+                let members: Vec<&str> = g
+                    .get("members")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                format!("{}\t{}", text(g, "name"), members.join(","))
             })
             .collect(),
         AdminCommand::Key(KeyCommand::List { .. }) => json

@@ -13,6 +13,12 @@
 //! | `GET /_admin/v1/users/N/keys` | `{"keys": [{access_key, created}]}` |
 //! | `POST /_admin/v1/users/N/keys` | a second key for N (at most two: rotation without downtime) |
 //! | `DELETE /_admin/v1/keys/K` | removes key K |
+//! | `GET /_admin/v1/users/N/policies` | N's identity policies: `{"policies": {name: document}}` |
+//! | `PUT /_admin/v1/users/N/policies/P` (the IAM JSON) | attaches (or replaces) policy P |
+//! | `DELETE /_admin/v1/users/N/policies/P` | detaches P |
+//! | `GET /_admin/v1/groups`, `POST /_admin/v1/groups` `{"name": G}`, `DELETE /_admin/v1/groups/G` | groups |
+//! | `PUT` / `DELETE /_admin/v1/groups/G/members/N` | N joins (leaves) G |
+//! | `GET`, `PUT`, `DELETE /_admin/v1/groups/G/policies[/P]` | G's policies, held by its members |
 //!
 //! Errors are JSON too: `{"code": ..., "message": ...}` with 400 (`InvalidName`), 403
 //! (`AccessDenied`), 404 (`NoSuchUser`, `NoSuchKey`), 409 (`UserExists`, `KeyLimit`,
@@ -28,7 +34,7 @@ use serde_json::{json, Value};
 
 use crate::metrics::AdminLabels;
 use crate::state::AppState;
-use crate::users::DirectoryError;
+use crate::users::{DirectoryError, Holder};
 
 /// The admin API's path prefix.
 pub const PREFIX: &str = "/_admin/";
@@ -66,6 +72,10 @@ fn refused(e: &DirectoryError) -> Response {
         DirectoryError::NoSuchKey(_) => (StatusCode::NOT_FOUND, "NoSuchKey"),
         DirectoryError::UserExists(_) => (StatusCode::CONFLICT, "UserExists"),
         DirectoryError::InvalidName(_) => (StatusCode::BAD_REQUEST, "InvalidName"),
+        DirectoryError::InvalidPolicy(_) => (StatusCode::BAD_REQUEST, "MalformedPolicy"),
+        DirectoryError::NoSuchGroup(_) => (StatusCode::NOT_FOUND, "NoSuchGroup"),
+        DirectoryError::NoSuchPolicy(_) => (StatusCode::NOT_FOUND, "NoSuchPolicy"),
+        DirectoryError::GroupExists(_) => (StatusCode::CONFLICT, "GroupExists"),
         DirectoryError::Limit(_) => (StatusCode::CONFLICT, "KeyLimit"),
         DirectoryError::NotManaged(_) => (StatusCode::CONFLICT, "NotManaged"),
         DirectoryError::Store(_) => {
@@ -78,6 +88,21 @@ fn refused(e: &DirectoryError) -> Response {
         }
     };
     error(status, code, e)
+}
+
+/// The `name` of a `{"name": ...}` body.
+fn name_in(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_owned))
+}
+
+fn holder<'a>(kind: &str, name: &'a str) -> Holder<'a> {
+    if kind == "groups" {
+        Holder::Group(name)
+    } else {
+        Holder::User(name)
+    }
 }
 
 /// One admin change, done: logged for the audit and counted.
@@ -134,10 +159,7 @@ pub async fn handle(
     match (method, segments.as_slice()) {
         (&Method::GET, ["users"]) => reply(StatusCode::OK, &json!({ "users": directory.list() })),
         (&Method::POST, ["users"]) => {
-            let name = serde_json::from_slice::<Value>(body)
-                .ok()
-                .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_owned));
-            let Some(name) = name else {
+            let Some(name) = name_in(body) else {
                 return error(
                     StatusCode::BAD_REQUEST,
                     "MalformedRequest",
@@ -191,6 +213,78 @@ pub async fn handle(
             }
             Err(e) => refused(&e),
         },
+        (&Method::GET, [kind @ ("users" | "groups"), name, "policies"]) => {
+            match directory.attached(holder(kind, name)) {
+                Ok(policies) => reply(StatusCode::OK, &json!({ "policies": policies })),
+                Err(e) => refused(&e),
+            }
+        }
+        (&Method::PUT, [kind @ ("users" | "groups"), name, "policies", policy]) => {
+            let text = String::from_utf8_lossy(body);
+            match directory
+                .attach_policy(holder(kind, name), policy, &text)
+                .await
+            {
+                Ok(()) => {
+                    audited(state, caller, "policy_attach", &format!("{name}/{policy}"));
+                    reply(StatusCode::OK, &json!({ "attached": policy, "to": name }))
+                }
+                Err(e) => refused(&e),
+            }
+        }
+        (&Method::DELETE, [kind @ ("users" | "groups"), name, "policies", policy]) => {
+            match directory.detach_policy(holder(kind, name), policy).await {
+                Ok(()) => {
+                    audited(state, caller, "policy_detach", &format!("{name}/{policy}"));
+                    reply(StatusCode::OK, &json!({ "detached": policy, "from": name }))
+                }
+                Err(e) => refused(&e),
+            }
+        }
+        (&Method::GET, ["groups"]) => {
+            reply(StatusCode::OK, &json!({ "groups": directory.groups() }))
+        }
+        (&Method::POST, ["groups"]) => {
+            let Some(name) = name_in(body) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "MalformedRequest",
+                    "the body must be {\"name\": \"...\"}",
+                );
+            };
+            match directory.add_group(&name).await {
+                Ok(()) => {
+                    audited(state, caller, "group_add", &name);
+                    reply(StatusCode::OK, &json!({ "name": name }))
+                }
+                Err(e) => refused(&e),
+            }
+        }
+        (&Method::DELETE, ["groups", name]) => match directory.remove_group(name).await {
+            Ok(()) => {
+                audited(state, caller, "group_remove", name);
+                reply(StatusCode::OK, &json!({ "removed": name }))
+            }
+            Err(e) => refused(&e),
+        },
+        (method @ (&Method::PUT | &Method::DELETE), ["groups", group, "members", user]) => {
+            let member = *method == Method::PUT;
+            match directory.set_member(group, user, member).await {
+                Ok(()) => {
+                    let action = if member {
+                        "member_add"
+                    } else {
+                        "member_remove"
+                    };
+                    audited(state, caller, action, &format!("{group}/{user}"));
+                    reply(
+                        StatusCode::OK,
+                        &json!({ "group": group, "user": user, "member": member }),
+                    )
+                }
+                Err(e) => refused(&e),
+            }
+        }
         (&Method::DELETE, ["keys", access_key]) => match directory.remove_key(access_key).await {
             Ok(user) => {
                 audited(state, caller, "key_remove", &user);

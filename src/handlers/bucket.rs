@@ -30,8 +30,20 @@ pub async fn handle_list_buckets(
         .transpose()?;
     let prefix = params.prefix.as_deref().unwrap_or("");
     let page_size = params.max_buckets.unwrap_or(MAX_BUCKETS);
+    // A user created at runtime also sees the buckets its policies let it list.
+    let listable = |bucket: &str| match state.directory.policies_of(user) {
+        Some(policies) => policies.iter().any(|p| {
+            p.evaluate(
+                crate::access::Principal::User(user),
+                "s3:ListBucket",
+                &format!("arn:aws:s3:::{bucket}"),
+                &Default::default(),
+            ) == crate::access::policy::Verdict::Allow
+        }),
+        None => false,
+    };
     let mut mine = state.store.list_buckets()?.into_iter().filter(|b| {
-        b.owner == user
+        (b.owner == user || listable(&b.name))
             && b.name.starts_with(prefix)
             && after.as_deref().is_none_or(|a| b.name.as_str() > a)
             && params

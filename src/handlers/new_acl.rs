@@ -47,8 +47,13 @@ pub async fn acl_for_new_object(
         ObjectOwnership::BucketOwnerPreferred if canned == Some(BUCKET_OWNER_FULL_CONTROL) => {
             bucket_owner.clone()
         }
-        // Anonymous writes (a public-read-write bucket) belong to the bucket's owner.
-        _ => writer.map_or_else(|| bucket_owner.clone(), canonical_id),
+        // Anonymous writes (a public-read-write bucket) belong to the bucket's owner; so do
+        // those of users created at runtime (the server's own users, as IAM users' objects
+        // are their account's), so that the owner reads what a colleague uploads.
+        _ => match writer {
+            Some(w) if !state.directory.is_managed(w) => canonical_id(w),
+            _ => bucket_owner.clone(),
+        },
     };
     let acl = Acl::from_headers(
         headers,

@@ -12,15 +12,20 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 
+use std::sync::Arc;
+
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use storage::Store;
 
 use super::seal::Sealer;
+use crate::access::BucketPolicy;
 use crate::identity::User;
 
 /// Where a user's record is kept: the server-wide setting `user/<name>`.
 const RECORD_PREFIX: &str = "user/";
+/// Where a group's record is kept: `group/<name>`.
+const GROUP_PREFIX: &str = "group/";
 /// Keys a user may hold at once: two, so that rotation needs no downtime.
 pub const MAX_KEYS: usize = 2;
 
@@ -32,6 +37,17 @@ struct UserRecord {
     /// Seconds since the epoch.
     created: u64,
     keys: Vec<KeyRecord>,
+    /// Identity policies attached to the user, by name (the JSON as given).
+    #[serde(default)]
+    policies: BTreeMap<String, String>,
+}
+
+/// A group: its members (users) and the policies each member holds through it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub name: String,
+    pub members: std::collections::BTreeSet<String>,
+    pub policies: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -83,6 +99,14 @@ pub enum DirectoryError {
     UserExists(String),
     #[error("invalid user name: {0}")]
     InvalidName(String),
+    #[error("no such group: {0}")]
+    NoSuchGroup(String),
+    #[error("the group {0} exists already")]
+    GroupExists(String),
+    #[error("no such policy: {0}")]
+    NoSuchPolicy(String),
+    #[error("the policy does not parse: {0}")]
+    InvalidPolicy(String),
     #[error("{0}")]
     Limit(String),
     #[error("{0}")]
@@ -102,8 +126,11 @@ struct Signer {
 #[derive(Default)]
 struct Tables {
     users: BTreeMap<String, UserRecord>,
+    groups: BTreeMap<String, GroupRecord>,
     /// Enabled users' keys.
     keys: HashMap<String, Signer>,
+    /// Every runtime user's identity policies (its own and its groups'), parsed.
+    policies: HashMap<String, Arc<Vec<BucketPolicy>>>,
 }
 
 /// Who may sign requests: the configuration's users and those created at runtime.
@@ -163,7 +190,16 @@ impl Directory {
     /// opened with `sealer` (a secret that does not open is an error: the wrong key file).
     pub fn open(store: Store, sealer: Sealer, admins: Vec<User>) -> anyhow::Result<Directory> {
         let mut users = BTreeMap::new();
+        let mut groups = BTreeMap::new();
         for name in store.server_setting_names()? {
+            if let Some(group) = name.strip_prefix(GROUP_PREFIX) {
+                let raw = store.server_setting(&name)?.unwrap_or_default();
+                let record: GroupRecord = serde_json::from_slice(&raw).map_err(|e| {
+                    anyhow::anyhow!("the record of group {group} does not parse: {e}")
+                })?;
+                groups.insert(record.name.clone(), record);
+                continue;
+            }
             let Some(user) = name.strip_prefix(RECORD_PREFIX) else {
                 continue;
             };
@@ -184,12 +220,32 @@ impl Directory {
             tables: RwLock::new(Tables::default()),
             changes: tokio::sync::Mutex::new(()),
         };
-        directory.publish(users)?;
+        directory.publish(users, groups)?;
         Ok(directory)
     }
 
-    /// Rebuild the lookup tables from `users`.
-    fn publish(&self, users: BTreeMap<String, UserRecord>) -> anyhow::Result<()> {
+    /// Rebuild the lookup tables from `users` and `groups`.
+    fn publish(
+        &self,
+        users: BTreeMap<String, UserRecord>,
+        groups: BTreeMap<String, GroupRecord>,
+    ) -> anyhow::Result<()> {
+        let mut policies = HashMap::new();
+        for user in users.values() {
+            let held = user.policies.values().chain(
+                groups
+                    .values()
+                    .filter(|g| g.members.contains(&user.name))
+                    .flat_map(|g| g.policies.values()),
+            );
+            let parsed = held
+                .map(|text| BucketPolicy::parse_identity(text))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| {
+                    anyhow::anyhow!("a policy of {} does not parse: {}", user.name, e.message)
+                })?;
+            policies.insert(user.name.clone(), Arc::new(parsed));
+        }
         let mut keys = HashMap::new();
         for user in users.values().filter(|u| u.enabled) {
             for key in &user.keys {
@@ -207,7 +263,12 @@ impl Directory {
             .tables
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *tables = Tables { users, keys };
+        *tables = Tables {
+            users,
+            groups,
+            keys,
+            policies,
+        };
         Ok(())
     }
 
@@ -285,6 +346,7 @@ impl Directory {
             enabled: true,
             created: now_secs(),
             keys: Vec::new(),
+            policies: BTreeMap::new(),
         };
         let key = self.new_key(&mut record)?;
         users.insert(name.to_owned(), record);
@@ -351,13 +413,27 @@ impl Directory {
         self.commit(name, users).await
     }
 
-    /// Remove user `name` and its keys.
+    /// Remove user `name`, its keys and its group memberships.
     pub async fn remove_user(&self, name: &str) -> Result<(), DirectoryError> {
         let _change = self.changes.lock().await;
         let mut users = self.read().users.clone();
         self.managed(&mut users, name)?;
         users.remove(name);
-        self.commit(name, users).await
+        self.commit(name, users).await?;
+        // A user made again under this name starts in no group.
+        let mut groups = self.read().groups.clone();
+        let held: Vec<String> = groups
+            .values()
+            .filter(|g| g.members.contains(name))
+            .map(|g| g.name.clone())
+            .collect();
+        for group in held {
+            if let Some(record) = groups.get_mut(&group) {
+                record.members.remove(name);
+            }
+            self.commit_group(&group, groups.clone()).await?;
+        }
+        Ok(())
     }
 
     fn managed<'u>(
@@ -409,19 +485,192 @@ impl Directory {
         name: &str,
         users: BTreeMap<String, UserRecord>,
     ) -> Result<(), DirectoryError> {
-        let setting = format!("{RECORD_PREFIX}{name}");
-        let stored = users
-            .get(name)
+        self.store_record(&format!("{RECORD_PREFIX}{name}"), users.get(name))
+            .await?;
+        let groups = self.read().groups.clone();
+        self.publish(users, groups)
+            .map_err(|e| DirectoryError::Store(e.to_string()))
+    }
+
+    /// [`Directory::commit`] of group `name`'s record.
+    async fn commit_group(
+        &self,
+        name: &str,
+        groups: BTreeMap<String, GroupRecord>,
+    ) -> Result<(), DirectoryError> {
+        self.store_record(&format!("{GROUP_PREFIX}{name}"), groups.get(name))
+            .await?;
+        let users = self.read().users.clone();
+        self.publish(users, groups)
+            .map_err(|e| DirectoryError::Store(e.to_string()))
+    }
+
+    async fn store_record<T: Serialize>(
+        &self,
+        setting: &str,
+        record: Option<&T>,
+    ) -> Result<(), DirectoryError> {
+        let stored = record
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| DirectoryError::Store(e.to_string()))?;
         self.store
-            .set_server_setting(&setting, stored.as_deref())
+            .set_server_setting(setting, stored.as_deref())
             .await
-            .map_err(|e| DirectoryError::Store(e.to_string()))?;
-        self.publish(users)
             .map_err(|e| DirectoryError::Store(e.to_string()))
     }
+
+    /// The identity policies `identity` holds (its own and its groups'); `None` for a
+    /// configuration user, whose rights are an owner's and what others grant it.
+    pub fn policies_of(&self, identity: &str) -> Option<Arc<Vec<BucketPolicy>>> {
+        if self.admin(identity).is_some() {
+            return None;
+        }
+        self.read().policies.get(identity).cloned()
+    }
+
+    /// Is `identity` a user created at runtime (whose rights come from its policies)?
+    pub fn is_managed(&self, identity: &str) -> bool {
+        self.admin(identity).is_none() && self.read().users.contains_key(identity)
+    }
+
+    /// Attach (or replace) the identity policy `policy` (its JSON `text`) to `holder`.
+    pub async fn attach_policy(
+        &self,
+        holder: Holder<'_>,
+        policy: &str,
+        text: &str,
+    ) -> Result<(), DirectoryError> {
+        validate_name(policy)?;
+        BucketPolicy::parse_identity(text).map_err(|e| DirectoryError::InvalidPolicy(e.message))?;
+        self.change_policies(holder, |policies| {
+            policies.insert(policy.to_owned(), text.to_owned());
+            Ok(())
+        })
+        .await
+    }
+
+    /// Detach the identity policy `policy` from `holder`.
+    pub async fn detach_policy(
+        &self,
+        holder: Holder<'_>,
+        policy: &str,
+    ) -> Result<(), DirectoryError> {
+        self.change_policies(holder, |policies| {
+            policies
+                .remove(policy)
+                .map(drop)
+                .ok_or_else(|| DirectoryError::NoSuchPolicy(policy.to_owned()))
+        })
+        .await
+    }
+
+    /// The identity policies attached to `holder` itself, by name.
+    pub fn attached(&self, holder: Holder<'_>) -> Result<BTreeMap<String, String>, DirectoryError> {
+        let tables = self.read();
+        match holder {
+            Holder::User(name) => tables
+                .users
+                .get(name)
+                .map(|u| u.policies.clone())
+                .ok_or_else(|| DirectoryError::NoSuchUser(name.to_owned())),
+            Holder::Group(name) => tables
+                .groups
+                .get(name)
+                .map(|g| g.policies.clone())
+                .ok_or_else(|| DirectoryError::NoSuchGroup(name.to_owned())),
+        }
+    }
+
+    async fn change_policies(
+        &self,
+        holder: Holder<'_>,
+        change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), DirectoryError>,
+    ) -> Result<(), DirectoryError> {
+        let _change = self.changes.lock().await;
+        match holder {
+            Holder::User(name) => {
+                let mut users = self.read().users.clone();
+                change(&mut self.managed(&mut users, name)?.policies)?;
+                self.commit(name, users).await
+            }
+            Holder::Group(name) => {
+                let mut groups = self.read().groups.clone();
+                let group = groups
+                    .get_mut(name)
+                    .ok_or_else(|| DirectoryError::NoSuchGroup(name.to_owned()))?;
+                change(&mut group.policies)?;
+                self.commit_group(name, groups).await
+            }
+        }
+    }
+
+    /// Every group.
+    pub fn groups(&self) -> Vec<GroupRecord> {
+        self.read().groups.values().cloned().collect()
+    }
+
+    pub async fn add_group(&self, name: &str) -> Result<(), DirectoryError> {
+        validate_name(name)?;
+        let _change = self.changes.lock().await;
+        let mut groups = self.read().groups.clone();
+        if groups.contains_key(name) {
+            return Err(DirectoryError::GroupExists(name.to_owned()));
+        }
+        groups.insert(
+            name.to_owned(),
+            GroupRecord {
+                name: name.to_owned(),
+                ..GroupRecord::default()
+            },
+        );
+        self.commit_group(name, groups).await
+    }
+
+    pub async fn remove_group(&self, name: &str) -> Result<(), DirectoryError> {
+        let _change = self.changes.lock().await;
+        let mut groups = self.read().groups.clone();
+        groups
+            .remove(name)
+            .ok_or_else(|| DirectoryError::NoSuchGroup(name.to_owned()))?;
+        self.commit_group(name, groups).await
+    }
+
+    /// Make `user` a member of `group` (`member` true) or not.
+    pub async fn set_member(
+        &self,
+        group: &str,
+        user: &str,
+        member: bool,
+    ) -> Result<(), DirectoryError> {
+        let _change = self.changes.lock().await;
+        if member && !self.read().users.contains_key(user) {
+            return Err(DirectoryError::NoSuchUser(user.to_owned()));
+        }
+        let mut groups = self.read().groups.clone();
+        let record = groups
+            .get_mut(group)
+            .ok_or_else(|| DirectoryError::NoSuchGroup(group.to_owned()))?;
+        if member {
+            record.members.insert(user.to_owned());
+        } else if !record.members.remove(user) {
+            return Err(DirectoryError::NoSuchUser(user.to_owned()));
+        }
+        self.commit_group(group, groups).await
+    }
+}
+
+impl crate::access::IdentityPolicies for Directory {
+    fn policies_of(&self, identity: &str) -> Option<Arc<Vec<BucketPolicy>>> {
+        Directory::policies_of(self, identity)
+    }
+}
+
+/// Who an identity policy is attached to.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    User(&'a str),
+    Group(&'a str),
 }
 
 fn info(record: &UserRecord) -> UserInfo {

@@ -4,7 +4,8 @@
 //! secrets sealed at rest (`seal.rs`). The admin API that changes them is
 //! `handlers/admin.rs`; `originstore admin` is its client (`cli/admin.rs`).
 
+pub mod canned;
 mod directory;
 pub mod seal;
 
-pub use directory::{Directory, DirectoryError, NewKey, UserInfo, MAX_KEYS};
+pub use directory::{Directory, DirectoryError, GroupRecord, Holder, NewKey, UserInfo, MAX_KEYS};

@@ -67,8 +67,22 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
     let (ak1, sk1) = new_key(&created);
     assert_eq!(created["user"], "alice");
 
-    // The new key signs its very next request; what it creates, alice owns.
+    // The new key signs its very next request (here, refused: no policy yet); with one that
+    // lets her make buckets, what she creates, alice owns.
     let alice = client_for(s.addr, &ak1, &sk1);
+    expect_code(
+        alice.create_bucket().bucket("alices").send().await,
+        "AccessDenied",
+    );
+    let (status, _) = admin(
+        &s,
+        owner_keys(),
+        http::Method::PUT,
+        "users/alice/policies/own-buckets",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:CreateBucket","s3:ListAllMyBuckets"],"Resource":"*"}]}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
     alice
         .create_bucket()
         .bucket("alices")
@@ -234,7 +248,32 @@ fn the_admin_cli_adds_a_user_the_aws_cli_then_signs_as() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    as_ci(&["s3", "mb", "s3://ci-artifacts"]);
+    // A new user may do nothing until a policy says so; then it reads and writes the bucket
+    // the admin made for it.
+    let refused = aws_command(&ep, &["s3", "mb", "s3://ci-own"])
+        .env("AWS_ACCESS_KEY_ID", &ak)
+        .env("AWS_SECRET_ACCESS_KEY", &sk)
+        .output()
+        .expect("aws");
+    assert!(
+        !refused.status.success(),
+        "a user without policies made a bucket"
+    );
+    crate::support::process::aws(&ep, &["s3", "mb", "s3://ci-artifacts"]);
+    originstore_admin(
+        &ep,
+        &[
+            "policy",
+            "attach",
+            "ci",
+            "--policy",
+            "readwrite",
+            "--bucket",
+            "ci-artifacts",
+        ],
+    );
+    let attached = originstore_admin(&ep, &["policy", "list", "ci"]);
+    assert_eq!(attached.trim(), "readwrite-ci-artifacts");
     let file = tmp.path().join("build.txt");
     std::fs::write(&file, "artifact").expect("write");
     as_ci(&[
@@ -243,6 +282,8 @@ fn the_admin_cli_adds_a_user_the_aws_cli_then_signs_as() {
         file.to_str().expect("utf8"),
         "s3://ci-artifacts/build.txt",
     ]);
+    // What the CI job uploaded is the bucket owner's to read.
+    crate::support::process::aws(&ep, &["s3", "cp", "s3://ci-artifacts/build.txt", "-"]);
     let listing = originstore_admin(&ep, &["user", "list"]);
     assert!(listing.contains("ci") && listing.contains(&ak), "{listing}");
     let second = originstore_admin(&ep, &["key", "add", "ci"]);
