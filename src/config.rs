@@ -40,6 +40,12 @@ pub struct ServeArgs {
     /// Serve the web console at /console [default: only on a loopback listener].
     #[arg(long, env = "ORIGINSTORE_CONSOLE")]
     pub console: Option<bool>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "ORIGINSTORE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "ORIGINSTORE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The TOML file's shape; every field optional.
@@ -52,6 +58,9 @@ struct FileConfig {
     domain: Option<String>,
     access_key: Option<String>,
     secret_key: Option<String>,
+    /// HTTPS: the certificate chain and its key (PEM).
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     #[serde(default)]
     users: Vec<User>,
     /// Incomplete multipart uploads older than this many seconds are removed.
@@ -284,6 +293,8 @@ pub struct Config {
     pub backend: Option<crate::backend::BackendSettings>,
     /// Where the key sealing users' secrets is (`None`: `<data_dir>/secrets.key`).
     pub secrets_key_file: Option<PathBuf>,
+    /// HTTPS on the listener (`--tls-cert`, `--tls-key`).
+    pub tls: Option<crate::serve::TlsFiles>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -312,6 +323,7 @@ impl Config {
             console: true,
             backend: None,
             secrets_key_file: None,
+            tls: None,
         }
     }
 
@@ -364,6 +376,14 @@ impl Config {
         };
         config.region = args.region.or(file.region).unwrap_or(config.region);
         config.domain = args.domain.or(file.domain);
+        config.tls = match (
+            args.tls_cert.or(file.tls_cert),
+            args.tls_key.or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(crate::serve::TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => bail!("tls_cert and tls_key go together: give both, or neither"),
+        };
         if let Some(secs) = file.upload_max_age_secs {
             config.upload_max_age = Duration::from_secs(secs);
         }

@@ -69,17 +69,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // stdout carries exactly what a user (or a test) needs; logs go to stderr. A reader
     // that stopped reading (a closed pipe) must not stop the server: write errors are
     // ignored, where `println!` would panic.
-    let mut lines = vec![format!("originstore listening on http://{addr}")];
+    let scheme = if server.state().config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut lines = vec![format!("originstore listening on {scheme}://{addr}")];
     if generated {
         lines.push("credentials (kept in the data directory):".into());
         lines.push(format!("export AWS_ACCESS_KEY_ID={}", user.access_key));
         lines.push(format!("export AWS_SECRET_ACCESS_KEY={}", user.secret_key));
-        lines.push(format!("export AWS_ENDPOINT_URL=http://{addr}"));
+        lines.push(format!("export AWS_ENDPOINT_URL={scheme}://{addr}"));
         let region = &server.state().config.region;
         lines.push(format!("export AWS_DEFAULT_REGION={region}"));
     }
     if server.state().config.console {
-        let console = format!("http://{addr}/console");
+        let console = format!("{scheme}://{addr}/console");
         lines.push(format!(
             "console: {console} (sign in with an access key and its secret)"
         ));

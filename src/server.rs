@@ -62,7 +62,11 @@ impl Server {
             .with_state(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let limits = state.config.limits.clone();
-        let task = tokio::spawn(crate::serve::serve(listener, app, limits, rx));
+        let tls = match &state.config.tls {
+            Some(files) => Some(crate::serve::Tls::new(files.clone())?),
+            None => None,
+        };
+        let task = tokio::spawn(crate::serve::serve(listener, app, limits, tls, rx));
         Ok(Server {
             addr,
             shutdown: Some(tx),

@@ -218,6 +218,8 @@ fn requirement(op: &Operation) -> Requirement {
 pub struct RequestInfo<'a> {
     pub headers: &'a HeaderMap,
     pub source_ip: Option<IpAddr>,
+    /// It came over TLS (`aws:SecureTransport`).
+    pub secure: bool,
 }
 
 fn access_denied() -> S3Error {
@@ -436,7 +438,7 @@ pub fn may_also(
     };
     let facts = RequestFacts {
         source_ip: request.source_ip,
-        secure_transport: false,
+        secure_transport: request.secure,
         referer: header("referer"),
         user_agent: header("user-agent"),
         prefix: None,
@@ -551,7 +553,7 @@ fn facts(op: &Operation, request: &RequestInfo<'_>, requirement: &Requirement) -
     };
     RequestFacts {
         source_ip: request.source_ip,
-        secure_transport: false,
+        secure_transport: request.secure,
         referer: header("referer"),
         user_agent: header("user-agent"),
         prefix: list.map(|l| l.prefix.clone()),

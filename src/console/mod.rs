@@ -266,6 +266,10 @@ fn presign(
     let info = crate::access::RequestInfo {
         headers: &parts.headers,
         source_ip,
+        secure: parts
+            .extensions
+            .get::<crate::serve::SecureTransport>()
+            .is_some(),
     };
     crate::access::authorize(
         &state.access,

@@ -46,6 +46,11 @@ impl RequestContext {
         RequestInfo {
             headers: &self.parts.headers,
             source_ip: self.source_ip,
+            secure: self
+                .parts
+                .extensions
+                .get::<crate::serve::SecureTransport>()
+                .is_some(),
         }
     }
 }

@@ -141,7 +141,7 @@ pub async fn handle_post_object(
     let headers = form_headers(&fields)?;
     let request = RequestInfo {
         headers: &headers,
-        source_ip: ctx.source_ip,
+        ..ctx.request_info()
     };
     access::authorize(
         &state.access,

@@ -1,5 +1,5 @@
-//! The service each connection runs: the app, with the client's address in every request's
-//! extensions, and the connection counted busy (`slots::InFlight`) from the moment a
+//! The service each connection runs: the app, with the client's address (and whether the
+//! connection is TLS) in every request's extensions, and the connection counted busy (`slots::InFlight`) from the moment a
 //! request arrives until its answer's body has been sent or abandoned — so that only
 //! connections with nothing in flight are ever closed to make room.
 
@@ -21,7 +21,13 @@ pub struct Tracked {
     pub app: axum::Router,
     pub slot: Arc<Slot>,
     pub remote: SocketAddr,
+    /// The connection is TLS.
+    pub secure: bool,
 }
+
+/// In a request's extensions when it came over TLS (`aws:SecureTransport`).
+#[derive(Debug, Clone, Copy)]
+pub struct SecureTransport;
 
 impl tower::Service<http::Request<hyper::body::Incoming>> for Tracked {
     type Response = http::Response<Body>;
@@ -36,6 +42,9 @@ impl tower::Service<http::Request<hyper::body::Incoming>> for Tracked {
     fn call(&mut self, mut request: http::Request<hyper::body::Incoming>) -> Self::Future {
         let busy = self.slot.request();
         request.extensions_mut().insert(ConnectInfo(self.remote));
+        if self.secure {
+            request.extensions_mut().insert(SecureTransport);
+        }
         let app = self.app.clone();
         Box::pin(async move {
             let response = tower::ServiceExt::oneshot(app, request).await?;

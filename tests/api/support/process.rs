@@ -36,11 +36,35 @@ impl ServeProcess {
         Self::spawn(data_dir, None, Some(log), "127.0.0.1:0")
     }
 
+    /// [`ServeProcess::start`] with more flags (`--tls-cert ...`).
+    pub fn start_with_flags(data_dir: &Path, flags: &[&std::ffi::OsStr]) -> ServeProcess {
+        Self::spawn_with(data_dir, None, None, "127.0.0.1:0", flags)
+    }
+
+    /// SIGHUP (a TLS server reads its certificate again).
+    pub fn hangup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .expect("kill -HUP");
+        assert!(status.success());
+    }
+
     fn spawn(
         data_dir: &Path,
         config: Option<&Path>,
         log: Option<&Path>,
         listen: &str,
+    ) -> ServeProcess {
+        Self::spawn_with(data_dir, config, log, listen, &[])
+    }
+
+    fn spawn_with(
+        data_dir: &Path,
+        config: Option<&Path>,
+        log: Option<&Path>,
+        listen: &str,
+        flags: &[&std::ffi::OsStr],
     ) -> ServeProcess {
         // ORIGINSTORE_BIN lets a measurement run a release server from a debug test.
         let bin = std::env::var_os("ORIGINSTORE_BIN")
@@ -62,6 +86,7 @@ impl ServeProcess {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(flags)
             .env("RUST_LOG", if log.is_some() { "debug" } else { "warn" })
             .stdout(Stdio::piped())
             .stderr(match log {
@@ -77,7 +102,7 @@ impl ServeProcess {
             .expect("read the listening line");
         let endpoint = line.trim().rsplit(' ').next().expect("endpoint").to_owned();
         assert!(
-            endpoint.starts_with("http://127.0.0.1:"),
+            endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("https://127.0.0.1:"),
             "unexpected first line: {line}"
         );
         ServeProcess { child, endpoint }
