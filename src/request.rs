@@ -128,16 +128,37 @@ async fn serve_request(
     if handlers::admin::is_admin_path(parts.uri.path()) {
         log.operation = "Admin";
         let (auth, body) = authenticate(state, &parts, body).await?;
+        refuse_sts_scope(&auth)?;
+        // Temporary credentials never administer.
+        let session = check_session(state, &parts, &auth)?;
         let declared_len = crate::body::declared_len(&parts.headers, &auth.payload)?;
         let body = RequestBody::new(body, auth.payload, declared_len)
             .with_idle_timeout(state.config.limits.body_idle_timeout)
             .collect(handlers::admin::MAX_BODY)
             .await?;
-        let caller = auth.access_key.map(|ak| state.identity_of(&ak));
+        let caller = auth
+            .access_key
+            .filter(|_| session.is_none())
+            .map(|ak| state.identity_of(&ak));
         let path = parts.uri.path();
         return Ok(
             handlers::admin::handle(state, &parts.method, path, caller.as_deref(), &body).await,
         );
+    }
+    if handlers::sts::is_sts_request(&parts) {
+        log.operation = "AssumeRole";
+        let (auth, body) = authenticate(state, &parts, body).await?;
+        let session = check_session(state, &parts, &auth)?;
+        let declared_len = crate::body::declared_len(&parts.headers, &auth.payload)?;
+        let body = RequestBody::new(body, auth.payload, declared_len)
+            .with_idle_timeout(state.config.limits.body_idle_timeout)
+            .collect(handlers::sts::MAX_BODY)
+            .await?;
+        let caller = match (&auth.access_key, auth.sts, session) {
+            (Some(ak), true, None) => Some(state.identity_of(ak)),
+            _ => None,
+        };
+        return Ok(handlers::sts::handle(state, caller.as_deref(), &body, request_id).await);
     }
     let host = parts
         .headers
@@ -174,6 +195,8 @@ async fn serve_request(
     }
 
     let (auth, body) = authenticate(state, &parts, body).await?;
+    refuse_sts_scope(&auth)?;
+    let session = check_session(state, &parts, &auth)?;
     // aws-chunked bodies must declare x-amz-decoded-content-length (411 MissingContentLength
     // otherwise, as AWS); other bodies are sized by Content-Length. Falling back to the
     // Content-Length of an aws-chunked body (its *encoded* size) made a well-formed body
@@ -184,6 +207,7 @@ async fn serve_request(
     let ctx = RequestContext {
         parts,
         user: auth.access_key.map(|ak| state.identity_of(&ak)),
+        session_policy: session.and_then(|s| s.policy),
         body: std::sync::Mutex::new(Some(body)),
         request_id: request_id.to_owned(),
         source_ip,
@@ -199,7 +223,7 @@ async fn authenticate(
     parts: &http::request::Parts,
     body: Body,
 ) -> Result<(auth::AuthContext, Body), S3Error> {
-    let secret_for = |ak: &str| state.secret_for(ak);
+    let secret_for = |ak: &str| state.directory.request_secret_for(ak);
     match auth::verify_request(parts, &secret_for, SystemTime::now()) {
         Err(auth::AuthError::SignatureDoesNotMatch)
             if auth::may_sign_body_hash(parts, MAX_HASHED_BODY) =>
@@ -216,6 +240,71 @@ async fn authenticate(
         }
         other => Ok((other?, body)),
     }
+}
+
+/// A request signed for STS (`.../sts/aws4_request`) is AssumeRole's only.
+fn refuse_sts_scope(auth: &auth::AuthContext) -> Result<(), S3Error> {
+    if auth.sts {
+        return Err(S3Error::new(
+            crate::error::S3ErrorCode::AuthorizationHeaderMalformed,
+            "The authorization header is malformed; incorrect service \"sts\"; expecting \"s3\".",
+        ));
+    }
+    Ok(())
+}
+
+/// When the request was signed with temporary credentials: its session, once its token
+/// (`x-amz-security-token`, or `X-Amz-Security-Token` in a presigned URL) is the session's
+/// and the session has not expired.
+fn check_session(
+    state: &AppState,
+    parts: &http::request::Parts,
+    auth: &auth::AuthContext,
+) -> Result<Option<crate::users::sessions::Session>, S3Error> {
+    use crate::error::S3ErrorCode;
+    let Some(session) = auth
+        .access_key
+        .as_deref()
+        .and_then(|ak| state.directory.session(ak))
+    else {
+        return Ok(None);
+    };
+    let token = parts
+        .headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            parts
+                .uri
+                .query()
+                .and_then(|q| url_query_value(q, "X-Amz-Security-Token"))
+        });
+    if !token.is_some_and(|t| session.token_matches(&t)) {
+        return Err(S3Error::new(
+            S3ErrorCode::InvalidToken,
+            "The provided token is malformed or otherwise invalid.",
+        ));
+    }
+    if session.expired(crate::users::sessions::now_secs()) {
+        return Err(S3Error::new(
+            S3ErrorCode::ExpiredToken,
+            "The provided token has expired.",
+        ));
+    }
+    Ok(Some(session))
+}
+
+/// The percent-decoded value of `name` in the query `q`.
+fn url_query_value(q: &str, name: &str) -> Option<String> {
+    q.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
 }
 
 fn render_error(

@@ -94,11 +94,9 @@ impl AppState {
             .await
             .context("migrating public-read buckets")?;
         let sealer = crate::users::seal::Sealer::open_or_create(&config.secrets_key_path())?;
-        let directory = Arc::new(crate::users::Directory::open(
-            store.clone(),
-            sealer,
-            config.users.clone(),
-        )?);
+        let directory = Arc::new(
+            crate::users::Directory::open(store.clone(), sealer, config.users.clone()).await?,
+        );
         let metrics = Arc::new(Metrics::new());
         let backend = match &config.backend {
             Some(settings) => Some(Arc::new(Backend::new(settings.clone(), &config.origin)?)),

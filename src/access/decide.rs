@@ -220,6 +220,9 @@ pub struct RequestInfo<'a> {
     pub source_ip: Option<IpAddr>,
     /// It came over TLS (`aws:SecureTransport`).
     pub secure: bool,
+    /// Temporary credentials' session policy: what it does not allow is refused, whatever
+    /// else allows it.
+    pub session_policy: Option<&'a super::BucketPolicy>,
 }
 
 fn access_denied() -> S3Error {
@@ -237,6 +240,17 @@ pub fn authorize(
     request: &RequestInfo<'_>,
 ) -> Result<(), S3Error> {
     let requirement = requirement(op);
+    if let Some(session) = request.session_policy {
+        let resource = match (op.bucket(), op.key()) {
+            (Some(bucket), Some(key)) => format!("arn:aws:s3:::{bucket}/{key}"),
+            (Some(bucket), None) => format!("arn:aws:s3:::{bucket}"),
+            _ => "arn:aws:s3:::*".to_owned(),
+        };
+        let facts = facts(op, request, &requirement);
+        if session.evaluate(principal, requirement.action, &resource, &facts) != Verdict::Allow {
+            return Err(access_denied());
+        }
+    }
     let Some(bucket) = op.bucket() else {
         // ListBuckets: a user created at runtime needs its policies' leave.
         let facts = facts(op, request, &requirement);
@@ -457,6 +471,11 @@ pub fn may_also(
         &facts,
     )?;
     let resource = format!("arn:aws:s3:::{bucket}/{key}");
+    if let Some(session) = request.session_policy {
+        if session.evaluate(principal, action, &resource, &facts) != Verdict::Allow {
+            return Ok(false);
+        }
+    }
     let identity = identity_verdict(access, principal, action, &resource, &facts);
     Ok(match (verdict, identity) {
         (Verdict::Deny, _) | (_, Some(Verdict::Deny)) => false,

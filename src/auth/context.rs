@@ -22,4 +22,7 @@ pub enum Payload {
 pub struct AuthContext {
     pub access_key: Option<String>,
     pub payload: Payload,
+    /// Signed for the STS service (AssumeRole), not S3: SigV4's credential scope said
+    /// `sts`.
+    pub sts: bool,
 }

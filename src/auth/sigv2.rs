@@ -176,6 +176,7 @@ pub fn verify_presigned(
             return Ok(AuthContext {
                 access_key: Some(access_key.to_owned()),
                 payload: Payload::Unsigned,
+                sts: false,
             });
         }
     }

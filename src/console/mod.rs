@@ -208,6 +208,7 @@ async fn s3(
     let ctx = RequestContext {
         parts,
         user: Some(state.identity_of(&session.access_key)),
+        session_policy: None,
         body: std::sync::Mutex::new(Some(body)),
         request_id: request_id.to_owned(),
         source_ip,
@@ -270,6 +271,7 @@ fn presign(
             .extensions
             .get::<crate::serve::SecureTransport>()
             .is_some(),
+        session_policy: None,
     };
     crate::access::authorize(
         &state.access,

@@ -9,8 +9,10 @@ use crate::error::{S3Error, S3ErrorCode};
 /// One request after routing and authentication.
 pub struct RequestContext {
     pub parts: http::request::Parts,
-    /// The verified access key; `None` for an anonymous request.
+    /// The verified caller's identity; `None` for an anonymous request.
     pub user: Option<String>,
+    /// Temporary credentials' session policy: the request must be allowed by it too.
+    pub session_policy: Option<std::sync::Arc<crate::access::BucketPolicy>>,
     /// The request body; taken once by the handler that reads it. (A mutex so the context
     /// is `Sync` and handlers can hold `&RequestContext` across awaits: bodies are not.)
     pub body: std::sync::Mutex<Option<RequestBody>>,
@@ -51,6 +53,7 @@ impl RequestContext {
                 .extensions
                 .get::<crate::serve::SecureTransport>()
                 .is_some(),
+            session_policy: self.session_policy.as_deref(),
         }
     }
 }

@@ -53,6 +53,7 @@ mod relayed;
 mod render;
 mod reply;
 mod report;
+pub mod sts;
 mod tagging;
 mod tags;
 mod through;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use storage::Store;
 
 use super::seal::Sealer;
+use super::sessions::{NewSession, Session, Sessions};
 use crate::access::BucketPolicy;
 use crate::identity::User;
 
@@ -141,6 +142,8 @@ pub struct Directory {
     tables: RwLock<Tables>,
     /// One change at a time (each reads, writes and republishes the tables).
     changes: tokio::sync::Mutex<()>,
+    /// Temporary credentials (STS).
+    sessions: Sessions,
 }
 
 fn now_secs() -> u64 {
@@ -188,7 +191,11 @@ fn new_secret() -> String {
 impl Directory {
     /// The configuration's users and every runtime user the store holds, their secrets
     /// opened with `sealer` (a secret that does not open is an error: the wrong key file).
-    pub fn open(store: Store, sealer: Sealer, admins: Vec<User>) -> anyhow::Result<Directory> {
+    pub async fn open(
+        store: Store,
+        sealer: Sealer,
+        admins: Vec<User>,
+    ) -> anyhow::Result<Directory> {
         let mut users = BTreeMap::new();
         let mut groups = BTreeMap::new();
         for name in store.server_setting_names()? {
@@ -213,12 +220,14 @@ impl Directory {
             }
             users.insert(record.name.clone(), record);
         }
+        let sessions = Sessions::load(&store, &sealer).await?;
         let directory = Directory {
             store,
             sealer,
             admins,
             tables: RwLock::new(Tables::default()),
             changes: tokio::sync::Mutex::new(()),
+            sessions,
         };
         directory.publish(users, groups)?;
         Ok(directory)
@@ -292,12 +301,52 @@ impl Directory {
     }
 
     /// The identity `access_key` acts as: a configuration user's own access key, a runtime
-    /// user's name.
+    /// user's name, a session's assumer.
     pub fn identity_of(&self, access_key: &str) -> Option<String> {
         if self.admin(access_key).is_some() {
             return Some(access_key.to_owned());
         }
-        self.read().keys.get(access_key).map(|s| s.identity.clone())
+        if let Some(signer) = self.read().keys.get(access_key) {
+            return Some(signer.identity.clone());
+        }
+        self.sessions.get(access_key).map(|s| s.identity)
+    }
+
+    /// The session `access_key` belongs to, if it is temporary (expired ones included: the
+    /// caller answers ExpiredToken), while its identity may still sign.
+    pub fn session(&self, access_key: &str) -> Option<Session> {
+        self.sessions
+            .get(access_key)
+            .filter(|s| self.admin(&s.identity).is_some() || self.enabled_user(&s.identity))
+    }
+
+    fn enabled_user(&self, name: &str) -> bool {
+        self.read().users.get(name).is_some_and(|u| u.enabled)
+    }
+
+    /// The secret of `access_key` for a signed request: a long-term key's, or a session's
+    /// (whose token the caller checks).
+    pub fn request_secret_for(&self, access_key: &str) -> Option<String> {
+        self.secret_for(access_key)
+            .or_else(|| self.session(access_key).map(|s| s.secret))
+    }
+
+    /// Issue temporary credentials acting as `identity` for `duration` seconds, narrowed by
+    /// `policy` (IAM JSON, validated here).
+    pub async fn assume(
+        &self,
+        identity: &str,
+        duration: u64,
+        policy: Option<&str>,
+    ) -> Result<NewSession, DirectoryError> {
+        if let Some(text) = policy {
+            BucketPolicy::parse_identity(text)
+                .map_err(|e| DirectoryError::InvalidPolicy(e.message))?;
+        }
+        self.sessions
+            .issue(&self.store, &self.sealer, identity, duration, policy)
+            .await
+            .map_err(|e| DirectoryError::Store(e.to_string()))
     }
 
     /// Is `identity` a bootstrap admin (a configuration user)?
@@ -694,7 +743,9 @@ mod tests {
             access_key: "ADMIN".into(),
             secret_key: "admin-secret".into(),
         };
-        Directory::open(store, sealer, vec![admin]).expect("directory")
+        Directory::open(store, sealer, vec![admin])
+            .await
+            .expect("directory")
     }
 
     #[tokio::test]

@@ -7,5 +7,6 @@
 pub mod canned;
 mod directory;
 pub mod seal;
+pub mod sessions;
 
 pub use directory::{Directory, DirectoryError, GroupRecord, Holder, NewKey, UserInfo, MAX_KEYS};

@@ -179,6 +179,7 @@ pub fn verify(
             return Ok(AuthContext {
                 access_key: Some(sig.access_key.to_owned()),
                 payload: Payload::Unsigned,
+                sts: false,
             });
         }
     }

@@ -31,7 +31,8 @@ impl Credential {
 }
 
 /// Parses a credential. Any region is accepted (lenient: originstore serves every region
-/// name a client is configured with, including the empty one); the service must be `s3`.
+/// name a client is configured with, including the empty one); the service must be `s3`
+/// (or `sts`, which only AssumeRole accepts).
 pub fn parse_credential(value: &str) -> Result<Credential, String> {
     let mut it = value.rsplitn(5, '/');
     let (Some(terminal), Some(service), Some(region), Some(date), Some(access_key)) =
@@ -45,7 +46,8 @@ pub fn parse_credential(value: &str) -> Result<Credential, String> {
     if terminal != "aws4_request" {
         return Err("incorrect terminal; expecting \"aws4_request\".".to_owned());
     }
-    if service != "s3" {
+    // `sts`: AssumeRole on the same endpoint (the caller refuses it for anything else).
+    if service != "s3" && service != "sts" {
         return Err(format!(
             "incorrect service \"{service}\"; expecting \"s3\"."
         ));

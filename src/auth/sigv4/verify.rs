@@ -199,6 +199,7 @@ pub fn verify_header_with_body_hash(
         } => Payload::UnsignedChunks { trailer },
     };
     Ok(AuthContext {
+        sts: credential.service == "sts",
         access_key: Some(credential.access_key.clone()),
         payload,
     })
@@ -303,6 +304,7 @@ pub fn verify_presigned(
         },
     )?;
     Ok(AuthContext {
+        sts: credential.service == "sts",
         access_key: Some(credential.access_key),
         payload,
     })
@@ -331,5 +333,6 @@ pub fn anonymous(parts: &Parts) -> Result<AuthContext, AuthError> {
     Ok(AuthContext {
         access_key: None,
         payload,
+        sts: false,
     })
 }

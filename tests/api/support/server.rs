@@ -75,6 +75,11 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The running server (to reach its state).
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().expect("running")
+    }
+
     pub fn other_client(&self) -> aws_sdk_s3::Client {
         client_for(self.addr, OTHER_ACCESS_KEY, OTHER_SECRET_KEY)
     }
@@ -261,10 +266,27 @@ pub fn signed_request(
 }
 
 pub fn client_for(addr: SocketAddr, access_key: &str, secret_key: &str) -> aws_sdk_s3::Client {
+    session_client_for(addr, access_key, secret_key, None)
+}
+
+/// [`client_for`] with temporary credentials' session token.
+pub fn session_client_for(
+    addr: SocketAddr,
+    access_key: &str,
+    secret_key: &str,
+    token: Option<&str>,
+) -> aws_sdk_s3::Client {
+    let credentials = Credentials::new(
+        access_key,
+        secret_key,
+        token.map(str::to_owned),
+        None,
+        "test",
+    );
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
+        .credentials_provider(credentials)
         .endpoint_url(format!("http://{addr}"))
         .force_path_style(true)
         .build();
