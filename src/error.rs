@@ -90,6 +90,7 @@ codes! {
     OperationAborted => StatusCode::CONFLICT,
     OwnershipControlsNotFoundError => StatusCode::NOT_FOUND,
     PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+    QuotaExceeded => StatusCode::FORBIDDEN,
     RequestTimeTooSkewed => StatusCode::FORBIDDEN,
     RequestTimeout => StatusCode::BAD_REQUEST,
     ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -265,6 +266,11 @@ impl From<&storage::Error> for S3Error {
                 format!("Your proposed upload is smaller than the minimum allowed object size (part {part_number})."),
             ),
             E::InvalidArgument(why) => S3Error::new(C::InvalidArgument, why),
+            // AWS has no quotas; MinIO answers 403 too (XMinioAdminBucketQuotaExceeded).
+            E::QuotaExceeded => S3Error::new(
+                C::QuotaExceeded,
+                "The bucket's quota does not allow this write: delete objects or raise the quota.",
+            ),
             // AWS's answer to a delete, overwrite or retention change that a lock forbids.
             E::ObjectLocked => S3Error::new(
                 C::AccessDenied,

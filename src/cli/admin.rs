@@ -35,6 +35,25 @@ pub enum AdminCommand {
     /// Groups: add, remove, list, add-user, remove-user.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Bucket quotas: set, get (with the bucket's usage), clear.
+    #[command(subcommand)]
+    Quota(QuotaCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum QuotaCommand {
+    /// A hard quota: writes that would take the bucket past it are refused.
+    Set {
+        bucket: String,
+        #[arg(long)]
+        max_bytes: Option<u64>,
+        #[arg(long)]
+        max_objects: Option<u64>,
+    },
+    /// The bucket's quota and usage.
+    Get { bucket: String },
+    /// Remove the bucket's quota.
+    Clear { bucket: String },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -192,6 +211,31 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             format!("{}/policies", holder_path(name, *group)),
             String::new(),
         ),
+        AdminCommand::Quota(QuotaCommand::Set {
+            bucket,
+            max_bytes,
+            max_objects,
+        }) => {
+            if max_bytes.is_none() && max_objects.is_none() {
+                anyhow::bail!("give --max-bytes, --max-objects or both");
+            }
+            (
+                Method::PUT,
+                format!("buckets/{}/quota", segment(bucket)),
+                serde_json::json!({ "max_bytes": max_bytes, "max_objects": max_objects })
+                    .to_string(),
+            )
+        }
+        AdminCommand::Quota(QuotaCommand::Get { bucket }) => (
+            Method::GET,
+            format!("buckets/{}/quota", segment(bucket)),
+            String::new(),
+        ),
+        AdminCommand::Quota(QuotaCommand::Clear { bucket }) => (
+            Method::DELETE,
+            format!("buckets/{}/quota", segment(bucket)),
+            String::new(),
+        ),
         AdminCommand::Group(GroupCommand::Add { name }) => (
             Method::POST,
             "groups".to_owned(),
@@ -324,6 +368,23 @@ fn lines(command: &AdminCommand, json: &Value) -> Vec<String> {
                 format!("{}\t{}", text(g, "name"), members.join(","))
             })
             .collect(),
+        AdminCommand::Quota(QuotaCommand::Get { .. }) => {
+            let number = |v: &Value| v.as_u64().map_or("none".to_owned(), |n| n.to_string());
+            let quota = &json["quota"];
+            let usage = &json["usage"];
+            vec![
+                format!(
+                    "quota: {} bytes, {} objects",
+                    number(&quota["max_bytes"]),
+                    number(&quota["max_objects"])
+                ),
+                format!(
+                    "usage: {} bytes, {} objects",
+                    number(&usage["bytes"]),
+                    number(&usage["objects"])
+                ),
+            ]
+        }
         AdminCommand::Key(KeyCommand::List { .. }) => json
             .get("keys")
             .and_then(Value::as_array)

@@ -3,6 +3,8 @@
 //! like any S3 request (SigV4) by a configuration user, the bootstrap admins. Every change
 //! is durable before it is answered, effective on the next request, logged (target
 //! `originstore::audit`: who, what, when) and counted (`originstore_admin_changes_total`).
+//! Bucket quotas are the store's (`storage::Quota`): every write that would grow a bucket
+//! past its quota is refused with `403 QuotaExceeded`.
 //!
 //! | request | does |
 //! |---|---|
@@ -19,6 +21,9 @@
 //! | `GET /_admin/v1/groups`, `POST /_admin/v1/groups` `{"name": G}`, `DELETE /_admin/v1/groups/G` | groups |
 //! | `PUT` / `DELETE /_admin/v1/groups/G/members/N` | N joins (leaves) G |
 //! | `GET`, `PUT`, `DELETE /_admin/v1/groups/G/policies[/P]` | G's policies, held by its members |
+//! | `GET /_admin/v1/buckets/B/quota` | `{bucket, quota: {max_bytes, max_objects} or null, usage: {bytes, objects}}` |
+//! | `PUT /_admin/v1/buckets/B/quota` `{"max_bytes": N, "max_objects": N}` | B's hard quota (a bound left out: none) |
+//! | `DELETE /_admin/v1/buckets/B/quota` | no quota |
 //!
 //! Errors are JSON too: `{"code": ..., "message": ...}` with 400 (`InvalidName`), 403
 //! (`AccessDenied`), 404 (`NoSuchUser`, `NoSuchKey`), 409 (`UserExists`, `KeyLimit`,
@@ -88,6 +93,29 @@ fn refused(e: &DirectoryError) -> Response {
         }
     };
     error(status, code, e)
+}
+
+/// A quota bound as the API shows it: `null` for none.
+fn bound(n: u64) -> Value {
+    if n == u64::MAX {
+        Value::Null
+    } else {
+        json!(n)
+    }
+}
+
+fn store_refused(e: &storage::Error) -> Response {
+    match e {
+        storage::Error::NoSuchBucket => error(StatusCode::NOT_FOUND, "NoSuchBucket", e),
+        _ => {
+            tracing::error!(error = %e, "admin change failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "the change could not be stored",
+            )
+        }
+    }
 }
 
 /// The `name` of a `{"name": ...}` body.
@@ -283,6 +311,58 @@ pub async fn handle(
                     )
                 }
                 Err(e) => refused(&e),
+            }
+        }
+        (&Method::GET, ["buckets", bucket, "quota"]) => {
+            let store = &state.store;
+            match (store.quota(bucket), store.bucket_usage(bucket)) {
+                (Ok(quota), Ok(usage)) => reply(
+                    StatusCode::OK,
+                    &json!({
+                        "bucket": bucket,
+                        "quota": quota.map(|q| json!({
+                            "max_bytes": bound(q.max_bytes),
+                            "max_objects": bound(q.max_objects),
+                        })),
+                        "usage": { "bytes": usage.bytes, "objects": usage.objects },
+                    }),
+                ),
+                (Err(e), _) | (_, Err(e)) => store_refused(&e),
+            }
+        }
+        (&Method::PUT, ["buckets", bucket, "quota"]) => {
+            let doc: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let limit = |name: &str| match doc.get(name) {
+                None | Some(Value::Null) => Some(u64::MAX),
+                Some(v) => v.as_u64(),
+            };
+            let (Some(max_bytes), Some(max_objects)) = (limit("max_bytes"), limit("max_objects"))
+            else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "MalformedRequest",
+                    "the body must be {\"max_bytes\": N, \"max_objects\": N} (either may be left out)",
+                );
+            };
+            let quota = storage::Quota {
+                max_bytes,
+                max_objects,
+            };
+            match state.store.set_quota(bucket, Some(quota)).await {
+                Ok(()) => {
+                    audited(state, caller, "quota_set", bucket);
+                    reply(StatusCode::OK, &json!({ "bucket": bucket }))
+                }
+                Err(e) => store_refused(&e),
+            }
+        }
+        (&Method::DELETE, ["buckets", bucket, "quota"]) => {
+            match state.store.set_quota(bucket, None).await {
+                Ok(()) => {
+                    audited(state, caller, "quota_clear", bucket);
+                    reply(StatusCode::OK, &json!({ "bucket": bucket }))
+                }
+                Err(e) => store_refused(&e),
             }
         }
         (&Method::DELETE, ["keys", access_key]) => match directory.remove_key(access_key).await {

@@ -174,6 +174,7 @@ mod multipart;
 mod object;
 mod packs;
 mod poison;
+mod quota;
 mod range;
 mod reader;
 mod records;
@@ -189,7 +190,9 @@ pub use checksum::Checksummer;
 pub use compact::CompactReport;
 pub use fill::{FillWriter, VerifiedFill};
 pub use lock::{ObjectLock, Retention, RetentionMode};
+pub use meta::Usage;
 pub use metadata_value::MetadataValue;
+pub use quota::Quota;
 pub use reader::ObjectReader;
 pub use store::Store;
 pub use versions::{Deleted, Versioning};
@@ -251,6 +254,9 @@ pub enum Error {
     EntityTooSmall { part_number: u32 },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The change would grow the bucket past its quota.
+    #[error("the bucket's quota would be exceeded")]
+    QuotaExceeded,
     /// Object Lock forbids it: the version is retained or under a legal hold.
     #[error("the object version is protected by Object Lock")]
     ObjectLocked,

@@ -122,6 +122,7 @@ impl Store {
         dirs.create()?;
         let meta = Meta::open(&dir.join("meta"), options.meta_cache_bytes)?;
         let report = recovery::sweep(&dirs, &meta)?;
+        meta.ensure_usage_counted()?;
         let poison = Arc::new(Poison::default());
         let packs = Packs::open(&dir.join("packs"), options.pack_file_bytes, poison.clone())?;
         Ok(Store {

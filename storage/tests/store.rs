@@ -3,7 +3,7 @@
 //! test and the upgrade of a previous release's data directory (`versions`), a kill -9 crash
 //! test of plain writes (`crash`) and of versioned writes and deletes (`crash_versions`),
 //! small objects kept inline in their metadata (`inline`) or appended to pack files, with
-//! compaction and torn packs (`packs`), Object Lock's refusals (`lock`),
+//! compaction and torn packs (`packs`), Object Lock's refusals (`lock`), usage and quotas (`quota`),
 //! and a bounded-memory test (`memory`). The crash and memory tests re-execute this binary
 //! as a child running one test, selected by an environment variable.
 
@@ -27,6 +27,8 @@ mod memory;
 mod model;
 #[path = "store/packs.rs"]
 mod packs;
+#[path = "store/quota.rs"]
+mod quota;
 #[path = "store/resume.rs"]
 mod resume;
 #[path = "store/versions.rs"]

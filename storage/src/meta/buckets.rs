@@ -87,10 +87,13 @@ impl Meta {
             &self.settings,
             &self.tombstones,
             &self.pending.0,
+            &self.store,
         )
-            .transaction(|(b, u, p, s, t, pd)| {
+            .transaction(|(b, u, p, s, t, pd, st)| {
                 PendingLog::mark_in(pd, &blobs)?;
                 b.remove(name)?;
+                st.remove(super::usage_key(name))?;
+                st.remove(super::quota_key(name))?;
                 u.apply_batch(&uploads)?;
                 p.apply_batch(&parts)?;
                 s.apply_batch(&settings)?;

@@ -17,7 +17,7 @@
 //! | `inline`     | `blob id (16 bytes)`                  | a small object's bytes |
 //! | `packed`     | `blob id (16 bytes)`                  | where a packed object's bytes are: pack, offset, length (u64 BE each) |
 //! | `pending`    | `blob id (16 bytes)`                  | empty: a blob that may be unreferenced |
-//! | `store`      | `format`                              | format number (u32 BE) |
+//! | `store`      | `format`; `usage 0x00 bucket`; `quota 0x00 bucket`; `usage-counted` | format number (u32 BE); bytes and object versions (u64 BE each); the quota's bounds (likewise); a marker |
 //!
 //! The current version of a key is in `objects` when it is an object; when it is a delete
 //! marker, `objects` has no entry and the marker is the key's newest entry in `versions`.
@@ -50,4 +50,5 @@ mod pending;
 mod uploads;
 
 pub(crate) use db::{Meta, FORMAT};
-pub(crate) use objects::Change;
+pub use objects::Usage;
+pub(crate) use objects::{quota_key, usage_key, Change};

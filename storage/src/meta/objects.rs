@@ -18,6 +18,85 @@ use crate::records::{
 };
 use crate::{Error, Result};
 
+/// `usage \0 bucket` in the `store` tree: the bucket's bytes and object versions.
+pub(crate) fn usage_key(bucket: &str) -> Vec<u8> {
+    join_key("usage", bucket)
+}
+
+/// `quota \0 bucket` in the `store` tree: the bucket's quota, if it has one.
+pub(crate) fn quota_key(bucket: &str) -> Vec<u8> {
+    join_key("quota", bucket)
+}
+
+fn abort_with(e: Error) -> sled::transaction::ConflictableTransactionError<Error> {
+    sled::transaction::ConflictableTransactionError::Abort(e)
+}
+
+/// What a bucket holds: the bytes of its object versions (every version, current or not)
+/// and how many there are; delete markers count for nothing.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub bytes: u64,
+    pub objects: u64,
+}
+
+impl Usage {
+    fn of_object(rec: &ObjectRec) -> Usage {
+        Usage {
+            bytes: rec.size,
+            objects: 1,
+        }
+    }
+
+    fn of_version(rec: &VersionRec) -> Usage {
+        match rec {
+            VersionRec::Object(o) => Usage::of_object(o),
+            VersionRec::DeleteMarker(_) => Usage::default(),
+        }
+    }
+
+    fn of_raw_object(raw: &[u8]) -> Result<Usage> {
+        Ok(Usage::of_object(&decode_object(raw)?))
+    }
+
+    fn of_raw_version(raw: &[u8]) -> Result<Usage> {
+        Ok(Usage::of_version(&decode_version(raw)?))
+    }
+
+    pub(crate) fn plus(self, other: Usage) -> Usage {
+        Usage {
+            bytes: self.bytes.saturating_add(other.bytes),
+            objects: self.objects.saturating_add(other.objects),
+        }
+    }
+
+    fn minus(self, other: Usage) -> Usage {
+        Usage {
+            bytes: self.bytes.saturating_sub(other.bytes),
+            objects: self.objects.saturating_sub(other.objects),
+        }
+    }
+
+    pub(crate) fn encode(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.bytes.to_be_bytes());
+        out[8..].copy_from_slice(&self.objects.to_be_bytes());
+        out
+    }
+
+    pub(crate) fn decode(raw: &[u8]) -> Usage {
+        let word = |range: std::ops::Range<usize>| {
+            raw.get(range)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_be_bytes)
+        };
+        Usage {
+            bytes: word(0..8),
+            objects: word(8..16),
+        }
+    }
+}
+
 /// Every write to one key's versions, applied in ONE transaction by [`Meta::apply`]. Built
 /// by the callers (object.rs, multipart.rs) from the key's state, read under the key's lock.
 #[derive(Default)]
@@ -98,16 +177,25 @@ impl Meta {
             Some(None) => Some(None),
             None => None,
         };
-        let mut versions = sled::Batch::default();
+        let mut put_versions = Vec::with_capacity(change.put_versions.len());
+        let mut added = Usage::default();
         for (seq, rec) in &change.put_versions {
-            versions.insert(
+            put_versions.push((
                 version_key(bucket, key, *seq),
                 crate::records::encode_version(rec)?,
-            );
+            ));
+            added = added.plus(Usage::of_version(rec));
         }
-        for seq in &change.remove_versions {
-            versions.remove(version_key(bucket, key, *seq));
+        let removed_versions: Vec<Vec<u8>> = change
+            .remove_versions
+            .iter()
+            .map(|seq| version_key(bucket, key, *seq))
+            .collect();
+        if let Some(Some(rec)) = &change.current {
+            added = added.plus(Usage::of_object(rec));
         }
+        let usage_key = usage_key(bucket);
+        let quota_key = quota_key(bucket);
         let tombstone = match &change.tombstone {
             Some(Some(t)) => Some(Some(encode(t)?)),
             Some(None) => Some(None),
@@ -130,8 +218,9 @@ impl Meta {
             &self.inline,
             &self.pending.0,
             &self.packed,
+            &self.store,
         )
-            .transaction(|(b, o, v, t, u, p, i, pd, k)| {
+            .transaction(|(b, o, v, t, u, p, i, pd, k, st)| {
                 if let Some((id, bytes)) = &change.inline {
                     i.insert(id.0.as_slice(), bytes.as_slice())?;
                 }
@@ -151,16 +240,41 @@ impl Meta {
                     }
                     p.apply_batch(&parts)?;
                 }
-                match &current {
-                    Some(Some(value)) => {
-                        o.insert(ok.as_slice(), value.as_slice())?;
-                    }
-                    Some(None) => {
-                        o.remove(ok.as_slice())?;
-                    }
-                    None => {}
+                // What the change takes away: the records it replaces or removes.
+                let mut gone = Usage::default();
+                let old_current = match &current {
+                    Some(Some(value)) => o.insert(ok.as_slice(), value.as_slice())?,
+                    Some(None) => o.remove(ok.as_slice())?,
+                    None => None,
+                };
+                if let Some(old) = old_current {
+                    gone = gone.plus(Usage::of_raw_object(&old).map_err(abort_with)?);
                 }
-                v.apply_batch(&versions)?;
+                for (vk, value) in &put_versions {
+                    if let Some(old) = v.insert(vk.as_slice(), value.as_slice())? {
+                        gone = gone.plus(Usage::of_raw_version(&old).map_err(abort_with)?);
+                    }
+                }
+                for vk in &removed_versions {
+                    if let Some(old) = v.remove(vk.as_slice())? {
+                        gone = gone.plus(Usage::of_raw_version(&old).map_err(abort_with)?);
+                    }
+                }
+                let before = st
+                    .get(usage_key.as_slice())?
+                    .map(|raw| Usage::decode(&raw))
+                    .unwrap_or_default();
+                let after = before.plus(added).minus(gone);
+                // A change that grows the bucket past its quota is refused whole.
+                if let Some(raw) = st.get(quota_key.as_slice())? {
+                    let quota = crate::Quota::decode(&raw);
+                    let grows = after.bytes > before.bytes || after.objects > before.objects;
+                    if grows && (after.bytes > quota.max_bytes || after.objects > quota.max_objects)
+                    {
+                        return abort(Error::QuotaExceeded);
+                    }
+                }
+                st.insert(usage_key.as_slice(), after.encode().as_slice())?;
                 match &tombstone {
                     Some(Some(value)) => {
                         t.insert(ok.as_slice(), value.as_slice())?;

@@ -534,6 +534,17 @@ async fn a_format_4_data_directory_opens_unlocked_and_takes_locks() {
             "round {round}"
         );
         check_fixture_objects(&s, b"packed in format 4").await;
+        // Counted when it opened: every version of docs (and, after round 0, upload.bin).
+        let docs = s.bucket_usage("docs").unwrap();
+        let upload = if round == 0 { 0 } else { 1 };
+        assert_eq!(docs.objects, 3 + upload, "round {round}");
+        assert_eq!(
+            s.bucket_usage("big").unwrap(),
+            storage::Usage {
+                bytes: 10_000,
+                objects: 1
+            }
+        );
         let notes = s.head_object("docs", "notes.txt").unwrap();
         if round == 0 {
             assert_eq!(notes.attrs.lock, storage::ObjectLock::default());

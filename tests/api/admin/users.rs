@@ -284,6 +284,25 @@ fn the_admin_cli_adds_a_user_the_aws_cli_then_signs_as() {
     ]);
     // What the CI job uploaded is the bucket owner's to read.
     crate::support::process::aws(&ep, &["s3", "cp", "s3://ci-artifacts/build.txt", "-"]);
+    // A quota: the next upload past it is refused, and the usage is shown.
+    originstore_admin(&ep, &["quota", "set", "ci-artifacts", "--max-objects", "1"]);
+    let shown = originstore_admin(&ep, &["quota", "get", "ci-artifacts"]);
+    assert!(shown.contains("usage: 8 bytes, 1 objects"), "{shown}");
+    let refused = aws_command(
+        &ep,
+        &[
+            "s3",
+            "cp",
+            file.to_str().expect("utf8"),
+            "s3://ci-artifacts/second.txt",
+        ],
+    )
+    .env("AWS_ACCESS_KEY_ID", &ak)
+    .env("AWS_SECRET_ACCESS_KEY", &sk)
+    .output()
+    .expect("aws");
+    assert!(!refused.status.success(), "an upload past the quota");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("QuotaExceeded"));
     let listing = originstore_admin(&ep, &["user", "list"]);
     assert!(listing.contains("ci") && listing.contains(&ak), "{listing}");
     let second = originstore_admin(&ep, &["key", "add", "ci"]);
