@@ -53,6 +53,10 @@ impl Server {
                 Ok(pass) => tracing::info!(?pass, "bucket settings taken from the cluster"),
                 Err(e) => tracing::warn!(error = %e, "bucket settings not taken from the cluster"),
             }
+            let users = crate::backend::shared::sync_users(shared, &state.store, &state.directory);
+            if let Err(e) = users.await {
+                tracing::warn!(error = %e, "users not taken from the cluster");
+            }
             let every = Duration::from_secs(backend.settings().settings_refresh_secs.max(1));
             crate::backend::shared::spawn(&state, every, shared_scope);
         }
@@ -169,6 +173,7 @@ fn shared_scope(state: &AppState) -> Option<crate::backend::shared::Parts<'_>> {
         state.shared.as_deref()?,
         &state.settings,
         &state.config.region,
+        &state.directory,
     ))
 }
 

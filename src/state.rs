@@ -94,9 +94,6 @@ impl AppState {
             .await
             .context("migrating public-read buckets")?;
         let sealer = crate::users::seal::Sealer::open_or_create(&config.secrets_key_path())?;
-        let directory = Arc::new(
-            crate::users::Directory::open(store.clone(), sealer, config.users.clone()).await?,
-        );
         let metrics = Arc::new(Metrics::new());
         let backend = match &config.backend {
             Some(settings) => Some(Arc::new(Backend::new(settings.clone(), &config.origin)?)),
@@ -105,6 +102,18 @@ impl AppState {
         let publish = backend
             .as_ref()
             .map(|b| crate::backend::shared::Shared::new(b.clone()));
+        // Users, groups and sessions: every node's in cluster mode, published there first.
+        let directory = Arc::new(
+            crate::users::Directory::open(
+                store.clone(),
+                sealer,
+                config.users.clone(),
+                publish
+                    .clone()
+                    .map(|p| p as Arc<dyn crate::users::PublishServer>),
+            )
+            .await?,
+        );
         let settings = BucketSettings::new(
             store.clone(),
             publish

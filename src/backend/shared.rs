@@ -19,6 +19,10 @@
 //!
 //! Settings changes and the pass exclude each other ([`BucketSettings::hold_changes`]), so
 //! a pass never undoes a change it did not list.
+//!
+//! Users, groups and temporary credentials (the server-wide settings of
+//! [`crate::users::Directory`]) are shared the same way, under `server/<name>`: published
+//! first, followed by every node's pass ([`Shared::sync_server`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -62,6 +66,26 @@ pub struct Shared {
     /// Buckets this process saw recorded at the cluster: one of them missing from a later
     /// listing was deleted through another node, never a bucket to record again.
     seen: Mutex<std::collections::HashSet<String>>,
+    /// The cluster's ETag of each server-wide setting as this node last applied or
+    /// published it.
+    known_server: Mutex<HashMap<String, String>>,
+}
+
+/// Where server-wide settings live at the cluster.
+const SERVER_PREFIX: &str = "server/";
+
+impl crate::users::PublishServer for Shared {
+    fn publish<'a>(
+        &'a self,
+        name: &'a str,
+        value: Option<&'a [u8]>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            self.publish_server_setting(name, value)
+                .await
+                .map_err(|e| e.source.unwrap_or(e.message))
+        })
+    }
 }
 
 impl Publish for Shared {
@@ -81,6 +105,7 @@ impl Shared {
             backend,
             known: Mutex::new(HashMap::new()),
             seen: Mutex::default(),
+            known_server: Mutex::new(HashMap::new()),
         })
     }
 
@@ -213,6 +238,78 @@ impl Shared {
             }
         }
         Ok(())
+    }
+
+    async fn publish_server_setting(
+        &self,
+        name: &str,
+        value: Option<&[u8]>,
+    ) -> Result<(), S3Error> {
+        let key = format!("{SERVER_PREFIX}{name}");
+        let known = |etag: Option<String>| {
+            let mut known = self
+                .known_server
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match etag {
+                Some(etag) => known.insert(name.to_owned(), etag),
+                None => known.remove(name),
+            };
+        };
+        match value {
+            Some(value) => known(self.put(&key, value).await?),
+            None => {
+                self.delete(&key).await?;
+                known(None);
+            }
+        }
+        Ok(())
+    }
+
+    /// Bring the node's users, groups and sessions to what the cluster holds; how many
+    /// changed (the directory reads them again when any did).
+    pub async fn sync_server(&self, store: &storage::Store) -> Result<u64, S3Error> {
+        let listed: HashMap<String, String> = self
+            .list(SERVER_PREFIX)
+            .await?
+            .into_iter()
+            .filter_map(|(key, etag)| Some((key.strip_prefix(SERVER_PREFIX)?.to_owned(), etag)))
+            .collect();
+        let mut changed = 0;
+        for (name, etag) in &listed {
+            let current = self
+                .known_server
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(name)
+                .cloned();
+            if current.as_ref() == Some(etag) {
+                continue;
+            }
+            if let Some(value) = self.get(&format!("{SERVER_PREFIX}{name}")).await? {
+                store.set_server_setting(name, Some(&value)).await?;
+                self.known_server
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(name.clone(), etag.clone());
+                changed += 1;
+            }
+        }
+        // What the cluster no longer holds goes here too.
+        for name in store.server_setting_names()? {
+            let ours = crate::users::SHARED_PREFIXES
+                .iter()
+                .any(|p| name.starts_with(p));
+            if ours && !listed.contains_key(&name) {
+                store.set_server_setting(&name, None).await?;
+                self.known_server
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&name);
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 
     /// Record that `owner` (an access key) owns `bucket`, for every node.
@@ -424,9 +521,31 @@ pub async fn drop_bucket(settings: &BucketSettings, bucket: &str) -> Result<bool
     Ok(dropped)
 }
 
-/// What the sync reads of its owner: the shared settings, the node's settings, and the
-/// region of the buckets it adopts.
-pub type Parts<'a> = (&'a Shared, &'a BucketSettings, &'a str);
+/// What the sync reads of its owner: the shared settings, the node's settings, the region
+/// of the buckets it adopts, and its users.
+pub type Parts<'a> = (
+    &'a Shared,
+    &'a BucketSettings,
+    &'a str,
+    &'a crate::users::Directory,
+);
+
+/// Bring the node's users, groups and sessions to the cluster's, and its directory with
+/// them (read again only when something changed).
+pub async fn sync_users(
+    shared: &Shared,
+    store: &storage::Store,
+    directory: &crate::users::Directory,
+) -> Result<u64, S3Error> {
+    let changed = shared.sync_server(store).await?;
+    if changed > 0 {
+        directory
+            .reload()
+            .await
+            .map_err(|e| S3Error::internal(format!("reading users again: {e:#}")))?;
+    }
+    Ok(changed)
+}
 
 /// Run [`Shared::sync`] every `every` for as long as `owner` lives.
 pub fn spawn<S: Send + Sync + 'static>(
@@ -441,9 +560,14 @@ pub fn spawn<S: Send + Sync + 'static>(
         loop {
             tick.tick().await;
             let Some(owner) = weak.upgrade() else { return };
-            let Some((shared, settings, region)) = parts(&owner) else {
+            let Some((shared, settings, region, directory)) = parts(&owner) else {
                 return;
             };
+            match sync_users(shared, settings.store(), directory).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(changed = n, "users synced from the cluster"),
+                Err(e) => tracing::warn!(error = %e, "users sync failed"),
+            }
             match shared.sync(settings, region).await {
                 Ok(pass) if pass != SyncPass::default() => {
                     tracing::info!(?pass, "bucket settings synced from the cluster")

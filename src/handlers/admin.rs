@@ -27,8 +27,10 @@
 //!
 //! Errors are JSON too: `{"code": ..., "message": ...}` with 400 (`InvalidName`), 403
 //! (`AccessDenied`), 404 (`NoSuchUser`, `NoSuchKey`), 409 (`UserExists`, `KeyLimit`,
-//! `NotManaged`: a configuration user), 501 (a change in cluster mode, where each node
-//! would keep its own users) or 500.
+//! `NotManaged`: a configuration user), 501 (a quota in cluster mode, where no node counts
+//! the cluster's objects) or 500. In cluster mode users, groups and sessions are every
+//! node's: published to the cluster first, followed by every node within its settings
+//! refresh interval.
 
 use std::sync::Arc;
 
@@ -159,12 +161,13 @@ pub async fn handle(
             "the admin API is for the configuration's users",
         );
     };
-    // Cluster mode: a user created on one node would sign on that node only.
-    if state.backend.is_some() && *method != Method::GET {
+    // Cluster mode: a node's usage counts its cache, not the cluster's objects, so no node
+    // could hold a quota.
+    if state.backend.is_some() && path.ends_with("/quota") && *method != Method::GET {
         return error(
             StatusCode::NOT_IMPLEMENTED,
             "NotImplemented",
-            "users and keys cannot be changed in cluster mode yet (each node would keep its own)",
+            "bucket quotas are not available in cluster mode (no node counts the cluster's objects)",
         );
     }
     let Some(rest) = path.strip_prefix(V1) else {

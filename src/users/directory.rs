@@ -144,6 +144,53 @@ pub struct Directory {
     changes: tokio::sync::Mutex<()>,
     /// Temporary credentials (STS).
     sessions: Sessions,
+    /// Cluster mode: where every change goes first, so that every node shares it.
+    publish: Option<Arc<dyn PublishServer>>,
+}
+
+/// Where a node's server-wide settings (users, groups, sessions) go before it keeps them:
+/// the cluster (cluster mode), which every node follows.
+pub trait PublishServer: Send + Sync {
+    fn publish<'a>(
+        &'a self,
+        name: &'a str,
+        value: Option<&'a [u8]>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+}
+
+/// The server-wide settings' name prefixes this directory keeps (what a cluster shares).
+pub const SHARED_PREFIXES: [&str; 3] = [RECORD_PREFIX, GROUP_PREFIX, "session/"];
+
+/// Every user and group record the store holds.
+#[allow(clippy::type_complexity)]
+fn load_records(
+    store: &Store,
+    admins: &[User],
+) -> anyhow::Result<(BTreeMap<String, UserRecord>, BTreeMap<String, GroupRecord>)> {
+    let mut users = BTreeMap::new();
+    let mut groups = BTreeMap::new();
+    for name in store.server_setting_names()? {
+        if let Some(group) = name.strip_prefix(GROUP_PREFIX) {
+            let raw = store.server_setting(&name)?.unwrap_or_default();
+            let record: GroupRecord = serde_json::from_slice(&raw)
+                .map_err(|e| anyhow::anyhow!("the record of group {group} does not parse: {e}"))?;
+            groups.insert(record.name.clone(), record);
+            continue;
+        }
+        let Some(user) = name.strip_prefix(RECORD_PREFIX) else {
+            continue;
+        };
+        let Some(raw) = store.server_setting(&name)? else {
+            continue;
+        };
+        let record: UserRecord = serde_json::from_slice(&raw)
+            .map_err(|e| anyhow::anyhow!("the record of user {user} does not parse: {e}"))?;
+        if admins.iter().any(|a| a.access_key == record.name) {
+            tracing::warn!(user = %record.name, "a runtime user has the name of a configured access key; the configured user wins");
+        }
+        users.insert(record.name.clone(), record);
+    }
+    Ok((users, groups))
 }
 
 fn now_secs() -> u64 {
@@ -195,31 +242,9 @@ impl Directory {
         store: Store,
         sealer: Sealer,
         admins: Vec<User>,
+        publish: Option<Arc<dyn PublishServer>>,
     ) -> anyhow::Result<Directory> {
-        let mut users = BTreeMap::new();
-        let mut groups = BTreeMap::new();
-        for name in store.server_setting_names()? {
-            if let Some(group) = name.strip_prefix(GROUP_PREFIX) {
-                let raw = store.server_setting(&name)?.unwrap_or_default();
-                let record: GroupRecord = serde_json::from_slice(&raw).map_err(|e| {
-                    anyhow::anyhow!("the record of group {group} does not parse: {e}")
-                })?;
-                groups.insert(record.name.clone(), record);
-                continue;
-            }
-            let Some(user) = name.strip_prefix(RECORD_PREFIX) else {
-                continue;
-            };
-            let Some(raw) = store.server_setting(&name)? else {
-                continue;
-            };
-            let record: UserRecord = serde_json::from_slice(&raw)
-                .map_err(|e| anyhow::anyhow!("the record of user {user} does not parse: {e}"))?;
-            if admins.iter().any(|a| a.access_key == record.name) {
-                tracing::warn!(user = %record.name, "a runtime user has the name of a configured access key; the configured user wins");
-            }
-            users.insert(record.name.clone(), record);
-        }
+        let (users, groups) = load_records(&store, &admins)?;
         let sessions = Sessions::load(&store, &sealer).await?;
         let directory = Directory {
             store,
@@ -228,6 +253,7 @@ impl Directory {
             tables: RwLock::new(Tables::default()),
             changes: tokio::sync::Mutex::new(()),
             sessions,
+            publish,
         };
         directory.publish(users, groups)?;
         Ok(directory)
@@ -343,10 +369,40 @@ impl Directory {
             BucketPolicy::parse_identity(text)
                 .map_err(|e| DirectoryError::InvalidPolicy(e.message))?;
         }
-        self.sessions
-            .issue(&self.store, &self.sealer, identity, duration, policy)
+        let store_err = |e: anyhow::Error| DirectoryError::Store(e.to_string());
+        let (issued, name, record, session) =
+            Sessions::prepare(&self.sealer, identity, duration, policy).map_err(store_err)?;
+        self.save(&name, Some(&record)).await?;
+        self.sessions.insert(&issued.access_key, session);
+        for gone in self.sessions.prune(super::sessions::now_secs()) {
+            self.save(&gone, None).await?;
+        }
+        Ok(issued)
+    }
+
+    /// Keep the server-wide setting `name` (published to the cluster first, in cluster
+    /// mode), durably.
+    async fn save(&self, name: &str, value: Option<&[u8]>) -> Result<(), DirectoryError> {
+        if let Some(publish) = &self.publish {
+            publish
+                .publish(name, value)
+                .await
+                .map_err(DirectoryError::Store)?;
+        }
+        self.store
+            .set_server_setting(name, value)
             .await
             .map_err(|e| DirectoryError::Store(e.to_string()))
+    }
+
+    /// Read every record again from the store (the cluster's sync changed them).
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        let _change = self.changes.lock().await;
+        let (users, groups) = load_records(&self.store, &self.admins)?;
+        self.publish(users, groups)?;
+        self.sessions
+            .replace(Sessions::load(&self.store, &self.sealer).await?);
+        Ok(())
     }
 
     /// Is `identity` a bootstrap admin (a configuration user)?
@@ -563,10 +619,7 @@ impl Directory {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| DirectoryError::Store(e.to_string()))?;
-        self.store
-            .set_server_setting(setting, stored.as_deref())
-            .await
-            .map_err(|e| DirectoryError::Store(e.to_string()))
+        self.save(setting, stored.as_deref()).await
     }
 
     /// The identity policies `identity` holds (its own and its groups'); `None` for a
@@ -743,7 +796,7 @@ mod tests {
             access_key: "ADMIN".into(),
             secret_key: "admin-secret".into(),
         };
-        Directory::open(store, sealer, vec![admin])
+        Directory::open(store, sealer, vec![admin], None)
             .await
             .expect("directory")
     }

@@ -9,4 +9,7 @@ mod directory;
 pub mod seal;
 pub mod sessions;
 
-pub use directory::{Directory, DirectoryError, GroupRecord, Holder, NewKey, UserInfo, MAX_KEYS};
+pub use directory::{
+    Directory, DirectoryError, GroupRecord, Holder, NewKey, PublishServer, UserInfo, MAX_KEYS,
+    SHARED_PREFIXES,
+};

@@ -141,23 +141,22 @@ impl Sessions {
             .cloned()
     }
 
-    /// Issue credentials acting as `identity` for `duration` seconds, narrowed by `policy`
-    /// (its text, already validated), durably; expired sessions are dropped meanwhile.
-    pub async fn issue(
-        &self,
-        store: &Store,
+    /// Make credentials acting as `identity` for `duration` seconds, narrowed by `policy`
+    /// (its text, already validated): the credentials, and the record to keep under its
+    /// setting name (the caller keeps it, then [`Sessions::insert`]s the session).
+    pub fn prepare(
         sealer: &Sealer,
         identity: &str,
         duration: u64,
         policy: Option<&str>,
-    ) -> anyhow::Result<NewSession> {
+    ) -> anyhow::Result<(NewSession, String, Vec<u8>, Session)> {
         const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        // Letters and digits only: the token travels in headers and in presigned URLs.
+        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         let now = now_secs();
         let access_key = format!("OT{}", random(UPPER, 18));
         let secret = random(B64, 40);
-        // Letters and digits only: the token travels in headers and in presigned URLs.
-        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         let token = random(ALNUM, 96);
         let record = SessionRecord {
             access_key: access_key.clone(),
@@ -168,38 +167,53 @@ impl Sessions {
             policy: policy.map(str::to_owned),
         };
         let session = Self::open_record(sealer, &record)?;
-        store
-            .set_server_setting(
-                &format!("{PREFIX}{access_key}"),
-                Some(&serde_json::to_vec(&record)?),
-            )
-            .await?;
-        let expired: Vec<String> = {
-            let mut table = self
-                .table
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            table.insert(access_key.clone(), session);
-            let gone: Vec<String> = table
-                .iter()
-                .filter(|(_, s)| s.expired(now))
-                .map(|(k, _)| k.clone())
-                .collect();
-            for key in &gone {
-                table.remove(key);
-            }
-            gone
-        };
-        for key in expired {
-            store
-                .set_server_setting(&format!("{PREFIX}{key}"), None)
-                .await?;
-        }
-        Ok(NewSession {
-            access_key,
+        let issued = NewSession {
+            access_key: access_key.clone(),
             secret_key: secret,
             token,
             expires: record.expires,
-        })
+        };
+        Ok((
+            issued,
+            format!("{PREFIX}{access_key}"),
+            serde_json::to_vec(&record)?,
+            session,
+        ))
+    }
+
+    pub fn insert(&self, access_key: &str, session: Session) {
+        self.table
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(access_key.to_owned(), session);
+    }
+
+    /// Drop the sessions expired at `now`; their setting names, to remove.
+    pub fn prune(&self, now: u64) -> Vec<String> {
+        let mut table = self
+            .table
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let gone: Vec<String> = table
+            .iter()
+            .filter(|(_, s)| s.expired(now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &gone {
+            table.remove(key);
+        }
+        gone.into_iter().map(|k| format!("{PREFIX}{k}")).collect()
+    }
+
+    /// Take `other`'s sessions (read again from the store).
+    pub fn replace(&self, other: Sessions) {
+        let fresh = other
+            .table
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *self
+            .table
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
     }
 }

@@ -6,35 +6,11 @@
 //! a smaller overwrite is always allowed.
 //!
 //! Usage and quotas live in the `store` tree (`usage \0 bucket`, `quota \0 bucket`); a data
-//! directory written before usage was counted is counted once when it opens.
+//! directory written before usage was counted is counted once when it opens
+//! (`meta/counts.rs`); the records are `meta/usage.rs`'.
 
-use crate::meta::{quota_key, Usage};
+use crate::meta::{quota_key, Quota, Usage};
 use crate::{Result, Store};
-
-/// A bucket's hard quota; a bound left out is `u64::MAX`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    pub max_bytes: u64,
-    pub max_objects: u64,
-}
-
-impl Quota {
-    pub(crate) fn encode(self) -> [u8; 16] {
-        Usage {
-            bytes: self.max_bytes,
-            objects: self.max_objects,
-        }
-        .encode()
-    }
-
-    pub(crate) fn decode(raw: &[u8]) -> Quota {
-        let u = Usage::decode(raw);
-        Quota {
-            max_bytes: u.bytes,
-            max_objects: u.objects,
-        }
-    }
-}
 
 impl Store {
     /// What `bucket` holds: bytes and object versions (delete markers excluded).

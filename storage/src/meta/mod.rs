@@ -1,6 +1,8 @@
 //! The metadata store: the ONLY folder that names sled. `db.rs` opens the database and
 //! owns its trees and format; `buckets.rs`, `objects.rs` and `uploads.rs` read and write
-//! them; `pending.rs` is the intent log; `errors.rs` maps sled's errors.
+//! them; `usage.rs` is what a bucket's usage and quota records hold and `counts.rs` reads
+//! them (and counts an older directory once); `pending.rs` is the intent log; `errors.rs`
+//! maps sled's errors.
 //!
 //! Fixed trees (never one per bucket):
 //!
@@ -43,12 +45,15 @@
 //! write trees; every I/O and every blob deletion happens after commit, in the callers.
 
 mod buckets;
+mod counts;
 mod db;
 mod errors;
 mod objects;
 mod pending;
 mod uploads;
+mod usage;
 
 pub(crate) use db::{Meta, FORMAT};
-pub use objects::Usage;
-pub(crate) use objects::{quota_key, usage_key, Change};
+pub(crate) use objects::Change;
+pub(crate) use usage::{quota_key, usage_key};
+pub use usage::{Quota, Usage};

@@ -10,6 +10,7 @@ use sled::Transactional;
 use super::db::Meta;
 use super::errors::{abort, sled_err, txn_err};
 use super::pending::PendingLog;
+use super::usage::{quota_key, usage_key, Usage};
 use crate::layout::BlobId;
 use crate::packs::PackLoc;
 use crate::records::{
@@ -18,83 +19,8 @@ use crate::records::{
 };
 use crate::{Error, Result};
 
-/// `usage \0 bucket` in the `store` tree: the bucket's bytes and object versions.
-pub(crate) fn usage_key(bucket: &str) -> Vec<u8> {
-    join_key("usage", bucket)
-}
-
-/// `quota \0 bucket` in the `store` tree: the bucket's quota, if it has one.
-pub(crate) fn quota_key(bucket: &str) -> Vec<u8> {
-    join_key("quota", bucket)
-}
-
 fn abort_with(e: Error) -> sled::transaction::ConflictableTransactionError<Error> {
     sled::transaction::ConflictableTransactionError::Abort(e)
-}
-
-/// What a bucket holds: the bytes of its object versions (every version, current or not)
-/// and how many there are; delete markers count for nothing.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Usage {
-    pub bytes: u64,
-    pub objects: u64,
-}
-
-impl Usage {
-    fn of_object(rec: &ObjectRec) -> Usage {
-        Usage {
-            bytes: rec.size,
-            objects: 1,
-        }
-    }
-
-    fn of_version(rec: &VersionRec) -> Usage {
-        match rec {
-            VersionRec::Object(o) => Usage::of_object(o),
-            VersionRec::DeleteMarker(_) => Usage::default(),
-        }
-    }
-
-    fn of_raw_object(raw: &[u8]) -> Result<Usage> {
-        Ok(Usage::of_object(&decode_object(raw)?))
-    }
-
-    fn of_raw_version(raw: &[u8]) -> Result<Usage> {
-        Ok(Usage::of_version(&decode_version(raw)?))
-    }
-
-    pub(crate) fn plus(self, other: Usage) -> Usage {
-        Usage {
-            bytes: self.bytes.saturating_add(other.bytes),
-            objects: self.objects.saturating_add(other.objects),
-        }
-    }
-
-    fn minus(self, other: Usage) -> Usage {
-        Usage {
-            bytes: self.bytes.saturating_sub(other.bytes),
-            objects: self.objects.saturating_sub(other.objects),
-        }
-    }
-
-    pub(crate) fn encode(self) -> [u8; 16] {
-        let mut out = [0u8; 16];
-        out[..8].copy_from_slice(&self.bytes.to_be_bytes());
-        out[8..].copy_from_slice(&self.objects.to_be_bytes());
-        out
-    }
-
-    pub(crate) fn decode(raw: &[u8]) -> Usage {
-        let word = |range: std::ops::Range<usize>| {
-            raw.get(range)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map_or(0, u64::from_be_bytes)
-        };
-        Usage {
-            bytes: word(0..8),
-            objects: word(8..16),
-        }
-    }
 }
 
 /// Every write to one key's versions, applied in ONE transaction by [`Meta::apply`]. Built
@@ -267,7 +193,7 @@ impl Meta {
                 let after = before.plus(added).minus(gone);
                 // A change that grows the bucket past its quota is refused whole.
                 if let Some(raw) = st.get(quota_key.as_slice())? {
-                    let quota = crate::Quota::decode(&raw);
+                    let quota = super::usage::Quota::decode(&raw);
                     let grows = after.bytes > before.bytes || after.objects > before.objects;
                     if grows && (after.bytes > quota.max_bytes || after.objects > quota.max_objects)
                     {

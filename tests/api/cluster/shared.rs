@@ -2,7 +2,8 @@
 //! CORS and origin rules, is known to another node before that node's first answer about
 //! it; a change made through one node reaches the other within the refresh interval (1 s
 //! here), a removal too; a bucket deleted through one node leaves the other. The settings
-//! live at the cluster, in `originstore-settings`.
+//! live at the cluster, in `originstore-settings`; so do users, their keys, policies and
+//! temporary credentials.
 
 use std::time::{Duration, Instant};
 
@@ -189,4 +190,129 @@ async fn a_restarted_node_takes_the_settings_changed_while_it_was_down() {
     let dir = std::mem::replace(&mut b.dir, tempfile::tempdir().expect("tempdir"));
     let b = node_in(&cluster, "edge-b", dir).await;
     assert_eq!(anonymous_get(&b, "doc.txt").await, 200);
+}
+
+/// Users are every node's: a user and key created through one node sign on the other
+/// within the refresh interval, its policy holds there, a second key (rotation) reaches it
+/// too, and its removal stops it there; temporary credentials issued by one node work on
+/// the other. The nodes share the key that seals secrets (`secrets_key_file`).
+#[tokio::test]
+async fn users_made_through_one_node_sign_on_every_node() {
+    use crate::support::server::{client_for, session_client_for, signed_request};
+    let cluster = TestServer::start().await;
+    let keys = tempfile::tempdir().expect("tempdir");
+    let key_file = keys.path().join("secrets.key");
+    let node = |name: &'static str| {
+        let endpoint = cluster.endpoint();
+        let key_file = key_file.clone();
+        async move {
+            TestServer::start_in(tempfile::tempdir().expect("tempdir"), move |c| {
+                c.backend = Some(super::backend(
+                    &endpoint,
+                    "us-east-1",
+                    (ACCESS_KEY, SECRET_KEY),
+                    name,
+                ));
+                c.secrets_key_file = Some(key_file);
+            })
+            .await
+        }
+    };
+    let a = node("edge-a").await;
+    let b = node("edge-b").await;
+    a.create_bucket(BUCKET).await;
+    a.put(BUCKET, "doc.txt", "hello").await;
+    let admin = |s: &TestServer, method: http::Method, path: &str, body: &str| {
+        signed_request(
+            &s.endpoint(),
+            (ACCESS_KEY, SECRET_KEY),
+            method,
+            &format!("/_admin/v1/{path}"),
+            http::HeaderMap::new(),
+        )
+        .body(body.to_owned())
+        .send()
+    };
+    let created = admin(&a, http::Method::POST, "users", r#"{"name":"ana"}"#)
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    let created: serde_json::Value = serde_json::from_str(&created).expect("json");
+    let (ak, sk) = (
+        created["access_key"].as_str().expect("key").to_owned(),
+        created["secret_key"].as_str().expect("secret").to_owned(),
+    );
+    let readonly = originstore::users::canned::policy("readonly", Some(BUCKET)).expect("canned");
+    let resp = admin(&a, http::Method::PUT, "users/ana/policies/ro", &readonly)
+        .await
+        .expect("attach");
+    assert_eq!(resp.status(), 200);
+    let on_b = client_for(b.addr, &ak, &sk);
+    eventually("ana's key signs on b", async || {
+        on_b.get_object()
+            .bucket(BUCKET)
+            .key("doc.txt")
+            .send()
+            .await
+            .is_ok()
+    })
+    .await;
+    assert!(
+        on_b.put_object()
+            .bucket(BUCKET)
+            .key("w")
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .is_err(),
+        "her read-only policy holds on b"
+    );
+    // Temporary credentials made by a sign on b.
+    let session = a
+        .server()
+        .state()
+        .directory
+        .assume("ana", 900, None)
+        .await
+        .expect("assume");
+    let temp = session_client_for(
+        b.addr,
+        &session.access_key,
+        &session.secret_key,
+        Some(&session.token),
+    );
+    eventually("a's session works on b", async || {
+        temp.get_object()
+            .bucket(BUCKET)
+            .key("doc.txt")
+            .send()
+            .await
+            .is_ok()
+    })
+    .await;
+    // Removed through b: refused on a.
+    let resp = admin(&b, http::Method::DELETE, "users/ana", "")
+        .await
+        .expect("remove");
+    assert_eq!(resp.status(), 200);
+    let on_a = client_for(a.addr, &ak, &sk);
+    eventually("ana is refused on a", async || {
+        on_a.get_object()
+            .bucket(BUCKET)
+            .key("doc.txt")
+            .send()
+            .await
+            .is_err()
+    })
+    .await;
+    assert!(
+        cluster
+            .keys("originstore-settings")
+            .await
+            .iter()
+            .all(|k| !k.starts_with("server/user/")),
+        "nothing of ana is left at the cluster"
+    );
 }

@@ -3,7 +3,7 @@
 //! the node, an unreachable cluster is `503` with `Retry-After` and nothing is kept, a cut
 //! upload leaves the cluster without the object; a key the cluster has is filled on a
 //! miss and listed through; copies, multipart uploads and tags are the cluster's; object
-//! ACLs, Object Lock and user changes are `501`; every answer names the node.
+//! ACLs, Object Lock and quotas are `501`; every answer names the node.
 
 use std::time::Duration;
 
@@ -288,10 +288,10 @@ async fn the_clusters_refusal_is_answered_and_changes_nothing() {
 
 /// Object Lock is refused (501) in cluster mode, never accepted and left unenforced: its
 /// configuration, a bucket created with it, a write, a copy or an upload asking for a lock,
-/// a retention or a legal hold; nothing of it reaches the cluster. So is a change of users
-/// and keys, which one node would keep alone.
+/// a retention or a legal hold; nothing of it reaches the cluster. So is a bucket quota,
+/// which no node could hold.
 #[tokio::test]
-async fn object_lock_and_user_changes_are_refused_in_cluster_mode() {
+async fn object_lock_and_quotas_are_refused_in_cluster_mode() {
     use aws_sdk_s3::types::{
         ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHoldStatus, ObjectLockMode,
     };
@@ -363,16 +363,16 @@ async fn object_lock_and_user_changes_are_refused_in_cluster_mode() {
         "NotImplemented",
     );
     assert_eq!(cluster.get_error(BUCKET, "locked").await, "NoSuchKey");
-    // Users and keys are each node's own for now: changing them is refused, not kept on one
-    // node.
+    // A quota no node could hold (each counts its cache, not the cluster's objects) is
+    // refused, not kept on one node.
     let resp = signed_request(
         &node.endpoint(),
         (ACCESS_KEY, SECRET_KEY),
-        http::Method::POST,
-        "/_admin/v1/users",
+        http::Method::PUT,
+        &format!("/_admin/v1/buckets/{BUCKET}/quota"),
         http::HeaderMap::new(),
     )
-    .body(r#"{"name":"alice"}"#)
+    .body(r#"{"max_objects":1}"#)
     .send()
     .await
     .expect("sent");
