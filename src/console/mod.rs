@@ -8,6 +8,8 @@
 //!   instead of a signature: the same router, access decision and handlers as S3 (there is
 //!   no second implementation of listing, uploads or access rules). Requests that change
 //!   anything need the session's `x-csrf-token`.
+//! - `GET /console/api/usage?bucket=` is a bucket's usage (bytes and object versions) and
+//!   quota, to whoever may list it;
 //! - `GET /console/api/presign?bucket=&key=&expires=` makes a share link: a SigV4 presigned
 //!   GET URL signed with the signed-in user's secret, if that user may read the object.
 //!
@@ -53,6 +55,7 @@ pub async fn handle(
         (_, "/console/api/session") => session_endpoint(state, req).await,
         (Method::GET, "/console/api/presign") => presign(state, req, source_ip),
         (Method::GET, "/console/api/server") => server_info(state, req),
+        (Method::GET, "/console/api/usage") => usage(state, req, source_ip),
         (_, p) if p.starts_with("/console/s3/") || p == "/console/s3" => {
             s3(state, req, request_id, source_ip).await
         }
@@ -239,6 +242,50 @@ fn server_info(state: &Arc<AppState>, req: axum::extract::Request) -> Result<Res
             "diskFreeBytes": free,
             "diskTotalBytes": total,
             "requests": requests,
+        }),
+    ))
+}
+
+/// A bucket's usage and quota (`?bucket=`), to a signed-in user who may list the bucket.
+fn usage(
+    state: &Arc<AppState>,
+    req: axum::extract::Request,
+    source_ip: Option<std::net::IpAddr>,
+) -> Result<Response, S3Error> {
+    let session = signed_in(state, req.headers()).ok_or_else(denied)?;
+    let (parts, _) = req.into_parts();
+    let query = crate::router::params::Query::parse(parts.uri.query());
+    let bucket = query.get("bucket").unwrap_or_default().to_owned();
+    let list = Operation::Bucket {
+        bucket: bucket.clone(),
+        op: crate::router::BucketOperation::HeadBucket,
+    };
+    let info = crate::access::RequestInfo {
+        headers: &parts.headers,
+        source_ip,
+        secure: parts
+            .extensions
+            .get::<crate::serve::SecureTransport>()
+            .is_some(),
+        session_policy: None,
+    };
+    crate::access::authorize(
+        &state.access,
+        &list,
+        crate::access::Principal::User(&state.identity_of(&session.access_key)),
+        &info,
+    )?;
+    let usage = state.store.bucket_usage(&bucket)?;
+    let bound = |n: u64| (n != u64::MAX).then_some(n);
+    let quota = state.store.quota(&bucket)?.map(|q| {
+        serde_json::json!({ "maxBytes": bound(q.max_bytes), "maxObjects": bound(q.max_objects) })
+    });
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "bytes": usage.bytes,
+            "objects": usage.objects,
+            "quota": quota,
         }),
     ))
 }

@@ -123,6 +123,23 @@ async function serverInfo() {
   }
 }
 
+// The bucket's usage, and its quota when it has one.
+async function bucketUsage() {
+  const line = $("bucket-usage");
+  line.textContent = "";
+  const res = await fetch(`/console/api/usage?bucket=${encodeURIComponent(bucket)}`, { credentials: "same-origin" });
+  if (!res.ok) return;
+  const u = await res.json();
+  let text = `Usage: ${bytes(u.bytes)} in ${u.objects} object version${u.objects === 1 ? "" : "s"}`;
+  if (u.quota) {
+    const limits = [];
+    if (u.quota.maxBytes !== null) limits.push(bytes(u.quota.maxBytes));
+    if (u.quota.maxObjects !== null) limits.push(`${u.quota.maxObjects} objects`);
+    text += `; quota: ${limits.join(", ")}`;
+  }
+  line.textContent = text;
+}
+
 async function openBucket(name, at) {
   bucket = name;
   prefix = at;
@@ -133,6 +150,7 @@ async function openBucket(name, at) {
   $("share").hidden = true;
   $("details").hidden = true;
   show("objects-view");
+  await bucketUsage();
   await listObjects();
   await loadOrigin();
   await migration();

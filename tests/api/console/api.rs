@@ -1,6 +1,7 @@
 //! The console's API: sign-in (a wrong secret refused; the cookie HttpOnly and
 //! SameSite=Strict), the S3 API behind the session with the same access rules (user A does
-//! not see user B's buckets), CSRF on every change, share links, sign-out, and the page.
+//! not see user B's buckets), CSRF on every change, share links, a bucket's usage and
+//! quota, sign-out, and the page.
 
 use crate::support::server::{
     xml_code, TestServer, ACCESS_KEY, OTHER_ACCESS_KEY, OTHER_SECRET_KEY, SECRET_KEY,
@@ -219,4 +220,52 @@ async fn the_console_can_be_turned_off() {
     let s = TestServer::start_with(|c| c.console = false).await;
     let resp = reqwest::get(s.url("/console")).await.expect("sent");
     assert_ne!(resp.status(), 200);
+}
+
+/// The console shows a bucket's usage and quota to whoever may list the bucket, and no one
+/// else.
+#[tokio::test]
+async fn a_buckets_usage_and_quota_are_shown_to_who_may_list_it() {
+    let s = TestServer::start().await;
+    s.create_bucket("metered").await;
+    s.put("metered", "a", vec![1u8; 300]).await;
+    let resp = crate::support::server::signed_request(
+        &s.endpoint(),
+        (ACCESS_KEY, SECRET_KEY),
+        http::Method::PUT,
+        "/_admin/v1/buckets/metered/quota",
+        http::HeaderMap::new(),
+    )
+    .body(r#"{"max_bytes": 1000}"#)
+    .send()
+    .await
+    .expect("sent");
+    assert_eq!(resp.status(), 200);
+    let owner = sign_in(&s, ACCESS_KEY, SECRET_KEY).await.expect("sign in");
+    let (status, body) = owner
+        .status(
+            reqwest::Method::GET,
+            "/console/api/usage?bucket=metered",
+            false,
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let shown: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(shown["bytes"], 300);
+    assert_eq!(shown["objects"], 1);
+    assert_eq!(shown["quota"]["maxBytes"], 1000);
+    assert!(shown["quota"]["maxObjects"].is_null());
+    let other = sign_in(&s, OTHER_ACCESS_KEY, OTHER_SECRET_KEY)
+        .await
+        .expect("sign in");
+    let (status, _) = other
+        .status(
+            reqwest::Method::GET,
+            "/console/api/usage?bucket=metered",
+            false,
+            "",
+        )
+        .await;
+    assert_eq!(status, 403);
 }

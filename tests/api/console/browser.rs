@@ -369,6 +369,13 @@ async fn the_console_in_a_real_browser() {
         "!document.getElementById('objects-view').hidden && document.querySelector('.open-folder')",
     )
     .await;
+    // Its usage: the one object put above.
+    until(
+        &browser,
+        "the bucket's usage",
+        "document.getElementById('bucket-usage').textContent.startsWith('Usage: 11 B in 1 object version')",
+    )
+    .await;
 
     // Upload by the file input, with its progress bar.
     field("files")
