@@ -246,6 +246,23 @@ fn server_info(state: &Arc<AppState>, req: axum::extract::Request) -> Result<Res
     ))
 }
 
+/// What the access decision reads of a console request (its session has no session
+/// policy: temporary credentials do not sign in).
+fn request_info(
+    parts: &http::request::Parts,
+    source_ip: Option<std::net::IpAddr>,
+) -> crate::access::RequestInfo<'_> {
+    crate::access::RequestInfo {
+        headers: &parts.headers,
+        source_ip,
+        secure: parts
+            .extensions
+            .get::<crate::serve::SecureTransport>()
+            .is_some(),
+        session_policy: None,
+    }
+}
+
 /// A bucket's usage and quota (`?bucket=`), to a signed-in user who may list the bucket.
 fn usage(
     state: &Arc<AppState>,
@@ -260,15 +277,7 @@ fn usage(
         bucket: bucket.clone(),
         op: crate::router::BucketOperation::HeadBucket,
     };
-    let info = crate::access::RequestInfo {
-        headers: &parts.headers,
-        source_ip,
-        secure: parts
-            .extensions
-            .get::<crate::serve::SecureTransport>()
-            .is_some(),
-        session_policy: None,
-    };
+    let info = request_info(&parts, source_ip);
     crate::access::authorize(
         &state.access,
         &list,
@@ -311,15 +320,7 @@ fn presign(
         key: key.clone(),
         op: crate::router::ObjectOperation::GetObject(Default::default()),
     };
-    let info = crate::access::RequestInfo {
-        headers: &parts.headers,
-        source_ip,
-        secure: parts
-            .extensions
-            .get::<crate::serve::SecureTransport>()
-            .is_some(),
-        session_policy: None,
-    };
+    let info = request_info(&parts, source_ip);
     crate::access::authorize(
         &state.access,
         &read,

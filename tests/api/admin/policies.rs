@@ -5,38 +5,17 @@
 //! requests by one user, as its policies, groups and the bucket's policy change.
 
 use aws_sdk_s3::Client;
-use serde_json::Value;
 
-use crate::support::server::{client_for, signed_request, TestServer, ACCESS_KEY, SECRET_KEY};
-
-async fn admin(s: &TestServer, method: http::Method, path: &str, body: &str) -> (u16, Value) {
-    let resp = signed_request(
-        &s.endpoint(),
-        (ACCESS_KEY, SECRET_KEY),
-        method,
-        &format!("/_admin/v1/{path}"),
-        http::HeaderMap::new(),
-    )
-    .body(body.to_owned())
-    .send()
-    .await
-    .expect("sent");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
+use crate::support::server::{client_for, TestServer};
 
 async fn attach(s: &TestServer, holder: &str, name: &str, text: &str) {
-    let (status, answer) = admin(
-        s,
-        http::Method::PUT,
-        &format!("{holder}/policies/{name}"),
-        text,
-    )
-    .await;
+    let (status, answer) = s
+        .admin(
+            http::Method::PUT,
+            &format!("{holder}/policies/{name}"),
+            text,
+        )
+        .await;
     assert_eq!(status, 200, "{answer}");
 }
 
@@ -102,7 +81,9 @@ async fn identity_policies_combine_with_bucket_policies_as_aws_evaluates_them() 
         s.put(bucket, "k", "data").await;
     }
     s.put("shared", "secret/s", "hidden").await;
-    let (_, created) = admin(&s, http::Method::POST, "users", r#"{"name":"alice"}"#).await;
+    let (_, created) = s
+        .admin(http::Method::POST, "users", r#"{"name":"alice"}"#)
+        .await;
     let alice = client_for(
         s.addr,
         created["access_key"].as_str().expect("key"),
@@ -136,7 +117,8 @@ async fn identity_policies_combine_with_bucket_policies_as_aws_evaluates_them() 
     );
 
     // A group's policy is its members': readwrite through "writers".
-    admin(&s, http::Method::POST, "groups", r#"{"name":"writers"}"#).await;
+    s.admin(http::Method::POST, "groups", r#"{"name":"writers"}"#)
+        .await;
     let readwrite =
         originstore::users::canned::policy("readwrite", Some("shared")).expect("canned");
     attach(&s, "groups/writers", "readwrite-shared", &readwrite).await;
@@ -145,7 +127,9 @@ async fn identity_policies_combine_with_bucket_policies_as_aws_evaluates_them() 
         [true, false, true, false, false, false],
         "not a member yet"
     );
-    let (status, _) = admin(&s, http::Method::PUT, "groups/writers/members/alice", "").await;
+    let (status, _) = s
+        .admin(http::Method::PUT, "groups/writers/members/alice", "")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         can(&alice).await,
@@ -191,14 +175,11 @@ async fn identity_policies_combine_with_bucket_policies_as_aws_evaluates_them() 
     );
 
     // Leaving the group, detaching a policy: effective at once.
-    admin(&s, http::Method::DELETE, "groups/writers/members/alice", "").await;
-    let (status, _) = admin(
-        &s,
-        http::Method::DELETE,
-        "users/alice/policies/no-secrets",
-        "",
-    )
-    .await;
+    s.admin(http::Method::DELETE, "groups/writers/members/alice", "")
+        .await;
+    let (status, _) = s
+        .admin(http::Method::DELETE, "users/alice/policies/no-secrets", "")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         can(&alice).await,
@@ -206,13 +187,13 @@ async fn identity_policies_combine_with_bucket_policies_as_aws_evaluates_them() 
         "after the changes"
     );
     // A malformed policy is refused and changes nothing.
-    let (status, refused) = admin(
-        &s,
-        http::Method::PUT,
-        "users/alice/policies/bad",
-        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#,
-    )
-    .await;
+    let (status, refused) = s
+        .admin(
+            http::Method::PUT,
+            "users/alice/policies/bad",
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#,
+        )
+        .await;
     assert_eq!(
         (status, refused["code"].as_str()),
         (400, Some("MalformedPolicy"))

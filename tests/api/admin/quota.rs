@@ -2,41 +2,19 @@
 //! past its quota is `403 QuotaExceeded` (PUT, copy, multipart completion), exactly at the
 //! boundary under concurrent writers; a delete makes room; the usage is shown.
 
-use serde_json::Value;
-
-use crate::support::server::{expect_code, signed_request, TestServer, ACCESS_KEY, SECRET_KEY};
-
-async fn admin(s: &TestServer, method: http::Method, path: &str, body: &str) -> (u16, Value) {
-    let resp = signed_request(
-        &s.endpoint(),
-        (ACCESS_KEY, SECRET_KEY),
-        method,
-        &format!("/_admin/v1/{path}"),
-        http::HeaderMap::new(),
-    )
-    .body(body.to_owned())
-    .send()
-    .await
-    .expect("sent");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
+use crate::support::server::{expect_code, TestServer};
 
 #[tokio::test]
 async fn quotas_refuse_every_write_past_them_and_hold_under_concurrency() {
     let s = TestServer::start().await;
     s.create_bucket("capped").await;
-    let (status, _) = admin(
-        &s,
-        http::Method::PUT,
-        "buckets/capped/quota",
-        r#"{"max_bytes": 1000, "max_objects": 5}"#,
-    )
-    .await;
+    let (status, _) = s
+        .admin(
+            http::Method::PUT,
+            "buckets/capped/quota",
+            r#"{"max_bytes": 1000, "max_objects": 5}"#,
+        )
+        .await;
     assert_eq!(status, 200);
     s.put("capped", "big", vec![1u8; 600]).await;
     let c = &s.client;
@@ -95,7 +73,7 @@ async fn quotas_refuse_every_write_past_them_and_hold_under_concurrency() {
             .await,
         "QuotaExceeded",
     );
-    let (_, shown) = admin(&s, http::Method::GET, "buckets/capped/quota", "").await;
+    let (_, shown) = s.admin(http::Method::GET, "buckets/capped/quota", "").await;
     assert_eq!(shown["usage"]["bytes"], 600, "{shown}");
     assert_eq!(shown["quota"]["max_objects"], 5, "{shown}");
 
@@ -135,12 +113,15 @@ async fn quotas_refuse_every_write_past_them_and_hold_under_concurrency() {
         won += usize::from(w.await.expect("join"));
     }
     assert_eq!(won, 4);
-    let (_, shown) = admin(&s, http::Method::GET, "buckets/capped/quota", "").await;
+    let (_, shown) = s.admin(http::Method::GET, "buckets/capped/quota", "").await;
     assert_eq!(shown["usage"]["objects"], 5, "{shown}");
     assert_eq!(shown["usage"]["bytes"], 900, "{shown}");
     // Cleared: writes pass again.
-    admin(&s, http::Method::DELETE, "buckets/capped/quota", "").await;
+    s.admin(http::Method::DELETE, "buckets/capped/quota", "")
+        .await;
     s.put("capped", "free", vec![5u8; 2000]).await;
-    let (status, _) = admin(&s, http::Method::GET, "buckets/nothing-here/quota", "").await;
+    let (status, _) = s
+        .admin(http::Method::GET, "buckets/nothing-here/quota", "")
+        .await;
     assert_eq!(status, 404);
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::process::{aws, aws_command, boto3_script, ServeProcess};
 use crate::support::server::{
-    expect_code, session_client_for, signed_request, TestServer, ACCESS_KEY, SECRET_KEY,
+    expect_code, session_client_for, signed_request, TestServer, ACCESS_KEY,
 };
 
 #[test]
@@ -85,25 +85,13 @@ async fn sessions_never_outgrow_their_user_and_expire() {
     expect_code(client.list_buckets().send().await, "ExpiredToken");
 
     // A runtime user with read-only rights: its session reads, never writes.
-    let admin = |method: http::Method, path: &str, body: &str| {
-        signed_request(
-            &s.endpoint(),
-            (ACCESS_KEY, SECRET_KEY),
-            method,
-            &format!("/_admin/v1/{path}"),
-            http::HeaderMap::new(),
-        )
-        .body(body.to_owned())
-        .send()
-    };
-    admin(http::Method::POST, "users", r#"{"name":"reader"}"#)
-        .await
-        .expect("user");
+    s.admin(http::Method::POST, "users", r#"{"name":"reader"}"#)
+        .await;
     let readonly = originstore::users::canned::policy("readonly", Some("shared")).expect("canned");
-    let resp = admin(http::Method::PUT, "users/reader/policies/ro", &readonly)
-        .await
-        .expect("attach");
-    assert_eq!(resp.status(), 200);
+    let (status, _) = s
+        .admin(http::Method::PUT, "users/reader/policies/ro", &readonly)
+        .await;
+    assert_eq!(status, 200);
     let session = directory.assume("reader", 900, None).await.expect("assume");
     let reader = session_client_for(
         s.addr,
@@ -141,9 +129,8 @@ async fn sessions_never_outgrow_their_user_and_expire() {
     .await
     .expect("sent");
     assert_eq!(resp.status(), 403);
-    admin(http::Method::POST, "users/reader/disable", "")
-        .await
-        .expect("disable");
+    s.admin(http::Method::POST, "users/reader/disable", "")
+        .await;
     expect_code(
         reader.get_object().bucket("shared").key("k").send().await,
         "InvalidAccessKeyId",

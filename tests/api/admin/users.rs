@@ -8,41 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::support::process::{aws_command, ServeProcess, AK, SK};
-use crate::support::server::{client_for, expect_code, signed_request, TestServer};
-
-/// An admin API request signed by `keys`: its status and JSON answer.
-async fn admin(
-    s: &TestServer,
-    keys: (&str, &str),
-    method: http::Method,
-    path: &str,
-    body: &str,
-) -> (u16, Value) {
-    let resp = signed_request(
-        &s.endpoint(),
-        keys,
-        method,
-        &format!("/_admin/v1/{path}"),
-        http::HeaderMap::new(),
-    )
-    .body(body.to_owned())
-    .send()
-    .await
-    .expect("sent");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-fn owner_keys() -> (&'static str, &'static str) {
-    (
-        crate::support::server::ACCESS_KEY,
-        crate::support::server::SECRET_KEY,
-    )
-}
+use crate::support::server::{client_for, expect_code, TestServer};
 
 fn new_key(answer: &Value) -> (String, String) {
     let field = |name: &str| answer[name].as_str().expect(name).to_owned();
@@ -55,14 +21,7 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
     let get = http::Method::GET;
     let post = http::Method::POST;
     let delete = http::Method::DELETE;
-    let (status, created) = admin(
-        &s,
-        owner_keys(),
-        post.clone(),
-        "users",
-        r#"{"name":"alice"}"#,
-    )
-    .await;
+    let (status, created) = s.admin(post.clone(), "users", r#"{"name":"alice"}"#).await;
     assert_eq!(status, 200, "{created}");
     let (ak1, sk1) = new_key(&created);
     assert_eq!(created["user"], "alice");
@@ -74,9 +33,7 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
         alice.create_bucket().bucket("alices").send().await,
         "AccessDenied",
     );
-    let (status, _) = admin(
-        &s,
-        owner_keys(),
+    let (status, _) = s.admin(
         http::Method::PUT,
         "users/alice/policies/own-buckets",
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:CreateBucket","s3:ListAllMyBuckets"],"Resource":"*"}]}"#,
@@ -103,7 +60,7 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
     );
 
     // Rotation: a second key, both valid, then the first removed; alice keeps her bucket.
-    let (status, second) = admin(&s, owner_keys(), post.clone(), "users/alice/keys", "").await;
+    let (status, second) = s.admin(post.clone(), "users/alice/keys", "").await;
     assert_eq!(status, 200, "{second}");
     let (ak2, sk2) = new_key(&second);
     let alice2 = client_for(s.addr, &ak2, &sk2);
@@ -115,9 +72,9 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
             .await
             .expect("both keys sign");
     }
-    let (status, third) = admin(&s, owner_keys(), post.clone(), "users/alice/keys", "").await;
+    let (status, third) = s.admin(post.clone(), "users/alice/keys", "").await;
     assert_eq!((status, third["code"].as_str()), (409, Some("KeyLimit")));
-    let (status, _) = admin(&s, owner_keys(), delete.clone(), &format!("keys/{ak1}"), "").await;
+    let (status, _) = s.admin(delete.clone(), &format!("keys/{ak1}"), "").await;
     assert_eq!(status, 200);
     expect_code(alice.list_buckets().send().await, "InvalidAccessKeyId");
     let got = alice2
@@ -133,21 +90,16 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
     );
 
     // The listing shows users and keys, never a secret.
-    let (status, users) = admin(&s, owner_keys(), get.clone(), "users", "").await;
+    let (status, users) = s.admin(get.clone(), "users", "").await;
     assert_eq!(status, 200);
     let text = users.to_string();
     assert!(text.contains("alice") && text.contains(&ak2), "{text}");
     assert!(!text.contains(&sk2), "a secret in the listing");
 
     // Only the configuration's users administer.
-    let (status, denied) = admin(
-        &s,
-        (&ak2, &sk2),
-        post.clone(),
-        "users",
-        r#"{"name":"mallory"}"#,
-    )
-    .await;
+    let (status, denied) = s
+        .admin_as((&ak2, &sk2), post.clone(), "users", r#"{"name":"mallory"}"#)
+        .await;
     assert_eq!(
         (status, denied["code"].as_str()),
         (403, Some("AccessDenied"))
@@ -160,15 +112,15 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
             "UserExists",
         ),
     ] {
-        let (_, refused) = admin(&s, owner_keys(), post.clone(), "users", body).await;
+        let (_, refused) = s.admin(post.clone(), "users", body).await;
         assert_eq!(refused["code"].as_str(), Some(code), "{body}");
     }
 
     // Disabled: refused at once; enabled again: signs again.
-    let (status, _) = admin(&s, owner_keys(), post.clone(), "users/alice/disable", "").await;
+    let (status, _) = s.admin(post.clone(), "users/alice/disable", "").await;
     assert_eq!(status, 200);
     expect_code(alice2.list_buckets().send().await, "InvalidAccessKeyId");
-    admin(&s, owner_keys(), post.clone(), "users/alice/enable", "").await;
+    s.admin(post.clone(), "users/alice/enable", "").await;
     alice2.list_buckets().send().await.expect("enabled again");
 
     // Durable: after a restart the key still signs.
@@ -184,10 +136,10 @@ async fn runtime_users_sign_at_once_rotate_without_downtime_and_stop_when_remove
         .expect("after a restart");
 
     // Removed: refused at once.
-    let (status, _) = admin(&s, owner_keys(), delete, "users/alice", "").await;
+    let (status, _) = s.admin(delete, "users/alice", "").await;
     assert_eq!(status, 200);
     expect_code(alice2.list_buckets().send().await, "InvalidAccessKeyId");
-    let (_, users) = admin(&s, owner_keys(), get, "users", "").await;
+    let (_, users) = s.admin(get, "users", "").await;
     assert!(!users.to_string().contains("alice"));
 }
 

@@ -198,7 +198,7 @@ async fn a_restarted_node_takes_the_settings_changed_while_it_was_down() {
 /// the other. The nodes share the key that seals secrets (`secrets_key_file`).
 #[tokio::test]
 async fn users_made_through_one_node_sign_on_every_node() {
-    use crate::support::server::{client_for, session_client_for, signed_request};
+    use crate::support::server::{client_for, session_client_for};
     let cluster = TestServer::start().await;
     let keys = tempfile::tempdir().expect("tempdir");
     let key_file = keys.path().join("secrets.key");
@@ -222,33 +222,18 @@ async fn users_made_through_one_node_sign_on_every_node() {
     let b = node("edge-b").await;
     a.create_bucket(BUCKET).await;
     a.put(BUCKET, "doc.txt", "hello").await;
-    let admin = |s: &TestServer, method: http::Method, path: &str, body: &str| {
-        signed_request(
-            &s.endpoint(),
-            (ACCESS_KEY, SECRET_KEY),
-            method,
-            &format!("/_admin/v1/{path}"),
-            http::HeaderMap::new(),
-        )
-        .body(body.to_owned())
-        .send()
-    };
-    let created = admin(&a, http::Method::POST, "users", r#"{"name":"ana"}"#)
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body");
-    let created: serde_json::Value = serde_json::from_str(&created).expect("json");
+    let (_, created) = a
+        .admin(http::Method::POST, "users", r#"{"name":"ana"}"#)
+        .await;
     let (ak, sk) = (
         created["access_key"].as_str().expect("key").to_owned(),
         created["secret_key"].as_str().expect("secret").to_owned(),
     );
     let readonly = originstore::users::canned::policy("readonly", Some(BUCKET)).expect("canned");
-    let resp = admin(&a, http::Method::PUT, "users/ana/policies/ro", &readonly)
-        .await
-        .expect("attach");
-    assert_eq!(resp.status(), 200);
+    let (status, _) = a
+        .admin(http::Method::PUT, "users/ana/policies/ro", &readonly)
+        .await;
+    assert_eq!(status, 200);
     let on_b = client_for(b.addr, &ak, &sk);
     eventually("ana's key signs on b", async || {
         on_b.get_object()
@@ -293,10 +278,8 @@ async fn users_made_through_one_node_sign_on_every_node() {
     })
     .await;
     // Removed through b: refused on a.
-    let resp = admin(&b, http::Method::DELETE, "users/ana", "")
-        .await
-        .expect("remove");
-    assert_eq!(resp.status(), 200);
+    let (status, _) = b.admin(http::Method::DELETE, "users/ana", "").await;
+    assert_eq!(status, 200);
     let on_a = client_for(a.addr, &ak, &sk);
     eventually("ana is refused on a", async || {
         on_a.get_object()

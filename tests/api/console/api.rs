@@ -229,18 +229,14 @@ async fn a_buckets_usage_and_quota_are_shown_to_who_may_list_it() {
     let s = TestServer::start().await;
     s.create_bucket("metered").await;
     s.put("metered", "a", vec![1u8; 300]).await;
-    let resp = crate::support::server::signed_request(
-        &s.endpoint(),
-        (ACCESS_KEY, SECRET_KEY),
-        http::Method::PUT,
-        "/_admin/v1/buckets/metered/quota",
-        http::HeaderMap::new(),
-    )
-    .body(r#"{"max_bytes": 1000}"#)
-    .send()
-    .await
-    .expect("sent");
-    assert_eq!(resp.status(), 200);
+    let (status, _) = s
+        .admin(
+            http::Method::PUT,
+            "buckets/metered/quota",
+            r#"{"max_bytes": 1000}"#,
+        )
+        .await;
+    assert_eq!(status, 200);
     let owner = sign_in(&s, ACCESS_KEY, SECRET_KEY).await.expect("sign in");
     let (status, body) = owner
         .status(

@@ -75,6 +75,43 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
+    /// An admin API request (`/_admin/v1/{path}`) signed by the first user (an admin): its
+    /// status and JSON answer (the text as a JSON string when it is not JSON).
+    pub async fn admin(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        self.admin_as((ACCESS_KEY, SECRET_KEY), method, path, body)
+            .await
+    }
+
+    /// [`TestServer::admin`] signed by `keys`.
+    pub async fn admin_as(
+        &self,
+        keys: (&str, &str),
+        method: http::Method,
+        path: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        let resp = signed_request(
+            &self.endpoint(),
+            keys,
+            method,
+            &format!("/_admin/v1/{path}"),
+            http::HeaderMap::new(),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, json)
+    }
+
     /// The running server (to reach its state).
     pub fn server(&self) -> &Server {
         self.server.as_ref().expect("running")
