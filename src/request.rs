@@ -206,7 +206,7 @@ async fn serve_request(
         .with_idle_timeout(state.config.limits.body_idle_timeout);
     let ctx = RequestContext {
         parts,
-        user: auth.access_key.map(|ak| state.identity_of(&ak)),
+        user: auth.access_key.map(|ak| state.identity_owned(ak)),
         session_policy: session.and_then(|s| s.policy),
         body: std::sync::Mutex::new(Some(body)),
         request_id: request_id.to_owned(),

@@ -66,6 +66,15 @@ impl AppState {
             .unwrap_or_else(|| access_key.to_owned())
     }
 
+    /// [`AppState::identity_of`] taking the key: a configuration user's key is its identity,
+    /// kept without a copy (every request of theirs goes through here).
+    pub fn identity_owned(&self, access_key: String) -> String {
+        if self.directory.is_admin(&access_key) {
+            return access_key;
+        }
+        self.identity_of(&access_key)
+    }
+
     /// The S3 server a write of `key` in `bucket` goes through to before it is
     /// acknowledged: the cluster (cluster mode), or the old store of the bucket's
     /// `WriteThrough` origin rule for the key; `None`: the node's own write.

@@ -241,11 +241,7 @@ pub fn authorize(
 ) -> Result<(), S3Error> {
     let requirement = requirement(op);
     if let Some(session) = request.session_policy {
-        let resource = match (op.bucket(), op.key()) {
-            (Some(bucket), Some(key)) => format!("arn:aws:s3:::{bucket}/{key}"),
-            (Some(bucket), None) => format!("arn:aws:s3:::{bucket}"),
-            _ => "arn:aws:s3:::*".to_owned(),
-        };
+        let resource = resource_arn(op.bucket(), op.key());
         let facts = facts(op, request, &requirement);
         if session.evaluate(principal, requirement.action, &resource, &facts) != Verdict::Allow {
             return Err(access_denied());
@@ -253,23 +249,19 @@ pub fn authorize(
     }
     let Some(bucket) = op.bucket() else {
         // ListBuckets: a user created at runtime needs its policies' leave.
-        let facts = facts(op, request, &requirement);
-        return match identity_verdict(
-            access,
-            principal,
-            requirement.action,
-            "arn:aws:s3:::*",
-            &facts,
-        ) {
+        let make_facts = || facts(op, request, &requirement);
+        let facts = LazyFacts::new(&make_facts);
+        return match identity_verdict(access, principal, requirement.action, (None, None), &facts) {
             Some(Verdict::Allow) | None => authenticated(principal),
             Some(_) => Err(access_denied()),
         };
     };
     if requirement.need == Need::Authenticated {
         // CreateBucket: likewise, on the bucket it names.
-        let facts = facts(op, request, &requirement);
-        let resource = format!("arn:aws:s3:::{bucket}");
-        return match identity_verdict(access, principal, requirement.action, &resource, &facts) {
+        let make_facts = || facts(op, request, &requirement);
+        let facts = LazyFacts::new(&make_facts);
+        let target = (Some(bucket), None);
+        return match identity_verdict(access, principal, requirement.action, target, &facts) {
             Some(Verdict::Allow) | None => authenticated(principal),
             Some(_) => Err(access_denied()),
         };
@@ -290,15 +282,13 @@ pub fn authorize(
         }
     }
     let is_owner = principal == Principal::User(&meta.owner);
-    let facts = facts(op, request, &requirement);
+    let make_facts = || facts(op, request, &requirement);
+    let facts = LazyFacts::new(&make_facts);
     // A user created at runtime: an explicit Deny in its policies refuses whatever else
     // says; an Allow there is as good as one in the bucket's policy (AWS's evaluation
     // within an account).
-    let resource = match op.key() {
-        Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
-        None => format!("arn:aws:s3:::{bucket}"),
-    };
-    let identity = identity_verdict(access, principal, requirement.action, &resource, &facts);
+    let target = (Some(bucket), op.key());
+    let identity = identity_verdict(access, principal, requirement.action, target, &facts);
     if identity == Some(Verdict::Deny) {
         return Err(access_denied());
     }
@@ -384,16 +374,13 @@ fn policy_verdict(
     principal: Principal<'_>,
     is_owner: bool,
     action: &str,
-    facts: &RequestFacts,
+    facts: &LazyFacts<'_>,
 ) -> Result<Verdict, S3Error> {
     let Some(policy) = access.policies.get(bucket)? else {
         return Ok(Verdict::Silent);
     };
-    let resource = match key {
-        Some(key) => format!("arn:aws:s3:::{bucket}/{key}"),
-        None => format!("arn:aws:s3:::{bucket}"),
-    };
-    let verdict = policy.evaluate(principal, action, &resource, facts);
+    let resource = resource_arn(Some(bucket), key);
+    let verdict = policy.evaluate(principal, action, &resource, facts.get());
     if verdict == Verdict::Allow
         && !is_owner
         && policy.is_public()
@@ -404,22 +391,53 @@ fn policy_verdict(
     Ok(verdict)
 }
 
-/// What the identity policies of `principal` say of `action` on `resource`: `None` when it
-/// holds none by design (a configuration user, anonymous).
+/// The request's facts for policy conditions, made only when a policy is there to read
+/// them (most requests meet none: no allocation for them).
+struct LazyFacts<'a> {
+    cell: std::cell::OnceCell<RequestFacts>,
+    make: &'a dyn Fn() -> RequestFacts,
+}
+
+impl<'a> LazyFacts<'a> {
+    fn new(make: &'a dyn Fn() -> RequestFacts) -> LazyFacts<'a> {
+        LazyFacts {
+            cell: std::cell::OnceCell::new(),
+            make,
+        }
+    }
+
+    fn get(&self) -> &RequestFacts {
+        self.cell.get_or_init(|| (self.make)())
+    }
+}
+
+/// The ARN of a bucket, an object, or (neither) every bucket.
+fn resource_arn(bucket: Option<&str>, key: Option<&str>) -> String {
+    match (bucket, key) {
+        (Some(bucket), Some(key)) => format!("arn:aws:s3:::{bucket}/{key}"),
+        (Some(bucket), None) => format!("arn:aws:s3:::{bucket}"),
+        _ => "arn:aws:s3:::*".to_owned(),
+    }
+}
+
+/// What the identity policies of `principal` say of `action` on `bucket/key` (neither:
+/// every bucket): `None` when it holds none by design (a configuration user, anonymous).
 fn identity_verdict(
     access: &Access,
     principal: Principal<'_>,
     action: &str,
-    resource: &str,
-    facts: &RequestFacts,
+    (bucket, key): (Option<&str>, Option<&str>),
+    facts: &LazyFacts<'_>,
 ) -> Option<Verdict> {
     let Principal::User(identity) = principal else {
         return None;
     };
     let policies = access.identity.policies_of(identity)?;
+    let resource = resource_arn(bucket, key);
+    let facts = facts.get();
     let mut verdict = Verdict::Silent;
     for policy in policies.iter() {
-        match policy.evaluate(principal, action, resource, facts) {
+        match policy.evaluate(principal, action, &resource, facts) {
             Verdict::Deny => return Some(Verdict::Deny),
             Verdict::Allow => verdict = Verdict::Allow,
             Verdict::Silent => {}
@@ -450,7 +468,7 @@ pub fn may_also(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let facts = RequestFacts {
+    let make_facts = || RequestFacts {
         source_ip: request.source_ip,
         secure_transport: request.secure,
         referer: header("referer"),
@@ -461,6 +479,7 @@ pub fn may_also(
         canned_acl: header("x-amz-acl"),
         version_id: None,
     };
+    let facts = LazyFacts::new(&make_facts);
     let verdict = policy_verdict(
         access,
         bucket,
@@ -470,13 +489,13 @@ pub fn may_also(
         action,
         &facts,
     )?;
-    let resource = format!("arn:aws:s3:::{bucket}/{key}");
     if let Some(session) = request.session_policy {
-        if session.evaluate(principal, action, &resource, &facts) != Verdict::Allow {
+        let resource = resource_arn(Some(bucket), Some(key));
+        if session.evaluate(principal, action, &resource, facts.get()) != Verdict::Allow {
             return Ok(false);
         }
     }
-    let identity = identity_verdict(access, principal, action, &resource, &facts);
+    let identity = identity_verdict(access, principal, action, (Some(bucket), Some(key)), &facts);
     Ok(match (verdict, identity) {
         (Verdict::Deny, _) | (_, Some(Verdict::Deny)) => false,
         (Verdict::Allow, _) | (_, Some(Verdict::Allow)) => true,
