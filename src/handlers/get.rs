@@ -165,6 +165,14 @@ fn render_local(
             extra.push(("x-amz-expiration", expiration));
         }
     }
+    extra.extend(crate::object_lock::request::lock_headers(
+        state,
+        read.bucket,
+        read.key,
+        ctx.principal(),
+        &ctx.request_info(),
+        &meta.attrs.lock,
+    )?);
     let sent = match (range, reader.range()) {
         (Some(_), Some((first, last))) => Some((first, last, meta.size)),
         _ => None,

@@ -164,9 +164,6 @@ pub fn object_headers(
     if let Some(class) = &a.storage_class {
         text("x-amz-storage-class", class.clone());
     }
-    for (name, value) in crate::object_lock::request::lock_headers(&a.lock) {
-        text(name, value);
-    }
     if send_checksums {
         for c in head.checksums {
             text(c.algorithm.header_name(), c.value.clone());

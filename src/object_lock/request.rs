@@ -1,7 +1,8 @@
 //! The Object Lock a write asks for: the `x-amz-object-lock-mode`,
 //! `x-amz-object-lock-retain-until-date` and `x-amz-object-lock-legal-hold` headers of
 //! PutObject, CopyObject, CreateMultipartUpload and PostObject (whose form fields arrive as
-//! headers), else the bucket's default retention; and the answer's headers on GET and HEAD.
+//! headers), else the bucket's default retention; and the answer's headers on GET and HEAD
+//! (to callers who may read the lock).
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html#object-lock-put-object>
 
@@ -113,15 +114,31 @@ pub fn for_new_version(
     })
 }
 
-/// The headers a GET or HEAD answer carries of a version's lock.
-pub fn lock_headers(lock: &ObjectLock) -> Vec<(&'static str, String)> {
+/// The headers a GET or HEAD answer carries of a version's lock, to a caller who may read
+/// it: the retention with `s3:GetObjectRetention`, the legal hold with
+/// `s3:GetObjectLegalHold` (the bucket's owner may, unless its policy denies it), as AWS
+/// shows them; nothing to others.
+pub fn lock_headers(
+    state: &AppState,
+    bucket: &str,
+    key: &str,
+    caller: Principal<'_>,
+    request: &RequestInfo<'_>,
+    lock: &ObjectLock,
+) -> Result<Vec<(&'static str, String)>, S3Error> {
     let mut out = Vec::new();
-    if let Some(r) = lock.retention {
-        out.push((MODE, r.mode.as_str().to_owned()));
-        out.push((UNTIL, crate::xml::timestamp(r.until)));
+    if *lock == ObjectLock::default() {
+        return Ok(out);
     }
-    if lock.legal_hold {
+    let may = |action| crate::access::may_also(&state.access, bucket, key, caller, request, action);
+    if let Some(r) = lock.retention {
+        if may("s3:GetObjectRetention")? {
+            out.push((MODE, r.mode.as_str().to_owned()));
+            out.push((UNTIL, crate::xml::timestamp(r.until)));
+        }
+    }
+    if lock.legal_hold && may("s3:GetObjectLegalHold")? {
         out.push((HOLD, "ON".to_owned()));
     }
-    out
+    Ok(out)
 }

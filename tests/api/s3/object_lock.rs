@@ -550,6 +550,31 @@ async fn lock_headers_are_validated_as_aws_validates_them() {
         header("x-amz-object-lock-legal-hold").as_deref(),
         Some("ON")
     );
+    // A reader the bucket's policy lets read the object, but not its lock, sees none of it.
+    let public = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{BUCKET}/*"}}]}}"#
+    );
+    s.client
+        .put_bucket_policy()
+        .bucket(BUCKET)
+        .policy(public)
+        .send()
+        .await
+        .expect("policy");
+    let anonymous = reqwest::get(s.url(&format!("/{BUCKET}/k")))
+        .await
+        .expect("get");
+    assert_eq!(anonymous.status(), 200);
+    for name in [
+        "x-amz-object-lock-mode",
+        "x-amz-object-lock-retain-until-date",
+        "x-amz-object-lock-legal-hold",
+    ] {
+        assert!(
+            anonymous.headers().get(name).is_none(),
+            "{name} shown to anyone"
+        );
+    }
 }
 
 #[tokio::test]
