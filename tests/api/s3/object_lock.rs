@@ -736,6 +736,12 @@ async fn lifecycle_expiration_skips_locked_versions() {
     }
 }
 
+/// aws-sdk-s3 against a `serve` child process, as its user.
+fn client_of(server: &ServeProcess) -> aws_sdk_s3::Client {
+    let addr = server.endpoint.trim_start_matches("http://");
+    client_for(addr.parse().expect("addr"), AK, SK)
+}
+
 /// Locks are durable: after kill -9 and a restart the locked versions are still locked.
 #[tokio::test]
 async fn locks_survive_kill_9() {
@@ -743,15 +749,7 @@ async fn locks_survive_kill_9() {
     let data = tmp.path().join("data");
     let (compliance, held) = {
         let server = ServeProcess::start(&data);
-        let c = client_for(
-            server
-                .endpoint
-                .trim_start_matches("http://")
-                .parse()
-                .expect("addr"),
-            AK,
-            SK,
-        );
+        let c = client_of(&server);
         lock_bucket(&c, BUCKET).await;
         let compliance = put_locked(&c, "c", ObjectLockMode::Compliance, 3600).await;
         let held = put_plain(&c, "h").await;
@@ -767,15 +765,7 @@ async fn locks_survive_kill_9() {
         (compliance, held)
     };
     let server = ServeProcess::start(&data);
-    let c = client_for(
-        server
-            .endpoint
-            .trim_start_matches("http://")
-            .parse()
-            .expect("addr"),
-        AK,
-        SK,
-    );
+    let c = client_of(&server);
     expect_code(
         delete_version(&c, "c", &compliance, true).await,
         "AccessDenied",
