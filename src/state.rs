@@ -157,7 +157,7 @@ impl AppState {
             targets: crate::backend::targets::WriteTargets::new(backend.clone(), &config.origin),
             shared: publish,
             directory,
-            console_sessions: Default::default(),
+            console_sessions: crate::auth::session::Sessions::load(store.clone()).await?,
             started: std::time::Instant::now(),
             store,
             config,

@@ -1,7 +1,8 @@
 //! The console's API: sign-in (a wrong secret refused; the cookie HttpOnly and
 //! SameSite=Strict), the S3 API behind the session with the same access rules (user A does
 //! not see user B's buckets), CSRF on every change, share links, a bucket's usage and
-//! quota, sign-out, and the page.
+//! quota, sign-out, and the page; sessions across a restart; the buckets, rights, admin
+//! and server endpoints the page reads.
 
 use crate::support::server::{
     xml_code, TestServer, ACCESS_KEY, OTHER_ACCESS_KEY, OTHER_SECRET_KEY, SECRET_KEY,
@@ -212,7 +213,202 @@ async fn sessions_csrf_and_access_rules() {
         .text()
         .await
         .expect("body")
-        .contains("<label for=\"secret-key\">"));
+        .contains("/console/assets/js/app.js"));
+    // Every console address answers the page (it routes in the browser); its files are
+    // served with their types, and a file that is not there is a 404.
+    for deep in [
+        "/console/b/any/deep/prefix/",
+        "/console/o/any/key.txt",
+        "/console/admin",
+    ] {
+        let resp = reqwest::get(s.url(deep)).await.expect("sent");
+        assert_eq!(resp.status(), 200, "{deep}");
+        assert!(
+            resp.text().await.expect("body").contains("app.js"),
+            "{deep}"
+        );
+    }
+    let js = reqwest::get(s.url("/console/assets/js/app.js"))
+        .await
+        .expect("sent");
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let missing = reqwest::get(s.url("/console/assets/js/nothing.js"))
+        .await
+        .expect("sent");
+    assert_eq!(missing.status(), 404);
+}
+
+/// Sessions are kept in the metadata store: a restart signs no one out, a signed-out
+/// session stays out after one, and the store holds no session id (only its hash).
+#[tokio::test]
+async fn sessions_survive_a_restart() {
+    let mut s = TestServer::start().await;
+    let kept = sign_in(&s, ACCESS_KEY, SECRET_KEY).await.expect("sign in");
+    let ended = sign_in(&s, ACCESS_KEY, SECRET_KEY).await.expect("sign in");
+    let (status, _) = ended
+        .status(reqwest::Method::DELETE, "/console/api/session", true, "")
+        .await;
+    assert_eq!(status, 200);
+    let addr = s.addr;
+    s.stop().await;
+    let id = kept.cookie.split_once('=').expect("cookie").1.to_owned();
+    let stored = crate::support::server::files_under(s.dir.path())
+        .into_iter()
+        .any(|f| std::fs::read(&f).is_ok_and(|b| b.windows(id.len()).any(|w| w == id.as_bytes())));
+    assert!(!stored, "the session id itself is not stored");
+    let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().expect("tempdir"));
+    let s = TestServer::start_in(dir, |c| c.listen = addr).await;
+    let (status, body) = kept
+        .status(reqwest::Method::GET, "/console/api/session", false, "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = kept
+        .status(reqwest::Method::PUT, "/console/s3/after-restart", true, "")
+        .await;
+    assert_eq!(status, 200, "the CSRF token survives too");
+    let (status, _) = ended
+        .status(reqwest::Method::GET, "/console/api/session", false, "")
+        .await;
+    assert_eq!(status, 403, "a signed-out session stays out");
+    drop(s);
+}
+
+/// What the page shows beyond S3: the buckets a user may list (granted ones too, with
+/// whether each is public), the rights the access decision gives on a bucket, the admin
+/// API for administrators only, the server page for administrators only.
+#[tokio::test]
+async fn buckets_rights_and_administration_follow_the_access_decision() {
+    let s = TestServer::start().await;
+    s.create_bucket("granted").await;
+    s.create_bucket("hidden").await;
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": [OTHER_ACCESS_KEY]}, "Action": ["s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::granted"]},
+        {"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::granted/*"]}]});
+    let put = s
+        .signed(http::Method::PUT, "/granted?policy")
+        .body(policy.to_string())
+        .send()
+        .await
+        .expect("sent");
+    assert!(put.status().is_success());
+    let (_, made) = s
+        .admin(http::Method::POST, "users", r#"{"name":"dana"}"#)
+        .await;
+    let dana = sign_in(
+        &s,
+        made["access_key"].as_str().expect("key"),
+        made["secret_key"].as_str().expect("secret"),
+    )
+    .await
+    .expect("sign in");
+    let other = sign_in(&s, OTHER_ACCESS_KEY, OTHER_SECRET_KEY)
+        .await
+        .expect("sign in");
+
+    let (status, body) = other
+        .status(reqwest::Method::GET, "/console/api/buckets", false, "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let names: Vec<_> = listed["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap_or_default(),
+                b["mine"].clone(),
+                b["public"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [("granted", serde_json::json!(false), serde_json::json!(true))],
+        "only the granted bucket, not its own, shown public"
+    );
+
+    let (status, body) = other
+        .status(
+            reqwest::Method::GET,
+            "/console/api/rights?bucket=granted",
+            false,
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let rights: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(rights["list"], true);
+    assert_eq!(rights["putObject"], false);
+    assert_eq!(rights["putPolicy"], false);
+    let owner = sign_in(&s, ACCESS_KEY, SECRET_KEY).await.expect("sign in");
+    let (_, body) = owner
+        .status(
+            reqwest::Method::GET,
+            "/console/api/rights?bucket=granted",
+            false,
+            "",
+        )
+        .await;
+    let rights: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert!(
+        rights.as_object().expect("map").values().all(|v| v == true),
+        "the owner may do everything: {rights}"
+    );
+
+    // Administration: through the console for a configuration user (with the CSRF token),
+    // refused to a runtime user.
+    let (status, _) = owner
+        .status(
+            reqwest::Method::POST,
+            "/console/api/admin/v1/users",
+            false,
+            r#"{"name":"eve"}"#,
+        )
+        .await;
+    assert_eq!(status, 403, "a change needs the CSRF token");
+    let (status, body) = owner
+        .status(
+            reqwest::Method::POST,
+            "/console/api/admin/v1/users",
+            true,
+            r#"{"name":"eve"}"#,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("secret_key"), "the new secret is shown once");
+    let (status, _) = dana
+        .status(
+            reqwest::Method::GET,
+            "/console/api/admin/v1/users",
+            false,
+            "",
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = dana
+        .status(reqwest::Method::GET, "/console/api/server", false, "")
+        .await;
+    assert_eq!(
+        status, 403,
+        "the server page (the data directory) is for administrators"
+    );
+    let (status, body) = owner
+        .status(reqwest::Method::GET, "/console/api/server", false, "")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = dana
+        .status(reqwest::Method::GET, "/console/api/session", false, "")
+        .await;
+    let who: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        (who["user"].as_str(), who["admin"].as_bool()),
+        (Some("dana"), Some(false))
+    );
 }
 
 #[tokio::test]
