@@ -3,7 +3,8 @@
 //! loads a page served by this test from another origin, and that page uploads with a
 //! presigned PUT and with a form made by boto3's `generate_presigned_post`, then reads both
 //! back with `fetch()`. Without a CORS rule the browser refuses, as it would against AWS;
-//! with one, every step succeeds and the exposed ETag is readable.
+//! with one, every step succeeds and the exposed ETag is readable. The console's own pages
+//! are driven by `pages.rs` with the same [`Driver`].
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -45,13 +46,13 @@ const [putUrl, post, getPutUrl, getPostUrl, done] = arguments;
 "#;
 
 /// chromedriver on a free port; killed on drop.
-struct Driver {
+pub struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    fn start() -> Driver {
+    pub fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -68,7 +69,7 @@ impl Driver {
         }
     }
 
-    async fn session(&self) -> fantoccini::Client {
+    pub async fn session(&self) -> fantoccini::Client {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert(
@@ -76,9 +77,11 @@ impl Driver {
             json!({
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--no-first-run"]
+                         "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900"]
             }),
         );
+        // The browser's console log, read back by the console tests (no JavaScript error).
+        caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let started = Instant::now();
         loop {
@@ -254,391 +257,5 @@ async fn a_browser_uploads_and_reads_back_only_with_a_cors_rule() {
         .await
         .expect("head");
     assert_eq!(head.content_type(), Some("text/plain"));
-    browser.close().await.expect("close");
-}
-
-/// Poll `check` (a JavaScript expression) in the page until it is true.
-async fn until(browser: &fantoccini::Client, what: &str, check: &str) {
-    let started = Instant::now();
-    loop {
-        let script = format!("return Boolean({check});");
-        if browser.execute(&script, vec![]).await.ok() == Some(json!(true)) {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{what}: never true: {check}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Save a screenshot of the page under `docs/` when asked to (`ORIGINSTORE_SCREENSHOTS=1`),
-/// for the README.
-async fn screenshot(browser: &fantoccini::Client, name: &str) {
-    if std::env::var_os("ORIGINSTORE_SCREENSHOTS").is_none() {
-        return;
-    }
-    let png = browser.screenshot().await.expect("screenshot");
-    let path = format!("{}/docs/{name}.png", env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(path, png).expect("write the screenshot");
-}
-
-/// Finds an element and clicks it.
-async fn click(browser: &fantoccini::Client, element: fantoccini::Locator<'_>) {
-    browser
-        .find(element)
-        .await
-        .expect("the element")
-        .click()
-        .await
-        .expect("click");
-}
-
-/// Fills the console's sign-in form with `secret_key` for the test user and submits it.
-async fn sign_in(browser: &fantoccini::Client, secret_key: &str) {
-    use fantoccini::Locator;
-    for (id, value) in [
-        ("access-key", crate::support::server::ACCESS_KEY),
-        ("secret-key", secret_key),
-    ] {
-        let field = browser.find(Locator::Id(id)).await.expect("field");
-        field.clear().await.expect("clear");
-        field.send_keys(value).await.expect("type");
-    }
-    click(browser, Locator::Css("#sign-in button")).await;
-}
-
-/// The console end to end in headless Chromium: a wrong secret refused, sign in, create a
-/// bucket, upload a 20 MiB file by the file input and see its progress reach 100%, browse
-/// into a folder, download and compare the bytes, a share link fetched without credentials,
-/// delete, sign out.
-#[tokio::test]
-async fn the_console_in_a_real_browser() {
-    use fantoccini::Locator;
-    let s = TestServer::start().await;
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let big = tmp.path().join("big.bin");
-    let data = crate::support::server::pattern(20 * 1024 * 1024, 42);
-    std::fs::write(&big, &data).expect("write the file");
-    let driver = Driver::start();
-    let browser = driver.session().await;
-    browser.goto(&s.url("/console")).await.expect("page loads");
-    until(
-        &browser,
-        "the sign-in form",
-        "!document.getElementById('sign-in-view').hidden",
-    )
-    .await;
-    screenshot(&browser, "console-sign-in").await;
-
-    sign_in(&browser, "not the secret").await;
-    until(
-        &browser,
-        "a refusal",
-        "document.getElementById('message').textContent.includes('wrong')",
-    )
-    .await;
-    sign_in(&browser, crate::support::server::SECRET_KEY).await;
-    let field = |id: &'static str| browser.find(Locator::Id(id));
-    until(
-        &browser,
-        "the buckets",
-        "!document.getElementById('buckets-view').hidden",
-    )
-    .await;
-
-    field("bucket-name")
-        .await
-        .expect("field")
-        .send_keys("console-demo")
-        .await
-        .expect("type");
-    click(&browser, Locator::Css("#create-bucket button")).await;
-    until(&browser, "the new bucket", "[...document.querySelectorAll('.open-bucket')].some(b => b.textContent === 'console-demo')").await;
-    s.put("console-demo", "docs/readme.txt", "in a folder")
-        .await;
-    screenshot(&browser, "console-buckets").await;
-    browser
-        .execute("[...document.querySelectorAll('.open-bucket')].find(b => b.textContent === 'console-demo').click()", vec![])
-        .await
-        .expect("open the bucket");
-    until(
-        &browser,
-        "the bucket's objects",
-        "!document.getElementById('objects-view').hidden && document.querySelector('.open-folder')",
-    )
-    .await;
-    // Its usage: the one object put above.
-    until(
-        &browser,
-        "the bucket's usage",
-        "document.getElementById('bucket-usage').textContent.startsWith('Usage: 11 B in 1 object version')",
-    )
-    .await;
-
-    // Upload by the file input, with its progress bar.
-    field("files")
-        .await
-        .expect("input")
-        .send_keys(big.to_str().expect("utf-8 path"))
-        .await
-        .expect("choose the file");
-    click(&browser, Locator::Css("#upload button")).await;
-    until(
-        &browser,
-        "the upload at 100%",
-        "document.querySelector('progress[data-file=\"big.bin\"]')?.value === 100",
-    )
-    .await;
-    until(
-        &browser,
-        "the uploaded file listed",
-        "document.querySelector('tr[data-name=\"big.bin\"]')",
-    )
-    .await;
-    screenshot(&browser, "console-objects").await;
-    assert_eq!(
-        s.get_bytes("console-demo", "big.bin").await,
-        data,
-        "the stored bytes"
-    );
-
-    // Download through the page's link and compare.
-    let digest = browser
-        .execute_async(
-            "const [done] = arguments; const a = document.querySelector('tr[data-name=\"big.bin\"] a');
-             fetch(a.href).then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))
-               .then(d => done([...new Uint8Array(d)].map(x => x.toString(16).padStart(2, '0')).join('')));",
-            vec![],
-        )
-        .await
-        .expect("download");
-    assert_eq!(digest, json!(originstore::auth::sigv4::sha256_hex(&data)));
-
-    // A share link, fetched without credentials.
-    browser
-        .execute(
-            "document.querySelector('button[aria-label=\"Share big.bin\"]').click()",
-            vec![],
-        )
-        .await
-        .expect("share");
-    until(
-        &browser,
-        "the share link",
-        "document.getElementById('share-url').value.startsWith('http')",
-    )
-    .await;
-    let url = browser
-        .execute("return document.getElementById('share-url').value", vec![])
-        .await
-        .expect("share url");
-    let shared = reqwest::get(url.as_str().expect("a url"))
-        .await
-        .expect("sent");
-    assert_eq!(shared.bytes().await.expect("body").len(), data.len());
-
-    // Into the folder, then delete the big file.
-    browser
-        .execute("document.querySelector('.open-folder').click()", vec![])
-        .await
-        .expect("open the folder");
-    until(
-        &browser,
-        "the folder's file",
-        "document.querySelector('tr[data-name=\"docs/readme.txt\"]')",
-    )
-    .await;
-    click(&browser, Locator::Id("back-to-buckets")).await;
-    browser
-        .execute("[...document.querySelectorAll('.open-bucket')].find(b => b.textContent === 'console-demo').click()", vec![])
-        .await
-        .expect("open the bucket");
-    until(
-        &browser,
-        "the file again",
-        "document.querySelector('button[aria-label=\"Delete big.bin\"]')",
-    )
-    .await;
-    browser
-        .execute(
-            "document.querySelector('button[aria-label=\"Delete big.bin\"]').click()",
-            vec![],
-        )
-        .await
-        .expect("delete");
-    browser.accept_alert().await.expect("confirm");
-    until(
-        &browser,
-        "the file gone",
-        "document.getElementById('message').textContent.includes('Deleted big.bin')",
-    )
-    .await;
-    assert_eq!(s.get_error("console-demo", "big.bin").await, "NoSuchKey");
-
-    click(&browser, Locator::Id("sign-out")).await;
-    until(
-        &browser,
-        "signed out",
-        "!document.getElementById('sign-in-view').hidden",
-    )
-    .await;
-    browser.close().await.expect("close");
-}
-
-/// The console's origin and migration pages in headless Chromium: a bad host refused with
-/// the server's message next to the field, a good origin saved, a miss moving the counters,
-/// a backfill started from the page and watched to completion, the server page.
-#[tokio::test]
-async fn the_console_configures_an_origin_and_watches_a_migration() {
-    use fantoccini::Locator;
-    let origin = crate::support::stub_origin::StubOrigin::start().await;
-    for i in 0..10 {
-        origin.ok(&format!("/m/{i}"), format!("object {i}"));
-    }
-    let s = TestServer::start().await;
-    s.create_bucket("mig").await;
-    let manifest: String = (0..10).map(|i| format!("m/{i}\n")).collect();
-    s.put("mig", "list.txt", manifest).await;
-    let driver = Driver::start();
-    let browser = driver.session().await;
-    browser.goto(&s.url("/console")).await.expect("page loads");
-    until(
-        &browser,
-        "the sign-in form",
-        "!document.getElementById('sign-in-view').hidden",
-    )
-    .await;
-    sign_in(&browser, crate::support::server::SECRET_KEY).await;
-    let field = |id: &'static str| browser.find(Locator::Id(id));
-    until(
-        &browser,
-        "the server page",
-        "document.getElementById('server').textContent.includes('Version')",
-    )
-    .await;
-    browser
-        .execute("[...document.querySelectorAll('.open-bucket')].find(b => b.textContent === 'mig').click()", vec![])
-        .await
-        .expect("open the bucket");
-    until(
-        &browser,
-        "the origin form",
-        "!document.getElementById('objects-view').hidden",
-    )
-    .await;
-
-    // A host with a path is refused by the server, its message shown by the host field.
-    field("origin-host")
-        .await
-        .expect("field")
-        .send_keys("origin.example.com/path")
-        .await
-        .expect("type");
-    click(&browser, Locator::Css("#origin-form button[type=submit]")).await;
-    until(
-        &browser,
-        "the host error",
-        "document.getElementById('origin-host-error').textContent.includes('HostName')",
-    )
-    .await;
-    field("origin-host")
-        .await
-        .expect("field")
-        .clear()
-        .await
-        .expect("clear");
-    field("origin-host")
-        .await
-        .expect("field")
-        .send_keys(&origin.host())
-        .await
-        .expect("type");
-    browser
-        .execute(
-            "document.getElementById('origin-protocol').value = 'HTTP'",
-            vec![],
-        )
-        .await
-        .expect("protocol");
-    click(&browser, Locator::Css("#origin-form button[type=submit]")).await;
-    until(
-        &browser,
-        "the origin saved",
-        "document.getElementById('message').textContent.includes('Origin saved')",
-    )
-    .await;
-    let stored = s
-        .send_signed(http::Method::GET, "/mig?origin")
-        .await
-        .text()
-        .await
-        .expect("body");
-    assert!(stored.contains(&origin.host()), "{stored}");
-
-    // A miss through the console moves the counters.
-    let body = browser
-        .execute_async("const [done] = arguments; fetch('/console/s3/mig/m/3').then(r => r.text()).then(done);", vec![])
-        .await
-        .expect("a miss");
-    assert_eq!(body, json!("object 3"));
-    until(&browser, "the fill counted", "[...document.querySelectorAll('#migration tr')].some(r => r.children[3].textContent === '1')").await;
-
-    // A backfill from the page, watched to completion.
-    field("backfill-manifest")
-        .await
-        .expect("field")
-        .send_keys("list.txt")
-        .await
-        .expect("type");
-    field("backfill-prefix")
-        .await
-        .expect("field")
-        .send_keys("m/")
-        .await
-        .expect("type");
-    click(&browser, Locator::Css("#backfill-form button[type=submit]")).await;
-    until(
-        &browser,
-        "the backfill completed",
-        "document.getElementById('backfill-state').textContent.includes('Completed')",
-    )
-    .await;
-    until(
-        &browser,
-        "its bar full",
-        "document.getElementById('backfill-progress').value === 100",
-    )
-    .await;
-    screenshot(&browser, "console-migration").await;
-    let text = browser
-        .execute(
-            "return document.getElementById('backfill-state').textContent",
-            vec![],
-        )
-        .await
-        .expect("state");
-    assert!(
-        text.as_str()
-            .is_some_and(|t| t.contains("9 filled, 1 already local")),
-        "{text}"
-    );
-    // A backfill is not the cut-over: the verdict says what is missing. A plain HTTP
-    // origin cannot be listed: a delta pass is refused with the server's reason.
-    until(
-        &browser,
-        "the cut-over verdict",
-        "document.getElementById('cutover-verdict').textContent === 'NotReady' \
-         && document.getElementById('cutover-reasons').textContent.includes('no delta pass has run')",
-    )
-    .await;
-    click(&browser, Locator::Id("delta-start")).await;
-    until(
-        &browser,
-        "the refused delta pass",
-        "document.getElementById('message').textContent.includes('S3-compatible')",
-    )
-    .await;
     browser.close().await.expect("close");
 }

@@ -3,3 +3,5 @@
 
 mod api;
 mod browser;
+mod page;
+mod pages;
