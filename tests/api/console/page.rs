@@ -218,11 +218,22 @@ impl Page {
             .expect("resize");
     }
 
-    /// Save a screenshot under `docs/` when asked to (`ORIGINSTORE_SCREENSHOTS=1`).
+    /// Save a screenshot of the page's top under `docs/` when asked to
+    /// (`ORIGINSTORE_SCREENSHOTS=1`).
     pub async fn screenshot(&self, name: &str) {
+        self.screenshot_at(name, "body").await;
+    }
+
+    /// [`Page::screenshot`] with the element matching `css` at the top.
+    pub async fn screenshot_at(&self, name: &str, css: &str) {
         if std::env::var_os("ORIGINSTORE_SCREENSHOTS").is_none() {
             return;
         }
+        self.run(&format!(
+            "document.querySelector({}).scrollIntoView()",
+            json!(css)
+        ))
+        .await;
         let png = self.browser.screenshot().await.expect("screenshot");
         let path = format!("{}/docs/{name}.png", env!("CARGO_MANIFEST_DIR"));
         std::fs::write(path, png).expect("write the screenshot");

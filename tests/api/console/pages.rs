@@ -550,6 +550,26 @@ async fn bulk_work_and_every_bucket_setting() {
     .await;
     let (_, quota) = s.admin(http::Method::GET, "buckets/bulk/quota", "").await;
     assert_eq!(quota["quota"]["max_bytes"], 1_000_000);
+    // An upload past the quota is shown failed, with the server's reason.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let too_big = tmp.path().join("too-big.bin");
+    std::fs::write(&too_big, pattern(2_000_000, 7)).expect("write");
+    page.follow("/console/b/bulk/").await;
+    page.browser
+        .find(fantoccini::Locator::Id("files"))
+        .await
+        .expect("input")
+        .send_keys(too_big.to_str().expect("utf-8 path"))
+        .await
+        .expect("choose the file");
+    page.click("#upload button[type=submit]").await;
+    page.until(
+        "the refusal on the file's line",
+        "document.querySelector('progress[data-file=\"too-big.bin\"]')?.className === 'failed' \
+         && document.getElementById('uploads').textContent.includes('QuotaExceeded')",
+    )
+    .await;
+    page.follow("/console/b/bulk/?tab=settings").await;
     page.screenshot("console-settings").await;
 
     // Access: a public policy shows the bucket public; RestrictPublicBuckets makes it private.
@@ -716,13 +736,23 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
         "document.getElementById('cutover-verdict').textContent.startsWith('Ready')",
     )
     .await;
-    page.screenshot("console-migration").await;
+    page.screenshot_at("console-migration", "#s-migration")
+        .await;
     let report = page.run_async("const [done] = arguments; fetch(document.getElementById('report-csv').href).then(r => r.text()).then(done);").await;
     assert!(
         report.as_str().is_some_and(|r| r.contains("m/7")),
         "{report}"
     );
 
+    // Nothing of this bucket's migration follows to another bucket.
+    page.goto("/console/b/plain/?tab=origin").await;
+    page.until("the other bucket's own page", "document.getElementById('no-origin') && !document.getElementById('backfill-progress') && !document.getElementById('cutover-verdict')").await;
+    page.goto("/console/b/mig/?tab=origin").await;
+    page.until(
+        "the migration again",
+        "document.getElementById('cutover-verdict')?.textContent.startsWith('Ready')",
+    )
+    .await;
     page.follow("/console/b/mig/?tab=metrics").await;
     page.until("the chart with its legend", "document.querySelector('#usage-chart .u-legend') && document.querySelector('#usage-chart canvas')").await;
     page.until(

@@ -118,7 +118,7 @@ export async function objectsTab(body, ctx) {
   const { bucket, prefix, rights } = ctx;
   const msg = messages("objects-message");
   const usage = h("p#bucket-usage.muted");
-  api(`usage?bucket=${q(bucket)}`).then((u) => {
+  const showUsage = () => api(`usage?bucket=${q(bucket)}`).then((u) => {
     let line = `Usage: ${bytes(u.bytes)} in ${count(u.objects)} object version${u.objects === 1 ? "" : "s"}`;
     if (u.quota) {
       const limits = [];
@@ -220,6 +220,7 @@ export async function objectsTab(body, ctx) {
   tbody.addEventListener("change", (e) => { if (e.target.classList.contains("pick")) updateBulk(); });
 
   async function reload() {
+    showUsage();
     token = null;
     listed = 0;
     tbody.replaceChildren();
