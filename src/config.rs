@@ -96,6 +96,9 @@ struct FileConfig {
     limits: Limits,
     /// The `[backend]` section: cluster mode.
     backend: Option<crate::backend::BackendSettings>,
+    /// The `[notify]` section: bucket notification targets.
+    #[serde(default)]
+    notify: crate::notify::settings::NotifySettings,
     /// Serve the web console at `/console` (default: when listening on a loopback address).
     console: Option<bool>,
     /// The object ownership of new buckets that do not ask for one: `ObjectWriter` (ACLs
@@ -295,6 +298,8 @@ pub struct Config {
     pub secrets_key_file: Option<PathBuf>,
     /// HTTPS on the listener (`--tls-cert`, `--tls-key`).
     pub tls: Option<crate::serve::TlsFiles>,
+    /// Bucket notification targets (`[notify]`).
+    pub notify: crate::notify::settings::NotifySettings,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
@@ -324,6 +329,7 @@ impl Config {
             backend: None,
             secrets_key_file: None,
             tls: None,
+            notify: Default::default(),
         }
     }
 
@@ -435,6 +441,8 @@ impl Config {
             backend.validate()?;
         }
         config.backend = file.backend;
+        file.notify.validate()?;
+        config.notify = file.notify;
         // On by default only where nobody else can reach it; the README says how to expose it.
         config.console = args
             .console

@@ -34,6 +34,7 @@ pub mod handlers;
 pub mod identity;
 pub mod lifecycle;
 pub mod metrics;
+pub mod notify;
 pub mod object_lock;
 pub mod origin;
 pub mod post_policy;

@@ -183,5 +183,6 @@ fn expiry_scope(state: &AppState) -> crate::lifecycle::expirer::Scope<'_> {
         store: &state.store,
         lifecycles: &state.lifecycle,
         day: state.config.lifecycle_day,
+        notify: Some(&state.notify),
     }
 }

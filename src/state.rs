@@ -48,6 +48,8 @@ pub struct AppState {
     pub directory: Arc<crate::users::Directory>,
     /// Signed-in web console users.
     pub console_sessions: crate::auth::session::Sessions,
+    /// Bucket notifications: the targets, their queues and the live stream.
+    pub notify: Arc<crate::notify::Notifications>,
     /// When the server started (the console shows its uptime).
     pub started: std::time::Instant,
 }
@@ -129,8 +131,18 @@ impl AppState {
                 .clone()
                 .map(|p| p as Arc<dyn crate::bucket_setting::Publish>),
         );
+        let notify = crate::notify::Notifications::start(
+            store.clone(),
+            &config.notify,
+            &config.origin,
+            &settings,
+            &config.region,
+            metrics.notify.clone(),
+        )
+        .await?;
         let mut origin =
-            OriginEngine::new(&settings, &config.origin, &config.region, metrics.clone())?;
+            OriginEngine::new(&settings, &config.origin, metrics.clone())?
+                .with_notifications(notify.clone());
         if let Some(backend) = &backend {
             let reads = backend.clone();
             let fills = backend.clone();
@@ -158,6 +170,7 @@ impl AppState {
             shared: publish,
             directory,
             console_sessions: crate::auth::session::Sessions::load(store.clone()).await?,
+            notify,
             started: std::time::Instant::now(),
             store,
             config,

@@ -66,8 +66,14 @@ fn requirement(op: &Operation) -> Requirement {
         Operation::ListBuckets(_) => plain("s3:ListAllMyBuckets", Need::Authenticated),
         Operation::Bucket { op, .. } => match op {
             B::CreateBucket => plain("s3:CreateBucket", Need::Authenticated),
-            B::HeadBucket | B::ListObjects(_) | B::ListObjectsV2(_) => {
+            B::HeadBucket | B::ListObjects(_) | B::ListObjectsV2(_) | B::ListenBucketEvents => {
                 plain("s3:ListBucket", InBucket(Read))
+            }
+            B::GetBucketNotificationConfiguration => {
+                plain("s3:GetBucketNotification", BucketOwner)
+            }
+            B::PutBucketNotificationConfiguration => {
+                plain("s3:PutBucketNotification", BucketOwner)
             }
             B::ListObjectVersions(_) => plain("s3:ListBucketVersions", InBucket(Read)),
             B::ListMultipartUploads(_) => plain("s3:ListBucketMultipartUploads", InBucket(Read)),

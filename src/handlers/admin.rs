@@ -24,6 +24,8 @@
 //! | `GET /_admin/v1/buckets/B/quota` | `{bucket, quota: {max_bytes, max_objects} or null, usage: {bytes, objects}}` |
 //! | `PUT /_admin/v1/buckets/B/quota` `{"max_bytes": N, "max_objects": N}` | B's hard quota (a bound left out: none) |
 //! | `DELETE /_admin/v1/buckets/B/quota` | no quota |
+//! | `GET /_admin/v1/notify/targets` | bucket notification targets: `{"targets": [{id, kind, arn, waiting, delivered, dead_letters, last_error}]}` |
+//! | `POST /_admin/v1/notify/targets/T/redrive` | T's dead letters back into its queue: `{target, requeued}` |
 //!
 //! Errors are JSON too: `{"code": ..., "message": ...}` with 400 (`InvalidName`), 403
 //! (`AccessDenied`), 404 (`NoSuchUser`, `NoSuchKey`), 409 (`UserExists`, `KeyLimit`,
@@ -189,6 +191,19 @@ pub async fn handle(
     let directory = &state.directory;
     match (method, segments.as_slice()) {
         (&Method::GET, ["users"]) => reply(StatusCode::OK, &json!({ "users": directory.list() })),
+        (&Method::GET, ["notify", "targets"]) => {
+            reply(StatusCode::OK, &json!({ "targets": state.notify.targets() }))
+        }
+        (&Method::POST, ["notify", "targets", id, "redrive"]) => {
+            match state.notify.redrive(id).await {
+                Ok(Some(moved)) => {
+                    audited(state, caller, "notify_redrive", id);
+                    reply(StatusCode::OK, &json!({ "target": id, "requeued": moved }))
+                }
+                Ok(None) => error(StatusCode::NOT_FOUND, "NoSuchTarget", format!("no target {id}")),
+                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.message),
+            }
+        }
         (&Method::POST, ["users"]) => {
             let Some(name) = name_in(body) else {
                 return error(

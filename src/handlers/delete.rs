@@ -141,6 +141,7 @@ pub async fn handle_delete_objects(
     let mut result = xml::DeleteResult {
         ..Default::default()
     };
+    let mut removed = super::events::Removed::default();
     for object in request.objects {
         // Each key is its own DeleteObject to the access decision, as in AWS.
         let one = Operation::Object {
@@ -183,6 +184,16 @@ pub async fn handle_delete_objects(
             }
             Err(e) => Err(e),
         };
+        if let Ok(deleted) = &outcome {
+            let version = if deleted.delete_marker {
+                deleted.version_id.clone()
+            } else {
+                object.version_id.clone()
+            };
+            removed
+                .0
+                .push((object.key.clone(), version, deleted.delete_marker));
+        }
         match outcome {
             Ok(_) if request.quiet => {}
             Ok(deleted) => {
@@ -202,5 +213,7 @@ pub async fn handle_delete_objects(
             }),
         }
     }
-    xml_response(StatusCode::OK, &result)
+    let mut response = xml_response(StatusCode::OK, &result)?;
+    response.extensions_mut().insert(removed);
+    Ok(response)
 }

@@ -11,8 +11,8 @@ use axum::response::Response;
 
 use super::context::RequestContext;
 use super::{
-    acl, attributes, backfill, bucket, completion, copy, cors, delete, get, lifecycle, list,
-    multipart, object_lock, origin, origin_status, passes, policy, post_object, public_block,
+    acl, attributes, backfill, bucket, completion, copy, cors, delete, events, get, lifecycle,
+    list, multipart, notification, object_lock, origin, origin_status, passes, policy, post_object, public_block,
     purge, put, relayed, report, tagging, through, versioning,
 };
 use crate::access;
@@ -43,7 +43,8 @@ pub async fn dispatch(
         access::authorize(&state.access, &op, ctx.principal(), &ctx.request_info())?;
         authorize_copy_source(state, &op, &ctx)?;
     }
-    match op {
+    let planned = events::plan(&op);
+    let answer = match op {
         Operation::ListBuckets(params) => bucket::handle_list_buckets(state, &ctx, params).await,
         Operation::Bucket { bucket, op } => dispatch_bucket(state, &bucket, op, &mut ctx).await,
         Operation::Object { bucket, key, op } => {
@@ -53,7 +54,13 @@ pub async fn dispatch(
         Operation::Health | Operation::Metrics | Operation::Preflight { .. } => {
             Err(S3Error::not_implemented(op.name()))
         }
+    }?;
+    // The events of a change are queued before it is acknowledged.
+    if let Some(planned) = planned {
+        let events = events::events_of(state, planned, &ctx, &answer);
+        state.notify.emit(&events).await?;
     }
+    Ok(answer)
 }
 
 async fn dispatch_bucket(
@@ -73,6 +80,9 @@ async fn dispatch_bucket(
     match op {
         Op::CreateBucket => bucket::handle_create_bucket(state, ctx, b).await,
         Op::HeadBucket => bucket::handle_head_bucket(state, b).await,
+        Op::GetBucketNotificationConfiguration => notification::handle_get(state, b).await,
+        Op::PutBucketNotificationConfiguration => notification::handle_put(state, ctx, b).await,
+        Op::ListenBucketEvents => notification::handle_listen(state, ctx, b),
         Op::DeleteBucket => bucket::handle_delete_bucket(state, b).await,
         Op::GetBucketLocation => bucket::handle_get_bucket_location(state, b).await,
         Op::GetBucketVersioning => versioning::handle_get_bucket_versioning(state, b).await,

@@ -287,6 +287,10 @@ pub async fn handle_post_object(
             out.insert(http::header::LOCATION, v);
         }
     }
+    // The key is the form's: the bucket's events need it.
+    response
+        .extensions_mut()
+        .insert(super::events::PostedKey(meta.key.clone()));
     headers::with_version(state, bucket, meta.version_id.as_deref(), response)
 }
 

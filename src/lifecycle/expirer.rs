@@ -178,6 +178,8 @@ pub struct Scope<'a> {
     pub store: &'a Store,
     pub lifecycles: &'a Lifecycles,
     pub day: Duration,
+    /// Where expirations are told of (`s3:LifecycleExpiration:*` bucket events).
+    pub notify: Option<&'a crate::notify::Notifications>,
 }
 
 /// Run the expirer in the background for as long as `owner` lives (it reads through
@@ -232,6 +234,7 @@ pub async fn run_pass(
             rules: &rules,
             now,
             day: scope.day,
+            notify: scope.notify,
         };
         walk.versions(cursor, &mut report).await?;
         walk.uploads(cursor, &mut report).await?;
@@ -245,6 +248,7 @@ struct Walk<'a> {
     rules: &'a Lifecycle,
     now: SystemTime,
     day: Duration,
+    notify: Option<&'a crate::notify::Notifications>,
 }
 
 impl Walk<'_> {
@@ -327,7 +331,8 @@ impl Walk<'_> {
             }
         };
         match result {
-            Ok(_) => {
+            Ok(deleted) => {
+                self.tell(&action, &deleted).await;
                 match action {
                     Action::DeleteCurrent { .. } => report.expired += 1,
                     Action::RemoveVersion { marker: true, .. } => report.markers_removed += 1,
@@ -347,6 +352,28 @@ impl Walk<'_> {
                 | storage::Error::NoSuchBucket,
             ) => Ok(()),
             Err(e) => Err(e),
+        }
+    }
+
+    /// Queue the expiration's bucket event (a failure to is logged: the version is gone).
+    async fn tell(&self, action: &Action, deleted: &storage::Deleted) {
+        let Some(notify) = self.notify else { return };
+        let (key, name, version) = match action {
+            Action::DeleteCurrent { key, .. } if deleted.delete_marker => (
+                key,
+                "s3:LifecycleExpiration:DeleteMarkerCreated",
+                deleted.version_id.clone(),
+            ),
+            Action::DeleteCurrent { key, .. } => (key, "s3:LifecycleExpiration:Delete", None),
+            Action::RemoveVersion {
+                key, version_id, ..
+            } => (key, "s3:LifecycleExpiration:Delete", Some(version_id.clone())),
+        };
+        let mut event = crate::notify::Event::new(self.bucket, key, name);
+        event.version_id = version;
+        event.principal = Some("originstore-lifecycle".to_owned());
+        if let Err(e) = notify.emit(&[event]).await {
+            tracing::error!(bucket = self.bucket, key = %key, error = %e, "could not queue an expiration's notification");
         }
     }
 

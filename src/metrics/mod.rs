@@ -3,6 +3,7 @@
 //! counters per bucket with the origin's response latency), and the per-rule migration
 //! counters that `GET /{bucket}?origin-status` also reads back ([`origin_rules`]).
 
+pub mod notify;
 pub mod origin_rules;
 mod registry;
 

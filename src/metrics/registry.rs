@@ -61,6 +61,8 @@ pub struct Metrics {
     pub cache_evictions: Counter,
     /// Changes made through the admin API (users, keys), by action.
     pub admin_changes: Family<AdminLabels, Counter>,
+    /// Bucket notifications, per target.
+    pub notify: super::notify::NotifyStats,
 }
 
 impl Default for Metrics {
@@ -103,6 +105,7 @@ impl Metrics {
             origin_fill_failures.clone(),
         );
         let origin_rules = super::origin_rules::RuleStats::register(&mut registry);
+        let notify = super::notify::NotifyStats::register(&mut registry);
         let origin_bytes_pulled = Family::default();
         registry.register(
             "origin_pulled_bytes",
@@ -150,6 +153,7 @@ impl Metrics {
         );
         Metrics {
             admin_changes,
+            notify,
             cache_bytes,
             cache_evictions,
             registry,

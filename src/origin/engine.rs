@@ -29,7 +29,6 @@ use super::fetch::{FetchError, FetchRequest, Fetched, OriginClient};
 use super::fill::{self, FillJob, Filled};
 use super::flight::{self, Failure, Flight, FlightGuard, FlightState, Flights};
 use super::head::OriginHead;
-use super::notify::{EventOutcome, Notifier, OriginEvent};
 use super::outcome::{status, OriginStream, Outcome};
 use super::rules;
 use crate::backend::tee::Tee;
@@ -82,7 +81,8 @@ pub struct OriginEngine {
     /// Parsed configurations per bucket, cached.
     pub(super) configs: BucketConfigs,
     pub(super) metrics: Arc<Metrics>,
-    pub(super) notifier: Option<Arc<Notifier>>,
+    /// Where fills are told of (bucket notifications; `[origin] webhooks`).
+    pub(super) notifications: Option<Arc<crate::notify::Notifications>>,
     /// Cluster mode: every bucket's configuration for reads, made by the node (the cluster
     /// as its origin) instead of the stored one.
     pub(super) read_configs: Option<ReadConfigs>,
@@ -113,18 +113,16 @@ pub type ReadConfigs = Arc<
 pub type FillThrough = Arc<dyn Fn(&str, &str, HeaderMap) -> (Tee, String) + Send + Sync>;
 
 impl OriginEngine {
-    /// `region` is reported in notifications; the buckets' configurations are read from
-    /// `buckets`.
+    /// The buckets' configurations are read from `buckets`.
     pub fn new(
         buckets: &Arc<BucketSettings>,
         settings: &OriginSettings,
-        region: &str,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<OriginEngine> {
         let store = buckets.store().clone();
         Ok(OriginEngine {
             client: OriginClient::new(settings)?,
-            notifier: Notifier::start(store.clone(), settings, region)?,
+            notifications: None,
             configs: BucketConfigs::new(buckets.clone()),
             store,
             settings: settings.clone(),
@@ -160,6 +158,12 @@ impl OriginEngine {
                 .map(|d| d.applied_at(std::time::SystemTime::now())),
             legal_hold: false,
         })
+    }
+
+    /// Fills (and failed fills) become bucket events (`s3:ObjectCreated:Origin`).
+    pub fn with_notifications(mut self, notifications: Arc<crate::notify::Notifications>) -> OriginEngine {
+        self.notifications = Some(notifications);
+        self
     }
 
     /// Reads follow `configs` instead of each bucket's stored configuration (cluster mode:
@@ -717,31 +721,24 @@ impl OriginEngine {
             }
             // Waiters are answered first; the notification is queued after.
             drop(guard);
-            if let Some(notifier) = &engine.notifier {
-                let reason;
-                let (outcome, url) = match &outcome {
-                    Ok(filled) => (
-                        EventOutcome::Filled {
-                            size: filled.size,
-                            etag: filled.etag.as_deref(),
-                        },
-                        Some(filled.url.as_str()),
+            if let Some(notifications) = &engine.notifications {
+                let event = match &outcome {
+                    Ok(filled) => super::notify::filled(
+                        &job.bucket,
+                        &job.key,
+                        filled.size,
+                        filled.etag.as_deref(),
+                        &filled.url,
                     ),
                     // An origin without the object is a miss, not a failed fill.
                     Err(Failure::NotFound) => return,
                     Err(failure) => {
-                        reason = failure.to_string();
-                        (EventOutcome::Failed { reason: &reason }, None)
+                        super::notify::failed(&job.bucket, &job.key, &failure.to_string())
                     }
                 };
-                notifier
-                    .emit(OriginEvent {
-                        bucket: &job.bucket,
-                        key: &job.key,
-                        outcome,
-                        url,
-                    })
-                    .await;
+                if let Err(e) = notifications.emit(&[event]).await {
+                    tracing::error!(bucket = %job.bucket, key = %job.key, error = %e, "could not queue a fill's notification");
+                }
             }
         });
     }

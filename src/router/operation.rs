@@ -92,6 +92,11 @@ pub enum BucketOperation {
     /// originstore extension: `GET /{bucket}?origin-report`, every key's migration state,
     /// streamed as CSV or JSON Lines.
     GetBucketOriginReport,
+    GetBucketNotificationConfiguration,
+    PutBucketNotificationConfiguration,
+    /// originstore extension: `GET /{bucket}?events`, the bucket's events streamed as they
+    /// happen (newline-delimited JSON).
+    ListenBucketEvents,
     ListObjects(ListObjectsParams),
     ListObjectsV2(ListObjectsV2Params),
     ListObjectVersions(ListObjectVersionsParams),
@@ -261,6 +266,9 @@ impl BucketOperation {
             Op::GetBucketOriginVerify => "GetBucketOriginVerify",
             Op::DeleteBucketOriginVerify => "DeleteBucketOriginVerify",
             Op::GetBucketOriginReport => "GetBucketOriginReport",
+            Op::GetBucketNotificationConfiguration => "GetBucketNotificationConfiguration",
+            Op::PutBucketNotificationConfiguration => "PutBucketNotificationConfiguration",
+            Op::ListenBucketEvents => "ListenBucketEvents",
             Op::ListObjects(_) => "ListObjects",
             Op::ListObjectsV2(_) => "ListObjectsV2",
             Op::ListObjectVersions(_) => "ListObjectVersions",

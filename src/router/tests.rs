@@ -124,6 +124,9 @@ fn variant(op: &Operation) -> &'static str {
             | B::GetBucketOriginVerify
             | B::DeleteBucketOriginVerify
             | B::GetBucketOriginReport
+            | B::GetBucketNotificationConfiguration
+            | B::PutBucketNotificationConfiguration
+            | B::ListenBucketEvents
             | B::ListObjects(_)
             | B::ListObjectsV2(_)
             | B::ListObjectVersions(_)
@@ -204,6 +207,9 @@ fn aws_reference_requests_route_to_their_operation() {
         ("GET /b?origin-verify", NONE, bucket(B::GetBucketOriginVerify)),
         ("DELETE /b?origin-verify", NONE, bucket(B::DeleteBucketOriginVerify)),
         ("GET /b?origin-report&format=csv", NONE, bucket(B::GetBucketOriginReport)),
+        ("GET /b?notification", NONE, bucket(B::GetBucketNotificationConfiguration)),
+        ("PUT /b?notification", NONE, bucket(B::PutBucketNotificationConfiguration)),
+        ("GET /b?events&prefix=p/", NONE, bucket(B::ListenBucketEvents)),
         ("GET /b?prefix=a&delimiter=%2F&marker=m", NONE, bucket(B::ListObjects(ListObjectsParams { common: ListCommon { prefix: "a".into(), delimiter: Some("/".into()), ..list_common() }, marker: Some("m".into()) }))),
         ("GET /b?list-type=2&max-keys=5&encoding-type=url&start-after=s&fetch-owner=true", NONE, bucket(B::ListObjectsV2(ListObjectsV2Params { common: ListCommon { max_keys: 5, url_encode: true, ..list_common() }, continuation_token: None, start_after: Some("s".into()), fetch_owner: true }))),
         ("GET /b?versions&key-marker=k&version-id-marker=null", NONE, bucket(B::ListObjectVersions(ListObjectVersionsParams { common: list_common(), key_marker: Some("k".into()), version_id_marker: "null".into() }))),

@@ -29,12 +29,6 @@ pub const UNSUPPORTED_BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
         "DeleteBucketEncryption",
     ),
     (
-        "notification",
-        "GetBucketNotificationConfiguration",
-        "PutBucketNotificationConfiguration",
-        "PutBucketNotificationConfiguration",
-    ),
-    (
         "logging",
         "GetBucketLogging",
         "PutBucketLogging",

@@ -16,6 +16,7 @@
 //! | `settings`   | `bucket 0x00 name`                    | opaque bytes   |
 //! | `tombstones` | `bucket 0x00 key`                     | [`TombstoneRec`] |
 //! | `events`     | `id(u64 BE)`                          | opaque bytes   |
+//! | `queues`     | `queue name 0x00 id(u64 BE)`          | opaque bytes: a named queue's records, oldest first |
 //! | `inline`     | `blob id (16 bytes)`                  | a small object's bytes |
 //! | `packed`     | `blob id (16 bytes)`                  | where a packed object's bytes are: pack, offset, length (u64 BE each) |
 //! | `pending`    | `blob id (16 bytes)`                  | empty: a blob that may be unreferenced |
@@ -50,6 +51,7 @@ mod db;
 mod errors;
 mod objects;
 mod pending;
+mod queues;
 mod uploads;
 mod usage;
 

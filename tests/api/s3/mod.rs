@@ -12,7 +12,7 @@ mod list;
 mod multipart;
 mod object;
 pub(crate) mod object_lock;
-mod post_object;
+pub(crate) mod post_object;
 mod public_block;
 mod tagging;
 mod versioning;

@@ -33,7 +33,7 @@ async fn server() -> TestServer {
 
 /// A multipart/form-data body: `fields` in order, then the file (unless `None`), then
 /// `after` (fields after the file).
-fn form_body(
+pub(crate) fn form_body(
     fields: &[(String, String)],
     file: Option<(&str, &[u8])>,
     after: &[(&str, &str)],
@@ -66,7 +66,7 @@ fn form_body(
     body
 }
 
-async fn post_form(url: &str, body: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn post_form(url: &str, body: Vec<u8>) -> reqwest::Response {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

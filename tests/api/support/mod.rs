@@ -3,6 +3,7 @@
 //! (`wire`), a real 3-node Garage cluster (`garage`), HAProxy in front of nodes
 //! (`haproxy`) and moto's S3 server, a peer to migrate from (`moto`).
 
+pub mod brokers;
 pub mod garage;
 pub mod haproxy;
 pub mod moto;
