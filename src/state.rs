@@ -140,9 +140,8 @@ impl AppState {
             metrics.notify.clone(),
         )
         .await?;
-        let mut origin =
-            OriginEngine::new(&settings, &config.origin, metrics.clone())?
-                .with_notifications(notify.clone());
+        let mut origin = OriginEngine::new(&settings, &config.origin, metrics.clone())?
+            .with_notifications(notify.clone());
         if let Some(backend) = &backend {
             let reads = backend.clone();
             let fills = backend.clone();

@@ -69,12 +69,8 @@ fn requirement(op: &Operation) -> Requirement {
             B::HeadBucket | B::ListObjects(_) | B::ListObjectsV2(_) | B::ListenBucketEvents => {
                 plain("s3:ListBucket", InBucket(Read))
             }
-            B::GetBucketNotificationConfiguration => {
-                plain("s3:GetBucketNotification", BucketOwner)
-            }
-            B::PutBucketNotificationConfiguration => {
-                plain("s3:PutBucketNotification", BucketOwner)
-            }
+            B::GetBucketNotificationConfiguration => plain("s3:GetBucketNotification", BucketOwner),
+            B::PutBucketNotificationConfiguration => plain("s3:PutBucketNotification", BucketOwner),
             B::ListObjectVersions(_) => plain("s3:ListBucketVersions", InBucket(Read)),
             B::ListMultipartUploads(_) => plain("s3:ListBucketMultipartUploads", InBucket(Read)),
             B::GetBucketAcl => plain("s3:GetBucketAcl", InBucket(ReadAcp)),

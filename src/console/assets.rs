@@ -28,6 +28,7 @@ const FILES: &[(&str, &str, &str)] = &[
         JS,
     ),
     ("js/metrics.js", include_str!("assets/js/metrics.js"), JS),
+    ("js/events.js", include_str!("assets/js/events.js"), JS),
     ("js/admin.js", include_str!("assets/js/admin.js"), JS),
     (
         "vendor/uplot.iife.min.js",

@@ -9,6 +9,8 @@
 //!   (the server still decides every request);
 //! - `GET /console/api/usage?bucket=`: a bucket's usage and quota;
 //! - `GET /console/api/server`: version, uptime, disk and requests, to administrators.
+//! - `GET /console/api/notify-targets`: the notification targets a bucket may name (id,
+//!   kind, ARN; never a URL or secret), and to administrators each one's queue and errors.
 
 use std::sync::Arc;
 
@@ -62,6 +64,9 @@ const RIGHTS: &[(&str, Method, &str, bool)] = &[
     ("putOrigin", Method::PUT, "origin", false),
     ("originStatus", Method::GET, "origin-status", false),
     ("migrate", Method::PUT, "origin-backfill", false),
+    ("getNotification", Method::GET, "notification", false),
+    ("putNotification", Method::PUT, "notification", false),
+    ("listenEvents", Method::GET, "events", false),
 ];
 
 fn query_of(req: &axum::extract::Request) -> Query {
@@ -182,6 +187,34 @@ pub fn server(state: &Arc<AppState>, req: axum::extract::Request) -> Result<Resp
             "requests": requests,
             "node": state.backend.as_ref().and_then(|b| b.node()).map(str::to_owned),
         }),
+    ))
+}
+
+/// The notification targets, for the page's notification form and server page.
+pub fn notify_targets(
+    state: &Arc<AppState>,
+    req: axum::extract::Request,
+) -> Result<Response, S3Error> {
+    let session = signed_in(state, req.headers()).ok_or_else(denied)?;
+    let admin = state
+        .directory
+        .is_admin(&state.identity_of(&session.access_key));
+    let targets: Vec<serde_json::Value> = state
+        .notify
+        .targets()
+        .into_iter()
+        .filter(|t| admin || !t["arn"].is_null())
+        .map(|t| {
+            if admin {
+                t
+            } else {
+                serde_json::json!({ "id": t["id"], "kind": t["kind"], "arn": t["arn"] })
+            }
+        })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "targets": targets }),
     ))
 }
 

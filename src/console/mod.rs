@@ -13,7 +13,8 @@
 //!   configuration's users. Requests that change anything need the session's
 //!   `x-csrf-token`.
 //! - `GET /console/api/buckets`, `/console/api/rights`, `/console/api/usage`,
-//!   `/console/api/server`: what the page shows beyond S3 ([`info`]);
+//!   `/console/api/server`, `/console/api/notify-targets`: what the page shows beyond S3
+//!   ([`info`]);
 //!   `GET /console/api/presign` makes share links ([`share`]).
 //!
 //! Enabled by `console` in the configuration (on by default when the server listens on a
@@ -57,6 +58,7 @@ pub async fn handle(
         (Method::GET, "/console/api/usage") => info::usage(state, req, source_ip),
         (Method::GET, "/console/api/buckets") => info::buckets(state, req, source_ip),
         (Method::GET, "/console/api/rights") => info::rights(state, req, source_ip),
+        (Method::GET, "/console/api/notify-targets") => info::notify_targets(state, req),
         (_, p) if p.starts_with("/console/api/admin/") => proxy::admin(state, req).await,
         (_, p) if p.starts_with("/console/s3/") || p == "/console/s3" => {
             proxy::s3(state, req, request_id, source_ip).await

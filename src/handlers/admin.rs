@@ -191,17 +191,26 @@ pub async fn handle(
     let directory = &state.directory;
     match (method, segments.as_slice()) {
         (&Method::GET, ["users"]) => reply(StatusCode::OK, &json!({ "users": directory.list() })),
-        (&Method::GET, ["notify", "targets"]) => {
-            reply(StatusCode::OK, &json!({ "targets": state.notify.targets() }))
-        }
+        (&Method::GET, ["notify", "targets"]) => reply(
+            StatusCode::OK,
+            &json!({ "targets": state.notify.targets() }),
+        ),
         (&Method::POST, ["notify", "targets", id, "redrive"]) => {
             match state.notify.redrive(id).await {
                 Ok(Some(moved)) => {
                     audited(state, caller, "notify_redrive", id);
                     reply(StatusCode::OK, &json!({ "target": id, "requeued": moved }))
                 }
-                Ok(None) => error(StatusCode::NOT_FOUND, "NoSuchTarget", format!("no target {id}")),
-                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.message),
+                Ok(None) => error(
+                    StatusCode::NOT_FOUND,
+                    "NoSuchTarget",
+                    format!("no target {id}"),
+                ),
+                Err(e) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    e.message,
+                ),
             }
         }
         (&Method::POST, ["users"]) => {

@@ -12,8 +12,8 @@ use axum::response::Response;
 use super::context::RequestContext;
 use super::{
     acl, attributes, backfill, bucket, completion, copy, cors, delete, events, get, lifecycle,
-    list, multipart, notification, object_lock, origin, origin_status, passes, policy, post_object, public_block,
-    purge, put, relayed, report, tagging, through, versioning,
+    list, multipart, notification, object_lock, origin, origin_status, passes, policy, post_object,
+    public_block, purge, put, relayed, report, tagging, through, versioning,
 };
 use crate::access;
 use crate::error::{S3Error, S3ErrorCode};

@@ -30,18 +30,43 @@ pub struct Removed(pub Vec<(String, Option<String>, bool)>);
 
 /// What a request may cause, decided before the operation is consumed.
 pub enum Planned {
-    Created { bucket: String, key: Option<String>, name: &'static str },
-    Removed { bucket: String, key: String },
-    RemovedMany { bucket: String },
-    Changed { bucket: String, key: String, name: &'static str },
+    Created {
+        bucket: String,
+        key: Option<String>,
+        name: &'static str,
+    },
+    Removed {
+        bucket: String,
+        key: String,
+    },
+    RemovedMany {
+        bucket: String,
+    },
+    Changed {
+        bucket: String,
+        key: String,
+        name: &'static str,
+    },
 }
 
 pub fn plan(op: &Operation) -> Option<Planned> {
     match op {
         Operation::Object { bucket, key, op } => {
             let (bucket, key) = (bucket.clone(), key.clone());
-            let created = |name| Some(Planned::Created { bucket: bucket.clone(), key: Some(key.clone()), name });
-            let changed = |name| Some(Planned::Changed { bucket: bucket.clone(), key: key.clone(), name });
+            let created = |name| {
+                Some(Planned::Created {
+                    bucket: bucket.clone(),
+                    key: Some(key.clone()),
+                    name,
+                })
+            };
+            let changed = |name| {
+                Some(Planned::Changed {
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                    name,
+                })
+            };
             match op {
                 ObjectOperation::PutObject => created("s3:ObjectCreated:Put"),
                 ObjectOperation::CopyObject { .. } => created("s3:ObjectCreated:Copy"),
@@ -55,14 +80,20 @@ pub fn plan(op: &Operation) -> Option<Planned> {
                 _ => None,
             }
         }
-        Operation::Bucket { bucket, op: BucketOperation::PostObject } => Some(Planned::Created {
+        Operation::Bucket {
+            bucket,
+            op: BucketOperation::PostObject,
+        } => Some(Planned::Created {
             bucket: bucket.clone(),
             key: None,
             name: "s3:ObjectCreated:Post",
         }),
-        Operation::Bucket { bucket, op: BucketOperation::DeleteObjects } => {
-            Some(Planned::RemovedMany { bucket: bucket.clone() })
-        }
+        Operation::Bucket {
+            bucket,
+            op: BucketOperation::DeleteObjects,
+        } => Some(Planned::RemovedMany {
+            bucket: bucket.clone(),
+        }),
         _ => None,
     }
 }
@@ -108,7 +139,12 @@ pub fn events_of(
     let version = header(response, VERSION_ID_HEADER).map(str::to_owned);
     match planned {
         Planned::Created { bucket, key, name } => {
-            let key = key.or_else(|| response.extensions().get::<PostedKey>().map(|k| k.0.clone()));
+            let key = key.or_else(|| {
+                response
+                    .extensions()
+                    .get::<PostedKey>()
+                    .map(|k| k.0.clone())
+            });
             let Some(key) = key else { return Vec::new() };
             let mut e = event(ctx, &bucket, &key, name);
             describe(state, &mut e, version.as_deref());

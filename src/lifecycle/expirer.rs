@@ -367,7 +367,11 @@ impl Walk<'_> {
             Action::DeleteCurrent { key, .. } => (key, "s3:LifecycleExpiration:Delete", None),
             Action::RemoveVersion {
                 key, version_id, ..
-            } => (key, "s3:LifecycleExpiration:Delete", Some(version_id.clone())),
+            } => (
+                key,
+                "s3:LifecycleExpiration:Delete",
+                Some(version_id.clone()),
+            ),
         };
         let mut event = crate::notify::Event::new(self.bucket, key, name);
         event.version_id = version;

@@ -39,7 +39,12 @@ pub fn backoff(attempts: u32) -> Duration {
 }
 
 impl Worker {
-    pub fn new(target: Target, store: &Store, max_attempts: u32, stats: NotifyStats) -> anyhow::Result<Worker> {
+    pub fn new(
+        target: Target,
+        store: &Store,
+        max_attempts: u32,
+        stats: NotifyStats,
+    ) -> anyhow::Result<Worker> {
         let id = target.settings.id.clone();
         let queue = format!("notify/{id}");
         let dead = format!("dead/{id}");
@@ -71,10 +76,35 @@ impl Worker {
             .set(i64::try_from(depth).unwrap_or(i64::MAX));
     }
 
-    /// `n` records were appended to the queue.
+    /// Room for one more record, unless the queue holds `max` already: counted before the
+    /// record is written, so that the worker (which counts it out once delivered) never
+    /// sees the count go below zero.
+    pub fn reserve(&self, max: u64) -> bool {
+        self.depth
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| {
+                (d < max).then_some(d + 1)
+            })
+            .is_ok()
+    }
+
+    /// Give back a reservation whose record could not be written.
+    pub fn unreserve(&self) {
+        self.leave();
+    }
+
+    fn leave(&self) {
+        let _ = self
+            .depth
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| {
+                Some(d.saturating_sub(1))
+            });
+    }
+
+    /// `n` reserved records were appended to the queue.
     pub fn queued(&self, n: u64) {
-        let before = self.depth.fetch_add(n, Ordering::Relaxed);
-        if before < LONG_QUEUE && before + n >= LONG_QUEUE {
+        let now = self.depth.load(Ordering::Relaxed);
+        let before = now.saturating_sub(n);
+        if before < LONG_QUEUE && now >= LONG_QUEUE {
             tracing::warn!(target_id = self.id(), waiting = before + n, "bucket notifications are piling up for a target that is down or slow (writes go on; events wait on disk)");
         }
         self.stats
@@ -98,9 +128,18 @@ impl Worker {
         let lag = serde_json::from_slice::<serde_json::Value>(record)
             .ok()
             .and_then(|v| {
-                let t = v["Records"][0]["eventTime"].as_str().or(v["Time"].as_str())?.to_owned();
-                let at = time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()?;
-                Some((time::OffsetDateTime::now_utc() - at).whole_seconds().max(0))
+                let t = v["Records"][0]["eventTime"]
+                    .as_str()
+                    .or(v["Time"].as_str())?
+                    .to_owned();
+                let at =
+                    time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                        .ok()?;
+                Some(
+                    (time::OffsetDateTime::now_utc() - at)
+                        .whole_seconds()
+                        .max(0),
+                )
             })
             .unwrap_or(0);
         self.stats
@@ -123,7 +162,10 @@ pub async fn run(worker: Weak<Worker>, store: Store) {
             }
         };
         if batch.is_empty() {
-            w.stats.lag_seconds.get_or_create(&NotifyStats::labels(w.id())).set(0);
+            w.stats
+                .lag_seconds
+                .get_or_create(&NotifyStats::labels(w.id()))
+                .set(0);
             let wake = w.wake.clone();
             drop(w);
             tokio::select! {
@@ -142,7 +184,10 @@ pub async fn run(worker: Weak<Worker>, store: Store) {
                             tracing::warn!(target_id = w.id(), error = %e, "removing a delivered notification");
                         }
                         w.delivered.fetch_add(1, Ordering::Relaxed);
-                        w.stats.delivered.get_or_create(&NotifyStats::labels(w.id())).inc();
+                        w.stats
+                            .delivered
+                            .get_or_create(&NotifyStats::labels(w.id()))
+                            .inc();
                         break;
                     }
                     Err(why) => {
@@ -151,14 +196,22 @@ pub async fn run(worker: Weak<Worker>, store: Store) {
                             .failed_attempts
                             .get_or_create(&NotifyStats::labels(w.id()))
                             .inc();
-                        let quiet = logged_at.is_some_and(|t| t.elapsed().is_ok_and(|e| e < Duration::from_secs(60)));
+                        let quiet = logged_at.is_some_and(|t| {
+                            t.elapsed().is_ok_and(|e| e < Duration::from_secs(60))
+                        });
                         if !quiet {
                             tracing::warn!(target_id = w.id(), attempts, error = %why, "a notification target did not take an event; retrying");
                             logged_at = Some(SystemTime::now());
                         }
-                        *w.last_error.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+                        *w.last_error
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
                         if attempts >= w.max_attempts {
-                            tracing::error!(target_id = w.id(), attempts, "a notification became a dead letter after max_attempts");
+                            tracing::error!(
+                                target_id = w.id(),
+                                attempts,
+                                "a notification became a dead letter after max_attempts"
+                            );
                             if let Err(e) = store.requeue(&w.queue, id, &w.dead).await {
                                 tracing::error!(target_id = w.id(), error = %e, "moving a notification to the dead letters");
                             }
@@ -173,7 +226,7 @@ pub async fn run(worker: Weak<Worker>, store: Store) {
                     }
                 }
             }
-            w.depth.fetch_sub(1, Ordering::Relaxed);
+            w.leave();
             w.gauge();
         }
     }

@@ -227,7 +227,8 @@ impl NotificationConfiguration {
         let all: Vec<&Destination> = doc.destinations().collect();
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
-                let prefixes = a.prefix().starts_with(b.prefix()) || b.prefix().starts_with(a.prefix());
+                let prefixes =
+                    a.prefix().starts_with(b.prefix()) || b.prefix().starts_with(a.prefix());
                 let suffixes = a.suffix().ends_with(b.suffix()) || b.suffix().ends_with(a.suffix());
                 if overlap_events(&a.events, &b.events) && prefixes && suffixes {
                     return Err(invalid(
@@ -284,27 +285,43 @@ mod tests {
         assert!(!d.wants("s3:ObjectRemoved:Delete", "images/a.jpg"));
         let stored = NotificationConfiguration::parse_stored(&doc.to_stored()).expect("stored");
         assert_eq!(stored, doc, "round trip");
-        assert!(parse("<NotificationConfiguration/>").expect("empty").destinations().next().is_none());
+        assert!(parse("<NotificationConfiguration/>")
+            .expect("empty")
+            .destinations()
+            .next()
+            .is_none());
     }
 
     #[test]
     fn what_aws_refuses_is_refused() {
         let unknown = "<NotificationConfiguration><QueueConfiguration><Queue>arn:originstore:sqs::nope:webhook</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>";
-        assert!(parse(unknown).expect_err("unknown arn").message.contains("Unable to validate"));
-        let bad_event = format!("<NotificationConfiguration>{}</NotificationConfiguration>", queue("<Event>s3:ObjectCreated:Nope</Event>", "", ""));
+        assert!(parse(unknown)
+            .expect_err("unknown arn")
+            .message
+            .contains("Unable to validate"));
+        let bad_event = format!(
+            "<NotificationConfiguration>{}</NotificationConfiguration>",
+            queue("<Event>s3:ObjectCreated:Nope</Event>", "", "")
+        );
         assert!(parse(&bad_event).is_err());
         let overlapping = format!(
             "<NotificationConfiguration>{}{}</NotificationConfiguration>",
             queue("<Event>s3:ObjectCreated:*</Event>", "a/", ""),
             queue("<Event>s3:ObjectCreated:Put</Event>", "a/b/", "")
         );
-        assert!(parse(&overlapping).expect_err("overlap").message.contains("overlap"));
+        assert!(parse(&overlapping)
+            .expect_err("overlap")
+            .message
+            .contains("overlap"));
         let apart = format!(
             "<NotificationConfiguration>{}{}</NotificationConfiguration>",
             queue("<Event>s3:ObjectCreated:*</Event>", "a/", ""),
             queue("<Event>s3:ObjectCreated:Put</Event>", "b/", "")
         );
-        assert!(parse(&apart).is_ok(), "disjoint prefixes may share an event type");
+        assert!(
+            parse(&apart).is_ok(),
+            "disjoint prefixes may share an event type"
+        );
         let two_prefixes = format!(
             "<NotificationConfiguration><QueueConfiguration><Queue>{ARN}</Queue><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>a</Value></FilterRule><FilterRule><Name>prefix</Name><Value>b</Value></FilterRule></S3Key></Filter></QueueConfiguration></NotificationConfiguration>"
         );

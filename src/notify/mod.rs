@@ -74,19 +74,22 @@ impl Notifications {
     ) -> anyhow::Result<Arc<Notifications>> {
         settings.validate()?;
         let origin_webhooks = &origin.webhooks;
-        let legacy = origin_webhooks.iter().enumerate().map(|(n, url)| TargetSettings {
-            id: format!("origin-webhook-{}", n + 1),
-            kind: TargetKind::Webhook,
-            url: url.clone(),
-            secret: None,
-            token: None,
-            subject: None,
-            jetstream: false,
-            stream: None,
-            exchange: None,
-            routing_key: None,
-            max_attempts: Some(origin.webhook_max_attempts.max(1)),
-        });
+        let legacy = origin_webhooks
+            .iter()
+            .enumerate()
+            .map(|(n, url)| TargetSettings {
+                id: format!("origin-webhook-{}", n + 1),
+                kind: TargetKind::Webhook,
+                url: url.clone(),
+                secret: None,
+                token: None,
+                subject: None,
+                jetstream: false,
+                stream: None,
+                exchange: None,
+                routing_key: None,
+                max_attempts: Some(origin.webhook_max_attempts.max(1)),
+            });
         let mut workers = Vec::new();
         for target in legacy.chain(settings.targets.iter().cloned()) {
             let max_attempts = target.max_attempts.unwrap_or(settings.max_attempts);
@@ -136,6 +139,7 @@ impl Notifications {
                         .enqueue(&[(w.queue.as_str(), body.as_bytes())])
                         .await;
                     if moved.is_ok() {
+                        w.reserve(u64::MAX);
                         w.queued(1);
                     } else {
                         continue;
@@ -178,7 +182,8 @@ impl Notifications {
         };
         let config = self.configs.get(&first.bucket)?;
         let live = self.live.receiver_count() > 0;
-        let origin_event = |e: &Event| e.name == "s3:ObjectCreated:Origin" || e.name == ORIGIN_FAILED;
+        let origin_event =
+            |e: &Event| e.name == "s3:ObjectCreated:Origin" || e.name == ORIGIN_FAILED;
         let legacy = self.origin_webhooks > 0 && events.iter().any(origin_event);
         if config.is_none() && !live && !legacy {
             return Ok(());
@@ -197,13 +202,16 @@ impl Notifications {
                         continue;
                     };
                     let id = d.id.as_deref().unwrap_or_default();
-                    let body = record::message(event, id, &self.region, &sequencer, now).to_string();
+                    let body =
+                        record::message(event, id, &self.region, &sequencer, now).to_string();
                     items.push((worker, false, body));
                 }
             }
             if origin_event(event) {
                 for worker in &self.workers[..self.origin_webhooks] {
-                    let body = record::message(event, "originstore-origin", &self.region, &sequencer, now).to_string();
+                    let body =
+                        record::message(event, "originstore-origin", &self.region, &sequencer, now)
+                            .to_string();
                     items.push((worker, false, body));
                 }
             }
@@ -217,20 +225,34 @@ impl Notifications {
         }
         // A target with a full queue gets its new events as dead letters (kept, counted).
         for item in &mut items {
-            item.1 = item.0.depth.load(Ordering::Relaxed) >= self.queue_max;
+            item.1 = !item.0.reserve(self.queue_max);
         }
         if !items.is_empty() {
             let batch: Vec<(&str, &[u8])> = items
                 .iter()
                 .map(|(w, full, body)| {
-                    let queue = if *full { w.dead.as_str() } else { w.queue.as_str() };
+                    let queue = if *full {
+                        w.dead.as_str()
+                    } else {
+                        w.queue.as_str()
+                    };
                     (queue, body.as_bytes())
                 })
                 .collect();
-            self.store.enqueue(&batch).await?;
+            if let Err(e) = self.store.enqueue(&batch).await {
+                for (w, full, _) in &items {
+                    if !*full {
+                        w.unreserve();
+                    }
+                }
+                return Err(e.into());
+            }
             for (w, full, _) in &items {
                 if *full {
-                    tracing::warn!(target_id = w.id(), "a target's notification queue is full: the event is a dead letter");
+                    tracing::warn!(
+                        target_id = w.id(),
+                        "a target's notification queue is full: the event is a dead letter"
+                    );
                     w.overflowed(1);
                 } else {
                     w.queued(1);
@@ -244,7 +266,12 @@ impl Notifications {
     }
 
     /// Send `s3:TestEvent` to every target `config` names (queued like any event).
-    pub async fn test(&self, bucket: &str, config: &NotificationConfiguration, request_id: &str) -> Result<(), S3Error> {
+    pub async fn test(
+        &self,
+        bucket: &str,
+        config: &NotificationConfiguration,
+        request_id: &str,
+    ) -> Result<(), S3Error> {
         let body = record::test_event(bucket, request_id, SystemTime::now()).to_string();
         let mut workers: Vec<&Arc<delivery::Worker>> = config
             .destinations()
@@ -252,11 +279,22 @@ impl Notifications {
             .collect();
         workers.sort_by_key(|w| w.id().to_owned());
         workers.dedup_by_key(|w| w.id().to_owned());
-        let batch: Vec<(&str, &[u8])> = workers.iter().map(|w| (w.queue.as_str(), body.as_bytes())).collect();
+        let batch: Vec<(&str, &[u8])> = workers
+            .iter()
+            .map(|w| (w.queue.as_str(), body.as_bytes()))
+            .collect();
         if batch.is_empty() {
             return Ok(());
         }
-        self.store.enqueue(&batch).await?;
+        for w in &workers {
+            w.reserve(u64::MAX);
+        }
+        if let Err(e) = self.store.enqueue(&batch).await {
+            for w in &workers {
+                w.unreserve();
+            }
+            return Err(e.into());
+        }
         for w in workers {
             w.queued(1);
         }
@@ -294,11 +332,18 @@ impl Notifications {
                 break;
             }
             for (rid, _) in batch {
-                self.store.requeue(&w.dead, rid, &w.queue).await?;
+                w.reserve(u64::MAX);
+                if let Err(e) = self.store.requeue(&w.dead, rid, &w.queue).await {
+                    w.unreserve();
+                    return Err(e.into());
+                }
                 moved += 1;
             }
         }
-        w.dead_letters.fetch_sub(moved.min(w.dead_letters.load(Ordering::Relaxed)), Ordering::Relaxed);
+        w.dead_letters.fetch_sub(
+            moved.min(w.dead_letters.load(Ordering::Relaxed)),
+            Ordering::Relaxed,
+        );
         w.queued(moved);
         Ok(Some(moved))
     }

@@ -84,7 +84,13 @@ pub fn url_encode_key(key: &str) -> String {
 }
 
 /// The record of `event` for the configuration `configuration_id`, as one message.
-pub fn message(event: &Event, configuration_id: &str, region: &str, sequencer: &str, at: SystemTime) -> Value {
+pub fn message(
+    event: &Event,
+    configuration_id: &str,
+    region: &str,
+    sequencer: &str,
+    at: SystemTime,
+) -> Value {
     let mut object = json!({
         "key": url_encode_key(&event.key),
         "sequencer": sequencer,
@@ -104,7 +110,11 @@ pub fn message(event: &Event, configuration_id: &str, region: &str, sequencer: &
             "eventSource": "aws:s3",
             "awsRegion": region,
             "eventTime": crate::xml::timestamp(at),
-            "eventName": event.name.strip_prefix("s3:").unwrap_or(event.name),
+            "eventName": event
+                .name
+                .strip_prefix("s3:")
+                .or_else(|| event.name.strip_prefix("originstore:"))
+                .unwrap_or(event.name),
             "userIdentity": { "principalId": event.principal.as_deref().unwrap_or("anonymous") },
             "requestParameters": {
                 "sourceIPAddress": event.source_ip.map(|ip| ip.to_string()).unwrap_or_default()
@@ -155,7 +165,13 @@ mod tests {
         event.version_id = Some("v1".into());
         event.principal = Some("alice".into());
         event.source_ip = Some("127.0.0.1".parse().expect("ip"));
-        let doc = message(&event, "c1", "us-east-1", "00000000000000FF", SystemTime::UNIX_EPOCH);
+        let doc = message(
+            &event,
+            "c1",
+            "us-east-1",
+            "00000000000000FF",
+            SystemTime::UNIX_EPOCH,
+        );
         let r = &doc["Records"][0];
         assert_eq!(r["eventVersion"], "2.1");
         assert_eq!(r["eventName"], "ObjectCreated:Put");

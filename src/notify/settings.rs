@@ -116,7 +116,11 @@ impl NotifySettings {
                 "[[notify.targets]] id {:?}: 1 to 64 letters, digits, '-' or '_'",
                 t.id
             );
-            anyhow::ensure!(seen.insert(&t.id), "[[notify.targets]] id {:?} is used twice", t.id);
+            anyhow::ensure!(
+                seen.insert(&t.id),
+                "[[notify.targets]] id {:?} is used twice",
+                t.id
+            );
             let schemes: &[&str] = match t.kind {
                 TargetKind::Webhook => &["http://", "https://"],
                 TargetKind::Nats => &["nats://", "tls://"],
@@ -137,7 +141,11 @@ impl NotifySettings {
                 TargetKind::Webhook => Ok(()),
             };
             if let Err(field) = needed {
-                anyhow::bail!("[[notify.targets]] {}: {} needs {field}", t.id, t.kind.name());
+                anyhow::bail!(
+                    "[[notify.targets]] {}: {} needs {field}",
+                    t.id,
+                    t.kind.name()
+                );
             }
             anyhow::ensure!(
                 t.max_attempts.unwrap_or(self.max_attempts) > 0,

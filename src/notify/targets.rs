@@ -70,14 +70,24 @@ impl Target {
                 let subject = s.subject.clone().unwrap_or_default();
                 if s.jetstream {
                     let js = async_nats::jetstream::new(client.clone());
-                    match timed("jetstream publish", js.publish(subject, body.to_vec().into())).await {
+                    match timed(
+                        "jetstream publish",
+                        js.publish(subject, body.to_vec().into()),
+                    )
+                    .await
+                    {
                         Ok(ack) => timed("jetstream acknowledgement", ack.into_future())
                             .await
                             .map(drop),
                         Err(e) => Err(e),
                     }
                 } else {
-                    match timed("nats publish", client.publish(subject, body.to_vec().into())).await {
+                    match timed(
+                        "nats publish",
+                        client.publish(subject, body.to_vec().into()),
+                    )
+                    .await
+                    {
                         Ok(()) => timed("nats flush", client.flush()).await,
                         Err(e) => Err(e),
                     }
@@ -124,7 +134,8 @@ impl Target {
             Connection::None => Err("not connected".to_owned()),
         };
         if sent.is_err() {
-            if let Connection::Amqp(connection, _) = std::mem::replace(&mut *conn, Connection::None) {
+            if let Connection::Amqp(connection, _) = std::mem::replace(&mut *conn, Connection::None)
+            {
                 let _ = connection.close(0, "reconnecting".into()).await;
             }
         }
@@ -142,8 +153,10 @@ impl Target {
                 Ok(Connection::Nats(client))
             }
             TargetKind::Redis => {
-                let client = redis::Client::open(s.url.as_str()).map_err(|e| format!("redis url: {e}"))?;
-                let conn = timed("redis connect", client.get_multiplexed_async_connection()).await?;
+                let client =
+                    redis::Client::open(s.url.as_str()).map_err(|e| format!("redis url: {e}"))?;
+                let conn =
+                    timed("redis connect", client.get_multiplexed_async_connection()).await?;
                 Ok(Connection::Redis(conn))
             }
             TargetKind::Amqp => {

@@ -161,7 +161,10 @@ impl OriginEngine {
     }
 
     /// Fills (and failed fills) become bucket events (`s3:ObjectCreated:Origin`).
-    pub fn with_notifications(mut self, notifications: Arc<crate::notify::Notifications>) -> OriginEngine {
+    pub fn with_notifications(
+        mut self,
+        notifications: Arc<crate::notify::Notifications>,
+    ) -> OriginEngine {
         self.notifications = Some(notifications);
         self
     }

@@ -95,7 +95,10 @@ mod tests {
                 .expect("enqueue");
             store.enqueue(&[("a", b"3")]).await.expect("enqueue");
             let first = store.queued("a", 1).expect("peek")[0].0;
-            store.requeue("a", first, "dead/a").await.expect("dead letter");
+            store
+                .requeue("a", first, "dead/a")
+                .await
+                .expect("dead letter");
         }
         let store = Store::open(dir.path(), StoreOptions::default()).expect("reopen");
         let a: Vec<Vec<u8>> = store
@@ -104,7 +107,11 @@ mod tests {
             .into_iter()
             .map(|(_, r)| r)
             .collect();
-        assert_eq!(a, [b"2".to_vec(), b"3".to_vec()], "in order, the first moved away");
+        assert_eq!(
+            a,
+            [b"2".to_vec(), b"3".to_vec()],
+            "in order, the first moved away"
+        );
         assert_eq!(store.queue_len("b").expect("len"), 1);
         assert_eq!(store.queued("dead/a", 10).expect("dead")[0].1, b"1");
         let (id, _) = store.queued("a", 1).expect("peek")[0].clone();

@@ -21,7 +21,7 @@ mod clients;
 mod cluster;
 mod console;
 mod faults;
-mod notify;
+pub(crate) mod notify;
 mod origin;
 mod s3;
 #[allow(dead_code)]

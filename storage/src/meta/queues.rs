@@ -35,7 +35,9 @@ impl Meta {
         let mut ids = Vec::with_capacity(items.len());
         for (name, record) in items {
             if name.as_bytes().contains(&0) {
-                return Err(Error::InvalidArgument("a queue name holds a NUL byte".into()));
+                return Err(Error::InvalidArgument(
+                    "a queue name holds a NUL byte".into(),
+                ));
             }
             let id = self.db.generate_id().map_err(sled_err)?;
             batch.insert(key(name, id), *record);
@@ -66,7 +68,10 @@ impl Meta {
     }
 
     pub fn remove_queued(&self, name: &str, id: u64) -> Result<()> {
-        self.queues.remove(key(name, id)).map(drop).map_err(sled_err)
+        self.queues
+            .remove(key(name, id))
+            .map(drop)
+            .map_err(sled_err)
     }
 
     /// Move record `id` of queue `from` to the end of queue `to`, in one batch.

@@ -763,3 +763,51 @@ async fn the_console_configures_an_origin_and_watches_a_migration() {
     page.assert_no_script_error("origin, migration and metrics")
         .await;
 }
+
+/// Wiring uploads to a webhook from the console: the Notifications setting names a target
+/// of the server, an upload reaches the webhook, the Events tab shows events as they
+/// happen, and the server page shows the target's counters.
+#[tokio::test]
+async fn notifications_are_wired_and_watched_from_the_console() {
+    let hook = crate::notify::Receiver::start().await;
+    let url = hook.url.clone();
+    let s = TestServer::start_with(move |c| {
+        c.notify.targets.push(crate::notify::target(&format!(
+            "id = \"hooks\"\nkind = \"webhook\"\nurl = \"{url}\""
+        )));
+    })
+    .await;
+    s.create_bucket("wired").await;
+    let page = signed_in(&s, "/console/b/wired/?tab=settings").await;
+    page.click("#notify-rules-add").await;
+    page.fill("#notify-rules .notify-prefix", "up/").await;
+    page.click("#notification-form button[type=submit]").await;
+    page.until(
+        "notifications saved",
+        "document.getElementById('notification-message').textContent.includes('saved')",
+    )
+    .await;
+    s.put("wired", "up/a.txt", "hello").await;
+    s.put("wired", "elsewhere.txt", "not sent").await;
+    let got = hook.wait_for(2).await;
+    assert_eq!(
+        crate::notify::names_and_keys(&got),
+        [("ObjectCreated:Put".to_owned(), "up/a.txt".to_owned())],
+        "the test event, then the upload under up/"
+    );
+
+    page.follow("/console/b/wired/?tab=events").await;
+    page.until(
+        "following",
+        "document.getElementById('events-state').textContent.startsWith('Following')",
+    )
+    .await;
+    s.put("wired", "up/live.txt", "now").await;
+    page.until("the live event", "document.querySelector('#events-table tr[data-key=\"up/live.txt\"]')?.textContent.includes('ObjectCreated:Put')").await;
+    page.screenshot("console-events").await;
+
+    page.follow("/console/server").await;
+    page.until("the target's counters", "document.querySelector('#targets-table tr[data-target=\"hooks\"]')?.children[3].textContent === '3'").await;
+    page.assert_no_script_error("notifications in the console")
+        .await;
+}

@@ -24,7 +24,10 @@ pub(crate) async fn put_config(
     bucket: &str,
     xml: &str,
 ) -> (u16, String) {
-    let keys = (crate::support::server::ACCESS_KEY, crate::support::server::SECRET_KEY);
+    let keys = (
+        crate::support::server::ACCESS_KEY,
+        crate::support::server::SECRET_KEY,
+    );
     put_config_as(s, keys, bucket, xml).await
 }
 
@@ -43,15 +46,21 @@ pub(crate) async fn put_config_as(
         http::HeaderMap::new(),
     )
     .body(xml.to_owned())
-        .send()
-        .await
-        .expect("sent");
-    (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+    .send()
+    .await
+    .expect("sent");
+    (
+        resp.status().as_u16(),
+        resp.text().await.unwrap_or_default(),
+    )
 }
 
 /// One configuration element sending `events` under `prefix` to `arn`.
 pub(crate) fn queue_config(arn: &str, events: &[&str], prefix: &str, suffix: &str) -> String {
-    let events: String = events.iter().map(|e| format!("<Event>{e}</Event>")).collect();
+    let events: String = events
+        .iter()
+        .map(|e| format!("<Event>{e}</Event>"))
+        .collect();
     format!(
         "<QueueConfiguration><Queue>{arn}</Queue>{events}<Filter><S3Key>\
          <FilterRule><Name>prefix</Name><Value>{prefix}</Value></FilterRule>\
@@ -70,18 +79,21 @@ pub(crate) struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}/events", listener.local_addr().expect("addr"));
         let got = Arc::new(Mutex::new(Vec::new()));
         let keep = got.clone();
-        let app = axum::Router::new().fallback(move |headers: http::HeaderMap, body: bytes::Bytes| {
-            let keep = keep.clone();
-            async move {
-                let doc: Value = serde_json::from_slice(&body).expect("a JSON body");
-                keep.lock().expect("lock").push((headers, doc, body));
-                http::StatusCode::OK
-            }
-        });
+        let app =
+            axum::Router::new().fallback(move |headers: http::HeaderMap, body: bytes::Bytes| {
+                let keep = keep.clone();
+                async move {
+                    let doc: Value = serde_json::from_slice(&body).expect("a JSON body");
+                    keep.lock().expect("lock").push((headers, doc, body));
+                    http::StatusCode::OK
+                }
+            });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -90,7 +102,12 @@ impl Receiver {
 
     /// The bodies received so far.
     pub fn bodies(&self) -> Vec<Value> {
-        self.got.lock().expect("lock").iter().map(|(_, b, _)| b.clone()).collect()
+        self.got
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, b, _)| b.clone())
+            .collect()
     }
 
     /// Wait (up to 30 s) for `n` bodies.
@@ -120,7 +137,10 @@ pub(crate) fn names_and_keys(bodies: &[Value]) -> Vec<(String, String)> {
         .map(|r| {
             (
                 r["eventName"].as_str().unwrap_or_default().to_owned(),
-                r["s3"]["object"]["key"].as_str().unwrap_or_default().to_owned(),
+                r["s3"]["object"]["key"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
             )
         })
         .collect()

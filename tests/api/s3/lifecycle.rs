@@ -13,8 +13,8 @@ use aws_sdk_s3::types::{
     NoncurrentVersionExpiration, Tag,
 };
 
-use crate::support::process::{ServeProcess, AK, SK};
-use crate::support::server::{client_for, expect_code, keys_of, TestServer};
+use crate::support::process::ServeProcess;
+use crate::support::server::{expect_code, keys_of, TestServer};
 
 const BUCKET: &str = "life";
 const DAY: Duration = Duration::from_secs(1);
@@ -398,7 +398,7 @@ async fn kill_9_during_an_expiration_pass() {
     let server = tokio::task::spawn_blocking(start.clone())
         .await
         .expect("start");
-    let client = client_of(&server);
+    let client = server.client();
     client
         .create_bucket()
         .bucket(BUCKET)
@@ -460,7 +460,7 @@ async fn kill_9_during_an_expiration_pass() {
     .await;
     drop(server); // SIGKILL, mid-pass
     let server = tokio::task::spawn_blocking(start).await.expect("restart");
-    let client = client_of(&server);
+    let client = server.client();
     let left = count(client.clone()).await;
     assert!(left < N, "some expired before the kill");
     // Whatever is left is whole.
@@ -504,14 +504,4 @@ async fn kill_9_during_an_expiration_pass() {
     drop(store);
     let blobs = crate::support::server::files_under(&data.join("blobs")).len();
     assert_eq!(blobs, 5, "only the kept objects' blobs remain");
-}
-
-/// aws-sdk-s3 for a spawned server, as its user.
-fn client_of(server: &ServeProcess) -> aws_sdk_s3::Client {
-    let addr = server
-        .endpoint
-        .trim_start_matches("http://")
-        .parse()
-        .expect("addr");
-    client_for(addr, AK, SK)
 }

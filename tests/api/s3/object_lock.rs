@@ -16,8 +16,8 @@ use aws_sdk_s3::types::{
     ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
 };
 
-use crate::support::process::{ServeProcess, AK, SK};
-use crate::support::server::{client_for, expect_code, TestServer};
+use crate::support::process::ServeProcess;
+use crate::support::server::{expect_code, TestServer};
 
 const BUCKET: &str = "vault";
 
@@ -736,12 +736,6 @@ async fn lifecycle_expiration_skips_locked_versions() {
     }
 }
 
-/// aws-sdk-s3 against a `serve` child process, as its user.
-fn client_of(server: &ServeProcess) -> aws_sdk_s3::Client {
-    let addr = server.endpoint.trim_start_matches("http://");
-    client_for(addr.parse().expect("addr"), AK, SK)
-}
-
 /// Locks are durable: after kill -9 and a restart the locked versions are still locked.
 #[tokio::test]
 async fn locks_survive_kill_9() {
@@ -749,7 +743,7 @@ async fn locks_survive_kill_9() {
     let data = tmp.path().join("data");
     let (compliance, held) = {
         let server = ServeProcess::start(&data);
-        let c = client_of(&server);
+        let c = server.client();
         lock_bucket(&c, BUCKET).await;
         let compliance = put_locked(&c, "c", ObjectLockMode::Compliance, 3600).await;
         let held = put_plain(&c, "h").await;
@@ -765,7 +759,7 @@ async fn locks_survive_kill_9() {
         (compliance, held)
     };
     let server = ServeProcess::start(&data);
-    let c = client_of(&server);
+    let c = server.client();
     expect_code(
         delete_version(&c, "c", &compliance, true).await,
         "AccessDenied",

@@ -17,7 +17,10 @@ pub fn free_port() -> u16 {
 fn wait_for_port(port: u16, what: &str, within: Duration) {
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < within, "{what} did not listen on {port} within {within:?}");
+        assert!(
+            started.elapsed() < within,
+            "{what} did not listen on {port} within {within:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -27,7 +30,12 @@ fn binary(candidates: &[&str]) -> String {
         .iter()
         .find(|p| Path::new(p).exists())
         .map(|p| (*p).to_owned())
-        .unwrap_or_else(|| panic!("{} is installed (.ci/install-test-tools installs it)", candidates[0]))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is installed (.ci/install-test-tools installs it)",
+                candidates[0]
+            )
+        })
 }
 
 pub struct Broker {
@@ -41,19 +49,37 @@ impl Broker {
     /// nats-server with JetStream (`nats://127.0.0.1:port`).
     pub fn nats() -> Broker {
         let dir = tempfile::tempdir().expect("tempdir");
-        Broker { child: None, port: free_port(), dir, kind: "nats" }.started()
+        Broker {
+            child: None,
+            port: free_port(),
+            dir,
+            kind: "nats",
+        }
+        .started()
     }
 
     /// redis-server, nothing saved (`redis://127.0.0.1:port`).
     pub fn redis() -> Broker {
         let dir = tempfile::tempdir().expect("tempdir");
-        Broker { child: None, port: free_port(), dir, kind: "redis" }.started()
+        Broker {
+            child: None,
+            port: free_port(),
+            dir,
+            kind: "redis",
+        }
+        .started()
     }
 
     /// RabbitMQ (`amqp://guest:guest@127.0.0.1:port/%2f`), its node named after the port.
     pub fn rabbitmq() -> Broker {
         let dir = tempfile::tempdir().expect("tempdir");
-        Broker { child: None, port: free_port(), dir, kind: "rabbitmq" }.started()
+        Broker {
+            child: None,
+            port: free_port(),
+            dir,
+            kind: "rabbitmq",
+        }
+        .started()
     }
 
     fn started(mut self) -> Broker {
@@ -61,21 +87,37 @@ impl Broker {
         let dir = self.dir.path();
         let (mut command, within) = match self.kind {
             "nats" => {
-                let mut c = Command::new(binary(&["/usr/sbin/nats-server", "/usr/bin/nats-server"]));
-                c.args(["-a", "127.0.0.1", "-p", &port, "-js", "-sd"]).arg(dir);
+                let mut c =
+                    Command::new(binary(&["/usr/sbin/nats-server", "/usr/bin/nats-server"]));
+                c.args(["-a", "127.0.0.1", "-p", &port, "-js", "-sd"])
+                    .arg(dir);
                 (c, Duration::from_secs(20))
             }
             "redis" => {
-                let mut c = Command::new(binary(&["/usr/bin/redis-server", "/usr/sbin/redis-server"]));
-                c.args(["--bind", "127.0.0.1", "--port", &port, "--save", "", "--appendonly", "no", "--dir"])
-                    .arg(dir);
+                let mut c =
+                    Command::new(binary(&["/usr/bin/redis-server", "/usr/sbin/redis-server"]));
+                c.args([
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    &port,
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                ])
+                .arg(dir);
                 (c, Duration::from_secs(20))
             }
             _ => {
                 std::fs::write(dir.join("plugins"), "[].").expect("plugins file");
                 let mut c = Command::new(binary(&["/usr/lib/rabbitmq/bin/rabbitmq-server"]));
                 c.env("HOME", dir)
-                    .env("RABBITMQ_NODENAME", format!("originstore-test-{port}@localhost"))
+                    .env(
+                        "RABBITMQ_NODENAME",
+                        format!("originstore-test-{port}@localhost"),
+                    )
                     .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
                     .env("RABBITMQ_NODE_PORT", &port)
                     .env("RABBITMQ_DIST_PORT", free_port().to_string())
@@ -88,6 +130,9 @@ impl Broker {
                 (c, Duration::from_secs(90))
             }
         };
+        // Its own process group: RabbitMQ's Erlang VM outlives its start script, and the
+        // group is what stop() kills.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -109,15 +154,11 @@ impl Broker {
     /// Kill the broker (its port stays this broker's for [`Broker::restart`]).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
-        }
-        if self.kind == "rabbitmq" {
-            // The Erlang VM outlives its start script.
-            let _ = Command::new("pkill")
-                .arg("-f")
-                .arg(format!("originstore-test-{}@localhost", self.port))
-                .status();
         }
     }
 

@@ -41,6 +41,12 @@ impl ServeProcess {
         Self::spawn_with(data_dir, None, None, "127.0.0.1:0", flags)
     }
 
+    /// aws-sdk-s3 for this server, as its user.
+    pub fn client(&self) -> aws_sdk_s3::Client {
+        let addr = self.endpoint.trim_start_matches("http://");
+        crate::support::server::client_for(addr.parse().expect("addr"), AK, SK)
+    }
+
     /// SIGHUP (a TLS server reads its certificate again).
     pub fn hangup(&self) {
         let status = Command::new("kill")

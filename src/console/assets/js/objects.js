@@ -11,10 +11,11 @@ import { versionsTab } from "./versions.js";
 import { settingsTab, accessTab } from "./settings.js";
 import { migrationTab } from "./migration.js";
 import { metricsTab } from "./metrics.js";
+import { eventsTab } from "./events.js";
 
 export const TABS = [
   ["objects", "Objects"], ["versions", "Versions"], ["settings", "Settings"],
-  ["access", "Access"], ["origin", "Origin & migration"], ["metrics", "Metrics"],
+  ["access", "Access"], ["origin", "Origin & migration"], ["metrics", "Metrics"], ["events", "Events"],
 ];
 
 /** The address of a bucket's folder (and tab). */
@@ -46,7 +47,7 @@ export async function bucketView(view, bucket, prefix, tab, g) {
   view.append(body);
   const ctx = { bucket, prefix, rights, g };
   const draw = { objects: objectsTab, versions: versionsTab, settings: settingsTab, access: accessTab,
-    origin: migrationTab, metrics: metricsTab }[tab];
+    origin: migrationTab, metrics: metricsTab, events: eventsTab }[tab];
   if (!draw) { body.append(h("p", "No such tab.")); return; }
   await draw(body, ctx);
 }

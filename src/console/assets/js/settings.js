@@ -202,6 +202,42 @@ function lifecycle(doc) {
   };
 }
 
+const EVENT_GROUPS = [["s3:ObjectCreated:*", "Created"], ["s3:ObjectRemoved:*", "Removed"], ["s3:ObjectTagging:*", "Tagging"],
+  ["s3:ObjectAcl:Put", "ACL"], ["s3:LifecycleExpiration:*", "Expired"], ["s3:ObjectCreated:Origin", "Origin fills"]];
+
+/** Bucket notifications: each row a target (by its ARN), events, prefix and suffix. */
+function notifications(targets) {
+  return (doc) => {
+    const configs = ["QueueConfiguration", "TopicConfiguration", "CloudFunctionConfiguration"]
+      .flatMap((name) => all(doc, name)).map((c) => ({
+        arn: text(c, "Queue") || text(c, "Topic") || text(c, "CloudFunction"),
+        events: all(c, "Event").map((e) => e.textContent),
+        prefix: all(c, "FilterRule").filter((r) => text(r, "Name").toLowerCase() === "prefix").map((r) => text(r, "Value"))[0] || "",
+        suffix: all(c, "FilterRule").filter((r) => text(r, "Name").toLowerCase() === "suffix").map((r) => text(r, "Value"))[0] || "",
+      }));
+    const r = rows("notify-rules", (v) => [
+      field("Target", h("select.notify-target", targets.map((t) => h("option", { value: t.arn, selected: t.arn === v.arn }, `${t.id} (${t.kind})`)))),
+      h("div.methods", { role: "group", "aria-label": "Events" }, EVENT_GROUPS.map(([e, label]) =>
+        h("label.check", h("input", { type: "checkbox", value: e, checked: (v.events || ["s3:ObjectCreated:*"]).includes(e) }), ` ${label}`))),
+      field("Keys starting with", h("input.notify-prefix", { value: v.prefix || "" })),
+      field("and ending with", h("input.notify-suffix", { value: v.suffix || "" })),
+    ], configs, "Add a destination");
+    return {
+      content: [targets.length ? null : h("p.muted", "The server has no notification target: an administrator declares them in [[notify.targets]] of its configuration."),
+        r.box, targets.length ? r.addButton : null],
+      body: () => `<NotificationConfiguration>${r.all().map((x) => {
+        const [target, events, prefix, suffix] = x.fields;
+        const chosen = [...events.querySelectorAll("input:checked")].map((c) => c.value);
+        if (!chosen.length) throw new FieldError(target, "Choose at least one kind of event");
+        const rules = [["prefix", prefix.input.value], ["suffix", suffix.input.value]].filter(([, v]) => v)
+          .map(([n, v]) => `<FilterRule><Name>${n}</Name><Value>${escapeXml(v)}</Value></FilterRule>`).join("");
+        return `<QueueConfiguration><Queue>${escapeXml(target.input.value)}</Queue>${chosen.map((e) => `<Event>${e}</Event>`).join("")}`
+          + (rules ? `<Filter><S3Key>${rules}</S3Key></Filter>` : "") + "</QueueConfiguration>";
+      }).join("")}</NotificationConfiguration>`,
+    };
+  };
+}
+
 /** The quota, through the admin API (administrators only). */
 async function quotaSection(bucket) {
   const msg = messages("quota-message");
@@ -283,6 +319,8 @@ export async function settingsTab(body, ctx) {
     settingSection(ctx, { title: "Tags", query: "tagging", get: r.getTagging, put: r.putTagging, del: true, build: tagging }),
     settingSection(ctx, { title: "CORS", query: "cors", get: r.getCors, put: r.putCors, del: true, build: cors }),
     settingSection(ctx, { title: "Lifecycle", query: "lifecycle", get: r.getLifecycle, put: r.putLifecycle, del: true, build: lifecycle }),
+    api("notify-targets").then(({ targets }) => settingSection(ctx, { title: "Notifications", query: "notification",
+      get: r.getNotification, put: r.putNotification, build: notifications(targets) })),
   ]);
   body.append(...sections);
 
