@@ -163,7 +163,7 @@ fn variant(op: &Operation) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: usize = 4 + 51 + 23;
+const ALL_VARIANTS: usize = 4 + 54 + 23;
 
 #[rustfmt::skip]
 #[test]
