@@ -24,7 +24,7 @@
 //! | `GET /_admin/v1/buckets/B/quota` | `{bucket, quota: {max_bytes, max_objects} or null, usage: {bytes, objects}}` |
 //! | `PUT /_admin/v1/buckets/B/quota` `{"max_bytes": N, "max_objects": N}` | B's hard quota (a bound left out: none) |
 //! | `DELETE /_admin/v1/buckets/B/quota` | no quota |
-//! | `GET /_admin/v1/notify/targets` | bucket notification targets: `{"targets": [{id, kind, arn, waiting, delivered, dead_letters, last_error}]}` |
+//! | `GET /_admin/v1/notify/targets` | bucket notification targets: `{"targets": [{id, kind, arn, waiting, delivered, dead_letters, lag_seconds, last_error}]}` |
 //! | `POST /_admin/v1/notify/targets/T/redrive` | T's dead letters back into its queue: `{target, requeued}` |
 //!
 //! Errors are JSON too: `{"code": ..., "message": ...}` with 400 (`InvalidName`), 403

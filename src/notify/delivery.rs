@@ -25,6 +25,8 @@ pub struct Worker {
     pub depth: AtomicU64,
     pub dead_letters: AtomicU64,
     pub delivered: AtomicU64,
+    /// Seconds since the oldest waiting event happened (0: none waits).
+    pub lag_seconds: std::sync::atomic::AtomicI64,
     pub last_error: Mutex<Option<String>>,
     pub wake: Arc<Notify>,
     stats: NotifyStats,
@@ -52,6 +54,7 @@ impl Worker {
             depth: AtomicU64::new(store.queue_len(&queue)?),
             dead_letters: AtomicU64::new(store.queue_len(&dead)?),
             delivered: AtomicU64::new(0),
+            lag_seconds: std::sync::atomic::AtomicI64::new(0),
             last_error: Mutex::new(None),
             wake: Arc::new(Notify::new()),
             target,
@@ -142,6 +145,11 @@ impl Worker {
                 )
             })
             .unwrap_or(0);
+        self.show_lag(lag);
+    }
+
+    fn show_lag(&self, lag: i64) {
+        self.lag_seconds.store(lag, Ordering::Relaxed);
         self.stats
             .lag_seconds
             .get_or_create(&NotifyStats::labels(self.id()))
@@ -162,10 +170,7 @@ pub async fn run(worker: Weak<Worker>, store: Store) {
             }
         };
         if batch.is_empty() {
-            w.stats
-                .lag_seconds
-                .get_or_create(&NotifyStats::labels(w.id()))
-                .set(0);
+            w.show_lag(0);
             let wake = w.wake.clone();
             drop(w);
             tokio::select! {

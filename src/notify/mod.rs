@@ -314,6 +314,7 @@ impl Notifications {
                     "waiting": w.depth.load(Ordering::Relaxed),
                     "delivered": w.delivered.load(Ordering::Relaxed),
                     "dead_letters": w.dead_letters.load(Ordering::Relaxed),
+                    "lag_seconds": w.lag_seconds.load(Ordering::Relaxed),
                     "last_error": w.last_error.lock().map(|e| e.clone()).unwrap_or_default(),
                 })
             })

@@ -156,6 +156,11 @@ impl Page {
 
     /// Set a select's (or an input's) value as a choice would, firing `change`.
     pub async fn choose(&self, css: &str, value: &str) {
+        self.until(
+            &format!("{css} is there"),
+            &format!("document.querySelector({})", json!(css)),
+        )
+        .await;
         self.run(&format!(
             "const e = document.querySelector({}); e.value = {}; e.dispatchEvent(new Event('change', {{bubbles: true}}));",
             json!(css),

@@ -149,18 +149,18 @@ export async function serverView(view, g) {
   const timer = setInterval(fill, 5000);
   leave(() => clearInterval(timer));
   // Notification targets: what waits, what was delivered, dead letters, the last error.
-  const targets = table(["Target", "Kind", "Waiting", "Delivered", "Dead letters", "Last error", ""], [], { id: "targets-table" });
+  const targets = table(["Target", "Kind", "Waiting", "Delivered", "Dead letters", "Lag", "Last error", ""], [], { id: "targets-table" });
   const tmsg = messages("targets-message");
   view.append(section("Notification targets", tmsg, targets));
   async function fillTargets() {
     const { targets: list } = await api("notify-targets");
     if (!current(g)) return;
     targets.querySelector("tbody").replaceChildren(...list.map((t) => row([t.id, t.kind, count(t.waiting), count(t.delivered),
-      count(t.dead_letters), t.last_error || "", t.dead_letters ? button("Redrive", async () => {
+      count(t.dead_letters), duration(t.lag_seconds || 0), t.last_error || "", t.dead_letters ? button("Redrive", async () => {
         try { const r = await api(`admin/v1/notify/targets/${encodeURIComponent(t.id)}/redrive`, { method: "POST" }); tmsg.say(`${r.requeued} dead letter(s) queued again`, "ok"); await fillTargets(); }
         catch (e) { tmsg.say(e.message); }
       }, { "aria-label": `Redrive ${t.id}` }) : ""], { data: { target: t.id } })));
-    if (!list.length) targets.querySelector("tbody").append(row([h("td", { colSpan: 7 }, "No target: declare them in [[notify.targets]].")]));
+    if (!list.length) targets.querySelector("tbody").append(row([h("td", { colSpan: 8 }, "No target: declare them in [[notify.targets]].")]));
   }
   await fillTargets();
   const ttimer = setInterval(fillTargets, 5000);
