@@ -43,7 +43,7 @@ pub async fn dispatch(
         access::authorize(&state.access, &op, ctx.principal(), &ctx.request_info())?;
         authorize_copy_source(state, &op, &ctx)?;
     }
-    let planned = events::plan(&op);
+    let planned = events::plan(state, &op);
     let answer = match op {
         Operation::ListBuckets(params) => bucket::handle_list_buckets(state, &ctx, params).await,
         Operation::Bucket { bucket, op } => dispatch_bucket(state, &bucket, op, &mut ctx).await,

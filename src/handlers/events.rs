@@ -49,7 +49,23 @@ pub enum Planned {
     },
 }
 
-pub fn plan(op: &Operation) -> Option<Planned> {
+impl Planned {
+    fn bucket(&self) -> &str {
+        match self {
+            Planned::Created { bucket, .. }
+            | Planned::Removed { bucket, .. }
+            | Planned::RemovedMany { bucket }
+            | Planned::Changed { bucket, .. } => bucket,
+        }
+    }
+}
+
+/// What `op` may cause, when anything listens to its bucket's events.
+pub fn plan(state: &AppState, op: &Operation) -> Option<Planned> {
+    plan_of(op).filter(|p| state.notify.wants(p.bucket()))
+}
+
+fn plan_of(op: &Operation) -> Option<Planned> {
     match op {
         Operation::Object { bucket, key, op } => {
             let (bucket, key) = (bucket.clone(), key.clone());

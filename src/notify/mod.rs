@@ -174,6 +174,13 @@ impl Notifications {
         self.live.subscribe()
     }
 
+    /// Would an event of `bucket` go anywhere (a configuration, or someone following the live
+    /// stream)? Asked before an event is worked out, so that a bucket nobody listens to costs
+    /// its writes nothing.
+    pub fn wants(&self, bucket: &str) -> bool {
+        self.live.receiver_count() > 0 || self.configs.get(bucket).is_ok_and(|c| c.is_some())
+    }
+
     /// Queue `events` (of one bucket) for every target their bucket's configuration names,
     /// durably, before returning; then hand them to the live stream.
     pub async fn emit(&self, events: &[Event]) -> Result<(), S3Error> {

@@ -352,33 +352,15 @@ async fn every_event_kind_reaches_a_webhook_with_its_record() {
     assert_eq!(names_and_keys(&lines), want, "the live stream");
 
     // A lifecycle expiration is an event too.
-    let rule = aws_sdk_s3::types::LifecycleRule::builder()
-        .id("expire")
-        .filter(
-            aws_sdk_s3::types::LifecycleRuleFilter::builder()
-                .prefix("in/posted")
-                .build(),
-        )
-        .status(aws_sdk_s3::types::ExpirationStatus::Enabled)
-        .expiration(
-            aws_sdk_s3::types::LifecycleExpiration::builder()
-                .days(1)
-                .build(),
-        )
+    use crate::s3::lifecycle::{prefix_rule, set_rules};
+    let expire = aws_sdk_s3::types::LifecycleExpiration::builder()
+        .days(1)
+        .build();
+    let rule = prefix_rule("expire", "in/posted")
+        .expiration(expire)
         .build()
         .expect("rule");
-    client
-        .put_bucket_lifecycle_configuration()
-        .bucket("events")
-        .lifecycle_configuration(
-            aws_sdk_s3::types::BucketLifecycleConfiguration::builder()
-                .rules(rule)
-                .build()
-                .expect("lifecycle"),
-        )
-        .send()
-        .await
-        .expect("lifecycle");
+    set_rules(&client, "events", vec![rule]).await;
     let got = hook.wait_for(2 + expected.len()).await;
     let last = names_and_keys(&got[1 + expected.len()..]);
     assert_eq!(

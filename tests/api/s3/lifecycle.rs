@@ -25,14 +25,21 @@ async fn server() -> TestServer {
     s
 }
 
-fn prefix_rule(id: &str, prefix: &str) -> aws_sdk_s3::types::builders::LifecycleRuleBuilder {
+pub(crate) fn prefix_rule(
+    id: &str,
+    prefix: &str,
+) -> aws_sdk_s3::types::builders::LifecycleRuleBuilder {
     LifecycleRule::builder()
         .id(id)
         .status(ExpirationStatus::Enabled)
         .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
 }
 
-async fn set_rules(client: &aws_sdk_s3::Client, bucket: &str, rules: Vec<LifecycleRule>) {
+pub(crate) async fn set_rules(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    rules: Vec<LifecycleRule>,
+) {
     client
         .put_bucket_lifecycle_configuration()
         .bucket(bucket)

@@ -7,7 +7,7 @@ mod checksums;
 mod chunked;
 mod conditional;
 mod cors;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod list;
 mod multipart;
 mod object;
