@@ -299,3 +299,61 @@ async fn users_made_through_one_node_sign_on_every_node() {
         "nothing of ana is left at the cluster"
     );
 }
+
+/// Notifications in cluster mode: a configuration set through one node is every node's
+/// (a shared setting), and each node queues the events of the writes it acknowledged.
+#[tokio::test]
+async fn a_notification_configuration_set_through_one_node_serves_writes_through_another() {
+    let hook = crate::notify::Receiver::start().await;
+    let cluster = TestServer::start().await;
+    let node = |name: &'static str| {
+        let (endpoint, url) = (cluster.endpoint(), hook.url.clone());
+        TestServer::start_in(tempfile::tempdir().expect("tempdir"), move |c| {
+            c.backend = Some(super::backend(
+                &endpoint,
+                "us-east-1",
+                (ACCESS_KEY, SECRET_KEY),
+                name,
+            ));
+            c.notify.targets.push(crate::notify::target(&format!(
+                "id = \"hooks\"\nkind = \"webhook\"\nurl = \"{url}\""
+            )));
+        })
+    };
+    let a = node("edge-a").await;
+    let b = node("edge-b").await;
+    a.create_bucket(BUCKET).await;
+    let xml = format!(
+        "<NotificationConfiguration>{}</NotificationConfiguration>",
+        crate::notify::queue_config(
+            "arn:originstore:sqs::hooks:webhook",
+            &["s3:ObjectCreated:*"],
+            "",
+            ""
+        )
+    );
+    let (status, body) = crate::notify::put_config(&a, BUCKET, &xml).await;
+    assert_eq!(status, 200, "{body}");
+    eventually("the other node follows the configuration", async || {
+        let got = b
+            .send_signed(http::Method::GET, &format!("/{BUCKET}?notification"))
+            .await;
+        got.text()
+            .await
+            .is_ok_and(|t| t.contains("arn:originstore:sqs::hooks:webhook"))
+    })
+    .await;
+    b.put(BUCKET, "via-b.txt", "written through b").await;
+    a.put(BUCKET, "via-a.txt", "written through a").await;
+    let got = hook.wait_for(3).await;
+    let mut events = crate::notify::names_and_keys(&got);
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            ("ObjectCreated:Put".to_owned(), "via-a.txt".to_owned()),
+            ("ObjectCreated:Put".to_owned(), "via-b.txt".to_owned()),
+        ],
+        "each node told of the write it acknowledged"
+    );
+}
