@@ -109,6 +109,13 @@ impl Server {
             .flush()
             .await
             .context("flushing metadata")?;
+        // Background work holds the state only while it runs a step (a sync, a pass, a
+        // delivery): wait for the last step to end, so that the data directory is released
+        // when this returns (a restart in the same process can open it at once).
+        let released = std::time::Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&self.state) > 1 && std::time::Instant::now() < released {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         Ok(())
     }
 }

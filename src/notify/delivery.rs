@@ -18,6 +18,8 @@ use crate::metrics::notify::NotifyStats;
 /// A target, its queues and what the admin API and metrics show of it.
 pub struct Worker {
     pub target: Target,
+    /// Held through the worker, so that an idle worker holds no store once the server is gone.
+    store: Store,
     pub queue: String,
     pub dead: String,
     pub max_attempts: u32,
@@ -51,6 +53,7 @@ impl Worker {
         let queue = format!("notify/{id}");
         let dead = format!("dead/{id}");
         let worker = Worker {
+            store: store.clone(),
             depth: AtomicU64::new(store.queue_len(&queue)?),
             dead_letters: AtomicU64::new(store.queue_len(&dead)?),
             delivered: AtomicU64::new(0),
@@ -158,10 +161,11 @@ impl Worker {
 }
 
 /// Deliver `worker`'s queue for as long as the server runs (the worker is held weakly).
-pub async fn run(worker: Weak<Worker>, store: Store) {
+pub async fn run(worker: Weak<Worker>) {
     let mut logged_at: Option<SystemTime> = None;
     loop {
         let Some(w) = worker.upgrade() else { return };
+        let store = w.store.clone();
         let batch = match store.queued(&w.queue, 64) {
             Ok(batch) => batch,
             Err(e) => {
@@ -173,6 +177,7 @@ pub async fn run(worker: Weak<Worker>, store: Store) {
             w.show_lag(0);
             let wake = w.wake.clone();
             drop(w);
+            drop(store);
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -237,6 +242,6 @@ pub async fn run(worker: Weak<Worker>, store: Store) {
     }
 }
 
-pub fn spawn(worker: &Arc<Worker>, store: Store) {
-    tokio::spawn(run(Arc::downgrade(worker), store));
+pub fn spawn(worker: &Arc<Worker>) {
+    tokio::spawn(run(Arc::downgrade(worker)));
 }

@@ -99,7 +99,7 @@ impl Notifications {
                 max_attempts,
                 stats.clone(),
             )?);
-            delivery::spawn(&worker, store.clone());
+            delivery::spawn(&worker);
             workers.push(worker);
         }
         let notifications = Notifications {
