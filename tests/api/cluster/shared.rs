@@ -13,6 +13,16 @@ const BUCKET: &str = "common";
 
 /// A node named `name` in front of `cluster`, on the data directory `dir`.
 async fn node_in(cluster: &TestServer, name: &str, dir: tempfile::TempDir) -> TestServer {
+    node_with(cluster, name, dir, |_| {}).await
+}
+
+/// [`node_in`] with more configuration (`tweak`).
+async fn node_with(
+    cluster: &TestServer,
+    name: &str,
+    dir: tempfile::TempDir,
+    tweak: impl FnOnce(&mut originstore::config::Config),
+) -> TestServer {
     let endpoint = cluster.endpoint();
     TestServer::start_in(dir, |c| {
         c.backend = Some(super::backend(
@@ -20,7 +30,8 @@ async fn node_in(cluster: &TestServer, name: &str, dir: tempfile::TempDir) -> Te
             "us-east-1",
             (ACCESS_KEY, SECRET_KEY),
             name,
-        ))
+        ));
+        tweak(c);
     })
     .await
 }
@@ -307,18 +318,17 @@ async fn a_notification_configuration_set_through_one_node_serves_writes_through
     let hook = crate::notify::Receiver::start().await;
     let cluster = TestServer::start().await;
     let node = |name: &'static str| {
-        let (endpoint, url) = (cluster.endpoint(), hook.url.clone());
-        TestServer::start_in(tempfile::tempdir().expect("tempdir"), move |c| {
-            c.backend = Some(super::backend(
-                &endpoint,
-                "us-east-1",
-                (ACCESS_KEY, SECRET_KEY),
-                name,
-            ));
-            c.notify.targets.push(crate::notify::target(&format!(
-                "id = \"hooks\"\nkind = \"webhook\"\nurl = \"{url}\""
-            )));
-        })
+        let url = hook.url.clone();
+        node_with(
+            &cluster,
+            name,
+            tempfile::tempdir().expect("tempdir"),
+            move |c| {
+                c.notify.targets.push(crate::notify::target(&format!(
+                    "id = \"hooks\"\nkind = \"webhook\"\nurl = \"{url}\""
+                )));
+            },
+        )
     };
     let a = node("edge-a").await;
     let b = node("edge-b").await;
