@@ -54,6 +54,21 @@ async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
 }
 
 /// An anonymous GET of `key` in BUCKET through `node`: its status.
+/// Wait until `client` reads `doc.txt` of the shared bucket (its credentials reached the
+/// node it talks to).
+async fn reads_doc_eventually(what: &str, client: &aws_sdk_s3::Client) {
+    eventually(what, async || {
+        client
+            .get_object()
+            .bucket(BUCKET)
+            .key("doc.txt")
+            .send()
+            .await
+            .is_ok()
+    })
+    .await;
+}
+
 async fn anonymous_get(node: &TestServer, key: &str) -> u16 {
     reqwest::get(node.url(&format!("/{BUCKET}/{key}")))
         .await
@@ -246,15 +261,7 @@ async fn users_made_through_one_node_sign_on_every_node() {
         .await;
     assert_eq!(status, 200);
     let on_b = client_for(b.addr, &ak, &sk);
-    eventually("ana's key signs on b", async || {
-        on_b.get_object()
-            .bucket(BUCKET)
-            .key("doc.txt")
-            .send()
-            .await
-            .is_ok()
-    })
-    .await;
+    reads_doc_eventually("ana's key signs on b", &on_b).await;
     assert!(
         on_b.put_object()
             .bucket(BUCKET)
@@ -279,15 +286,7 @@ async fn users_made_through_one_node_sign_on_every_node() {
         &session.secret_key,
         Some(&session.token),
     );
-    eventually("a's session works on b", async || {
-        temp.get_object()
-            .bucket(BUCKET)
-            .key("doc.txt")
-            .send()
-            .await
-            .is_ok()
-    })
-    .await;
+    reads_doc_eventually("a's session works on b", &temp).await;
     // Removed through b: refused on a.
     let (status, _) = b.admin(http::Method::DELETE, "users/ana", "").await;
     assert_eq!(status, 200);
