@@ -16,6 +16,10 @@ ratio of originstore to the best peer, and writes every measurement and the medi
     python3 benches/compare/run.py --servers originstore,s3s-fs
     python3 benches/compare/run.py --client s3load --families 'md5,put64m,get64m'
 
+Each round also measures, with no server running, what the disk and the page cache allow a
+durable writer (`disk_probe.py`): the write figures are printed as shares of those ceilings
+too (`--no-probe` skips it).
+
 Not part of `.ci/run`: a full run takes about 10 minutes after the peers are built (Garage
 takes ~25 minutes to build on 2 cores the first time). See benches/README.md.
 """
@@ -34,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import disk_probe
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("ORIGINSTORE_BENCH_CACHE", Path.home() / ".cache" / "originstore-bench"))
 PEERS = {
@@ -43,6 +49,11 @@ PEERS = {
 # Each family runs on a fresh server (and data directory): a workload then does not inherit
 # what the one before it left (measured: originstore's PUT 64 MiB halves for a few seconds
 # right after the 16-client PUT 1 MiB burst; see benches/RESULTS.md).
+# The data directories (and the probes' files) are removed only when the run ends: deleting
+# them freed their page-cache pages, and on a VM that hands freed memory back to its host
+# late, the server started next wrote into those already-touched pages at up to 5x the speed
+# of new ones, so the order of the servers decided who led (benches/RESULTS.md, issue 31).
+KEEP = []
 FAMILIES = ["put4k,get4k", "put1m,get1m", "md5,put64m,get64m"]
 # (label, workload, field, unit) in the order of the table.
 ROWS = [
@@ -210,7 +221,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        KEEP.append(self.dir)  # removed at the end of the run (see KEEP)
 
 
 def run_family(load, name, family, args, json_path):
@@ -328,6 +339,8 @@ def main():
                         help="the load client: the project's benches/load or the independent s3load")
     parser.add_argument("--out", type=Path, default=Path("target/compare"),
                         help="directory for the JSON outputs (default target/compare)")
+    parser.add_argument("--no-probe", action="store_true",
+                        help="skip the disk probes (disk_probe.py) run alone in each round")
     args = parser.parse_args()
     servers = args.servers.split(",")
     install_peers(servers)
@@ -338,9 +351,14 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     raw = out / "runs.jsonl"
     raw.unlink(missing_ok=True)
+    probes = {}  # probe -> MiB/s of each round
     for r in range(args.rounds):
         order = servers[r % len(servers):] + servers[:r % len(servers)]
         log(f"=== round {r + 1}/{args.rounds}: {', '.join(order)}")
+        if not args.no_probe:
+            for name in disk_probe.PROBES:
+                probes.setdefault(name, []).append(disk_probe.probe(name, args.secs, KEEP))
+                log(f"--- disk alone: {name} {probes[name][-1]:.0f} MiB/s")
         for family in args.families.split(";"):
             for name in order:
                 run_family(load, name, family, args, raw)
@@ -354,12 +372,24 @@ def main():
     if md5 and put64:
         print(f"\nsingle-core MD5 (md-5 crate, same run): {md5:.0f} MiB/s; "
               f"originstore PUT 64 MiB = {put64 / md5:.0%} of it")
+    disk = {name: statistics.median(v) for name, v in probes.items()}
+    if disk:
+        print("\ndisk alone, same run (disk_probe.py, MiB/s): "
+              + ", ".join(f"{name} {v:.0f}" for name, v in disk.items()))
+        put1 = med.get(("originstore", "put1m"), {}).get("mib_per_s")
+        for what, value, ceiling in (("PUT 64 MiB", put64, "fill64m"), ("PUT 1 MiB", put1, "fill1m")):
+            if value and disk.get(ceiling):
+                print(f"originstore {what} = {value / disk[ceiling]:.0%} of {ceiling}")
     result = {"client": args.client, "rounds": args.rounds, "secs": args.secs, "clients": args.clients,
-              "md5_mib_per_s": md5, "peak_rss_mib": rss, "cases": summary,
+              "md5_mib_per_s": md5, "disk_mib_per_s": disk, "peak_rss_mib": rss, "cases": summary,
               "medians": [{"server": s, "workload": w, **v} for (s, w), v in sorted(med.items())]}
     (out / "summary.json").write_text(json.dumps(result, indent=2))
     log(f"JSON: {out / 'summary.json'} (medians), {raw} (every measurement)")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        for d in KEEP:
+            shutil.rmtree(d, ignore_errors=True)
