@@ -641,12 +641,7 @@ async fn the_cache_bound_holds() {
     }
     // A pass runs every second; it reports what it did.
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let metrics = reqwest::get(node.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = node.metrics().await;
     let value = |name: &str| -> u64 {
         metrics
             .lines()

@@ -457,12 +457,7 @@ async fn dead_letters_are_kept_shown_and_redriven() {
             .is_some_and(|e| e.contains("webhook")),
         "{shown}"
     );
-    let metrics = reqwest::get(s.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("originstore_notify_dead_letters_total{target=\"down\"} 1"),
         "{metrics}"

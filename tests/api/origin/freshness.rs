@@ -102,12 +102,7 @@ async fn stale_copies_are_revalidated_or_refreshed_and_local_writes_never() {
     );
     assert_eq!(origin.count("/local"), 0);
 
-    let metrics = reqwest::get(s.url("/metrics"))
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body");
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("origin_rule_revalidated_total{bucket=\"site\",rule=\"1\"} 1"),
         "{metrics}"

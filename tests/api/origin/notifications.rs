@@ -37,12 +37,7 @@ async fn metrics_count_origin_activity_per_bucket() {
         .key("absent")
         .send()
         .await;
-    let text = reqwest::get(s.url("/metrics"))
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body");
+    let text = s.metrics().await;
     let value = |name: &str| -> f64 {
         let prefix = format!("originstore_{name}{{bucket=\"site\"}} ");
         text.lines()

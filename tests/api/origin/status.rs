@@ -52,12 +52,7 @@ async fn per_rule_counters_last_fill_and_failure() {
         "{text}"
     );
 
-    let metrics = reqwest::get(s.url("/metrics"))
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body");
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("origin_rule_fills_total{bucket=\"site\",rule=\"1\"} 1"),
         "{metrics}"

@@ -97,12 +97,7 @@ async fn a_rule_keeps_to_its_request_rate() {
         .and_then(|n| n.parse().ok())
         .expect("waits");
     assert!(waits >= 20, "{waits} requests waited: {status}");
-    let metrics = reqwest::get(server.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("originstore_origin_rule_throttled_total{bucket=\"site\",rule=\"1\"}"),
         "{metrics}"

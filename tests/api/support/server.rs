@@ -75,6 +75,16 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The Prometheus exposition at `/metrics`, as text.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(self.url("/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// An admin API request (`/_admin/v1/{path}`) signed by the first user (an admin): its
     /// status and JSON answer (the text as a JSON string when it is not JSON).
     pub async fn admin(
