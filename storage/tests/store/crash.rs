@@ -70,11 +70,7 @@ fn crash_child() {
             Ok(_) | Err(storage::Error::BucketAlreadyOwnedByYou) => {}
             Err(e) => panic!("{e}"),
         }
-        let mut log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("log"))
-            .unwrap();
+        let mut log = ChildLog::open(&dir.join("log"));
         for version in start.. {
             let key = version % KEYS;
             let name = key_name(key);
@@ -83,7 +79,7 @@ fn crash_child() {
             attrs
                 .user_metadata
                 .insert("version".into(), version.to_string().into());
-            writeln!(log, "intent {key} {version}").unwrap();
+            log.line(format_args!("intent {key} {version}"));
             if is_multipart(version) {
                 let up = store
                     .create_upload("bkt", &name, "me", attrs, None)
@@ -106,7 +102,7 @@ fn crash_child() {
                         etag: p.etag,
                     });
                 }
-                writeln!(log, "complete {key} {version}").unwrap();
+                log.line(format_args!("complete {key} {version}"));
                 store
                     .complete_upload("bkt", &name, &up.upload_id, &done)
                     .await
@@ -126,8 +122,8 @@ fn crash_child() {
                     .await
                     .unwrap();
             }
-            writeln!(log, "ack {key} {version}").unwrap();
-            log.sync_data().unwrap();
+            log.line(format_args!("ack {key} {version}"));
+            log.sync();
         }
     });
 }
@@ -143,7 +139,7 @@ struct History {
 fn read_log(path: &Path) -> BTreeMap<u64, History> {
     let mut out: BTreeMap<u64, History> = BTreeMap::new();
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    for line in text.lines() {
+    for line in complete_lines(&text) {
         let f: Vec<&str> = line.split(' ').collect();
         let [kind, key, version] = f[..] else {
             continue;
@@ -373,6 +369,44 @@ fn wait_for_completion(log: &Path, n: usize) -> Duration {
         );
         std::thread::sleep(Duration::from_micros(200));
     }
+}
+
+/// The crash child's log. Each line reaches the file in one `write`: `writeln!` on a file
+/// writes every fragment of the format separately, and a kill between two of them left a
+/// torn line that the next round's first line ran into (CI saw an in-flight put read as
+/// never written). A kill inside one `write` that crosses a page could still tear a line,
+/// so `open` drops an unterminated tail, as a log's reader drops a torn record, and
+/// `complete_lines` reads only whole lines.
+pub(super) struct ChildLog(std::fs::File);
+
+impl ChildLog {
+    pub(super) fn open(path: &Path) -> Self {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        let text = std::fs::read(path).unwrap();
+        let whole = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        file.set_len(whole as u64).unwrap();
+        ChildLog(file)
+    }
+
+    pub(super) fn line(&mut self, line: std::fmt::Arguments<'_>) {
+        let mut text = line.to_string();
+        text.push('\n');
+        self.0.write_all(text.as_bytes()).unwrap();
+    }
+
+    pub(super) fn sync(&mut self) {
+        self.0.sync_data().unwrap();
+    }
+}
+
+/// The newline-terminated lines of a child's log; a torn last line is not one.
+pub(super) fn complete_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive('\n')
+        .filter_map(|l| l.strip_suffix('\n'))
 }
 
 /// Re-execute this test binary running only the crash child `test` on `dir`, numbering its

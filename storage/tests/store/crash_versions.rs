@@ -8,13 +8,14 @@
 //! and no unreferenced blob.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use storage::{Expect, ObjectAttrs, Store, VersionEntry, VersionQuery, Versioning};
 
-use super::crash::{clock_seed, next_seed, spawn_child, DIR_ENV, START_ENV};
+use super::crash::{
+    clock_seed, complete_lines, next_seed, spawn_child, ChildLog, DIR_ENV, START_ENV,
+};
 use super::{blob_files, content, read_all, rt, small_options, temp_files};
 
 /// Versions up to this size are inline (no blob file): a few of them.
@@ -94,19 +95,15 @@ fn versions_crash_child() {
             .set_versioning(BUCKET, Versioning::Enabled)
             .await
             .unwrap();
-        let mut log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join(LOG))
-            .unwrap();
-        writeln!(log, "ready").unwrap();
-        log.sync_data().unwrap();
+        let mut log = ChildLog::open(&dir.join(LOG));
+        log.line(format_args!("ready"));
+        log.sync();
         for n in start.. {
             let key = n % KEYS;
             let name = key_name(key);
             let id = match op(n) {
                 Op::Put => {
-                    writeln!(log, "intent put {key} {n}").unwrap();
+                    log.line(format_args!("intent put {key} {n}"));
                     let data = version_content(key, n);
                     let mut attrs = ObjectAttrs::default();
                     attrs.user_metadata.insert("n".into(), n.to_string().into());
@@ -117,7 +114,7 @@ fn versions_crash_child() {
                     meta.version_id.unwrap()
                 }
                 Op::Delete => {
-                    writeln!(log, "intent delete {key} {n}").unwrap();
+                    log.line(format_args!("intent delete {key} {n}"));
                     let deleted = store.delete(BUCKET, &name, None, false).await.unwrap();
                     assert!(deleted.delete_marker);
                     deleted.version_id.unwrap()
@@ -127,13 +124,13 @@ fn versions_crash_child() {
                         continue;
                     };
                     let id = oldest.version_id.unwrap();
-                    writeln!(log, "intent delete-version {key} {n} {id}").unwrap();
+                    log.line(format_args!("intent delete-version {key} {n} {id}"));
                     store.delete(BUCKET, &name, Some(&id), false).await.unwrap();
                     id
                 }
             };
-            writeln!(log, "ack {key} {n} {id}").unwrap();
-            log.sync_data().unwrap();
+            log.line(format_args!("ack {key} {n} {id}"));
+            log.sync();
         }
     });
 }
@@ -155,9 +152,9 @@ struct History {
 fn read_log(path: &Path) -> (BTreeMap<u64, History>, bool) {
     let mut out: BTreeMap<u64, History> = BTreeMap::new();
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let ready = text.lines().any(|l| l == "ready");
+    let ready = complete_lines(&text).any(|l| l == "ready");
     let mut pending: Option<(u64, u64, Op, Option<String>)> = None;
-    for line in text.lines() {
+    for line in complete_lines(&text) {
         let f: Vec<&str> = line.split(' ').collect();
         match f[..] {
             // A new round: what the last one left unacknowledged was in flight at its kill.
@@ -310,6 +307,23 @@ async fn verify(dir: &Path) -> usize {
     let store = Store::open(&store_dir, options()).unwrap();
     assert_eq!(store.recovery_report(), storage::RecoveryReport::default());
     acked_total
+}
+
+/// A kill that tears the `ack` line of a put that had landed: the next round's child drops
+/// the torn tail, so the put reads as in flight, not as a version never written.
+#[test]
+fn a_torn_ack_reads_as_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(LOG);
+    std::fs::write(&path, "ready\nintent put 1 93\nack 1 9").unwrap();
+    let mut log = ChildLog::open(&path);
+    log.line(format_args!("ready"));
+    log.line(format_args!("intent put 2 94"));
+    let (histories, ready) = read_log(&path);
+    assert!(ready);
+    assert_eq!(histories[&1].in_flight, [(93, Op::Put)]);
+    assert!(histories[&1].acked.is_empty());
+    assert_eq!(histories[&2].in_flight, [(94, Op::Put)]);
 }
 
 #[test]
