@@ -8,7 +8,9 @@ them until the probe ends, and prints MiB/s:
   (what a PUT 64 MiB with durability must do besides hashing);
 - `direct64m`: the same with O_DIRECT (no page cache);
 - `fill1m`: 16 writers, 1 MiB files, each fsynced, renamed into one of 256 directories and
-  the directory fsynced (the file path of a PUT 1 MiB).
+  the directory fsynced (the file path of a PUT 1 MiB);
+- `direct1m`: the same with O_DIRECT; `nosync1m`: the same without any fsync (what a
+  server that never syncs asks of the machine).
 
 On a VM whose memory the host takes back when the guest frees it (virtio-balloon free page
 reporting), a page-cache page used for the first time is costly to touch, and `fill64m`
@@ -29,6 +31,9 @@ import time
 import uuid
 
 MIB = 1 << 20
+# At most this many 1 MiB files per probe: `run.py` keeps every probe's files until its run
+# ends, and unbounded probes of a fast page cache once filled the disk mid-run.
+MAX_1M_FILES = 2048
 
 
 def fill64m(base, secs, direct=False):
@@ -50,35 +55,40 @@ def fill64m(base, secs, direct=False):
     return written / MIB / (time.monotonic() - start)
 
 
-def fill1m(base, secs, writers=16):
-    """MiB/s of `writers` threads each creating 1 MiB files as a blob file is made."""
+def fill1m(base, secs, writers=16, direct=False, sync=True):
+    """MiB/s of `writers` threads each creating 1 MiB files as a blob file is made (with
+    `sync=False`, as a server that never syncs does: no fsync, no directory fsync)."""
     tmp = os.path.join(base, "tmp")
     os.mkdir(tmp)
     fans = []
     for i in range(256):
         fans.append(os.path.join(base, "blobs", f"{i:02x}"))
         os.makedirs(fans[-1])
-    data = os.urandom(MIB)
+    data = mmap.mmap(-1, MIB)  # page-aligned, as O_DIRECT needs
+    data.write(os.urandom(MIB))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | (os.O_DIRECT if direct else 0)
     count, lock = [0], threading.Lock()
     stop = time.monotonic() + secs
 
     def worker():
-        while time.monotonic() < stop:
+        while time.monotonic() < stop and count[0] < MAX_1M_FILES:
             name = uuid.uuid4().hex
             path = os.path.join(tmp, name)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(path, flags, 0o644)
             try:
                 os.write(fd, data)
-                os.fsync(fd)
+                if sync:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
             fan = fans[int(name[:2], 16)]
             os.rename(path, os.path.join(fan, name))
-            dfd = os.open(fan, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            if sync:
+                dfd = os.open(fan, os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
             with lock:
                 count[0] += 1
 
@@ -95,7 +105,12 @@ PROBES = {
     "fill64m": lambda base, secs: fill64m(base, secs),
     "direct64m": lambda base, secs: fill64m(base, secs, direct=True),
     "fill1m": fill1m,
+    "direct1m": lambda base, secs: fill1m(base, secs, direct=True),
+    "nosync1m": lambda base, secs: fill1m(base, secs, sync=False),
 }
+# What `run.py` measures in each round (it keeps the files until its run ends: ~7 GiB a
+# round); the others are for running this script alone.
+RUN_PROBES = ["fill64m", "direct64m", "fill1m"]
 
 
 def probe(name, secs, keep=None):

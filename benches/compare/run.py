@@ -272,7 +272,14 @@ def run_family_s3load(clients, name, family, args, json_path):
                 cmd.append("--create-bucket")
                 created = True
             log(f"--- {name}: {workload} (s3load)")
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            run = subprocess.run(cmd, capture_output=True, text=True)
+            if run.returncode != 0:
+                # s3load names each failed request on stderr; the server's log says why.
+                server.log.flush()
+                tail = (server.dir / "server.log").read_text(errors="replace")[-4000:]
+                raise SystemExit(f"s3load failed against {name} ({workload}):\n{run.stderr[-4000:]}"
+                                 f"\n--- {name}'s log, last lines:\n{tail}")
+            out = run.stdout
             line = json.loads(out.strip().splitlines()[-1])
             m = {"server": name, "workload": workload, "client": "s3load", "ops": line["ops"],
                  "clients": clients_, "ops_per_s": line["ops_per_s"], "mib_per_s": line["mib_per_s"],
@@ -356,7 +363,7 @@ def main():
         order = servers[r % len(servers):] + servers[:r % len(servers)]
         log(f"=== round {r + 1}/{args.rounds}: {', '.join(order)}")
         if not args.no_probe:
-            for name in disk_probe.PROBES:
+            for name in disk_probe.RUN_PROBES:
                 probes.setdefault(name, []).append(disk_probe.probe(name, args.secs, KEEP))
                 log(f"--- disk alone: {name} {probes[name][-1]:.0f} MiB/s")
         for family in args.families.split(";"):
