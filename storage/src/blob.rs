@@ -16,6 +16,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::buffers::{WriteBuf, DIRECT_ALIGN};
 use crate::checksum::Hashes;
 use crate::layout::{BlobId, FileGuard};
 use crate::packs::{PackLoc, Packs};
@@ -164,50 +165,22 @@ struct Sink {
     hashes: Hashes,
 }
 
-/// `O_DIRECT` needs the memory, the offset and the length aligned to the device's logical
-/// block; 4096 covers every common one.
-const DIRECT_ALIGN: usize = 4096;
-
-/// Where `O_DIRECT` writes are staged: memory aligned for them (the buffer pool's, from the
-/// allocator, is not: jemalloc offsets large allocations within their first page).
-struct Staging(Vec<u8>);
-
-impl Staging {
-    fn new(capacity: usize) -> Staging {
-        Staging(vec![0; capacity + DIRECT_ALIGN])
-    }
-
-    /// An aligned window of `len` bytes, if it has room for them.
-    fn window(&mut self, len: usize) -> Option<&mut [u8]> {
-        let start = self.0.as_ptr() as usize;
-        let skip = (DIRECT_ALIGN - start % DIRECT_ALIGN) % DIRECT_ALIGN;
-        self.0.get_mut(skip..skip + len)
-    }
-}
-
-/// Write `buf` at `offset`: its aligned head through `direct` (staged in aligned memory)
-/// when there is a direct file and the offset is aligned, the rest through `file`.
-fn write_at(
-    file: &File,
-    direct: Option<(&File, &mut Staging)>,
-    buf: &[u8],
-    offset: u64,
-) -> std::io::Result<()> {
+/// Write `buf` at `offset`: its aligned head through `direct` when there is a direct file
+/// and the memory and the offset are aligned (a pool buffer at a buffer boundary), the rest
+/// through `file`.
+fn write_at(file: &File, direct: Option<&File>, buf: &[u8], offset: u64) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt as _;
+    let aligned = buf.as_ptr().addr() % DIRECT_ALIGN == 0 && offset % DIRECT_ALIGN as u64 == 0;
     let head_len = buf.len() / DIRECT_ALIGN * DIRECT_ALIGN;
-    let head = match direct.filter(|_| offset % DIRECT_ALIGN as u64 == 0) {
-        Some((direct, staging)) if head_len > 0 => match staging.window(head_len) {
-            Some(window) => {
-                window.copy_from_slice(&buf[..head_len]);
-                match direct.write_all_at(window, offset) {
-                    Ok(()) => head_len,
-                    // A device that wants another alignment: the page cache takes it all.
-                    Err(e) if e.raw_os_error() == Some(libc::EINVAL) => 0,
-                    Err(e) => return Err(e),
-                }
+    let head = match direct {
+        Some(direct) if aligned && head_len > 0 => {
+            match direct.write_all_at(&buf[..head_len], offset) {
+                Ok(()) => head_len,
+                // A device that wants another alignment: the page cache takes it all.
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => 0,
+                Err(e) => return Err(e),
             }
-            None => 0,
-        },
+        }
         _ => 0,
     };
     if head < buf.len() {
@@ -221,9 +194,8 @@ fn write_at(
 /// 2-core VM where writing into the page cache costs twice the MD5: one thread doing both
 /// ran a 64 MiB PUT at a third of the hashing core's speed.)
 struct Drain {
-    hash: tokio::task::JoinHandle<Result<(Sink, Arc<Vec<u8>>)>>,
-    /// Gives back the staging memory of direct writes.
-    write: tokio::task::JoinHandle<Result<Option<Staging>>>,
+    hash: tokio::task::JoinHandle<Result<(Sink, Arc<WriteBuf>)>>,
+    write: tokio::task::JoinHandle<Result<()>>,
 }
 
 impl Drain {
@@ -243,7 +215,7 @@ pub struct BlobWriter {
     id: BlobId,
     /// `None` after an I/O error: the writer is then unusable.
     sink: Option<Sink>,
-    buf: Vec<u8>,
+    buf: WriteBuf,
     capacity: usize,
     written: u64,
     /// Bytes known to be in the temp file (drains that completed).
@@ -255,14 +227,11 @@ pub struct BlobWriter {
     /// fills (it holds the sink; it hands it back with its emptied buffer).
     in_flight: Option<Drain>,
     /// An emptied buffer for the next fill.
-    spare: Vec<u8>,
+    spare: Option<Vec<u8>>,
     /// Bytes in the file not covered by a started background sync.
     unsynced: u64,
     /// The background `fdatasync` of what was written so far, if one is running.
     syncing: Option<tokio::task::JoinHandle<Result<()>>>,
-    /// Aligned memory for `O_DIRECT` writes: made for a blob's second buffer (a blob of
-    /// one buffer goes through the page cache, and costs no extra memory).
-    staging: Option<Staging>,
 }
 
 fn broken() -> Error {
@@ -282,8 +251,12 @@ impl Drop for BlobWriter {
             }
         }
         // Full-size buffers go back to the pool (a small first buffer is just freed).
-        self.shared.buffers.give(std::mem::take(&mut self.buf));
-        self.shared.buffers.give(std::mem::take(&mut self.spare));
+        self.shared
+            .buffers
+            .give(std::mem::take(&mut self.buf).into_inner());
+        if let Some(spare) = self.spare.take() {
+            self.shared.buffers.give(spare);
+        }
     }
 }
 
@@ -312,17 +285,16 @@ impl BlobWriter {
                 direct: None,
                 hashes: Hashes::new(algorithms),
             }),
-            buf: Vec::with_capacity(capacity.min(keep_max.max(4096))),
+            buf: WriteBuf::plain(capacity.min(keep_max.max(4096))),
             capacity,
             written: 0,
             visible: 0,
             guard: FileGuard { path, armed: false },
             keep_max,
             in_flight: None,
-            spare: Vec::new(),
+            spare: None,
             unsynced: 0,
             syncing: None,
-            staging: None,
         };
         if keep_max == 0 {
             writer.open_file()?;
@@ -376,7 +348,7 @@ impl BlobWriter {
             if self.buf.len() + chunk.len() <= self.keep_max {
                 // Grown as a plain vector: a kept body leaves with its buffer (to the pack
                 // appender or the metadata store), never back to the pool.
-                self.buf.extend_from_slice(chunk);
+                self.buf.extend(chunk);
                 self.written += chunk.len() as u64;
                 return Ok(());
             }
@@ -391,13 +363,13 @@ impl BlobWriter {
                 && self.buf.capacity() < self.capacity
             {
                 // Outgrowing the small first buffer (or none): a full-size one from the pool.
-                let mut full = self.shared.buffers.take();
-                full.extend_from_slice(&self.buf);
+                let mut full = WriteBuf::reuse(self.shared.buffers.take());
+                full.extend(self.buf.bytes());
                 self.buf = full;
             }
             let room = self.capacity - self.buf.len();
             let (now, later) = rest.split_at(room.min(rest.len()));
-            self.buf.extend_from_slice(now);
+            self.buf.extend(now);
             self.written += now.len() as u64;
             rest = later;
             if self.buf.len() >= self.capacity {
@@ -417,24 +389,18 @@ impl BlobWriter {
         let direct = sink.direct.clone();
         // The next buffer is taken only if more bytes come (a body of one buffer never
         // needs a second).
-        let next = std::mem::take(&mut self.spare);
+        let next = self.spare.take().map(WriteBuf::reuse).unwrap_or_default();
         let buf = Arc::new(std::mem::replace(&mut self.buf, next));
         // Everything before this buffer was handed to the file (the previous one settled).
         let offset = self.visible;
         let to_write = buf.clone();
-        let mut staging = match (&direct, self.staging.take()) {
-            (Some(_), Some(staging)) => Some(staging),
-            (Some(_), None) if offset > 0 => Some(Staging::new(self.capacity)),
-            _ => None,
-        };
         self.in_flight = Some(Drain {
-            write: tokio::task::spawn_blocking(move || -> Result<Option<Staging>> {
-                let direct = direct.as_deref().zip(staging.as_mut());
-                write_at(&file, direct, &to_write, offset)?;
-                Ok(staging)
+            write: tokio::task::spawn_blocking(move || -> Result<()> {
+                write_at(&file, direct.as_deref(), to_write.bytes(), offset)?;
+                Ok(())
             }),
-            hash: tokio::task::spawn_blocking(move || -> Result<(Sink, Arc<Vec<u8>>)> {
-                sink.hashes.update(&buf);
+            hash: tokio::task::spawn_blocking(move || -> Result<(Sink, Arc<WriteBuf>)> {
+                sink.hashes.update(buf.bytes());
                 Ok((sink, buf))
             }),
         });
@@ -448,15 +414,17 @@ impl BlobWriter {
             return Ok(());
         };
         let (written, hashed) = tokio::join!(drain.write, drain.hash);
-        self.staging = written.map_err(join_err)??;
+        written.map_err(join_err)??;
         let (sink, buf) = hashed.map_err(join_err)??;
         let len = buf.len() as u64;
         self.visible += len;
         self.unsynced += len;
         // Both tasks ended and dropped their handles: the buffer is ours again.
-        let mut buf = Arc::try_unwrap(buf).unwrap_or_else(|_| self.shared.buffers.take());
-        buf.clear();
-        self.spare = buf;
+        self.spare = Some(
+            Arc::try_unwrap(buf)
+                .map(WriteBuf::into_inner)
+                .unwrap_or_else(|_| self.shared.buffers.take()),
+        );
         if self.unsynced >= SYNC_BEHIND {
             self.sync_behind(sink.file.clone()).await?;
         }
@@ -531,7 +499,7 @@ impl BlobWriter {
         if kept {
             // Small: hashed here, on the caller's thread.
             let sink = self.sink.as_mut().ok_or_else(broken)?;
-            sink.hashes.update(&self.buf);
+            sink.hashes.update(self.buf.bytes());
         } else if !self.buf.is_empty() {
             self.drain().await?;
         }
@@ -573,7 +541,7 @@ impl BlobWriter {
 
         if kept {
             let inline_max = self.shared.options.inline_max;
-            let bytes = std::mem::take(&mut self.buf);
+            let bytes = std::mem::take(&mut self.buf).into_bytes();
             let (inline, packed) = if inline_max > 0 && bytes.len() <= inline_max {
                 (Some(bytes), None)
             } else {

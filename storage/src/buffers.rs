@@ -1,5 +1,6 @@
 //! [`BufferPool`]: the large I/O buffers of blob writers and object readers, reused instead
-//! of allocated per request.
+//! of allocated per request; [`WriteBuf`]: a writer's view of one, its bytes aligned for
+//! `O_DIRECT`.
 //!
 //! Why: a 1 MiB buffer per request, allocated on one thread and freed on another, leaves the
 //! system allocator's per-thread arenas holding far more than is live (measured: 16 clients
@@ -17,6 +18,12 @@ use bytes::Bytes;
 
 /// Reads this big or bigger use a pool buffer; smaller ones a buffer of their size.
 const POOLED_READ: usize = 64 * 1024;
+
+/// `O_DIRECT` needs the memory, the offset and the length aligned to the device's logical
+/// block; 4096 covers every common one. Pool buffers have this much slack beyond their size,
+/// so a writer can start its bytes at an aligned address (jemalloc offsets large
+/// allocations within their first page).
+pub(crate) const DIRECT_ALIGN: usize = 4096;
 
 /// Fixed-size buffers, handed out empty and taken back when their user is done with them.
 #[derive(Debug)]
@@ -83,12 +90,12 @@ impl BufferPool {
     fn take_any(&self) -> Vec<u8> {
         self.lock()
             .pop()
-            .unwrap_or_else(|| Vec::with_capacity(self.size))
+            .unwrap_or_else(|| Vec::with_capacity(self.size + DIRECT_ALIGN))
     }
 
     /// Takes a buffer back; buffers of another capacity, or beyond `max_idle`, are freed.
     pub(crate) fn give(&self, buf: Vec<u8>) {
-        if buf.capacity() != self.size {
+        if buf.capacity() != self.size + DIRECT_ALIGN {
             return;
         }
         let mut idle = self.lock();
@@ -148,6 +155,76 @@ impl BufferPool {
     }
 }
 
+/// A writer's buffer. Its bytes start `head` bytes into the vector: at an address aligned to
+/// [`DIRECT_ALIGN`] in a pool buffer, so that an `O_DIRECT` write goes straight from it
+/// (no copy into aligned memory, and no second buffer per writer); at the start in a small
+/// buffer of a body kept in memory, which leaves as it is.
+#[derive(Default)]
+pub(crate) struct WriteBuf {
+    vec: Vec<u8>,
+    head: usize,
+}
+
+impl WriteBuf {
+    /// An empty buffer that keeps its bytes from its start (and grows as a plain vector).
+    pub(crate) fn plain(capacity: usize) -> WriteBuf {
+        WriteBuf {
+            vec: Vec::with_capacity(capacity),
+            head: 0,
+        }
+    }
+
+    /// `vec` emptied, its bytes to start at an aligned address when it has the slack of a
+    /// pool buffer.
+    pub(crate) fn reuse(mut vec: Vec<u8>) -> WriteBuf {
+        vec.clear();
+        let pad = (DIRECT_ALIGN - vec.as_ptr().addr() % DIRECT_ALIGN) % DIRECT_ALIGN;
+        let head = if vec.capacity() >= pad + 2 * DIRECT_ALIGN {
+            pad
+        } else {
+            0
+        };
+        vec.resize(head, 0);
+        WriteBuf { vec, head }
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // `head` is at most the vector's length: set so, and nothing shortens the vector.
+        self.vec.get(self.head..).unwrap_or_default()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.vec.len() - self.head
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many bytes it holds without growing.
+    pub(crate) fn capacity(&self) -> usize {
+        self.vec.capacity() - self.head
+    }
+
+    pub(crate) fn extend(&mut self, bytes: &[u8]) {
+        self.vec.extend_from_slice(bytes);
+    }
+
+    /// The bytes as a vector of their own: no copy for a plain buffer.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        if self.head == 0 {
+            self.vec
+        } else {
+            self.bytes().to_vec()
+        }
+    }
+
+    /// The whole vector, to give back to the pool.
+    pub(crate) fn into_inner(self) -> Vec<u8> {
+        self.vec
+    }
+}
+
 /// The store's buffer pool, for readers outside this crate (the server's origin flights read
 /// a growing temp file): see [`crate::Store::read_buffers`].
 #[derive(Debug, Clone)]
@@ -199,7 +276,7 @@ mod tests {
     fn buffers_come_back_when_their_bytes_are_dropped_and_idle_ones_are_bounded() {
         let pool = BufferPool::new(1024, 2); // 3 may be lent
         let mut a = pool.lend(5).expect("nothing lent yet");
-        assert_eq!((a.len(), a.capacity()), (5, 1024));
+        assert_eq!((a.len(), a.capacity()), (5, 1024 + DIRECT_ALIGN));
         a.copy_from_slice(b"hello");
         let ptr = a.as_ptr();
         let bytes = pool.into_bytes(a);
@@ -238,9 +315,36 @@ mod tests {
         pool.give(Vec::with_capacity(10)); // not one of ours: freed
         assert_eq!(pool.idle(), 0);
         for _ in 0..3 {
-            pool.give(Vec::with_capacity(1024));
+            pool.give(Vec::with_capacity(1024 + DIRECT_ALIGN));
         }
         assert_eq!(pool.idle(), 2, "at most max_idle kept");
+    }
+
+    #[test]
+    fn pool_buffers_start_a_writers_bytes_at_an_aligned_address() {
+        let pool = BufferPool::new(64 * 1024, 4);
+        for _ in 0..8 {
+            let mut buf = WriteBuf::reuse(pool.take());
+            assert_eq!(buf.bytes().as_ptr().addr() % DIRECT_ALIGN, 0);
+            assert!(buf.capacity() >= 64 * 1024, "the slack covers the padding");
+            buf.extend(b"abc");
+            assert_eq!((buf.bytes(), buf.len()), (&b"abc"[..], 3));
+            assert_eq!(buf.into_bytes(), b"abc");
+        }
+        let mut plain = WriteBuf::plain(100);
+        plain.extend(b"kept");
+        assert_eq!(plain.bytes(), b"kept");
+        let ptr = plain.bytes().as_ptr();
+        let vec = plain.into_bytes();
+        assert_eq!((vec.as_ptr(), &vec[..]), (ptr, &b"kept"[..]), "no copy");
+        let small = WriteBuf::reuse(Vec::with_capacity(4096));
+        assert!(
+            small.is_empty() && small.capacity() >= 4096,
+            "too small to pad"
+        );
+        let back = WriteBuf::reuse(pool.take()).into_inner();
+        pool.give(back);
+        assert_eq!(pool.idle(), 1, "a writer's buffer goes back to the pool");
     }
 
     #[test]

@@ -314,10 +314,11 @@ pub struct StoreOptions {
     /// Large I/O buffers (of the bigger of `write_buffer` and `read_chunk`) kept for reuse
     /// when idle; memory beyond the live buffers is at most this many of them.
     pub idle_buffers: usize,
-    /// Write blob files with `O_DIRECT` where the filesystem takes it: from a blob's second
-    /// buffer on, the bytes go to the device without passing through the page cache
-    /// (whatever cannot be aligned — a body's last few bytes — still does). Large writes
-    /// no longer pay for page-cache pages; the first read of what they wrote does.
+    /// Write blob files with `O_DIRECT` where the filesystem takes it: the bytes go from the
+    /// writer's buffer to the device without passing through the page cache (whatever
+    /// cannot be aligned — a body's last few bytes — still does). Writes no longer pay for
+    /// page-cache pages; the first read of what they wrote does (measured in
+    /// benches/RESULTS.md: off by default for that reason).
     pub direct_writes: bool,
 }
 

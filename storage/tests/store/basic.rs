@@ -967,8 +967,8 @@ async fn an_exact_time_condition_spares_a_same_content_overwrite() {
     assert!(get(&store, "bkt", "k").await.is_none());
 }
 
-/// With `direct_writes`, large blobs go to the device with O_DIRECT from their second
-/// buffer on (staged in aligned memory), the unaligned rest through the page cache: a body
+/// With `direct_writes`, blobs go to the device with O_DIRECT straight from the writer's
+/// aligned buffers, the unaligned rest through the page cache: a body
 /// of uneven chunks, flushed in the middle (as a fill does while clients stream it, which
 /// leaves the file at an unaligned length), reads back exactly, with its MD5 — whether or
 /// not the filesystem takes O_DIRECT (tmpfs does not: the page cache takes everything).
@@ -1016,4 +1016,65 @@ async fn direct_writes_keep_every_byte_in_place() {
     assert_eq!(meta.etag, md5_hex(&big));
     let (_, reader) = s.get_object("bkt", "put", None).unwrap();
     assert!(super::read_all(reader).await == big);
+}
+
+/// Is the first page of `path` in the page cache? (A read that may not wait for the disk.)
+fn first_page_cached(path: &std::path::Path) -> bool {
+    let file = std::fs::File::open(path).unwrap();
+    let mut page = [0u8; 4096];
+    let mut bufs = [std::io::IoSliceMut::new(&mut page)];
+    match rustix::io::preadv2(&file, &mut bufs, 0, rustix::io::ReadWriteFlags::NOWAIT) {
+        Ok(n) => n > 0,
+        Err(rustix::io::Errno::AGAIN) => false,
+        Err(e) => panic!("preadv2 of {}: {e}", path.display()),
+    }
+}
+
+/// A body of one buffer (the common 1 MiB PUT) takes the direct path too: with
+/// `direct_writes` it does not fill the page cache, without it, it does. (The test's
+/// directory must be on a filesystem that takes O_DIRECT, as ext4 and xfs do: it says so
+/// rather than pass on one that does not.)
+#[tokio::test]
+async fn direct_writes_bypass_the_page_cache_from_the_first_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let probe = dir.path().join("probe");
+        std::fs::write(&probe, b"").unwrap();
+        let direct = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(&probe);
+        assert!(
+            direct.is_ok(),
+            "{} does not take O_DIRECT: run the tests with TMPDIR on ext4 or xfs",
+            dir.path().display()
+        );
+        std::fs::remove_file(&probe).unwrap();
+    }
+    let body: Vec<u8> = (0..1024 * 1024u32).map(|i| (i % 239) as u8).collect();
+    for direct in [true, false] {
+        let path = dir.path().join(format!("store-{direct}"));
+        let s = storage::Store::open(
+            &path,
+            storage::StoreOptions {
+                write_buffer: 1024 * 1024,
+                direct_writes: direct,
+                ..super::small_options()
+            },
+        )
+        .unwrap();
+        s.create_bucket("bkt", "o", "us-east-1").await.unwrap();
+        let meta = super::put(&s, "bkt", "one", &body).await;
+        assert_eq!(meta.etag, md5_hex(&body));
+        let blobs = super::blob_files(&path);
+        assert_eq!(blobs.len(), 1);
+        assert_eq!(
+            first_page_cached(&blobs[0]),
+            !direct,
+            "direct_writes = {direct}: the body's first page in the page cache"
+        );
+        let (_, reader) = s.get_object("bkt", "one", None).unwrap();
+        assert!(super::read_all(reader).await == body);
+    }
 }
