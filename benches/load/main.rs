@@ -285,7 +285,12 @@ async fn small_objects(bench: &Bench, options: &Options) {
         let m = bench
             .workload("put4k", clients, 100_000, secs, move |i| {
                 let (c, body) = (c.clone(), body.clone());
-                async move { Ok((c.put(&format!("/bench/k{i:06}"), body).await?, None)) }
+                async move {
+                    Ok((
+                        c.put_unique(&format!("/bench/k{i:06}"), body, i).await?,
+                        None,
+                    ))
+                }
             })
             .await;
         written = m.ops;
@@ -364,7 +369,7 @@ async fn large_objects(bench: &Bench, options: &Options) {
         let m = bench
             .workload("put1m", clients, 2_000, secs, move |i| {
                 let (c, body) = (c.clone(), body.clone());
-                async move { Ok((c.put(&format!("/big/m{i:05}"), body).await?, None)) }
+                async move { Ok((c.put_unique(&format!("/big/m{i:05}"), body, i).await?, None)) }
             })
             .await;
         written_1m = m.ops;
@@ -392,7 +397,7 @@ async fn large_objects(bench: &Bench, options: &Options) {
         written_64m = bench
             .workload("put64m", 1, 5, secs * 4, move |i| {
                 let (c, body) = (c.clone(), body.clone());
-                async move { Ok((c.put(&format!("/big/o{i}"), body).await?, None)) }
+                async move { Ok((c.put_unique(&format!("/big/o{i}"), body, i).await?, None)) }
             })
             .await
             .ops;
