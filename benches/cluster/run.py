@@ -5,6 +5,9 @@ in one run. The load client is the independent s3load (../shared/bench/s3load): 
 for a few seconds, then GET of what was just written (through the nodes: the cached
 working set). Prints a markdown table of ops/s and MiB/s with each figure's ratio to
 Garage alone, and writes every s3load JSON line to --json.
+s3load sends one body for every object and Garage deduplicates its content-addressed 1 MiB
+blocks, so every PUT here writes one block's worth of data to Garage: the figures are what
+the nodes cost in front of it, optimistic for real (distinct) data (benches/RESULTS.md).
 
     python3 benches/cluster/run.py                  # 5 s per phase, 16 clients
     python3 benches/cluster/run.py --secs 3 -c 8    # a quick look
