@@ -63,18 +63,7 @@ impl S3 {
 
     pub async fn put(&self, path: &str, body: Bytes) -> Result<u64, String> {
         let len = body.len() as u64;
-        let resp = self
-            .request(Method::PUT, path)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let text = resp.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("PUT {path}: {status} {text}"));
-        }
-        Ok(len)
+        sent(self.request(Method::PUT, path).body(body), path, len).await
     }
 
     /// PUT `body` made unique to object `n`: the first 16 bytes of every MiB are `n` and the
@@ -96,19 +85,11 @@ impl S3 {
                 chunks.push(Ok(body.slice(at + unique..end)));
             }
         }
-        let resp = self
+        let request = self
             .request(Method::PUT, path)
             .header(http::header::CONTENT_LENGTH, len)
-            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let text = resp.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("PUT {path}: {status} {text}"));
-        }
-        Ok(len as u64)
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)));
+        sent(request, path, len as u64).await
     }
 
     /// GET, reading the body as it streams; returns its length and the
@@ -121,6 +102,17 @@ impl S3 {
     pub async fn get_url(&self, url: &str) -> Result<(u64, Option<String>), String> {
         drain(self.http.get(url), url).await
     }
+}
+
+/// Send a PUT of `len` bytes; `len` once the server took it, its answer otherwise.
+async fn sent(request: reqwest::RequestBuilder, path: &str, len: u64) -> Result<u64, String> {
+    let resp = request.send().await.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("PUT {path}: {status} {text}"));
+    }
+    Ok(len)
 }
 
 fn http_client() -> reqwest::Client {
